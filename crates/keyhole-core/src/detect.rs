@@ -1,0 +1,1 @@
+//! The detection engine (spec §3). Filled in by the detection work (issue 3).
