@@ -268,6 +268,13 @@ impl Timestamp {
     }
 }
 
+/// Serialised as its RFC 3339 text.
+impl serde::Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let days = self.micros.div_euclid(MICROS_PER_DAY);
