@@ -384,10 +384,9 @@ pub fn normalize(
         Some(s) => Outcome::from_status(s),
         None => Outcome::from_signature(result_signature, result_type),
     };
-    let result_description = rec
-        .result_description
-        .str_keep_empty()
-        .or_else(|| rec.result_description_col.str_keep_empty());
+    // Empty means absent: a CSV cell cannot tell them apart, and the same record must give the
+    // same event in every shape.
+    let result_description = first(&rec.result_description, &rec.result_description_col);
 
     // ---- who ----
     let claim_holder = rec.identity.0.as_ref().and_then(|i| i.claim.0.as_ref());

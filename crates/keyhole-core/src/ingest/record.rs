@@ -44,15 +44,6 @@ impl<'a> Flex<'a> {
         }
     }
 
-    /// Text value that may legitimately be empty (`resultDescription`): `None` only when absent,
-    /// null or `"None"`.
-    pub fn str_keep_empty(&self) -> Option<&str> {
-        match self {
-            Flex::S(s) if s.as_ref() != "None" => Some(s.as_ref()),
-            _ => None,
-        }
-    }
-
     pub fn u64(&self) -> Option<u64> {
         match *self {
             Flex::U(v) => Some(v),
