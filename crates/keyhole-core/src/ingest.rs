@@ -119,13 +119,20 @@ pub struct FileIngest {
 
 impl Dataset {
     pub fn new(opts: IngestOptions) -> Dataset {
-        Dataset { opts, events: Vec::new(), reports: Vec::new() }
+        Dataset {
+            opts,
+            events: Vec::new(),
+            reports: Vec::new(),
+        }
     }
 
     /// Start reading a file called `name` (the name is provenance only; the shape comes from the bytes).
     pub fn open(&mut self, name: &str) -> FileIngest {
         FileIngest {
-            report: FileReport { file: Arc::from(name), ..FileReport::default() },
+            report: FileReport {
+                file: Arc::from(name),
+                ..FileReport::default()
+            },
             out: Vec::new(),
         }
     }
@@ -149,7 +156,10 @@ impl Dataset {
 
     /// De-duplicated events in time order, and the summary of the drop.
     pub fn finish(self) -> (Vec<Event>, Summary) {
-        let summary = Summary { files: self.reports, ..Summary::default() };
+        let summary = Summary {
+            files: self.reports,
+            ..Summary::default()
+        };
         (self.events, summary)
     }
 }
