@@ -121,7 +121,8 @@ impl Baseline {
 pub struct SlidingDistinct<K: Hash + Eq + Clone> {
     window: i64,
     items: VecDeque<(i64, K)>,
-    counts: HashMap<K, u32>,
+    /// Events in the window per key, and the latest event index of the key.
+    counts: HashMap<K, (u32, usize)>,
 }
 
 impl<K: Hash + Eq + Clone> SlidingDistinct<K> {
@@ -133,11 +134,20 @@ impl<K: Hash + Eq + Clone> SlidingDistinct<K> {
         }
     }
 
-    /// Add a key at time `t` (micros) and drop what fell out of the window.
-    pub fn push(&mut self, t: i64, key: K) {
+    /// Add a key at time `t` (micros) from event `idx` and drop what fell out of the window.
+    pub fn push(&mut self, t: i64, key: K, idx: usize) {
         self.expire(t);
-        *self.counts.entry(key.clone()).or_insert(0) += 1;
+        let c = self.counts.entry(key.clone()).or_insert((0, idx));
+        c.0 += 1;
+        c.1 = idx;
         self.items.push_back((t, key));
+    }
+
+    /// The latest event index of every key in the window, ascending.
+    pub fn latest_events(&self) -> Vec<usize> {
+        let mut v: Vec<usize> = self.counts.values().map(|c| c.1).collect();
+        v.sort_unstable();
+        v
     }
 
     pub fn expire(&mut self, t: i64) {
@@ -147,8 +157,8 @@ impl<K: Hash + Eq + Clone> SlidingDistinct<K> {
             }
             let (_, k) = self.items.pop_front().expect("front exists");
             if let Some(c) = self.counts.get_mut(&k) {
-                *c -= 1;
-                if *c == 0 {
+                c.0 -= 1;
+                if c.0 == 0 {
                     self.counts.remove(&k);
                 }
             }
@@ -313,15 +323,17 @@ mod tests {
     #[test]
     fn sliding_distinct_expires() {
         let mut s = SlidingDistinct::new(10);
-        s.push(0, "a");
-        s.push(5, "b");
-        s.push(6, "a");
+        s.push(0, "a", 0);
+        s.push(5, "b", 1);
+        s.push(6, "a", 2);
         assert_eq!(s.distinct(), 2);
-        s.push(12, "c"); // drops t=0 "a", keeps t=6 "a"
+        assert_eq!(s.latest_events(), vec![1, 2]);
+        s.push(12, "c", 3); // drops t=0 "a", keeps t=6 "a"
         assert_eq!(s.distinct(), 3);
-        s.push(17, "c"); // drops b (5) and a (6)
+        s.push(17, "c", 4); // drops b (5) and a (6)
         assert_eq!(s.distinct(), 1);
         assert_eq!(s.total(), 2);
+        assert_eq!(s.latest_events(), vec![4]);
     }
 
     #[test]

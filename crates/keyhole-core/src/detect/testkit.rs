@@ -8,7 +8,7 @@
 //! (`{"acl":"Deny","soft_delete":true,"purge":true,"rbac":false,"retention":90}`), and
 //! repetition: `"days":N` (the same event on N consecutive days), `"times":K` with `"every":S`
 //! seconds (K events S seconds apart, default 60), `"{i}"` in `obj` is replaced by the repeat
-//! index, `"skip_weekends":true` (leaves out Saturdays and Sundays).
+//! index (modulo `"objs":N` when given), `"skip_weekends":true` (leaves out Saturdays and Sundays).
 //! Lines starting with `//` are comments.
 
 use crate::event::*;
@@ -249,6 +249,11 @@ pub fn parse_fixture(file: &str, text: &str) -> Result<Vec<Event>, String> {
             .and_then(Value::as_bool)
             .unwrap_or(false);
         let obj = st("obj");
+        let objs = v
+            .get("objs")
+            .and_then(Value::as_i64)
+            .unwrap_or(i64::MAX)
+            .max(1);
         for d in 0..days as i64 {
             let day_t = base.time.micros + d * MICROS_PER_DAY;
             // 1970-01-01 was a Thursday: weekday 0 = Monday.
@@ -260,7 +265,7 @@ pub fn parse_fixture(file: &str, text: &str) -> Result<Vec<Event>, String> {
                 let mut e = base.clone();
                 e.time.micros = day_t + k * every * MICROS_PER_SEC;
                 if let Some(o) = obj {
-                    e = e.obj(&o.replace("{i}", &k.to_string()));
+                    e = e.obj(&o.replace("{i}", &(k % objs).to_string()));
                 }
                 out.push(e);
             }

@@ -51,7 +51,7 @@ impl Rule for AccountVolumeAccessDeniedAnomaly {
             .windows
             .entry(pk.clone())
             .or_insert_with(|| SlidingDistinct::new(DAY));
-        w.push(ev.time.micros, ev.vault.clone());
+        w.push(ev.time.micros, ev.vault.clone(), idx);
         let n = w.distinct();
         if n < cx.cfg.denied_vaults {
             return;
@@ -60,8 +60,24 @@ impl Rule for AccountVolumeAccessDeniedAnomaly {
         vaults.sort_unstable();
         let reason = format!("{} was denied on {} vaults in 24 h", who(ev), n);
         let details = json!({"vaults": vaults, "distinct_vaults": n});
+        let seed = w.latest_events();
+        let total = w.total() as u64;
         let (fi, new) = self.groups.hit(out, pk.clone(), ev, idx, || {
-            new_finding(&INFO, ev, idx, "*", reason.clone(), details.clone())
+            // Evidence: the latest event on each vault of the window; count: every event in it.
+            let first = seed[0];
+            let mut f = new_finding(
+                &INFO,
+                &cx.events[first],
+                first,
+                "*",
+                reason.clone(),
+                details.clone(),
+            );
+            for &i in &seed[1..] {
+                f.add(&cx.events[i], i);
+            }
+            f.count = total;
+            f
         });
         if !new && out[fi].details["distinct_vaults"].as_u64().unwrap_or(0) < n as u64 {
             out[fi].reason = reason;

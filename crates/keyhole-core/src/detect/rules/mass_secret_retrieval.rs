@@ -68,7 +68,7 @@ impl Rule for MassSecretRetrieval {
         let key = (ev.vault.clone(), pk.clone());
         let st = self.state.entry(key.clone()).or_default();
         let w = st.window.get_or_insert_with(|| SlidingDistinct::new(DAY));
-        w.push(ev.time.micros, name.clone());
+        w.push(ev.time.micros, name.clone(), idx);
         let (distinct, reads) = (w.distinct(), w.total() as u64);
         let max = st.max.before(day);
         st.max.observe(day, distinct as u64);
