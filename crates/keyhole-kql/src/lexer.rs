@@ -16,6 +16,8 @@ pub(crate) enum Tok {
     TimeSpan(i64),
     /// Punctuation and symbolic operators: `|`, `(`, `==`, `..`, …
     Sym(&'static str),
+    /// The unparsed text inside `datetime(…)` / `guid(…)` (quotes removed).
+    Raw(String),
     Comment,
     Eof,
 }
@@ -88,6 +90,7 @@ pub(crate) struct Lexer<'a> {
     src: &'a str,
     b: &'a [u8],
     i: usize,
+    pending: Vec<Token>,
 }
 
 impl<'a> Lexer<'a> {
@@ -96,7 +99,51 @@ impl<'a> Lexer<'a> {
             src,
             b: src.as_bytes(),
             i: 0,
+            pending: Vec::new(),
         }
+    }
+
+    /// After `datetime` / `guid`: `(`, the raw text up to `)`, `)` — their contents are not KQL
+    /// tokens (`datetime(2024-04-03T14:03:10Z)`).
+    fn raw_literal(&mut self) {
+        let mut j = self.i;
+        while j < self.b.len() && self.b[j].is_ascii_whitespace() {
+            j += 1;
+        }
+        if self.b.get(j) != Some(&b'(') {
+            return;
+        }
+        let open = j;
+        let Some(close) = self.b[open + 1..]
+            .iter()
+            .position(|&c| c == b')' || c == b'\n')
+        else {
+            return;
+        };
+        let close = open + 1 + close;
+        if self.b[close] != b')' {
+            return;
+        }
+        let text = self.src[open + 1..close].trim();
+        let text = text
+            .strip_prefix('"')
+            .and_then(|t| t.strip_suffix('"'))
+            .or_else(|| text.strip_prefix('\'').and_then(|t| t.strip_suffix('\'')))
+            .unwrap_or(text);
+        // Reversed: next_token pops from the end.
+        self.pending.push(Token {
+            tok: Tok::Sym(")"),
+            span: (close, close + 1),
+        });
+        self.pending.push(Token {
+            tok: Tok::Raw(text.to_string()),
+            span: (open + 1, close),
+        });
+        self.pending.push(Token {
+            tok: Tok::Sym("("),
+            span: (open, open + 1),
+        });
+        self.i = close + 1;
     }
 
     fn ident_end(&self, from: usize) -> usize {
@@ -109,6 +156,9 @@ impl<'a> Lexer<'a> {
 
     /// The next token (comments included), or an error at the offending text.
     pub fn next_token(&mut self) -> Res<Token> {
+        if let Some(t) = self.pending.pop() {
+            return Ok(t);
+        }
         while self.i < self.b.len() && self.b[self.i].is_ascii_whitespace() {
             self.i += 1;
         }
@@ -169,8 +219,12 @@ impl<'a> Lexer<'a> {
                 end += 1;
             }
             self.i = end;
+            let word = &self.src[start..end];
+            if word == "datetime" || word == "guid" {
+                self.raw_literal();
+            }
             return Ok(Token {
-                tok: Tok::Ident(self.src[start..end].to_string()),
+                tok: Tok::Ident(word.to_string()),
                 span: (start, end),
             });
         }
@@ -491,7 +545,7 @@ pub fn highlight(query: &str) -> Vec<(Range<usize>, TokenKind)> {
         let kind = match t {
             None => TokenKind::Error,
             Some(Tok::Comment) => TokenKind::Comment,
-            Some(Tok::Str(_)) => TokenKind::String,
+            Some(Tok::Str(_)) | Some(Tok::Raw(_)) => TokenKind::String,
             Some(Tok::Long(_) | Tok::Real(_)) => TokenKind::Number,
             Some(Tok::TimeSpan(_)) => TokenKind::TimeSpan,
             Some(Tok::Sym(_)) | Some(Tok::Eof) => TokenKind::Punctuation,

@@ -10,10 +10,15 @@
 //! print!("{}", table.to_text());
 //! ```
 
+mod ast;
 pub mod error;
+mod exec;
+mod expr;
 mod lexer;
 pub mod library;
+mod parser;
 pub mod table;
+mod tables;
 pub mod value;
 
 pub use error::KqlError;
@@ -33,8 +38,39 @@ pub struct QueryOptions {
 }
 
 /// Parse and run `query` over `events`.
+///
+/// Errors carry the line and column of the offending text, what was expected there, and a
+/// "did you mean" for misspelt columns, tables, functions and operators.
 pub fn run(query: &str, events: &[Event], opts: &QueryOptions) -> Result<Table, KqlError> {
-    let _ = (events, opts);
-    lexer::tokenize(query).map_err(|e| e.resolve(query))?;
-    Err(error::RawError::new((0, 0), "the KQL engine is not implemented yet").resolve(query))
+    let stmts = parse(query)?;
+    exec::run_program(&stmts, events, opts.now).map_err(|e| e.resolve(query))
+}
+
+/// Check a query's syntax without running it (the page's editor underlines the error).
+pub fn check_syntax(query: &str) -> Result<(), KqlError> {
+    parse(query).map(|_| ())
+}
+
+fn parse(query: &str) -> Result<Vec<ast::Stmt>, KqlError> {
+    let toks = lexer::tokenize(query).map_err(|e| e.resolve(query))?;
+    let mut p = parser::Parser::new(toks, query.len());
+    let mut lets = Vec::new();
+    p.parse_program(&mut lets).map_err(|e| e.resolve(query))
+}
+
+/// Names of the tables a query can read.
+pub fn table_names() -> &'static [&'static str] {
+    tables::TABLE_NAMES
+}
+
+/// The columns (name and type) of a table, for the editor's completion and the schema pane.
+pub fn table_columns(name: &str) -> Option<Vec<Column>> {
+    tables::table(name).map(|cols| {
+        cols.iter()
+            .map(|c| Column {
+                name: c.name.to_string(),
+                ty: c.ty,
+            })
+            .collect()
+    })
 }

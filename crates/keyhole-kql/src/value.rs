@@ -43,10 +43,10 @@ impl Type {
         matches!(self, Type::Int | Type::Long | Type::Real)
     }
 
-    /// Log Analytics gives an empty string for a missing string column, null otherwise.
+    /// Log Analytics gives an empty string for a missing string (or guid) column, null otherwise.
     pub fn missing(self) -> Value {
         match self {
-            Type::String => Value::String(Arc::from("")),
+            Type::String | Type::Guid => Value::String(Arc::from("")),
             _ => Value::Null,
         }
     }
