@@ -604,3 +604,98 @@ fn benign_principals_trip_no_catalogue_behaviour() {
         ..GenConfig::default()
     });
 }
+
+#[test]
+fn odd_settings_never_panic_and_validate_explains() {
+    let odd = [
+        GenConfig {
+            scale: 0.0,
+            days: 2,
+            ..GenConfig::default()
+        },
+        GenConfig {
+            scale: f64::NAN,
+            days: 2,
+            ..GenConfig::default()
+        },
+        GenConfig {
+            scale: -3.0,
+            days: 2,
+            ..GenConfig::default()
+        },
+        GenConfig {
+            start_day: "yesterday".into(),
+            days: 2,
+            ..GenConfig::default()
+        },
+        GenConfig {
+            days: 0,
+            ..GenConfig::default()
+        },
+        GenConfig {
+            days: 5,
+            attacks: true,
+            ..GenConfig::default()
+        },
+        GenConfig {
+            vaults: Some(0),
+            users: Some(0),
+            apps: Some(0),
+            days: 2,
+            ..GenConfig::default()
+        },
+        GenConfig {
+            start_day: "1970-01-01".into(),
+            days: 1,
+            ..GenConfig::default()
+        },
+        GenConfig {
+            start_day: "9999-12-30".into(),
+            days: 1,
+            ..GenConfig::default()
+        },
+    ];
+    for cfg in odd {
+        let problem = cfg.validate();
+        let (recs, m) = generate_all(&cfg);
+        if cfg.days >= 1 && problem.is_ok() {
+            assert!(!recs.is_empty(), "{cfg:?}");
+        }
+        if cfg.days < 9 {
+            assert!(m.is_empty());
+        }
+    }
+    assert!(GenConfig {
+        days: 5,
+        attacks: true,
+        ..GenConfig::default()
+    }
+    .validate()
+    .is_err());
+    assert!(GenConfig {
+        start_day: "2026-13-01".into(),
+        ..GenConfig::default()
+    }
+    .validate()
+    .is_err());
+    assert!(GenConfig {
+        scale: f64::NAN,
+        ..GenConfig::default()
+    }
+    .validate()
+    .is_err());
+    assert!(GenConfig::default().validate().is_ok());
+    assert!(GenConfig::demo().validate().is_ok());
+}
+
+#[test]
+fn benign_traffic_stays_clean_for_more_seeds() {
+    for seed in [2u64, 3, 4] {
+        assert_benign_clean(&GenConfig {
+            seed,
+            days: 24,
+            scale: 0.6,
+            ..GenConfig::default()
+        });
+    }
+}
