@@ -884,7 +884,7 @@ fn assert_attacks_meet_their_rules(cfg: &GenConfig) {
                     .iter()
                     .filter(|r| r.ticks < first && r.vault_name() == v)
                     .filter_map(|r| r.vault_props.as_ref())
-                    .last();
+                    .next_back();
                 let now = during.iter().find_map(|r| r.vault_props.as_ref());
                 match (prev, now) {
                     (Some(a), Some(b)) if rule == "KV_FirewallOpened" => {
