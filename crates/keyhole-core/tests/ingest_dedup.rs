@@ -211,7 +211,7 @@ fn run_chunked(name: &str, bytes: &[u8], seed: u64) -> (Vec<String>, Vec<String>
             f.report().bytes == i as u64,
             "progress is reported while feeding"
         );
-        if x % 5 == 0 {
+        if x.is_multiple_of(5) {
             drained.extend(f.drain());
         }
     }
