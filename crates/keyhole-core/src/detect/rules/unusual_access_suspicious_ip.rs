@@ -10,12 +10,13 @@
 //! days) after the vault's learning period. MITRE: Initial Access, Credential Access.
 //! Grouping: (principal, network) per 24 h. Origin: Defender.
 
+use crate::detect::baseline::{FxMap, Id};
 use crate::detect::config::Net;
 use crate::detect::{new_finding, who, Cx, Finding, Groups, Rule, RuleInfo, Severity};
-use crate::event::{Event, Str};
+use crate::event::Event;
 use crate::time::MICROS_PER_DAY;
 use serde_json::json;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::net::IpAddr;
 
 pub static INFO: RuleInfo = RuleInfo {
@@ -29,14 +30,14 @@ pub static INFO: RuleInfo = RuleInfo {
 };
 
 pub struct UnusualAccessSuspiciousIp {
-    nets: HashMap<Str, HashSet<Net>>,
-    groups: Groups<(Str, Net)>,
+    nets: FxMap<Id, HashSet<Net>>,
+    groups: Groups<(Id, Net)>,
 }
 
 impl Default for UnusualAccessSuspiciousIp {
     fn default() -> Self {
         UnusualAccessSuspiciousIp {
-            nets: HashMap::new(),
+            nets: FxMap::default(),
             groups: Groups::new(MICROS_PER_DAY),
         }
     }
@@ -65,7 +66,7 @@ impl Rule for UnusualAccessSuspiciousIp {
         if allowed || !ev.is_success() {
             return;
         }
-        let (Some(addr), Some(pk)) = (ev.caller_addr, ev.identity.principal_key()) else {
+        let (Some(addr), Some(pk)) = (ev.caller_addr, cx.cur.principal) else {
             return;
         };
         let prefix = if addr.is_ipv4() {
@@ -74,12 +75,12 @@ impl Rule for UnusualAccessSuspiciousIp {
             cx.cfg.network_prefix_v6
         };
         let net = Net::new(addr, prefix);
-        let key = (pk.clone(), net);
+        let key = (pk, net);
         if let Some(fi) = self.groups.open_at(out, &key, ev.time) {
             out[fi].add(ev, idx);
             return;
         }
-        let seen = self.nets.entry(pk.clone()).or_default();
+        let seen = self.nets.entry(pk).or_default();
         if seen.contains(&net) {
             return;
         }
