@@ -48,6 +48,24 @@ pub struct Cx<'a> {
     pub tor: Vec<(String, NetSet)>,
     pub suspicious: Vec<(String, NetSet)>,
     pub microsoft: NetSet,
+    /// Threat-intel verdict on the current event's caller address (cached per address).
+    pub ip: IpClass,
+    ip_cache: std::collections::HashMap<std::net::IpAddr, IpClass>,
+}
+
+/// What the intel lists say about one address: (list index, matching network) per kind.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IpClass {
+    pub tor: Option<(usize, Net)>,
+    pub suspicious: Option<(usize, Net)>,
+    pub microsoft: bool,
+}
+
+fn first_hit(lists: &[(String, NetSet)], addr: std::net::IpAddr) -> Option<(usize, Net)> {
+    lists
+        .iter()
+        .enumerate()
+        .find_map(|(i, (_, set))| set.find(addr).map(|n| (i, n)))
 }
 
 impl<'a> Cx<'a> {
@@ -81,7 +99,31 @@ impl<'a> Cx<'a> {
             tor,
             suspicious,
             microsoft,
+            ip: IpClass::default(),
+            ip_cache: std::collections::HashMap::new(),
         }
+    }
+
+    fn classify(&mut self, addr: Option<std::net::IpAddr>) {
+        self.ip = match addr {
+            None => IpClass::default(),
+            Some(a) => {
+                if let Some(c) = self.ip_cache.get(&a) {
+                    *c
+                } else {
+                    let c = IpClass {
+                        tor: first_hit(&self.tor, a),
+                        suspicious: first_hit(&self.suspicious, a),
+                        microsoft: self.microsoft.contains(a),
+                    };
+                    // Bounded: a drop with millions of distinct addresses stops caching.
+                    if self.ip_cache.len() < 1_000_000 {
+                        self.ip_cache.insert(a, c);
+                    }
+                    c
+                }
+            }
+        };
     }
 
     /// True while the event's vault is in its learning period.
@@ -215,6 +257,7 @@ pub fn analyze(events: &[Event], cfg: &DetectConfig) -> Analysis {
             Some((a, b)) => (a.min(ev.time), b.max(ev.time)),
         });
         cx.cur = EvIds::of(&mut cx.interner, ev);
+        cx.classify(ev.caller_addr);
         cx.base.see_vault(ev, &cx.cur);
         if ev.is_auth_challenge() {
             continue;

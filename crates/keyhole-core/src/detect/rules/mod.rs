@@ -3,7 +3,6 @@
 
 use super::{NetSet, Rule, RuleInfo};
 use crate::event::{Event, IdentityKind};
-use std::net::IpAddr;
 
 pub mod access_policy_flash;
 pub mod access_policy_granted;
@@ -85,11 +84,12 @@ pub fn all() -> Vec<Box<dyn Rule>> {
     ]
 }
 
-/// The first list holding `addr`: (source name, matching network).
-pub(crate) fn intel_hit(lists: &[(String, NetSet)], addr: IpAddr) -> Option<(&str, super::Net)> {
-    lists
-        .iter()
-        .find_map(|(src, set)| set.find(addr).map(|n| (src.as_str(), n)))
+/// The list name and network of a cached intel verdict.
+pub(crate) fn intel_name(
+    lists: &[(String, NetSet)],
+    hit: Option<(usize, super::Net)>,
+) -> Option<(&str, super::Net)> {
+    hit.map(|(i, n)| (lists[i].0.as_str(), n))
 }
 
 /// A user (delegated token with a upn, or kind user), as opposed to an application.

@@ -44,7 +44,7 @@ impl Rule for SuspiciousIpAccess {
             return;
         }
         let Some(addr) = ev.caller_addr else { return };
-        let Some((src, net)) = super::intel_hit(&cx.suspicious, addr) else {
+        let Some((src, net)) = super::intel_name(&cx.suspicious, cx.ip.suspicious) else {
             return;
         };
         let key = (cx.cur.vault, cx.cur.principal, addr);

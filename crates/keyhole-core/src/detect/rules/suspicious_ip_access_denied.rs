@@ -43,9 +43,9 @@ impl Rule for SuspiciousIpAccessDenied {
             return;
         }
         let Some(addr) = ev.caller_addr else { return };
-        let hit = super::intel_hit(&cx.suspicious, addr)
+        let hit = super::intel_name(&cx.suspicious, cx.ip.suspicious)
             .map(|h| (h, "suspicious"))
-            .or_else(|| super::intel_hit(&cx.tor, addr).map(|h| (h, "TOR exit node")));
+            .or_else(|| super::intel_name(&cx.tor, cx.ip.tor).map(|h| (h, "TOR exit node")));
         let Some(((src, net), what)) = hit else {
             return;
         };

@@ -44,7 +44,7 @@ impl Rule for TorAccess {
             return;
         }
         let Some(addr) = ev.caller_addr else { return };
-        let Some((src, net)) = super::intel_hit(&cx.tor, addr) else {
+        let Some((src, net)) = super::intel_name(&cx.tor, cx.ip.tor) else {
             return;
         };
         let key = (cx.cur.vault, cx.cur.principal, addr);

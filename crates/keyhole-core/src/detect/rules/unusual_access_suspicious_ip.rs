@@ -29,8 +29,15 @@ pub static INFO: RuleInfo = RuleInfo {
     needs_baseline: true,
 };
 
+#[derive(Default)]
+struct Seen {
+    last: Option<Net>,
+    seen: HashSet<Net>,
+    alerted: bool,
+}
+
 pub struct UnusualAccessSuspiciousIp {
-    nets: FxMap<Id, HashSet<Net>>,
+    nets: FxMap<Id, Seen>,
     groups: Groups<(Id, Net)>,
 }
 
@@ -76,23 +83,31 @@ impl Rule for UnusualAccessSuspiciousIp {
         };
         let net = Net::new(addr, prefix);
         let key = (pk, net);
-        if let Some(fi) = self.groups.open_at(out, &key, ev.time) {
-            out[fi].add(ev, idx);
+        let st = self.nets.entry(pk).or_default();
+        // Fast path: the same network as the principal's previous request.
+        if st.last == Some(net) && !st.alerted {
             return;
         }
-        let seen = self.nets.entry(pk).or_default();
-        if seen.contains(&net) {
+        st.last = Some(net);
+        if st.alerted {
+            if let Some(fi) = self.groups.open_at(out, &key, ev.time) {
+                out[fi].add(ev, idx);
+                return;
+            }
+        }
+        if st.seen.contains(&net) {
             return;
         }
-        let known = seen.len();
-        seen.insert(net);
-        if ordinary(addr) || cx.microsoft.contains(addr) || cx.learning(ev) {
+        let known = st.seen.len();
+        st.seen.insert(net);
+        if ordinary(addr) || cx.ip.microsoft || cx.learning(ev) {
             return;
         }
         let days = cx.base.principal_days_before(pk, ev.time.day());
         if days < cx.cfg.established_days || known == 0 {
             return;
         }
+        st.alerted = true;
         self.groups.hit(out, key, ev, idx, || {
             new_finding(
                 &INFO,
