@@ -66,9 +66,9 @@ impl Rule for AccessPolicyFlash {
                 ev.vault,
                 permissions(p),
                 who(ev),
-                super::dur(dt)
+                super::dur_between(grant.time, ev.time)
             ),
-            json!({"granted": policy_json(p), "seconds": dt / 1_000_000, "removed_by": who(ev)}),
+            json!({"granted": policy_json(p), "seconds": (super::secs(ev.time).micros - super::secs(grant.time).micros) / 1_000_000, "removed_by": who(ev)}),
         );
         f.add(ev, idx);
         debug_assert!(f.evidence.contains(&EvidenceRef::of(ev, idx)));

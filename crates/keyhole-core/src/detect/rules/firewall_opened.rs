@@ -59,9 +59,9 @@ impl Rule for FirewallOpened {
                 ev.vault,
                 ev.operation,
                 who(ev),
-                ev.time,
+                super::secs(ev.time),
                 before.operation,
-                before.time
+                super::secs(before.time)
             ),
             json!({"old": {"default_action": &*prev}, "new": {"default_action": &*action}, "operation": &*ev.operation}),
         );

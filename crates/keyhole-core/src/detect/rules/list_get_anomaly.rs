@@ -78,11 +78,11 @@ impl Rule for ListGetAnomaly {
                     "{} listed the secrets of {} and within {} read {} secrets it never read before ({})",
                     who(ev),
                     ev.vault,
-                    super::dur(ev.time.micros - lt),
+                    super::dur_between(crate::time::Timestamp::from_micros(lt), ev.time),
                     names.len(),
                     names.iter().take(10).copied().collect::<Vec<_>>().join(", ")
                 );
-                let details = json!({"new_secrets": names, "list_time": crate::time::Timestamp::from_micros(lt).to_rfc3339()});
+                let details = json!({"new_secrets": names, "list_time": super::secs(crate::time::Timestamp::from_micros(lt)).to_rfc3339()});
                 match st.open {
                     Some(fi) => {
                         out[fi].add(ev, idx);

@@ -64,6 +64,7 @@ impl Rule for LogGap {
         let gap = t - st.last;
         if gap >= cx.cfg.gap_hours * MICROS_PER_HOUR && st.streak >= cx.cfg.gap_active_hours {
             let before = &cx.events[st.last_idx];
+            let gap_s = super::secs(ev.time).micros - super::secs(before.time).micros;
             let mut f = new_finding(
                 &INFO,
                 before,
@@ -73,11 +74,11 @@ impl Rule for LogGap {
                     "{} logged events in each of the {} hours up to {} and then nothing for {:.1} h, until {}",
                     ev.vault,
                     st.streak,
-                    before.time,
-                    gap as f64 / MICROS_PER_HOUR as f64,
-                    ev.time
+                    super::secs(before.time),
+                    gap_s as f64 / MICROS_PER_HOUR as f64,
+                    super::secs(ev.time)
                 ),
-                json!({"silent_hours": (gap as f64 / MICROS_PER_HOUR as f64 * 10.0).round() / 10.0, "active_hours_before": st.streak}),
+                json!({"silent_hours": (gap_s as f64 / MICROS_PER_HOUR as f64 * 10.0).round() / 10.0, "active_hours_before": st.streak}),
             );
             f.identity = FindingIdentity::default();
             f.ip = None;

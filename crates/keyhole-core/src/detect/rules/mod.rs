@@ -105,6 +105,20 @@ pub(crate) fn object_phrase(ev: &Event) -> String {
     }
 }
 
+/// A time at whole-second precision, for reasons: every shape carries at least milliseconds, so
+/// reasons read the same whichever shape the events came from.
+pub(crate) fn secs(t: crate::time::Timestamp) -> crate::time::Timestamp {
+    crate::time::Timestamp {
+        micros: t.micros.div_euclid(1_000_000) * 1_000_000,
+        digits: 0,
+    }
+}
+
+/// The duration from `a` to `b` in whole seconds of their second-truncated times: "4 min 10 s".
+pub(crate) fn dur_between(a: crate::time::Timestamp, b: crate::time::Timestamp) -> String {
+    dur(secs(b).micros - secs(a).micros)
+}
+
 /// Minutes and seconds of a duration in microseconds: "4 min 10 s".
 pub(crate) fn dur(micros: i64) -> String {
     let s = micros / 1_000_000;

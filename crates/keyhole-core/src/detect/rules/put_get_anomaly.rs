@@ -109,7 +109,7 @@ impl Rule for PutGetAnomaly {
         };
         let change_ev = &cx.events[c.idx];
         let key = (cx.cur.vault, me_id, c.idx);
-        let (ct, cidx) = (c.t, c.idx);
+        let cidx = c.idx;
         let changer_label = who(change_ev).to_string();
         self.groups.hit(out, key, ev, idx, || {
             let mut f = new_finding(
@@ -122,13 +122,13 @@ impl Rule for PutGetAnomaly {
                     changer_label,
                     ev.vault,
                     change_ev.operation,
-                    super::dur(ev.time.micros - ct),
+                    super::dur_between(change_ev.time, ev.time),
                     who(ev),
                     role,
                     ev.operation,
                     object_phrase(ev)
                 ),
-                json!({"granted_object_id": change_ev.policy_added.as_ref().and_then(|p| p.object_id.as_deref()), "change_time": change_ev.time.to_rfc3339()}),
+                json!({"granted_object_id": change_ev.policy_added.as_ref().and_then(|p| p.object_id.as_deref()), "change_time": super::secs(change_ev.time).to_rfc3339()}),
             );
             f.first_seen = change_ev.time;
             f.evidence.insert(0, crate::detect::EvidenceRef::of(change_ev, cidx));
