@@ -247,7 +247,9 @@ impl<'a> Lexer<'a> {
             });
         }
         // Bracketed names: ['name with spaces'] / ["…"].
-        if c == b'[' && matches!(rest.get(1), Some(b'\'' | b'"')) {
+        let after_operand = start > 0
+            && (is_ident_char(self.b[start - 1]) || matches!(self.b[start - 1], b')' | b']'));
+        if c == b'[' && !after_operand && matches!(rest.get(1), Some(b'\'' | b'"')) {
             let q = rest[1];
             if let Some(close) = self.b[start + 2..].iter().position(|&x| x == q) {
                 let name_end = start + 2 + close;

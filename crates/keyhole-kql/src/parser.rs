@@ -934,7 +934,7 @@ impl Parser {
                         }
                         "matches" if !neg => {
                             self.bump();
-                            if !self.eat_word("regex") {
+                            if !self.is_word("regex") {
                                 return Err(
                                     self.err_here("expected 'regex' after 'matches'", &["regex"])
                                 );
@@ -1142,6 +1142,10 @@ impl Parser {
                 if lw == "false" && !matches!(self.peek_at(1), Tok::Sym("(")) {
                     self.bump();
                     return lit(Value::Bool(false), sp);
+                }
+                if lw == "null" && !matches!(self.peek_at(1), Tok::Sym("(")) {
+                    self.bump();
+                    return lit(Value::Null, sp);
                 }
                 self.bump();
                 if self.is_sym("(") {
