@@ -407,8 +407,7 @@ impl Event {
     /// The unauthenticated `Authentication` 401 every SDK client receives before its first real
     /// call: normal traffic, never "denied access".
     pub fn is_auth_challenge(&self) -> bool {
-        self.status == Some(401)
-            && (self.op == Op::Authentication || self.identity.is_empty())
+        self.status == Some(401) && (self.op == Op::Authentication || self.identity.is_empty())
     }
 
     pub fn is_success(&self) -> bool {
@@ -488,8 +487,14 @@ mod tests {
 
     #[test]
     fn operations_classify_and_unknown_names_survive() {
-        assert_eq!(Op::parse("SecretGet"), Op::Object(ObjectKind::Secret, Verb::Get));
-        assert_eq!(Op::parse("KeyPurge"), Op::Object(ObjectKind::Key, Verb::Purge));
+        assert_eq!(
+            Op::parse("SecretGet"),
+            Op::Object(ObjectKind::Secret, Verb::Get)
+        );
+        assert_eq!(
+            Op::parse("KeyPurge"),
+            Op::Object(ObjectKind::Key, Verb::Purge)
+        );
         assert_eq!(
             Op::parse("CertificateGetIssuers"),
             Op::Object(ObjectKind::Certificate, Verb::Other)

@@ -129,7 +129,13 @@ fn build(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64, frac: i64) -> Option<
         return None;
     }
     let days = days_from_civil(y, mo as u32, d as u32);
-    Some(days * MICROS_PER_DAY + h * MICROS_PER_HOUR + mi * MICROS_PER_MIN + s * MICROS_PER_SEC + frac)
+    Some(
+        days * MICROS_PER_DAY
+            + h * MICROS_PER_HOUR
+            + mi * MICROS_PER_MIN
+            + s * MICROS_PER_SEC
+            + frac,
+    )
 }
 
 impl Timestamp {
@@ -140,7 +146,10 @@ impl Timestamp {
     /// ISO 8601 / RFC 3339: `2024-04-03T14:03:10.7886260Z`, `2024-04-03 14:03:10`, offsets
     /// `+02:00`. A missing zone means UTC (Log Analytics exports are UTC).
     pub fn parse_iso(s: &str) -> Option<Timestamp> {
-        let mut c = Cursor { b: s.trim().as_bytes(), i: 0 };
+        let mut c = Cursor {
+            b: s.trim().as_bytes(),
+            i: 0,
+        };
         let y = c.num(4, 4)?;
         if !c.eat(b'-') {
             return None;
@@ -188,7 +197,10 @@ impl Timestamp {
     /// the AM/PM (24-hour). `offset_minutes` is the zone of a `[Local Time]` column (0 for UTC).
     pub fn parse_portal(s: &str, offset_minutes: i32) -> Option<Timestamp> {
         let s = s.trim();
-        let mut c = Cursor { b: s.as_bytes(), i: 0 };
+        let mut c = Cursor {
+            b: s.as_bytes(),
+            i: 0,
+        };
         let mo = c.num(1, 2)?;
         if !c.eat(b'/') {
             return None;
@@ -308,11 +320,15 @@ mod tests {
     #[test]
     fn precision_is_kept() {
         assert_eq!(
-            Timestamp::parse_iso("2024-04-03T14:03:10.788Z").unwrap().to_rfc3339(),
+            Timestamp::parse_iso("2024-04-03T14:03:10.788Z")
+                .unwrap()
+                .to_rfc3339(),
             "2024-04-03T14:03:10.788Z"
         );
         assert_eq!(
-            Timestamp::parse_iso("2024-04-03T14:03:10Z").unwrap().to_rfc3339(),
+            Timestamp::parse_iso("2024-04-03T14:03:10Z")
+                .unwrap()
+                .to_rfc3339(),
             "2024-04-03T14:03:10Z"
         );
     }
@@ -336,7 +352,13 @@ mod tests {
 
     #[test]
     fn rejects_garbage() {
-        for s in ["", "2024-13-01T00:00:00Z", "2024-02-30T00:00:00Z", "yesterday", "2024-01-01T25:00Z"] {
+        for s in [
+            "",
+            "2024-13-01T00:00:00Z",
+            "2024-02-30T00:00:00Z",
+            "yesterday",
+            "2024-01-01T25:00Z",
+        ] {
             assert!(Timestamp::parse_any(s, 0).is_none(), "{s}");
         }
     }

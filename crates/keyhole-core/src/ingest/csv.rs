@@ -1,0 +1,231 @@
+//! Portal "Export to CSV" (all / displayed columns), push-style with csv-core: header
+//! `TimeGenerated [UTC]` or `TimeGenerated [Local Time]`, locale timestamps
+//! (`9/24/2024, 7:34:57.433 PM`), JSON inside cells with doubled quotes, quoted newlines, BOM
+//! (dropped by the text layer). Each row becomes a record with the header's column names.
+
+use super::record::Rec;
+use super::{Layout, Pos, Sink};
+use csv_core::{ReadRecordResult, Reader};
+
+/// Whether a CSV header line is a Key Vault export (AzureDiagnostics or AZKVAuditLogs columns).
+pub(crate) fn is_kv_header(line: &str) -> bool {
+    let cols: Vec<String> = line.split(',').map(column_name).collect();
+    cols.iter().any(|c| c == "TimeGenerated") && cols.iter().any(|c| c == "OperationName")
+}
+
+/// `"TimeGenerated [UTC]"` → `TimeGenerated`.
+fn column_name(raw: &str) -> String {
+    let t = raw
+        .trim()
+        .trim_start_matches('\u{feff}')
+        .trim_matches('"')
+        .trim();
+    match t.find(" [") {
+        Some(i) if t.ends_with(']') => t[..i].to_string(),
+        _ => t.to_string(),
+    }
+}
+
+pub(crate) struct Csv {
+    rdr: Reader,
+    out: Vec<u8>,
+    outlen: usize,
+    ends: Vec<usize>,
+    endlen: usize,
+    header: Option<Vec<String>>,
+    tz: i32,
+    pos: u64,
+    line: u64,
+    rec_start: u64,
+    rec_line: u64,
+    too_long: bool,
+    row: u64,
+}
+
+const MAX_FIELDS: usize = 4096;
+
+impl Csv {
+    pub fn new() -> Csv {
+        Csv {
+            rdr: Reader::new(),
+            out: vec![0; 64 << 10],
+            outlen: 0,
+            ends: vec![0; 256],
+            endlen: 0,
+            header: None,
+            tz: 0,
+            pos: 0,
+            line: 1,
+            rec_start: 0,
+            rec_line: 1,
+            too_long: false,
+            row: 0,
+        }
+    }
+
+    pub fn feed(&mut self, data: &[u8], sink: &mut Sink) {
+        let mut i = 0;
+        loop {
+            let (res, nin, nout, nend) = self.rdr.read_record(
+                &data[i..],
+                &mut self.out[self.outlen..],
+                &mut self.ends[self.endlen..],
+            );
+            self.line += memchr::memchr_iter(b'\n', &data[i..i + nin]).count() as u64;
+            i += nin;
+            self.outlen += nout;
+            self.endlen += nend;
+            match res {
+                ReadRecordResult::InputEmpty => break,
+                ReadRecordResult::OutputFull => {
+                    if self.out.len() >= sink.max_record() {
+                        // Keep parsing the record's syntax, drop its bytes.
+                        self.too_long = true;
+                        self.outlen = 0;
+                        self.endlen = 0;
+                    } else {
+                        let n = (self.out.len() * 2).min(sink.max_record());
+                        self.out.resize(n, 0);
+                    }
+                }
+                ReadRecordResult::OutputEndsFull => {
+                    if self.ends.len() >= MAX_FIELDS {
+                        self.too_long = true;
+                        self.outlen = 0;
+                        self.endlen = 0;
+                    } else {
+                        let n = self.ends.len() * 2;
+                        self.ends.resize(n, 0);
+                    }
+                }
+                ReadRecordResult::Record => {
+                    let end = self.pos + i as u64;
+                    self.record(end, sink);
+                    self.rec_start = end;
+                    self.rec_line = self.line;
+                }
+                ReadRecordResult::End => break,
+            }
+            // Never call with empty input here: csv-core reads that as end of file.
+            if i >= data.len() {
+                break;
+            }
+        }
+        self.pos += data.len() as u64;
+    }
+
+    fn record(&mut self, end: u64, sink: &mut Sink) {
+        let (outlen, endlen) = (self.outlen, self.endlen);
+        self.outlen = 0;
+        self.endlen = 0;
+        let line = self.rec_line;
+        if std::mem::take(&mut self.too_long) {
+            let m = sink.max_record() >> 20;
+            sink.problem(
+                line,
+                format!("line {line}: CSV row longer than {m} MiB or {MAX_FIELDS} fields, skipped"),
+            );
+            return;
+        }
+        let mut fields: Vec<&[u8]> = Vec::with_capacity(endlen);
+        let mut prev = 0;
+        for &e in &self.ends[..endlen] {
+            fields.push(&self.out[prev..e.min(outlen)]);
+            prev = e;
+        }
+        if fields.len() == 1 && fields[0].iter().all(|b| b.is_ascii_whitespace()) {
+            return; // blank line
+        }
+        let Some(header) = &self.header else {
+            let names: Vec<String> = fields
+                .iter()
+                .map(|f| String::from_utf8_lossy(f).into_owned())
+                .collect();
+            let local = names.iter().any(|n| {
+                let t = n.trim();
+                t.starts_with("TimeGenerated") && t.contains("Local Time")
+            });
+            if local {
+                self.tz = sink.shared.local_offset;
+                let o = self.tz;
+                sink.warning(
+                    line,
+                    format!(
+                        "line {line}: TimeGenerated [Local Time]: times read as UTC{}{:02}:{:02} (IngestOptions::local_time_offset_minutes)",
+                        if o < 0 { '-' } else { '+' },
+                        o.unsigned_abs() / 60,
+                        o.unsigned_abs() % 60
+                    ),
+                );
+            }
+            self.header = Some(names.iter().map(|n| column_name(n)).collect());
+            return;
+        };
+        let index = self.row;
+        self.row += 1;
+        if fields.len() != header.len() {
+            let (n, m) = (fields.len(), header.len());
+            sink.problem(
+                line,
+                format!("line {line}: {n} fields for {m} columns, row skipped"),
+            );
+            return;
+        }
+        let map: serde_json::Map<String, serde_json::Value> = header
+            .iter()
+            .zip(fields.iter())
+            .filter(|(k, v)| !k.is_empty() && !v.is_empty())
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    serde_json::Value::String(String::from_utf8_lossy(v).into_owned()),
+                )
+            })
+            .collect();
+        let obj = serde_json::Value::Object(map);
+        let pos = Pos {
+            line,
+            record: Some(index),
+            offset: self.rec_start,
+            len: (end - self.rec_start) as usize,
+        };
+        match <Rec as serde::Deserialize>::deserialize(&obj) {
+            Ok(rec) => sink.record(&rec, pos, Layout::Csv, self.tz),
+            Err(e) => sink.problem(line, format!("line {line}: {e}")),
+        }
+    }
+
+    pub fn finish(&mut self, sink: &mut Sink) {
+        // Flush the last record (no trailing newline).
+        loop {
+            let (res, _, nout, nend) = self.rdr.read_record(
+                &[],
+                &mut self.out[self.outlen..],
+                &mut self.ends[self.endlen..],
+            );
+            self.outlen += nout;
+            self.endlen += nend;
+            match res {
+                ReadRecordResult::Record => {
+                    let end = self.pos;
+                    self.record(end, sink);
+                }
+                ReadRecordResult::OutputFull => {
+                    let n = (self.out.len() * 2).min(sink.max_record().max(self.out.len() + 1));
+                    self.out.resize(n, 0);
+                }
+                ReadRecordResult::OutputEndsFull => {
+                    let n = self.ends.len() * 2;
+                    self.ends.resize(n, 0);
+                    if n > MAX_FIELDS * 2 {
+                        break;
+                    }
+                }
+                ReadRecordResult::End | ReadRecordResult::InputEmpty => break,
+            }
+        }
+        if self.header.is_none() {
+            sink.problem(0, "CSV without a header".into());
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! Format sniffing from the decoded text: JSON lines, a JSON document, a portal CSV, or
+//! unrecognised. Then one parser per format behind one enum.
+
+use super::csv::Csv;
+use super::jsondoc::{probe, Doc};
+use super::jsonl::Lines;
+use super::normalize::clip;
+use super::{Layout, Shape, Sink};
+
+/// How much text is looked at to decide a non-JSON file's format.
+const SNIFF_TEXT: usize = 64 << 10;
+
+pub(crate) enum Format {
+    Sniff(Vec<u8>),
+    Lines(Lines),
+    Doc(Box<Doc>),
+    Csv(Box<Csv>),
+    /// Not a Key Vault export: the rest is ignored (already reported).
+    Ignore,
+}
+
+enum Decision {
+    Wait,
+    Lines,
+    Doc,
+    Csv,
+    Empty,
+    Unrecognised(String),
+}
+
+fn is_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+fn decide(buf: &[u8], eof: bool, max_record: usize) -> Decision {
+    let Some(start) = buf.iter().position(|&b| !is_ws(b)) else {
+        return if eof { Decision::Empty } else { Decision::Wait };
+    };
+    let rest = &buf[start..];
+    match rest[0] {
+        b'[' => Decision::Doc,
+        b'{' => {
+            let p = probe(rest);
+            if p.envelope {
+                return Decision::Doc;
+            }
+            let nl = memchr::memchr(b'\n', rest);
+            match (p.end, nl) {
+                // first value complete before the first newline: one record a line
+                (Some(end), Some(nl)) => {
+                    if end <= nl {
+                        Decision::Lines
+                    } else {
+                        Decision::Doc
+                    }
+                }
+                (Some(end), None) => {
+                    // whole first value seen, no newline yet: is more coming on this line?
+                    let after = &rest[end..];
+                    if after.iter().any(|&b| !is_ws(b)) || eof {
+                        Decision::Lines
+                    } else {
+                        Decision::Wait
+                    }
+                }
+                (None, Some(_)) => Decision::Doc,
+                (None, None) if eof => Decision::Doc,
+                (None, None) if rest.len() > max_record => Decision::Lines,
+                (None, None) => Decision::Wait,
+            }
+        }
+        _ => {
+            let nl = memchr::memchr(b'\n', rest);
+            if nl.is_none() && !eof && rest.len() < SNIFF_TEXT {
+                return Decision::Wait;
+            }
+            let first = &rest[..nl.unwrap_or(rest.len())];
+            let header = String::from_utf8_lossy(first);
+            if super::csv::is_kv_header(&header) {
+                return Decision::Csv;
+            }
+            // JSON lines after a garbage first line?
+            if !eof && rest.len() < SNIFF_TEXT {
+                return Decision::Wait;
+            }
+            let window = &rest[..rest.len().min(SNIFF_TEXT)];
+            let json_line = window
+                .split(|&b| b == b'\n')
+                .skip(1)
+                .any(|l| l.iter().find(|&&b| !is_ws(b)) == Some(&b'{'));
+            if json_line {
+                return Decision::Lines;
+            }
+            let printable = first.iter().all(|&b| b >= 0x20 || b == b'\t' || b == b'\r');
+            if printable && first.contains(&b',') {
+                Decision::Unrecognised(format!(
+                    "unrecognised: CSV header without TimeGenerated and OperationName columns ({}): not a Key Vault export",
+                    clip(&header)
+                ))
+            } else {
+                Decision::Unrecognised(
+                    "unrecognised: neither JSON nor a portal CSV export (binary or unrelated text)"
+                        .into(),
+                )
+            }
+        }
+    }
+}
+
+impl Format {
+    pub fn new() -> Format {
+        Format::Sniff(Vec::new())
+    }
+
+    pub fn feed(&mut self, data: &[u8], sink: &mut Sink) {
+        match self {
+            Format::Sniff(buf) => {
+                buf.extend_from_slice(data);
+                let buf = std::mem::take(buf);
+                self.try_decide(buf, false, sink);
+            }
+            Format::Lines(p) => p.feed(data, sink),
+            Format::Doc(p) => p.feed(data, sink),
+            Format::Csv(p) => p.feed(data, sink),
+            Format::Ignore => {}
+        }
+    }
+
+    fn try_decide(&mut self, buf: Vec<u8>, eof: bool, sink: &mut Sink) {
+        let next = match decide(&buf, eof, sink.max_record()) {
+            Decision::Wait if eof => {
+                sink.report.add_shape(Shape::Unrecognised);
+                sink.problem(0, "unrecognised: incomplete JSON".into());
+                Format::Ignore
+            }
+            Decision::Wait => {
+                *self = Format::Sniff(buf);
+                return;
+            }
+            Decision::Lines => Format::Lines(Lines::new()),
+            Decision::Doc => Format::Doc(Box::new(Doc::new(0, 1))),
+            Decision::Csv => Format::Csv(Box::new(Csv::new())),
+            Decision::Empty => {
+                sink.report.add_shape(Shape::Unrecognised);
+                sink.problem(0, "empty file (whitespace only)".into());
+                Format::Ignore
+            }
+            Decision::Unrecognised(reason) => {
+                sink.report.add_shape(Shape::Unrecognised);
+                sink.problem(0, reason);
+                Format::Ignore
+            }
+        };
+        *self = next;
+        if !matches!(self, Format::Ignore) {
+            self.feed(&buf, sink);
+        }
+    }
+
+    pub fn finish(&mut self, sink: &mut Sink) {
+        if let Format::Sniff(buf) = self {
+            let buf = std::mem::take(buf);
+            self.try_decide(buf, true, sink);
+        }
+        match self {
+            Format::Sniff(_) | Format::Ignore => {}
+            Format::Lines(p) => p.finish(sink),
+            Format::Doc(p) => p.finish(sink),
+            Format::Csv(p) => p.finish(sink),
+        }
+        if sink.report.records == 0 && sink.report.shapes.is_empty() {
+            sink.report.add_shape(Shape::Unrecognised);
+        }
+    }
+}
+
+#[allow(dead_code)]
+pub(crate) fn layout_name(l: Layout) -> &'static str {
+    match l {
+        Layout::Lines => "lines",
+        Layout::Envelope => "records",
+        Layout::Array => "array",
+        Layout::Value => "value",
+        Layout::Tables => "tables",
+        Layout::Csv => "csv",
+        Layout::Single => "single",
+    }
+}

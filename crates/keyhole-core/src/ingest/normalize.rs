@@ -1,0 +1,633 @@
+//! The one normalisation function every dialect feeds (spec §2): the same record in any shape
+//! gives the same [`Event`].
+
+use super::record::{Acls, Claim, Flex, Policy, Rec, Sku};
+use crate::event::{
+    AccessPolicyChange, Authorization, Event, Identity, IdentityKind, ObjectKind, Op, Outcome,
+    Source, Str, VaultConfig,
+};
+use crate::time::Timestamp;
+use std::collections::HashSet;
+use std::net::{IpAddr, Ipv6Addr};
+use std::sync::Arc;
+
+/// One interner per dataset: repeated strings share one allocation.
+#[derive(Default, Debug)]
+pub struct Interner {
+    set: HashSet<Arc<str>>,
+}
+
+impl Interner {
+    pub fn get(&mut self, s: &str) -> Str {
+        if let Some(a) = self.set.get(s) {
+            return a.clone();
+        }
+        let a: Arc<str> = Arc::from(s);
+        self.set.insert(a.clone());
+        a
+    }
+
+    pub fn len(&self) -> usize {
+        self.set.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.set.is_empty()
+    }
+}
+
+/// Which dialect a record was in (decided per record).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    Raw,
+    AzureDiagnostics,
+    Azkv,
+}
+
+fn first<'r>(a: &'r Flex<'_>, b: &'r Flex<'_>) -> Option<&'r str> {
+    a.str().or_else(|| b.str())
+}
+
+/// Vault, subscription and resource group from an ARM id
+/// (`/SUBSCRIPTIONS/<sub>/RESOURCEGROUPS/<rg>/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/<name>`).
+pub fn parse_arm_id(id: &str) -> (Option<&str>, Option<&str>, Option<&str>) {
+    let (mut vault, mut sub, mut rg) = (None, None, None);
+    let mut it = id.split('/').filter(|s| !s.is_empty()).peekable();
+    while let Some(seg) = it.next() {
+        let next = it.peek().copied();
+        if seg.eq_ignore_ascii_case("subscriptions") {
+            sub = next;
+        } else if seg.eq_ignore_ascii_case("resourcegroups") {
+            rg = next;
+        } else if seg.eq_ignore_ascii_case("vaults") || seg.eq_ignore_ascii_case("managedhsms") {
+            vault = next;
+        }
+    }
+    (vault, sub, rg)
+}
+
+const VAULT_HOST_SUFFIXES: [&str; 6] = [
+    ".vault.azure.net",
+    ".vault.azure.cn",
+    ".vault.usgovcloudapi.net",
+    ".vault.microsoftazure.de",
+    ".managedhsm.azure.net",
+    ".managedhsm.azure.cn",
+];
+
+/// `(host, path)` of an https URL, the query dropped.
+fn split_url(url: &str) -> Option<(&str, &str)> {
+    let rest = url.split_once("://").map(|(_, r)| r)?;
+    let rest = rest.split(['?', '#']).next().unwrap_or("");
+    match rest.find('/') {
+        Some(i) => Some((&rest[..i], &rest[i..])),
+        None => Some((rest, "")),
+    }
+}
+
+/// The vault name from a data-plane URL's host (`https://<vault>.vault.azure.net/…`).
+fn vault_from_url(url: &str) -> Option<&str> {
+    let (host, _) = split_url(url)?;
+    let host = host.split(':').next().unwrap_or(host);
+    for suf in VAULT_HOST_SUFFIXES {
+        if host.len() > suf.len() && host[host.len() - suf.len()..].eq_ignore_ascii_case(suf) {
+            return Some(&host[..host.len() - suf.len()]);
+        }
+    }
+    None
+}
+
+/// Object kind, name and version from a Key Vault object URL.
+/// `strict_version`: only accept a 32-hex version (request URIs carry action names there).
+fn parse_object_url(
+    url: &str,
+    strict_version: bool,
+) -> Option<(ObjectKind, Option<&str>, Option<&str>)> {
+    let (host, path) = split_url(url)?;
+    let mut segs = path.split('/').filter(|s| !s.is_empty());
+    let Some(kind_seg) = segs.next() else {
+        // `https://<vault>.vault.azure.net/` is the vault itself.
+        return if vault_from_url(url).is_some() || host.contains("vault") {
+            Some((ObjectKind::Vault, None, None))
+        } else {
+            None
+        };
+    };
+    let kind = match kind_seg.to_ascii_lowercase().as_str() {
+        "secrets" | "deletedsecrets" => ObjectKind::Secret,
+        "keys" | "deletedkeys" => ObjectKind::Key,
+        "certificates" | "deletedcertificates" => ObjectKind::Certificate,
+        "subscriptions" => {
+            // ARM URL of the vault resource.
+            let (v, _, _) = parse_arm_id(path);
+            return v.map(|_| (ObjectKind::Vault, None, None));
+        }
+        _ => ObjectKind::Other,
+    };
+    let name = segs.next();
+    let version = segs
+        .next()
+        .filter(|v| !strict_version || (v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit())));
+    Some((kind, name, version))
+}
+
+/// The parsed address of a `callerIpAddress` text: `1.2.3.4`, `1.2.3.4:5678`, IPv6, `[::1]:443`.
+pub fn parse_caller_addr(text: &str) -> Option<IpAddr> {
+    let t = text.trim();
+    if let Ok(a) = t.parse::<IpAddr>() {
+        return Some(a);
+    }
+    if let Some(rest) = t.strip_prefix('[') {
+        let inner = rest.split(']').next()?;
+        let inner = inner.split('%').next()?;
+        return inner.parse::<Ipv6Addr>().ok().map(IpAddr::V6);
+    }
+    if let Some((host, port)) = t.rsplit_once(':') {
+        if !host.contains(':') && port.bytes().all(|b| b.is_ascii_digit()) && !port.is_empty() {
+            return host.parse::<std::net::Ipv4Addr>().ok().map(IpAddr::V4);
+        }
+    }
+    None
+}
+
+fn tenant_from_iss(iss: &str) -> Option<&str> {
+    // https://sts.windows.net/<tenant>/ or https://login.microsoftonline.com/<tenant>/v2.0
+    let (_, path) = split_url(iss)?;
+    path.split('/').find(|s| !s.is_empty())
+}
+
+fn interned(int: &mut Interner, s: Option<&str>) -> Option<Str> {
+    s.map(|s| int.get(s))
+}
+
+fn lower_interned(int: &mut Interner, s: Option<&str>) -> Option<Str> {
+    s.map(|s| {
+        if s.bytes().any(|b| b.is_ascii_uppercase()) {
+            int.get(&s.to_ascii_lowercase())
+        } else {
+            int.get(s)
+        }
+    })
+}
+
+fn identity(int: &mut Interner, c: Option<&Claim>, rec: &Rec) -> Identity {
+    let empty = Claim::default();
+    let c = c.unwrap_or(&empty);
+    let object_id = c
+        .oid
+        .str()
+        .or_else(|| c.oid_long.str())
+        .or_else(|| rec.identity_claim_oid_g.str())
+        .or_else(|| {
+            rec.identity_claim_http_schemas_microsoft_com_identity_claims_objectidentifier_g
+                .str()
+        });
+    let upn = c
+        .upn
+        .str()
+        .or_else(|| c.unique_name.str())
+        .or_else(|| c.upn_long.str())
+        .or_else(|| c.name_long.str())
+        .or_else(|| rec.identity_claim_upn_s.str())
+        .or_else(|| rec.identity_claim_unique_name_s.str())
+        .or_else(|| {
+            rec.identity_claim_http_schemas_xmlsoap_org_ws_2005_05_identity_claims_upn_s
+                .str()
+        })
+        .or_else(|| {
+            rec.identity_claim_http_schemas_xmlsoap_org_ws_2005_05_identity_claims_name_s
+                .str()
+        })
+        .or_else(|| rec.identity_claim.str().filter(|s| s.contains('@')));
+    let app_id = c
+        .appid
+        .str()
+        .or_else(|| c.azp.str())
+        .or_else(|| rec.identity_claim_appid_g.str())
+        .or_else(|| rec.identity_claim_azp_g.str());
+    let tenant_id = c
+        .tid
+        .str()
+        .or_else(|| c.tid_long.str())
+        .or_else(|| c.iss.str().and_then(tenant_from_iss))
+        .or_else(|| rec.identity_claim_tid_g.str())
+        .or_else(|| {
+            rec.identity_claim_http_schemas_microsoft_com_identity_claims_tenantid_g
+                .str()
+        })
+        .or_else(|| rec.identity_claim_iss_s.str().and_then(tenant_from_iss));
+    let idtyp = c.idtyp.str().or_else(|| rec.identity_claim_idtyp_s.str());
+    let kind = match idtyp.map(|s| s.to_ascii_lowercase()) {
+        Some(t) if t == "user" => Some(IdentityKind::User),
+        Some(t) if t == "app" => Some(IdentityKind::App),
+        _ if upn.is_some() => Some(IdentityKind::User),
+        _ if object_id.is_some() || app_id.is_some() => Some(IdentityKind::App),
+        _ => None,
+    };
+    Identity {
+        object_id: lower_interned(int, object_id),
+        upn: interned(int, upn),
+        app_id: lower_interned(int, app_id),
+        tenant_id: lower_interned(int, tenant_id),
+        kind,
+    }
+}
+
+fn list(int: &mut Interner, l: &Option<Vec<String>>) -> Vec<Str> {
+    l.as_ref()
+        .map(|v| v.iter().map(|s| int.get(s)).collect())
+        .unwrap_or_default()
+}
+
+fn policy_raw(int: &mut Interner, p: &Policy) -> Option<AccessPolicyChange> {
+    let perms = p.permissions.0.as_ref();
+    let object_id = p
+        .object_id
+        .as_deref()
+        .filter(|s| !s.is_empty() && *s != "None");
+    let tenant_id = p
+        .tenant_id
+        .as_deref()
+        .filter(|s| !s.is_empty() && *s != "None");
+    let ch = AccessPolicyChange {
+        object_id: lower_interned(int, object_id),
+        tenant_id: lower_interned(int, tenant_id),
+        keys: perms.map(|p| list(int, &p.keys.0)).unwrap_or_default(),
+        secrets: perms.map(|p| list(int, &p.secrets.0)).unwrap_or_default(),
+        certificates: perms
+            .map(|p| list(int, &p.certificates.0))
+            .unwrap_or_default(),
+        storage: perms.map(|p| list(int, &p.storage.0)).unwrap_or_default(),
+    };
+    (ch != AccessPolicyChange::default()).then_some(ch)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn policy_flat(
+    int: &mut Interner,
+    oid: &Flex,
+    tid: &Flex,
+    keys: &Option<Vec<String>>,
+    secrets: &Option<Vec<String>>,
+    certs: &Option<Vec<String>>,
+    storage: &Option<Vec<String>>,
+) -> Option<AccessPolicyChange> {
+    let ch = AccessPolicyChange {
+        object_id: lower_interned(int, oid.str()),
+        tenant_id: lower_interned(int, tid.str()),
+        keys: list(int, keys),
+        secrets: list(int, secrets),
+        certificates: list(int, certs),
+        storage: list(int, storage),
+    };
+    (ch != AccessPolicyChange::default()).then_some(ch)
+}
+
+/// Turn one record into an event, or say why it is not one.
+pub fn normalize(
+    rec: &Rec,
+    int: &mut Interner,
+    tz_offset_minutes: i32,
+    source: Source,
+) -> Result<(Event, Dialect), String> {
+    // ---- dialect, decided per record ----
+    let dialect = if rec.time.present() || rec.operation_name.present() {
+        Dialect::Raw
+    } else if rec.time_generated.present() {
+        let ty = rec.table_type.str();
+        match ty {
+            Some(t) if t.eq_ignore_ascii_case("AZKVAuditLogs") => Dialect::Azkv,
+            Some(t) if !t.eq_ignore_ascii_case("AzureDiagnostics") => {
+                return Err(format!("row of table {t}: not a Key Vault audit record"));
+            }
+            _ => {
+                if let Some(p) = rec.resource_provider.str() {
+                    if !p.eq_ignore_ascii_case("MICROSOFT.KEYVAULT") {
+                        return Err(format!(
+                            "AzureDiagnostics row from {p}: not a Key Vault audit record"
+                        ));
+                    }
+                }
+                if let Some(cat) = rec.category_col.str() {
+                    if !cat.eq_ignore_ascii_case("AuditEvent") && !cat.eq_ignore_ascii_case("audit")
+                    {
+                        return Err(format!("category {cat}: not a Key Vault audit event"));
+                    }
+                }
+                Dialect::AzureDiagnostics
+            }
+        }
+    } else {
+        return Err("JSON object without time/operationName: not a Key Vault audit record".into());
+    };
+
+    let time_text = first(&rec.time, &rec.time_generated)
+        .ok_or("record without time/operationName: not a Key Vault audit record")?;
+    let operation = first(&rec.operation_name, &rec.operation_name_col)
+        .ok_or("record without time/operationName: not a Key Vault audit record")?;
+    let time = Timestamp::parse_iso(time_text)
+        .or_else(|| Timestamp::parse_portal(time_text, tz_offset_minutes))
+        .ok_or_else(|| format!("unreadable time {:?}", clip(time_text)))?;
+
+    let props_holder = rec.properties.0.as_ref();
+    let p = props_holder;
+
+    // ---- where: vault, subscription, resource group ----
+    let arm = first(&rec.resource_id, &rec.resource_id_col)
+        .or_else(|| rec.resource_id_lower.str())
+        .map(parse_arm_id)
+        .unwrap_or((None, None, None));
+    let object_url = p.and_then(|p| p.id.str()).or_else(|| rec.id_s.str());
+    let request_uri = p
+        .and_then(|p| p.request_uri.str())
+        .or_else(|| rec.request_uri_s.str());
+    let vault = arm
+        .0
+        .filter(|v| !v.is_empty() && *v != "...")
+        .or_else(|| rec.resource.str())
+        .or_else(|| object_url.and_then(vault_from_url))
+        .or_else(|| request_uri.and_then(vault_from_url))
+        .ok_or("record without a vault (no resourceId, Resource, id or requestUri)")?;
+    let vault = lower_interned(int, Some(vault)).expect("some");
+    let subscription = lower_interned(
+        int,
+        arm.1
+            .filter(|s| *s != "...")
+            .or_else(|| rec.subscription_id.str()),
+    );
+    let resource_group = lower_interned(int, arm.2.or_else(|| rec.resource_group.str()));
+
+    // ---- what ----
+    let op = Op::parse(operation);
+    let operation_s = int.get(operation);
+    let url_obj = object_url
+        .and_then(|u| parse_object_url(u, false))
+        .or_else(|| request_uri.and_then(|u| parse_object_url(u, true)));
+    let object_kind = match op.object_kind() {
+        ObjectKind::Other => url_obj.map(|o| o.0).unwrap_or(ObjectKind::Other),
+        k => k,
+    };
+    let (object_name, object_version) = match url_obj {
+        Some((k, n, v)) if k == object_kind || object_kind == ObjectKind::Other => (n, v),
+        _ => (None, None),
+    };
+
+    // ---- result ----
+    let status = p
+        .and_then(|p| p.http_status_code.u64())
+        .or_else(|| rec.http_status_code_d.u64())
+        .filter(|s| *s < 1000)
+        .map(|s| s as u16);
+    let result_signature = first(&rec.result_signature, &rec.result_signature_col);
+    let result_type = first(&rec.result_type, &rec.result_type_col);
+    let outcome = match status {
+        Some(s) => Outcome::from_status(s),
+        None => Outcome::from_signature(result_signature, result_type),
+    };
+    // Empty means absent: a CSV cell cannot tell them apart, and the same record must give the
+    // same event in every shape.
+    let result_description = first(&rec.result_description, &rec.result_description_col);
+
+    // ---- who ----
+    let claim_holder = rec.identity.0.as_ref().and_then(|i| i.claim.0.as_ref());
+    let identity = identity(int, claim_holder, rec);
+    let caller_text =
+        first(&rec.caller_ip_address, &rec.caller_ip_col).filter(|s| !s.trim().is_empty());
+    let caller_addr = caller_text.and_then(parse_caller_addr);
+
+    // ---- authorisation ----
+    let authorization = Authorization {
+        access_policy_match: p
+            .and_then(|p| p.is_access_policy_match.bool())
+            .or_else(|| rec.is_access_policy_match_b.bool()),
+        rbac_authorized: p
+            .and_then(|p| p.is_rbac_authorized.bool())
+            .or_else(|| rec.is_rbac_authorized_b.bool()),
+        assignment_id: lower_interned(
+            int,
+            p.and_then(|p| p.applied_assignment_id.str())
+                .or_else(|| rec.applied_assignment_id_g.str()),
+        ),
+    };
+
+    // ---- vault configuration ----
+    let vp = p.and_then(|p| p.properties.0.as_ref());
+    let acls: Option<&Acls> = vp
+        .and_then(|v| v.network_acls.0.as_ref())
+        .or(rec.network_acls_col.0.as_ref());
+    let sku: Option<&Sku> = vp.and_then(|v| v.sku.0.as_ref()).or(rec.sku_col.0.as_ref());
+    let pick = |raw: Option<&Flex>, flat: &Flex| -> Option<bool> {
+        raw.and_then(|f| f.bool()).or_else(|| flat.bool())
+    };
+    let cfg = VaultConfig {
+        network_default_action: interned(
+            int,
+            acls.and_then(|a| a.default_action.str())
+                .or_else(|| rec.properties_network_acls_default_action_s.str()),
+        ),
+        network_bypass: interned(
+            int,
+            acls.and_then(|a| a.bypass.str())
+                .or_else(|| rec.properties_network_acls_bypass_s.str()),
+        ),
+        soft_delete: pick(
+            vp.map(|v| &v.enable_soft_delete),
+            &rec.properties_enable_soft_delete_b,
+        ),
+        purge_protection: pick(
+            vp.map(|v| &v.enable_purge_protection),
+            &rec.properties_enable_purge_protection_b,
+        ),
+        rbac_authorization: pick(
+            vp.map(|v| &v.enable_rbac_authorization),
+            &rec.properties_enable_rbac_authorization_b,
+        ),
+        soft_delete_retention_days: vp
+            .and_then(|v| v.soft_delete_retention_in_days.u64())
+            .or_else(|| rec.properties_soft_delete_retention_in_days_d.u64())
+            .and_then(|d| u32::try_from(d).ok()),
+        enabled_for_deployment: pick(
+            vp.map(|v| &v.enabled_for_deployment),
+            &rec.properties_enabled_for_deployment_b,
+        ),
+        enabled_for_disk_encryption: pick(
+            vp.map(|v| &v.enabled_for_disk_encryption),
+            &rec.properties_enabled_for_disk_encryption_b,
+        ),
+        enabled_for_template_deployment: pick(
+            vp.map(|v| &v.enabled_for_template_deployment),
+            &rec.properties_enabled_for_template_deployment_b,
+        ),
+        sku: interned(
+            int,
+            sku.and_then(|s| s.name.str())
+                .or_else(|| rec.properties_sku_name_s.str()),
+        ),
+        tenant_id: lower_interned(
+            int,
+            vp.and_then(|v| v.tenant_id.str())
+                .or_else(|| rec.properties_tenant_id_g.str()),
+        ),
+    };
+    let vault_config = (!cfg.is_empty()).then_some(cfg);
+
+    // ---- access-policy and firewall changes ----
+    let policy_added = p
+        .and_then(|p| p.added_access_policy.0.as_ref())
+        .and_then(|x| policy_raw(int, x))
+        .or_else(|| {
+            policy_flat(
+                int,
+                &rec.added_policy_object_id,
+                &rec.added_policy_tenant_id,
+                &rec.added_policy_keys.0,
+                &rec.added_policy_secrets.0,
+                &rec.added_policy_certificates.0,
+                &rec.added_policy_storage.0,
+            )
+        });
+    let policy_removed = p
+        .and_then(|p| p.removed_access_policy.0.as_ref())
+        .and_then(|x| policy_raw(int, x))
+        .or_else(|| {
+            policy_flat(
+                int,
+                &rec.removed_policy_object_id,
+                &rec.removed_policy_tenant_id,
+                &rec.removed_policy_keys.0,
+                &rec.removed_policy_secrets.0,
+                &rec.removed_policy_certificates.0,
+                &rec.removed_policy_storage.0,
+            )
+        });
+    let ip_rule_added = interned(
+        int,
+        p.and_then(|p| p.added_ip_rule.0.as_ref())
+            .and_then(|r| r.value.str())
+            .or_else(|| rec.added_ip_rule_s.str()),
+    );
+    let ip_rule_removed = interned(
+        int,
+        p.and_then(|p| p.removed_ip_rule.0.as_ref())
+            .and_then(|r| r.value.str())
+            .or_else(|| rec.removed_ip_rule_s.str()),
+    );
+
+    let ev = Event {
+        time,
+        vault,
+        subscription,
+        resource_group,
+        operation: operation_s,
+        op,
+        operation_version: interned(
+            int,
+            first(&rec.operation_version, &rec.operation_version_col),
+        ),
+        category: interned(int, first(&rec.category, &rec.category_col)),
+        object_kind,
+        object_name: interned(int, object_name),
+        object_version: interned(int, object_version),
+        status,
+        outcome,
+        result_type: interned(int, result_type),
+        result_signature: interned(int, result_signature),
+        result_description: interned(int, result_description),
+        caller_ip: interned(int, caller_text),
+        caller_addr,
+        identity,
+        client_info: interned(
+            int,
+            p.and_then(|p| p.client_info.str())
+                .or_else(|| rec.client_info_s.str()),
+        ),
+        request_uri: interned(int, request_uri),
+        object_id: interned(int, object_url),
+        duration_ms: rec.duration_ms.u64().or_else(|| rec.duration_ms_col.u64()),
+        tls_version: interned(
+            int,
+            p.and_then(|p| p.tls_version.str())
+                .or_else(|| rec.tls_version_s.str()),
+        ),
+        correlation_id: first(&rec.correlation_id, &rec.correlation_id_col).map(Arc::from),
+        authorization,
+        vault_config,
+        policy_added,
+        policy_removed,
+        ip_rule_added,
+        ip_rule_removed,
+        source,
+    };
+    Ok((ev, dialect))
+}
+
+/// At most 60 characters of attacker-controlled text for a message.
+pub fn clip(s: &str) -> String {
+    let mut out: String = s.chars().take(60).filter(|c| !c.is_control()).collect();
+    if s.chars().count() > 60 {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn caller_addresses() {
+        assert_eq!(parse_caller_addr("1.2.3.4").unwrap().to_string(), "1.2.3.4");
+        assert_eq!(
+            parse_caller_addr("1.2.3.4:5678").unwrap().to_string(),
+            "1.2.3.4"
+        );
+        assert_eq!(
+            parse_caller_addr("2001:db8::1").unwrap().to_string(),
+            "2001:db8::1"
+        );
+        assert_eq!(parse_caller_addr("[::1]:443").unwrap().to_string(), "::1");
+        assert_eq!(parse_caller_addr("<Redacted>"), None);
+        assert_eq!(parse_caller_addr(""), None);
+        assert_eq!(parse_caller_addr("1.2.3.4:x"), None);
+        assert_eq!(parse_caller_addr("999.1.1.1"), None);
+    }
+
+    #[test]
+    fn arm_ids_and_urls() {
+        let (v, s, r) = parse_arm_id(
+            "/SUBSCRIPTIONS/ABC/RESOURCEGROUPS/RG1/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/KV1",
+        );
+        assert_eq!((v, s, r), (Some("KV1"), Some("ABC"), Some("RG1")));
+        assert_eq!(
+            vault_from_url("https://kv1.vault.azure.net/secrets/a"),
+            Some("kv1")
+        );
+        assert_eq!(vault_from_url("https://management.azure.com/x"), None);
+        assert_eq!(
+            parse_object_url(
+                "https://kv.vault.azure.net/secrets/s1/0123456789abcdef0123456789abcdef",
+                true
+            ),
+            Some((
+                ObjectKind::Secret,
+                Some("s1"),
+                Some("0123456789abcdef0123456789abcdef")
+            ))
+        );
+        assert_eq!(
+            parse_object_url(
+                "https://kv.vault.azure.net/certificates/c/create?api-version=7",
+                true
+            ),
+            Some((ObjectKind::Certificate, Some("c"), None))
+        );
+        assert_eq!(
+            parse_object_url("https://kv.vault.azure.net/", false),
+            Some((ObjectKind::Vault, None, None))
+        );
+        assert_eq!(
+            parse_object_url("https://kv.vault.azure.net/deletedkeys/k1", false),
+            Some((ObjectKind::Key, Some("k1"), None))
+        );
+    }
+}
