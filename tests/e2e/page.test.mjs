@@ -247,3 +247,33 @@ test('real samples: records are kept and counts equal the keyhole CLI', async (t
   privacyChecks(p, srv.origin);
   await p.context.close();
 });
+
+test('every input shape (the ingest golden inputs) gives on the page the events the core expects', async (t) => {
+  const dir = path.join(ROOT, 'crates/keyhole-core/tests/golden/ingest');
+  if (!fs.existsSync(dir)) { t.skip('golden inputs not present'); return; }
+  const inputs = fs.readdirSync(dir).filter((f) => !f.includes('.expected.') && !f.endsWith('.py')).sort();
+  assert.ok(inputs.length >= 10, inputs.join(' '));
+  const p = await open();
+  for (const name of inputs) {
+    const stem = name.replace(/\.(jsonl|json|csv|zip)(\.gz)?$/, '');
+    const expPath = path.join(dir, stem + '.expected.jsonl');
+    if (!fs.existsSync(expPath)) continue;
+    const expected = fs.readFileSync(expPath, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
+    // Local-time portal exports need the zone the golden test used; compare counts only for them.
+    const st = await drop(p.page, [path.join(dir, name)]);
+    assert.equal(st.records, expected.length, `${name}: ${st.text}`);
+    if (!name.includes('local')) {
+      await p.page.click('a[data-tab="events"]');
+      await p.page.waitForFunction((n) => Number(document.querySelector('#events-count')?.dataset.total) === n
+        && document.querySelectorAll('#events-table tr.ev').length === n, expected.length);
+      const times = await p.page.$$eval('#events-table tr.ev td:first-child', (tds) => tds.map((td) => td.textContent));
+      const want = expected.map((e) => e.time).sort().reverse();
+      assert.deepEqual(times, want, name);
+      await p.page.click('a[data-tab="alerts"]');
+    }
+    const c = cliCounts([path.join(dir, name)]);
+    if (c) assert.equal(st.records, c.events, `${name}: page vs keyhole events`);
+  }
+  privacyChecks(p, srv.origin);
+  await p.context.close();
+});
