@@ -210,6 +210,16 @@ test('demo data shows every alert kind; screenshots of each tab', async () => {
     await p.page.waitForTimeout(300);
     await shot(p.page, `tab-${tab}`);
   }
+  // Virtualised explorer: few rows in the DOM, the oldest event at the bottom.
+  const total = await p.page.$eval('#events-count', (e) => Number(e.dataset.total));
+  assert.equal(total, st.records);
+  assert.ok((await p.page.$$('#events-table tr.ev')).length <= 60, 'rows are virtualised');
+  await p.page.waitForFunction(() => {
+    const el = document.querySelector('#events-scroller');
+    el.scrollTop = el.scrollHeight;
+    const rows = document.querySelectorAll('#events-table tr.ev');
+    return rows.length && rows[rows.length - 1].dataset.idx === '0';
+  });
   // The anomaly grid drives the charts.
   await p.page.click('a[data-tab="analytics"]');
   await p.page.click('#anomaly-grid tr[data-vault]');
@@ -275,5 +285,27 @@ test('every input shape (the ingest golden inputs) gives on the page the events 
     if (c) assert.equal(st.records, c.events, `${name}: page vs keyhole events`);
   }
   privacyChecks(p, srv.origin);
+  await p.context.close();
+});
+
+test('progress shows bytes, records and skipped lines; cancel stops the analysis', async () => {
+  const line = JSON.stringify(scenario()[0]) + '\n';
+  const big = Buffer.alloc(Math.ceil(300e6 / line.length) * line.length);
+  for (let o = 0; o < big.length; o += line.length) big.write(line, o);
+  const [f] = writeFixtures({ 'big.jsonl': big });
+  const p = await open();
+  await p.page.setInputFiles('#file-input', [f]);
+  await p.page.waitForSelector('#progress');
+  await p.page.waitForFunction(() => /MB of .* records · \d+ skipped/.test(document.querySelector('#progress')?.textContent || ''));
+  const text = await p.page.textContent('#progress');
+  await p.page.click('#cancel');
+  await p.page.waitForSelector('#error');
+  assert.match(await p.page.textContent('#error'), /Cancelled/);
+  assert.equal(await p.page.$('#status[data-done="1"]'), null, text);
+  // The page still works after a cancel.
+  const [small] = writeFixtures({ 'scenario.jsonl': jsonl(scenario()) });
+  const st = await drop(p.page, [small]);
+  assert.equal(st.records, scenario().length);
+  fs.rmSync(f);
   await p.context.close();
 });

@@ -631,11 +631,23 @@ pub fn explorer(p: &ExplorerProps) -> Html {
     let total = s.events.total;
     let lo = (*first_row).min(total);
     let hi = (lo + VIEW_ROWS).min(total);
+    // Rows of [lo, hi) already fetched; the spacers keep the full height constant even while
+    // the window is being fetched, so the scroll position never jumps.
+    let shown = s
+        .events
+        .rows
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| {
+            let pos = s.events.offset + *i as u64;
+            pos >= lo && pos < hi
+        })
+        .count() as u64;
     {
         let (above, below) = (above.clone(), below.clone());
-        use_effect_with((lo, hi, total), move |(lo, hi, total)| {
+        use_effect_with((lo, shown, total), move |(lo, shown, total)| {
             set_height(&above, *lo as f64 * ROW_H);
-            set_height(&below, (total - hi) as f64 * ROW_H);
+            set_height(&below, total.saturating_sub(lo + shown) as f64 * ROW_H);
             || ()
         });
     }
