@@ -1,7 +1,7 @@
 //! `keyhole events`: the normalised events as JSON lines or CSV.
 
-use crate::output::csv_cell;
 use crate::EventFormat;
+use keyhole_core::export::csv_cell;
 use keyhole_core::Event;
 use std::io::{self, Write};
 
@@ -57,7 +57,7 @@ pub fn write(events: &[Event], format: EventFormat, out: &mut dyn Write) -> io::
                     if i > 0 {
                         row.push(',');
                     }
-                    csv_cell(cell, &mut row);
+                    row.push_str(&csv_cell(cell));
                 }
                 row.push('\n');
                 out.write_all(row.as_bytes())?;
