@@ -223,7 +223,7 @@ pub fn blob_path_at(resource_id: &str, hour: i64) -> String {
 /// The container-relative blob path of a record.
 pub fn blob_path(rec: &Record) -> String {
     blob_path_at(
-        &rec.vault.resource_id(),
+        rec.vault.resource_id(),
         rec.ticks.div_euclid(TICKS_PER_HOUR),
     )
 }
@@ -287,7 +287,7 @@ impl BlobTree {
         buf.push(b'\n');
         if carry {
             let line = buf[start..].to_vec();
-            self.carry.push((rec.vault.resource_id(), line));
+            self.carry.push((rec.vault.resource_id().to_string(), line));
         }
         done
     }
