@@ -56,6 +56,19 @@ impl Deflater {
     pub fn finish(&mut self, out: &mut Vec<u8>) {
         self.run(&[], out, TDEFLFlush::Finish);
     }
+
+    /// Ready for a new stream (keeps the allocated tables).
+    pub fn reset(&mut self) {
+        self.comp.reset();
+    }
+
+    /// Deflate a whole buffer as one stream, reusing this compressor.
+    pub fn compress_all(&mut self, data: &[u8], out: &mut Vec<u8>) {
+        self.reset();
+        self.feed(data, out);
+        self.finish(out);
+        self.reset();
+    }
 }
 
 /// gzip (RFC 1952) of a byte stream, one member.
@@ -319,6 +332,7 @@ struct Entry {
 /// A streaming zip writer (entries written one after the other, central directory at the end).
 pub struct ZipWriter {
     entries: Vec<Entry>,
+    deflater: Deflater,
     offset: u64,
     /// DOS date/time of every entry (fixed: reproducible bytes).
     dos_time: u16,
@@ -330,6 +344,7 @@ impl ZipWriter {
         // 2026-10-01 00:00:00.
         ZipWriter {
             entries: Vec::new(),
+            deflater: Deflater::new(1),
             offset: 0,
             dos_time: 0,
             dos_date: ((2026 - 1980) << 9) | (10 << 5) | 1,
@@ -340,11 +355,10 @@ impl ZipWriter {
     pub fn add(&mut self, name: &str, data: &[u8], out: &mut Vec<u8>) {
         let crc = crc32fast::hash(data);
         // Tiny files are stored: deflate cannot win there.
-        let deflated = if data.len() >= 128 {
-            miniz_oxide::deflate::compress_to_vec(data, 6)
-        } else {
-            Vec::new()
-        };
+        let mut deflated = Vec::new();
+        if data.len() >= 128 {
+            self.deflater.compress_all(data, &mut deflated);
+        }
         let (method, body): (u16, &[u8]) = if !deflated.is_empty() && deflated.len() < data.len() {
             (8, &deflated)
         } else {
