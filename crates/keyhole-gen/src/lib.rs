@@ -16,6 +16,15 @@
 //! unauthenticated 401 challenge; Microsoft first-party sweeps (Azure Resource Graph, Policy
 //! Insights); portal administrators; occasional 404, 409, 429 and 403. Attacks happen after the
 //! detectors' learning period (day index ≥ 8) and are recorded in the manifest.
+//!
+//! Shapes ([`OutShape`], named after [`keyhole_core::ingest::Shape`]): raw JSON lines,
+//! `{"records":[…]}`, bare array, AzureDiagnostics typed JSON lines, `az` CLI strings, REST
+//! `{"tables"}`, `{"value"}`, portal CSV (`[UTC]` and `[Local Time]`), AZKVAuditLogs JSON lines;
+//! containers and encodings in [`zip`]: the storage-container zip tree (optionally with the
+//! storage quirks), the folder tree, gzip, UTF-16 LE.
+//!
+//! Binary: `keyhole-gen --seed 1 --scale 16 --attacks --size 1GB --shape raw-jsonl --out big.json
+//! --manifest attacks.json --lists intel/` (see `keyhole-gen --help`; figures go to stderr).
 
 pub mod build;
 pub mod diag;
