@@ -818,19 +818,21 @@ impl<'a> Ctx<'a> {
         let mut groups: HashMap<Vec<Value>, usize> = HashMap::new();
         let mut group_keys: Vec<Vec<Value>> = Vec::new();
         let mut states: Vec<Vec<AggState>> = Vec::new();
+        let mut key: Vec<Value> = Vec::with_capacity(keys.len());
         for r in 0..b.len {
             let get = |i: usize| b.cols[i].get(r, events);
             let row = Row {
                 get: &get,
                 now: self.now,
             };
-            let key: Vec<Value> = keys.iter().map(|k| eval(k, &row)).collect();
+            key.clear();
+            key.extend(keys.iter().map(|k| eval(k, &row)));
             let g = match groups.get(&key) {
                 Some(&g) => g,
                 None => {
                     let g = group_keys.len();
                     groups.insert(key.clone(), g);
-                    group_keys.push(key);
+                    group_keys.push(key.clone());
                     states.push(specs.iter().map(|s| s.init()).collect());
                     g
                 }

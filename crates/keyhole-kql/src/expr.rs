@@ -681,6 +681,14 @@ fn between(x: &Value, lo: &Value, hi: &Value) -> Option<bool> {
     Some(a != Ordering::Less && b != Ordering::Greater)
 }
 
+/// Constants by reference (no clone per row), everything else evaluated.
+fn eval_cow<'a>(c: &'a CE, row: &Row) -> std::borrow::Cow<'a, Value> {
+    match c {
+        CE::Const(v) => std::borrow::Cow::Borrowed(v),
+        other => std::borrow::Cow::Owned(eval(other, row)),
+    }
+}
+
 pub(crate) fn eval(c: &CE, row: &Row) -> Value {
     match c {
         CE::Const(v) => v.clone(),
@@ -716,8 +724,8 @@ pub(crate) fn eval(c: &CE, row: &Row) -> Value {
                     _ => Value::Null,
                 }
             }
-            BinOp::Eq => b(kql_eq(&eval(l, row), &eval(r, row))),
-            BinOp::Ne => b(kql_eq(&eval(l, row), &eval(r, row)).map(|x| !x)),
+            BinOp::Eq => b(kql_eq(&eval_cow(l, row), &eval_cow(r, row))),
+            BinOp::Ne => b(kql_eq(&eval_cow(l, row), &eval_cow(r, row)).map(|x| !x)),
             BinOp::EqCi | BinOp::NeCi => {
                 let (a, bb) = (eval(l, row), eval(r, row));
                 let eq = match (str_of(&a), str_of(&bb)) {
@@ -731,7 +739,7 @@ pub(crate) fn eval(c: &CE, row: &Row) -> Value {
                 })
             }
             BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
-                let o = kql_cmp(&eval(l, row), &eval(r, row));
+                let o = kql_cmp(&eval_cow(l, row), &eval_cow(r, row));
                 b(o.map(|o| match op {
                     BinOp::Lt => o == Ordering::Less,
                     BinOp::Le => o != Ordering::Greater,
