@@ -73,6 +73,9 @@ pub(crate) enum ExprKind {
     Star,
     /// `$left.X` / `$right.X` in join conditions.
     Side(bool /* left */, String),
+    /// A tabular expression as an argument (`x in (T | project y)`, `toscalar(…)`); replaced by
+    /// its values before compilation.
+    Subquery(Box<Tabular>),
 }
 
 /// `Name = expr` or a bare expression.

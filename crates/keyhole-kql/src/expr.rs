@@ -134,6 +134,7 @@ const FUNCS: &[(&str, Func, usize, usize)] = &[
     ("min_of", Func::Min2, 1, 64),
     ("max_of", Func::Max2, 1, 64),
     ("gettype", Func::TypeOf, 1, 1),
+    ("toscalar", Func::Coalesce, 1, 1),
 ];
 
 /// Aggregation names (valid only in `summarize`).
@@ -295,6 +296,12 @@ pub(crate) fn compile(e: &Expr, scope: &Scope) -> Res<(CE, Type)> {
             }
         }
         ExprKind::Star => return Err(RawError::new(e.span, "'*' is not allowed here")),
+        ExprKind::Subquery(_) => {
+            return Err(RawError::new(
+                e.span,
+                "a tabular expression is not allowed here",
+            ))
+        }
         ExprKind::Side(_, n) => {
             return Err(RawError::new(
                 e.span,

@@ -15,6 +15,8 @@ pub(crate) struct Parser {
     depth: usize,
     src_len: usize,
     src: String,
+    /// Names bound by tabular lets so far (a name followed by nothing can be a table).
+    tab_lets: Vec<String>,
 }
 
 fn describe(t: &Tok) -> String {
@@ -54,6 +56,7 @@ impl Parser {
             depth: 0,
             src_len: src.len(),
             src: src.to_string(),
+            tab_lets: Vec::new(),
         }
     }
 
@@ -178,6 +181,7 @@ impl Parser {
                 if self.starts_tabular(tabular_lets) {
                     let t = self.tabular()?;
                     tabular_lets.push(name.clone());
+                    self.tab_lets.push(name.clone());
                     out.push(Stmt::LetTabular(name, nspan, t));
                 } else {
                     let e = self.expr()?;
@@ -847,7 +851,25 @@ impl Parser {
         let mut v = Vec::new();
         if !self.is_sym(")") {
             loop {
-                v.push(self.expr()?);
+                // A tabular argument: `x in (T | project y)`, `toscalar(T | count)`.
+                let lets = std::mem::take(&mut self.tab_lets);
+                let tabular = self.starts_tabular(&lets)
+                    && !matches!(self.peek(), Tok::Sym("("))
+                    && (matches!(
+                        self.peek_at(1),
+                        Tok::Sym("|") | Tok::Sym(")") | Tok::Sym(",")
+                    ) || matches!(self.peek(), Tok::Sym("|")));
+                self.tab_lets = lets;
+                if tabular {
+                    let start = self.span().0;
+                    let t = self.tabular()?;
+                    v.push(Expr {
+                        kind: ExprKind::Subquery(Box::new(t)),
+                        span: (start, self.prev_end()),
+                    });
+                } else {
+                    v.push(self.expr()?);
+                }
                 if !self.eat_sym(",") {
                     break;
                 }

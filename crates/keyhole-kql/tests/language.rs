@@ -390,3 +390,20 @@ fn azkvauditlogs_table() {
         ])
     );
 }
+
+#[test]
+fn tabular_arguments() {
+    // `in` a tabular let, `in` a subquery, and toscalar().
+    let base = "let bad = datatable(ip:string)['6.6.6.6', '7.7.7.7'];\nlet ev = datatable(ip:string, n:long)['6.6.6.6', 1, '1.1.1.1', 2, '7.7.7.7', 3];\n";
+    assert_eq!(
+        r(&format!("{base}ev | where ip in (bad) | project n")),
+        v(&[&["1"], &["3"]])
+    );
+    assert_eq!(
+        r(&format!(
+            "{base}ev | where ip !in (bad | where ip startswith '7') | project n"
+        )),
+        v(&[&["1"], &["2"]])
+    );
+    assert_eq!(r(&format!("{base}let top_n = toscalar(ev | summarize max(n));\nev | where n == top_n | project ip")), v(&[&["7.7.7.7"]]));
+}
