@@ -1044,7 +1044,7 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    pub fn to_table(&self, b: Batch) -> Table {
+    pub fn to_table(&self, b: Batch, limit: usize) -> Table {
         let columns = b
             .cols
             .iter()
@@ -1053,8 +1053,9 @@ impl<'a> Ctx<'a> {
                 ty: c.ty,
             })
             .collect();
-        let mut rows = Vec::with_capacity(b.len);
-        for r in 0..b.len {
+        let n = b.len.min(limit);
+        let mut rows = Vec::with_capacity(n);
+        for r in 0..n {
             rows.push(b.cols.iter().map(|c| c.get(r, self.events)).collect());
         }
         Table {
@@ -1957,7 +1958,13 @@ pub(crate) fn const_eval(e: &Expr) -> Res<Value> {
 }
 
 /// Run a parsed program.
-pub(crate) fn run_program(stmts: &[Stmt], events: &[Event], now: Option<Timestamp>) -> Res<Table> {
+/// Returns the table (at most `limit` rows materialised) and the full row count.
+pub(crate) fn run_program(
+    stmts: &[Stmt],
+    events: &[Event],
+    now: Option<Timestamp>,
+    limit: usize,
+) -> Res<(Table, usize)> {
     let now = now
         .map(|t| t.micros)
         .unwrap_or_else(|| events.iter().map(|e| e.time.micros).max().unwrap_or(0));
@@ -2003,7 +2010,10 @@ pub(crate) fn run_program(stmts: &[Stmt], events: &[Event], now: Option<Timestam
         }
     }
     match last {
-        Some(b) => Ok(ctx.to_table(b)),
+        Some(b) => {
+            let total = b.len;
+            Ok((ctx.to_table(b, limit), total))
+        }
         None => Err(RawError::expected(
             (0, 0),
             "the query has no tabular expression to run (only let statements)",

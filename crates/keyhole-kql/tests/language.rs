@@ -407,3 +407,17 @@ fn tabular_arguments() {
     );
     assert_eq!(r(&format!("{base}let top_n = toscalar(ev | summarize max(n));\nev | where n == top_n | project ip")), v(&[&["7.7.7.7"]]));
 }
+
+#[test]
+fn limited_results_report_the_full_count() {
+    let (t, total) = keyhole_kql::run_limited(
+        "range x from 1 to 100 step 1 | where x % 2 == 0",
+        &[],
+        &Default::default(),
+        10,
+    )
+    .unwrap();
+    assert_eq!(total, 50);
+    assert_eq!(t.rows.len(), 10);
+    assert_eq!(t.rows[9][0].to_string(), "20");
+}
