@@ -18,6 +18,7 @@
 //! detectors' learning period (day index ≥ 8) and are recorded in the manifest.
 
 pub mod build;
+pub mod diag;
 pub mod generate;
 pub mod record;
 pub mod rng;
