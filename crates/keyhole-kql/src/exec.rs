@@ -17,7 +17,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// Largest result any operator may build (a join of attacker-controlled keys must not exhaust memory).
-const MAX_ROWS: usize = 50_000_000;
+const MAX_ROWS: usize = 10_000_000;
 
 #[derive(Clone)]
 enum Data {
