@@ -421,3 +421,39 @@ fn limited_results_report_the_full_count() {
     assert_eq!(t.rows.len(), 10);
     assert_eq!(t.rows[9][0].to_string(), "20");
 }
+
+#[test]
+fn more_functions() {
+    let t = q("print a = datetime_diff('minute', datetime(2026-10-01 10:30), datetime(2026-10-01 10:00)),
+        b = datetime_diff('day', datetime(2026-10-03), datetime(2026-10-01 23:00)),
+        c = datetime_add('month', 1, datetime(2026-01-31)), d = datetime_add('hour', -2, datetime(2026-10-01)),
+        e = dayofmonth(datetime(2026-10-17)), f = getmonth(datetime(2026-10-17)), g = getyear(datetime(2026-10-17)),
+        h = startofweek(datetime(2026-10-17)), i = startofmonth(datetime(2026-10-17 12:00)),
+        j = ipv4_is_in_range('10.1.2.3', '10.1.0.0/16'), k = ipv4_is_in_range('10.2.0.1:443', '10.1.0.0/16'),
+        l = ipv4_is_private('192.168.1.1'), m = ipv4_is_private('185.220.101.47'),
+        n = replace_regex('a1b22c', @'\\d+', '#'), o = countof('abcabc', 'bc'), p = trim_start('/', '//x/'),
+        r = set_has_element(dynamic(['SecretGet', 'KeyGet']), 'KeyGet'), s = strcat_array(dynamic(['a', 'b']), '+')");
+    assert_eq!(
+        rows(&t)[0],
+        [
+            "30",
+            "2",
+            "2026-02-28T00:00:00Z",
+            "2026-09-30T22:00:00Z",
+            "17",
+            "10",
+            "2026",
+            "2026-10-11T00:00:00Z",
+            "2026-10-01T00:00:00Z",
+            "true",
+            "false",
+            "true",
+            "false",
+            "a#b#c",
+            "2",
+            "x/",
+            "true",
+            "a+b"
+        ]
+    );
+}
