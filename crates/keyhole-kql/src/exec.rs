@@ -582,6 +582,12 @@ impl<'a> Ctx<'a> {
                 self.render = Some(kind.clone());
                 Ok(b)
             }
+            Operator::Parse {
+                expr,
+                regex_kind,
+                elems,
+                filter,
+            } => self.parse_op(b, expr, *regex_kind, elems, *filter),
             Operator::GetSchema => {
                 let n = b.cols.len();
                 Ok(Batch {
@@ -614,6 +620,80 @@ impl<'a> Ctx<'a> {
                 })
             }
         }
+    }
+
+    fn parse_op(
+        &self,
+        b: Batch,
+        expr: &Expr,
+        regex_kind: bool,
+        elems: &[ParseElem],
+        filter: bool,
+    ) -> Res<Batch> {
+        let (c, _) = self.compile(expr, &b)?;
+        let mut pat = String::from("^");
+        let mut cols: Vec<(String, Type)> = Vec::new();
+        for (i, e) in elems.iter().enumerate() {
+            let last = i + 1 == elems.len();
+            match e {
+                ParseElem::Star => pat.push_str(if last { ".*" } else { ".*?" }),
+                ParseElem::Lit(l) => pat.push_str(&if regex_kind {
+                    l.clone()
+                } else {
+                    regex::escape(l)
+                }),
+                ParseElem::Col(n, t) => {
+                    pat.push_str(if last { "(.*)" } else { "(.*?)" });
+                    cols.push((n.clone(), *t));
+                }
+            }
+        }
+        pat.push('$');
+        let re = regex::RegexBuilder::new(&pat)
+            .size_limit(1 << 20)
+            .dot_matches_new_line(true)
+            .build()
+            .map_err(|e| {
+                RawError::new(
+                    expr.span,
+                    format!(
+                        "invalid parse pattern: {}",
+                        e.to_string().lines().last().unwrap_or("")
+                    ),
+                )
+            })?;
+        let texts = self.eval_rows(&c, &b);
+        let mut out: Vec<Vec<Value>> = vec![Vec::with_capacity(b.len); cols.len()];
+        let mut keep = Vec::new();
+        for (r, t) in texts.iter().enumerate() {
+            let s = t.to_kql_string();
+            match re.captures(&s) {
+                Some(caps) => {
+                    keep.push(r as u32);
+                    for (k, (_, ty)) in cols.iter().enumerate() {
+                        let m = caps.get(k + 1).map(|m| m.as_str()).unwrap_or("");
+                        out[k].push(convert_text(m, *ty));
+                    }
+                }
+                None => {
+                    for (k, (_, ty)) in cols.iter().enumerate() {
+                        out[k].push(ty.missing());
+                    }
+                }
+            }
+        }
+        let mut b = b;
+        for ((name, ty), vals) in cols.into_iter().zip(out) {
+            let col = values_col(name.clone(), ty, vals);
+            match b.index_of(&name) {
+                Some(i) => b.cols[i] = col,
+                None => b.cols.push(col),
+            }
+        }
+        if filter && keep.len() != b.len {
+            return Ok(b.gather(&keep));
+        }
+        Ok(b)
     }
 
     fn const_count(&self, e: &Expr, b: &Batch) -> Res<usize> {
@@ -1230,6 +1310,35 @@ impl Ctx<'_> {
             ops.push(OpAt { op, span: o.span });
         }
         Ok(Tabular { source, ops })
+    }
+}
+
+/// Text extracted by `parse`, converted to the declared column type.
+fn convert_text(s: &str, ty: Type) -> Value {
+    match ty {
+        Type::String | Type::Guid => Value::str(s),
+        Type::Long | Type::Int => s
+            .trim()
+            .parse::<i64>()
+            .map(Value::Long)
+            .unwrap_or(Value::Null),
+        Type::Real => s
+            .trim()
+            .parse::<f64>()
+            .map(Value::Real)
+            .unwrap_or(Value::Null),
+        Type::Bool => match s.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" => Value::Bool(true),
+            "false" | "0" => Value::Bool(false),
+            _ => Value::Null,
+        },
+        Type::DateTime => Timestamp::parse_any(s, 0)
+            .map(Value::DateTime)
+            .unwrap_or(Value::Null),
+        Type::TimeSpan => Value::Null,
+        Type::Dynamic => serde_json::from_str(s)
+            .map(Value::dynamic)
+            .unwrap_or(Value::Null),
     }
 }
 

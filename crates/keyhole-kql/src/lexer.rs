@@ -480,6 +480,7 @@ pub(crate) const TABULAR_OPERATORS: &[&str] = &[
     "render",
     "mv-expand",
     "parse",
+    "parse-where",
     "as",
     "getschema",
     "sample",

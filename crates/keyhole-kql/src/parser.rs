@@ -545,6 +545,71 @@ impl Parser {
             }
             "mv-expand" => Operator::MvExpand(self.assign_list("a column")?),
             "getschema" => Operator::GetSchema,
+            "parse" | "parse-where" => {
+                let mut regex_kind = false;
+                while self.is_word("kind") || self.is_word("flags") {
+                    let opt = self.ident("an option")?.0;
+                    self.expect_sym("=", "after the option")?;
+                    let (v, vsp) = self.ident("a value")?;
+                    if opt == "kind" {
+                        regex_kind = match v.as_str() {
+                            "regex" => true,
+                            "simple" | "relaxed" => false,
+                            _ => {
+                                return Err(RawError::expected(
+                                    vsp,
+                                    format!("unknown parse kind '{v}'"),
+                                    &["simple", "regex", "relaxed"],
+                                ))
+                            }
+                        };
+                    }
+                }
+                let expr = self.add_expr()?;
+                if !self.eat_word("with") {
+                    return Err(
+                        self.err_here("expected 'with' after the parsed expression", &["with"])
+                    );
+                }
+                let mut elems = Vec::new();
+                loop {
+                    match self.peek().clone() {
+                        Tok::Sym("*") => {
+                            self.bump();
+                            elems.push(ParseElem::Star);
+                        }
+                        Tok::Str(lit) => {
+                            self.bump();
+                            elems.push(ParseElem::Lit(lit));
+                        }
+                        Tok::Ident(name) if !name.starts_with('!') => {
+                            self.bump();
+                            let mut ty = Type::String;
+                            if self.eat_sym(":") {
+                                let (t, tsp) = self.ident("a type")?;
+                                ty = parse_type(&t).ok_or_else(|| {
+                                    RawError::expected(
+                                        tsp,
+                                        format!("unknown type '{t}'"),
+                                        &["string", "long", "real", "datetime"],
+                                    )
+                                })?;
+                            }
+                            elems.push(ParseElem::Col(name, ty));
+                        }
+                        _ => break,
+                    }
+                }
+                if !elems.iter().any(|e| matches!(e, ParseElem::Col(..))) {
+                    return Err(self.err_here("expected the columns to extract, e.g. parse x with * \"/secrets/\" Name \"/\" *", &["column name"]));
+                }
+                Operator::Parse {
+                    expr,
+                    regex_kind,
+                    elems,
+                    filter: lw == "parse-where",
+                }
+            }
             "render" => {
                 let (kind, _) = self.ident("a chart kind")?;
                 // `with (…)` properties are accepted and ignored.

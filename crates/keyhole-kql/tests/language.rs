@@ -457,3 +457,26 @@ fn more_functions() {
         ]
     );
 }
+
+#[test]
+fn parse_operator() {
+    let d = "datatable(u:string)['https://kv1.vault.azure.net/secrets/db-password/abc123?api-version=7.4', 'https://kv1.vault.azure.net/keys/k1?api-version=7.4']";
+    assert_eq!(
+        r(&format!(
+            r#"{d} | parse u with "https://" Vault ".vault.azure.net/secrets/" Secret "/" Version "?" * | project Vault, Secret, Version"#
+        )),
+        v(&[&["kv1", "db-password", "abc123"], &["", "", ""]])
+    );
+    assert_eq!(
+        r(&format!(
+            r#"{d} | parse-where u with * "api-version=" Ver:real | project Ver"#
+        )),
+        v(&[&["7.4"], &["7.4"]])
+    );
+    assert_eq!(
+        r(&format!(
+            r#"{d} | parse-where kind=regex u with * @"/(?:secrets|keys)/" Name @"[/?]" * | project Name"#
+        )),
+        v(&[&["db-password"], &["k1"]])
+    );
+}
