@@ -722,9 +722,10 @@ impl<'a> Ctx<'a> {
             }
         }
         let (c, ty) = self.compile(&a.expr, b)?;
-        let name = match &a.name {
-            Some((n, _)) => n.clone(),
-            None => {
+        let name = match (&a.name, member_name(&a.expr)) {
+            (Some((n, _)), _) => n.clone(),
+            (None, Some(n)) => n,
+            (None, None) => {
                 let n = format!("Column{k}");
                 *k += 1;
                 n
@@ -1310,6 +1311,19 @@ impl Ctx<'_> {
             ops.push(OpAt { op, span: o.span });
         }
         Ok(Tabular { source, ops })
+    }
+}
+
+/// Kusto names `Identity.claim.upn` (and `Identity['claim']['upn']`) `Identity_claim_upn`.
+fn member_name(e: &Expr) -> Option<String> {
+    match &e.kind {
+        ExprKind::Member(x, n) => Some(format!("{}_{n}", member_name(x)?)),
+        ExprKind::Index(x, i) => match &i.kind {
+            ExprKind::Lit(Value::String(k)) => Some(format!("{}_{k}", member_name(x)?)),
+            _ => None,
+        },
+        ExprKind::Name(n) => Some(n.clone()),
+        _ => None,
     }
 }
 

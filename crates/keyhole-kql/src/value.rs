@@ -347,7 +347,11 @@ impl fmt::Display for Value {
             Value::String(s) => f.write_str(s),
             Value::DateTime(t) => f.write_str(&format_datetime(*t)),
             Value::TimeSpan(m) => f.write_str(&format_timespan(*m)),
-            Value::Dynamic(d) => write!(f, "{d}"),
+            // A dynamic string shows as its text (as the Log Analytics grid does), anything else as JSON.
+            Value::Dynamic(d) => match &**d {
+                serde_json::Value::String(s) => f.write_str(s),
+                other => write!(f, "{other}"),
+            },
         }
     }
 }

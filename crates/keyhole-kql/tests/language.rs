@@ -480,3 +480,13 @@ fn parse_operator() {
         v(&[&["db-password"], &["k1"]])
     );
 }
+
+#[test]
+fn dynamic_member_columns_are_named_like_kusto() {
+    let t = q(r#"print d = todynamic('{"claim":{"upn":"a@b"}}') | project d.claim.upn"#);
+    assert_eq!(names(&t), ["d_claim_upn"]);
+    assert_eq!(rows(&t), v(&[&["a@b"]]));
+    let t =
+        q(r#"print d = todynamic('{"claim":{"upn":"a@b"}}') | extend tostring(d['claim']['upn'])"#);
+    assert_eq!(names(&t), ["d", "Column1"]);
+}
