@@ -236,6 +236,13 @@ pub(crate) enum CE {
     },
     Member(Box<CE>, String),
     Index(Box<CE>, Box<CE>),
+    /// `* has "x"`: the string operator over every column of the row.
+    AnyColumn {
+        op: StrOp,
+        neg: bool,
+        ncols: usize,
+        rhs: Box<CE>,
+    },
 }
 
 /// What names resolve to while compiling.
@@ -354,6 +361,20 @@ pub(crate) fn compile(e: &Expr, scope: &Scope) -> Res<(CE, Type)> {
             let (c, _) = compile(x, scope)?;
             let (ic, _) = compile(i, scope)?;
             (CE::Index(Box::new(c), Box::new(ic)), Type::Dynamic)
+        }
+        ExprKind::Binary(BinOp::Str(sop, neg), l, r)
+            if matches!(l.kind, ExprKind::Star) && *sop != StrOp::MatchesRegex =>
+        {
+            let (rc, _) = compile(r, scope)?;
+            (
+                CE::AnyColumn {
+                    op: *sop,
+                    neg: *neg,
+                    ncols: scope.columns.len(),
+                    rhs: Box::new(rc),
+                },
+                Type::Bool,
+            )
         }
         ExprKind::Binary(op, l, r) => {
             let (lc, lt) = compile(l, scope)?;
@@ -870,6 +891,16 @@ pub(crate) fn eval(c: &CE, row: &Row) -> Value {
             }
         }
         CE::Call(f, args) => call(*f, args, row),
+        CE::AnyColumn {
+            op,
+            neg,
+            ncols,
+            rhs,
+        } => {
+            let r = eval(rhs, row);
+            let hit = (0..*ncols).any(|i| str_op(*op, &(row.get)(i), &r) == Some(true));
+            Value::Bool(hit != *neg)
+        }
     }
 }
 

@@ -490,3 +490,17 @@ fn dynamic_member_columns_are_named_like_kusto() {
         q(r#"print d = todynamic('{"claim":{"upn":"a@b"}}') | extend tostring(d['claim']['upn'])"#);
     assert_eq!(names(&t), ["d", "Column1"]);
 }
+
+#[test]
+fn star_has_searches_every_column() {
+    let d = "datatable(a:string, b:string)['kv-prod', 'x', 'y', 'PROD db', 'z', 'w']";
+    // 'kv-prod' has the term 'prod' (a dash delimits terms).
+    assert_eq!(
+        r(&format!("{d} | where * has 'prod' | project b")),
+        v(&[&["x"], &["PROD db"]])
+    );
+    assert_eq!(
+        r(&format!("{d} | where * contains 'prod' | count")),
+        v(&[&["2"]])
+    );
+}
