@@ -482,15 +482,7 @@ pub fn mass_retrieval(events: &[Event], threshold: u64, hours: u64) -> Vec<MassR
 /// A CSV cell that a spreadsheet will not execute: cells starting with `= + - @` (or a tab /
 /// carriage return) get a leading apostrophe; then RFC 4180 quoting.
 pub fn csv_cell(s: &str) -> String {
-    let defused = match s.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}"),
-        _ => s.to_string(),
-    };
-    if defused.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", defused.replace('"', "\"\""))
-    } else {
-        defused
-    }
+    keyhole_core::export::csv_cell(s)
 }
 
 /// Alerts as CSV (one alert a row, formula-safe), with triage state when given.

@@ -112,6 +112,24 @@ pub enum Action {
 }
 
 const TRIAGE_KEY: &str = "keyhole.triage.v1";
+const SETTINGS_KEY: &str = "keyhole.settings.v1";
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+}
+
+pub fn load_settings() -> Settings {
+    storage()
+        .and_then(|s| s.get_item(SETTINGS_KEY).ok().flatten())
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default()
+}
+
+pub fn save_settings(v: &Settings) {
+    if let Some(s) = storage() {
+        let _ = s.set_item(SETTINGS_KEY, &serde_json::to_string(v).unwrap_or_default());
+    }
+}
 
 fn load_triage() -> HashMap<String, Triage> {
     web_sys::window()
@@ -417,13 +435,21 @@ fn start_files(files: Vec<(File, String)>) {
         arr.push(&f);
         paths.push(p);
     }
-    send_with(&WorkerCmd::Analyze { paths }, Some(arr));
+    send_with(
+        &WorkerCmd::Analyze {
+            paths,
+            settings: load_settings(),
+        },
+        Some(arr),
+    );
 }
 
 fn start_demo() {
     kill_worker();
     dispatch(Action::Started { notice: None });
-    send(&WorkerCmd::Demo);
+    send(&WorkerCmd::Demo {
+        settings: load_settings(),
+    });
 }
 
 fn cancel() {
@@ -651,6 +677,7 @@ pub fn app() -> Html {
                 <label class="button">{ "Choose a folder…" }<input id="folder-input" type="file" multiple=true webkitdirectory=true onchange={onpick} /></label>
                 <button id="demo" class="button" onclick={ondemo} disabled={s.phase == Phase::Running}>{ "Try with demo data" }</button>
             </section>
+            <crate::tabs::SettingsPanel />
             { progress_view(s, oncancel) }
             if let Some(n) = &s.notice { <p class="notice" id="notice">{ n }</p> }
             if let Some(e) = &s.error { <p class="error" id="error">{ e }</p> }

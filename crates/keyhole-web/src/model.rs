@@ -20,6 +20,8 @@ pub struct FindingView {
     pub count: u64,
     pub reason: String,
     pub evidence: Vec<EvidenceRef>,
+    /// Rule-specific details (permissions granted, range added, old/new configuration…).
+    pub details: serde_json::Value,
     /// Indices into the worker's event list (resolved from `evidence`).
     pub evidence_idx: Vec<u32>,
 }
@@ -47,6 +49,8 @@ impl IdentityView {
 pub struct EvidenceRef {
     pub source: String,
     pub line: u64,
+    /// Index of the event in the analysed list (the core's `EvidenceRef::event`).
+    pub event: Option<usize>,
 }
 
 impl FindingView {
@@ -222,6 +226,10 @@ pub struct ResultView {
     pub findings: Vec<FindingView>,
     /// Why there are no findings when the engine could not run (never silently empty).
     pub detection_note: Option<String>,
+    /// Which rules ran on this drop, and why the others could not.
+    pub rules: Vec<RuleStatusView>,
+    /// Threat-intel and allow-list messages (entries loaded, bad lines).
+    pub settings_notes: Vec<String>,
     pub agg: Aggregates,
     pub millis_ingest: f64,
     pub millis_detect: f64,
@@ -234,6 +242,38 @@ pub struct MassRow {
     pub window_start: String,
     pub reads: u64,
     pub distinct: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RuleStatusView {
+    pub rule: String,
+    pub ran: bool,
+    pub note: Option<String>,
+}
+
+/// Detection settings the user can change (kept in the browser).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// TOR exit nodes (one IP or CIDR a line, `#` comments), on top of the bundled snapshot.
+    pub tor: String,
+    /// Threat-intel IPs / CIDRs.
+    pub suspicious: String,
+    /// Principals (upn, object id, app id) and IPs / CIDRs to suppress.
+    pub allow: String,
+    pub learning_days: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            tor: String::new(),
+            suspicious: String::new(),
+            allow: String::new(),
+            learning_days: 7,
+        }
+    }
 }
 
 /// Worker → UI.
@@ -286,8 +326,11 @@ pub enum WorkerMsg {
 pub enum WorkerCmd {
     Analyze {
         paths: Vec<String>,
+        settings: Settings,
     },
-    Demo,
+    Demo {
+        settings: Settings,
+    },
     Events {
         seq: u64,
         filter: Filter,

@@ -5,6 +5,7 @@
 use crate::analysis;
 use crate::detection;
 use crate::model::*;
+use keyhole_core::detect::{DetectConfig, IntelKind};
 use keyhole_core::event::Event;
 use keyhole_core::ingest::{Dataset, FileReport, IngestOptions};
 use std::cell::RefCell;
@@ -67,19 +68,32 @@ pub fn worker_start() {
 
 fn handle(cmd: WorkerCmd, files: JsValue) {
     match cmd {
-        WorkerCmd::Analyze { paths } => {
+        WorkerCmd::Analyze { paths, settings } => {
             let arr: js_sys::Array = files.dyn_into().unwrap_or_default();
             let list: Vec<(File, String)> = arr
                 .iter()
                 .zip(paths)
                 .filter_map(|(f, p)| f.dyn_into::<File>().ok().map(|f| (f, p)))
                 .collect();
-            analyze_files(list);
+            let (cfg, notes) = detection::config(&settings, &[]);
+            analyze_files(list, cfg, notes);
         }
-        WorkerCmd::Demo => {
+        WorkerCmd::Demo { settings } => {
             let t0 = now();
             match crate::demo::demo_files() {
-                Ok(inputs) => {
+                Ok(demo) => {
+                    let (cfg, notes) = detection::config(
+                        &settings,
+                        &[
+                            (IntelKind::Tor, "demo TOR list", demo.tor),
+                            (
+                                IntelKind::Suspicious,
+                                "demo threat-intel list",
+                                demo.suspicious,
+                            ),
+                        ],
+                    );
+                    let inputs = demo.files;
                     let mut ds = Dataset::new(options());
                     let total: u64 = inputs.iter().map(|(_, b)| b.len() as u64).sum();
                     let n = inputs.len();
@@ -98,7 +112,7 @@ fn handle(cmd: WorkerCmd, files: JsValue) {
                         });
                         reports.push(rep);
                     }
-                    finish(ds, t0, reports);
+                    finish(ds, t0, reports, cfg, notes);
                 }
                 Err(message) => post(&WorkerMsg::Error { message }),
             }
@@ -239,7 +253,7 @@ fn progress(
     });
 }
 
-fn analyze_files(list: Vec<(File, String)>) {
+fn analyze_files(list: Vec<(File, String)>, cfg: DetectConfig, notes: Vec<String>) {
     let t0 = now();
     let mut ds = Dataset::new(options());
     let total: u64 = list.iter().map(|(f, _)| f.size() as u64).sum();
@@ -296,10 +310,16 @@ fn analyze_files(list: Vec<(File, String)>) {
         reports.push(rep);
     }
     STATE.with(|s| s.borrow_mut().files = keep);
-    finish(ds, t0, reports);
+    finish(ds, t0, reports, cfg, notes);
 }
 
-fn finish(ds: Dataset, t0: f64, mut reports: Vec<FileView>) {
+fn finish(
+    ds: Dataset,
+    t0: f64,
+    mut reports: Vec<FileView>,
+    cfg: DetectConfig,
+    settings_notes: Vec<String>,
+) {
     post(&WorkerMsg::Progress {
         file: String::new(),
         file_index: reports.len(),
@@ -320,7 +340,7 @@ fn finish(ds: Dataset, t0: f64, mut reports: Vec<FileView>) {
         }
     }
     let t1 = now();
-    let (findings, note) = detection::run(&events);
+    let (findings, rules) = detection::run(&events, &cfg);
     let t2 = now();
     let agg = analysis::aggregates(&events);
     let result = ResultView {
@@ -332,7 +352,9 @@ fn finish(ds: Dataset, t0: f64, mut reports: Vec<FileView>) {
         last: events.last().map(|e| e.time.to_rfc3339()),
         vaults: agg.coverage.iter().map(|c| c.vault.clone()).collect(),
         findings,
-        detection_note: note,
+        detection_note: None,
+        rules,
+        settings_notes,
         agg,
         millis_ingest: t1 - t0,
         millis_detect: t2 - t1,
