@@ -85,3 +85,51 @@ impl Rule for AccountVolumeAccessDeniedAnomaly {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::detect::testkit::{daily, ev, findings_of, EventBuilder};
+    use crate::detect::DetectConfig;
+    #[allow(unused_imports)]
+    use crate::event::Event;
+
+    #[allow(dead_code)]
+    fn bg(vault: &str, days: i64) -> Vec<Event> {
+        daily(
+            &ev("2026-10-01T06:00:00Z")
+                .vault(vault)
+                .service("bg-app")
+                .op("SecretGet")
+                .obj("s")
+                .ip("203.0.113.1"),
+            days,
+        )
+    }
+
+    #[test]
+    fn five_vaults_within_24_hours() {
+        let cfg = DetectConfig::default();
+        let d = |t: &str, k: usize| {
+            ev(t)
+                .vault(&format!("kv{k}"))
+                .user("u@x")
+                .op("SecretGet")
+                .obj("s")
+                .status(403)
+        };
+        let four: Vec<_> = (0..4).map(|k| d("2026-10-15T01:00:00Z", k)).collect();
+        assert!(findings_of("KV_AccountVolumeAccessDeniedAnomaly", four.clone(), &cfg).is_empty());
+        let mut five = four.clone();
+        five.push(d("2026-10-16T00:59:59Z", 4));
+        assert_eq!(
+            findings_of("KV_AccountVolumeAccessDeniedAnomaly", five, &cfg).len(),
+            1
+        );
+        let mut late = four;
+        late.push(d("2026-10-16T01:00:00Z", 4));
+        assert!(
+            findings_of("KV_AccountVolumeAccessDeniedAnomaly", late, &cfg).is_empty(),
+            "24 h apart"
+        );
+    }
+}

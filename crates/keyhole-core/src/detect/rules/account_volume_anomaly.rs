@@ -109,3 +109,60 @@ impl Rule for AccountVolumeAnomaly {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::detect::testkit::{daily, ev, findings_of, EventBuilder};
+    use crate::detect::DetectConfig;
+    #[allow(unused_imports)]
+    use crate::event::Event;
+
+    #[allow(dead_code)]
+    fn bg(vault: &str, days: i64) -> Vec<Event> {
+        daily(
+            &ev("2026-10-01T06:00:00Z")
+                .vault(vault)
+                .service("bg-app")
+                .op("SecretGet")
+                .obj("s")
+                .ip("203.0.113.1"),
+            days,
+        )
+    }
+
+    fn scenario(prev_max: usize, today: usize) -> usize {
+        let cfg = DetectConfig::default();
+        let mut v = Vec::new();
+        for d in 0..10 {
+            for k in 0..prev_max {
+                let t = format!("2026-10-{:02}T08:{:02}:00Z", d + 1, k);
+                v.push(
+                    ev(&t)
+                        .vault(&format!("kv{k}"))
+                        .user("u@x")
+                        .op("SecretGet")
+                        .obj("s"),
+                );
+            }
+        }
+        for k in 0..today {
+            let t = format!("2026-10-15T20:{:02}:00Z", k);
+            v.push(
+                ev(&t)
+                    .vault(&format!("kv{k}"))
+                    .user("u@x")
+                    .op("SecretGet")
+                    .obj("s"),
+            );
+        }
+        findings_of("KV_AccountVolumeAnomaly", v, &cfg).len()
+    }
+
+    #[test]
+    fn five_vaults_and_three_above_the_maximum() {
+        assert_eq!(scenario(2, 5), 1);
+        assert_eq!(scenario(3, 5), 0, "5 < 3 + 3");
+        assert_eq!(scenario(1, 4), 0, "fewer than 5 vaults");
+        assert_eq!(scenario(3, 6), 1);
+    }
+}

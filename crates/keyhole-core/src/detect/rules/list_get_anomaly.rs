@@ -105,3 +105,53 @@ impl Rule for ListGetAnomaly {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::detect::testkit::{daily, ev, findings_of, EventBuilder};
+    use crate::detect::DetectConfig;
+    #[allow(unused_imports)]
+    use crate::event::Event;
+
+    #[allow(dead_code)]
+    fn bg(vault: &str, days: i64) -> Vec<Event> {
+        daily(
+            &ev("2026-10-01T06:00:00Z")
+                .vault(vault)
+                .service("bg-app")
+                .op("SecretGet")
+                .obj("s")
+                .ip("203.0.113.1"),
+            days,
+        )
+    }
+
+    fn gets_after_list(n: i64, delay_min: i64) -> usize {
+        let cfg = DetectConfig::default();
+        let mut v = bg("kv", 20);
+        v.push(
+            ev("2026-10-15T02:00:00Z")
+                .vault("kv")
+                .service("x")
+                .op("SecretList"),
+        );
+        for k in 0..n {
+            v.push(
+                ev("2026-10-15T02:00:00Z")
+                    .vault("kv")
+                    .service("x")
+                    .op("SecretGet")
+                    .obj(&format!("n{k}"))
+                    .secs(delay_min * 60 + k),
+            );
+        }
+        findings_of("KV_ListGetAnomaly", v, &cfg).len()
+    }
+
+    #[test]
+    fn five_new_secrets_within_the_hour() {
+        assert_eq!(gets_after_list(4, 1), 0);
+        assert_eq!(gets_after_list(5, 1), 1);
+        assert_eq!(gets_after_list(5, 61), 0, "too long after the list");
+    }
+}

@@ -109,3 +109,57 @@ impl Rule for OperationPatternAnomaly {
         self.groups.insert(key, out.len() - 1);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::detect::testkit::{daily, ev, findings_of, EventBuilder};
+    use crate::detect::DetectConfig;
+    #[allow(unused_imports)]
+    use crate::event::Event;
+
+    #[allow(dead_code)]
+    fn bg(vault: &str, days: i64) -> Vec<Event> {
+        daily(
+            &ev("2026-10-01T06:00:00Z")
+                .vault(vault)
+                .service("bg-app")
+                .op("SecretGet")
+                .obj("s")
+                .ip("203.0.113.1"),
+            days,
+        )
+    }
+
+    fn new_ops(n: usize) -> usize {
+        let cfg = DetectConfig::default();
+        let mut v = daily(
+            &ev("2026-10-01T08:00:00Z")
+                .vault("kv")
+                .service("app")
+                .op("SecretGet")
+                .obj("s"),
+            20,
+        );
+        for (k, op) in ["SecretList", "KeyList", "CertificateList", "SecretBackup"]
+            .iter()
+            .take(n)
+            .enumerate()
+        {
+            v.push(
+                ev("2026-10-15T02:00:00Z")
+                    .vault("kv")
+                    .service("app")
+                    .op(op)
+                    .secs(k as i64 * 600),
+            );
+        }
+        findings_of("KV_OperationPatternAnomaly", v, &cfg).len()
+    }
+
+    #[test]
+    fn three_new_operation_types_within_an_hour() {
+        assert_eq!(new_ops(2), 0);
+        assert_eq!(new_ops(3), 1);
+        assert_eq!(new_ops(4), 1, "grouped");
+    }
+}

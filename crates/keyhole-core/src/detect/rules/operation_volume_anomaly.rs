@@ -124,3 +124,59 @@ impl Rule for OperationVolumeAnomaly {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::detect::testkit::{daily, ev, findings_of, EventBuilder};
+    use crate::detect::DetectConfig;
+    #[allow(unused_imports)]
+    use crate::event::Event;
+
+    #[allow(dead_code)]
+    fn bg(vault: &str, days: i64) -> Vec<Event> {
+        daily(
+            &ev("2026-10-01T06:00:00Z")
+                .vault(vault)
+                .service("bg-app")
+                .op("SecretGet")
+                .obj("s")
+                .ip("203.0.113.1"),
+            days,
+        )
+    }
+
+    fn day_of(n: i64) -> usize {
+        let cfg = DetectConfig::default();
+        let mut v = Vec::new();
+        for d in 0..14 {
+            for k in 0..4 {
+                v.push(
+                    ev("2026-10-01T08:00:00Z")
+                        .vault("kv")
+                        .user("u@x")
+                        .op("SecretGet")
+                        .obj("s")
+                        .secs(d * 86_400 + k * 60),
+                );
+            }
+        }
+        for k in 0..n {
+            v.push(
+                ev("2026-10-15T08:00:00Z")
+                    .vault("kv")
+                    .user("u@x")
+                    .op("SecretGet")
+                    .obj("s")
+                    .secs(k * 30),
+            );
+        }
+        findings_of("KV_OperationVolumeAnomaly", v, &cfg).len()
+    }
+
+    #[test]
+    fn minimum_volume_and_busiest_day() {
+        assert_eq!(day_of(24), 0, "below 25");
+        assert_eq!(day_of(25), 1, "25 >= 5 x 4, z 21, 25 >= 4 x 4");
+        assert_eq!(day_of(15), 0);
+    }
+}
