@@ -79,26 +79,51 @@ impl Rule for OperationPatternAnomaly {
                 break;
             }
         }
+        // Bounded: only the last 64 new operation types of the window are kept.
+        if st.recent.len() > 64 {
+            st.recent.pop_front();
+        }
         if st.recent.len() < cx.cfg.pattern_new_ops {
             return;
         }
-        let ops: Vec<&str> = st.recent.iter().map(|(_, o, _)| cx.name(*o)).collect();
-        let reason = format!(
-            "{}, active on {} on {} earlier days, performed {} operation types it never performed there within {} min: {}",
-            who(ev),
-            ev.vault,
-            days,
-            ops.len(),
-            cx.cfg.pattern_window_min,
-            ops.join(", ")
-        );
-        let details = json!({"new_operations": ops, "active_days": days});
+        let reason_of = |ops: &[&str], n: usize| {
+            format!(
+                "{}, active on {} on {} earlier days, performed {} operation types it never performed there within {} min: {}{}",
+                who(ev),
+                ev.vault,
+                days,
+                n,
+                cx.cfg.pattern_window_min,
+                ops.join(", "),
+                if n > ops.len() { ", …" } else { "" }
+            )
+        };
         if let Some(fi) = self.groups.open_at(out, &key, ev.time) {
-            out[fi].add(ev, idx);
-            out[fi].reason = reason;
-            out[fi].details = details;
+            // Extend the open finding: O(1) amortised, the listed names are capped at 50.
+            let f = &mut out[fi];
+            f.add(ev, idx);
+            let n = f.details["count"].as_u64().unwrap_or(0) as usize + 1;
+            f.details["count"] = json!(n);
+            if let Some(a) = f.details["new_operations"].as_array_mut() {
+                if a.len() < 50 {
+                    a.push(json!(cx.name(cx.cur.operation)));
+                }
+            }
+            let names: Vec<String> = f.details["new_operations"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            f.reason = reason_of(&names, n);
             return;
         }
+        let ops: Vec<&str> = st.recent.iter().map(|(_, o, _)| cx.name(*o)).collect();
+        let reason = reason_of(&ops, ops.len());
+        let details = json!({"new_operations": ops, "count": ops.len(), "active_days": days});
         // The finding starts at the window's first new operation and cites every one of them.
         let i0 = st.recent[0].2;
         let mut f = new_finding(&INFO, &cx.events[i0], i0, &ev.vault, reason, details);

@@ -60,6 +60,10 @@ impl Rule for PutGetAnomaly {
         if ev.op.is_vault_write() && ev.policy_added.is_some() {
             let list = self.changes.entry(cx.cur.vault).or_default();
             list.retain(|c| ev.time.micros - c.t <= window);
+            // Bounded: the 64 most recent changes of the window are enough to attribute reads.
+            if list.len() >= 64 {
+                list.remove(0);
+            }
             list.push(Change {
                 t: ev.time.micros,
                 idx,

@@ -63,9 +63,13 @@ impl Rule for UserAppAnomaly {
         if !known.insert(app) || first_on_vault || cx.learning(ev) {
             return;
         }
+        let n_prior = known.len() - 1;
+        // At most 20 prior apps are named (sorted), so a user with thousands of app ids costs
+        // no more than one with twenty.
         let mut prior: Vec<&str> = known
             .iter()
             .filter(|a| **a != app)
+            .take(20)
             .map(|a| cx.name(*a))
             .collect();
         prior.sort_unstable();
@@ -83,8 +87,8 @@ impl Rule for UserAppAnomaly {
                     object_phrase(ev),
                     ev.vault,
                     app_text,
-                    prior.len(),
-                    if prior.len() == 1 { "" } else { "s" },
+                    n_prior,
+                    if n_prior == 1 { "" } else { "s" },
                     prior_list
                 ),
                 json!({"app_id": &**app_text, "known_apps": prior}),
