@@ -395,9 +395,10 @@ pub struct Event {
     pub tls_version: Option<Str>,
     pub correlation_id: Option<Str>,
     pub authorization: Authorization,
-    pub vault_config: Option<VaultConfig>,
-    pub policy_added: Option<AccessPolicyChange>,
-    pub policy_removed: Option<AccessPolicyChange>,
+    /// Boxed: present on vault operations only, so most events pay one pointer, not the struct.
+    pub vault_config: Option<Box<VaultConfig>>,
+    pub policy_added: Option<Box<AccessPolicyChange>>,
+    pub policy_removed: Option<Box<AccessPolicyChange>>,
     pub ip_rule_added: Option<Str>,
     pub ip_rule_removed: Option<Str>,
     pub source: Source,

@@ -271,7 +271,7 @@ fn hostile_and_degenerate_input_never_panics() {
         ev("2099-12-31T23:59:59Z").op("SecretGet").status(200),
     ];
     let mut cfgd = ev("2026-10-01T00:00:03Z").op("VaultGet");
-    cfgd.vault_config = Some(Default::default());
+    cfgd.vault_config = Some(Box::new(Default::default()));
     events.push(cfgd);
     events.sort_by_key(|e| e.time);
     let a = analyze(&events, &DetectConfig::default());
@@ -333,10 +333,10 @@ fn hostile_volumes_keep_exact_counts_with_bounded_state() {
             .user("x@y")
             .op("VaultPatch")
             .secs(4 + k / 1000);
-        p.policy_added = Some(keyhole_core::event::AccessPolicyChange {
+        p.policy_added = Some(Box::new(keyhole_core::event::AccessPolicyChange {
             object_id: Some(format!("o{k}").into()),
             ..Default::default()
-        });
+        }));
         events.push(p);
     }
     events.sort_by_key(|e| e.time);

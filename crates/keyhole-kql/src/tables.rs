@@ -127,7 +127,7 @@ pub(crate) fn resource_id(e: &Event) -> String {
     )
 }
 
-fn perms(p: &Option<AccessPolicyChange>, pick: fn(&AccessPolicyChange) -> &Vec<Str>) -> Value {
+fn perms(p: &Option<Box<AccessPolicyChange>>, pick: fn(&AccessPolicyChange) -> &Vec<Str>) -> Value {
     match p {
         Some(p) => {
             let arr: Vec<&str> = pick(p).iter().map(|s| &**s).collect();
@@ -138,7 +138,7 @@ fn perms(p: &Option<AccessPolicyChange>, pick: fn(&AccessPolicyChange) -> &Vec<S
 }
 
 fn policy_field(
-    p: &Option<AccessPolicyChange>,
+    p: &Option<Box<AccessPolicyChange>>,
     pick: fn(&AccessPolicyChange) -> &Option<Str>,
 ) -> Value {
     match p {
@@ -148,7 +148,7 @@ fn policy_field(
 }
 
 fn cfg<T>(e: &Event, pick: fn(&keyhole_core::event::VaultConfig) -> Option<T>) -> Option<T> {
-    e.vault_config.as_ref().and_then(pick)
+    e.vault_config.as_deref().and_then(pick)
 }
 
 fn cfg_s(e: &Event, pick: fn(&keyhole_core::event::VaultConfig) -> &Option<Str>) -> Value {

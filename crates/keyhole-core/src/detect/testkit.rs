@@ -216,16 +216,16 @@ pub fn parse_fixture(file: &str, text: &str) -> Result<Vec<Event>, String> {
             base.identity = Identity::default();
         }
         if let Some(p) = v.get("policy_added") {
-            base.policy_added = Some(policy(p));
+            base.policy_added = Some(Box::new(policy(p)));
         }
         if let Some(p) = v.get("policy_removed") {
-            base.policy_removed = Some(policy(p));
+            base.policy_removed = Some(Box::new(policy(p)));
         }
         if let Some(x) = st("ip_rule") {
             base.ip_rule_added = Some(s(x));
         }
         if let Some(c) = v.get("config") {
-            base.vault_config = Some(VaultConfig {
+            base.vault_config = Some(Box::new(VaultConfig {
                 network_default_action: c.get("acl").and_then(Value::as_str).map(s),
                 soft_delete: c.get("soft_delete").and_then(Value::as_bool),
                 purge_protection: c.get("purge").and_then(Value::as_bool),
@@ -235,7 +235,7 @@ pub fn parse_fixture(file: &str, text: &str) -> Result<Vec<Event>, String> {
                     .and_then(Value::as_u64)
                     .map(|x| x as u32),
                 ..VaultConfig::default()
-            });
+            }));
         }
         let days = v.get("days").and_then(Value::as_u64).unwrap_or(1).min(400);
         let times = v

@@ -105,15 +105,15 @@ impl B {
         self
     }
     pub fn config(mut self, c: VaultConfig) -> B {
-        self.0.vault_config = Some(c);
+        self.0.vault_config = Some(Box::new(c));
         self
     }
     pub fn added(mut self, oid: &str, keys: &[&str], secrets: &[&str], certs: &[&str]) -> B {
-        self.0.policy_added = Some(policy(oid, keys, secrets, certs));
+        self.0.policy_added = Some(Box::new(policy(oid, keys, secrets, certs)));
         self
     }
     pub fn removed(mut self, oid: &str, keys: &[&str], secrets: &[&str], certs: &[&str]) -> B {
-        self.0.policy_removed = Some(policy(oid, keys, secrets, certs));
+        self.0.policy_removed = Some(Box::new(policy(oid, keys, secrets, certs)));
         self
     }
     pub fn ip_rule(mut self, r: &str) -> B {

@@ -102,19 +102,19 @@ mod tests {
             .vault("kv")
             .user("a@x")
             .op("VaultPut");
-        g.policy_added = Some(crate::event::AccessPolicyChange {
+        g.policy_added = Some(Box::new(crate::event::AccessPolicyChange {
             object_id: Some("o1".into()),
             ..Default::default()
-        });
+        }));
         let mut r = ev("2026-10-15T00:00:00Z")
             .vault("kv")
             .user("a@x")
             .op("VaultPut")
             .secs(secs);
-        r.policy_removed = Some(crate::event::AccessPolicyChange {
+        r.policy_removed = Some(Box::new(crate::event::AccessPolicyChange {
             object_id: Some("O1".into()),
             ..Default::default()
-        });
+        }));
         findings_of("KV_AccessPolicyFlash", vec![g, r], &cfg).len()
     }
 

@@ -117,11 +117,11 @@ mod tests {
             .vault("kv")
             .user("a@x")
             .op("VaultPut");
-        e.policy_added = Some(crate::event::AccessPolicyChange {
+        e.policy_added = Some(Box::new(crate::event::AccessPolicyChange {
             object_id: Some("o1".into()),
             secrets: vec!["get".into(), "purge".into()],
             ..Default::default()
-        });
+        }));
         let f = findings_of("KV_AccessPolicyGranted", vec![e], &cfg);
         assert!(
             f[0].reason.ends_with("(secrets: get, purge)"),

@@ -93,10 +93,10 @@ mod tests {
 
     fn acl(ev_: Event, a: Option<&str>) -> Event {
         let mut e = ev_;
-        e.vault_config = Some(crate::event::VaultConfig {
+        e.vault_config = Some(Box::new(crate::event::VaultConfig {
             network_default_action: a.map(Into::into),
             ..Default::default()
-        });
+        }));
         e
     }
 

@@ -42,12 +42,12 @@ impl Rule for ProtectionWeakened {
             return;
         }
         let Some((prev, pidx)) = self.last.get(&cx.cur.vault).cloned() else {
-            self.last.insert(cx.cur.vault, (cfg.clone(), idx));
+            self.last.insert(cx.cur.vault, ((**cfg).clone(), idx));
             return;
         };
         // Carry forward what this snapshot does not say, so a shape without a field does not
         // look like a change.
-        let mut cur = cfg.clone();
+        let mut cur = (**cfg).clone();
         cur.soft_delete = cur.soft_delete.or(prev.soft_delete);
         cur.purge_protection = cur.purge_protection.or(prev.purge_protection);
         cur.rbac_authorization = cur.rbac_authorization.or(prev.rbac_authorization);
@@ -130,7 +130,7 @@ mod tests {
 
     fn cfg_ev(t: &str, c: crate::event::VaultConfig) -> Event {
         let mut e = ev(t).vault("kv").user("a@x").op("VaultPatch");
-        e.vault_config = Some(c);
+        e.vault_config = Some(Box::new(c));
         e
     }
 

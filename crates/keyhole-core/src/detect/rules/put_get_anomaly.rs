@@ -167,10 +167,10 @@ mod tests {
             .vault("kv")
             .user("admin@x")
             .op("VaultPatch");
-        change.policy_added = Some(crate::event::AccessPolicyChange {
+        change.policy_added = Some(Box::new(crate::event::AccessPolicyChange {
             object_id: Some("g1".into()),
             ..Default::default()
-        });
+        }));
         let read = ev("2026-10-15T10:00:00Z")
             .vault("kv")
             .oid(reader_oid)
