@@ -271,7 +271,7 @@ fn hostile_and_degenerate_input_never_panics() {
         ev("2099-12-31T23:59:59Z").op("SecretGet").status(200),
     ];
     let mut cfgd = ev("2026-10-01T00:00:03Z").op("VaultGet");
-    cfgd.vault_config = Some(Box::new(Default::default()));
+    cfgd.vault_config = Some(Box::default());
     events.push(cfgd);
     events.sort_by_key(|e| e.time);
     let a = analyze(&events, &DetectConfig::default());
