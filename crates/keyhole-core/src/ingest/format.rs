@@ -40,11 +40,14 @@ fn decide(buf: &[u8], eof: bool, max_record: usize) -> Decision {
     match rest[0] {
         b'[' => Decision::Doc,
         b'{' => {
-            let p = probe(rest);
+            // Decide on at most the first `max_record + 1` bytes, so that the verdict is the
+            // same whatever the chunking (every rule below is stable under extension).
+            let w = &rest[..rest.len().min(max_record + 1)];
+            let p = probe(w);
             if p.envelope {
                 return Decision::Doc;
             }
-            let nl = memchr::memchr(b'\n', rest);
+            let nl = memchr::memchr(b'\n', w);
             match (p.end, nl) {
                 // first value complete before the first newline: one record a line
                 (Some(end), Some(nl)) => {
@@ -56,8 +59,8 @@ fn decide(buf: &[u8], eof: bool, max_record: usize) -> Decision {
                 }
                 (Some(end), None) => {
                     // whole first value seen, no newline yet: is more coming on this line?
-                    let after = &rest[end..];
-                    if after.iter().any(|&b| !is_ws(b)) || eof {
+                    let after = &w[end..];
+                    if after.iter().any(|&b| !is_ws(b)) || eof || rest.len() > max_record {
                         Decision::Lines
                     } else {
                         Decision::Wait
@@ -65,6 +68,7 @@ fn decide(buf: &[u8], eof: bool, max_record: usize) -> Decision {
                 }
                 (None, Some(_)) => Decision::Doc,
                 (None, None) if eof => Decision::Doc,
+                // a first line longer than the cap: JSON lines (that line is reported)
                 (None, None) if rest.len() > max_record => Decision::Lines,
                 (None, None) => Decision::Wait,
             }
@@ -74,7 +78,7 @@ fn decide(buf: &[u8], eof: bool, max_record: usize) -> Decision {
             if nl.is_none() && !eof && rest.len() < SNIFF_TEXT {
                 return Decision::Wait;
             }
-            let first = &rest[..nl.unwrap_or(rest.len())];
+            let first = &rest[..nl.unwrap_or(rest.len()).min(SNIFF_TEXT)];
             let header = String::from_utf8_lossy(first);
             if super::csv::is_kv_header(&header) {
                 return Decision::Csv;

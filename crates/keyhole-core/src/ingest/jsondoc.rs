@@ -453,6 +453,13 @@ impl Doc {
             role: Role::TopObj, ..
         }) = f
         {
+            let max = sink.max_record() as u64;
+            if let Some((start, _)) = self.tentative {
+                if abs - start + 1 > max {
+                    self.tentative = None;
+                    self.tentative_dropped = true;
+                }
+            }
             if let Some((start, line)) = self.tentative.take() {
                 let bytes = self.slice(start, abs).to_vec();
                 let pos = Pos {
@@ -465,11 +472,11 @@ impl Doc {
                 sink.parse_record(&bytes, pos, Layout::Single, 0);
             } else if self.tentative_dropped {
                 self.tentative_dropped = false;
-                let m = sink.max_record() >> 20;
+                let m = super::cap_text(sink.max_record());
                 sink.problem(
                     self.line,
                     format!(
-                        "line {}: JSON object larger than {m} MiB without a record array, skipped",
+                        "line {}: JSON object larger than {m} without a record array, skipped",
                         self.line
                     ),
                 );
@@ -477,7 +484,11 @@ impl Doc {
         }
     }
 
-    fn emit(&mut self, c: Capture, end: u64, sink: &mut Sink) {
+    fn emit(&mut self, mut c: Capture, end: u64, sink: &mut Sink) {
+        // Same verdict whatever the chunking: judge the element's full length.
+        if end - c.start + 1 > sink.max_record() as u64 {
+            c.too_long = true;
+        }
         let pos_of = |c: &Capture| Pos {
             line: c.line,
             record: Some(c.index),
@@ -485,7 +496,7 @@ impl Doc {
             len: (end - c.start + 1) as usize,
         };
         if c.too_long {
-            let m = sink.max_record() >> 20;
+            let m = super::cap_text(sink.max_record());
             let what = match c.kind {
                 CapKind::Record(_) | CapKind::Row => "record",
                 CapKind::Column => "column",
@@ -493,7 +504,7 @@ impl Doc {
             sink.problem(
                 c.line,
                 format!(
-                    "{what} {} (line {}): longer than {m} MiB, skipped",
+                    "{what} {} (line {}): longer than {m}, skipped",
                     c.index, c.line
                 ),
             );

@@ -239,10 +239,10 @@ impl Sink<'_> {
     /// Parse one record's bytes and normalise it.
     pub fn parse_record(&mut self, bytes: &[u8], pos: Pos, layout: Layout, tz: i32) {
         if bytes.len() > self.shared.max_record {
-            let m = self.shared.max_record >> 20;
+            let m = cap_text(self.shared.max_record);
             self.problem(
                 pos.line,
-                format!("{}: longer than {m} MiB, skipped", pos.describe()),
+                format!("{}: longer than {m}, skipped", pos.describe()),
             );
             return;
         }
@@ -290,6 +290,17 @@ impl Sink<'_> {
                 self.problem(pos.line, format!("{d}: {reason}"));
             }
         }
+    }
+}
+
+/// The record cap for messages: "16 MiB", "4 KiB".
+pub(crate) fn cap_text(max: usize) -> String {
+    if max >= 1 << 20 && max.is_multiple_of(1 << 20) {
+        format!("{} MiB", max >> 20)
+    } else if max >= 1 << 10 {
+        format!("{} KiB", max >> 10)
+    } else {
+        format!("{max} bytes")
     }
 }
 
@@ -386,7 +397,11 @@ impl Dataset {
     /// Finish a file: flushes what it buffered and keeps its events and report.
     pub fn close(&mut self, mut file: FileIngest) -> &FileReport {
         file.finish();
-        self.events.append(&mut file.out);
+        if self.events.is_empty() {
+            std::mem::swap(&mut self.events, &mut file.out);
+        } else {
+            self.events.append(&mut file.out);
+        }
         self.reports.push(file.report);
         self.reports.last().expect("just pushed")
     }

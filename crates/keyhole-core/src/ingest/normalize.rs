@@ -138,8 +138,12 @@ fn vault_from_url(url: &str) -> Option<&str> {
     let (host, _) = split_url(url)?;
     let host = host.split(':').next().unwrap_or(host);
     for suf in VAULT_HOST_SUFFIXES {
-        if host.len() > suf.len() && host[host.len() - suf.len()..].eq_ignore_ascii_case(suf) {
-            return Some(&host[..host.len() - suf.len()]);
+        let cut = host.len().wrapping_sub(suf.len());
+        if host.len() > suf.len()
+            && host.is_char_boundary(cut)
+            && host.as_bytes()[cut..].eq_ignore_ascii_case(suf.as_bytes())
+        {
+            return Some(&host[..cut]);
         }
     }
     None
@@ -651,6 +655,15 @@ mod tests {
             Some("kv1")
         );
         assert_eq!(vault_from_url("https://management.azure.com/x"), None);
+        // attacker-controlled hosts: multi-byte characters where the suffix would start
+        assert_eq!(
+            vault_from_url("https://kv\u{3400}\u{3400}\u{3400}\u{3400}\u{3400}.vault.azure.nex/"),
+            None
+        );
+        assert_eq!(
+            vault_from_url("https://\u{3400}\u{3400}\u{3400}\u{3400}\u{3400}\u{3400}"),
+            None
+        );
         assert_eq!(
             parse_object_url(
                 "https://kv.vault.azure.net/secrets/s1/0123456789abcdef0123456789abcdef",
