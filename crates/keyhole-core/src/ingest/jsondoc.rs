@@ -131,6 +131,20 @@ impl Doc {
         self.buf.extend_from_slice(data);
         let mut i = scan_from;
         while i < self.buf.len() {
+            if let Mode::Nest { .. } = self.mode {
+                // fast path through a nested value: no per-byte dispatch, strings skipped with memchr
+                let (j, done) = self.nest_run(i);
+                self.line += memchr::memchr_iter(b'\n', &self.buf[i..j]).count() as u64;
+                i = j;
+                if done {
+                    self.mode = Mode::Struct;
+                    if let Some(c) = self.cap.take() {
+                        let end = self.base + j as u64 - 1;
+                        self.emit(c, end, sink);
+                    }
+                }
+                continue;
+            }
             let b = self.buf[i];
             let abs = self.base + i as u64;
             let consumed = self.step(b, abs, sink);
@@ -408,6 +422,60 @@ impl Doc {
                 true
             }
         }
+    }
+
+    /// Run through a nested value from `buf[from]`; returns (index after the bytes consumed,
+    /// whether the value closed). The state is kept in `self.mode` when it did not.
+    fn nest_run(&mut self, from: usize) -> (usize, bool) {
+        let Mode::Nest {
+            mut depth,
+            mut in_str,
+            mut esc,
+        } = self.mode
+        else {
+            return (from, false);
+        };
+        let buf = &self.buf;
+        let mut i = from;
+        while i < buf.len() {
+            if in_str {
+                if esc {
+                    esc = false;
+                    i += 1;
+                    continue;
+                }
+                match memchr::memchr2(b'"', b'\\', &buf[i..]) {
+                    None => {
+                        i = buf.len();
+                        break;
+                    }
+                    Some(p) => {
+                        i += p;
+                        if buf[i] == b'\\' {
+                            esc = true;
+                        } else {
+                            in_str = false;
+                        }
+                        i += 1;
+                    }
+                }
+            } else {
+                match buf[i] {
+                    b'"' => in_str = true,
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return (i + 1, true);
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+        }
+        self.mode = Mode::Nest { depth, in_str, esc };
+        (i, false)
     }
 
     /// A value nobody needs: skip it.
