@@ -438,3 +438,19 @@ fn truncated_document_reports_the_record() {
         "record 1 (line 4): truncated at end of file"
     );
 }
+
+#[test]
+fn one_byte_chunks_of_a_long_first_line_stay_linear() {
+    // A record with a 1 MB field, fed one byte at a time: format sniffing must not re-scan the
+    // buffer on every byte (that was quadratic: ~10^12 steps, a hang).
+    let big = good(0).replace(
+        "\"durationMs\":\"5\"",
+        &format!("\"pad\":\"{}\",\"durationMs\":\"5\"", "p".repeat(1 << 20)),
+    );
+    let s = format!("{big}\n{}\n", good(1));
+    let (ev, rep) = feed_chunks("big.json", s.as_bytes(), 1);
+    assert_eq!(ev.len(), 2, "{:?}", rep.problems);
+    let env = format!("{{\"records\":[{big},{}]}}", good(1));
+    let (ev, rep) = feed_chunks("big-env.json", env.as_bytes(), 1);
+    assert_eq!(ev.len(), 2, "{:?}", rep.problems);
+}

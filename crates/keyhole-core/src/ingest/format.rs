@@ -120,9 +120,21 @@ impl Format {
     pub fn feed(&mut self, data: &[u8], sink: &mut Sink) {
         match self {
             Format::Sniff(buf) => {
+                let before = buf.len();
                 buf.extend_from_slice(data);
-                let buf = std::mem::take(buf);
-                self.try_decide(buf, false, sink);
+                // Re-decide only when something that can change the verdict arrived (a newline,
+                // a size threshold crossed, an opening `[`): linear, whatever the chunk size.
+                let max = sink.max_record();
+                let crossed = |t: usize| before <= t && buf.len() > t;
+                let first = buf.iter().find(|&&b| !is_ws(b)).copied();
+                let trigger = memchr::memchr(b'\n', data).is_some()
+                    || crossed(max)
+                    || crossed(SNIFF_TEXT)
+                    || (first == Some(b'[') && buf[..before].iter().all(|&b| is_ws(b)));
+                if trigger {
+                    let buf = std::mem::take(buf);
+                    self.try_decide(buf, false, sink);
+                }
             }
             Format::Lines(p) => p.feed(data, sink),
             Format::Doc(p) => p.feed(data, sink),

@@ -6,7 +6,7 @@ use super::Sink;
 use miniz_oxide::inflate::stream::{inflate, InflateState};
 use miniz_oxide::{DataFormat, MZError, MZFlush, MZStatus};
 
-const MAX_HEADER: usize = 1 << 20;
+const MAX_HEADER: usize = 64 << 10;
 
 /// A streaming raw-deflate decoder shared by gzip and zip.
 pub(crate) struct Inflater {
@@ -169,7 +169,7 @@ impl Gzip {
                                 self.hdr.extend_from_slice(cur);
                             }
                             if self.hdr.len() > MAX_HEADER {
-                                sink.problem(0, "corrupt gzip: header larger than 1 MiB".into());
+                                sink.problem(0, "corrupt gzip: header larger than 64 KiB".into());
                                 self.hdr = Vec::new();
                                 self.state = State::Broken;
                             }
