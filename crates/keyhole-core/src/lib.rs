@@ -12,6 +12,7 @@
 
 pub mod detect;
 pub mod event;
+pub mod export;
 pub mod ingest;
 pub mod time;
 pub mod workbook;

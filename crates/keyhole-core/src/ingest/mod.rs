@@ -467,6 +467,11 @@ pub fn dedup_key(e: &Event) -> u128 {
         e.request_uri.hash(&mut s);
         e.object_id.hash(&mut s);
         e.identity.object_id.hash(&mut s);
+        // Records that differ only in these are different records (the docs example and its
+        // hand-edited "Forbidden" variant; the same example redacted with another app id).
+        e.result_signature.hash(&mut s);
+        e.identity.upn.hash(&mut s);
+        e.identity.app_id.hash(&mut s);
         s.finish()
     }
     ((h(e, 0x6b65_7968_6f6c_6531) as u128) << 64) | h(e, 0x9e37_79b9_7f4a_7c15) as u128

@@ -1,0 +1,201 @@
+//! Reading PATH arguments (files, folders, `.zip`, `.gz`, `-` for stdin) into the core's push
+//! parser, with a progress bar on a terminal and the drop summary on standard error.
+
+use crate::progress::Progress;
+use keyhole_core::ingest::{Dataset, IngestOptions, Summary};
+use keyhole_core::Event;
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+const CHUNK: usize = 4 << 20;
+
+/// One input to read: a file on disk or standard input.
+enum Input {
+    File(PathBuf),
+    Stdin,
+}
+
+impl Input {
+    fn name(&self) -> String {
+        match self {
+            Input::File(p) => p.display().to_string(),
+            Input::Stdin => "-".to_string(),
+        }
+    }
+}
+
+/// Expands folders (recursively, sorted, hidden entries skipped) into files.
+fn expand(paths: &[PathBuf], problems: &mut Vec<String>) -> Vec<Input> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.as_os_str() == "-" {
+            out.push(Input::Stdin);
+        } else if p.is_dir() {
+            walk(p, &mut out, problems);
+        } else if p.exists() {
+            out.push(Input::File(p.clone()));
+        } else {
+            problems.push(format!("{}: no such file or folder", p.display()));
+        }
+    }
+    out
+}
+
+fn walk(dir: &Path, out: &mut Vec<Input>, problems: &mut Vec<String>) {
+    let mut entries: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(rd) => rd.filter_map(|e| e.ok().map(|e| e.path())).collect(),
+        Err(e) => {
+            problems.push(format!("{}: {e}", dir.display()));
+            return;
+        }
+    };
+    entries.sort();
+    for p in entries {
+        let hidden = p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with('.'));
+        if hidden {
+            continue;
+        }
+        if p.is_dir() {
+            walk(&p, out, problems);
+        } else {
+            out.push(Input::File(p));
+        }
+    }
+}
+
+/// Everything read from the PATH arguments.
+pub struct Loaded {
+    pub events: Vec<Event>,
+    pub summary: Summary,
+    /// Paths that could not be opened at all.
+    pub unreadable: Vec<String>,
+}
+
+pub fn load(paths: &[PathBuf], opts: IngestOptions) -> Loaded {
+    let mut unreadable = Vec::new();
+    let inputs = expand(paths, &mut unreadable);
+    let total: u64 = inputs
+        .iter()
+        .map(|i| match i {
+            Input::File(p) => std::fs::metadata(p).map(|m| m.len()).unwrap_or(0),
+            Input::Stdin => 0,
+        })
+        .sum();
+    let mut progress = Progress::new(total);
+    let mut ds = Dataset::new(opts);
+    let mut buf = vec![0u8; CHUNK];
+    for input in &inputs {
+        let name = input.name();
+        let mut reader: Box<dyn Read> = match input {
+            Input::File(p) => match File::open(p) {
+                Ok(f) => Box::new(f),
+                Err(e) => {
+                    unreadable.push(format!("{name}: {e}"));
+                    continue;
+                }
+            },
+            Input::Stdin => Box::new(io::stdin().lock()),
+        };
+        let mut file = ds.open(&name);
+        loop {
+            match reader.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    file.feed(&buf[..n]);
+                    let r = file.report();
+                    progress.update(n as u64, r.records, r.skipped);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    unreadable.push(format!(
+                        "{name}: read error after {} bytes: {e}",
+                        file.report().bytes
+                    ));
+                    break;
+                }
+            }
+        }
+        ds.close(file);
+    }
+    progress.finish();
+    let (events, summary) = ds.finish();
+    Loaded {
+        events,
+        summary,
+        unreadable,
+    }
+}
+
+/// The drop summary on standard error: files, shapes, records, skipped lines with their first
+/// reasons (file:line), duplicates, time span, vaults.
+pub fn print_summary(l: &Loaded) {
+    let s = &l.summary;
+    let mut err = String::new();
+    let skipped: u64 = s.files.iter().map(|f| f.skipped).sum();
+    err.push_str(&format!(
+        "keyhole: {} file(s), {} record(s), {} duplicate(s) removed, {} skipped\n",
+        s.files.len(),
+        s.records,
+        s.duplicates,
+        skipped
+    ));
+    for f in &s.files {
+        let shapes: Vec<String> = f
+            .shapes
+            .iter()
+            .map(|sh| format!("{sh:?}"))
+            .chain(f.wrappers.iter().map(|w| format!("{w:?}")))
+            .collect();
+        err.push_str(&format!(
+            "  {}: {} [{}], {} record(s), {} skipped\n",
+            f.file,
+            human_bytes(f.bytes),
+            if shapes.is_empty() {
+                "unrecognised".to_string()
+            } else {
+                shapes.join(", ")
+            },
+            f.records,
+            f.skipped
+        ));
+        for p in f.problems.iter().take(5) {
+            err.push_str(&format!("    {}:{}: {}\n", p.file, p.line, p.reason));
+        }
+        if f.skipped > 5 && f.problems.len() >= 5 {
+            err.push_str(&format!("    … {} more\n", f.skipped - 5));
+        }
+    }
+    for u in &l.unreadable {
+        err.push_str(&format!("  {u}\n"));
+    }
+    match (s.first, s.last) {
+        (Some(a), Some(b)) => err.push_str(&format!("  time span: {a} .. {b}\n")),
+        _ => err.push_str("  time span: none\n"),
+    }
+    let vaults: Vec<&str> = s.vaults.iter().map(|v| &**v).collect();
+    err.push_str(&format!(
+        "  vaults ({}): {}\n",
+        vaults.len(),
+        vaults.join(", ")
+    ));
+    eprint!("{err}");
+}
+
+pub fn human_bytes(b: u64) -> String {
+    const U: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = b as f64;
+    let mut i = 0;
+    while v >= 1024.0 && i < U.len() - 1 {
+        v /= 1024.0;
+        i += 1;
+    }
+    if i == 0 {
+        format!("{b} B")
+    } else {
+        format!("{v:.1} {}", U[i])
+    }
+}

@@ -1,0 +1,52 @@
+//! `keyhole query`: run KQL (the hunting queries auditors already have, verbatim) over the drop.
+
+use crate::input::Loaded;
+use keyhole_core::Timestamp;
+use keyhole_kql::{QueryOptions, Table};
+use std::io::{self, Write};
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum TableFormat {
+    Table,
+    Csv,
+    Json,
+}
+
+pub fn parse_now(s: &str) -> Result<Timestamp, String> {
+    Timestamp::parse_iso(s).ok_or_else(|| format!("not an RFC 3339 time: '{s}'"))
+}
+
+/// Runs the query; an error in the query is printed with its line and column and a caret.
+pub fn run(
+    loaded: &Loaded,
+    query: &str,
+    now: Option<Timestamp>,
+    format: TableFormat,
+    out: &mut dyn Write,
+) -> Result<(), String> {
+    let opts = QueryOptions { now };
+    let t = std::time::Instant::now();
+    let table: Table = keyhole_kql::run(query, &loaded.events, &opts).map_err(|e| {
+        let line_text = query
+            .lines()
+            .nth(e.line.saturating_sub(1) as usize)
+            .unwrap_or("");
+        let caret = " ".repeat(e.column.saturating_sub(1) as usize);
+        format!("{e}\n  {line_text}\n  {caret}^")
+    })?;
+    eprintln!(
+        "keyhole: {} row(s) in {:.3} s",
+        table.rows.len(),
+        t.elapsed().as_secs_f64()
+    );
+    let text = match format {
+        TableFormat::Table => table.to_text(),
+        TableFormat::Csv => table.to_csv(),
+        TableFormat::Json => table.to_json(),
+    };
+    let w = |out: &mut dyn Write| -> io::Result<()> {
+        out.write_all(text.as_bytes())?;
+        out.flush()
+    };
+    w(out).map_err(|e| format!("write error: {e}"))
+}

@@ -1,0 +1,337 @@
+//! The detection engine (spec §3): Defender-for-Key-Vault-style, Sentinel-style and our own
+//! rules, one file each under [`rules`], over time-ordered events in a single pass.
+//!
+//! Design:
+//! - one pass over the events (already time-sorted by `Dataset::finish`); every rule keeps
+//!   per-entity state in hash maps keyed by the interned `Arc<str>` of vault and principal
+//!   (`Identity::principal_key`), so the cost is O(n) hash operations plus O(n log n) at worst
+//!   for the final sort of findings and the per-day medians;
+//! - a shared [`baseline::Baseline`] (vault learning periods, principal active days) is updated
+//!   *after* the rules judged an event, so rules judge against history before it;
+//! - the 401 `Authentication` challenge is skipped everywhere; allow-listed principals and IPs
+//!   (Microsoft first-party apps built in, `--allow` lists) are skipped by every rule (the
+//!   configuration-transition rules still track the vault's state through them);
+//! - hits are grouped into one finding per (rule, vault, principal, window) with exact counts.
+//!
+//! Learning: a vault's first `learning_days` UTC days of data only build the baseline; rules
+//! that need a baseline judge events after it, rolling. A principal is *established* once it
+//! was active on `established_days` (default 3) distinct days before the event's day: an
+//! established principal has a history that volume and pattern rules can compare with, while
+//! a never-seen principal is the business of the novelty rules.
+
+pub mod baseline;
+pub mod config;
+pub mod finding;
+pub mod rules;
+pub mod testkit;
+
+pub use config::{DetectConfig, IntelKind, IntelList, Net, NetSet};
+pub use finding::{
+    Analysis, EvidenceRef, Finding, FindingIdentity, RuleInfo, RuleStatus, Severity,
+};
+
+use crate::event::Event;
+use crate::time::Timestamp;
+use baseline::{Baseline, EvIds, FxMap, Id, Interner};
+use std::hash::Hash;
+
+/// What a rule sees besides the event: configuration, shared baseline, threat intel.
+pub struct Cx<'a> {
+    pub cfg: &'a DetectConfig,
+    /// The events being analysed (rules cite earlier events by index).
+    pub events: &'a [Event],
+    pub base: Baseline,
+    /// Ids of the event being judged (vault, principal, operation, object, app).
+    pub cur: EvIds,
+    pub interner: Interner,
+    /// TOR lists (bundled snapshot first when enabled) with their source names.
+    pub tor: Vec<(String, NetSet)>,
+    pub suspicious: Vec<(String, NetSet)>,
+    pub microsoft: NetSet,
+    /// Threat-intel verdict on the current event's caller address (cached per address).
+    pub ip: IpClass,
+    ip_cache: std::collections::HashMap<std::net::IpAddr, IpClass>,
+}
+
+/// What the intel lists say about one address: (list index, matching network) per kind.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IpClass {
+    pub tor: Option<(usize, Net)>,
+    pub suspicious: Option<(usize, Net)>,
+    pub microsoft: bool,
+}
+
+fn first_hit(lists: &[(String, NetSet)], addr: std::net::IpAddr) -> Option<(usize, Net)> {
+    lists
+        .iter()
+        .enumerate()
+        .find_map(|(i, (_, set))| set.find(addr).map(|n| (i, n)))
+}
+
+impl<'a> Cx<'a> {
+    fn new(cfg: &'a DetectConfig, events: &'a [Event]) -> Cx<'a> {
+        let mut tor = Vec::new();
+        if cfg.bundled_tor {
+            let mut set = NetSet::default();
+            for n in config::parse_net_list(config::BUNDLED_TOR).0 {
+                set.insert(n);
+            }
+            let date = config::snapshot_date(config::BUNDLED_TOR).unwrap_or("undated");
+            tor.push((format!("bundled TOR exit-node snapshot of {date}"), set));
+        }
+        let mut suspicious = Vec::new();
+        for l in &cfg.intel {
+            match l.kind {
+                IntelKind::Tor => tor.push((l.source.clone(), l.nets.clone())),
+                IntelKind::Suspicious => suspicious.push((l.source.clone(), l.nets.clone())),
+            }
+        }
+        let mut microsoft = NetSet::default();
+        for n in config::parse_net_list(config::BUNDLED_MICROSOFT).0 {
+            microsoft.insert(n);
+        }
+        Cx {
+            cfg,
+            events,
+            base: Baseline::default(),
+            cur: EvIds::default(),
+            interner: Interner::default(),
+            tor,
+            suspicious,
+            microsoft,
+            ip: IpClass::default(),
+            ip_cache: std::collections::HashMap::new(),
+        }
+    }
+
+    fn classify(&mut self, addr: Option<std::net::IpAddr>) {
+        self.ip = match addr {
+            None => IpClass::default(),
+            Some(a) => {
+                if let Some(c) = self.ip_cache.get(&a) {
+                    *c
+                } else {
+                    let c = IpClass {
+                        tor: first_hit(&self.tor, a),
+                        suspicious: first_hit(&self.suspicious, a),
+                        microsoft: self.microsoft.contains(a),
+                    };
+                    // Bounded: a drop with millions of distinct addresses stops caching.
+                    if self.ip_cache.len() < 1_000_000 {
+                        self.ip_cache.insert(a, c);
+                    }
+                    c
+                }
+            }
+        };
+    }
+
+    /// True while the event's vault is in its learning period.
+    pub fn learning(&self, ev: &Event) -> bool {
+        self.base
+            .vault_learning(self.cur.vault, ev.time.day(), self.cfg.learning_days)
+    }
+
+    /// The text of an interned id.
+    pub fn name(&self, id: Id) -> &str {
+        self.interner.name(id)
+    }
+}
+
+/// A detection rule: judges each event in time order, may emit or extend findings.
+pub trait Rule {
+    fn info(&self) -> &'static RuleInfo;
+    /// Called for every event that is not the 401 challenge. `allowed` is true for allow-listed
+    /// principals and IPs: most rules return at once; state-tracking rules only observe.
+    fn on_event(&mut self, cx: &Cx, idx: usize, ev: &Event, allowed: bool, out: &mut Vec<Finding>);
+    /// Called once after the last event (flush open windows, finalise reasons).
+    fn finish(&mut self, _cx: &Cx, _out: &mut Vec<Finding>) {}
+}
+
+/// A new finding from one event: identity and IP from the event, count 1, one evidence ref.
+pub fn new_finding(
+    info: &'static RuleInfo,
+    ev: &Event,
+    idx: usize,
+    vault: &str,
+    reason: String,
+    details: serde_json::Value,
+) -> Finding {
+    Finding {
+        rule: info.id,
+        title: info.title.to_string(),
+        severity: info.severity,
+        tactics: info.tactics.to_vec(),
+        vault: vault.to_string(),
+        identity: FindingIdentity::of(&ev.identity),
+        ip: event_ip(ev),
+        first_seen: ev.time,
+        last_seen: ev.time,
+        count: 1,
+        reason,
+        evidence: vec![EvidenceRef::of(ev, idx)],
+        details,
+    }
+}
+
+/// The caller IP as text: the parsed address when there is one, else the raw text.
+pub fn event_ip(ev: &Event) -> Option<String> {
+    ev.caller_addr
+        .map(|a| a.to_string())
+        .or_else(|| ev.caller_ip.as_deref().map(str::to_string))
+}
+
+/// A human label of the event's principal.
+pub fn who(ev: &Event) -> &str {
+    ev.identity
+        .display()
+        .map(|s| &**s)
+        .unwrap_or("an unidentified caller")
+}
+
+/// Groups repeated hits into one finding per key and time window (from the group's first hit).
+pub struct Groups<K: Hash + Eq> {
+    open: FxMap<K, usize>,
+    window: i64,
+}
+
+impl<K: Hash + Eq> Groups<K> {
+    pub fn new(window_micros: i64) -> Self {
+        Groups {
+            open: FxMap::default(),
+            window: window_micros,
+        }
+    }
+
+    /// Extend the open finding of `key` when `ev` falls in its window, else start a new one
+    /// with `make`. Returns the finding's index in `out` and whether it is new.
+    pub fn hit(
+        &mut self,
+        out: &mut Vec<Finding>,
+        key: K,
+        ev: &Event,
+        idx: usize,
+        make: impl FnOnce() -> Finding,
+    ) -> (usize, bool) {
+        if let Some(&fi) = self.open.get(&key) {
+            if ev.time.micros - out[fi].first_seen.micros < self.window {
+                out[fi].add(ev, idx);
+                return (fi, false);
+            }
+        }
+        out.push(make());
+        let fi = out.len() - 1;
+        self.open.insert(key, fi);
+        (fi, true)
+    }
+
+    /// Register `fi` as the open finding of `key`.
+    pub fn insert(&mut self, key: K, fi: usize) {
+        self.open.insert(key, fi);
+    }
+
+    /// The open finding of `key`, if its window still holds `t`.
+    pub fn open_at(&self, out: &[Finding], key: &K, t: Timestamp) -> Option<usize> {
+        self.open
+            .get(key)
+            .copied()
+            .filter(|&fi| t.micros - out[fi].first_seen.micros < self.window)
+    }
+}
+
+/// Every rule of the catalogue, in catalogue order.
+pub fn catalogue() -> &'static [RuleInfo] {
+    rules::CATALOGUE
+}
+
+/// Run every rule over `events` (time-sorted, as `Dataset::finish` returns them).
+pub fn analyze(events: &[Event], cfg: &DetectConfig) -> Analysis {
+    let mut cx = Cx::new(cfg, events);
+    let mut rules = rules::all();
+    let mut out: Vec<Finding> = Vec::new();
+    let mut span: Option<(Timestamp, Timestamp)> = None;
+    let mut allow_cache: FxMap<(Option<Id>, Option<Id>, bool), bool> = FxMap::default();
+    for (i, ev) in events.iter().enumerate() {
+        span = Some(match span {
+            None => (ev.time, ev.time),
+            Some((a, b)) => (a.min(ev.time), b.max(ev.time)),
+        });
+        cx.cur = EvIds::of(&mut cx.interner, ev);
+        cx.classify(ev.caller_addr);
+        cx.base.see_vault(ev, &cx.cur);
+        if ev.is_auth_challenge() {
+            continue;
+        }
+        // Principal allow-listing depends on (principal, app, upn presence): cached per pair.
+        let allowed = {
+            let key = (cx.cur.principal, cx.cur.app, ev.identity.upn.is_some());
+            let by_principal = *allow_cache
+                .entry(key)
+                .or_insert_with(|| cfg.is_allowed_principal(ev));
+            by_principal || cfg.is_allowed_ip(ev)
+        };
+        for r in rules.iter_mut() {
+            r.on_event(&cx, i, ev, allowed, &mut out);
+        }
+        if !allowed {
+            cx.base.update(ev, &cx.cur);
+        }
+    }
+    for r in rules.iter_mut() {
+        r.finish(&cx, &mut out);
+    }
+    out.sort_by(|a, b| {
+        a.first_seen
+            .cmp(&b.first_seen)
+            .then(b.severity.cmp(&a.severity))
+            .then(a.rule.cmp(b.rule))
+            .then(a.vault.cmp(&b.vault))
+            .then(a.identity.cmp(&b.identity))
+            .then(a.ip.cmp(&b.ip))
+            .then(a.last_seen.cmp(&b.last_seen))
+            .then(a.reason.cmp(&b.reason))
+    });
+    Analysis {
+        findings: out,
+        rules: statuses(&cx, span),
+        span,
+    }
+}
+
+fn statuses(cx: &Cx, span: Option<(Timestamp, Timestamp)>) -> Vec<RuleStatus> {
+    let learning = cx.cfg.learning_days as i64;
+    let span_days = span.map_or(0, |(a, b)| b.day() - a.day() + 1);
+    // The longest history any vault has: a rule that needs a baseline can judge something
+    // only when at least one vault has data after its learning period.
+    let last_day = span.map(|(_, b)| b.day());
+    let longest = cx
+        .base
+        .vault_first_day
+        .values()
+        .map(|f| last_day.map_or(0, |l| l - f + 1))
+        .max()
+        .unwrap_or(0);
+    catalogue()
+        .iter()
+        .map(|info| {
+            if info.needs_baseline && longest <= learning {
+                RuleStatus {
+                    rule: info.id,
+                    ran: false,
+                    note: Some(format!(
+                        "needs {} days of history before it judges; the drop spans {} day{}",
+                        learning,
+                        span_days,
+                        if span_days == 1 { "" } else { "s" }
+                    )),
+                }
+            } else {
+                RuleStatus {
+                    rule: info.id,
+                    ran: true,
+                    note: None,
+                }
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,38 @@
+//! KV_AppAnomaly — a service principal performs data-plane operations on a vault where it
+//! never did before.
+//!
+//! Why: an application identity (app-only token, managed identity) suddenly reading a vault it
+//! never used points at a stolen client secret or a workload pivoting. Judged after the vault's
+//! learning period; management-plane operations do not count. MITRE: Credential Access,
+//! Collection. Grouping: (vault, app) per 24 h. Origin: Defender, seed hunting "new app".
+
+use super::user_anomaly::Novelty;
+use crate::detect::{Cx, Finding, Rule, RuleInfo, Severity};
+use crate::event::Event;
+
+pub static INFO: RuleInfo = RuleInfo {
+    id: "KV_AppAnomaly",
+    title: "Unusual application accessed a key vault",
+    severity: Severity::Medium,
+    tactics: &["CredentialAccess", "Collection"],
+    origin: "Defender, seed hunting \"new app\"",
+    doc: "A service principal's (app-only token) first successful data-plane operation on a vault, after the vault's 7-day learning period. One finding per vault and app per 24 h.",
+    needs_baseline: true,
+};
+
+pub struct AppAnomaly(Novelty);
+
+impl Default for AppAnomaly {
+    fn default() -> Self {
+        AppAnomaly(Novelty::new(false))
+    }
+}
+
+impl Rule for AppAnomaly {
+    fn info(&self) -> &'static RuleInfo {
+        &INFO
+    }
+    fn on_event(&mut self, cx: &Cx, idx: usize, ev: &Event, allowed: bool, out: &mut Vec<Finding>) {
+        self.0.judge(&INFO, cx, idx, ev, allowed, out);
+    }
+}

@@ -1,0 +1,111 @@
+//! KV_MassSecretRetrieval — many distinct secrets, keys or certificates read in 24 h.
+//!
+//! Why: dumping a vault reads many objects fast. Sentinel's "Mass secret retrieval" rule fires
+//! on > 10 distinct objects and > 50 reads in 24 h; on its own that flags every config loader.
+//! Keyhole adds Defender's sense of normal: for a principal established on the vault (active
+//! there on ≥ 3 days) it fires (medium) only when the distinct objects also exceed 3 × the
+//! principal's maximum over 24 h windows on earlier days; a principal with no history there
+//! (after the vault's learning period) gets the Sentinel verdict alone (low). A config loader
+//! that reads the same 40 secrets 300 times a day never exceeds 3 × its own 40.
+//! Counted: successful Get/Backup of secrets, keys and certificates with an object name.
+//! MITRE: Credential Access, Collection. Grouping: (vault, principal) per 24 h.
+//! Origin: Sentinel rule + workbook.
+
+use crate::detect::baseline::{FxMap, Id};
+use crate::detect::baseline::{LaggedMax, SlidingDistinct, DAY};
+use crate::detect::{new_finding, who, Cx, Finding, Groups, Rule, RuleInfo, Severity};
+use crate::event::{Event, Op, Verb};
+use serde_json::json;
+
+pub static INFO: RuleInfo = RuleInfo {
+    id: "KV_MassSecretRetrieval",
+    title: "Mass retrieval of key vault objects",
+    severity: Severity::Medium,
+    tactics: &["CredentialAccess", "Collection"],
+    origin: "Sentinel rule + workbook",
+    doc: "> 10 distinct objects and > 50 reads in 24 h (Sentinel). Medium when the principal is established on the vault and its distinct objects exceed 3 x its daily maximum so far; low when it has no history there. After the 7-day learning period.",
+    needs_baseline: true,
+};
+
+/// A read of one named object (what the mass-retrieval rule and workbook panel count).
+pub fn is_object_read(ev: &Event) -> bool {
+    matches!(ev.op, Op::Object(_, Verb::Get | Verb::Backup)) && ev.object_name.is_some()
+}
+
+#[derive(Default)]
+struct State {
+    window: Option<SlidingDistinct<Id>>,
+    max: LaggedMax,
+}
+
+pub struct MassSecretRetrieval {
+    state: FxMap<(Id, Id), State>,
+    groups: Groups<(Id, Id)>,
+}
+
+impl Default for MassSecretRetrieval {
+    fn default() -> Self {
+        MassSecretRetrieval {
+            state: FxMap::default(),
+            groups: Groups::new(DAY),
+        }
+    }
+}
+
+impl Rule for MassSecretRetrieval {
+    fn info(&self) -> &'static RuleInfo {
+        &INFO
+    }
+
+    fn on_event(&mut self, cx: &Cx, idx: usize, ev: &Event, allowed: bool, out: &mut Vec<Finding>) {
+        if allowed || !ev.is_success() || !is_object_read(ev) {
+            return;
+        }
+        let (Some(pk), Some(name)) = (cx.cur.principal, cx.cur.object) else {
+            return;
+        };
+        let day = ev.time.day();
+        let key = (cx.cur.vault, pk);
+        let st = self.state.entry(key).or_default();
+        let w = st.window.get_or_insert_with(|| SlidingDistinct::new(DAY));
+        w.push(ev.time.micros, name, idx);
+        let (distinct, reads) = (w.distinct(), w.total() as u64);
+        let max = st.max.before(day);
+        st.max.observe(day, distinct as u64);
+        if distinct <= cx.cfg.mass_objects || reads <= cx.cfg.mass_reads || cx.learning(ev) {
+            return;
+        }
+        let days = cx.base.vault_principal_days_before(cx.cur.vault, pk, day);
+        let (severity, reason) = if days >= cx.cfg.established_days {
+            if (distinct as f64) <= cx.cfg.mass_factor * max as f64 {
+                return;
+            }
+            (
+                Severity::Medium,
+                format!(
+                    "{} read {} distinct objects ({} reads) on {} in 24 h; its maximum on {} earlier active days was {}",
+                    who(ev), distinct, reads, ev.vault, days, max
+                ),
+            )
+        } else {
+            (
+                Severity::Low,
+                format!(
+                    "{} read {} distinct objects ({} reads) on {} in 24 h with no history on this vault ({} earlier active days)",
+                    who(ev), distinct, reads, ev.vault, days
+                ),
+            )
+        };
+        let details = json!({"distinct_objects": distinct, "reads": reads, "previous_max": max, "active_days": days});
+        let (fi, new) = self.groups.hit(out, key, ev, idx, || {
+            let mut f = new_finding(&INFO, ev, idx, &ev.vault, reason.clone(), details.clone());
+            f.severity = severity;
+            f
+        });
+        if !new && out[fi].details["distinct_objects"].as_u64().unwrap_or(0) <= distinct as u64 {
+            out[fi].reason = reason;
+            out[fi].details = details;
+            out[fi].severity = out[fi].severity.max(severity);
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! KV_OperationVolumeAnomaly — a principal's daily operations on a vault far above its norm.
+//!
+//! Why: bulk export of a vault's contents shows as a day with many times the usual number of
+//! operations. Baseline: the principal's daily operation counts on the vault over the trailing
+//! `volume_window_days` (14) days before the event's day, zero-filled from its first day there;
+//! score: robust z = (today − median) / (1.4826 · MAD), the scale floored at 1. Defaults
+//! (Sentinel time-series anomaly: 14 d, score 3, baseline > 25): fires when today's count
+//! reaches ≥ 5 × the median, z ≥ 3 and ≥ 25 operations, for principals established on the vault
+//! (active there on ≥ 3 days) after its learning period. Weekend dips do not lower the median
+//! enough to alert on Mondays (5 weekend days of 14 cannot move a median of weekdays).
+//! MITRE: Collection, Exfiltration. One finding per (vault, principal, day); its count is
+//! the day's operations from the moment the threshold was crossed. Origin: Defender, Sentinel.
+
+use crate::detect::baseline::{median_mad, DailyCounts};
+use crate::detect::baseline::{FxMap, Id};
+use crate::detect::{new_finding, Cx, Finding, Rule, RuleInfo, Severity};
+use crate::event::Event;
+use crate::time::Timestamp;
+use serde_json::json;
+
+pub static INFO: RuleInfo = RuleInfo {
+    id: "KV_OperationVolumeAnomaly",
+    title: "Unusual volume of operations on a key vault",
+    severity: Severity::Medium,
+    tactics: &["Collection", "Exfiltration"],
+    origin: "Defender, Sentinel time-series (14 d, score 3, baseline > 25)",
+    doc: "A principal's operations on a vault in one UTC day reach >= 5 x its trailing 14-day median, robust z (median/MAD) >= 3 and >= 25, for principals active there on >= 3 earlier days, after the 7-day learning period.",
+    needs_baseline: true,
+};
+
+#[derive(Default)]
+struct State {
+    counts: DailyCounts,
+    /// (day, median, mad) of the trailing window, computed once per day.
+    stats: Option<(i64, f64, f64, usize)>,
+    /// Finding open for the current day.
+    open: Option<(i64, usize)>,
+}
+
+#[derive(Default)]
+pub struct OperationVolumeAnomaly {
+    state: FxMap<(Id, Id), State>,
+    fired: Vec<(usize, f64, f64, usize, u32)>,
+}
+
+impl Rule for OperationVolumeAnomaly {
+    fn info(&self) -> &'static RuleInfo {
+        &INFO
+    }
+
+    fn on_event(&mut self, cx: &Cx, idx: usize, ev: &Event, allowed: bool, out: &mut Vec<Finding>) {
+        if allowed {
+            return;
+        }
+        let Some(pk) = cx.cur.principal else {
+            return;
+        };
+        let day = ev.time.day();
+        let window = cx.cfg.volume_window_days as i64;
+        let st = self.state.entry((cx.cur.vault, pk)).or_default();
+        st.counts.add(day, 1, window + 1);
+        if let Some((d, fi)) = st.open {
+            if d == day {
+                out[fi].add(ev, idx);
+                return;
+            }
+            st.open = None;
+        }
+        let today = st.counts.today(day);
+        if today < cx.cfg.volume_min || cx.learning(ev) {
+            return;
+        }
+        let (median, mad, hist_len) = match st.stats {
+            Some((d, m, mad, n)) if d == day => (m, mad, n),
+            _ => {
+                let hist = st.counts.trailing(day, window);
+                let (m, mad) = median_mad(&hist);
+                st.stats = Some((day, m, mad, hist.len()));
+                (m, mad, hist.len())
+            }
+        };
+        let z = (today as f64 - median) / (1.4826 * mad).max(1.0);
+        if (today as f64) < cx.cfg.volume_ratio * median || z < cx.cfg.volume_z {
+            return;
+        }
+        let days = cx.base.vault_principal_days_before(cx.cur.vault, pk, day);
+        if days < cx.cfg.established_days {
+            return;
+        }
+        let mut f = new_finding(&INFO, ev, idx, &ev.vault, String::new(), json!({}));
+        f.count = today;
+        out.push(f);
+        let fi = out.len() - 1;
+        st.open = Some((day, fi));
+        self.fired.push((fi, median, mad, hist_len, days));
+    }
+
+    fn finish(&mut self, _cx: &Cx, out: &mut Vec<Finding>) {
+        for &(fi, median, mad, hist_len, days) in &self.fired {
+            let f = &mut out[fi];
+            let z = (f.count as f64 - median) / (1.4826 * mad).max(1.0);
+            let date = Timestamp::from_micros(f.first_seen.micros).date_string();
+            f.reason = format!(
+                "{} performed {} operations on {} on {}; its trailing {}-day median was {} (MAD {}), robust z {:.1}, {:.1} x the median",
+                f.identity.label(),
+                f.count,
+                f.vault,
+                date,
+                hist_len,
+                median,
+                mad,
+                z,
+                if median > 0.0 { f.count as f64 / median } else { f.count as f64 }
+            );
+            f.details = json!({"date": date, "operations": f.count, "median": median, "mad": mad, "robust_z": (z * 10.0).round() / 10.0, "active_days": days});
+        }
+    }
+}

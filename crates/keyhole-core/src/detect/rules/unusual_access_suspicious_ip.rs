@@ -1,0 +1,131 @@
+//! KV_UnusualAccessSuspiciousIP — an established principal's first access from a network it
+//! never used, outside Microsoft ranges.
+//!
+//! Why: a stolen token or secret is used from the attacker's network, not from where the
+//! principal always works. Defender compares against ASNs; without an ASN database Keyhole
+//! compares networks of `network_prefix_v4` (default /16) and `network_prefix_v6` (/32) bits,
+//! coarse enough that DHCP churn inside one provider stays quiet. Addresses in the bundled
+//! Microsoft Azure ranges, private, loopback and link-local addresses are never "unusual".
+//! Judged: successful requests of principals established (active on ≥ `established_days`
+//! days) after the vault's learning period. MITRE: Initial Access, Credential Access.
+//! Grouping: (principal, network) per 24 h. Origin: Defender.
+
+use crate::detect::baseline::{FxMap, Id};
+use crate::detect::config::Net;
+use crate::detect::{new_finding, who, Cx, Finding, Groups, Rule, RuleInfo, Severity};
+use crate::event::Event;
+use crate::time::MICROS_PER_DAY;
+use serde_json::json;
+use std::collections::HashSet;
+use std::net::IpAddr;
+
+pub static INFO: RuleInfo = RuleInfo {
+    id: "KV_UnusualAccessSuspiciousIP",
+    title: "Unusual access to a key vault from a network the principal never used",
+    severity: Severity::Medium,
+    tactics: &["InitialAccess", "CredentialAccess"],
+    origin: "Defender",
+    doc: "An established principal (active on >= 3 days) succeeds from a /16 (IPv6 /32) it never used, outside Microsoft Azure ranges and private networks, after the vault's 7-day learning period.",
+    needs_baseline: true,
+};
+
+#[derive(Default)]
+struct Seen {
+    last: Option<Net>,
+    seen: HashSet<Net>,
+    alerted: bool,
+}
+
+pub struct UnusualAccessSuspiciousIp {
+    nets: FxMap<Id, Seen>,
+    groups: Groups<(Id, Net)>,
+}
+
+impl Default for UnusualAccessSuspiciousIp {
+    fn default() -> Self {
+        UnusualAccessSuspiciousIp {
+            nets: FxMap::default(),
+            groups: Groups::new(MICROS_PER_DAY),
+        }
+    }
+}
+
+fn ordinary(addr: IpAddr) -> bool {
+    match addr {
+        IpAddr::V4(a) => {
+            a.is_private() || a.is_loopback() || a.is_link_local() || a.is_unspecified()
+        }
+        IpAddr::V6(a) => {
+            a.is_loopback()
+                || a.is_unspecified()
+                || (a.segments()[0] & 0xfe00) == 0xfc00
+                || (a.segments()[0] & 0xffc0) == 0xfe80
+        }
+    }
+}
+
+impl Rule for UnusualAccessSuspiciousIp {
+    fn info(&self) -> &'static RuleInfo {
+        &INFO
+    }
+
+    fn on_event(&mut self, cx: &Cx, idx: usize, ev: &Event, allowed: bool, out: &mut Vec<Finding>) {
+        if allowed || !ev.is_success() {
+            return;
+        }
+        let (Some(addr), Some(pk)) = (ev.caller_addr, cx.cur.principal) else {
+            return;
+        };
+        let prefix = if addr.is_ipv4() {
+            cx.cfg.network_prefix_v4
+        } else {
+            cx.cfg.network_prefix_v6
+        };
+        let net = Net::new(addr, prefix);
+        let key = (pk, net);
+        let st = self.nets.entry(pk).or_default();
+        // Fast path: the same network as the principal's previous request.
+        if st.last == Some(net) && !st.alerted {
+            return;
+        }
+        st.last = Some(net);
+        if st.alerted {
+            if let Some(fi) = self.groups.open_at(out, &key, ev.time) {
+                out[fi].add(ev, idx);
+                return;
+            }
+        }
+        if st.seen.contains(&net) {
+            return;
+        }
+        let known = st.seen.len();
+        st.seen.insert(net);
+        if ordinary(addr) || cx.ip.microsoft || cx.learning(ev) {
+            return;
+        }
+        let days = cx.base.principal_days_before(pk, ev.time.day());
+        if days < cx.cfg.established_days || known == 0 {
+            return;
+        }
+        st.alerted = true;
+        self.groups.hit(out, key, ev, idx, || {
+            new_finding(
+                &INFO,
+                ev,
+                idx,
+                &ev.vault,
+                format!(
+                    "{} succeeded on {} from {} (network {}), a network it never used in {} active days; it had used {} other network{}",
+                    who(ev),
+                    ev.vault,
+                    addr,
+                    net,
+                    days,
+                    known,
+                    if known == 1 { "" } else { "s" }
+                ),
+                json!({"network": net.to_string(), "known_networks": known, "active_days": days}),
+            )
+        });
+    }
+}

@@ -1,0 +1,76 @@
+//! KV_UserAccessDeniedAnomaly — denied requests on a vault by a principal that never
+//! succeeded there.
+//!
+//! Why: someone with a valid token but no rights trying a vault is reconnaissance or a
+//! compromised identity feeling its way. The 401 challenge that precedes every SDK call is not
+//! a denial; 404 on a missing secret is not a denial. Judged after the vault's learning period.
+//! MITRE: Discovery, Credential Access. Grouping: (vault, principal) per 24 h. Origin: Defender.
+
+use crate::detect::baseline::{FxSet, Id};
+use crate::detect::{new_finding, who, Cx, Finding, Groups, Rule, RuleInfo, Severity};
+use crate::event::Event;
+use crate::time::MICROS_PER_DAY;
+use serde_json::json;
+
+pub static INFO: RuleInfo = RuleInfo {
+    id: "KV_UserAccessDeniedAnomaly",
+    title: "Denied access to a key vault by a principal that never succeeded there",
+    severity: Severity::Low,
+    tactics: &["Discovery", "CredentialAccess"],
+    origin: "Defender",
+    doc: "A 401/403 (not the SDK challenge) on a vault by a principal with no earlier success on that vault, after the vault's 7-day learning period. One finding per vault and principal per 24 h.",
+    needs_baseline: true,
+};
+
+pub struct UserAccessDeniedAnomaly {
+    succeeded: FxSet<(Id, Id)>,
+    groups: Groups<(Id, Id)>,
+}
+
+impl Default for UserAccessDeniedAnomaly {
+    fn default() -> Self {
+        UserAccessDeniedAnomaly {
+            succeeded: FxSet::default(),
+            groups: Groups::new(MICROS_PER_DAY),
+        }
+    }
+}
+
+impl Rule for UserAccessDeniedAnomaly {
+    fn info(&self) -> &'static RuleInfo {
+        &INFO
+    }
+
+    fn on_event(&mut self, cx: &Cx, idx: usize, ev: &Event, allowed: bool, out: &mut Vec<Finding>) {
+        if allowed {
+            return;
+        }
+        let Some(pk) = cx.cur.principal else {
+            return;
+        };
+        let key = (cx.cur.vault, pk);
+        if ev.is_success() {
+            self.succeeded.insert(key);
+            return;
+        }
+        if !ev.is_denied() || self.succeeded.contains(&key) || cx.learning(ev) {
+            return;
+        }
+        self.groups.hit(out, key, ev, idx, || {
+            new_finding(
+                &INFO,
+                ev,
+                idx,
+                &ev.vault,
+                format!(
+                    "{} was denied ({}) {} on {} and never succeeded on this vault before",
+                    who(ev),
+                    ev.status.map_or("denied".to_string(), |s| s.to_string()),
+                    ev.operation,
+                    ev.vault
+                ),
+                json!({"operation": &*ev.operation, "status": ev.status}),
+            )
+        });
+    }
+}

@@ -1,0 +1,640 @@
+//! The Log Analytics tables over normalised events: `AzureDiagnostics` (flattened Key Vault
+//! columns, per `schemas/AzureDiagnostics_KeyVault_columns.tsv`) and `AZKVAuditLogs` (the
+//! resource-specific table, per `schemas/AZKVAuditLogs.columns.tsv`).
+//!
+//! Each column is a plain function of one event, so the executor builds only the columns a query
+//! reads, row by row, without materialising the table.
+//!
+//! Absent values follow Log Analytics: an empty string for a missing string (and guid) column,
+//! null for missing numbers, bools and datetimes. `isnotempty()` in the hunting queries relies on it.
+//!
+//! Identity claims: [`Event`] keeps the resolved identity only, so the two claim dialects are
+//! rebuilt the way they land in Log Analytics: vault (ARM) operations (`Vault*`) fill the long
+//! URI-claim columns (`…objectidentifier_g`, `…claims_upn_s`, `…claims_name_s`), data-plane
+//! operations the short ones (`identity_claim_oid_g`, `_upn_s`, `_unique_name_s`, `_idtyp_s`).
+//! `identity_claim_appid_g` is filled for both (both dialects carry `appid`).
+
+use crate::value::{Type, Value};
+use keyhole_core::event::{AccessPolicyChange, Event, IdentityKind, ObjectKind, Str};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// A column of a source table: name, type and how to read it from an event.
+pub(crate) struct SourceColumn {
+    pub name: &'static str,
+    pub ty: Type,
+    pub get: fn(&Event) -> Value,
+}
+
+const fn col(name: &'static str, ty: Type, get: fn(&Event) -> Value) -> SourceColumn {
+    SourceColumn { name, ty, get }
+}
+
+fn s(v: &Option<Str>) -> Value {
+    match v {
+        Some(x) => Value::String(x.clone()),
+        None => Value::String(empty()),
+    }
+}
+
+fn st(v: &str) -> Value {
+    Value::String(Arc::from(v))
+}
+
+/// A constant string column value, allocated once per thread.
+fn konst(v: &'static str) -> Value {
+    thread_local! {
+        static K: std::cell::RefCell<HashMap<usize, Arc<str>>> = std::cell::RefCell::new(HashMap::new());
+    }
+    K.with(|k| {
+        Value::String(
+            k.borrow_mut()
+                .entry(v.as_ptr() as usize)
+                .or_insert_with(|| Arc::from(v))
+                .clone(),
+        )
+    })
+}
+
+/// Derived per-vault strings (upper-case name, ARM ids) computed once per distinct input, so a
+/// million rows of one vault share one allocation. Keyed by the inputs' `Arc` addresses (the
+/// ingest interns them); the cache holds clones of the inputs, so an address cannot be reused
+/// for other text while its entry lives. Bounded.
+type DerivedKey = (u8, [usize; 3]);
+type DerivedVal = (Arc<str>, [Option<Str>; 3]);
+
+fn derived(kind: u8, parts: [Option<&Str>; 3], make: impl FnOnce() -> String) -> Value {
+    thread_local! {
+        static D: std::cell::RefCell<HashMap<DerivedKey, DerivedVal>> = std::cell::RefCell::new(HashMap::new());
+    }
+    let key = (
+        kind,
+        parts.map(|p| p.map(|a| Arc::as_ptr(a) as *const u8 as usize).unwrap_or(0)),
+    );
+    D.with(|d| {
+        let mut d = d.borrow_mut();
+        if let Some((v, _)) = d.get(&key) {
+            return Value::String(v.clone());
+        }
+        if d.len() > 100_000 {
+            d.clear();
+        }
+        let v: Arc<str> = Arc::from(make());
+        d.insert(key, (v.clone(), parts.map(|p| p.cloned())));
+        Value::String(v)
+    })
+}
+
+fn empty() -> Arc<str> {
+    thread_local! {
+        static EMPTY: Arc<str> = Arc::from("");
+    }
+    EMPTY.with(|e| e.clone())
+}
+
+fn b(v: Option<bool>) -> Value {
+    v.map(Value::Bool).unwrap_or(Value::Null)
+}
+
+fn is_arm(e: &Event) -> bool {
+    e.object_kind == ObjectKind::Vault || e.operation.starts_with("Vault")
+}
+
+fn upper(v: &Option<Str>) -> Value {
+    match v {
+        Some(x) => derived(1, [Some(x), None, None], || x.to_ascii_uppercase()),
+        None => Value::String(empty()),
+    }
+}
+
+fn rid(e: &Event, lower: bool) -> Value {
+    let parts = [
+        e.subscription.as_ref(),
+        e.resource_group.as_ref(),
+        Some(&e.vault),
+    ];
+    derived(if lower { 3 } else { 2 }, parts, || {
+        let id = resource_id(e);
+        if lower {
+            id.to_ascii_lowercase()
+        } else {
+            id
+        }
+    })
+}
+
+/// `/SUBSCRIPTIONS/<SUB>/RESOURCEGROUPS/<RG>/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/<NAME>`.
+pub(crate) fn resource_id(e: &Event) -> String {
+    format!(
+        "/SUBSCRIPTIONS/{}/RESOURCEGROUPS/{}/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/{}",
+        e.subscription.as_deref().unwrap_or("").to_ascii_uppercase(),
+        e.resource_group
+            .as_deref()
+            .unwrap_or("")
+            .to_ascii_uppercase(),
+        e.vault.to_ascii_uppercase()
+    )
+}
+
+fn perms(p: &Option<AccessPolicyChange>, pick: fn(&AccessPolicyChange) -> &Vec<Str>) -> Value {
+    match p {
+        Some(p) => {
+            let arr: Vec<&str> = pick(p).iter().map(|s| &**s).collect();
+            st(&serde_json::to_string(&arr).unwrap_or_default())
+        }
+        None => Value::String(empty()),
+    }
+}
+
+fn policy_field(
+    p: &Option<AccessPolicyChange>,
+    pick: fn(&AccessPolicyChange) -> &Option<Str>,
+) -> Value {
+    match p {
+        Some(p) => s(pick(p)),
+        None => Value::String(empty()),
+    }
+}
+
+fn cfg<T>(e: &Event, pick: fn(&keyhole_core::event::VaultConfig) -> Option<T>) -> Option<T> {
+    e.vault_config.as_ref().and_then(pick)
+}
+
+fn cfg_s(e: &Event, pick: fn(&keyhole_core::event::VaultConfig) -> &Option<Str>) -> Value {
+    match e.vault_config.as_ref() {
+        Some(c) => s(pick(c)),
+        None => Value::String(empty()),
+    }
+}
+
+fn missing_s(_: &Event) -> Value {
+    Value::String(empty())
+}
+
+fn missing(_: &Event) -> Value {
+    Value::Null
+}
+
+fn kind_text(k: Option<IdentityKind>) -> &'static str {
+    match k {
+        Some(IdentityKind::User) => "user",
+        Some(IdentityKind::App) => "app",
+        None => "",
+    }
+}
+
+use Type::{Bool as B, DateTime as D, Dynamic as Y, Guid as G, Long as L, Real as R, String as S};
+
+/// `AzureDiagnostics`, Key Vault columns, in the schema file's order.
+pub(crate) static AZURE_DIAGNOSTICS: &[SourceColumn] = &[
+    col("TimeGenerated", D, |e| Value::DateTime(e.time)),
+    col("TenantId", S, missing_s),
+    col("ResourceId", S, |e| rid(e, false)),
+    col("_ResourceId", S, |e| rid(e, true)),
+    col("SubscriptionId", S, |e| s(&e.subscription)),
+    col("ResourceGroup", S, |e| upper(&e.resource_group)),
+    col("Resource", S, |e| {
+        derived(0, [Some(&e.vault), None, None], || {
+            e.vault.to_ascii_uppercase()
+        })
+    }),
+    col("ResourceProvider", S, |_| konst("MICROSOFT.KEYVAULT")),
+    col("ResourceType", S, |_| konst("VAULTS")),
+    col("Category", S, |e| match &e.category {
+        Some(c) => Value::String(c.clone()),
+        None => konst("AuditEvent"),
+    }),
+    col("OperationName", S, |e| Value::String(e.operation.clone())),
+    col("OperationVersion", S, |e| s(&e.operation_version)),
+    col("ResultType", S, |e| s(&e.result_type)),
+    col("ResultSignature", S, |e| s(&e.result_signature)),
+    col("ResultDescription", S, |e| s(&e.result_description)),
+    col("DurationMs", L, |e| {
+        e.duration_ms
+            .map(|d| Value::Long(d.min(i64::MAX as u64) as i64))
+            .unwrap_or(Value::Null)
+    }),
+    col("CallerIPAddress", S, |e| s(&e.caller_ip)),
+    col("CorrelationId", S, |e| s(&e.correlation_id)),
+    col("SourceSystem", S, |_| konst("Azure")),
+    col("Type", S, |_| konst("AzureDiagnostics")),
+    col("id_s", S, |e| s(&e.object_id)),
+    col("requestUri_s", S, |e| s(&e.request_uri)),
+    col("clientInfo_s", S, |e| s(&e.client_info)),
+    col("httpStatusCode_d", R, |e| {
+        e.status
+            .map(|v| Value::Real(v as f64))
+            .unwrap_or(Value::Null)
+    }),
+    col("isAccessPolicyMatch_b", B, |e| {
+        b(e.authorization.access_policy_match)
+    }),
+    col("isRbacAuthorized_b", B, |e| {
+        b(e.authorization.rbac_authorized)
+    }),
+    col("appliedAssignmentId_g", G, |e| {
+        s(&e.authorization.assignment_id)
+    }),
+    col("tlsVersion_s", S, |e| s(&e.tls_version)),
+    col("subnetId_s", S, missing_s),
+    col("privateEndpointId_s", S, missing_s),
+    col("addrAuthType_s", S, missing_s),
+    col("isAddressAuthorized_b", B, missing),
+    col("trustedService_s", S, missing_s),
+    col("identity_claim_appid_g", G, |e| s(&e.identity.app_id)),
+    col("identity_claim_oid_g", G, |e| {
+        if is_arm(e) {
+            Value::String(empty())
+        } else {
+            s(&e.identity.object_id)
+        }
+    }),
+    col("identity_claim_upn_s", S, |e| {
+        if is_arm(e) {
+            Value::String(empty())
+        } else {
+            s(&e.identity.upn)
+        }
+    }),
+    col("identity_claim_unique_name_s", S, |e| {
+        if is_arm(e) {
+            Value::String(empty())
+        } else {
+            s(&e.identity.upn)
+        }
+    }),
+    col("identity_claim_scp_s", S, missing_s),
+    col("identity_claim_ipaddr_s", S, missing_s),
+    col("identity_claim_amr_s", S, missing_s),
+    col("identity_claim_appidacr_s", S, missing_s),
+    col("identity_claim_idtyp_s", S, |e| {
+        if is_arm(e) {
+            Value::String(empty())
+        } else {
+            st(kind_text(e.identity.kind))
+        }
+    }),
+    col("identity_claim_xms_az_nwperimid_s", S, missing_s),
+    col("identity_claim_xms_mirid_s", S, missing_s),
+    col("identity_claim_home_oid_g", G, missing_s),
+    col(
+        "identity_claim_http_schemas_microsoft_com_identity_claims_objectidentifier_g",
+        G,
+        |e| {
+            if is_arm(e) {
+                s(&e.identity.object_id)
+            } else {
+                Value::String(empty())
+            }
+        },
+    ),
+    col(
+        "identity_claim_http_schemas_xmlsoap_org_ws_2005_05_identity_claims_upn_s",
+        S,
+        |e| {
+            if is_arm(e) {
+                s(&e.identity.upn)
+            } else {
+                Value::String(empty())
+            }
+        },
+    ),
+    col(
+        "identity_claim_http_schemas_xmlsoap_org_ws_2005_05_identity_claims_name_s",
+        S,
+        |e| {
+            if is_arm(e) {
+                s(&e.identity.upn)
+            } else {
+                Value::String(empty())
+            }
+        },
+    ),
+    col(
+        "identity_claim_http_schemas_microsoft_com_identity_claims_scope_s",
+        S,
+        missing_s,
+    ),
+    col(
+        "identity_claim_http_schemas_microsoft_com_claims_authnmethodsreferences_s",
+        S,
+        missing_s,
+    ),
+    col("properties_sku_Family_s", S, missing_s),
+    col("properties_sku_Name_s", S, |e| cfg_s(e, |c| &c.sku)),
+    col("properties_tenantId_g", G, |e| cfg_s(e, |c| &c.tenant_id)),
+    col("properties_networkAcls_bypass_s", S, |e| {
+        cfg_s(e, |c| &c.network_bypass)
+    }),
+    col("properties_networkAcls_defaultAction_s", S, |e| {
+        cfg_s(e, |c| &c.network_default_action)
+    }),
+    col("properties_enabledForDeployment_b", B, |e| {
+        b(cfg(e, |c| c.enabled_for_deployment))
+    }),
+    col("properties_enabledForDiskEncryption_b", B, |e| {
+        b(cfg(e, |c| c.enabled_for_disk_encryption))
+    }),
+    col("properties_enabledForTemplateDeployment_b", B, |e| {
+        b(cfg(e, |c| c.enabled_for_template_deployment))
+    }),
+    col("properties_enableSoftDelete_b", B, |e| {
+        b(cfg(e, |c| c.soft_delete))
+    }),
+    col("properties_softDeleteRetentionInDays_d", R, |e| {
+        cfg(e, |c| c.soft_delete_retention_days)
+            .map(|d| Value::Real(d as f64))
+            .unwrap_or(Value::Null)
+    }),
+    col("properties_enableRbacAuthorization_b", B, |e| {
+        b(cfg(e, |c| c.rbac_authorization))
+    }),
+    col("properties_enablePurgeProtection_b", B, |e| {
+        b(cfg(e, |c| c.purge_protection))
+    }),
+    col("addedAccessPolicy_TenantId_g", G, |e| {
+        policy_field(&e.policy_added, |p| &p.tenant_id)
+    }),
+    col("addedAccessPolicy_ObjectId_g", G, |e| {
+        policy_field(&e.policy_added, |p| &p.object_id)
+    }),
+    col("addedAccessPolicy_Permissions_keys_s", S, |e| {
+        perms(&e.policy_added, |p| &p.keys)
+    }),
+    col("addedAccessPolicy_Permissions_secrets_s", S, |e| {
+        perms(&e.policy_added, |p| &p.secrets)
+    }),
+    col("addedAccessPolicy_Permissions_certificates_s", S, |e| {
+        perms(&e.policy_added, |p| &p.certificates)
+    }),
+    col("removedAccessPolicy_ObjectId_g", G, |e| {
+        policy_field(&e.policy_removed, |p| &p.object_id)
+    }),
+    col("removedAccessPolicy_Permissions_keys_s", S, |e| {
+        perms(&e.policy_removed, |p| &p.keys)
+    }),
+    col("removedAccessPolicy_Permissions_secrets_s", S, |e| {
+        perms(&e.policy_removed, |p| &p.secrets)
+    }),
+    col("removedAccessPolicy_Permissions_certificates_s", S, |e| {
+        perms(&e.policy_removed, |p| &p.certificates)
+    }),
+    col("addedIpRule_Value_s", S, |e| s(&e.ip_rule_added)),
+    col("removedIpRule_Value_s", S, |e| s(&e.ip_rule_removed)),
+    col("secretProperties_attributes_enabled_b", B, missing),
+    col("secretProperties_type_s", S, missing_s),
+    col("keyProperties_type_s", S, missing_s),
+    col("keyProperties_size_d", R, missing),
+    col("keyProperties_operations_s", S, missing_s),
+    col("keyProperties_attributes_enabled_b", B, missing),
+    col("keyProperties_attributes_hsmPlatform_s", S, missing_s),
+    col("certificateProperties_subject_s", S, missing_s),
+    col("certificateProperties_sha1_s", S, missing_s),
+    col("certificateProperties_sha256_s", S, missing_s),
+    col("certificateProperties_nbf_t", D, missing),
+    col("certificateProperties_exp_t", D, missing),
+    col(
+        "certificatePolicyProperties_keyProperties_type_s",
+        S,
+        missing_s,
+    ),
+    col(
+        "certificatePolicyProperties_keyProperties_size_d",
+        R,
+        missing,
+    ),
+    col(
+        "certificatePolicyProperties_keyProperties_reuse_b",
+        B,
+        missing,
+    ),
+    col(
+        "certificatePolicyProperties_keyProperties_export_b",
+        B,
+        missing,
+    ),
+    col(
+        "certificatePolicyProperties_secretProperties_type_s",
+        S,
+        missing_s,
+    ),
+    col(
+        "certificatePolicyProperties_certificateIssuerProperties_name_s",
+        S,
+        missing_s,
+    ),
+    col("properties_s", S, missing_s),
+    col("Region_s", S, missing_s),
+    col("Level", S, missing_s),
+    col("AdditionalFields", Y, missing),
+];
+
+fn obj(pairs: Vec<(&str, serde_json::Value)>) -> serde_json::Value {
+    let mut m = serde_json::Map::new();
+    for (k, v) in pairs {
+        if !v.is_null() {
+            m.insert(k.to_string(), v);
+        }
+    }
+    serde_json::Value::Object(m)
+}
+
+fn js(v: &Option<Str>) -> serde_json::Value {
+    v.as_ref()
+        .map(|s| serde_json::Value::String(s.to_string()))
+        .unwrap_or(serde_json::Value::Null)
+}
+
+fn identity_dynamic(e: &Event) -> Value {
+    let i = &e.identity;
+    let claim = if is_arm(e) {
+        obj(vec![
+            (
+                "http://schemas.microsoft.com/identity/claims/objectidentifier",
+                js(&i.object_id),
+            ),
+            (
+                "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn",
+                js(&i.upn),
+            ),
+            ("appid", js(&i.app_id)),
+            (
+                "http://schemas.microsoft.com/identity/claims/tenantid",
+                js(&i.tenant_id),
+            ),
+        ])
+    } else {
+        obj(vec![
+            ("oid", js(&i.object_id)),
+            ("upn", js(&i.upn)),
+            ("appid", js(&i.app_id)),
+            ("tid", js(&i.tenant_id)),
+            (
+                "idtyp",
+                match i.kind {
+                    Some(k) => serde_json::Value::String(kind_text(Some(k)).into()),
+                    None => serde_json::Value::Null,
+                },
+            ),
+        ])
+    };
+    if claim.as_object().is_some_and(|m| m.is_empty()) {
+        return Value::dynamic(serde_json::json!({}));
+    }
+    Value::dynamic(serde_json::json!({ "claim": claim }))
+}
+
+fn policy_json(p: &AccessPolicyChange) -> serde_json::Value {
+    let list = |v: &Vec<Str>| {
+        serde_json::Value::Array(
+            v.iter()
+                .map(|s| serde_json::Value::String(s.to_string()))
+                .collect(),
+        )
+    };
+    serde_json::json!({
+        "ObjectId": js(&p.object_id),
+        "TenantId": js(&p.tenant_id),
+        "Permissions": { "keys": list(&p.keys), "secrets": list(&p.secrets), "certificates": list(&p.certificates), "storage": list(&p.storage) },
+    })
+}
+
+fn properties_dynamic(e: &Event) -> Value {
+    let mut m = serde_json::Map::new();
+    if let Some(p) = &e.policy_added {
+        m.insert("addedAccessPolicy".into(), policy_json(p));
+    }
+    if let Some(p) = &e.policy_removed {
+        m.insert("removedAccessPolicy".into(), policy_json(p));
+    }
+    if let Some(r) = &e.ip_rule_added {
+        m.insert(
+            "addedIpRule".into(),
+            serde_json::json!({ "Value": r.to_string() }),
+        );
+    }
+    if let Some(r) = &e.ip_rule_removed {
+        m.insert(
+            "removedIpRule".into(),
+            serde_json::json!({ "Value": r.to_string() }),
+        );
+    }
+    if m.is_empty() {
+        Value::Null
+    } else {
+        Value::dynamic(serde_json::Value::Object(m))
+    }
+}
+
+fn network_acls(e: &Event) -> Value {
+    match &e.vault_config {
+        Some(c) if c.network_default_action.is_some() || c.network_bypass.is_some() => {
+            Value::dynamic(obj(vec![
+                ("defaultAction", js(&c.network_default_action)),
+                ("bypass", js(&c.network_bypass)),
+            ]))
+        }
+        _ => Value::Null,
+    }
+}
+
+/// `AZKVAuditLogs` (resource-specific table), in the schema file's order.
+pub(crate) static AZKV_AUDIT_LOGS: &[SourceColumn] = &[
+    col("AddressAuthorizationType", S, missing_s),
+    col("Algorithm", S, missing_s),
+    col("AppliedAssignmentId", S, |e| {
+        s(&e.authorization.assignment_id)
+    }),
+    col("CallerIpAddress", S, |e| s(&e.caller_ip)),
+    col("CertificateIssuerProperties", Y, missing),
+    col("CertificatePolicyProperties", Y, missing),
+    col("CertificateProperties", Y, missing),
+    col("CertificateRequestProperties", Y, missing),
+    col("ClientInfo", S, |e| s(&e.client_info)),
+    col("CorrelationId", S, |e| s(&e.correlation_id)),
+    col("DurationMs", Type::Int, |e| {
+        e.duration_ms
+            .map(|d| Value::Long(d.min(i64::MAX as u64) as i64))
+            .unwrap_or(Value::Null)
+    }),
+    col("EnabledForDeployment", B, |e| {
+        b(cfg(e, |c| c.enabled_for_deployment))
+    }),
+    col("EnabledForDiskEncryption", B, |e| {
+        b(cfg(e, |c| c.enabled_for_disk_encryption))
+    }),
+    col("EnabledForTemplateDeployment", B, |e| {
+        b(cfg(e, |c| c.enabled_for_template_deployment))
+    }),
+    col("EnablePurgeProtection", B, |e| {
+        b(cfg(e, |c| c.purge_protection))
+    }),
+    col("EnableRbacAuthorization", B, |e| {
+        b(cfg(e, |c| c.rbac_authorization))
+    }),
+    col("EnableSoftDelete", B, |e| b(cfg(e, |c| c.soft_delete))),
+    col("HsmPoolResourceId", S, missing_s),
+    col("HttpStatusCode", Type::Int, |e| {
+        e.status
+            .map(|v| Value::Long(v as i64))
+            .unwrap_or(Value::Null)
+    }),
+    col("Id", S, |e| s(&e.object_id)),
+    col("Identity", Y, identity_dynamic),
+    col("IsAccessPolicyMatch", B, |e| {
+        b(e.authorization.access_policy_match)
+    }),
+    col("IsAddressAuthorized", B, missing),
+    col("IsRbacAuthorized", B, |e| {
+        b(e.authorization.rbac_authorized)
+    }),
+    col("KeyProperties", Y, missing),
+    col("NetworkAcls", Y, network_acls),
+    col("Nsp", Y, missing),
+    col("OperationName", S, |e| Value::String(e.operation.clone())),
+    col("OperationVersion", S, |e| s(&e.operation_version)),
+    col("Properties", Y, properties_dynamic),
+    col("RequestUri", S, |e| s(&e.request_uri)),
+    col("_ResourceId", S, |e| rid(e, true)),
+    col("ResultDescription", S, |e| s(&e.result_description)),
+    col("ResultSignature", S, |e| s(&e.result_signature)),
+    col("ResultType", S, |e| s(&e.result_type)),
+    col("SecretProperties", Y, missing),
+    col("Sku", Y, |e| match cfg(e, |c| c.sku.clone()) {
+        Some(sku) => Value::dynamic(serde_json::json!({ "Name": sku.to_string() })),
+        None => Value::Null,
+    }),
+    col("SoftDeleteRetentionInDays", Type::Int, |e| {
+        cfg(e, |c| c.soft_delete_retention_days)
+            .map(|d| Value::Long(d as i64))
+            .unwrap_or(Value::Null)
+    }),
+    col("SourceSystem", S, |_| konst("Azure")),
+    col("StorageAccountProperties", Y, missing),
+    col("StorageSasDefinitionProperties", Y, missing),
+    col("SubnetId", S, missing_s),
+    col("_SubscriptionId", S, |e| s(&e.subscription)),
+    col("TenantId", S, missing_s),
+    col("TimeGenerated", D, |e| Value::DateTime(e.time)),
+    col("Tlsversion", S, |e| s(&e.tls_version)),
+    col("TrustedService", S, missing_s),
+    col("Type", S, |_| konst("AZKVAuditLogs")),
+    col("VaultProperties", Y, missing),
+    col("_BilledSize", R, missing),
+    col("_IsBillable", S, missing_s),
+];
+
+pub(crate) const TABLE_NAMES: &[&str] = &["AzureDiagnostics", "AZKVAuditLogs"];
+
+/// The columns of a source table, by name (case-sensitive, as in Kusto).
+pub(crate) fn table(name: &str) -> Option<&'static [SourceColumn]> {
+    match name {
+        "AzureDiagnostics" => Some(AZURE_DIAGNOSTICS),
+        "AZKVAuditLogs" => Some(AZKV_AUDIT_LOGS),
+        _ => None,
+    }
+}
+
+pub(crate) fn is_table(name: &str) -> bool {
+    table(name).is_some()
+}

@@ -1,0 +1,115 @@
+// Shared harness: a loopback static server for dist/, headless Debian Chromium through
+// playwright-core (never a downloaded browser), request and CSP-violation accounting.
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const DIST = process.env.KEYHOLE_DIST || path.join(ROOT, 'dist');
+export const SINGLE = process.env.KEYHOLE_SINGLE || path.join(ROOT, 'dist-single', 'keyhole.html');
+export const OUT = path.join(ROOT, 'tests', 'out');
+export const SAMPLES = path.resolve(ROOT, '..', 'shared', 'samples');
+export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+fs.mkdirSync(OUT, { recursive: true });
+
+const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css',
+  '.wasm': 'application/wasm', '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png' };
+
+/** Serve `dir` on 127.0.0.1 (random port). Returns { origin, close, hits }. */
+export async function serve(dir = DIST) {
+  const hits = [];
+  const server = http.createServer((req, res) => {
+    hits.push(`${req.method} ${req.url}`);
+    const url = new URL(req.url, 'http://x');
+    let p = path.normalize(decodeURIComponent(url.pathname)).replace(/^([/\\])+/, '');
+    if (p === '' || p.endsWith('/')) p += 'index.html';
+    const file = path.join(dir, p);
+    if (!file.startsWith(dir) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+      res.writeHead(404); res.end('not found'); return;
+    }
+    res.writeHead(200, { 'content-type': TYPES[path.extname(file)] || 'application/octet-stream' });
+    fs.createReadStream(file).pipe(res);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  return { origin, hits, close: () => new Promise((r) => server.close(r)) };
+}
+
+export async function launch() {
+  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'keyhole-e2e-'));
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+    env: { ...process.env, HOME: userDataDir },
+  });
+  return { browser, userDataDir };
+}
+
+/** A page that records every request and every CSP violation (page and workers). */
+export async function instrumentedPage(browser, { acceptDownloads = true } = {}) {
+  const context = await browser.newContext({ acceptDownloads, viewport: { width: 1400, height: 1000 } });
+  const page = await context.newPage();
+  const requests = [];
+  let loaded = false;
+  context.on('request', (r) => requests.push({ url: r.url(), method: r.method(), afterLoad: loaded }));
+  page.on('load', () => { loaded = true; });
+  const consoleErrors = [];
+  page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  await page.addInitScript(() => {
+    window.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`);
+    });
+  });
+  return { context, page, requests, consoleErrors };
+}
+
+/** Wait until the analysis finished; returns the status element's data attributes. */
+export async function waitDone(page, timeout = 120000) {
+  await page.waitForSelector('#status[data-done="1"], #error', { timeout });
+  const err = await page.$('#error');
+  if (err && !(await page.$('#status[data-done="1"]'))) {
+    throw new Error('analysis failed: ' + (await err.textContent()));
+  }
+  return page.$eval('#status', (e) => ({ records: Number(e.dataset.records), alerts: Number(e.dataset.alerts), text: e.textContent }));
+}
+
+export function sampleFile(name) {
+  const p = path.join(SAMPLES, name);
+  return fs.existsSync(p) ? p : null;
+}
+
+export function samplesPresent(t) {
+  if (!fs.existsSync(SAMPLES)) {
+    console.log('skipped: ../shared/samples not present');
+    t.skip('skipped: ../shared/samples not present');
+    return false;
+  }
+  return true;
+}
+
+export async function shot(page, name) {
+  await page.screenshot({ path: path.join(OUT, name + '.png'), fullPage: true });
+}
+
+/** Write text fixtures into a fresh temp dir; returns their paths. */
+export function writeFixtures(files) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keyhole-fx-'));
+  return Object.entries(files).map(([name, data]) => {
+    const p = path.join(dir, name);
+    fs.mkdirSync(path.dirname(p), { recursive: true });
+    fs.writeFileSync(p, data);
+    return p;
+  });
+}
+
+/** Requests to anything but the page's own origin (data:/blob: are in-page). */
+export function foreign(requests, origin) {
+  return requests.filter((r) => !(r.url.startsWith(origin + '/') || r.url.startsWith('data:') || r.url.startsWith('blob:')));
+}

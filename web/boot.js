@@ -1,0 +1,36 @@
+// Boots Keyhole without any network request: the wasm bytes come from keyhole-wasm.js (base64,
+// written by the build), are compiled once here, and the compiled module is handed to the UI and
+// to every worker (postMessage of a WebAssembly.Module). No fetch(), so CSP connect-src 'none' holds.
+'use strict';
+(function () {
+  function decode(b64) {
+    const bin = atob(b64);
+    const out = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  }
+  const ready = WebAssembly.compile(decode(self.KEYHOLE_WASM_B64)).then((module) => {
+    self.KEYHOLE_WASM_B64 = null;
+    self.KEYHOLE_WASM_MODULE = module;
+    return module;
+  });
+  // Called by the UI (Rust) to start a worker; the single-file build provides the worker source
+  // as text (a blob: worker), the normal build serves worker.js.
+  self.keyholeSpawnWorker = function () {
+    let w;
+    if (self.KEYHOLE_WORKER_SRC) {
+      const url = URL.createObjectURL(new Blob([self.KEYHOLE_WORKER_SRC], { type: 'text/javascript' }));
+      w = new Worker(url, { name: 'keyhole' });
+    } else {
+      w = new Worker('worker.js', { name: 'keyhole' });
+    }
+    w.postMessage({ kind: 'keyhole-init', module: self.KEYHOLE_WASM_MODULE });
+    return w;
+  };
+  ready.then((module) => wasm_bindgen({ module_or_path: module }))
+    .catch((e) => {
+      const el = document.getElementById('loading');
+      if (el) el.textContent = 'Keyhole could not start: ' + e;
+      console.error(e);
+    });
+})();
