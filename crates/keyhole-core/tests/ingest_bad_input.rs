@@ -32,9 +32,6 @@ fn reasons(r: &FileReport) -> Vec<String> {
         .iter()
         .map(|p| format!("{}:{}: {}", p.file, p.line, p.reason))
         .collect();
-    for m in &r.members {
-        v.extend(reasons(m));
-    }
     v
 }
 

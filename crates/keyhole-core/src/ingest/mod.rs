@@ -119,7 +119,8 @@ pub struct FileReport {
     pub first: Option<Timestamp>,
     pub last: Option<Timestamp>,
     /// Zip members, each reported as its own sub-file (`archive.zip:member/path`). Their records
-    /// and skipped counts are included in this report's totals.
+    /// and skipped counts are included in this report's totals, and their problems (naming the
+    /// member in `Problem::file`) are also in this report's `problems`, within its cap.
     pub members: Vec<FileReport>,
 }
 
