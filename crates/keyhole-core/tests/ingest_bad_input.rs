@@ -27,12 +27,10 @@ fn feed_chunks(name: &str, bytes: &[u8], chunk: usize) -> (Vec<Event>, FileRepor
 }
 
 fn reasons(r: &FileReport) -> Vec<String> {
-    let mut v: Vec<String> = r
-        .problems
+    r.problems
         .iter()
         .map(|p| format!("{}:{}: {}", p.file, p.line, p.reason))
-        .collect();
-    v
+        .collect()
 }
 
 // ---- minimal writers for containers ----
