@@ -432,9 +432,16 @@ pub fn normalize(
         .ok_or("record without time/operationName: not a Key Vault audit record")?;
     let operation = first(&rec.operation_name, &rec.operation_name_col)
         .ok_or("record without time/operationName: not a Key Vault audit record")?;
-    let time = Timestamp::parse_iso(time_text)
-        .or_else(|| Timestamp::parse_portal(time_text, tz_offset_minutes))
-        .ok_or_else(|| format!("unreadable time {:?}", clip(time_text)))?;
+    let time = match Timestamp::parse_iso(time_text) {
+        // an ISO time without a zone in a `[Local Time]` export is local time too
+        Some(t) if tz_offset_minutes != 0 && !has_zone(time_text) => Timestamp {
+            micros: t.micros - tz_offset_minutes as i64 * crate::time::MICROS_PER_MIN,
+            ..t
+        },
+        Some(t) => t,
+        None => Timestamp::parse_portal(time_text, tz_offset_minutes)
+            .ok_or_else(|| format!("unreadable time {:?}", clip(time_text)))?,
+    };
 
     let props_holder = rec.properties.0.as_ref();
     let p = props_holder;
@@ -668,6 +675,18 @@ pub fn normalize(
     Ok((ev, dialect))
 }
 
+/// Whether an ISO 8601 time text names its zone (`Z`, `+02:00`, `-0500`).
+fn has_zone(t: &str) -> bool {
+    let t = t.trim().as_bytes();
+    if t.last().is_some_and(|c| c.eq_ignore_ascii_case(&b'Z')) {
+        return true;
+    }
+    let Some(tpos) = t.iter().position(|&c| c == b'T' || c == b't' || c == b' ') else {
+        return false;
+    };
+    t[tpos..].iter().any(|&c| c == b'+') || t[tpos + 1..].contains(&b'-')
+}
+
 /// At most 60 characters of attacker-controlled text for a message.
 pub fn clip(s: &str) -> String {
     let mut out: String = s.chars().take(60).filter(|c| !c.is_control()).collect();
@@ -697,6 +716,16 @@ mod tests {
             assert_eq!(&*i.get(&s), s);
         }
         assert_eq!(i.len(), 2000 + 2);
+    }
+
+    #[test]
+    fn zones() {
+        assert!(has_zone("2024-01-01T00:00:00Z"));
+        assert!(has_zone("2024-01-01T00:00:00+02:00"));
+        assert!(has_zone("2024-01-01T00:00:00-0500"));
+        assert!(!has_zone("2024-01-01T00:00:00.123"));
+        assert!(!has_zone("2024-01-01 00:00:00"));
+        assert!(!has_zone("2024-01-01"));
     }
 
     #[test]
