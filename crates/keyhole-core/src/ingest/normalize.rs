@@ -684,7 +684,7 @@ fn has_zone(t: &str) -> bool {
     let Some(tpos) = t.iter().position(|&c| c == b'T' || c == b't' || c == b' ') else {
         return false;
     };
-    t[tpos..].iter().any(|&c| c == b'+') || t[tpos + 1..].contains(&b'-')
+    t[tpos..].contains(&b'+') || t[tpos + 1..].contains(&b'-')
 }
 
 /// At most 60 characters of attacker-controlled text for a message.
