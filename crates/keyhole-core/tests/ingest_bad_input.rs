@@ -27,15 +27,10 @@ fn feed_chunks(name: &str, bytes: &[u8], chunk: usize) -> (Vec<Event>, FileRepor
 }
 
 fn reasons(r: &FileReport) -> Vec<String> {
-    let mut v: Vec<String> = r
-        .problems
+    r.problems
         .iter()
         .map(|p| format!("{}:{}: {}", p.file, p.line, p.reason))
-        .collect();
-    for m in &r.members {
-        v.extend(reasons(m));
-    }
-    v
+        .collect()
 }
 
 // ---- minimal writers for containers ----
@@ -437,4 +432,66 @@ fn truncated_document_reports_the_record() {
         rep.problems[0].reason,
         "record 1 (line 4): truncated at end of file"
     );
+}
+
+#[test]
+fn one_byte_chunks_of_a_long_first_line_stay_linear() {
+    // A record with a 1 MB field, fed one byte at a time: format sniffing must not re-scan the
+    // buffer on every byte (that was quadratic: ~10^12 steps, a hang).
+    let big = good(0).replace(
+        "\"durationMs\":\"5\"",
+        &format!("\"pad\":\"{}\",\"durationMs\":\"5\"", "p".repeat(1 << 20)),
+    );
+    let s = format!("{big}\n{}\n", good(1));
+    let (ev, rep) = feed_chunks("big.json", s.as_bytes(), 1);
+    assert_eq!(ev.len(), 2, "{:?}", rep.problems);
+    let env = format!("{{\"records\":[{big},{}]}}", good(1));
+    let (ev, rep) = feed_chunks("big-env.json", env.as_bytes(), 1);
+    assert_eq!(ev.len(), 2, "{:?}", rep.problems);
+}
+
+#[test]
+fn unknown_operation_names_are_kept() {
+    let s = good(1).replace("SecretGet", "SecretBrandNewThing")
+        + "\n"
+        + &good(2).replace("SecretGet", "QuantumVaultTeleport");
+    let (ev, rep) = parse_bytes("new.json", s.as_bytes(), IngestOptions::default());
+    assert_eq!(ev.len(), 2, "{:?}", rep.problems);
+    assert_eq!(&*ev[0].operation, "SecretBrandNewThing");
+    assert_eq!(
+        ev[0].op,
+        keyhole_core::Op::Object(keyhole_core::ObjectKind::Secret, keyhole_core::Verb::Other)
+    );
+    assert_eq!(&*ev[1].operation, "QuantumVaultTeleport");
+    assert_eq!(ev[1].op, keyhole_core::Op::Other);
+    assert_eq!(
+        ev[1].object_kind,
+        keyhole_core::ObjectKind::Secret,
+        "from the object URL"
+    );
+}
+
+#[test]
+fn local_time_csv_with_iso_times_is_shifted_too() {
+    let csv = "TimeGenerated [Local Time],OperationName,Resource,httpStatusCode_d\n2024-09-24 21:34:57.433,SecretGet,KV1,200\n\"9/24/2024, 9:34:57.433 PM\",SecretList,KV1,200\n2024-09-24T19:34:57.433Z,SecretSet,KV1,200\n";
+    let opts = IngestOptions {
+        local_time_offset_minutes: 120,
+        ..IngestOptions::default()
+    };
+    let (ev, rep) = parse_bytes("local.csv", csv.as_bytes(), opts);
+    assert_eq!(ev.len(), 3, "{:?}", rep.problems);
+    for e in &ev {
+        assert_eq!(
+            e.time.to_rfc3339(),
+            "2024-09-24T19:34:57.433Z",
+            "{}",
+            e.operation
+        );
+    }
+    assert!(
+        rep.problems[0].warning && rep.problems[0].reason.contains("UTC+02:00"),
+        "{:?}",
+        rep.problems
+    );
+    assert_eq!(rep.skipped, 0);
 }

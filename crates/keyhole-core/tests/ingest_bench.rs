@@ -149,3 +149,43 @@ fn throughput_lean_struct() {
     }
     println!("lean {:.0} MB/s", mb / t0.elapsed().as_secs_f64());
 }
+
+#[test]
+#[ignore]
+fn throughput_other_shapes() {
+    let lines = raw_lines(50_000);
+    let text = String::from_utf8(lines).unwrap();
+    let recs: Vec<&str> = text.lines().collect();
+    let envelope = format!("{{\"records\":[{}]}}", recs.join(",\n"));
+    let utf16: Vec<u8> = [
+        vec![0xff, 0xfe],
+        text.encode_utf16().flat_map(|u| u.to_le_bytes()).collect(),
+    ]
+    .concat();
+    let gz = miniz_oxide::deflate::compress_to_vec(text.as_bytes(), 6);
+    let mut gzip = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+    gzip.extend(gz);
+    gzip.extend([0u8; 8]);
+    for (label, bytes) in [
+        ("records envelope", envelope.as_bytes()),
+        ("UTF-16 LE JSON lines", &utf16[..]),
+        ("gzip JSON lines", &gzip[..]),
+    ] {
+        let c0 = cpu();
+        let mut ds = Dataset::new(IngestOptions::default());
+        let mut f = ds.open(label);
+        for c in bytes.chunks(4 << 20) {
+            f.feed(c);
+        }
+        ds.close(f);
+        let (ev, _) = ds.finish();
+        let c1 = cpu();
+        assert_eq!(ev.len(), 50_000, "{label}");
+        println!(
+            "{label}: {:.1} MB in ({:.1} MB decoded): {:.0} MB/s per CPU-second of input",
+            bytes.len() as f64 / 1e6,
+            text.len() as f64 / 1e6,
+            bytes.len() as f64 / 1e6 / (c1 - c0)
+        );
+    }
+}

@@ -35,9 +35,6 @@ fn problems_text(r: &FileReport, out: &mut String) {
         let kind = if p.warning { "warning" } else { "skipped" };
         out.push_str(&format!("{kind} {}:{}: {}\n", p.file, p.line, p.reason));
     }
-    for m in &r.members {
-        problems_text(m, out);
-    }
 }
 
 /// Ingest `bytes` fed in the given chunk sizes (cycled); returns (events jsonl, problems text).

@@ -120,10 +120,10 @@ impl Csv {
         self.endlen = 0;
         let line = self.rec_line;
         if std::mem::take(&mut self.too_long) {
-            let m = sink.max_record() >> 20;
+            let m = super::cap_text(sink.max_record());
             sink.problem(
                 line,
-                format!("line {line}: CSV row longer than {m} MiB or {MAX_FIELDS} fields, skipped"),
+                format!("line {line}: CSV row longer than {m} or {MAX_FIELDS} fields, skipped"),
             );
             return;
         }

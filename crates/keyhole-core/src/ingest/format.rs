@@ -40,11 +40,14 @@ fn decide(buf: &[u8], eof: bool, max_record: usize) -> Decision {
     match rest[0] {
         b'[' => Decision::Doc,
         b'{' => {
-            let p = probe(rest);
+            // Decide on at most the first `max_record + 1` bytes, so that the verdict is the
+            // same whatever the chunking (every rule below is stable under extension).
+            let w = &rest[..rest.len().min(max_record + 1)];
+            let p = probe(w);
             if p.envelope {
                 return Decision::Doc;
             }
-            let nl = memchr::memchr(b'\n', rest);
+            let nl = memchr::memchr(b'\n', w);
             match (p.end, nl) {
                 // first value complete before the first newline: one record a line
                 (Some(end), Some(nl)) => {
@@ -56,8 +59,8 @@ fn decide(buf: &[u8], eof: bool, max_record: usize) -> Decision {
                 }
                 (Some(end), None) => {
                     // whole first value seen, no newline yet: is more coming on this line?
-                    let after = &rest[end..];
-                    if after.iter().any(|&b| !is_ws(b)) || eof {
+                    let after = &w[end..];
+                    if after.iter().any(|&b| !is_ws(b)) || eof || rest.len() > max_record {
                         Decision::Lines
                     } else {
                         Decision::Wait
@@ -65,6 +68,7 @@ fn decide(buf: &[u8], eof: bool, max_record: usize) -> Decision {
                 }
                 (None, Some(_)) => Decision::Doc,
                 (None, None) if eof => Decision::Doc,
+                // a first line longer than the cap: JSON lines (that line is reported)
                 (None, None) if rest.len() > max_record => Decision::Lines,
                 (None, None) => Decision::Wait,
             }
@@ -74,7 +78,7 @@ fn decide(buf: &[u8], eof: bool, max_record: usize) -> Decision {
             if nl.is_none() && !eof && rest.len() < SNIFF_TEXT {
                 return Decision::Wait;
             }
-            let first = &rest[..nl.unwrap_or(rest.len())];
+            let first = &rest[..nl.unwrap_or(rest.len()).min(SNIFF_TEXT)];
             let header = String::from_utf8_lossy(first);
             if super::csv::is_kv_header(&header) {
                 return Decision::Csv;
@@ -116,9 +120,21 @@ impl Format {
     pub fn feed(&mut self, data: &[u8], sink: &mut Sink) {
         match self {
             Format::Sniff(buf) => {
+                let before = buf.len();
                 buf.extend_from_slice(data);
-                let buf = std::mem::take(buf);
-                self.try_decide(buf, false, sink);
+                // Re-decide only when something that can change the verdict arrived (a newline,
+                // a size threshold crossed, an opening `[`): linear, whatever the chunk size.
+                let max = sink.max_record();
+                let crossed = |t: usize| before <= t && buf.len() > t;
+                let first = buf.iter().find(|&&b| !is_ws(b)).copied();
+                let trigger = memchr::memchr(b'\n', data).is_some()
+                    || crossed(max)
+                    || crossed(SNIFF_TEXT)
+                    || (first == Some(b'[') && buf[..before].iter().all(|&b| is_ws(b)));
+                if trigger {
+                    let buf = std::mem::take(buf);
+                    self.try_decide(buf, false, sink);
+                }
             }
             Format::Lines(p) => p.feed(data, sink),
             Format::Doc(p) => p.feed(data, sink),

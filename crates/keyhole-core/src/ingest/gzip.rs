@@ -6,7 +6,7 @@ use super::Sink;
 use miniz_oxide::inflate::stream::{inflate, InflateState};
 use miniz_oxide::{DataFormat, MZError, MZFlush, MZStatus};
 
-const MAX_HEADER: usize = 1 << 20;
+const MAX_HEADER: usize = 64 << 10;
 
 /// A streaming raw-deflate decoder shared by gzip and zip.
 pub(crate) struct Inflater {
@@ -72,6 +72,8 @@ enum State {
 pub(crate) struct Gzip {
     state: State,
     hdr: Vec<u8>,
+    /// Compressed bytes the inflater did not take yet (kept for the next chunk).
+    pending: Vec<u8>,
     inf: Inflater,
     inner: Text,
     members: u64,
@@ -125,6 +127,7 @@ impl Gzip {
         Gzip {
             state: State::Header,
             hdr: Vec::new(),
+            pending: Vec::new(),
             inf: Inflater::new(),
             inner: Text::new(),
             members: 0,
@@ -132,6 +135,16 @@ impl Gzip {
     }
 
     pub fn feed(&mut self, data: &[u8], sink: &mut Sink) {
+        if self.pending.is_empty() {
+            self.feed_inner(data, sink);
+        } else {
+            let mut p = std::mem::take(&mut self.pending);
+            p.extend_from_slice(data);
+            self.feed_inner(&p, sink);
+        }
+    }
+
+    fn feed_inner(&mut self, data: &[u8], sink: &mut Sink) {
         let mut cur = data;
         loop {
             match self.state {
@@ -156,7 +169,7 @@ impl Gzip {
                                 self.hdr.extend_from_slice(cur);
                             }
                             if self.hdr.len() > MAX_HEADER {
-                                sink.problem(0, "corrupt gzip: header larger than 1 MiB".into());
+                                sink.problem(0, "corrupt gzip: header larger than 64 KiB".into());
                                 self.hdr = Vec::new();
                                 self.state = State::Broken;
                             }
@@ -175,7 +188,10 @@ impl Gzip {
                     let (n, st) = inf.run(cur, |d| inner.feed(d, sink));
                     cur = &cur[n..];
                     match st {
-                        Inflated::NeedMore => return,
+                        Inflated::NeedMore => {
+                            self.pending.extend_from_slice(cur);
+                            return;
+                        }
                         Inflated::End => self.state = State::Trailer(8),
                         Inflated::Error(e) => {
                             sink.problem(
@@ -201,13 +217,14 @@ impl Gzip {
                     }
                 }
                 State::Between => {
+                    // zero padding between / after members is skipped
+                    let z = cur.iter().take_while(|&&b| b == 0).count();
+                    cur = &cur[z..];
                     if cur.is_empty() {
                         return;
                     }
                     if cur[0] == 0x1f {
                         self.state = State::Header;
-                    } else if cur.iter().all(|&b| b == 0) {
-                        return; // zero padding after the last member
                     } else {
                         sink.problem(0, "data after the end of the gzip stream ignored".into());
                         self.state = State::Broken;

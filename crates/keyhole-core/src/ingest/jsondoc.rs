@@ -131,6 +131,20 @@ impl Doc {
         self.buf.extend_from_slice(data);
         let mut i = scan_from;
         while i < self.buf.len() {
+            if let Mode::Nest { .. } = self.mode {
+                // fast path through a nested value: no per-byte dispatch, strings skipped with memchr
+                let (j, done) = self.nest_run(i);
+                self.line += memchr::memchr_iter(b'\n', &self.buf[i..j]).count() as u64;
+                i = j;
+                if done {
+                    self.mode = Mode::Struct;
+                    if let Some(c) = self.cap.take() {
+                        let end = self.base + j as u64 - 1;
+                        self.emit(c, end, sink);
+                    }
+                }
+                continue;
+            }
             let b = self.buf[i];
             let abs = self.base + i as u64;
             let consumed = self.step(b, abs, sink);
@@ -410,6 +424,60 @@ impl Doc {
         }
     }
 
+    /// Run through a nested value from `buf[from]`; returns (index after the bytes consumed,
+    /// whether the value closed). The state is kept in `self.mode` when it did not.
+    fn nest_run(&mut self, from: usize) -> (usize, bool) {
+        let Mode::Nest {
+            mut depth,
+            mut in_str,
+            mut esc,
+        } = self.mode
+        else {
+            return (from, false);
+        };
+        let buf = &self.buf;
+        let mut i = from;
+        while i < buf.len() {
+            if in_str {
+                if esc {
+                    esc = false;
+                    i += 1;
+                    continue;
+                }
+                match memchr::memchr2(b'"', b'\\', &buf[i..]) {
+                    None => {
+                        i = buf.len();
+                        break;
+                    }
+                    Some(p) => {
+                        i += p;
+                        if buf[i] == b'\\' {
+                            esc = true;
+                        } else {
+                            in_str = false;
+                        }
+                        i += 1;
+                    }
+                }
+            } else {
+                match buf[i] {
+                    b'"' => in_str = true,
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            return (i + 1, true);
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+        }
+        self.mode = Mode::Nest { depth, in_str, esc };
+        (i, false)
+    }
+
     /// A value nobody needs: skip it.
     fn start_value(&mut self, b: u8, sink: &mut Sink) {
         match b {
@@ -453,6 +521,13 @@ impl Doc {
             role: Role::TopObj, ..
         }) = f
         {
+            let max = sink.max_record() as u64;
+            if let Some((start, _)) = self.tentative {
+                if abs - start + 1 > max {
+                    self.tentative = None;
+                    self.tentative_dropped = true;
+                }
+            }
             if let Some((start, line)) = self.tentative.take() {
                 let bytes = self.slice(start, abs).to_vec();
                 let pos = Pos {
@@ -465,11 +540,11 @@ impl Doc {
                 sink.parse_record(&bytes, pos, Layout::Single, 0);
             } else if self.tentative_dropped {
                 self.tentative_dropped = false;
-                let m = sink.max_record() >> 20;
+                let m = super::cap_text(sink.max_record());
                 sink.problem(
                     self.line,
                     format!(
-                        "line {}: JSON object larger than {m} MiB without a record array, skipped",
+                        "line {}: JSON object larger than {m} without a record array, skipped",
                         self.line
                     ),
                 );
@@ -477,7 +552,11 @@ impl Doc {
         }
     }
 
-    fn emit(&mut self, c: Capture, end: u64, sink: &mut Sink) {
+    fn emit(&mut self, mut c: Capture, end: u64, sink: &mut Sink) {
+        // Same verdict whatever the chunking: judge the element's full length.
+        if end - c.start + 1 > sink.max_record() as u64 {
+            c.too_long = true;
+        }
         let pos_of = |c: &Capture| Pos {
             line: c.line,
             record: Some(c.index),
@@ -485,7 +564,7 @@ impl Doc {
             len: (end - c.start + 1) as usize,
         };
         if c.too_long {
-            let m = sink.max_record() >> 20;
+            let m = super::cap_text(sink.max_record());
             let what = match c.kind {
                 CapKind::Record(_) | CapKind::Row => "record",
                 CapKind::Column => "column",
@@ -493,7 +572,7 @@ impl Doc {
             sink.problem(
                 c.line,
                 format!(
-                    "{what} {} (line {}): longer than {m} MiB, skipped",
+                    "{what} {} (line {}): longer than {m}, skipped",
                     c.index, c.line
                 ),
             );

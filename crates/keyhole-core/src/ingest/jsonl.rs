@@ -95,10 +95,10 @@ impl Lines {
 
     fn check_cap(&mut self, sink: &mut Sink) {
         if self.buf.len() > sink.max_record() {
-            let m = sink.max_record() >> 20;
+            let m = super::cap_text(sink.max_record());
             sink.problem(
                 self.line,
-                format!("line {}: line longer than {m} MiB, skipped", self.line),
+                format!("line {}: line longer than {m}, skipped", self.line),
             );
             self.buf = Vec::new();
             self.skipping = true;
@@ -121,11 +121,8 @@ pub(crate) fn handle_line(raw: &[u8], line: u64, offset: u64, sink: &mut Sink) {
     }
     let offset = offset + lead as u64;
     if t.len() > sink.max_record() {
-        let m = sink.max_record() >> 20;
-        sink.problem(
-            line,
-            format!("line {line}: line longer than {m} MiB, skipped"),
-        );
+        let m = super::cap_text(sink.max_record());
+        sink.problem(line, format!("line {line}: line longer than {m}, skipped"));
         return;
     }
     let pos = Pos {

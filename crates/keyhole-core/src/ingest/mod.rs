@@ -119,7 +119,8 @@ pub struct FileReport {
     pub first: Option<Timestamp>,
     pub last: Option<Timestamp>,
     /// Zip members, each reported as its own sub-file (`archive.zip:member/path`). Their records
-    /// and skipped counts are included in this report's totals.
+    /// and skipped counts are included in this report's totals, and their problems (naming the
+    /// member in `Problem::file`) are also in this report's `problems`, within its cap.
     pub members: Vec<FileReport>,
 }
 
@@ -239,10 +240,10 @@ impl Sink<'_> {
     /// Parse one record's bytes and normalise it.
     pub fn parse_record(&mut self, bytes: &[u8], pos: Pos, layout: Layout, tz: i32) {
         if bytes.len() > self.shared.max_record {
-            let m = self.shared.max_record >> 20;
+            let m = cap_text(self.shared.max_record);
             self.problem(
                 pos.line,
-                format!("{}: longer than {m} MiB, skipped", pos.describe()),
+                format!("{}: longer than {m}, skipped", pos.describe()),
             );
             return;
         }
@@ -290,6 +291,17 @@ impl Sink<'_> {
                 self.problem(pos.line, format!("{d}: {reason}"));
             }
         }
+    }
+}
+
+/// The record cap for messages: "16 MiB", "4 KiB".
+pub(crate) fn cap_text(max: usize) -> String {
+    if max >= 1 << 20 && max.is_multiple_of(1 << 20) {
+        format!("{} MiB", max >> 20)
+    } else if max >= 1 << 10 {
+        format!("{} KiB", max >> 10)
+    } else {
+        format!("{max} bytes")
     }
 }
 

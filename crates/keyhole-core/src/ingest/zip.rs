@@ -95,6 +95,13 @@ impl Zip {
                 m.container.finish(&mut ms);
             }
             let r = m.report;
+            // Member problems also appear in the archive's own list (within its cap), each
+            // naming its member, so a consumer that only reads top-level reports sees them.
+            for p in &r.problems {
+                if sink.report.problems.len() < sink.shared.max_problems {
+                    sink.report.problems.push(p.clone());
+                }
+            }
             sink.report.records += r.records;
             sink.report.skipped += r.skipped;
             for s in &r.shapes {

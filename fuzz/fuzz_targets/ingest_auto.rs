@@ -1,0 +1,28 @@
+//! Fuzz target: whole-file auto-detection (containers, encodings, formats).
+//! The first input byte picks the chunk size, so split points are fuzzed too.
+#![no_main]
+
+use keyhole_core::ingest::{Dataset, IngestOptions};
+use libfuzzer_sys::fuzz_target;
+
+const PREFIX: &[u8] = b"";
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&k, rest)) = data.split_first() else { return };
+    let mut input = PREFIX.to_vec();
+    input.extend_from_slice(rest);
+    let opts = IngestOptions { max_record_bytes: Some(64 << 10), ..IngestOptions::default() };
+    let mut ds = Dataset::new(opts);
+    let mut f = ds.open("fuzz");
+    for c in input.chunks(1 + k as usize) {
+        f.feed(c);
+        let _ = f.report();
+    }
+    let rep = ds.close(f).clone();
+    let (events, summary) = ds.finish();
+    assert!(events.len() as u64 <= rep.records);
+    assert_eq!(summary.records, events.len() as u64);
+    for e in &events {
+        let _ = e.vault.len();
+    }
+});
