@@ -239,8 +239,55 @@ test('demo data shows every alert kind; screenshots of each tab', async () => {
   await p.page.mouse.up();
   const afterBrush = (await p.page.$$('#alert-list [data-rule]')).length;
   assert.ok(afterBrush < before, `brush kept ${afterBrush} of ${before}`);
+  // Brushing a monitoring chart zooms every chart; "Show these events" filters the explorer.
+  await p.page.click('a[data-tab="monitoring"]');
+  const mbox = await (await p.page.$('#requests-chart svg')).boundingBox();
+  await p.page.mouse.move(mbox.x + mbox.width * 0.3, mbox.y + mbox.height / 2);
+  await p.page.mouse.down();
+  await p.page.mouse.move(mbox.x + mbox.width * 0.4, mbox.y + mbox.height / 2, { steps: 5 });
+  await p.page.mouse.up();
+  await p.page.waitForSelector('#zoom');
+  await shot(p.page, 'tab-monitoring-zoomed');
+  await p.page.click('#zoom-events');
+  await p.page.waitForFunction((n) => location.hash.includes('from=') && Number(document.querySelector('#events-count')?.dataset.total) < n
+    && Number(document.querySelector('#events-count')?.dataset.total) > 0, st.records);
+  // Printable report.
+  await p.page.emulateMedia({ media: 'print' });
+  assert.ok(await p.page.isVisible('#print-report'));
+  assert.ok(!(await p.page.isVisible('nav.tabs')));
+  await shot(p.page, 'print-report');
+  await p.page.emulateMedia({ media: 'screen' });
   privacyChecks(p, srv.origin);
   assert.deepEqual(await p.page.evaluate(() => window.__csp), []);
+  await p.context.close();
+});
+
+test('KQL hunt: library queries run over the dropped events, errors say where', async () => {
+  const p = await open();
+  const [f] = writeFixtures({ 'scenario.jsonl': jsonl([...scenario(), ...xssRecords()]) });
+  const st = await drop(p.page, [f]);
+  await p.page.click('a[data-tab="hunt"]');
+  await p.page.fill('#kql-query', 'AzureDiagnostics | count');
+  await p.page.click('#kql-run');
+  await p.page.waitForSelector('#kql-table');
+  assert.equal(await p.page.$eval('#kql-table tr:nth-child(2) td', (td) => td.textContent), String(st.records));
+  const options = await p.page.$$eval('#kql-library option', (o) => o.map((x) => x.value).filter(Boolean));
+  assert.ok(options.length > 0);
+  let ran = 0;
+  for (const name of options) {
+    await p.page.selectOption('#kql-library', name);
+    await p.page.click('#kql-run');
+    await p.page.waitForFunction(() => document.querySelector('#kql-count, #kql-error'));
+    if (await p.page.$('#kql-count')) ran += 1;
+  }
+  console.log(`library queries that ran: ${ran} of ${options.length}`);
+  assert.equal(ran, options.length, 'every library query runs');
+  await p.page.fill('#kql-query', 'AzureDiagnostics | wher x == 1');
+  await p.page.click('#kql-run');
+  await p.page.waitForSelector('#kql-error');
+  assert.match(await p.page.textContent('#kql-error'), /\d/);
+  await shot(p.page, 'tab-hunt');
+  assert.equal(await p.page.evaluate(() => window.__xss), undefined);
   await p.context.close();
 });
 

@@ -17,6 +17,7 @@ pub enum Tab {
     Analytics,
     Monitoring,
     Events,
+    Hunt,
     Files,
 }
 
@@ -27,14 +28,16 @@ impl Tab {
             Tab::Analytics => "analytics",
             Tab::Monitoring => "monitoring",
             Tab::Events => "events",
+            Tab::Hunt => "hunt",
             Tab::Files => "files",
         }
     }
-    pub const ALL: [Tab; 5] = [
+    pub const ALL: [Tab; 6] = [
         Tab::Alerts,
         Tab::Analytics,
         Tab::Monitoring,
         Tab::Events,
+        Tab::Hunt,
         Tab::Files,
     ];
     pub fn label(self) -> &'static str {
@@ -43,6 +46,7 @@ impl Tab {
             Tab::Analytics => "Analytics",
             Tab::Monitoring => "Monitoring",
             Tab::Events => "Events",
+            Tab::Hunt => "Hunt (KQL)",
             Tab::Files => "Files",
         }
     }
@@ -91,6 +95,8 @@ pub struct State {
     pub sev_filter: Option<String>,
     pub vault_filter: Option<String>,
     pub selected_vault: Option<String>,
+    pub kql: Option<Rc<WorkerMsg>>,
+    pub chart_range: Option<(i64, i64)>,
     pub started_at: f64,
     pub first_alerts_ms: Option<f64>,
 }
@@ -108,6 +114,7 @@ pub enum Action {
     SevFilter(Option<String>),
     VaultFilter(Option<String>),
     SelectVault(Option<String>),
+    ChartRange(Option<(i64, i64)>),
     Error(String),
 }
 
@@ -171,6 +178,8 @@ impl Default for State {
             sev_filter: None,
             vault_filter: None,
             selected_vault: None,
+            kql: None,
+            chart_range: None,
             started_at: 0.0,
             first_alerts_ms: None,
         }
@@ -223,6 +232,7 @@ impl Reducible for State {
                     normalised,
                 } => s.raw = Some((idx, text, normalised)),
                 WorkerMsg::Mass { rows } => s.mass = Some(rows),
+                k @ WorkerMsg::Kql { .. } => s.kql = Some(Rc::new(k)),
                 WorkerMsg::Error { message } => {
                     if s.phase == Phase::Running {
                         s.phase = Phase::Failed;
@@ -245,6 +255,8 @@ impl Reducible for State {
                 s.sev_filter = None;
                 s.vault_filter = None;
                 s.selected_vault = None;
+                s.chart_range = None;
+                s.kql = None;
             }
             Action::Cancelled => {
                 s.phase = Phase::Idle;
@@ -297,6 +309,7 @@ impl Reducible for State {
             Action::SevFilter(v) => s.sev_filter = v,
             Action::VaultFilter(v) => s.vault_filter = v,
             Action::SelectVault(v) => s.selected_vault = v,
+            Action::ChartRange(r) => s.chart_range = r,
             Action::Error(e) => s.error = Some(e),
         }
         Rc::new(s)
@@ -689,6 +702,7 @@ pub fn app() -> Html {
                     Tab::Analytics => tabs::analytics(s),
                     Tab::Monitoring => tabs::monitoring(s),
                     Tab::Events => html!{ <tabs::Explorer state={state.clone()} /> },
+                    Tab::Hunt => html!{ <crate::hunt::Hunt state={state.clone()} /> },
                     Tab::Files => tabs::files(s),
                 } }
             </main>

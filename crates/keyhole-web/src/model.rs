@@ -315,6 +315,17 @@ pub enum WorkerMsg {
     Mass {
         rows: Vec<MassRow>,
     },
+    /// A KQL result (cells as text), or the error with its position.
+    Kql {
+        seq: u64,
+        columns: Vec<String>,
+        rows: Vec<Vec<String>>,
+        total_rows: u64,
+        render: Option<String>,
+        csv: String,
+        error: Option<String>,
+        millis: f64,
+    },
     Error {
         message: String,
     },
@@ -347,5 +358,9 @@ pub enum WorkerCmd {
     Mass {
         threshold: u64,
         hours: u64,
+    },
+    Kql {
+        seq: u64,
+        query: String,
     },
 }

@@ -17,6 +17,9 @@ use web_sys::{DedicatedWorkerGlobalScope, File, FileReaderSync, MessageEvent};
 /// Bytes read per step: small enough for smooth progress, large enough to be fast.
 pub const CHUNK: u64 = 4 << 20;
 
+/// Rows of a KQL result sent to the page (the CSV export has all of them).
+const KQL_ROWS: usize = 2000;
+
 #[derive(Default)]
 struct State {
     events: Vec<Event>,
@@ -167,6 +170,43 @@ fn handle(cmd: WorkerCmd, files: JsValue) {
                 text,
                 normalised,
             });
+        }),
+        WorkerCmd::Kql { seq, query } => STATE.with(|s| {
+            let t0 = now();
+            let s = s.borrow();
+            let msg =
+                match keyhole_kql::run(&query, &s.events, &keyhole_kql::QueryOptions::default()) {
+                    Ok(t) => WorkerMsg::Kql {
+                        seq,
+                        columns: t.columns.iter().map(|c| c.name.clone()).collect(),
+                        total_rows: t.rows.len() as u64,
+                        rows: t
+                            .rows
+                            .iter()
+                            .take(KQL_ROWS)
+                            .map(|r| r.iter().map(|v| v.to_string()).collect())
+                            .collect(),
+                        render: t.render.clone(),
+                        csv: if t.rows.len() <= 200_000 {
+                            t.to_csv()
+                        } else {
+                            String::new()
+                        },
+                        error: None,
+                        millis: now() - t0,
+                    },
+                    Err(e) => WorkerMsg::Kql {
+                        seq,
+                        columns: Vec::new(),
+                        rows: Vec::new(),
+                        total_rows: 0,
+                        render: None,
+                        csv: String::new(),
+                        error: Some(e.to_string()),
+                        millis: now() - t0,
+                    },
+                };
+            post(&msg);
         }),
         WorkerCmd::Mass { threshold, hours } => STATE.with(|s| {
             let rows = analysis::mass_retrieval(&s.borrow().events, threshold, hours);
