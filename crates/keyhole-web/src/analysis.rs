@@ -215,7 +215,7 @@ pub fn aggregates(events: &[Event]) -> Aggregates {
         return a;
     };
     let span = (last.time.micros - first.time.micros).max(0);
-    let bucket = if span <= 8 * MICROS_PER_DAY {
+    let bucket = if span <= 31 * MICROS_PER_DAY {
         MICROS_PER_HOUR
     } else {
         MICROS_PER_DAY
