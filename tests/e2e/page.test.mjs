@@ -363,3 +363,39 @@ test('progress shows bytes, records and skipped lines; cancel stops the analysis
   fs.rmSync(f);
   await p.context.close();
 });
+
+test('generated demo logs in every shape keyhole-gen writes: the page finds what keyhole analyze finds', async (t) => {
+  const gen = path.join(ROOT, 'target/release/keyhole-gen');
+  if (!fs.existsSync(gen) || !cli()) { console.log('skipped: target/release/keyhole-gen or keyhole not built'); t.skip('generator or CLI not built'); return; }
+  const dir = fs.mkdtempSync(path.join(OUT, 'gen-'));
+  execFileSync(gen, ['--demo', '--shape', 'all', '--out-dir', dir, '--lists', dir], { stdio: 'ignore' });
+  const tor = fs.readFileSync(path.join(dir, 'tor.txt'), 'utf8');
+  const sus = fs.readFileSync(path.join(dir, 'suspicious.txt'), 'utf8');
+  const shapes = fs.readdirSync(dir).filter((f) => !f.endsWith('.txt')).sort();
+  assert.ok(shapes.length >= 10, shapes.join(' '));
+  const p = await open();
+  await p.page.click('#settings summary');
+  await p.page.fill('#set-tor', tor);
+  await p.page.fill('#set-suspicious', sus);
+  await p.page.press('#set-suspicious', 'Tab');
+  await p.page.waitForFunction(() => (localStorage.getItem('keyhole.settings.v1') || '').includes('193.142.146.0/24'));
+  const bin = cli();
+  for (const name of shapes) {
+    const file = path.join(dir, name);
+    const st = await drop(p.page, [file]);
+    const out = execFileSync(bin, ['analyze', '--format', 'jsonl', '--intel', `tor=${path.join(dir, 'tor.txt')}`,
+      '--intel', `suspicious=${path.join(dir, 'suspicious.txt')}`, file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 28 });
+    const alerts = out.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
+    const rules = await rulesOnPage(p.page);
+    assert.equal(st.alerts, alerts.length, `${name}: alerts on the page vs keyhole analyze`);
+    assert.deepEqual(rules, [...new Set(alerts.map((a) => a.rule))].sort(), name);
+    if (!name.includes('local')) {
+      const missing = ALL_RULES.filter((r) => !rules.includes(r));
+      assert.deepEqual(missing, [], `${name}: rules missing`);
+    }
+    console.log(`${name}: ${st.records} records, ${st.alerts} alerts, ${rules.length} rules`);
+  }
+  privacyChecks(p, srv.origin);
+  fs.rmSync(dir, { recursive: true, force: true });
+  await p.context.close();
+});

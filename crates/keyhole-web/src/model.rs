@@ -263,6 +263,8 @@ pub struct Settings {
     /// Principals (upn, object id, app id) and IPs / CIDRs to suppress.
     pub allow: String,
     pub learning_days: u32,
+    /// Zone of portal CSV `[Local Time]` columns, minutes east of UTC (`None`: this computer's).
+    pub local_offset_minutes: Option<i32>,
 }
 
 impl Default for Settings {
@@ -272,6 +274,7 @@ impl Default for Settings {
             suspicious: String::new(),
             allow: String::new(),
             learning_days: 7,
+            local_offset_minutes: None,
         }
     }
 }

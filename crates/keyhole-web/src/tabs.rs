@@ -887,6 +887,9 @@ pub fn settings_panel() -> Html {
                     <textarea id="set-suspicious" value={cur.suspicious.clone()} onchange={upd(|s, v| s.suspicious = v)} /></label>
                 <label>{ "Allow-list: principals (upn, object id, app id) and IPs / CIDRs to suppress" }
                     <textarea id="set-allow" value={cur.allow.clone()} onchange={upd(|s, v| s.allow = v)} /></label>
+                <label>{ "Portal CSV [Local Time] zone, minutes east of UTC (empty: this computer's zone) " }
+                    <input id="set-local-offset" type="number" min="-840" max="840" value={cur.local_offset_minutes.map(|m| m.to_string()).unwrap_or_default()}
+                        onchange={upd(|s, v| s.local_offset_minutes = v.trim().parse().ok())} /></label>
                 <label>{ "Learning days (each vault's first days only build the baseline) " }
                     <input id="set-learning" type="number" min="1" max="365" value={cur.learning_days.to_string()}
                         onchange={upd(|s, v| s.learning_days = v.parse().unwrap_or(7))} /></label>

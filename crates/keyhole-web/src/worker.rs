@@ -79,7 +79,7 @@ fn handle(cmd: WorkerCmd, files: JsValue) {
                 .filter_map(|(f, p)| f.dyn_into::<File>().ok().map(|f| (f, p)))
                 .collect();
             let (cfg, notes) = detection::config(&settings, &[]);
-            analyze_files(list, cfg, notes);
+            analyze_files(list, options(&settings), cfg, notes);
         }
         WorkerCmd::Demo { settings } => {
             let t0 = now();
@@ -97,7 +97,7 @@ fn handle(cmd: WorkerCmd, files: JsValue) {
                         ],
                     );
                     let inputs = demo.files;
-                    let mut ds = Dataset::new(options());
+                    let mut ds = Dataset::new(options(&settings));
                     let total: u64 = inputs.iter().map(|(_, b)| b.len() as u64).sum();
                     let n = inputs.len();
                     let mut done = 0u64;
@@ -234,9 +234,13 @@ fn raw_text(s: &State, e: &Event) -> Option<String> {
     Some(String::from_utf8_lossy(&bytes).into_owned())
 }
 
-fn options() -> IngestOptions {
+fn options(s: &Settings) -> IngestOptions {
+    let local = s
+        .local_offset_minutes
+        .unwrap_or_else(|| -(js_sys::Date::new_0().get_timezone_offset() as i32));
     IngestOptions {
         max_problems_per_file: Some(100),
+        local_time_offset_minutes: local.clamp(-14 * 60, 14 * 60),
         ..IngestOptions::default()
     }
 }
@@ -293,9 +297,14 @@ fn progress(
     });
 }
 
-fn analyze_files(list: Vec<(File, String)>, cfg: DetectConfig, notes: Vec<String>) {
+fn analyze_files(
+    list: Vec<(File, String)>,
+    opts: IngestOptions,
+    cfg: DetectConfig,
+    notes: Vec<String>,
+) {
     let t0 = now();
-    let mut ds = Dataset::new(options());
+    let mut ds = Dataset::new(opts);
     let total: u64 = list.iter().map(|(f, _)| f.size() as u64).sum();
     let n = list.len();
     let mut done = 0u64;
