@@ -399,3 +399,23 @@ test('generated demo logs in every shape keyhole-gen writes: the page finds what
   fs.rmSync(dir, { recursive: true, force: true });
   await p.context.close();
 });
+
+test('a dropped folder is walked; the same records in several files are counted once', async () => {
+  const recs = scenario();
+  const files = writeFixtures({
+    'export/a/PT1H.json': jsonl(recs),
+    'export/b/PT1H.json.gz': gzip(jsonl(recs)),
+    'export/c/archive.zip': zip([['x/PT1H.json', envelope(recs)]]),
+  });
+  const folder = path.dirname(path.dirname(files[0]));
+  const p = await open();
+  await p.page.setInputFiles('#folder-input', folder);
+  const st = await waitDone(p.page);
+  assert.equal(st.records, recs.length, st.text);
+  assert.match(st.text, new RegExp(`${2 * recs.length} duplicates`));
+  await p.page.click('a[data-tab="files"]');
+  const names = await p.page.$$eval('#files-table tr td:first-child', (tds) => tds.map((t) => t.textContent));
+  assert.equal(names.length, 3, names.join(' '));
+  assert.ok(names.some((n) => n.includes('export/b/PT1H.json.gz')), names.join(' '));
+  await p.context.close();
+});

@@ -432,12 +432,18 @@ fn start_files(files: Vec<(File, String)>) {
         return;
     }
     let total: u64 = files.iter().map(|(f, _)| f.size() as u64).sum();
-    let notice = (total >= BIG_DROP).then(|| {
+    let compressed = files.iter().any(|(_, p)| {
+        let p = p.to_ascii_lowercase();
+        p.ends_with(".gz") || p.ends_with(".zip")
+    });
+    let notice = (total >= BIG_DROP || (compressed && total >= BIG_DROP / 8)).then(|| {
         format!(
-            "{} dropped. Keyhole reads it in 4 MB chunks, but keeps every normalised event in this tab's memory \
-             (a browser caps WebAssembly memory at 4 GB). Several GB of logs may not fit: if the tab runs short, \
+            "{} dropped{}. Keyhole reads it in 4 MB chunks, but keeps every normalised event in this tab's memory: \
+             measured at about 1.7 bytes of memory per byte of raw JSON, and a browser tab's WebAssembly memory \
+             stops at 4 GB, so more than about 2 GB of uncompressed logs will probably not fit. If memory runs out \
              you will be told which file it reached. The keyhole command-line tool has no such limit.",
-            tabs::fmt_bytes(total)
+            tabs::fmt_bytes(total),
+            if compressed { " (compressed: the logs inside are several times larger)" } else { "" }
         )
     });
     kill_worker();
@@ -668,6 +674,11 @@ pub fn app() -> Html {
         input.set_value("");
     });
     let ondemo = Callback::from(|_| start_demo());
+    let onkeydown = Callback::from(|e: KeyboardEvent| {
+        if e.key() == "Escape" {
+            dispatch(Action::CloseRaw);
+        }
+    });
     let oncancel = Callback::from(|_| cancel());
     let s = &*state;
     let tab_link = |t: Tab| {
@@ -679,7 +690,7 @@ pub fn app() -> Html {
         html! { <a href={route_hash(t, &s.filter)} class={classes!("tab", (s.tab == t).then_some("on"))} data-tab={t.slug()} {onclick}>{ t.label() }</a> }
     };
     html! {
-        <div class="app">
+        <div class="app" {onkeydown}>
             <header class="top">
                 <h1>{ "Keyhole" }<small>{ " · who touched my Key Vault?" }</small></h1>
                 <p class="private">{ "Everything runs in this tab. Nothing is uploaded; the page cannot make network requests (Content-Security-Policy connect-src 'none')." }</p>

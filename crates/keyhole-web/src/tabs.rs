@@ -162,12 +162,17 @@ pub fn alerts(s: &State) -> Html {
                         let t = triage_of(s, f);
                         let sel = s.selected == Some(i);
                         let ev = f.evidence_idx.clone();
-                        let onclick = Callback::from(move |_| {
+                        let select = move || {
                             app_dispatch(Action::Select(Some(i)));
                             app::request_evidence(ev.clone());
-                        });
+                        };
+                        let onkeydown = {
+                            let select = select.clone();
+                            Callback::from(move |e: KeyboardEvent| if e.key() == "Enter" || e.key() == " " { e.prevent_default(); select() })
+                        };
+                        let onclick = Callback::from(move |_| select());
                         html!{
-                            <li class={classes!("alert", format!("sev-{}", f.severity), sel.then_some("on"))} data-rule={f.rule.clone()} {onclick} tabindex="0">
+                            <li class={classes!("alert", format!("sev-{}", f.severity), sel.then_some("on"))} data-rule={f.rule.clone()} {onclick} {onkeydown} tabindex="0">
                                 <span class="sev">{ &f.severity }</span>
                                 <b>{ &f.title }</b>
                                 <span class="meta">{ format!("{} · {} · {} · ×{}", f.vault.clone().unwrap_or_else(|| "*".into()), f.identity.label(), opt(&f.last_seen), f.count) }</span>
@@ -374,7 +379,7 @@ pub fn raw_modal(s: &State) -> Html {
             <div class="modal-body">
                 <button class="button close" id="raw-close" onclick={close}>{ "Close" }</button>
                 <h3>{ "Raw record" }</h3>
-                if raw.is_empty() { <p class="muted">{ "The original bytes are inside a compressed or re-encoded file; the normalised event is shown below." }</p> }
+                if raw.is_empty() { <p class="muted">{ "The original bytes are inside a compressed (zip, gzip) or re-encoded (UTF-16) file and are not kept; the normalised event below carries everything Keyhole read from it." }</p> }
                 else { <pre id="raw-text">{ raw }</pre> }
                 <h3>{ "Normalised event" }</h3>
                 <pre id="raw-normalised">{ norm }</pre>

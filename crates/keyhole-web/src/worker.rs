@@ -25,6 +25,8 @@ struct State {
     events: Vec<Event>,
     /// Dropped files by provenance name, with whether their bytes are the decoded stream.
     files: HashMap<String, (File, bool)>,
+    /// The demo's generated files (they exist only in memory).
+    mem_files: HashMap<String, Vec<u8>>,
     cache: Option<(Filter, Vec<u32>)>,
 }
 
@@ -97,6 +99,11 @@ fn handle(cmd: WorkerCmd, files: JsValue) {
                         ],
                     );
                     let inputs = demo.files;
+                    STATE.with(|s| {
+                        let mut s = s.borrow_mut();
+                        s.files.clear();
+                        s.mem_files = inputs.iter().cloned().collect();
+                    });
                     let mut ds = Dataset::new(options(&settings));
                     let total: u64 = inputs.iter().map(|(_, b)| b.len() as u64).sum();
                     let n = inputs.len();
@@ -218,6 +225,11 @@ fn handle(cmd: WorkerCmd, files: JsValue) {
 /// The record's original bytes, when the file was plain text (no zip/gzip/UTF-16 wrapper) so that
 /// the source offsets address the file itself.
 fn raw_text(s: &State, e: &Event) -> Option<String> {
+    if let Some(bytes) = s.mem_files.get(&*e.source.file) {
+        let lo = (e.source.offset as usize).min(bytes.len());
+        let hi = (lo + e.source.len as usize).min(bytes.len());
+        return Some(String::from_utf8_lossy(&bytes[lo..hi]).into_owned());
+    }
     let (file, plain) = s.files.get(&*e.source.file)?;
     if !*plain || e.source.len == 0 {
         return None;
@@ -358,7 +370,11 @@ fn analyze_files(
         });
         reports.push(rep);
     }
-    STATE.with(|s| s.borrow_mut().files = keep);
+    STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        s.files = keep;
+        s.mem_files.clear();
+    });
     finish(ds, t0, reports, cfg, notes);
 }
 
