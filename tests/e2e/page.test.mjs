@@ -293,11 +293,14 @@ test('KQL hunt: library queries run over the dropped events, errors say where', 
 
 test('real samples: records are kept and counts equal the keyhole CLI', async (t) => {
   if (!samplesPresent(t)) return;
-  const files = ['sekoia_keyvault_auditevent.jsonl', 'msdocs_logging_example_records.json', 'unattributed_securathesis_auditevent.jsonl']
+  const files = ['sekoia_keyvault_auditevent.jsonl', 'msdocs_logging_example_records.json', 'unattributed_securathesis_auditevent.jsonl',
+    'unattributed_doc_samples.json', 'defender_kv_alert_SIMULATED_KV_ListGetAnomaly.json']
     .map((f) => path.join(SAMPLES, f)).filter((f) => fs.existsSync(f));
   const p = await open();
   const st = await drop(p.page, files);
   assert.ok(st.records >= 30, st.text);
+  // The Defender alert is not an audit log: said so, with its name, and nothing else is lost.
+  assert.match(await p.page.textContent('#problems'), /defender_kv_alert/);
   const c = cliCounts(files);
   if (c) {
     assert.equal(st.records, c.events);
