@@ -182,7 +182,16 @@ test('triage state and note survive a reload; filters live in the URL and Back r
   await p.page.press('#triage-note', 'Tab');
   const stored = await p.page.evaluate(() => localStorage.getItem('keyhole.triage.v1'));
   assert.match(stored, /Acknowledged/);
-  assert.match(stored, /network team/);
+  // Reload, drop the same file: the alert comes back with its triage state and note.
+  await p.page.reload();
+  await p.page.waitForSelector('#dropzone');
+  await drop(p.page, [f]);
+  const li = p.page.locator('#alert-list [data-rule="KV_FirewallRuleAdded"]');
+  assert.match(await li.textContent(), /Acknowledged/);
+  await li.click();
+  assert.equal(await p.page.inputValue('#triage-note'), 'checked with the network team');
+  const [dl] = await Promise.all([p.page.waitForEvent('download'), p.page.click('#export-triage')]);
+  assert.match(fs.readFileSync(await dl.path(), 'utf8'), /network team/);
   // Explorer filters → URL → Back.
   await p.page.click('a[data-tab="events"]');
   await p.page.waitForSelector('#events-table tr.ev');
@@ -215,6 +224,16 @@ test('demo data shows every alert kind; screenshots of each tab', async () => {
     await p.page.waitForTimeout(300);
     await shot(p.page, `tab-${tab}`);
   }
+  // Mass retrieval with the user's threshold and period.
+  await p.page.click('a[data-tab="analytics"]');
+  await p.page.fill('#mass-threshold', '40');
+  await p.page.fill('#mass-hours', '24');
+  await p.page.click('#mass-run');
+  await p.page.waitForSelector('#mass-table');
+  const massRows = await p.page.$$eval('#mass-table tr', (r) => r.slice(1).map((x) => Number(x.children[3]?.textContent)));
+  assert.ok(massRows.length > 0 && massRows.every((n) => n >= 40), String(massRows));
+  await p.page.click('a[data-tab="events"]');
+  await p.page.waitForSelector('#events-table tr.ev');
   // Virtualised explorer: few rows in the DOM, the oldest event at the bottom.
   const total = await p.page.$eval('#events-count', (e) => Number(e.dataset.total));
   assert.equal(total, st.records);
