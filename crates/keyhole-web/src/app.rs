@@ -277,7 +277,10 @@ impl Reducible for State {
                     ),
                     _ => String::new(),
                 };
-                if s.phase == Phase::Running {
+                if why.contains("importScripts") || why.contains("NetworkError") {
+                    s.phase = Phase::Failed;
+                    s.error = Some(format!("The analysis worker could not start: {why}"));
+                } else if s.phase == Phase::Running {
                     s.phase = Phase::Failed;
                     s.error = Some(format!(
                         "The analysis stopped{at}: {why}. This usually means the browser ran out of memory for this \
@@ -324,6 +327,8 @@ thread_local! {
     static DISPATCH: RefCell<Option<UseReducerDispatcher<State>>> = const { RefCell::new(None) };
     static SEQ: Cell<u64> = const { Cell::new(0) };
     static EVIDENCE_SEQ: Cell<u64> = const { Cell::new(0) };
+    /// Whether the current worker holds (or is building) a dataset; a fresh one is reused.
+    static WORKER_USED: Cell<bool> = const { Cell::new(false) };
 }
 
 pub fn dispatch(a: Action) {
@@ -407,7 +412,16 @@ fn send_with(cmd: &WorkerCmd, files: Option<js_sys::Array>) {
     });
 }
 
+/// Drop the worker if it holds a dataset (its memory goes with it); a fresh, idle one is kept.
+fn fresh_worker() {
+    if WORKER_USED.with(|u| u.get()) {
+        kill_worker();
+    }
+    WORKER_USED.with(|u| u.set(true));
+}
+
 fn kill_worker() {
+    WORKER_USED.with(|u| u.set(false));
     WORKER.with(|w| {
         if let Some(x) = w.borrow_mut().take() {
             x.terminate();
@@ -446,7 +460,7 @@ fn start_files(files: Vec<(File, String)>) {
             if compressed { " (compressed: the logs inside are several times larger)" } else { "" }
         )
     });
-    kill_worker();
+    fresh_worker();
     dispatch(Action::Started { notice });
     let arr = js_sys::Array::new();
     let mut paths = Vec::new();
@@ -464,7 +478,7 @@ fn start_files(files: Vec<(File, String)>) {
 }
 
 fn start_demo() {
-    kill_worker();
+    fresh_worker();
     dispatch(Action::Started { notice: None });
     send(&WorkerCmd::Demo {
         settings: load_settings(),
@@ -728,8 +742,8 @@ fn progress_view(s: &State, oncancel: Callback<MouseEvent>) -> Html {
         if let (Phase::Done, Some(r)) = (&s.phase, &s.result) {
             return html! {
                 <p class="status" id="status" data-done="1" data-records={r.records.to_string()} data-alerts={r.findings.len().to_string()}>
-                    { format!("{} files · {} records · {} skipped · {} duplicates · {} alerts · {} vaults · read in {:.0} ms, analysed in {:.0} ms",
-                        r.files.len(), r.records, r.skipped, r.duplicates, r.findings.len(), r.vaults.len(), r.millis_ingest, r.millis_detect) }
+                    { format!("{} files · {} records · {} skipped · {} duplicates · {} alerts · {} vaults · read in {:.0} ms, detections {:.0} ms, workbook {:.0} ms",
+                        r.files.len(), r.records, r.skipped, r.duplicates, r.findings.len(), r.vaults.len(), r.millis_ingest, r.millis_detect, r.millis_aggregate) }
                     if let (Some(a), Some(b)) = (&r.first, &r.last) { { format!(" · {a} → {b} (UTC)") } }
                 </p>
             };

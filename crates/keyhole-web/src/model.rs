@@ -233,6 +233,7 @@ pub struct ResultView {
     pub agg: Aggregates,
     pub millis_ingest: f64,
     pub millis_detect: f64,
+    pub millis_aggregate: f64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

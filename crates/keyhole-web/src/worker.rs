@@ -408,6 +408,7 @@ fn finish(
     let (findings, rules) = detection::run(&events, &cfg);
     let t2 = now();
     let agg = analysis::aggregates(&events);
+    let t3 = now();
     let result = ResultView {
         files: reports,
         records: events.len() as u64,
@@ -423,6 +424,7 @@ fn finish(
         agg,
         millis_ingest: t1 - t0,
         millis_detect: t2 - t1,
+        millis_aggregate: t3 - t2,
     };
     STATE.with(|s| {
         let mut s = s.borrow_mut();
