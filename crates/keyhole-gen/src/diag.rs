@@ -111,6 +111,9 @@ pub const DIAG_COLUMNS: &[(&str, ColType)] = &[
         "addedAccessPolicy_Permissions_certificates_s",
         ColType::String,
     ),
+    // Not in the compiled schema list, but Log Analytics flattens every nested field, so the
+    // removed entry's tenant lands here just as the added one's does.
+    ("removedAccessPolicy_TenantId_g", ColType::Guid),
     ("removedAccessPolicy_ObjectId_g", ColType::Guid),
     ("removedAccessPolicy_Permissions_keys_s", ColType::String),
     ("removedAccessPolicy_Permissions_secrets_s", ColType::String),
@@ -221,6 +224,7 @@ pub fn diag_row(r: &Record, workspace: &str) -> Vec<Cell> {
         added
             .map(|a| json_array_text(&a.certificates))
             .unwrap_or(Cell::Null),
+        opt_s(removed.map(|a| a.tenant_id.as_str())),
         opt_s(removed.map(|a| a.object_id.as_str())),
         removed
             .map(|a| json_array_text(&a.keys))

@@ -256,6 +256,23 @@ impl World {
                 }
                 minute += a.period_min as i64;
             }
+            // Rotation jobs: once a day, a new version of the first secret (409 when a previous
+            // rotation is still in flight, then a retry).
+            if a.rotates {
+                if let Some(&s) = a.secrets.first() {
+                    let name = &vault.secrets[s];
+                    let mut t = d0
+                        + 2 * TICKS_PER_HOUR
+                        + (a.phase_min as i64) * TICKS_PER_MIN
+                        + jitter(&mut rng, 50);
+                    let ctx = self.ctx(a.vault, t);
+                    if rng.chance(0.25) {
+                        out.push(ctx.data(&mut rng, t, &c, "SecretSet", Some(name), 409));
+                        t += rng.range(5, 30) * TICKS_PER_SEC;
+                    }
+                    out.push(ctx.data(&mut rng, t, &c, "SecretSet", Some(name), 200));
+                }
+            }
         }
     }
 
@@ -350,12 +367,27 @@ impl World {
                 }
                 t += rng.range(20, 90) * TICKS_PER_MIN;
             }
-            return;
         }
         if u.vaults.is_empty() {
             return;
         }
-        let n = rng.poisson(u.mean * day_factor(epoch_day)) as usize;
+        // Each vault gets its own share of the day (steady per-vault volume day to day).
+        let per_vault = u.mean / u.vaults.len() as f64;
+        for uv in &u.vaults {
+            let n = rng.poisson(per_vault * day_factor(epoch_day)) as usize;
+            self.user_sessions(u, uv, n, d0, rng, out);
+        }
+    }
+
+    fn user_sessions(
+        &self,
+        u: &User,
+        uv: &UserVault,
+        n: usize,
+        d0: i64,
+        rng: &mut Rng,
+        out: &mut Vec<Record>,
+    ) {
         let mut left = n;
         while left > 0 {
             let k = left.min(rng.range(3, 10) as usize);
@@ -374,7 +406,6 @@ impl World {
             };
             let c = user_caller(u, &ip);
             let pc = portal_caller(u, &ip);
-            let uv = rng.pick(&u.vaults);
             let vault = &self.tenant.vaults[uv.vault];
             let mut challenged = false;
             for _ in 0..k {
@@ -404,7 +435,7 @@ impl World {
                     }
                     "SecretSet" => {
                         let s = *rng.pick(&uv.secrets);
-                        let status = if rng.chance(0.04) {
+                        let status = if rng.chance(0.08) {
                             409
                         } else if rng.chance(0.04) {
                             403

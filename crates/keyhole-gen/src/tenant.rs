@@ -99,6 +99,8 @@ pub struct App {
     /// New SDK client (401 challenge) on every refresh (functions, jobs) or once a day.
     pub challenge_every_refresh: bool,
     pub tls: &'static str,
+    /// Rotates its first secret once a day (SecretSet).
+    pub rotates: bool,
 }
 
 /// The whole tenant.
@@ -614,6 +616,7 @@ impl Tenant {
                     None
                 },
                 challenge_every_refresh: rng.chance(0.5),
+                rotates: primary && i % 5 == 1 && kind == AppKind::Secrets,
                 tls: tls(&mut rng),
             });
         }

@@ -291,8 +291,13 @@ impl ZipWriter {
     /// Append one file (deflated when that is smaller, stored otherwise).
     pub fn add(&mut self, name: &str, data: &[u8], out: &mut Vec<u8>) {
         let crc = crc32fast::hash(data);
-        let deflated = miniz_oxide::deflate::compress_to_vec(data, 6);
-        let (method, body): (u16, &[u8]) = if deflated.len() < data.len() {
+        // Tiny files are stored: deflate cannot win there.
+        let deflated = if data.len() >= 128 {
+            miniz_oxide::deflate::compress_to_vec(data, 6)
+        } else {
+            Vec::new()
+        };
+        let (method, body): (u16, &[u8]) = if !deflated.is_empty() && deflated.len() < data.len() {
             (8, &deflated)
         } else {
             (0, data)

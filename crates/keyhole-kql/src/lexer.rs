@@ -148,10 +148,28 @@ impl<'a> Lexer<'a> {
 
     fn ident_end(&self, from: usize) -> usize {
         let mut j = from;
-        while j < self.b.len() && is_ident_char(self.b[j]) {
-            j += 1;
+        while j < self.b.len() {
+            if is_ident_char(self.b[j]) {
+                j += 1;
+            } else if self.b[j] >= 0x80 {
+                match self.src[j..].chars().next() {
+                    Some(c) if c.is_alphanumeric() => j += c.len_utf8(),
+                    _ => break,
+                }
+            } else {
+                break;
+            }
         }
         j
+    }
+
+    fn unicode_letter_at(&self, i: usize) -> bool {
+        self.b[i] >= 0x80
+            && self.src.is_char_boundary(i)
+            && self.src[i..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_alphabetic())
     }
 
     /// The next token (comments included), or an error at the offending text.
@@ -203,7 +221,7 @@ impl<'a> Lexer<'a> {
         {
             return self.number(start);
         }
-        if is_ident_start(c) {
+        if is_ident_start(c) || self.unicode_letter_at(start) {
             let mut end = self.ident_end(start + 1);
             let word = &self.src[start..end];
             // Dashed operator names.
@@ -229,7 +247,9 @@ impl<'a> Lexer<'a> {
             });
         }
         // Bracketed names: ['name with spaces'] / ["…"].
-        if c == b'[' && matches!(rest.get(1), Some(b'\'' | b'"')) {
+        let after_operand = start > 0
+            && (is_ident_char(self.b[start - 1]) || matches!(self.b[start - 1], b')' | b']'));
+        if c == b'[' && !after_operand && matches!(rest.get(1), Some(b'\'' | b'"')) {
             let q = rest[1];
             if let Some(close) = self.b[start + 2..].iter().position(|&x| x == q) {
                 let name_end = start + 2 + close;

@@ -53,7 +53,7 @@ pub fn check_syntax(query: &str) -> Result<(), KqlError> {
 
 fn parse(query: &str) -> Result<Vec<ast::Stmt>, KqlError> {
     let toks = lexer::tokenize(query).map_err(|e| e.resolve(query))?;
-    let mut p = parser::Parser::new(toks, query.len());
+    let mut p = parser::Parser::new(toks, query);
     let mut lets = Vec::new();
     p.parse_program(&mut lets).map_err(|e| e.resolve(query))
 }

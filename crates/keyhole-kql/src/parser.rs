@@ -14,6 +14,7 @@ pub(crate) struct Parser {
     pos: usize,
     depth: usize,
     src_len: usize,
+    src: String,
 }
 
 fn describe(t: &Tok) -> String {
@@ -46,13 +47,19 @@ const JOIN_KINDS: &[&str] = &[
 ];
 
 impl Parser {
-    pub fn new(toks: Vec<Token>, src_len: usize) -> Parser {
+    pub fn new(toks: Vec<Token>, src: &str) -> Parser {
         Parser {
             toks,
             pos: 0,
             depth: 0,
-            src_len,
+            src_len: src.len(),
+            src: src.to_string(),
         }
+    }
+
+    fn at(&self, offset: usize) -> String {
+        let (l, c) = crate::error::line_col(&self.src, offset);
+        format!("line {l}, column {c}")
     }
 
     fn peek(&self) -> &Tok {
@@ -333,16 +340,13 @@ impl Parser {
         }
         if *self.peek() == Tok::Eof {
             return Err(RawError::expected(
-                (self.src_len, self.src_len),
-                format!(
-                    "unbalanced parenthesis: '(' at byte {} is never closed; expected ')'",
-                    open.0
-                ),
+                open,
+                "unbalanced parenthesis: this '(' is never closed; expected ')' before the end of the query",
                 &[")"],
-            )
-            .with_open(open));
+            ));
         }
-        Err(self.err_here("expected ')'", &[")"]))
+        let at = self.at(open.0);
+        Err(self.err_here(format!("expected ')' to close the '(' at {at}"), &[")"]))
     }
 
     fn search_body(&mut self) -> Res<(Vec<(String, Span)>, Expr)> {
@@ -434,7 +438,7 @@ impl Parser {
         }
         if !self.eat_sym("]") {
             return Err(self.err_here(
-                format!("expected ']' to close '[' at byte {}", open.0),
+                format!("expected ']' to close the '[' at {}", self.at(open.0)),
                 &["]"],
             ));
         }
@@ -549,11 +553,10 @@ impl Parser {
                             Tok::Sym(")") => depth -= 1,
                             Tok::Eof => {
                                 return Err(RawError::expected(
-                                    (self.src_len, self.src_len),
-                                    "unbalanced parenthesis: 'with (' is never closed",
+                                    open,
+                                    "unbalanced parenthesis: this '(' is never closed",
                                     &[")"],
-                                )
-                                .with_open(open))
+                                ))
                             }
                             _ => {}
                         }
@@ -931,7 +934,7 @@ impl Parser {
                         }
                         "matches" if !neg => {
                             self.bump();
-                            if !self.eat_word("regex") {
+                            if !self.is_word("regex") {
                                 return Err(
                                     self.err_here("expected 'regex' after 'matches'", &["regex"])
                                 );
@@ -1062,7 +1065,7 @@ impl Parser {
                 let end = self.span().1;
                 if !self.eat_sym("]") {
                     return Err(self.err_here(
-                        format!("expected ']' to close '[' at byte {}", open.0),
+                        format!("expected ']' to close the '[' at {}", self.at(open.0)),
                         &["]"],
                     ));
                 }
@@ -1139,6 +1142,10 @@ impl Parser {
                 if lw == "false" && !matches!(self.peek_at(1), Tok::Sym("(")) {
                     self.bump();
                     return lit(Value::Bool(false), sp);
+                }
+                if lw == "null" && !matches!(self.peek_at(1), Tok::Sym("(")) {
+                    self.bump();
+                    return lit(Value::Null, sp);
                 }
                 self.bump();
                 if self.is_sym("(") {
@@ -1231,7 +1238,7 @@ impl Parser {
                 }
                 if !self.eat_sym("]") {
                     return Err(self.err_here(
-                        format!("expected ']' to close '[' at byte {}", open.0),
+                        format!("expected ']' to close the '[' at {}", self.at(open.0)),
                         &["]", ","],
                     ));
                 }
@@ -1320,13 +1327,4 @@ pub(crate) fn parse_type(t: &str) -> Option<Type> {
         "guid" | "uniqueid" => Type::Guid,
         _ => return None,
     })
-}
-
-impl RawError {
-    /// Point at the unclosed opening bracket, and say where the query ended.
-    pub(crate) fn with_open(mut self, open: Span) -> RawError {
-        self.span = open;
-        self.message = "unbalanced parenthesis: this '(' is never closed; expected ')' before the end of the query".into();
-        self
-    }
 }

@@ -139,7 +139,8 @@ impl Table {
         out
     }
 
-    /// An array of row objects (spec §4), keys in column order; datetimes and timespans as text.
+    /// An array of row objects (spec §4); datetimes and timespans as text. (A `serde_json` map
+    /// orders keys by name; [`Table::to_json`] keeps column order.)
     pub fn to_json_value(&self) -> serde_json::Value {
         let rows = self
             .rows
@@ -155,8 +156,33 @@ impl Table {
         serde_json::Value::Array(rows)
     }
 
+    /// The JSON text of [`Table::to_json_value`], with each object's keys in column order.
     pub fn to_json(&self) -> String {
-        self.to_json_value().to_string()
+        let keys: Vec<String> = self
+            .columns
+            .iter()
+            .map(|c| serde_json::to_string(&c.name).unwrap_or_else(|_| "\"\"".into()))
+            .collect();
+        let mut out = String::from("[");
+        for (i, r) in self.rows.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push('{');
+            for (j, v) in r.iter().enumerate() {
+                if j > 0 {
+                    out.push(',');
+                }
+                out.push_str(&keys[j]);
+                out.push(':');
+                out.push_str(
+                    &serde_json::to_string(&v.to_json()).unwrap_or_else(|_| "null".into()),
+                );
+            }
+            out.push('}');
+        }
+        out.push(']');
+        out
     }
 }
 

@@ -16,6 +16,7 @@
 
 use crate::value::{Type, Value};
 use keyhole_core::event::{AccessPolicyChange, Event, IdentityKind, ObjectKind, Str};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// A column of a source table: name, type and how to read it from an event.
@@ -40,6 +41,50 @@ fn st(v: &str) -> Value {
     Value::String(Arc::from(v))
 }
 
+/// A constant string column value, allocated once per thread.
+fn konst(v: &'static str) -> Value {
+    thread_local! {
+        static K: std::cell::RefCell<HashMap<usize, Arc<str>>> = std::cell::RefCell::new(HashMap::new());
+    }
+    K.with(|k| {
+        Value::String(
+            k.borrow_mut()
+                .entry(v.as_ptr() as usize)
+                .or_insert_with(|| Arc::from(v))
+                .clone(),
+        )
+    })
+}
+
+/// Derived per-vault strings (upper-case name, ARM ids) computed once per distinct input, so a
+/// million rows of one vault share one allocation. Keyed by the inputs' `Arc` addresses (the
+/// ingest interns them); the cache holds clones of the inputs, so an address cannot be reused
+/// for other text while its entry lives. Bounded.
+type DerivedKey = (u8, [usize; 3]);
+type DerivedVal = (Arc<str>, [Option<Str>; 3]);
+
+fn derived(kind: u8, parts: [Option<&Str>; 3], make: impl FnOnce() -> String) -> Value {
+    thread_local! {
+        static D: std::cell::RefCell<HashMap<DerivedKey, DerivedVal>> = std::cell::RefCell::new(HashMap::new());
+    }
+    let key = (
+        kind,
+        parts.map(|p| p.map(|a| Arc::as_ptr(a) as *const u8 as usize).unwrap_or(0)),
+    );
+    D.with(|d| {
+        let mut d = d.borrow_mut();
+        if let Some((v, _)) = d.get(&key) {
+            return Value::String(v.clone());
+        }
+        if d.len() > 100_000 {
+            d.clear();
+        }
+        let v: Arc<str> = Arc::from(make());
+        d.insert(key, (v.clone(), parts.map(|p| p.cloned())));
+        Value::String(v)
+    })
+}
+
 fn empty() -> Arc<str> {
     thread_local! {
         static EMPTY: Arc<str> = Arc::from("");
@@ -57,9 +102,25 @@ fn is_arm(e: &Event) -> bool {
 
 fn upper(v: &Option<Str>) -> Value {
     match v {
-        Some(x) => st(&x.to_ascii_uppercase()),
+        Some(x) => derived(1, [Some(x), None, None], || x.to_ascii_uppercase()),
         None => Value::String(empty()),
     }
+}
+
+fn rid(e: &Event, lower: bool) -> Value {
+    let parts = [
+        e.subscription.as_ref(),
+        e.resource_group.as_ref(),
+        Some(&e.vault),
+    ];
+    derived(if lower { 3 } else { 2 }, parts, || {
+        let id = resource_id(e);
+        if lower {
+            id.to_ascii_lowercase()
+        } else {
+            id
+        }
+    })
 }
 
 /// `/SUBSCRIPTIONS/<SUB>/RESOURCEGROUPS/<RG>/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/<NAME>`.
@@ -128,18 +189,20 @@ use Type::{Bool as B, DateTime as D, Dynamic as Y, Guid as G, Long as L, Real as
 pub(crate) static AZURE_DIAGNOSTICS: &[SourceColumn] = &[
     col("TimeGenerated", D, |e| Value::DateTime(e.time)),
     col("TenantId", S, missing_s),
-    col("ResourceId", S, |e| st(&resource_id(e))),
-    col("_ResourceId", S, |e| {
-        st(&resource_id(e).to_ascii_lowercase())
-    }),
+    col("ResourceId", S, |e| rid(e, false)),
+    col("_ResourceId", S, |e| rid(e, true)),
     col("SubscriptionId", S, |e| s(&e.subscription)),
     col("ResourceGroup", S, |e| upper(&e.resource_group)),
-    col("Resource", S, |e| st(&e.vault.to_ascii_uppercase())),
-    col("ResourceProvider", S, |_| st("MICROSOFT.KEYVAULT")),
-    col("ResourceType", S, |_| st("VAULTS")),
+    col("Resource", S, |e| {
+        derived(0, [Some(&e.vault), None, None], || {
+            e.vault.to_ascii_uppercase()
+        })
+    }),
+    col("ResourceProvider", S, |_| konst("MICROSOFT.KEYVAULT")),
+    col("ResourceType", S, |_| konst("VAULTS")),
     col("Category", S, |e| match &e.category {
         Some(c) => Value::String(c.clone()),
-        None => st("AuditEvent"),
+        None => konst("AuditEvent"),
     }),
     col("OperationName", S, |e| Value::String(e.operation.clone())),
     col("OperationVersion", S, |e| s(&e.operation_version)),
@@ -153,8 +216,8 @@ pub(crate) static AZURE_DIAGNOSTICS: &[SourceColumn] = &[
     }),
     col("CallerIPAddress", S, |e| s(&e.caller_ip)),
     col("CorrelationId", S, |e| s(&e.correlation_id)),
-    col("SourceSystem", S, |_| st("Azure")),
-    col("Type", S, |_| st("AzureDiagnostics")),
+    col("SourceSystem", S, |_| konst("Azure")),
+    col("Type", S, |_| konst("AzureDiagnostics")),
     col("id_s", S, |e| s(&e.object_id)),
     col("requestUri_s", S, |e| s(&e.request_uri)),
     col("clientInfo_s", S, |e| s(&e.client_info)),
@@ -532,9 +595,7 @@ pub(crate) static AZKV_AUDIT_LOGS: &[SourceColumn] = &[
     col("OperationVersion", S, |e| s(&e.operation_version)),
     col("Properties", Y, properties_dynamic),
     col("RequestUri", S, |e| s(&e.request_uri)),
-    col("_ResourceId", S, |e| {
-        st(&resource_id(e).to_ascii_lowercase())
-    }),
+    col("_ResourceId", S, |e| rid(e, true)),
     col("ResultDescription", S, |e| s(&e.result_description)),
     col("ResultSignature", S, |e| s(&e.result_signature)),
     col("ResultType", S, |e| s(&e.result_type)),
@@ -548,7 +609,7 @@ pub(crate) static AZKV_AUDIT_LOGS: &[SourceColumn] = &[
             .map(|d| Value::Long(d as i64))
             .unwrap_or(Value::Null)
     }),
-    col("SourceSystem", S, |_| st("Azure")),
+    col("SourceSystem", S, |_| konst("Azure")),
     col("StorageAccountProperties", Y, missing),
     col("StorageSasDefinitionProperties", Y, missing),
     col("SubnetId", S, missing_s),
@@ -557,7 +618,7 @@ pub(crate) static AZKV_AUDIT_LOGS: &[SourceColumn] = &[
     col("TimeGenerated", D, |e| Value::DateTime(e.time)),
     col("Tlsversion", S, |e| s(&e.tls_version)),
     col("TrustedService", S, missing_s),
-    col("Type", S, |_| st("AZKVAuditLogs")),
+    col("Type", S, |_| konst("AZKVAuditLogs")),
     col("VaultProperties", Y, missing),
     col("_BilledSize", R, missing),
     col("_IsBillable", S, missing_s),

@@ -6,8 +6,117 @@
 
 use crate::event::{Event, Str};
 use crate::time::MICROS_PER_DAY;
-use std::collections::{HashMap, VecDeque};
-use std::hash::Hash;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::sync::Arc;
+
+/// The Fx hash (rustc's): fast for the small integer keys the rules use. Only ever fed
+/// engine-assigned ids and pointers, never attacker-controlled text (text goes through the
+/// SipHash map of the [`Interner`]), so hash flooding is not a concern.
+#[derive(Clone, Copy, Default)]
+pub struct FxHasher {
+    hash: u64,
+}
+
+const FX_K: u64 = 0x517c_c1b7_2722_0a95;
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, w: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ w).wrapping_mul(FX_K);
+    }
+}
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        for c in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..c.len()].copy_from_slice(c);
+            self.add(u64::from_le_bytes(b));
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(i as u64);
+    }
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.add(i as u64);
+    }
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
+pub type FxBuild = BuildHasherDefault<FxHasher>;
+pub type FxMap<K, V> = HashMap<K, V, FxBuild>;
+pub type FxSet<K> = HashSet<K, FxBuild>;
+
+/// An interned string id (vault, principal, operation, object name, app id).
+pub type Id = u32;
+
+/// Maps the event's shared strings to small integer ids. The ingest layer interns strings, so
+/// the same text is usually the same allocation: a pointer lookup answers most calls; equal text
+/// in different allocations still gets one id through the text map.
+#[derive(Default)]
+pub struct Interner {
+    by_ptr: FxMap<usize, Id>,
+    by_text: HashMap<Str, Id>,
+    names: Vec<Str>,
+}
+
+impl Interner {
+    pub fn id(&mut self, s: &Str) -> Id {
+        let p = Arc::as_ptr(s) as *const u8 as usize;
+        if let Some(&i) = self.by_ptr.get(&p) {
+            return i;
+        }
+        let names = &mut self.names;
+        let i = *self.by_text.entry(s.clone()).or_insert_with(|| {
+            names.push(s.clone());
+            (names.len() - 1) as Id
+        });
+        self.by_ptr.insert(p, i);
+        i
+    }
+
+    pub fn name(&self, id: Id) -> &str {
+        &self.names[id as usize]
+    }
+}
+
+/// The ids of the event being judged, computed once by the engine.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EvIds {
+    pub vault: Id,
+    /// `Identity::principal_key()`.
+    pub principal: Option<Id>,
+    pub operation: Id,
+    pub object: Option<Id>,
+    pub app: Option<Id>,
+}
+
+impl EvIds {
+    pub fn of(i: &mut Interner, ev: &Event) -> EvIds {
+        EvIds {
+            vault: i.id(&ev.vault),
+            principal: ev.identity.principal_key().map(|p| i.id(p)),
+            operation: i.id(&ev.operation),
+            object: ev.object_name.as_ref().map(|o| i.id(o)),
+            app: ev.identity.app_id.as_ref().map(|a| i.id(a)),
+        }
+    }
+}
 
 /// Distinct UTC days on which something was seen (events arrive in time order, so the last
 /// day is enough to count distinct days).
@@ -48,46 +157,44 @@ impl DaySet {
 #[derive(Default)]
 pub struct Baseline {
     /// First UTC day of each vault's data.
-    pub vault_first_day: HashMap<Str, i64>,
+    pub vault_first_day: FxMap<Id, i64>,
     /// First UTC day of the whole drop.
     pub drop_first_day: Option<i64>,
     /// Days each principal was active (any vault).
-    pub principal_days: HashMap<Str, DaySet>,
+    pub principal_days: FxMap<Id, DaySet>,
     /// Days each principal was active on each vault.
-    pub vault_principal_days: HashMap<(Str, Str), DaySet>,
+    pub vault_principal_days: FxMap<(Id, Id), DaySet>,
 }
 
 impl Baseline {
     /// Record an event (after the rules judged it). Vault first days are recorded before
     /// judging by [`Baseline::see_vault`] so a vault's first event is inside its learning period.
-    pub fn update(&mut self, ev: &Event) {
+    pub fn update(&mut self, ev: &Event, ids: &EvIds) {
         let day = ev.time.day();
-        if let Some(pk) = ev.identity.principal_key() {
+        if let Some(pk) = ids.principal {
             self.principal_days
-                .entry(pk.clone())
+                .entry(pk)
                 .and_modify(|d| d.see(day))
                 .or_insert_with(|| DaySet::new(day));
             self.vault_principal_days
-                .entry((ev.vault.clone(), pk.clone()))
+                .entry((ids.vault, pk))
                 .and_modify(|d| d.see(day))
                 .or_insert_with(|| DaySet::new(day));
         }
     }
 
-    pub fn see_vault(&mut self, ev: &Event) {
+    pub fn see_vault(&mut self, ev: &Event, ids: &EvIds) {
         let day = ev.time.day();
         if self.drop_first_day.is_none() {
             self.drop_first_day = Some(day);
         }
-        if !self.vault_first_day.contains_key(&ev.vault) {
-            self.vault_first_day.insert(ev.vault.clone(), day);
-        }
+        self.vault_first_day.entry(ids.vault).or_insert(day);
     }
 
-    /// True while `ev`'s vault is in its learning period (its first `learning_days` days).
-    pub fn vault_learning(&self, ev: &Event, learning_days: u32) -> bool {
-        match self.vault_first_day.get(&ev.vault) {
-            Some(first) => ev.time.day() < first + learning_days as i64,
+    /// True while the vault is in its learning period (its first `learning_days` days).
+    pub fn vault_learning(&self, vault: Id, day: i64, learning_days: u32) -> bool {
+        match self.vault_first_day.get(&vault) {
+            Some(first) => day < first + learning_days as i64,
             None => true,
         }
     }
@@ -101,16 +208,16 @@ impl Baseline {
     }
 
     /// Distinct days the principal was active anywhere before `day`.
-    pub fn principal_days_before(&self, pk: &Str, day: i64) -> u32 {
+    pub fn principal_days_before(&self, pk: Id, day: i64) -> u32 {
         self.principal_days
-            .get(pk)
+            .get(&pk)
             .map_or(0, |d| d.days_before(day))
     }
 
     /// Distinct days the principal was active on the vault before `day`.
-    pub fn vault_principal_days_before(&self, vault: &Str, pk: &Str, day: i64) -> u32 {
+    pub fn vault_principal_days_before(&self, vault: Id, pk: Id, day: i64) -> u32 {
         self.vault_principal_days
-            .get(&(vault.clone(), pk.clone()))
+            .get(&(vault, pk))
             .map_or(0, |d| d.days_before(day))
     }
 }
@@ -122,7 +229,7 @@ pub struct SlidingDistinct<K: Hash + Eq + Clone> {
     window: i64,
     items: VecDeque<(i64, K)>,
     /// Events in the window per key, and the latest event index of the key.
-    counts: HashMap<K, (u32, usize)>,
+    counts: FxMap<K, (u32, usize)>,
 }
 
 impl<K: Hash + Eq + Clone> SlidingDistinct<K> {
@@ -130,7 +237,7 @@ impl<K: Hash + Eq + Clone> SlidingDistinct<K> {
         SlidingDistinct {
             window: window_micros,
             items: VecDeque::new(),
-            counts: HashMap::new(),
+            counts: FxMap::default(),
         }
     }
 

@@ -435,6 +435,16 @@ impl DetectConfig {
 
     /// True when the event's principal or IP is allow-listed (first party or user list).
     pub fn is_allowed(&self, ev: &Event) -> bool {
+        self.is_allowed_principal(ev) || self.is_allowed_ip(ev)
+    }
+
+    /// True when the event's caller IP is on the user's allow-list.
+    pub fn is_allowed_ip(&self, ev: &Event) -> bool {
+        !self.allow_ips.is_empty() && ev.caller_addr.is_some_and(|a| self.allow_ips.contains(a))
+    }
+
+    /// True when the event's principal is allow-listed (first party or user list).
+    pub fn is_allowed_principal(&self, ev: &Event) -> bool {
         let id = &ev.identity;
         if self.allow_first_party {
             if let Some(app) = &id.app_id {
@@ -448,13 +458,6 @@ impl DetectConfig {
         if !self.allow_principals.is_empty() {
             for v in [&id.upn, &id.object_id, &id.app_id].into_iter().flatten() {
                 if self.allow_principals.contains(&v.to_ascii_lowercase()) {
-                    return true;
-                }
-            }
-        }
-        if !self.allow_ips.is_empty() {
-            if let Some(a) = ev.caller_addr {
-                if self.allow_ips.contains(a) {
                     return true;
                 }
             }

@@ -32,8 +32,7 @@ pub use finding::{
 
 use crate::event::Event;
 use crate::time::Timestamp;
-use baseline::Baseline;
-use std::collections::HashMap;
+use baseline::{Baseline, EvIds, FxMap, Id, Interner};
 use std::hash::Hash;
 
 /// What a rule sees besides the event: configuration, shared baseline, threat intel.
@@ -42,10 +41,31 @@ pub struct Cx<'a> {
     /// The events being analysed (rules cite earlier events by index).
     pub events: &'a [Event],
     pub base: Baseline,
+    /// Ids of the event being judged (vault, principal, operation, object, app).
+    pub cur: EvIds,
+    pub interner: Interner,
     /// TOR lists (bundled snapshot first when enabled) with their source names.
     pub tor: Vec<(String, NetSet)>,
     pub suspicious: Vec<(String, NetSet)>,
     pub microsoft: NetSet,
+    /// Threat-intel verdict on the current event's caller address (cached per address).
+    pub ip: IpClass,
+    ip_cache: std::collections::HashMap<std::net::IpAddr, IpClass>,
+}
+
+/// What the intel lists say about one address: (list index, matching network) per kind.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IpClass {
+    pub tor: Option<(usize, Net)>,
+    pub suspicious: Option<(usize, Net)>,
+    pub microsoft: bool,
+}
+
+fn first_hit(lists: &[(String, NetSet)], addr: std::net::IpAddr) -> Option<(usize, Net)> {
+    lists
+        .iter()
+        .enumerate()
+        .find_map(|(i, (_, set))| set.find(addr).map(|n| (i, n)))
 }
 
 impl<'a> Cx<'a> {
@@ -74,15 +94,47 @@ impl<'a> Cx<'a> {
             cfg,
             events,
             base: Baseline::default(),
+            cur: EvIds::default(),
+            interner: Interner::default(),
             tor,
             suspicious,
             microsoft,
+            ip: IpClass::default(),
+            ip_cache: std::collections::HashMap::new(),
         }
+    }
+
+    fn classify(&mut self, addr: Option<std::net::IpAddr>) {
+        self.ip = match addr {
+            None => IpClass::default(),
+            Some(a) => {
+                if let Some(c) = self.ip_cache.get(&a) {
+                    *c
+                } else {
+                    let c = IpClass {
+                        tor: first_hit(&self.tor, a),
+                        suspicious: first_hit(&self.suspicious, a),
+                        microsoft: self.microsoft.contains(a),
+                    };
+                    // Bounded: a drop with millions of distinct addresses stops caching.
+                    if self.ip_cache.len() < 1_000_000 {
+                        self.ip_cache.insert(a, c);
+                    }
+                    c
+                }
+            }
+        };
     }
 
     /// True while the event's vault is in its learning period.
     pub fn learning(&self, ev: &Event) -> bool {
-        self.base.vault_learning(ev, self.cfg.learning_days)
+        self.base
+            .vault_learning(self.cur.vault, ev.time.day(), self.cfg.learning_days)
+    }
+
+    /// The text of an interned id.
+    pub fn name(&self, id: Id) -> &str {
+        self.interner.name(id)
     }
 }
 
@@ -139,14 +191,14 @@ pub fn who(ev: &Event) -> &str {
 
 /// Groups repeated hits into one finding per key and time window (from the group's first hit).
 pub struct Groups<K: Hash + Eq> {
-    open: HashMap<K, usize>,
+    open: FxMap<K, usize>,
     window: i64,
 }
 
 impl<K: Hash + Eq> Groups<K> {
     pub fn new(window_micros: i64) -> Self {
         Groups {
-            open: HashMap::new(),
+            open: FxMap::default(),
             window: window_micros,
         }
     }
@@ -198,21 +250,31 @@ pub fn analyze(events: &[Event], cfg: &DetectConfig) -> Analysis {
     let mut rules = rules::all();
     let mut out: Vec<Finding> = Vec::new();
     let mut span: Option<(Timestamp, Timestamp)> = None;
+    let mut allow_cache: FxMap<(Option<Id>, Option<Id>, bool), bool> = FxMap::default();
     for (i, ev) in events.iter().enumerate() {
         span = Some(match span {
             None => (ev.time, ev.time),
             Some((a, b)) => (a.min(ev.time), b.max(ev.time)),
         });
-        cx.base.see_vault(ev);
+        cx.cur = EvIds::of(&mut cx.interner, ev);
+        cx.classify(ev.caller_addr);
+        cx.base.see_vault(ev, &cx.cur);
         if ev.is_auth_challenge() {
             continue;
         }
-        let allowed = cfg.is_allowed(ev);
+        // Principal allow-listing depends on (principal, app, upn presence): cached per pair.
+        let allowed = {
+            let key = (cx.cur.principal, cx.cur.app, ev.identity.upn.is_some());
+            let by_principal = *allow_cache
+                .entry(key)
+                .or_insert_with(|| cfg.is_allowed_principal(ev));
+            by_principal || cfg.is_allowed_ip(ev)
+        };
         for r in rules.iter_mut() {
             r.on_event(&cx, i, ev, allowed, &mut out);
         }
         if !allowed {
-            cx.base.update(ev);
+            cx.base.update(ev, &cx.cur);
         }
     }
     for r in rules.iter_mut() {

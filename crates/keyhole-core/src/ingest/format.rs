@@ -84,10 +84,11 @@ fn decide(buf: &[u8], eof: bool, max_record: usize) -> Decision {
                 return Decision::Wait;
             }
             let window = &rest[..rest.len().min(SNIFF_TEXT)];
-            let json_line = window
-                .split(|&b| b == b'\n')
-                .skip(1)
-                .any(|l| l.iter().find(|&&b| !is_ws(b)) == Some(&b'{'));
+            let json_line = window.split(|&b| b == b'\n').skip(1).any(|l| {
+                let t = l.trim_ascii();
+                t.first() == Some(&b'{')
+                    && serde_json::from_slice::<serde::de::IgnoredAny>(t).is_ok()
+            });
             if json_line {
                 return Decision::Lines;
             }
@@ -142,7 +143,12 @@ impl Format {
             Decision::Csv => Format::Csv(Box::new(Csv::new())),
             Decision::Empty => {
                 sink.report.add_shape(Shape::Unrecognised);
-                sink.problem(0, "empty file (whitespace only)".into());
+                let what = if buf.is_empty() {
+                    "empty file"
+                } else {
+                    "empty file (whitespace only)"
+                };
+                sink.problem(0, what.into());
                 Format::Ignore
             }
             Decision::Unrecognised(reason) => {

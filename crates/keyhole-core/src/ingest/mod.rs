@@ -402,16 +402,17 @@ impl Dataset {
 
     /// De-duplicated events in time order, and the summary of the drop.
     pub fn finish(self) -> (Vec<Event>, Summary) {
-        let mut seen: HashSet<u128> = HashSet::with_capacity(self.events.len());
+        // The keys are already uniformly distributed 128-bit hashes: fold them, don't re-hash.
+        let mut seen: HashSet<u128, std::hash::BuildHasherDefault<normalize::FxHasher>> =
+            HashSet::with_capacity_and_hasher(self.events.len(), Default::default());
         let total = self.events.len();
-        let mut events: Vec<Event> = Vec::with_capacity(total);
-        for ev in self.events {
-            if seen.insert(dedup_key(&ev)) {
-                events.push(ev);
-            }
-        }
+        let mut events = self.events;
+        events.retain(|ev| seen.insert(dedup_key(ev)));
+        drop(seen);
         let duplicates = (total - events.len()) as u64;
-        events.sort_by_key(|e| e.time);
+        if !events.is_sorted_by_key(|e| e.time) {
+            events.sort_by_key(|e| e.time);
+        }
         let mut vaults: Vec<Str> = Vec::new();
         {
             let mut vs: HashSet<&Str> = HashSet::new();

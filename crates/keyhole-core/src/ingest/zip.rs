@@ -293,6 +293,12 @@ impl Zip {
                     let left = left.map(|l| l - n as u64);
                     match st {
                         Inflated::End => {
+                            if !dd && left.is_some_and(|l| l > 0) {
+                                self.member_problem(
+                                    sink,
+                                    "corrupt zip member: the deflate stream ends before its compressed size".into(),
+                                );
+                            }
                             self.end_member(sink);
                             self.state = if dd {
                                 State::Descriptor

@@ -6,11 +6,11 @@
 //! No grouping: one finding per grant/removal pair. Origin: seed hunting query 4, Sentinel hunting.
 
 use super::access_policy_granted::{permissions, policy_json};
+use crate::detect::baseline::{FxMap, Id};
 use crate::detect::{new_finding, who, Cx, EvidenceRef, Finding, Rule, RuleInfo, Severity};
 use crate::event::{Event, Str};
 use crate::time::MICROS_PER_MIN;
 use serde_json::json;
-use std::collections::HashMap;
 
 pub static INFO: RuleInfo = RuleInfo {
     id: "KV_AccessPolicyFlash",
@@ -24,7 +24,7 @@ pub static INFO: RuleInfo = RuleInfo {
 
 #[derive(Default)]
 pub struct AccessPolicyFlash {
-    grants: HashMap<(Str, Str), usize>,
+    grants: FxMap<(Id, Str), usize>,
 }
 
 impl Rule for AccessPolicyFlash {
@@ -38,12 +38,12 @@ impl Rule for AccessPolicyFlash {
         }
         if let Some(oid) = ev.policy_added.as_ref().and_then(|p| p.object_id.clone()) {
             self.grants
-                .insert((ev.vault.clone(), oid.to_ascii_lowercase().into()), idx);
+                .insert((cx.cur.vault, oid.to_ascii_lowercase().into()), idx);
         }
         let Some(oid) = ev.policy_removed.as_ref().and_then(|p| p.object_id.clone()) else {
             return;
         };
-        let key: (Str, Str) = (ev.vault.clone(), oid.to_ascii_lowercase().into());
+        let key: (Id, Str) = (cx.cur.vault, oid.to_ascii_lowercase().into());
         let Some(gi) = self.grants.get(&key).copied() else {
             return;
         };
@@ -66,9 +66,9 @@ impl Rule for AccessPolicyFlash {
                 ev.vault,
                 permissions(p),
                 who(ev),
-                super::dur(dt)
+                super::dur_between(grant.time, ev.time)
             ),
-            json!({"granted": policy_json(p), "seconds": dt / 1_000_000, "removed_by": who(ev)}),
+            json!({"granted": policy_json(p), "seconds": (super::secs(ev.time).micros - super::secs(grant.time).micros) / 1_000_000, "removed_by": who(ev)}),
         );
         f.add(ev, idx);
         debug_assert!(f.evidence.contains(&EvidenceRef::of(ev, idx)));

@@ -5,6 +5,7 @@
 //! Persistence, Privilege Escalation. Grouping: (vault, changer, granted object) per 1 h.
 //! Origin: seed hunting query 3.
 
+use crate::detect::baseline::Id;
 use crate::detect::{new_finding, who, Cx, Finding, Groups, Rule, RuleInfo, Severity};
 use crate::event::{AccessPolicyChange, Event, Str};
 use crate::time::MICROS_PER_HOUR;
@@ -21,7 +22,7 @@ pub static INFO: RuleInfo = RuleInfo {
 };
 
 pub struct AccessPolicyGranted {
-    groups: Groups<(Str, Option<Str>, Option<Str>)>,
+    groups: Groups<(Id, Option<Id>, Option<Str>)>,
 }
 
 impl Default for AccessPolicyGranted {
@@ -64,23 +65,12 @@ impl Rule for AccessPolicyGranted {
         &INFO
     }
 
-    fn on_event(
-        &mut self,
-        _cx: &Cx,
-        idx: usize,
-        ev: &Event,
-        allowed: bool,
-        out: &mut Vec<Finding>,
-    ) {
+    fn on_event(&mut self, cx: &Cx, idx: usize, ev: &Event, allowed: bool, out: &mut Vec<Finding>) {
         if allowed || !ev.is_success() {
             return;
         }
         let Some(p) = &ev.policy_added else { return };
-        let key = (
-            ev.vault.clone(),
-            ev.identity.principal_key().cloned(),
-            p.object_id.clone(),
-        );
+        let key = (cx.cur.vault, cx.cur.principal, p.object_id.clone());
         self.groups.hit(out, key, ev, idx, || {
             new_finding(
                 &INFO,

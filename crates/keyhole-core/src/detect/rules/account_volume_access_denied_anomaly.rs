@@ -5,11 +5,11 @@
 //! no baseline needed. MITRE: Discovery. Grouping: per principal and 24 h; vault "*".
 //! Origin: Defender.
 
+use crate::detect::baseline::{FxMap, Id};
 use crate::detect::baseline::{SlidingDistinct, DAY};
 use crate::detect::{new_finding, who, Cx, Finding, Groups, Rule, RuleInfo, Severity};
-use crate::event::{Event, Str};
+use crate::event::Event;
 use serde_json::json;
-use std::collections::HashMap;
 
 pub static INFO: RuleInfo = RuleInfo {
     id: "KV_AccountVolumeAccessDeniedAnomaly",
@@ -22,14 +22,14 @@ pub static INFO: RuleInfo = RuleInfo {
 };
 
 pub struct AccountVolumeAccessDeniedAnomaly {
-    windows: HashMap<Str, SlidingDistinct<Str>>,
-    groups: Groups<Str>,
+    windows: FxMap<Id, SlidingDistinct<Id>>,
+    groups: Groups<Id>,
 }
 
 impl Default for AccountVolumeAccessDeniedAnomaly {
     fn default() -> Self {
         AccountVolumeAccessDeniedAnomaly {
-            windows: HashMap::new(),
+            windows: FxMap::default(),
             groups: Groups::new(DAY),
         }
     }
@@ -44,25 +44,25 @@ impl Rule for AccountVolumeAccessDeniedAnomaly {
         if allowed || !ev.is_denied() {
             return;
         }
-        let Some(pk) = ev.identity.principal_key() else {
+        let Some(pk) = cx.cur.principal else {
             return;
         };
         let w = self
             .windows
-            .entry(pk.clone())
+            .entry(pk)
             .or_insert_with(|| SlidingDistinct::new(DAY));
-        w.push(ev.time.micros, ev.vault.clone(), idx);
+        w.push(ev.time.micros, cx.cur.vault, idx);
         let n = w.distinct();
         if n < cx.cfg.denied_vaults {
             return;
         }
-        let mut vaults: Vec<&str> = w.keys().map(|v| &**v).collect();
+        let mut vaults: Vec<&str> = w.keys().map(|v| cx.name(*v)).collect();
         vaults.sort_unstable();
         let reason = format!("{} was denied on {} vaults in 24 h", who(ev), n);
         let details = json!({"vaults": vaults, "distinct_vaults": n});
         let seed = w.latest_events();
         let total = w.total() as u64;
-        let (fi, new) = self.groups.hit(out, pk.clone(), ev, idx, || {
+        let (fi, new) = self.groups.hit(out, pk, ev, idx, || {
             // Evidence: the latest event on each vault of the window; count: every event in it.
             let first = seed[0];
             let mut f = new_finding(

@@ -9,11 +9,11 @@
 //! period. MITRE: Discovery, Collection. Grouping: per principal and 24 h; vault "*".
 //! Origin: Defender.
 
+use crate::detect::baseline::{FxMap, Id};
 use crate::detect::baseline::{LaggedMax, SlidingDistinct, DAY};
 use crate::detect::{new_finding, who, Cx, Finding, Groups, Rule, RuleInfo, Severity};
-use crate::event::{Event, Str};
+use crate::event::Event;
 use serde_json::json;
-use std::collections::HashMap;
 
 pub static INFO: RuleInfo = RuleInfo {
     id: "KV_AccountVolumeAnomaly",
@@ -27,19 +27,19 @@ pub static INFO: RuleInfo = RuleInfo {
 
 #[derive(Default)]
 struct State {
-    window: Option<SlidingDistinct<Str>>,
+    window: Option<SlidingDistinct<Id>>,
     max: LaggedMax,
 }
 
 pub struct AccountVolumeAnomaly {
-    state: HashMap<Str, State>,
-    groups: Groups<Str>,
+    state: FxMap<Id, State>,
+    groups: Groups<Id>,
 }
 
 impl Default for AccountVolumeAnomaly {
     fn default() -> Self {
         AccountVolumeAnomaly {
-            state: HashMap::new(),
+            state: FxMap::default(),
             groups: Groups::new(DAY),
         }
     }
@@ -54,13 +54,13 @@ impl Rule for AccountVolumeAnomaly {
         if allowed || !ev.is_success() || !(ev.is_data_plane() || ev.op.is_vault_write()) {
             return;
         }
-        let Some(pk) = ev.identity.principal_key() else {
+        let Some(pk) = cx.cur.principal else {
             return;
         };
         let day = ev.time.day();
-        let st = self.state.entry(pk.clone()).or_default();
+        let st = self.state.entry(pk).or_default();
         let w = st.window.get_or_insert_with(|| SlidingDistinct::new(DAY));
-        w.push(ev.time.micros, ev.vault.clone(), idx);
+        w.push(ev.time.micros, cx.cur.vault, idx);
         let n = w.distinct();
         let max = st.max.before(day);
         st.max.observe(day, n as u64);
@@ -74,7 +74,7 @@ impl Rule for AccountVolumeAnomaly {
         if days < cx.cfg.established_days {
             return;
         }
-        let mut vaults: Vec<&str> = w.keys().map(|v| &**v).collect();
+        let mut vaults: Vec<&str> = w.keys().map(|v| cx.name(*v)).collect();
         vaults.sort_unstable();
         let reason = format!(
             "{} succeeded on {} vaults in 24 h; its maximum over {} earlier active days was {}",
@@ -86,7 +86,7 @@ impl Rule for AccountVolumeAnomaly {
         let details = json!({"vaults": vaults, "distinct_vaults": n, "previous_max": max, "active_days": days});
         let seed = w.latest_events();
         let total = w.total() as u64;
-        let (fi, new) = self.groups.hit(out, pk.clone(), ev, idx, || {
+        let (fi, new) = self.groups.hit(out, pk, ev, idx, || {
             // Evidence: the latest event on each vault of the window; count: every event in it.
             let first = seed[0];
             let mut f = new_finding(

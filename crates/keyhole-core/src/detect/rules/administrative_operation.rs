@@ -5,8 +5,9 @@
 //! MITRE: Persistence, Defense Evasion. Grouping: (vault, principal) per 24 h, operations in
 //! the details. Origin: seed 004 Azure Monitor alert.
 
+use crate::detect::baseline::Id;
 use crate::detect::{new_finding, who, Cx, Finding, Groups, Rule, RuleInfo, Severity};
-use crate::event::{Event, Str};
+use crate::event::Event;
 use crate::time::MICROS_PER_DAY;
 use serde_json::json;
 
@@ -21,7 +22,7 @@ pub static INFO: RuleInfo = RuleInfo {
 };
 
 pub struct AdministrativeOperation {
-    groups: Groups<(Str, Option<Str>)>,
+    groups: Groups<(Id, Option<Id>)>,
 }
 
 impl Default for AdministrativeOperation {
@@ -37,18 +38,11 @@ impl Rule for AdministrativeOperation {
         &INFO
     }
 
-    fn on_event(
-        &mut self,
-        _cx: &Cx,
-        idx: usize,
-        ev: &Event,
-        allowed: bool,
-        out: &mut Vec<Finding>,
-    ) {
+    fn on_event(&mut self, cx: &Cx, idx: usize, ev: &Event, allowed: bool, out: &mut Vec<Finding>) {
         if allowed || !ev.is_success() || !ev.op.is_vault_write() {
             return;
         }
-        let key = (ev.vault.clone(), ev.identity.principal_key().cloned());
+        let key = (cx.cur.vault, cx.cur.principal);
         let (fi, _) = self.groups.hit(out, key, ev, idx, || {
             new_finding(
                 &INFO,

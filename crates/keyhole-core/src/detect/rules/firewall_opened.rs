@@ -7,10 +7,10 @@
 //! the principal of the record that first shows the new value (normally the VaultPut/Patch).
 //! MITRE: Defense Evasion. No threshold. Origin: seed hunting query 1.
 
+use crate::detect::baseline::{FxMap, Id};
 use crate::detect::{new_finding, who, Cx, Finding, Rule, RuleInfo, Severity};
 use crate::event::{Event, Str};
 use serde_json::json;
-use std::collections::HashMap;
 
 pub static INFO: RuleInfo = RuleInfo {
     id: "KV_FirewallOpened",
@@ -24,7 +24,7 @@ pub static INFO: RuleInfo = RuleInfo {
 
 #[derive(Default)]
 pub struct FirewallOpened {
-    last: HashMap<Str, (Str, usize)>,
+    last: FxMap<Id, (Str, usize)>,
 }
 
 impl Rule for FirewallOpened {
@@ -43,7 +43,7 @@ impl Rule for FirewallOpened {
         if !ev.is_success() {
             return;
         }
-        let prev = self.last.insert(ev.vault.clone(), (action.clone(), idx));
+        let prev = self.last.insert(cx.cur.vault, (action.clone(), idx));
         let Some((prev, pidx)) = prev else { return };
         if allowed || !prev.eq_ignore_ascii_case("deny") || !action.eq_ignore_ascii_case("allow") {
             return;
@@ -59,9 +59,9 @@ impl Rule for FirewallOpened {
                 ev.vault,
                 ev.operation,
                 who(ev),
-                ev.time,
+                super::secs(ev.time),
                 before.operation,
-                before.time
+                super::secs(before.time)
             ),
             json!({"old": {"default_action": &*prev}, "new": {"default_action": &*action}, "operation": &*ev.operation}),
         );

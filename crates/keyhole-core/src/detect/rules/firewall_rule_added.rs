@@ -5,6 +5,7 @@
 //! called out. MITRE: Defense Evasion, Persistence. Grouping: (vault, principal, range) per
 //! 1 h. Origin: seed hunting query 2.
 
+use crate::detect::baseline::Id;
 use crate::detect::config::Net;
 use crate::detect::{new_finding, who, Cx, Finding, Groups, Rule, RuleInfo, Severity};
 use crate::event::{Event, Str};
@@ -22,7 +23,7 @@ pub static INFO: RuleInfo = RuleInfo {
 };
 
 pub struct FirewallRuleAdded {
-    groups: Groups<(Str, Option<Str>, Str)>,
+    groups: Groups<(Id, Option<Id>, Str)>,
 }
 
 impl Default for FirewallRuleAdded {
@@ -38,14 +39,7 @@ impl Rule for FirewallRuleAdded {
         &INFO
     }
 
-    fn on_event(
-        &mut self,
-        _cx: &Cx,
-        idx: usize,
-        ev: &Event,
-        allowed: bool,
-        out: &mut Vec<Finding>,
-    ) {
+    fn on_event(&mut self, cx: &Cx, idx: usize, ev: &Event, allowed: bool, out: &mut Vec<Finding>) {
         if allowed || !ev.is_success() {
             return;
         }
@@ -55,11 +49,7 @@ impl Rule for FirewallRuleAdded {
         let wide = Net::parse(range)
             .ok()
             .filter(|n| n.addr.is_ipv4() && n.prefix <= 8 || !n.addr.is_ipv4() && n.prefix <= 16);
-        let key = (
-            ev.vault.clone(),
-            ev.identity.principal_key().cloned(),
-            range.clone(),
-        );
+        let key = (cx.cur.vault, cx.cur.principal, range.clone());
         self.groups.hit(out, key, ev, idx, || {
             new_finding(
                 &INFO,

@@ -8,11 +8,11 @@
 //! window after the list. Origin: Defender (the sample Defender alert in the shared samples is
 //! this one).
 
+use crate::detect::baseline::{FxMap, FxSet, Id};
 use crate::detect::{new_finding, who, Cx, Finding, Rule, RuleInfo, Severity};
-use crate::event::{Event, ObjectKind, Op, Str, Verb};
+use crate::event::{Event, ObjectKind, Op, Verb};
 use crate::time::MICROS_PER_MIN;
 use serde_json::json;
-use std::collections::{HashMap, HashSet};
 
 pub static INFO: RuleInfo = RuleInfo {
     id: "KV_ListGetAnomaly",
@@ -26,17 +26,17 @@ pub static INFO: RuleInfo = RuleInfo {
 
 #[derive(Default)]
 struct State {
-    read: HashSet<Str>,
+    read: FxSet<Id>,
     /// Time and event of the last SecretList.
     list: Option<(i64, usize)>,
     /// New secrets read since that list, with their events.
-    fresh: Vec<(Str, usize)>,
+    fresh: Vec<(Id, usize)>,
     open: Option<usize>,
 }
 
 #[derive(Default)]
 pub struct ListGetAnomaly {
-    state: HashMap<(Str, Str), State>,
+    state: FxMap<(Id, Id), State>,
 }
 
 impl Rule for ListGetAnomaly {
@@ -48,26 +48,20 @@ impl Rule for ListGetAnomaly {
         if allowed || !ev.is_success() {
             return;
         }
-        let Some(pk) = ev.identity.principal_key() else {
+        let Some(pk) = cx.cur.principal else {
             return;
         };
         match ev.op {
             Op::Object(ObjectKind::Secret, Verb::List) => {
-                let st = self
-                    .state
-                    .entry((ev.vault.clone(), pk.clone()))
-                    .or_default();
+                let st = self.state.entry((cx.cur.vault, pk)).or_default();
                 st.list = Some((ev.time.micros, idx));
                 st.fresh.clear();
                 st.open = None;
             }
             Op::Object(ObjectKind::Secret, Verb::Get) => {
-                let Some(name) = &ev.object_name else { return };
-                let st = self
-                    .state
-                    .entry((ev.vault.clone(), pk.clone()))
-                    .or_default();
-                if !st.read.insert(name.clone()) {
+                let Some(name) = cx.cur.object else { return };
+                let st = self.state.entry((cx.cur.vault, pk)).or_default();
+                if !st.read.insert(name) {
                     return;
                 }
                 let Some((lt, li)) = st.list else { return };
@@ -75,20 +69,20 @@ impl Rule for ListGetAnomaly {
                 if ev.time.micros - lt > window || cx.learning(ev) {
                     return;
                 }
-                st.fresh.push((name.clone(), idx));
+                st.fresh.push((name, idx));
                 if st.fresh.len() < cx.cfg.list_get_secrets {
                     return;
                 }
-                let names: Vec<&str> = st.fresh.iter().map(|(n, _)| &**n).collect();
+                let names: Vec<&str> = st.fresh.iter().map(|(n, _)| cx.name(*n)).collect();
                 let reason = format!(
                     "{} listed the secrets of {} and within {} read {} secrets it never read before ({})",
                     who(ev),
                     ev.vault,
-                    super::dur(ev.time.micros - lt),
+                    super::dur_between(crate::time::Timestamp::from_micros(lt), ev.time),
                     names.len(),
                     names.iter().take(10).copied().collect::<Vec<_>>().join(", ")
                 );
-                let details = json!({"new_secrets": names, "list_time": crate::time::Timestamp::from_micros(lt).to_rfc3339()});
+                let details = json!({"new_secrets": names, "list_time": super::secs(crate::time::Timestamp::from_micros(lt)).to_rfc3339()});
                 match st.open {
                     Some(fi) => {
                         out[fi].add(ev, idx);

@@ -6,13 +6,13 @@
 //! lasts ≥ 6 h before the next event. The end of the drop is not a gap (it is where the export
 //! stopped). MITRE: Defense Evasion. Origin: beyond the anchors (Chainsaw "gaps").
 
+use crate::detect::baseline::{FxMap, Id};
 use crate::detect::{
     new_finding, Cx, EvidenceRef, Finding, FindingIdentity, Rule, RuleInfo, Severity,
 };
-use crate::event::{Event, Str};
+use crate::event::Event;
 use crate::time::MICROS_PER_HOUR;
 use serde_json::json;
-use std::collections::HashMap;
 
 pub static INFO: RuleInfo = RuleInfo {
     id: "KV_LogGap",
@@ -33,7 +33,7 @@ struct State {
 
 #[derive(Default)]
 pub struct LogGap {
-    state: HashMap<Str, State>,
+    state: FxMap<Id, State>,
 }
 
 impl Rule for LogGap {
@@ -50,9 +50,9 @@ impl Rule for LogGap {
         out: &mut Vec<Finding>,
     ) {
         let t = ev.time.micros;
-        let Some(st) = self.state.get_mut(&ev.vault) else {
+        let Some(st) = self.state.get_mut(&cx.cur.vault) else {
             self.state.insert(
-                ev.vault.clone(),
+                cx.cur.vault,
                 State {
                     last: t,
                     last_idx: idx,
@@ -64,6 +64,7 @@ impl Rule for LogGap {
         let gap = t - st.last;
         if gap >= cx.cfg.gap_hours * MICROS_PER_HOUR && st.streak >= cx.cfg.gap_active_hours {
             let before = &cx.events[st.last_idx];
+            let gap_s = super::secs(ev.time).micros - super::secs(before.time).micros;
             let mut f = new_finding(
                 &INFO,
                 before,
@@ -73,11 +74,11 @@ impl Rule for LogGap {
                     "{} logged events in each of the {} hours up to {} and then nothing for {:.1} h, until {}",
                     ev.vault,
                     st.streak,
-                    before.time,
-                    gap as f64 / MICROS_PER_HOUR as f64,
-                    ev.time
+                    super::secs(before.time),
+                    gap_s as f64 / MICROS_PER_HOUR as f64,
+                    super::secs(ev.time)
                 ),
-                json!({"silent_hours": (gap as f64 / MICROS_PER_HOUR as f64 * 10.0).round() / 10.0, "active_hours_before": st.streak}),
+                json!({"silent_hours": (gap_s as f64 / MICROS_PER_HOUR as f64 * 10.0).round() / 10.0, "active_hours_before": st.streak}),
             );
             f.identity = FindingIdentity::default();
             f.ip = None;

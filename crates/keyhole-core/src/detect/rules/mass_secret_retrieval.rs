@@ -11,11 +11,11 @@
 //! MITRE: Credential Access, Collection. Grouping: (vault, principal) per 24 h.
 //! Origin: Sentinel rule + workbook.
 
+use crate::detect::baseline::{FxMap, Id};
 use crate::detect::baseline::{LaggedMax, SlidingDistinct, DAY};
 use crate::detect::{new_finding, who, Cx, Finding, Groups, Rule, RuleInfo, Severity};
-use crate::event::{Event, Op, Str, Verb};
+use crate::event::{Event, Op, Verb};
 use serde_json::json;
-use std::collections::HashMap;
 
 pub static INFO: RuleInfo = RuleInfo {
     id: "KV_MassSecretRetrieval",
@@ -34,19 +34,19 @@ pub fn is_object_read(ev: &Event) -> bool {
 
 #[derive(Default)]
 struct State {
-    window: Option<SlidingDistinct<Str>>,
+    window: Option<SlidingDistinct<Id>>,
     max: LaggedMax,
 }
 
 pub struct MassSecretRetrieval {
-    state: HashMap<(Str, Str), State>,
-    groups: Groups<(Str, Str)>,
+    state: FxMap<(Id, Id), State>,
+    groups: Groups<(Id, Id)>,
 }
 
 impl Default for MassSecretRetrieval {
     fn default() -> Self {
         MassSecretRetrieval {
-            state: HashMap::new(),
+            state: FxMap::default(),
             groups: Groups::new(DAY),
         }
     }
@@ -61,21 +61,21 @@ impl Rule for MassSecretRetrieval {
         if allowed || !ev.is_success() || !is_object_read(ev) {
             return;
         }
-        let (Some(pk), Some(name)) = (ev.identity.principal_key(), ev.object_name.as_ref()) else {
+        let (Some(pk), Some(name)) = (cx.cur.principal, cx.cur.object) else {
             return;
         };
         let day = ev.time.day();
-        let key = (ev.vault.clone(), pk.clone());
-        let st = self.state.entry(key.clone()).or_default();
+        let key = (cx.cur.vault, pk);
+        let st = self.state.entry(key).or_default();
         let w = st.window.get_or_insert_with(|| SlidingDistinct::new(DAY));
-        w.push(ev.time.micros, name.clone(), idx);
+        w.push(ev.time.micros, name, idx);
         let (distinct, reads) = (w.distinct(), w.total() as u64);
         let max = st.max.before(day);
         st.max.observe(day, distinct as u64);
         if distinct <= cx.cfg.mass_objects || reads <= cx.cfg.mass_reads || cx.learning(ev) {
             return;
         }
-        let days = cx.base.vault_principal_days_before(&ev.vault, pk, day);
+        let days = cx.base.vault_principal_days_before(cx.cur.vault, pk, day);
         let (severity, reason) = if days >= cx.cfg.established_days {
             if (distinct as f64) <= cx.cfg.mass_factor * max as f64 {
                 return;

@@ -3,7 +3,6 @@
 
 use super::{NetSet, Rule, RuleInfo};
 use crate::event::{Event, IdentityKind};
-use std::net::IpAddr;
 
 pub mod access_policy_flash;
 pub mod access_policy_granted;
@@ -85,11 +84,12 @@ pub fn all() -> Vec<Box<dyn Rule>> {
     ]
 }
 
-/// The first list holding `addr`: (source name, matching network).
-pub(crate) fn intel_hit(lists: &[(String, NetSet)], addr: IpAddr) -> Option<(&str, super::Net)> {
-    lists
-        .iter()
-        .find_map(|(src, set)| set.find(addr).map(|n| (src.as_str(), n)))
+/// The list name and network of a cached intel verdict.
+pub(crate) fn intel_name(
+    lists: &[(String, NetSet)],
+    hit: Option<(usize, super::Net)>,
+) -> Option<(&str, super::Net)> {
+    hit.map(|(i, n)| (lists[i].0.as_str(), n))
 }
 
 /// A user (delegated token with a upn, or kind user), as opposed to an application.
@@ -103,6 +103,20 @@ pub(crate) fn object_phrase(ev: &Event) -> String {
         Some(n) => format!(" {} '{}'", ev.object_kind.as_str(), n),
         None => String::new(),
     }
+}
+
+/// A time at whole-second precision, for reasons: every shape carries at least milliseconds, so
+/// reasons read the same whichever shape the events came from.
+pub(crate) fn secs(t: crate::time::Timestamp) -> crate::time::Timestamp {
+    crate::time::Timestamp {
+        micros: t.micros.div_euclid(1_000_000) * 1_000_000,
+        digits: 0,
+    }
+}
+
+/// The duration from `a` to `b` in whole seconds of their second-truncated times: "4 min 10 s".
+pub(crate) fn dur_between(a: crate::time::Timestamp, b: crate::time::Timestamp) -> String {
+    dur(secs(b).micros - secs(a).micros)
 }
 
 /// Minutes and seconds of a duration in microseconds: "4 min 10 s".

@@ -8,11 +8,12 @@
 //! MITRE: Discovery, Collection, Impact. Grouping: (vault, principal) per 24 h.
 //! Origin: Defender.
 
+use crate::detect::baseline::{FxMap, FxSet, Id};
 use crate::detect::{new_finding, who, Cx, Finding, Groups, Rule, RuleInfo, Severity};
-use crate::event::{Event, Outcome, Str};
+use crate::event::{Event, Outcome};
 use crate::time::{MICROS_PER_DAY, MICROS_PER_MIN};
 use serde_json::json;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
 
 pub static INFO: RuleInfo = RuleInfo {
     id: "KV_OperationPatternAnomaly",
@@ -26,19 +27,19 @@ pub static INFO: RuleInfo = RuleInfo {
 
 #[derive(Default)]
 struct State {
-    known: HashSet<Str>,
-    recent: VecDeque<(i64, Str, usize)>,
+    known: FxSet<Id>,
+    recent: VecDeque<(i64, Id, usize)>,
 }
 
 pub struct OperationPatternAnomaly {
-    state: HashMap<(Str, Str), State>,
-    groups: Groups<(Str, Str)>,
+    state: FxMap<(Id, Id), State>,
+    groups: Groups<(Id, Id)>,
 }
 
 impl Default for OperationPatternAnomaly {
     fn default() -> Self {
         OperationPatternAnomaly {
-            state: HashMap::new(),
+            state: FxMap::default(),
             groups: Groups::new(MICROS_PER_DAY),
         }
     }
@@ -53,26 +54,24 @@ impl Rule for OperationPatternAnomaly {
         if allowed || !matches!(ev.outcome, Outcome::Success | Outcome::Denied) {
             return;
         }
-        let Some(pk) = ev.identity.principal_key() else {
+        let Some(pk) = cx.cur.principal else {
             return;
         };
-        let key = (ev.vault.clone(), pk.clone());
-        let st = self.state.entry(key.clone()).or_default();
-        if st.known.contains(&ev.operation) {
+        let key = (cx.cur.vault, pk);
+        let st = self.state.entry(key).or_default();
+        if !st.known.insert(cx.cur.operation) {
             return;
         }
-        st.known.insert(ev.operation.clone());
         let day = ev.time.day();
         if cx.learning(ev) {
             return;
         }
-        let days = cx.base.vault_principal_days_before(&ev.vault, pk, day);
+        let days = cx.base.vault_principal_days_before(cx.cur.vault, pk, day);
         if days < cx.cfg.established_days {
             return;
         }
         let window = cx.cfg.pattern_window_min * MICROS_PER_MIN;
-        st.recent
-            .push_back((ev.time.micros, ev.operation.clone(), idx));
+        st.recent.push_back((ev.time.micros, cx.cur.operation, idx));
         while let Some((t, _, _)) = st.recent.front() {
             if ev.time.micros - t >= window {
                 st.recent.pop_front();
@@ -83,7 +82,7 @@ impl Rule for OperationPatternAnomaly {
         if st.recent.len() < cx.cfg.pattern_new_ops {
             return;
         }
-        let ops: Vec<&str> = st.recent.iter().map(|(_, o, _)| &**o).collect();
+        let ops: Vec<&str> = st.recent.iter().map(|(_, o, _)| cx.name(*o)).collect();
         let reason = format!(
             "{}, active on {} on {} earlier days, performed {} operation types it never performed there within {} min: {}",
             who(ev),

@@ -12,11 +12,11 @@
 //! the day's operations from the moment the threshold was crossed. Origin: Defender, Sentinel.
 
 use crate::detect::baseline::{median_mad, DailyCounts};
+use crate::detect::baseline::{FxMap, Id};
 use crate::detect::{new_finding, Cx, Finding, Rule, RuleInfo, Severity};
-use crate::event::{Event, Str};
+use crate::event::Event;
 use crate::time::Timestamp;
 use serde_json::json;
-use std::collections::HashMap;
 
 pub static INFO: RuleInfo = RuleInfo {
     id: "KV_OperationVolumeAnomaly",
@@ -39,7 +39,7 @@ struct State {
 
 #[derive(Default)]
 pub struct OperationVolumeAnomaly {
-    state: HashMap<(Str, Str), State>,
+    state: FxMap<(Id, Id), State>,
     fired: Vec<(usize, f64, f64, usize, u32)>,
 }
 
@@ -52,15 +52,12 @@ impl Rule for OperationVolumeAnomaly {
         if allowed {
             return;
         }
-        let Some(pk) = ev.identity.principal_key() else {
+        let Some(pk) = cx.cur.principal else {
             return;
         };
         let day = ev.time.day();
         let window = cx.cfg.volume_window_days as i64;
-        let st = self
-            .state
-            .entry((ev.vault.clone(), pk.clone()))
-            .or_default();
+        let st = self.state.entry((cx.cur.vault, pk)).or_default();
         st.counts.add(day, 1, window + 1);
         if let Some((d, fi)) = st.open {
             if d == day {
@@ -86,7 +83,7 @@ impl Rule for OperationVolumeAnomaly {
         if (today as f64) < cx.cfg.volume_ratio * median || z < cx.cfg.volume_z {
             return;
         }
-        let days = cx.base.vault_principal_days_before(&ev.vault, pk, day);
+        let days = cx.base.vault_principal_days_before(cx.cur.vault, pk, day);
         if days < cx.cfg.established_days {
             return;
         }

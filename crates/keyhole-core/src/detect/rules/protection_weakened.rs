@@ -7,10 +7,10 @@
 //! is a transition between consecutive configuration snapshots of one vault. MITRE: Defense
 //! Evasion, Impact. One finding per transition. Origin: beyond the anchors.
 
+use crate::detect::baseline::{FxMap, Id};
 use crate::detect::{new_finding, who, Cx, EvidenceRef, Finding, Rule, RuleInfo, Severity};
-use crate::event::{Event, Str, VaultConfig};
+use crate::event::{Event, VaultConfig};
 use serde_json::json;
-use std::collections::HashMap;
 
 pub static INFO: RuleInfo = RuleInfo {
     id: "KV_ProtectionWeakened",
@@ -24,7 +24,7 @@ pub static INFO: RuleInfo = RuleInfo {
 
 #[derive(Default)]
 pub struct ProtectionWeakened {
-    last: HashMap<Str, (VaultConfig, usize)>,
+    last: FxMap<Id, (VaultConfig, usize)>,
 }
 
 fn b(v: Option<bool>) -> serde_json::Value {
@@ -41,8 +41,8 @@ impl Rule for ProtectionWeakened {
         if !ev.is_success() {
             return;
         }
-        let Some((prev, pidx)) = self.last.get(&ev.vault).cloned() else {
-            self.last.insert(ev.vault.clone(), (cfg.clone(), idx));
+        let Some((prev, pidx)) = self.last.get(&cx.cur.vault).cloned() else {
+            self.last.insert(cx.cur.vault, (cfg.clone(), idx));
             return;
         };
         // Carry forward what this snapshot does not say, so a shape without a field does not
@@ -80,7 +80,7 @@ impl Rule for ProtectionWeakened {
                 ));
             }
         }
-        self.last.insert(ev.vault.clone(), (cur.clone(), idx));
+        self.last.insert(cx.cur.vault, (cur.clone(), idx));
         if changes.is_empty() || allowed {
             return;
         }

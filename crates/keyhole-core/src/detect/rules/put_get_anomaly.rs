@@ -10,11 +10,11 @@
 //! Origin: Defender.
 
 use super::object_phrase;
+use crate::detect::baseline::{FxMap, Id};
 use crate::detect::{new_finding, who, Cx, Finding, Groups, Rule, RuleInfo, Severity};
 use crate::event::{Event, Str};
 use crate::time::MICROS_PER_MIN;
 use serde_json::json;
-use std::collections::HashMap;
 
 pub static INFO: RuleInfo = RuleInfo {
     id: "KV_PutGetAnomaly",
@@ -34,14 +34,14 @@ struct Change {
 }
 
 pub struct PutGetAnomaly {
-    changes: HashMap<Str, Vec<Change>>,
-    groups: Groups<(Str, Str, usize)>,
+    changes: FxMap<Id, Vec<Change>>,
+    groups: Groups<(Id, Id, usize)>,
 }
 
 impl Default for PutGetAnomaly {
     fn default() -> Self {
         PutGetAnomaly {
-            changes: HashMap::new(),
+            changes: FxMap::default(),
             groups: Groups::new(60 * MICROS_PER_MIN),
         }
     }
@@ -58,7 +58,7 @@ impl Rule for PutGetAnomaly {
         }
         let window = cx.cfg.put_get_window_min * MICROS_PER_MIN;
         if ev.op.is_vault_write() && ev.policy_added.is_some() {
-            let list = self.changes.entry(ev.vault.clone()).or_default();
+            let list = self.changes.entry(cx.cur.vault).or_default();
             list.retain(|c| ev.time.micros - c.t <= window);
             list.push(Change {
                 t: ev.time.micros,
@@ -75,7 +75,10 @@ impl Rule for PutGetAnomaly {
         if allowed || !ev.is_data_plane() || !ev.op.is_data_read() {
             return;
         }
-        let Some(list) = self.changes.get(&ev.vault) else {
+        let Some(me_id) = cx.cur.principal else {
+            return;
+        };
+        let Some(list) = self.changes.get(&cx.cur.vault) else {
             return;
         };
         let me = ev
@@ -105,8 +108,8 @@ impl Rule for PutGetAnomaly {
             "the object the change granted"
         };
         let change_ev = &cx.events[c.idx];
-        let key = (ev.vault.clone(), me.clone(), c.idx);
-        let (ct, cidx) = (c.t, c.idx);
+        let key = (cx.cur.vault, me_id, c.idx);
+        let cidx = c.idx;
         let changer_label = who(change_ev).to_string();
         self.groups.hit(out, key, ev, idx, || {
             let mut f = new_finding(
@@ -119,13 +122,13 @@ impl Rule for PutGetAnomaly {
                     changer_label,
                     ev.vault,
                     change_ev.operation,
-                    super::dur(ev.time.micros - ct),
+                    super::dur_between(change_ev.time, ev.time),
                     who(ev),
                     role,
                     ev.operation,
                     object_phrase(ev)
                 ),
-                json!({"granted_object_id": change_ev.policy_added.as_ref().and_then(|p| p.object_id.as_deref()), "change_time": change_ev.time.to_rfc3339()}),
+                json!({"granted_object_id": change_ev.policy_added.as_ref().and_then(|p| p.object_id.as_deref()), "change_time": super::secs(change_ev.time).to_rfc3339()}),
             );
             f.first_seen = change_ev.time;
             f.evidence.insert(0, crate::detect::EvidenceRef::of(change_ev, cidx));

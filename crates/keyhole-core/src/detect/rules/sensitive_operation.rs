@@ -7,8 +7,9 @@
 //! operation) per 24 h, objects listed in the details. Origin: seed query, Sentinel rule.
 
 use super::object_phrase;
+use crate::detect::baseline::Id;
 use crate::detect::{new_finding, who, Cx, Finding, Groups, Rule, RuleInfo, Severity};
-use crate::event::{Event, ObjectKind, Op, Str, Verb};
+use crate::event::{Event, ObjectKind, Op, Verb};
 use crate::time::MICROS_PER_DAY;
 use serde_json::json;
 
@@ -33,7 +34,7 @@ pub fn is_sensitive(op: Op) -> bool {
 }
 
 pub struct SensitiveOperation {
-    groups: Groups<(Str, Option<Str>, Str)>,
+    groups: Groups<(Id, Option<Id>, Id)>,
 }
 
 impl Default for SensitiveOperation {
@@ -49,22 +50,11 @@ impl Rule for SensitiveOperation {
         &INFO
     }
 
-    fn on_event(
-        &mut self,
-        _cx: &Cx,
-        idx: usize,
-        ev: &Event,
-        allowed: bool,
-        out: &mut Vec<Finding>,
-    ) {
+    fn on_event(&mut self, cx: &Cx, idx: usize, ev: &Event, allowed: bool, out: &mut Vec<Finding>) {
         if allowed || !ev.is_success() || !is_sensitive(ev.op) {
             return;
         }
-        let key = (
-            ev.vault.clone(),
-            ev.identity.principal_key().cloned(),
-            ev.operation.clone(),
-        );
+        let key = (cx.cur.vault, cx.cur.principal, cx.cur.operation);
         let (fi, new) = self.groups.hit(out, key, ev, idx, || {
             let mut f = new_finding(
                 &INFO,

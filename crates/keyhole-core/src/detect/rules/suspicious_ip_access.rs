@@ -6,8 +6,9 @@
 //! MITRE: Credential Access. Thresholds: none. Grouping: (vault, principal, IP) per 24 h.
 //! Origin: Defender, Sentinel TI map.
 
+use crate::detect::baseline::Id;
 use crate::detect::{new_finding, who, Cx, Finding, Groups, Rule, RuleInfo, Severity};
-use crate::event::{Event, Str};
+use crate::event::Event;
 use crate::time::MICROS_PER_DAY;
 use serde_json::json;
 
@@ -22,7 +23,7 @@ pub static INFO: RuleInfo = RuleInfo {
 };
 
 pub struct SuspiciousIpAccess {
-    groups: Groups<(Str, Option<Str>, std::net::IpAddr)>,
+    groups: Groups<(Id, Option<Id>, std::net::IpAddr)>,
 }
 
 impl Default for SuspiciousIpAccess {
@@ -43,10 +44,10 @@ impl Rule for SuspiciousIpAccess {
             return;
         }
         let Some(addr) = ev.caller_addr else { return };
-        let Some((src, net)) = super::intel_hit(&cx.suspicious, addr) else {
+        let Some((src, net)) = super::intel_name(&cx.suspicious, cx.ip.suspicious) else {
             return;
         };
-        let key = (ev.vault.clone(), ev.identity.principal_key().cloned(), addr);
+        let key = (cx.cur.vault, cx.cur.principal, addr);
         self.groups.hit(out, key, ev, idx, || {
             new_finding(
                 &INFO,

@@ -5,8 +5,9 @@
 //! SDK receives first is not a denial and never counts. MITRE: Credential Access, Discovery.
 //! Thresholds: none. Grouping: (vault, principal, IP) per 24 h. Origin: Defender.
 
+use crate::detect::baseline::Id;
 use crate::detect::{new_finding, who, Cx, Finding, Groups, Rule, RuleInfo, Severity};
-use crate::event::{Event, Str};
+use crate::event::Event;
 use crate::time::MICROS_PER_DAY;
 use serde_json::json;
 
@@ -21,7 +22,7 @@ pub static INFO: RuleInfo = RuleInfo {
 };
 
 pub struct SuspiciousIpAccessDenied {
-    groups: Groups<(Str, Option<Str>, std::net::IpAddr)>,
+    groups: Groups<(Id, Option<Id>, std::net::IpAddr)>,
 }
 
 impl Default for SuspiciousIpAccessDenied {
@@ -42,13 +43,13 @@ impl Rule for SuspiciousIpAccessDenied {
             return;
         }
         let Some(addr) = ev.caller_addr else { return };
-        let hit = super::intel_hit(&cx.suspicious, addr)
+        let hit = super::intel_name(&cx.suspicious, cx.ip.suspicious)
             .map(|h| (h, "suspicious"))
-            .or_else(|| super::intel_hit(&cx.tor, addr).map(|h| (h, "TOR exit node")));
+            .or_else(|| super::intel_name(&cx.tor, cx.ip.tor).map(|h| (h, "TOR exit node")));
         let Some(((src, net), what)) = hit else {
             return;
         };
-        let key = (ev.vault.clone(), ev.identity.principal_key().cloned(), addr);
+        let key = (cx.cur.vault, cx.cur.principal, addr);
         self.groups.hit(out, key, ev, idx, || {
             new_finding(
                 &INFO,

@@ -6,8 +6,9 @@
 //! MITRE: Credential Access, Defense Evasion. Thresholds: none (one request is enough).
 //! Grouping: one finding per (vault, principal, IP) and 24 h. Origin: Defender.
 
+use crate::detect::baseline::Id;
 use crate::detect::{new_finding, who, Cx, Finding, Groups, Rule, RuleInfo, Severity};
-use crate::event::{Event, Str};
+use crate::event::Event;
 use crate::time::MICROS_PER_DAY;
 use serde_json::json;
 
@@ -22,7 +23,7 @@ pub static INFO: RuleInfo = RuleInfo {
 };
 
 pub struct TorAccess {
-    groups: Groups<(Str, Option<Str>, std::net::IpAddr)>,
+    groups: Groups<(Id, Option<Id>, std::net::IpAddr)>,
 }
 
 impl Default for TorAccess {
@@ -43,10 +44,10 @@ impl Rule for TorAccess {
             return;
         }
         let Some(addr) = ev.caller_addr else { return };
-        let Some((src, net)) = super::intel_hit(&cx.tor, addr) else {
+        let Some((src, net)) = super::intel_name(&cx.tor, cx.ip.tor) else {
             return;
         };
-        let key = (ev.vault.clone(), ev.identity.principal_key().cloned(), addr);
+        let key = (cx.cur.vault, cx.cur.principal, addr);
         self.groups.hit(out, key, ev, idx, || {
             new_finding(
                 &INFO,

@@ -10,12 +10,13 @@
 //! days) after the vault's learning period. MITRE: Initial Access, Credential Access.
 //! Grouping: (principal, network) per 24 h. Origin: Defender.
 
+use crate::detect::baseline::{FxMap, Id};
 use crate::detect::config::Net;
 use crate::detect::{new_finding, who, Cx, Finding, Groups, Rule, RuleInfo, Severity};
-use crate::event::{Event, Str};
+use crate::event::Event;
 use crate::time::MICROS_PER_DAY;
 use serde_json::json;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::net::IpAddr;
 
 pub static INFO: RuleInfo = RuleInfo {
@@ -28,15 +29,22 @@ pub static INFO: RuleInfo = RuleInfo {
     needs_baseline: true,
 };
 
+#[derive(Default)]
+struct Seen {
+    last: Option<Net>,
+    seen: HashSet<Net>,
+    alerted: bool,
+}
+
 pub struct UnusualAccessSuspiciousIp {
-    nets: HashMap<Str, HashSet<Net>>,
-    groups: Groups<(Str, Net)>,
+    nets: FxMap<Id, Seen>,
+    groups: Groups<(Id, Net)>,
 }
 
 impl Default for UnusualAccessSuspiciousIp {
     fn default() -> Self {
         UnusualAccessSuspiciousIp {
-            nets: HashMap::new(),
+            nets: FxMap::default(),
             groups: Groups::new(MICROS_PER_DAY),
         }
     }
@@ -65,7 +73,7 @@ impl Rule for UnusualAccessSuspiciousIp {
         if allowed || !ev.is_success() {
             return;
         }
-        let (Some(addr), Some(pk)) = (ev.caller_addr, ev.identity.principal_key()) else {
+        let (Some(addr), Some(pk)) = (ev.caller_addr, cx.cur.principal) else {
             return;
         };
         let prefix = if addr.is_ipv4() {
@@ -74,24 +82,32 @@ impl Rule for UnusualAccessSuspiciousIp {
             cx.cfg.network_prefix_v6
         };
         let net = Net::new(addr, prefix);
-        let key = (pk.clone(), net);
-        if let Some(fi) = self.groups.open_at(out, &key, ev.time) {
-            out[fi].add(ev, idx);
+        let key = (pk, net);
+        let st = self.nets.entry(pk).or_default();
+        // Fast path: the same network as the principal's previous request.
+        if st.last == Some(net) && !st.alerted {
             return;
         }
-        let seen = self.nets.entry(pk.clone()).or_default();
-        if seen.contains(&net) {
+        st.last = Some(net);
+        if st.alerted {
+            if let Some(fi) = self.groups.open_at(out, &key, ev.time) {
+                out[fi].add(ev, idx);
+                return;
+            }
+        }
+        if st.seen.contains(&net) {
             return;
         }
-        let known = seen.len();
-        seen.insert(net);
-        if ordinary(addr) || cx.microsoft.contains(addr) || cx.learning(ev) {
+        let known = st.seen.len();
+        st.seen.insert(net);
+        if ordinary(addr) || cx.ip.microsoft || cx.learning(ev) {
             return;
         }
         let days = cx.base.principal_days_before(pk, ev.time.day());
         if days < cx.cfg.established_days || known == 0 {
             return;
         }
+        st.alerted = true;
         self.groups.hit(out, key, ev, idx, || {
             new_finding(
                 &INFO,

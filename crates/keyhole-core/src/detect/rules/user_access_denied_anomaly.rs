@@ -6,11 +6,11 @@
 //! a denial; 404 on a missing secret is not a denial. Judged after the vault's learning period.
 //! MITRE: Discovery, Credential Access. Grouping: (vault, principal) per 24 h. Origin: Defender.
 
+use crate::detect::baseline::{FxSet, Id};
 use crate::detect::{new_finding, who, Cx, Finding, Groups, Rule, RuleInfo, Severity};
-use crate::event::{Event, Str};
+use crate::event::Event;
 use crate::time::MICROS_PER_DAY;
 use serde_json::json;
-use std::collections::HashSet;
 
 pub static INFO: RuleInfo = RuleInfo {
     id: "KV_UserAccessDeniedAnomaly",
@@ -23,14 +23,14 @@ pub static INFO: RuleInfo = RuleInfo {
 };
 
 pub struct UserAccessDeniedAnomaly {
-    succeeded: HashSet<(Str, Str)>,
-    groups: Groups<(Str, Str)>,
+    succeeded: FxSet<(Id, Id)>,
+    groups: Groups<(Id, Id)>,
 }
 
 impl Default for UserAccessDeniedAnomaly {
     fn default() -> Self {
         UserAccessDeniedAnomaly {
-            succeeded: HashSet::new(),
+            succeeded: FxSet::default(),
             groups: Groups::new(MICROS_PER_DAY),
         }
     }
@@ -45,10 +45,10 @@ impl Rule for UserAccessDeniedAnomaly {
         if allowed {
             return;
         }
-        let Some(pk) = ev.identity.principal_key() else {
+        let Some(pk) = cx.cur.principal else {
             return;
         };
-        let key = (ev.vault.clone(), pk.clone());
+        let key = (cx.cur.vault, pk);
         if ev.is_success() {
             self.succeeded.insert(key);
             return;

@@ -8,11 +8,11 @@
 //! query "new user vs 30 d".
 
 use super::{is_user, object_phrase};
+use crate::detect::baseline::{FxSet, Id};
 use crate::detect::{new_finding, who, Cx, Finding, Groups, Rule, RuleInfo, Severity};
-use crate::event::{Event, Str};
+use crate::event::Event;
 use crate::time::MICROS_PER_DAY;
 use serde_json::json;
-use std::collections::HashSet;
 
 pub static INFO: RuleInfo = RuleInfo {
     id: "KV_UserAnomaly",
@@ -27,15 +27,15 @@ pub static INFO: RuleInfo = RuleInfo {
 /// Shared by KV_UserAnomaly and KV_AppAnomaly: first data-plane success of a principal on a vault.
 pub struct Novelty {
     users: bool,
-    known: HashSet<(Str, Str)>,
-    groups: Groups<(Str, Str)>,
+    known: FxSet<(Id, Id)>,
+    groups: Groups<(Id, Id)>,
 }
 
 impl Novelty {
     pub fn new(users: bool) -> Self {
         Novelty {
             users,
-            known: HashSet::new(),
+            known: FxSet::default(),
             groups: Groups::new(MICROS_PER_DAY),
         }
     }
@@ -52,21 +52,21 @@ impl Novelty {
         if allowed || !ev.is_success() || !ev.is_data_plane() || is_user(ev) != self.users {
             return;
         }
-        let Some(pk) = ev.identity.principal_key() else {
+        let Some(pk) = cx.cur.principal else {
             return;
         };
-        let key = (ev.vault.clone(), pk.clone());
+        let key = (cx.cur.vault, pk);
         if let Some(fi) = self.groups.open_at(out, &key, ev.time) {
             out[fi].add(ev, idx);
             return;
         }
-        if !self.known.insert(key.clone()) || cx.learning(ev) {
+        if !self.known.insert(key) || cx.learning(ev) {
             return;
         }
         let first = cx
             .base
             .vault_first_day
-            .get(&ev.vault)
+            .get(&cx.cur.vault)
             .copied()
             .unwrap_or(ev.time.day());
         let days = ev.time.day() - first;

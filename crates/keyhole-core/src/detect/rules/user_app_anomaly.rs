@@ -9,11 +9,11 @@
 //! Origin: Defender.
 
 use super::{is_user, object_phrase};
+use crate::detect::baseline::{FxMap, FxSet, Id};
 use crate::detect::{new_finding, who, Cx, Finding, Groups, Rule, RuleInfo, Severity};
-use crate::event::{Event, Str};
+use crate::event::Event;
 use crate::time::MICROS_PER_DAY;
 use serde_json::json;
-use std::collections::{HashMap, HashSet};
 
 pub static INFO: RuleInfo = RuleInfo {
     id: "KV_UserAppAnomaly",
@@ -26,14 +26,14 @@ pub static INFO: RuleInfo = RuleInfo {
 };
 
 pub struct UserAppAnomaly {
-    apps: HashMap<(Str, Str), HashSet<Str>>,
-    groups: Groups<(Str, Str, Str)>,
+    apps: FxMap<(Id, Id), FxSet<Id>>,
+    groups: Groups<(Id, Id, Id)>,
 }
 
 impl Default for UserAppAnomaly {
     fn default() -> Self {
         UserAppAnomaly {
-            apps: HashMap::new(),
+            apps: FxMap::default(),
             groups: Groups::new(MICROS_PER_DAY),
         }
     }
@@ -48,21 +48,26 @@ impl Rule for UserAppAnomaly {
         if allowed || !ev.is_success() || !ev.is_data_plane() || !is_user(ev) {
             return;
         }
-        let (Some(pk), Some(app)) = (ev.identity.principal_key(), ev.identity.app_id.as_ref())
+        let (Some(pk), Some(app), Some(app_text)) =
+            (cx.cur.principal, cx.cur.app, ev.identity.app_id.as_ref())
         else {
             return;
         };
-        let gkey = (ev.vault.clone(), pk.clone(), app.clone());
+        let gkey = (cx.cur.vault, pk, app);
         if let Some(fi) = self.groups.open_at(out, &gkey, ev.time) {
             out[fi].add(ev, idx);
             return;
         }
-        let known = self.apps.entry((ev.vault.clone(), pk.clone())).or_default();
+        let known = self.apps.entry((cx.cur.vault, pk)).or_default();
         let first_on_vault = known.is_empty();
-        if !known.insert(app.clone()) || first_on_vault || cx.learning(ev) {
+        if !known.insert(app) || first_on_vault || cx.learning(ev) {
             return;
         }
-        let mut prior: Vec<&str> = known.iter().filter(|a| *a != app).map(|a| &**a).collect();
+        let mut prior: Vec<&str> = known
+            .iter()
+            .filter(|a| **a != app)
+            .map(|a| cx.name(*a))
+            .collect();
         prior.sort_unstable();
         let prior_list = prior.iter().take(5).copied().collect::<Vec<_>>().join(", ");
         self.groups.hit(out, gkey, ev, idx, || {
@@ -77,12 +82,12 @@ impl Rule for UserAppAnomaly {
                     ev.operation,
                     object_phrase(ev),
                     ev.vault,
-                    app,
+                    app_text,
                     prior.len(),
                     if prior.len() == 1 { "" } else { "s" },
                     prior_list
                 ),
-                json!({"app_id": &**app, "known_apps": prior}),
+                json!({"app_id": &**app_text, "known_apps": prior}),
             )
         });
     }

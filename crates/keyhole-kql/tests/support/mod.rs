@@ -157,3 +157,21 @@ pub fn rows(t: &keyhole_kql::Table) -> Vec<Vec<String>> {
 pub fn names(t: &keyhole_kql::Table) -> Vec<&str> {
     t.columns.iter().map(|c| c.name.as_str()).collect()
 }
+
+/// Generated logs (keyhole-gen, attacks on) written as raw JSON lines and read back through the
+/// core's ingest, exactly as a dropped file would be.
+pub fn generated(cfg: &keyhole_gen::GenConfig) -> Vec<Event> {
+    let (recs, _) = keyhole_gen::generate_all(cfg);
+    let mut w = keyhole_gen::writer_for(keyhole_gen::OutShape::RawJsonLines, 0);
+    let mut buf = Vec::new();
+    for r in &recs {
+        w.write_record(r, &mut buf);
+    }
+    w.finish(&mut buf);
+    let mut ds = keyhole_core::ingest::Dataset::new(Default::default());
+    let mut f = ds.open("generated.json");
+    f.feed(&buf);
+    f.finish();
+    ds.close(f);
+    ds.finish().0
+}

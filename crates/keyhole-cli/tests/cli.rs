@@ -1,0 +1,334 @@
+//! The command-line contract (spec §4), exercised through the real `keyhole` binary on files the
+//! generator writes: formats, exit status, the summary on standard error, standard input,
+//! folders and zips, formula-safe CSV, KQL with positioned errors.
+
+use keyhole_gen::zip::ZipTree;
+use keyhole_gen::{generate_all, writer_for, GenConfig, OutShape, Record};
+use serde_json::Value;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::OnceLock;
+
+const BIN: &str = env!("CARGO_BIN_EXE_keyhole");
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("keyhole-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+struct Demo {
+    dir: PathBuf,
+    records: usize,
+}
+
+/// One generated drop with attacks, written once for all tests: raw JSON lines, the zip tree,
+/// and the demo intel lists.
+fn demo() -> &'static Demo {
+    static DEMO: OnceLock<Demo> = OnceLock::new();
+    DEMO.get_or_init(|| {
+        let cfg = GenConfig {
+            seed: 99,
+            days: 14,
+            scale: 0.08,
+            attacks: true,
+            ..GenConfig::default()
+        };
+        let (recs, _) = generate_all(&cfg);
+        let dir = scratch("demo");
+        std::fs::write(dir.join("raw.jsonl"), write(OutShape::RawJsonLines, &recs)).unwrap();
+        let mut z = ZipTree::new();
+        let mut zip = Vec::new();
+        for r in &recs {
+            z.write_record(r, &mut zip);
+        }
+        z.finish(&mut zip);
+        std::fs::write(dir.join("container.zip"), zip).unwrap();
+        std::fs::write(dir.join("tor.txt"), keyhole_gen::demo_tor_list()).unwrap();
+        std::fs::write(
+            dir.join("suspicious.txt"),
+            keyhole_gen::demo_suspicious_list(),
+        )
+        .unwrap();
+        Demo {
+            dir,
+            records: recs.len(),
+        }
+    })
+}
+
+fn write(shape: OutShape, recs: &[Record]) -> Vec<u8> {
+    let mut w = writer_for(shape, 0);
+    let mut out = Vec::new();
+    for r in recs {
+        w.write_record(r, &mut out);
+    }
+    w.finish(&mut out);
+    out
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(BIN).args(args).output().expect("keyhole runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("utf-8 stdout")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().expect("utf-8 path")
+}
+
+#[test]
+fn events_jsonl_has_the_spec_fields_and_a_summary_on_stderr() {
+    let d = demo();
+    let o = run(&["events", p(&d.dir.join("raw.jsonl"))]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lines: Vec<Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    assert_eq!(lines.len(), d.records);
+    for key in [
+        "time",
+        "vault",
+        "subscription",
+        "resource_group",
+        "operation",
+        "object_kind",
+        "object_name",
+        "object_version",
+        "status",
+        "outcome",
+        "result_signature",
+        "result_description",
+        "caller_ip",
+        "identity",
+        "client_info",
+        "request_uri",
+        "duration_ms",
+        "tls_version",
+        "correlation_id",
+        "source",
+    ] {
+        assert!(lines[0].get(key).is_some(), "missing {key}");
+    }
+    let times: Vec<&str> = lines.iter().map(|l| l["time"].as_str().unwrap()).collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "time order");
+    let err = stderr(&o);
+    assert!(err.contains(&format!("{} record(s)", d.records)), "{err}");
+    assert!(err.contains("RawJsonLines"), "{err}");
+    assert!(err.contains("time span: 20"), "{err}");
+    assert!(err.contains("vaults ("), "{err}");
+}
+
+#[test]
+fn folders_zips_and_stdin_read_the_same_events() {
+    let d = demo();
+    let from_zip = run(&["events", p(&d.dir.join("container.zip"))]);
+    assert!(from_zip.status.success(), "{}", stderr(&from_zip));
+    assert_eq!(stdout(&from_zip).lines().count(), d.records);
+    assert!(stderr(&from_zip).contains("Zip"), "{}", stderr(&from_zip));
+
+    let raw = std::fs::read(d.dir.join("raw.jsonl")).unwrap();
+    let mut child = Command::new(BIN)
+        .args(["events", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || stdin.write_all(&raw));
+    let o = child.wait_with_output().unwrap();
+    writer.join().unwrap().unwrap();
+    assert!(o.status.success());
+    assert_eq!(stdout(&o).lines().count(), d.records);
+
+    // The folder holds raw.jsonl and the zip of the same records (and two intel lists that are
+    // not logs): each event once.
+    let o = run(&["events", p(&d.dir)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().count(), d.records);
+    assert!(
+        stderr(&o).contains(&format!("{} duplicate(s) removed", d.records)),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn bad_input_keeps_good_records_and_reports_lines() {
+    let dir = scratch("bad");
+    let d = demo();
+    let raw = std::fs::read_to_string(d.dir.join("raw.jsonl")).unwrap();
+    let good: Vec<&str> = raw.lines().take(3).collect();
+    let mixed = format!(
+        "{}\nthis is not json\n{}\n{{\"truncated\": \n{}\n",
+        good[0], good[1], good[2]
+    );
+    let f = dir.join("mixed.jsonl");
+    std::fs::write(&f, mixed).unwrap();
+    let o = run(&["events", p(&f)]);
+    assert!(o.status.success(), "good records kept: {}", stderr(&o));
+    assert_eq!(stdout(&o).lines().count(), 3);
+    let err = stderr(&o);
+    assert!(err.contains("mixed.jsonl:2:"), "line of the garbage: {err}");
+    assert!(
+        err.contains("mixed.jsonl:4:"),
+        "line of the truncated record: {err}"
+    );
+    assert!(err.contains("2 skipped"), "{err}");
+
+    // Nothing readable at all: exit status 2 and a clear message.
+    let junk = dir.join("junk.bin");
+    std::fs::write(
+        &junk,
+        (0..4096u32)
+            .map(|i| (i * 7919 % 251) as u8)
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    let o = run(&["analyze", p(&junk)]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("nothing could be read"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["events", p(&dir.join("does-not-exist.json"))]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no such file"), "{}", stderr(&o));
+}
+
+#[test]
+fn events_csv_defuses_formulas() {
+    let dir = scratch("csv");
+    let rec = r#"{"time":"2026-10-20T10:00:00.1234567Z","category":"AuditEvent","operationName":"SecretGet","resultType":"Success","correlationId":"c1","callerIpAddress":"203.0.113.9","identity":{"claim":{"oid":"o1","upn":"=HYPERLINK(\"http://evil.example\",\"x\")","appid":"a1"}},"properties":{"id":"https://kv1.vault.azure.net/secrets/s1/v1","clientInfo":"@SUM(1+1)","httpStatusCode":200,"requestUri":"https://kv1.vault.azure.net/secrets/s1?api-version=7.4"},"resourceId":"/SUBSCRIPTIONS/S/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/KV1","resultSignature":"OK","durationMs":"12"}"#;
+    let f = dir.join("one.jsonl");
+    std::fs::write(&f, format!("{rec}\n")).unwrap();
+    let o = run(&["events", "--format", "csv", p(&f)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let mut lines = out.lines();
+    assert!(lines.next().unwrap().starts_with("time,vault,"));
+    let row = lines.next().unwrap();
+    assert!(
+        row.contains(r#""'=HYPERLINK(""http://evil.example"",""x"")""#),
+        "{row}"
+    );
+    assert!(row.contains("'@SUM(1+1)"), "{row}");
+    assert!(!row.contains(",=") && !row.contains(",@"), "{row}");
+}
+
+#[test]
+fn analyze_finds_the_injected_attacks_in_every_format() {
+    let d = demo();
+    let tor = format!("tor={}", p(&d.dir.join("tor.txt")));
+    let sus = format!("suspicious={}", p(&d.dir.join("suspicious.txt")));
+    let raw = d.dir.join("raw.jsonl");
+    let base = ["analyze", "--intel", &tor, "--intel", &sus];
+
+    let o = run(&[&base[..], &["--format", "jsonl", p(&raw)]].concat());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let findings: Vec<Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let rules: std::collections::BTreeSet<&str> = findings
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    for r in [
+        "KV_TORAccess",
+        "KV_SuspiciousIPAccess",
+        "KV_ListGetAnomaly",
+        "KV_FirewallOpened",
+        "KV_AccessPolicyFlash",
+    ] {
+        assert!(rules.contains(r), "{r} missing from {rules:?}");
+    }
+    let tor_finding = findings
+        .iter()
+        .find(|f| f["rule"] == "KV_TORAccess")
+        .unwrap();
+    for key in [
+        "title",
+        "severity",
+        "tactics",
+        "vault",
+        "identity",
+        "ip",
+        "first_seen",
+        "last_seen",
+        "count",
+        "reason",
+        "evidence",
+    ] {
+        assert!(tor_finding.get(key).is_some(), "finding lacks {key}");
+    }
+    let ev = &tor_finding["evidence"][0];
+    assert!(
+        ev["source"].as_str().unwrap().ends_with("raw.jsonl"),
+        "{ev}"
+    );
+    assert!(ev["line"].as_u64().unwrap() >= 1);
+
+    let o = run(&[&base[..], &["--format", "json", p(&raw)]].concat());
+    let all: Vec<Value> = serde_json::from_str(&stdout(&o)).expect("json array");
+    assert_eq!(all.len(), findings.len());
+
+    let o = run(&[&base[..], &["--format", "csv", p(&raw)]].concat());
+    let csv = stdout(&o);
+    assert_eq!(
+        csv.lines().next().map(|h| h.starts_with("rule,")),
+        Some(true),
+        "{csv}"
+    );
+    assert!(csv.contains("KV_TORAccess"));
+
+    let out = scratch("analyze").join("findings.txt");
+    let o = run(&[&base[..], &["--format", "table", "-o", p(&out), p(&raw)]].concat());
+    assert!(o.status.success());
+    let table = std::fs::read_to_string(&out).unwrap();
+    assert!(table.contains("KV_FirewallOpened"), "{table}");
+
+    // Without the intel lists, the TOR demo IPs are not known and do not alert as TOR.
+    let o = run(&["analyze", "--format", "jsonl", p(&raw)]);
+    assert!(!stdout(&o).contains("\"KV_SuspiciousIPAccess\""));
+}
+
+#[test]
+fn query_runs_kql_and_points_at_errors() {
+    let d = demo();
+    let raw = d.dir.join("raw.jsonl");
+    let o = run(&[
+        "query",
+        "--format",
+        "json",
+        "| where ResourceProvider ==\"MICROSOFT.KEYVAULT\"\n| summarize count() by CallerIPAddress, Resource",
+        p(&raw),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows: Vec<Value> = serde_json::from_str(&stdout(&o)).expect("array of row objects");
+    let total: u64 = rows.iter().map(|r| r["count_"].as_u64().unwrap()).sum();
+    assert_eq!(total as usize, d.records, "every event counted once");
+
+    let q = scratch("kql").join("q.kql");
+    std::fs::write(
+        &q,
+        "AzureDiagnostics\n| where OperatioName == \"SecretGet\"\n",
+    )
+    .unwrap();
+    let o = run(&["query", "--file", p(&q), p(&raw)]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(err.contains("line 2, column 9"), "{err}");
+    assert!(err.contains("OperationName"), "did you mean: {err}");
+}

@@ -1,0 +1,268 @@
+//! Typical mistakes: each error names the right line and column (1-based, in characters), says
+//! what was expected, and suggests the likely spelling where there is one.
+
+mod support;
+use keyhole_kql::{run, KqlError};
+
+fn err(q: &str) -> KqlError {
+    let events = vec![support::ev("2026-10-01T00:00:00Z", "kv-a", "SecretGet").build()];
+    match run(q, &events, &Default::default()) {
+        Ok(_) => panic!("query should fail: {q}"),
+        Err(e) => e,
+    }
+}
+
+fn check(q: &str, line: u32, column: u32, msg: &str) -> KqlError {
+    let e = err(q);
+    assert_eq!((e.line, e.column), (line, column), "{q:?} => {e}");
+    assert!(e.message.contains(msg), "{q:?} => {e}; wanted {msg:?}");
+    assert!(e.span.0 <= e.span.1 && e.span.1 <= q.len());
+    e
+}
+
+#[test]
+fn unknown_column_suggests_the_right_one() {
+    let e = check("AzureDiagnostics\n| where ResultType == \"Success\"\n| where OperatioName == \"SecretGet\"", 3, 9, "unknown column 'OperatioName'");
+    assert_eq!(
+        e.to_string(),
+        "line 3, column 9: unknown column 'OperatioName'; did you mean 'OperationName'?"
+    );
+    assert_eq!(&"AzureDiagnostics\n| where ResultType == \"Success\"\n| where OperatioName == \"SecretGet\""[e.span.0..e.span.1], "OperatioName");
+}
+
+#[test]
+fn missing_pipe_before_operator() {
+    let e = check(
+        "AzureDiagnostics\n  where OperationName == \"SecretGet\"",
+        2,
+        3,
+        "expected '|' before 'where'",
+    );
+    assert_eq!(e.expected, ["|"]);
+}
+
+#[test]
+fn unbalanced_parenthesis_never_closed() {
+    // Points at the '(' that is never closed.
+    check(
+        "AzureDiagnostics\n| where not(OperationName == \"SecretGet\"",
+        2,
+        12,
+        "unbalanced parenthesis",
+    );
+}
+
+#[test]
+fn unbalanced_parenthesis_before_next_operator() {
+    let e = check(
+        "AzureDiagnostics\n| where not(OperationName == \"SecretGet\"\n| take 5",
+        3,
+        1,
+        "expected ')' to close the '(' at line 2, column 12",
+    );
+    assert_eq!(e.expected, [")"]);
+}
+
+#[test]
+fn stray_closing_parenthesis() {
+    check(
+        "AzureDiagnostics\n| summarize count() by Resource)",
+        2,
+        32,
+        "')' has no matching '('",
+    );
+}
+
+#[test]
+fn wrong_join_kind() {
+    let e = check(
+        "AzureDiagnostics\n| join kind=outer (AZKVAuditLogs) on OperationName",
+        2,
+        13,
+        "unknown join kind 'outer'",
+    );
+    assert!(e.expected.contains(&"leftouter".to_string()));
+    check(
+        "AzureDiagnostics\n| join kind=lefanti (AZKVAuditLogs) on OperationName",
+        2,
+        13,
+        "did you mean 'leftanti'?",
+    );
+}
+
+#[test]
+fn unknown_function() {
+    check(
+        "AzureDiagnostics\n| extend v = tolowr(Resource)",
+        2,
+        14,
+        "unknown function 'tolowr'; did you mean 'tolower'?",
+    );
+    check(
+        "AzureDiagnostics | where TimeGenerated > agoo(1d)",
+        1,
+        42,
+        "did you mean 'ago'?",
+    );
+}
+
+#[test]
+fn misspelt_operator_and_table() {
+    check(
+        "AzureDiagnostics\n| sumarize count() by Resource",
+        2,
+        3,
+        "unknown tabular operator 'sumarize'; did you mean 'summarize'?",
+    );
+    check(
+        "AzureDiagnostic\n| take 5",
+        1,
+        1,
+        "unknown table 'AzureDiagnostic'; did you mean 'AzureDiagnostics'?",
+    );
+}
+
+#[test]
+fn single_equals_in_a_comparison() {
+    check(
+        "AzureDiagnostics\n| where Resource = \"KV-A\"",
+        2,
+        18,
+        "use '==' to compare",
+    );
+}
+
+#[test]
+fn summarize_without_by() {
+    check(
+        "AzureDiagnostics\n| summarize count() CallerIPAddress",
+        2,
+        21,
+        "expected ',', 'by' or '|'",
+    );
+}
+
+#[test]
+fn unterminated_string() {
+    check(
+        "AzureDiagnostics\n| where Resource == \"KV-A\n| take 1",
+        2,
+        21,
+        "unterminated string literal",
+    );
+}
+
+#[test]
+fn let_without_semicolon() {
+    check(
+        "let threshold = 5\nAzureDiagnostics | take threshold",
+        2,
+        1,
+        "expected ';' after a let statement",
+    );
+}
+
+#[test]
+fn aggregation_outside_summarize() {
+    check(
+        "AzureDiagnostics\n| where count() > 5",
+        2,
+        9,
+        "can only be used in summarize",
+    );
+}
+
+#[test]
+fn join_key_missing_on_a_side() {
+    check(
+        "AzureDiagnostics\n| join kind=inner (AzureDiagnostics | project Resource) on CallerIPAddress",
+        2,
+        60,
+        "unknown column 'CallerIPAddress' on the right side of the join",
+    );
+}
+
+#[test]
+fn bad_timespan_and_between() {
+    check(
+        "AzureDiagnostics | where TimeGenerated > ago(1q)",
+        1,
+        47,
+        "unknown timespan unit 'q'",
+    );
+    check(
+        "AzureDiagnostics\n| where TimeGenerated between (ago(2d) ago(1d))",
+        2,
+        40,
+        "expected '..'",
+    );
+}
+
+#[test]
+fn columns_count_characters_not_bytes() {
+    // "é" is two bytes but one column.
+    check(
+        "// é\nAzureDiagnostics | where Résource == 1",
+        2,
+        26,
+        "unknown column 'Résource'",
+    );
+}
+
+#[test]
+fn deep_nesting_is_an_error_not_a_crash() {
+    let q = format!(
+        "AzureDiagnostics | where {}1{}",
+        "(".repeat(5000),
+        ")".repeat(5000)
+    );
+    let e = err(&q);
+    assert!(e.message.contains("nested too deeply"), "{e}");
+}
+
+#[test]
+fn garbage_never_panics() {
+    let inputs = [
+        "",
+        "|",
+        "||",
+        "(",
+        ")",
+        "let",
+        "let x =",
+        "let x = ;",
+        "AzureDiagnostics |",
+        "| where",
+        "| summarize by",
+        "| join",
+        "| join kind=",
+        "| join (",
+        "datatable(a:long)[1,2",
+        "dynamic([",
+        "\"",
+        "'",
+        "@\"",
+        "| where x in (",
+        "| where a between (1 ..",
+        "| project a=",
+        "| extend =",
+        "print 1/0",
+        "| take -1",
+        "| top by x",
+        "| where datetime(2024-13-45) < now()",
+        "range x from 1 to 10 step 0",
+        "\u{0}\u{1}",
+        "| mv-expand",
+        "| render",
+        "| where 1 ==",
+        "| sort by",
+        "search",
+        "union",
+        "| project-away",
+        "| where Resource has_any (",
+    ];
+    for q in inputs {
+        let _ = run(q, &[], &Default::default());
+        let _ = keyhole_kql::highlight(q);
+    }
+}
