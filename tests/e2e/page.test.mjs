@@ -168,6 +168,7 @@ test('a bad file keeps its good records and says which lines were skipped', asyn
   assert.match(msg, /line 3/);
   assert.match(msg, /unrelated\.json/);
   await p.page.click('a[data-tab="files"]');
+  await p.page.waitForSelector('#files-table');
   await shot(p.page, 'tab-files');
   await p.context.close();
 });
@@ -250,6 +251,7 @@ test('demo data shows every alert kind; screenshots of each tab', async () => {
   await p.page.waitForSelector('#anomaly-grid tr.on');
   // Brush on the alerts chart narrows the list.
   await p.page.click('a[data-tab="alerts"]');
+  await p.page.waitForSelector('#alerts-chart svg');
   const before = (await p.page.$$('#alert-list [data-rule]')).length;
   const box = await (await p.page.$('#alerts-chart svg')).boundingBox();
   await p.page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2);
@@ -260,6 +262,7 @@ test('demo data shows every alert kind; screenshots of each tab', async () => {
   assert.ok(afterBrush < before, `brush kept ${afterBrush} of ${before}`);
   // Brushing a monitoring chart zooms every chart; "Show these events" filters the explorer.
   await p.page.click('a[data-tab="monitoring"]');
+  await p.page.waitForSelector('#requests-chart svg');
   const mbox = await (await p.page.$('#requests-chart svg')).boundingBox();
   await p.page.mouse.move(mbox.x + mbox.width * 0.3, mbox.y + mbox.height / 2);
   await p.page.mouse.down();
@@ -436,6 +439,7 @@ test('a dropped folder is walked; the same records in several files are counted 
   assert.equal(st.records, recs.length, st.text);
   assert.match(st.text, new RegExp(`${2 * recs.length} duplicates`));
   await p.page.click('a[data-tab="files"]');
+  await p.page.waitForSelector('#files-table');
   const names = await p.page.$$eval('#files-table tr td:first-child', (tds) => tds.map((t) => t.textContent));
   assert.equal(names.length, 3, names.join(' '));
   assert.ok(names.some((n) => n.includes('export/b/PT1H.json.gz')), names.join(' '));
