@@ -11,7 +11,7 @@ cargo build -q --release -p keyhole-cli -p keyhole-gen
 mkdir -p target/bench-data
 if [ ! -f "$DATA" ]; then
   echo "generating $DATA ..." >&2
-  target/release/keyhole-gen --seed 7 --attacks --shape raw-json-lines --size "${MB}MB" --out "$DATA"
+  target/release/keyhole-gen --seed 7 --attacks --shape raw-jsonl --size "${MB}MB" --out "$DATA"
 fi
 SIZE=$(stat -c %s "$DATA")
 echo "input: $DATA, $SIZE bytes"

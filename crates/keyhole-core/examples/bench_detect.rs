@@ -3,6 +3,12 @@
 //! attacks) and times `detect::analyze` with every rule, then the workbook panels.
 //!
 //! `cargo run --release -p keyhole-core --example bench_detect [-- N]`
+//!
+//! With `gen [SCALE]` it instead generates 28 days of the keyhole-gen tenant (default scale 23,
+//! about 1 M records) as raw JSON lines, reads them with the real ingest (chunked, day by day,
+//! so the text is never held whole) and analyses them, printing records/s, MB/s, peak memory
+//! and the share of time spent in ingest vs detection:
+//! `cargo run --release -p keyhole-core --example bench_detect -- gen 23`
 
 use keyhole_core::detect::testkit::ev;
 use keyhole_core::detect::{analyze, DetectConfig};
@@ -33,6 +39,18 @@ fn peak_rss_kb() -> Option<u64> {
         .nth(1)?
         .parse()
         .ok()
+}
+
+/// CPU seconds (user + system) of this process so far: on a shared machine wall time includes
+/// waiting for a core, CPU time does not.
+fn cpu_s() -> f64 {
+    let Ok(s) = std::fs::read_to_string("/proc/self/stat") else {
+        return 0.0;
+    };
+    let rest = s.rsplit(')').next().unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let tick = |i: usize| f.get(i).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
+    (tick(11) + tick(12)) / 100.0
 }
 
 fn build(n: usize) -> Vec<Event> {
@@ -159,7 +177,103 @@ fn build(n: usize) -> Vec<Event> {
     out
 }
 
+fn gen_mode(scale: f64) {
+    use keyhole_core::ingest::{Dataset, IngestOptions};
+    use keyhole_gen::{writer_for, GenConfig, Generator, OutShape};
+    let gen = GenConfig {
+        seed: 11,
+        days: 28,
+        scale,
+        ..GenConfig::default()
+    };
+    let mut g = Generator::new(gen);
+    let mut w = writer_for(OutShape::RawJsonLines, 0);
+    let mut ds = Dataset::new(IngestOptions::default());
+    let mut f = ds.open("bench.raw.json");
+    let (mut bytes, mut records) = (0u64, 0u64);
+    let (mut gen_s, mut ingest_s) = (0.0, 0.0);
+    let mut ingest_cpu = 0.0;
+    let mut buf = Vec::new();
+    loop {
+        let t = Instant::now();
+        let Some(day) = g.next_day() else { break };
+        buf.clear();
+        for r in &day {
+            w.write_record(r, &mut buf);
+        }
+        records += day.len() as u64;
+        bytes += buf.len() as u64;
+        gen_s += t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let c = cpu_s();
+        for chunk in buf.chunks(1 << 20) {
+            f.feed(chunk);
+        }
+        ingest_s += t.elapsed().as_secs_f64();
+        ingest_cpu += cpu_s() - c;
+    }
+    let t = Instant::now();
+    let c = cpu_s();
+    let rep = ds.close(f).clone();
+    let (events, _summary) = ds.finish();
+    ingest_s += t.elapsed().as_secs_f64();
+    ingest_cpu += cpu_s() - c;
+    let rss_ingest = peak_rss_kb();
+    let t = Instant::now();
+    let c = cpu_s();
+    let a = analyze(&events, &DetectConfig::default());
+    let detect_s = t.elapsed().as_secs_f64();
+    let detect_cpu = cpu_s() - c;
+    let rss = peak_rss_kb();
+    let mb = bytes as f64 / 1e6;
+    println!(
+        "generated {records} records, {mb:.0} MB raw JSON lines in {gen_s:.1} s (not counted)"
+    );
+    println!(
+        "ingest: {} events ({} skipped) in {ingest_s:.2} s = {:.0} records/s, {:.0} MB/s",
+        events.len(),
+        rep.skipped,
+        records as f64 / ingest_s,
+        mb / ingest_s
+    );
+    println!(
+        "detect: {} findings in {detect_s:.2} s = {:.0} events/s",
+        a.findings.len(),
+        events.len() as f64 / detect_s
+    );
+    let total = ingest_s + detect_s;
+    println!(
+        "pipeline: {total:.2} s = {:.0} records/s, {:.0} MB/s; time share ingest {:.0} %, detection {:.0} %",
+        records as f64 / total,
+        mb / total,
+        100.0 * ingest_s / total,
+        100.0 * detect_s / total
+    );
+    println!(
+        "CPU time: ingest {ingest_cpu:.2} s ({:.0} MB/s per core), detection {detect_cpu:.2} s ({:.0} events/s per core); CPU share detection {:.0} %",
+        mb / ingest_cpu.max(1e-9),
+        events.len() as f64 / detect_cpu.max(1e-9),
+        100.0 * detect_cpu / (ingest_cpu + detect_cpu).max(1e-9)
+    );
+    if let (Some(a1), Some(a2)) = (rss_ingest, rss) {
+        println!(
+            "peak RSS: {:.0} MiB after ingest, {:.0} MiB after detection ({:.2} x the input size)",
+            a1 as f64 / 1024.0,
+            a2 as f64 / 1024.0,
+            a2 as f64 * 1024.0 / bytes as f64
+        );
+    }
+}
+
 fn main() {
+    if std::env::args().nth(1).as_deref() == Some("gen") {
+        let scale = std::env::args()
+            .nth(2)
+            .and_then(|a| a.parse().ok())
+            .unwrap_or(23.0);
+        gen_mode(scale);
+        return;
+    }
     let n: usize = std::env::args()
         .nth(1)
         .and_then(|a| a.parse().ok())
@@ -170,8 +284,10 @@ fn main() {
     let rss_before = peak_rss_kb();
     let cfg = DetectConfig::default();
     let t1 = Instant::now();
+    let c = cpu_s();
     let a = analyze(&events, &cfg);
     let detect_s = t1.elapsed().as_secs_f64();
+    let detect_cpu = cpu_s() - c;
     let rss_after = peak_rss_kb();
     let t2 = Instant::now();
     let cov = workbook::coverage(&events);
@@ -193,6 +309,11 @@ fn main() {
         detect_s,
         events.len() as f64 / detect_s,
         detect_s * 1e6 / events.len() as f64
+    );
+    println!(
+        "analyze CPU time: {:.3} s = {:.0} events/s per core",
+        detect_cpu,
+        events.len() as f64 / detect_cpu.max(1e-9)
     );
     println!(
         "workbook (8 panels): {:.3} s  = {:.0} events/s",

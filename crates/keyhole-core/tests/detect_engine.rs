@@ -284,3 +284,89 @@ fn hostile_and_degenerate_input_never_panics() {
     let _ = keyhole_core::workbook::monitoring(&events, keyhole_core::workbook::HOUR);
     let _ = keyhole_core::workbook::object_ops_over_time(&events, keyhole_core::workbook::HOUR);
 }
+
+/// Attacker-shaped volume: one principal, inside an hour, thousands of new operation names, new
+/// secrets after a list, vaults, and access-policy changes. Every per-event cost is bounded
+/// (lists capped at 50–64), so this runs in linear time; counts stay exact.
+#[test]
+fn hostile_volumes_keep_exact_counts_with_bounded_state() {
+    let n = 5_000i64;
+    let mut events = Vec::new();
+    for d in 0..10 {
+        events.push(
+            ev("2026-10-01T08:00:00Z")
+                .vault("kv")
+                .user("x@y")
+                .op("SecretGet")
+                .obj("s")
+                .secs(d * 86_400),
+        );
+    }
+    let t0 = "2026-10-15T02:00:00Z";
+    events.push(ev(t0).vault("kv").user("x@y").op("SecretList"));
+    for k in 0..n {
+        events.push(
+            ev(t0)
+                .vault("kv")
+                .user("x@y")
+                .op(&format!("Weird{k}"))
+                .secs(1 + k / 1000),
+        );
+        events.push(
+            ev(t0)
+                .vault("kv")
+                .user("x@y")
+                .op("SecretGet")
+                .obj(&format!("n{k}"))
+                .secs(2 + k / 1000),
+        );
+        events.push(
+            ev(t0)
+                .vault(&format!("v{k}"))
+                .user("x@y")
+                .op("SecretGet")
+                .obj("s")
+                .secs(3 + k / 1000),
+        );
+        let mut p = ev(t0)
+            .vault("kv")
+            .user("x@y")
+            .op("VaultPatch")
+            .secs(4 + k / 1000);
+        p.policy_added = Some(keyhole_core::event::AccessPolicyChange {
+            object_id: Some(format!("o{k}").into()),
+            ..Default::default()
+        });
+        events.push(p);
+    }
+    events.sort_by_key(|e| e.time);
+    let a = analyze(&events, &DetectConfig::default());
+    let one = |rule: &str| {
+        let v: Vec<_> = a.findings.iter().filter(|f| f.rule == rule).collect();
+        assert_eq!(v.len(), 1, "{rule}");
+        v[0].clone()
+    };
+    let pattern = one("KV_OperationPatternAnomaly");
+    assert!(pattern.evidence.len() <= 50);
+    assert!(pattern.details["new_operations"].as_array().unwrap().len() <= 50);
+    let lg = one("KV_ListGetAnomaly");
+    assert_eq!(lg.details["count"], n);
+    assert!(
+        lg.reason.contains(&format!("read {n} secrets")),
+        "{}",
+        lg.reason
+    );
+    let vol = one("KV_AccountVolumeAnomaly");
+    assert_eq!(
+        vol.details["distinct_vaults"].as_u64().unwrap(),
+        n as u64 + 1
+    );
+    assert!(vol.details["vaults"].as_array().unwrap().len() <= 50);
+    assert_eq!(
+        a.findings
+            .iter()
+            .filter(|f| f.rule == "KV_AccessPolicyGranted")
+            .count(),
+        n as usize
+    );
+}

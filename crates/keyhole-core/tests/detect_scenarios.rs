@@ -175,3 +175,23 @@ fn a_second_seed_and_a_month_in_raw_records() {
         &[OutShape::RawJsonLines, OutShape::AzureDiagnosticsJsonLines],
     );
 }
+
+/// A bigger tenant (about 250k records): `cargo test --release -p keyhole-core --test
+/// detect_scenarios -- --ignored`. `KEYHOLE_SCENARIO=seed,days,scale` picks another one.
+#[test]
+#[ignore]
+fn a_large_tenant_in_raw_records() {
+    let mut gen = GenConfig {
+        seed: 99,
+        days: 28,
+        scale: 5.0,
+        ..GenConfig::default()
+    };
+    if let Ok(v) = std::env::var("KEYHOLE_SCENARIO") {
+        let p: Vec<&str> = v.split(',').collect();
+        gen.seed = p[0].parse().expect("seed");
+        gen.days = p[1].parse().expect("days");
+        gen.scale = p[2].parse().expect("scale");
+    }
+    scenario(gen, &[OutShape::RawJsonLines]);
+}

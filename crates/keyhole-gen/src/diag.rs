@@ -156,7 +156,7 @@ pub fn diag_row(r: &Record, workspace: &str) -> Vec<Cell> {
     vec![
         Cell::Time(r.ticks),
         s(workspace),
-        s(&rid),
+        s(rid),
         s("AuditEvent"),
         s(&v.resource_group),
         s(&v.subscription),

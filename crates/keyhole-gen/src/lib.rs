@@ -16,6 +16,15 @@
 //! unauthenticated 401 challenge; Microsoft first-party sweeps (Azure Resource Graph, Policy
 //! Insights); portal administrators; occasional 404, 409, 429 and 403. Attacks happen after the
 //! detectors' learning period (day index ≥ 8) and are recorded in the manifest.
+//!
+//! Shapes ([`OutShape`], named after [`keyhole_core::ingest::Shape`]): raw JSON lines,
+//! `{"records":[…]}`, bare array, AzureDiagnostics typed JSON lines, `az` CLI strings, REST
+//! `{"tables"}`, `{"value"}`, portal CSV (`[UTC]` and `[Local Time]`), AZKVAuditLogs JSON lines;
+//! containers and encodings in [`zip`]: the storage-container zip tree (optionally with the
+//! storage quirks), the folder tree, gzip, UTF-16 LE.
+//!
+//! Binary: `keyhole-gen --seed 1 --scale 16 --attacks --size 1GB --shape raw-jsonl --out big.json
+//! --manifest attacks.json --lists intel/` (see `keyhole-gen --help`; figures go to stderr).
 
 pub mod build;
 pub mod diag;
@@ -70,11 +79,11 @@ pub struct GenConfig {
     pub days: u32,
     /// 1.0 ≈ 50–100k records over 28 days; records grow about linearly with scale.
     pub scale: f64,
-    /// Vaults (at least 7: the attack plan needs them). Default `max(7, 8 × scale)`.
+    /// Vaults (at least 7: the attack plan needs them). Default `max(7, 9 × scale)`.
     pub vaults: Option<u32>,
-    /// Ordinary users (victim accounts and administrators come on top). Default `24 × scale`.
+    /// Ordinary users (victim accounts and administrators come on top). Default `32 × scale`.
     pub users: Option<u32>,
-    /// Applications (one scheduled reader per vault at least). Default `vaults + 2 × scale`.
+    /// Applications (one scheduled reader per vault at least). Default `vaults + 3 × scale`.
     pub apps: Option<u32>,
     /// Inject one attack per catalogue rule (needs `days ≥ 9`).
     pub attacks: bool,
@@ -109,18 +118,18 @@ impl GenConfig {
 
     pub fn vault_count(&self) -> u32 {
         self.vaults
-            .unwrap_or_else(|| (8.0 * self.scale).round() as u32)
+            .unwrap_or_else(|| (9.0 * self.scale).round() as u32)
             .clamp(7, 100_000)
     }
     pub fn user_count(&self) -> u32 {
         self.users
-            .unwrap_or_else(|| (24.0 * self.scale).round() as u32)
+            .unwrap_or_else(|| (32.0 * self.scale).round() as u32)
             .clamp(1, 1_000_000)
     }
     pub fn app_count(&self) -> u32 {
         let v = self.vault_count();
         self.apps
-            .unwrap_or_else(|| v + ((2.0 * self.scale).round() as u32).max(1))
+            .unwrap_or_else(|| v + ((3.0 * self.scale).round() as u32).max(1))
             .clamp(v, 1_000_000)
     }
 

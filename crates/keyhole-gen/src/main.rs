@@ -1,7 +1,7 @@
 //! `keyhole-gen`: write synthetic Key Vault audit logs (with injected attacks) in any shape.
 
 use keyhole_gen::write::{writer_for, OutShape};
-use keyhole_gen::zip::{Container, Gzip, Utf16Le, ZipTree};
+use keyhole_gen::zip::{BlobTree, Container, Gzip, Utf16Le, ZipTree};
 use keyhole_gen::{GenConfig, Generator};
 use std::io::Write;
 use std::process::ExitCode;
@@ -12,6 +12,7 @@ const HELP: &str = "keyhole-gen — synthetic Azure Key Vault audit logs with in
 USAGE:
   keyhole-gen [OPTIONS] --shape <SHAPE> --out FILE
   keyhole-gen [OPTIONS] --shape zip-tree --out FILE.zip
+  keyhole-gen [OPTIONS] --shape tree --out-dir DIR     (the storage container as folders)
   keyhole-gen [OPTIONS] --shape all --out-dir DIR
 
 OPTIONS:
@@ -24,14 +25,16 @@ OPTIONS:
   --demo               the page's demo configuration (small, every attack)
   --shape SHAPE        one of: SHAPES
   --gzip               gzip the output
+  --blob-quirks        zip-tree/tree: now and then repeat a record of an hour's last minutes in
+                       the next hour's blob (out-of-hour events, the same record in two files)
   --utf16              write UTF-16 LE with BOM
   --local-offset MIN   portal-csv-local: offset of the [Local Time] column in minutes (default 120)
   --out FILE           output file (`-` for standard output)
-  --out-dir DIR        --shape all: one file per shape; zip-tree: the folder tree itself
+  --out-dir DIR        --shape all: one file per shape; --shape tree: the folder tree
   --manifest FILE      write the injected attacks as JSON
   --lists DIR          write demo tor.txt and suspicious.txt intel lists into DIR
   --size SIZE          keep generating days (benign after --days) until SIZE bytes are written
-                       (e.g. 200MB, 1GB)
+                       (e.g. 200MB, 1GB; compressed bytes for --gzip and zip-tree)
   -h, --help           this text
 
 Figures (records, bytes, records/s, MB/s) go to standard error.";
@@ -41,6 +44,7 @@ struct Args {
     shape: String,
     gzip: bool,
     utf16: bool,
+    blob_quirks: bool,
     local_offset: i32,
     out: Option<String>,
     out_dir: Option<String>,
@@ -78,6 +82,7 @@ fn parse_args() -> Result<Args, String> {
         shape: "raw-jsonl".into(),
         gzip: false,
         utf16: false,
+        blob_quirks: false,
         local_offset: 120,
         out: None,
         out_dir: None,
@@ -125,6 +130,7 @@ fn parse_args() -> Result<Args, String> {
             "--shape" => a.shape = val(&mut i, &arg)?,
             "--gzip" => a.gzip = true,
             "--utf16" => a.utf16 = true,
+            "--blob-quirks" => a.blob_quirks = true,
             "--local-offset" => {
                 let v = val(&mut i, &arg)?;
                 a.local_offset = v
@@ -251,7 +257,11 @@ fn write_shape(a: &Args, shape: OutShape, path: &str) -> Result<Stats, String> {
 
 fn write_zip_tree(a: &Args, path: &str) -> Result<Stats, String> {
     let mut out = open_out(path)?;
-    let mut z = ZipTree::new();
+    let mut z = if a.blob_quirks {
+        ZipTree::with_quirks()
+    } else {
+        ZipTree::new()
+    };
     let mut gen = if a.size.is_some() {
         Generator::unbounded(a.cfg.clone())
     } else {
@@ -278,6 +288,49 @@ fn write_zip_tree(a: &Args, path: &str) -> Result<Stats, String> {
     written += buf.len() as u64;
     out.write_all(&buf).map_err(|e| format!("{path}: {e}"))?;
     out.flush().map_err(|e| format!("{path}: {e}"))?;
+    Ok(Stats {
+        records,
+        bytes: written,
+    })
+}
+
+/// The storage container as a folder tree under `dir`.
+fn write_tree(a: &Args, dir: &str) -> Result<Stats, String> {
+    let mut tree = if a.blob_quirks {
+        BlobTree::with_quirks()
+    } else {
+        BlobTree::new()
+    };
+    let mut gen = if a.size.is_some() {
+        Generator::unbounded(a.cfg.clone())
+    } else {
+        Generator::new(a.cfg.clone())
+    };
+    let mut records = 0u64;
+    let mut written = 0u64;
+    let save = |blobs: Vec<(String, Vec<u8>)>, written: &mut u64| -> Result<(), String> {
+        for (path, data) in blobs {
+            let full = format!("{dir}/insights-logs-auditevent/{path}");
+            if let Some(parent) = std::path::Path::new(&full).parent() {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| format!("{}: {e}", parent.display()))?;
+            }
+            std::fs::write(&full, &data).map_err(|e| format!("{full}: {e}"))?;
+            *written += data.len() as u64;
+        }
+        Ok(())
+    };
+    'days: while let Some(day) = gen.next_day() {
+        for r in &day {
+            let blobs = tree.push(r);
+            records += 1;
+            save(blobs, &mut written)?;
+            if a.size.is_some_and(|limit| written >= limit) {
+                break 'days;
+            }
+        }
+    }
+    save(tree.finish(), &mut written)?;
     Ok(Stats {
         records,
         bytes: written,
@@ -315,6 +368,12 @@ fn run() -> Result<(), String> {
             jobs.push((s.name().to_string(), format!("{dir}/{}.{ext}", s.name())));
         }
         jobs.push(("zip-tree".into(), format!("{dir}/container.zip")));
+    } else if a.shape == "tree" {
+        let dir = a
+            .out_dir
+            .clone()
+            .ok_or("--shape tree needs --out-dir DIR")?;
+        jobs.push(("tree".into(), dir));
     } else {
         let out = a
             .out
@@ -326,6 +385,8 @@ fn run() -> Result<(), String> {
         let t0 = Instant::now();
         let st = if shape == "zip-tree" {
             write_zip_tree(&a, &path)?
+        } else if shape == "tree" {
+            write_tree(&a, &path)?
         } else {
             let s = OutShape::parse(&shape)
                 .ok_or_else(|| format!("unknown shape {shape:?} (see --help)"))?;

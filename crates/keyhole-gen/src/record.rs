@@ -23,17 +23,39 @@ pub struct VaultRef {
     pub resource_group_display: String,
     pub tenant_id: String,
     pub region: &'static str,
+    /// The upper-case ARM resource id (see [`VaultRef::resource_id`]).
+    pub resource_id_text: String,
 }
 
 impl VaultRef {
-    /// `/SUBSCRIPTIONS/<SUB>/RESOURCEGROUPS/<RG>/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/<NAME>`.
-    pub fn resource_id(&self) -> String {
-        format!(
+    pub fn new(
+        name: String,
+        subscription: String,
+        resource_group_display: String,
+        tenant_id: String,
+        region: &'static str,
+    ) -> VaultRef {
+        let resource_group = resource_group_display.to_ascii_uppercase();
+        let resource_id_text = format!(
             "/SUBSCRIPTIONS/{}/RESOURCEGROUPS/{}/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/{}",
-            self.subscription,
-            self.resource_group,
-            self.name.to_ascii_uppercase()
-        )
+            subscription,
+            resource_group,
+            name.to_ascii_uppercase()
+        );
+        VaultRef {
+            name,
+            subscription,
+            resource_group,
+            resource_group_display,
+            tenant_id,
+            region,
+            resource_id_text,
+        }
+    }
+
+    /// `/SUBSCRIPTIONS/<SUB>/RESOURCEGROUPS/<RG>/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/<NAME>`.
+    pub fn resource_id(&self) -> &str {
+        &self.resource_id_text
     }
 
     /// `host` part of data-plane URIs: `https://<vault>.vault.azure.net`.
@@ -178,32 +200,70 @@ pub fn push_time7(s: &mut String, ticks: i64) {
     let _ = write!(s, "{y:04}-{m:02}-{d:02}T{h:02}:{mi:02}:{sec:02}.{frac:07}Z");
 }
 
+const fn escape_table() -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 0x20 {
+        t[i] = true;
+        i += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t
+}
+
+/// Bytes that must be escaped inside a JSON string.
+static NEEDS_ESCAPE: [bool; 256] = escape_table();
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// Whether any byte of the word is < 0x20, `"` or `\\` (SWAR; no false negatives).
+#[inline]
+fn word_needs_escape(x: u64) -> bool {
+    let has_zero = |v: u64| v.wrapping_sub(LO) & !v & HI;
+    let below_space = x.wrapping_sub(LO * 0x20) & !x & HI;
+    (below_space | has_zero(x ^ (LO * b'"' as u64)) | has_zero(x ^ (LO * b'\\' as u64))) != 0
+}
+
 /// Append `s` as a JSON string literal (quotes included), escaping per RFC 8259.
 pub fn push_json_str(out: &mut Vec<u8>, s: &str) {
+    out.reserve(s.len() + 2);
     out.push(b'"');
     let bytes = s.as_bytes();
     let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        let esc: Option<&[u8]> = match b {
-            b'"' => Some(b"\\\""),
-            b'\\' => Some(b"\\\\"),
-            b'\n' => Some(b"\\n"),
-            b'\r' => Some(b"\\r"),
-            b'\t' => Some(b"\\t"),
-            0..=0x1F => None,
-            _ => continue,
-        };
+    let mut i = 0;
+    while i < bytes.len() {
+        // Skip 8 clean bytes at a time (no control byte, quote or backslash in the word).
+        if i + 8 <= bytes.len() {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&bytes[i..i + 8]);
+            if !word_needs_escape(u64::from_le_bytes(w)) {
+                i += 8;
+                continue;
+            }
+        }
+        let b = bytes[i];
+        if !NEEDS_ESCAPE[b as usize] {
+            i += 1;
+            continue;
+        }
         out.extend_from_slice(&bytes[start..i]);
-        match esc {
-            Some(e) => out.extend_from_slice(e),
-            None => {
+        match b {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            _ => {
                 const HEX: &[u8; 16] = b"0123456789abcdef";
                 out.extend_from_slice(b"\\u00");
                 out.push(HEX[(b >> 4) as usize]);
                 out.push(HEX[(b & 15) as usize]);
             }
         }
-        start = i + 1;
+        i += 1;
+        start = i;
     }
     out.extend_from_slice(&bytes[start..]);
     out.push(b'"');
@@ -430,7 +490,7 @@ pub fn push_raw_json(out: &mut Vec<u8>, r: &Record) {
         }
     }
     push_properties(o.key("properties"), r);
-    o.str("resourceId", &r.vault.resource_id());
+    o.str("resourceId", r.vault.resource_id());
     o.str("operationVersion", r.operation_version);
     o.str("resultSignature", r.result_signature);
     o.str("durationMs", &r.duration_ms.to_string());
@@ -447,6 +507,23 @@ mod tests {
         push_json_str(&mut out, "a\"b\\c\nd\u{1}é");
         let back: String = serde_json::from_slice(&out).unwrap();
         assert_eq!(back, "a\"b\\c\nd\u{1}é");
+    }
+
+    #[test]
+    fn json_escaping_matches_serde_on_every_byte_position() {
+        let specials = [
+            "\"", "\\", "\n", "\u{1f}", "\u{0}", "é", "€", "a", "~", "\u{7f}",
+        ];
+        let mut rng = crate::rng::Rng::new(5);
+        for _ in 0..2000 {
+            let n = rng.below(40) as usize;
+            let s: String = (0..n).map(|_| *rng.pick(&specials)).collect();
+            let mut out = Vec::new();
+            push_json_str(&mut out, &s);
+            let back: String = serde_json::from_slice(&out).unwrap();
+            assert_eq!(back, s);
+            assert_eq!(out, serde_json::to_vec(&s).unwrap());
+        }
     }
 
     #[test]

@@ -475,14 +475,13 @@ impl Tenant {
             rng.shuffle(&mut certs);
             certs.truncate(rng.range(1, CERT_NAMES.len() as i64) as usize);
             vaults.push(Vault {
-                r: Arc::new(VaultRef {
+                r: Arc::new(VaultRef::new(
                     name,
-                    subscription: sub,
-                    resource_group: rg_display.to_ascii_uppercase(),
-                    resource_group_display: rg_display,
-                    tenant_id: tenant_id.clone(),
-                    region: REGIONS[i % REGIONS.len()],
-                }),
+                    sub,
+                    rg_display,
+                    tenant_id.clone(),
+                    REGIONS[i % REGIONS.len()],
+                )),
                 secrets: names,
                 keys,
                 certs,

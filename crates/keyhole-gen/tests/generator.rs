@@ -604,3 +604,343 @@ fn benign_principals_trip_no_catalogue_behaviour() {
         ..GenConfig::default()
     });
 }
+
+#[test]
+fn odd_settings_never_panic_and_validate_explains() {
+    let odd = [
+        GenConfig {
+            scale: 0.0,
+            days: 2,
+            ..GenConfig::default()
+        },
+        GenConfig {
+            scale: f64::NAN,
+            days: 2,
+            ..GenConfig::default()
+        },
+        GenConfig {
+            scale: -3.0,
+            days: 2,
+            ..GenConfig::default()
+        },
+        GenConfig {
+            start_day: "yesterday".into(),
+            days: 2,
+            ..GenConfig::default()
+        },
+        GenConfig {
+            days: 0,
+            ..GenConfig::default()
+        },
+        GenConfig {
+            days: 5,
+            attacks: true,
+            ..GenConfig::default()
+        },
+        GenConfig {
+            vaults: Some(0),
+            users: Some(0),
+            apps: Some(0),
+            days: 2,
+            ..GenConfig::default()
+        },
+        GenConfig {
+            start_day: "1970-01-01".into(),
+            days: 1,
+            ..GenConfig::default()
+        },
+        GenConfig {
+            start_day: "9999-12-30".into(),
+            days: 1,
+            ..GenConfig::default()
+        },
+    ];
+    for cfg in odd {
+        let problem = cfg.validate();
+        let (recs, m) = generate_all(&cfg);
+        if cfg.days >= 1 && problem.is_ok() {
+            assert!(!recs.is_empty(), "{cfg:?}");
+        }
+        if cfg.days < 9 {
+            assert!(m.is_empty());
+        }
+    }
+    assert!(GenConfig {
+        days: 5,
+        attacks: true,
+        ..GenConfig::default()
+    }
+    .validate()
+    .is_err());
+    assert!(GenConfig {
+        start_day: "2026-13-01".into(),
+        ..GenConfig::default()
+    }
+    .validate()
+    .is_err());
+    assert!(GenConfig {
+        scale: f64::NAN,
+        ..GenConfig::default()
+    }
+    .validate()
+    .is_err());
+    assert!(GenConfig::default().validate().is_ok());
+    assert!(GenConfig::demo().validate().is_ok());
+}
+
+#[test]
+fn benign_traffic_stays_clean_for_more_seeds() {
+    for seed in [2u64, 3, 4] {
+        assert_benign_clean(&GenConfig {
+            seed,
+            days: 24,
+            scale: 0.6,
+            ..GenConfig::default()
+        });
+    }
+}
+
+/// Each injected attack meets its rule's condition (a compact oracle of spec §3) against the
+/// history generated before it.
+fn assert_attacks_meet_their_rules(cfg: &GenConfig) {
+    let (recs, m) = generate_all(cfg);
+    let ok = |r: &Record| (200..300).contains(&r.status);
+    let dp = |r: &Record| {
+        r.operation.starts_with("Secret")
+            || r.operation.starts_with("Key")
+            || r.operation.starts_with("Certificate")
+    };
+    let is = |r: &Record, p: &str| {
+        r.principal() == Some(p) || r.identity.as_ref().is_some_and(|c| &*c.oid == p)
+    };
+    let secret_name = |r: &Record| {
+        r.id.as_deref()
+            .unwrap_or("")
+            .split('/')
+            .nth(4)
+            .unwrap_or("")
+            .to_string()
+    };
+    let day = |t: i64| t / TICKS_PER_DAY;
+    for a in &m {
+        let first = a.first.micros * 10;
+        let last = a.last.micros * 10 + 9;
+        let p = a.principal.clone().unwrap_or_default();
+        let before: Vec<&Record> = recs
+            .iter()
+            .filter(|r| r.ticks < first && is(r, &p))
+            .collect();
+        let during: Vec<&Record> = recs
+            .iter()
+            .filter(|r| r.ticks >= first && r.ticks <= last && is(r, &p))
+            .collect();
+        let v = a.vault.as_str();
+        let on_v = |r: &&&Record| r.vault_name() == v;
+        let rule = a.rule;
+        let cond = match rule {
+            "KV_TORAccess" => during.iter().any(|r| ok(r) && r.caller_addr() == TOR_IP),
+            "KV_SuspiciousIPAccess" => during
+                .iter()
+                .any(|r| ok(r) && r.caller_addr() == SUSPICIOUS_IP),
+            "KV_SuspiciousIPAccessDenied" => during
+                .iter()
+                .any(|r| r.status == 403 && r.caller_addr() == SUSPICIOUS_CIDR_IP),
+            "KV_UnusualAccessSuspiciousIP" => {
+                !before.is_empty()
+                    && during
+                        .iter()
+                        .any(|r| ok(r) && before.iter().all(|b| b.caller_addr() != r.caller_addr()))
+            }
+            "KV_UserAnomaly" | "KV_AppAnomaly" => {
+                during.iter().any(|r| ok(r) && dp(r) && r.vault_name() == v)
+                    && !before.iter().filter(on_v).any(|r| ok(r) && dp(r))
+                    && (rule == "KV_AppAnomaly") == during[0].identity.as_ref().unwrap().app_only
+            }
+            "KV_UserAppAnomaly" => {
+                let apps: HashSet<&str> = before
+                    .iter()
+                    .filter(on_v)
+                    .map(|r| &*r.identity.as_ref().unwrap().appid)
+                    .collect();
+                before.iter().filter(on_v).any(|r| ok(r))
+                    && during
+                        .iter()
+                        .any(|r| ok(r) && !apps.contains(&*r.identity.as_ref().unwrap().appid))
+            }
+            "KV_UserAccessDeniedAnomaly" => {
+                during
+                    .iter()
+                    .filter(on_v)
+                    .filter(|r| r.status == 403)
+                    .count()
+                    >= 2
+                    && !before.iter().filter(on_v).any(|r| ok(r))
+            }
+            "KV_AccountVolumeAnomaly" | "KV_AccountVolumeAccessDeniedAnomaly" => {
+                let want_ok = rule == "KV_AccountVolumeAnomaly";
+                let hit: HashSet<&str> = during
+                    .iter()
+                    .filter(|r| if want_ok { ok(r) } else { r.status == 403 })
+                    .map(|r| r.vault_name())
+                    .collect();
+                let mut per_day: HashMap<i64, HashSet<&str>> = HashMap::new();
+                for r in before.iter().filter(|r| ok(r)) {
+                    per_day
+                        .entry(day(r.ticks))
+                        .or_default()
+                        .insert(r.vault_name());
+                }
+                let max = per_day.values().map(|s| s.len()).max().unwrap_or(0);
+                hit.len() >= 5 && (!want_ok || hit.len() >= max + 3)
+            }
+            "KV_OperationVolumeAnomaly" => {
+                let d = day(first);
+                let n = recs
+                    .iter()
+                    .filter(|r| is(r, &p) && r.vault_name() == v && day(r.ticks) == d)
+                    .count();
+                let mut hist: Vec<usize> = (d - 14..d)
+                    .map(|k| {
+                        before
+                            .iter()
+                            .filter(on_v)
+                            .filter(|r| day(r.ticks) == k)
+                            .count()
+                    })
+                    .collect();
+                hist.sort_unstable();
+                let median = hist[hist.len() / 2];
+                n >= 25 && n >= 5 * median.max(1)
+            }
+            "KV_OperationPatternAnomaly" => {
+                let known: HashSet<&str> =
+                    before.iter().filter(on_v).map(|r| r.operation).collect();
+                let fresh: HashSet<&str> = during
+                    .iter()
+                    .filter(|r| ok(r) && !known.contains(r.operation))
+                    .map(|r| r.operation)
+                    .collect();
+                before.len() > 20 && fresh.len() >= 3 && last - first <= TICKS_PER_HOUR
+            }
+            "KV_ListGetAnomaly" => {
+                let read: HashSet<String> = before
+                    .iter()
+                    .filter(on_v)
+                    .filter(|r| r.operation == "SecretGet")
+                    .map(|r| secret_name(r))
+                    .collect();
+                let list = during
+                    .iter()
+                    .find(|r| r.operation == "SecretList")
+                    .map(|r| r.ticks);
+                let fresh: HashSet<String> = during
+                    .iter()
+                    .filter(|r| {
+                        r.operation == "SecretGet" && ok(r) && !read.contains(&secret_name(r))
+                    })
+                    .filter(|r| list.is_some_and(|t| r.ticks > t && r.ticks - t <= TICKS_PER_HOUR))
+                    .map(|r| secret_name(r))
+                    .collect();
+                fresh.len() >= 5
+            }
+            "KV_PutGetAnomaly" => {
+                let grant = recs.iter().find(|r| {
+                    r.ticks >= first - TICKS_PER_HOUR
+                        && r.vault_name() == v
+                        && r.added_access_policy
+                            .as_ref()
+                            .is_some_and(|x| x.object_id == p)
+                });
+                grant.is_some_and(|g| {
+                    during.iter().any(|r| {
+                        ok(r) && dp(r) && r.ticks > g.ticks && r.ticks - g.ticks <= TICKS_PER_HOUR
+                    })
+                })
+            }
+            "KV_MassSecretRetrieval" => {
+                let reads: Vec<&&Record> = during
+                    .iter()
+                    .filter(|r| ok(r) && r.operation == "SecretGet")
+                    .collect();
+                let distinct: HashSet<String> = reads.iter().map(|r| secret_name(r)).collect();
+                let mut per_day: HashMap<i64, HashSet<String>> = HashMap::new();
+                for r in before
+                    .iter()
+                    .filter(|r| ok(r) && r.operation == "SecretGet")
+                {
+                    per_day
+                        .entry(day(r.ticks))
+                        .or_default()
+                        .insert(secret_name(r));
+                }
+                let max = per_day.values().map(|s| s.len()).max().unwrap_or(0);
+                distinct.len() > 10
+                    && reads.len() > 50
+                    && distinct.len() > 3 * max
+                    && last - first <= TICKS_PER_DAY
+            }
+            "KV_FirewallOpened" | "KV_ProtectionWeakened" => {
+                let prev = recs
+                    .iter()
+                    .filter(|r| r.ticks < first && r.vault_name() == v)
+                    .filter_map(|r| r.vault_props.as_ref())
+                    .next_back();
+                let now = during.iter().find_map(|r| r.vault_props.as_ref());
+                match (prev, now) {
+                    (Some(a), Some(b)) if rule == "KV_FirewallOpened" => {
+                        a.network_acls.map(|x| x.1) == Some("Deny")
+                            && b.network_acls.map(|x| x.1) == Some("Allow")
+                    }
+                    (Some(a), Some(b)) => {
+                        b.soft_delete_retention_days < a.soft_delete_retention_days
+                            || a.enable_rbac_authorization != b.enable_rbac_authorization
+                    }
+                    _ => false,
+                }
+            }
+            "KV_FirewallRuleAdded" => during.iter().any(|r| r.added_ip_rule.is_some()),
+            "KV_AccessPolicyGranted" => during.iter().any(|r| r.added_access_policy.is_some()),
+            "KV_AccessPolicyFlash" => {
+                let add = during.iter().find_map(|r| {
+                    r.added_access_policy
+                        .as_ref()
+                        .map(|x| (r.ticks, x.object_id.clone()))
+                });
+                let rem = during.iter().find_map(|r| {
+                    r.removed_access_policy
+                        .as_ref()
+                        .map(|x| (r.ticks, x.object_id.clone()))
+                });
+                matches!((add, rem), (Some((t1, o1)), Some((t2, o2))) if o1 == o2 && t2 > t1 && t2 - t1 <= 10 * 60 * 10_000_000)
+            }
+            "KV_SensitiveOperation" => during.iter().any(|r| {
+                ok(r)
+                    && (r.operation.ends_with("Purge")
+                        || r.operation.ends_with("Backup")
+                        || r.operation == "SecretListDeleted")
+            }),
+            "KV_AdministrativeOperation" => during
+                .iter()
+                .any(|r| ok(r) && (r.operation == "VaultPut" || r.operation == "VaultPatch")),
+            "KV_LogGap" => true, // checked in check_manifest
+            other => panic!("no oracle for {other}"),
+        };
+        assert!(
+            cond,
+            "{rule}: the injected attack does not meet the rule ({})",
+            a.note
+        );
+    }
+}
+
+#[test]
+fn every_injected_attack_meets_its_rule() {
+    assert_attacks_meet_their_rules(&GenConfig::demo());
+    assert_attacks_meet_their_rules(&GenConfig::default());
+    assert_attacks_meet_their_rules(&GenConfig {
+        seed: 12,
+        days: 40,
+        scale: 1.5,
+        ..GenConfig::default()
+    });
+}

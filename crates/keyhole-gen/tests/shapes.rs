@@ -499,3 +499,48 @@ fn shape_names_round_trip_and_map_to_core_shapes() {
         assert_ne!(s.shape(), keyhole_core::ingest::Shape::Unrecognised);
     }
 }
+
+#[test]
+fn blob_quirks_repeat_late_records_in_the_next_hour_blob() {
+    let recs = records();
+    let mut z = ZipTree::with_quirks();
+    let mut out = Vec::new();
+    for r in &recs {
+        z.write_record(r, &mut out);
+    }
+    z.finish(&mut out);
+    assert!(z.duplicated() > 0, "some records are written twice");
+    let entries = read_zip(&out);
+    let mut seen: std::collections::HashMap<Vec<u8>, Vec<String>> =
+        std::collections::HashMap::new();
+    for (name, data) in &entries {
+        for l in data.split(|&c| c == b'\n').filter(|l| !l.is_empty()) {
+            seen.entry(l.to_vec()).or_default().push(name.clone());
+        }
+    }
+    let twice: Vec<_> = seen.iter().filter(|(_, names)| names.len() > 1).collect();
+    assert_eq!(twice.len() as u64, z.duplicated());
+    for (line, names) in twice {
+        assert_eq!(names.len(), 2);
+        let v: Value = serde_json::from_slice(line).unwrap();
+        let t = v["time"].as_str().unwrap();
+        let minute: u32 = t[14..16].parse().unwrap();
+        assert!(minute >= 55, "a late record of its hour: {t}");
+        // One copy in its own hour's blob, the other in the next hour's blob of the same vault.
+        let own = names
+            .iter()
+            .filter(|n| n.contains(&format!("/h={}/", &t[11..13])))
+            .count();
+        assert_eq!(own, 1, "{names:?}");
+        let vault_dir = |n: &str| n.split("/y=").next().unwrap().to_string();
+        assert_eq!(vault_dir(&names[0]), vault_dir(&names[1]));
+    }
+    // Without quirks, every record is in exactly one blob.
+    let mut z = ZipTree::new();
+    let mut out = Vec::new();
+    for r in &recs {
+        z.write_record(r, &mut out);
+    }
+    z.finish(&mut out);
+    assert_eq!(z.duplicated(), 0);
+}

@@ -34,7 +34,7 @@ fn reset_peak() -> bool {
 
 fn build_events(target: usize) -> Vec<Event> {
     // scale 1.0 ≈ 50–100k records over 28 days; grow until the target is met.
-    let mut scale = (target as f64 / 60_000.0).max(0.25);
+    let mut scale = (target as f64 / 40_000.0).max(0.25);
     loop {
         let cfg = keyhole_gen::GenConfig {
             seed: 7,

@@ -73,6 +73,9 @@ pub(crate) enum ExprKind {
     Star,
     /// `$left.X` / `$right.X` in join conditions.
     Side(bool /* left */, String),
+    /// A tabular expression as an argument (`x in (T | project y)`, `toscalar(…)`); replaced by
+    /// its values before compilation.
+    Subquery(Box<Tabular>),
 }
 
 /// `Name = expr` or a bare expression.
@@ -133,6 +136,20 @@ pub(crate) enum Operator {
     MvExpand(Vec<Assign>),
     Render(String),
     GetSchema,
+    /// `parse [kind=regex] expr with * "lit" Col [: type] …`; `parse-where` drops rows that do not match.
+    Parse {
+        expr: Expr,
+        regex_kind: bool,
+        elems: Vec<ParseElem>,
+        filter: bool,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum ParseElem {
+    Star,
+    Lit(String),
+    Col(String, crate::value::Type),
 }
 
 #[derive(Clone, Debug)]

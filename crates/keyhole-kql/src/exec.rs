@@ -17,7 +17,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// Largest result any operator may build (a join of attacker-controlled keys must not exhaust memory).
-const MAX_ROWS: usize = 50_000_000;
+const MAX_ROWS: usize = 10_000_000;
 
 #[derive(Clone)]
 enum Data {
@@ -582,6 +582,12 @@ impl<'a> Ctx<'a> {
                 self.render = Some(kind.clone());
                 Ok(b)
             }
+            Operator::Parse {
+                expr,
+                regex_kind,
+                elems,
+                filter,
+            } => self.parse_op(b, expr, *regex_kind, elems, *filter),
             Operator::GetSchema => {
                 let n = b.cols.len();
                 Ok(Batch {
@@ -616,6 +622,80 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    fn parse_op(
+        &self,
+        b: Batch,
+        expr: &Expr,
+        regex_kind: bool,
+        elems: &[ParseElem],
+        filter: bool,
+    ) -> Res<Batch> {
+        let (c, _) = self.compile(expr, &b)?;
+        let mut pat = String::from("^");
+        let mut cols: Vec<(String, Type)> = Vec::new();
+        for (i, e) in elems.iter().enumerate() {
+            let last = i + 1 == elems.len();
+            match e {
+                ParseElem::Star => pat.push_str(if last { ".*" } else { ".*?" }),
+                ParseElem::Lit(l) => pat.push_str(&if regex_kind {
+                    l.clone()
+                } else {
+                    regex::escape(l)
+                }),
+                ParseElem::Col(n, t) => {
+                    pat.push_str(if last { "(.*)" } else { "(.*?)" });
+                    cols.push((n.clone(), *t));
+                }
+            }
+        }
+        pat.push('$');
+        let re = regex::RegexBuilder::new(&pat)
+            .size_limit(1 << 20)
+            .dot_matches_new_line(true)
+            .build()
+            .map_err(|e| {
+                RawError::new(
+                    expr.span,
+                    format!(
+                        "invalid parse pattern: {}",
+                        e.to_string().lines().last().unwrap_or("")
+                    ),
+                )
+            })?;
+        let texts = self.eval_rows(&c, &b);
+        let mut out: Vec<Vec<Value>> = vec![Vec::with_capacity(b.len); cols.len()];
+        let mut keep = Vec::new();
+        for (r, t) in texts.iter().enumerate() {
+            let s = t.to_kql_string();
+            match re.captures(&s) {
+                Some(caps) => {
+                    keep.push(r as u32);
+                    for (k, (_, ty)) in cols.iter().enumerate() {
+                        let m = caps.get(k + 1).map(|m| m.as_str()).unwrap_or("");
+                        out[k].push(convert_text(m, *ty));
+                    }
+                }
+                None => {
+                    for (k, (_, ty)) in cols.iter().enumerate() {
+                        out[k].push(ty.missing());
+                    }
+                }
+            }
+        }
+        let mut b = b;
+        for ((name, ty), vals) in cols.into_iter().zip(out) {
+            let col = values_col(name.clone(), ty, vals);
+            match b.index_of(&name) {
+                Some(i) => b.cols[i] = col,
+                None => b.cols.push(col),
+            }
+        }
+        if filter && keep.len() != b.len {
+            return Ok(b.gather(&keep));
+        }
+        Ok(b)
+    }
+
     fn const_count(&self, e: &Expr, b: &Batch) -> Res<usize> {
         let (c, _) = self.compile(e, &b.empty_like())?;
         match c {
@@ -642,9 +722,10 @@ impl<'a> Ctx<'a> {
             }
         }
         let (c, ty) = self.compile(&a.expr, b)?;
-        let name = match &a.name {
-            Some((n, _)) => n.clone(),
-            None => {
+        let name = match (&a.name, member_name(&a.expr)) {
+            (Some((n, _)), _) => n.clone(),
+            (None, Some(n)) => n,
+            (None, None) => {
                 let n = format!("Column{k}");
                 *k += 1;
                 n
@@ -818,19 +899,21 @@ impl<'a> Ctx<'a> {
         let mut groups: HashMap<Vec<Value>, usize> = HashMap::new();
         let mut group_keys: Vec<Vec<Value>> = Vec::new();
         let mut states: Vec<Vec<AggState>> = Vec::new();
+        let mut key: Vec<Value> = Vec::with_capacity(keys.len());
         for r in 0..b.len {
             let get = |i: usize| b.cols[i].get(r, events);
             let row = Row {
                 get: &get,
                 now: self.now,
             };
-            let key: Vec<Value> = keys.iter().map(|k| eval(k, &row)).collect();
+            key.clear();
+            key.extend(keys.iter().map(|k| eval(k, &row)));
             let g = match groups.get(&key) {
                 Some(&g) => g,
                 None => {
                     let g = group_keys.len();
                     groups.insert(key.clone(), g);
-                    group_keys.push(key);
+                    group_keys.push(key.clone());
                     states.push(specs.iter().map(|s| s.init()).collect());
                     g
                 }
@@ -1042,7 +1125,7 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    pub fn to_table(&self, b: Batch) -> Table {
+    pub fn to_table(&self, b: Batch, limit: usize) -> Table {
         let columns = b
             .cols
             .iter()
@@ -1051,8 +1134,9 @@ impl<'a> Ctx<'a> {
                 ty: c.ty,
             })
             .collect();
-        let mut rows = Vec::with_capacity(b.len);
-        for r in 0..b.len {
+        let n = b.len.min(limit);
+        let mut rows = Vec::with_capacity(n);
+        for r in 0..n {
             rows.push(b.cols.iter().map(|c| c.get(r, self.events)).collect());
         }
         Table {
@@ -1060,6 +1144,215 @@ impl<'a> Ctx<'a> {
             rows,
             render: self.render.clone(),
         }
+    }
+}
+
+impl Ctx<'_> {
+    /// Replace tabular arguments by their values: `toscalar(T)` by its first cell, any other
+    /// `(T | …)` argument by a dynamic array of its first column.
+    fn resolve_expr(&mut self, e: &Expr) -> Res<Expr> {
+        let kind = match &e.kind {
+            ExprKind::Subquery(t) => {
+                let b = self.run_tabular(t)?;
+                let vals: Vec<serde_json::Value> = match b.cols.first() {
+                    Some(c) => (0..b.len)
+                        .map(|r| c.get(r, self.events).to_json())
+                        .collect(),
+                    None => Vec::new(),
+                };
+                ExprKind::Lit(Value::dynamic(serde_json::Value::Array(vals)))
+            }
+            ExprKind::Call(name, args) if name == "toscalar" => {
+                if args.len() != 1 {
+                    return Err(RawError::new(e.span, "toscalar() expects one argument"));
+                }
+                match &args[0].kind {
+                    ExprKind::Subquery(t) => {
+                        let b = self.run_tabular(t)?;
+                        let v = match b.cols.first() {
+                            Some(c) if b.len > 0 => c.get(0, self.events),
+                            _ => Value::Null,
+                        };
+                        ExprKind::Lit(v)
+                    }
+                    _ => return self.resolve_expr(&args[0]),
+                }
+            }
+            ExprKind::Call(name, args) => ExprKind::Call(name.clone(), self.resolve_list(args)?),
+            ExprKind::Neg(x) => ExprKind::Neg(Box::new(self.resolve_expr(x)?)),
+            ExprKind::Binary(op, l, r) => ExprKind::Binary(
+                *op,
+                Box::new(self.resolve_expr(l)?),
+                Box::new(self.resolve_expr(r)?),
+            ),
+            ExprKind::In {
+                expr,
+                list,
+                negated,
+                ci,
+            } => ExprKind::In {
+                expr: Box::new(self.resolve_expr(expr)?),
+                list: self.resolve_list(list)?,
+                negated: *negated,
+                ci: *ci,
+            },
+            ExprKind::HasAny { expr, list, all } => ExprKind::HasAny {
+                expr: Box::new(self.resolve_expr(expr)?),
+                list: self.resolve_list(list)?,
+                all: *all,
+            },
+            ExprKind::Between {
+                expr,
+                lo,
+                hi,
+                negated,
+            } => ExprKind::Between {
+                expr: Box::new(self.resolve_expr(expr)?),
+                lo: Box::new(self.resolve_expr(lo)?),
+                hi: Box::new(self.resolve_expr(hi)?),
+                negated: *negated,
+            },
+            ExprKind::Member(x, n) => ExprKind::Member(Box::new(self.resolve_expr(x)?), n.clone()),
+            ExprKind::Index(x, i) => ExprKind::Index(
+                Box::new(self.resolve_expr(x)?),
+                Box::new(self.resolve_expr(i)?),
+            ),
+            other => other.clone(),
+        };
+        Ok(Expr { kind, span: e.span })
+    }
+
+    fn resolve_list(&mut self, v: &[Expr]) -> Res<Vec<Expr>> {
+        v.iter().map(|e| self.resolve_expr(e)).collect()
+    }
+
+    fn resolve_assigns(&mut self, v: &[Assign]) -> Res<Vec<Assign>> {
+        v.iter()
+            .map(|a| {
+                Ok(Assign {
+                    name: a.name.clone(),
+                    expr: self.resolve_expr(&a.expr)?,
+                })
+            })
+            .collect()
+    }
+
+    fn resolve_key(&mut self, k: &SortKey) -> Res<SortKey> {
+        Ok(SortKey {
+            expr: self.resolve_expr(&k.expr)?,
+            desc: k.desc,
+            nulls_first: k.nulls_first,
+        })
+    }
+
+    pub(crate) fn resolve_tabular(&mut self, t: &Tabular) -> Res<Tabular> {
+        let source = match &t.source {
+            Source::Nested(n) => Source::Nested(Box::new(self.resolve_tabular(n)?)),
+            Source::Search { tables, pred } => Source::Search {
+                tables: tables.clone(),
+                pred: self.resolve_expr(pred)?,
+            },
+            Source::Union(items) => Source::Union(
+                items
+                    .iter()
+                    .map(|i| self.resolve_tabular(i))
+                    .collect::<Res<_>>()?,
+            ),
+            Source::Print(a) => Source::Print(self.resolve_assigns(a)?),
+            Source::Range {
+                name,
+                from,
+                to,
+                step,
+            } => Source::Range {
+                name: name.clone(),
+                from: self.resolve_expr(from)?,
+                to: self.resolve_expr(to)?,
+                step: self.resolve_expr(step)?,
+            },
+            other => other.clone(),
+        };
+        let mut ops = Vec::with_capacity(t.ops.len());
+        for o in &t.ops {
+            let op = match &o.op {
+                Operator::Where(e) => Operator::Where(self.resolve_expr(e)?),
+                Operator::Search(e) => Operator::Search(self.resolve_expr(e)?),
+                Operator::Project(a) => Operator::Project(self.resolve_assigns(a)?),
+                Operator::Extend(a) => Operator::Extend(self.resolve_assigns(a)?),
+                Operator::MvExpand(a) => Operator::MvExpand(self.resolve_assigns(a)?),
+                Operator::Summarize { aggs, by } => Operator::Summarize {
+                    aggs: self.resolve_assigns(aggs)?,
+                    by: self.resolve_assigns(by)?,
+                },
+                Operator::Join { kind, right, on } => Operator::Join {
+                    kind: *kind,
+                    right: Box::new(self.resolve_tabular(right)?),
+                    on: on.clone(),
+                },
+                Operator::Distinct(v) => Operator::Distinct(self.resolve_list(v)?),
+                Operator::Sort(keys) => Operator::Sort(
+                    keys.iter()
+                        .map(|k| self.resolve_key(k))
+                        .collect::<Res<_>>()?,
+                ),
+                Operator::Top { n, key } => Operator::Top {
+                    n: self.resolve_expr(n)?,
+                    key: self.resolve_key(key)?,
+                },
+                Operator::Take(n) => Operator::Take(self.resolve_expr(n)?),
+                Operator::Union(items) => Operator::Union(
+                    items
+                        .iter()
+                        .map(|i| self.resolve_tabular(i))
+                        .collect::<Res<_>>()?,
+                ),
+                other => other.clone(),
+            };
+            ops.push(OpAt { op, span: o.span });
+        }
+        Ok(Tabular { source, ops })
+    }
+}
+
+/// Kusto names `Identity.claim.upn` (and `Identity['claim']['upn']`) `Identity_claim_upn`.
+fn member_name(e: &Expr) -> Option<String> {
+    match &e.kind {
+        ExprKind::Member(x, n) => Some(format!("{}_{n}", member_name(x)?)),
+        ExprKind::Index(x, i) => match &i.kind {
+            ExprKind::Lit(Value::String(k)) => Some(format!("{}_{k}", member_name(x)?)),
+            _ => None,
+        },
+        ExprKind::Name(n) => Some(n.clone()),
+        _ => None,
+    }
+}
+
+/// Text extracted by `parse`, converted to the declared column type.
+fn convert_text(s: &str, ty: Type) -> Value {
+    match ty {
+        Type::String | Type::Guid => Value::str(s),
+        Type::Long | Type::Int => s
+            .trim()
+            .parse::<i64>()
+            .map(Value::Long)
+            .unwrap_or(Value::Null),
+        Type::Real => s
+            .trim()
+            .parse::<f64>()
+            .map(Value::Real)
+            .unwrap_or(Value::Null),
+        Type::Bool => match s.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" => Value::Bool(true),
+            "false" | "0" => Value::Bool(false),
+            _ => Value::Null,
+        },
+        Type::DateTime => Timestamp::parse_any(s, 0)
+            .map(Value::DateTime)
+            .unwrap_or(Value::Null),
+        Type::TimeSpan => Value::Null,
+        Type::Dynamic => serde_json::from_str(s)
+            .map(Value::dynamic)
+            .unwrap_or(Value::Null),
     }
 }
 
@@ -1788,7 +2081,13 @@ pub(crate) fn const_eval(e: &Expr) -> Res<Value> {
 }
 
 /// Run a parsed program.
-pub(crate) fn run_program(stmts: &[Stmt], events: &[Event], now: Option<Timestamp>) -> Res<Table> {
+/// Returns the table (at most `limit` rows materialised) and the full row count.
+pub(crate) fn run_program(
+    stmts: &[Stmt],
+    events: &[Event],
+    now: Option<Timestamp>,
+    limit: usize,
+) -> Res<(Table, usize)> {
     let now = now
         .map(|t| t.micros)
         .unwrap_or_else(|| events.iter().map(|e| e.time.micros).max().unwrap_or(0));
@@ -1803,6 +2102,7 @@ pub(crate) fn run_program(stmts: &[Stmt], events: &[Event], now: Option<Timestam
     for s in stmts {
         match s {
             Stmt::LetScalar(name, _, e) => {
+                let e = &ctx.resolve_expr(e)?;
                 let scope = Scope {
                     columns: &[],
                     scalars: &ctx.scalars,
@@ -1820,18 +2120,23 @@ pub(crate) fn run_program(stmts: &[Stmt], events: &[Event], now: Option<Timestam
                 ctx.scalars.insert(name.clone(), v);
             }
             Stmt::LetTabular(name, _, t) => {
-                let b = ctx.run_tabular(t)?;
+                let t = ctx.resolve_tabular(t)?;
+                let b = ctx.run_tabular(&t)?;
                 ctx.scalars.remove(name);
                 ctx.tabulars.insert(name.clone(), b);
             }
             Stmt::Query(t) => {
                 ctx.render = None;
-                last = Some(ctx.run_tabular(t)?);
+                let t = ctx.resolve_tabular(t)?;
+                last = Some(ctx.run_tabular(&t)?);
             }
         }
     }
     match last {
-        Some(b) => Ok(ctx.to_table(b)),
+        Some(b) => {
+            let total = b.len;
+            Ok((ctx.to_table(b, limit), total))
+        }
         None => Err(RawError::expected(
             (0, 0),
             "the query has no tabular expression to run (only let statements)",

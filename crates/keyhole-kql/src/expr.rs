@@ -66,6 +66,22 @@ pub(crate) enum Func {
     Min2,
     Max2,
     TypeOf,
+    DateTimeDiff,
+    DateTimeAdd,
+    DayOfMonth,
+    Month,
+    Year,
+    EndOfDay,
+    StartOfWeek,
+    StartOfMonth,
+    ReplaceRegex,
+    TrimStart,
+    TrimEnd,
+    CountOf,
+    Ipv4InRange,
+    Ipv4Private,
+    SetHasElement,
+    StrcatArray,
 }
 
 /// (name, func, min args, max args)
@@ -134,6 +150,25 @@ const FUNCS: &[(&str, Func, usize, usize)] = &[
     ("min_of", Func::Min2, 1, 64),
     ("max_of", Func::Max2, 1, 64),
     ("gettype", Func::TypeOf, 1, 1),
+    ("toscalar", Func::Coalesce, 1, 1),
+    ("datetime_diff", Func::DateTimeDiff, 3, 3),
+    ("datetime_add", Func::DateTimeAdd, 3, 3),
+    ("dayofmonth", Func::DayOfMonth, 1, 1),
+    ("getmonth", Func::Month, 1, 1),
+    ("monthofyear", Func::Month, 1, 1),
+    ("getyear", Func::Year, 1, 1),
+    ("endofday", Func::EndOfDay, 1, 1),
+    ("startofweek", Func::StartOfWeek, 1, 1),
+    ("startofmonth", Func::StartOfMonth, 1, 1),
+    ("replace_regex", Func::ReplaceRegex, 3, 3),
+    ("trim_start", Func::TrimStart, 2, 2),
+    ("trim_end", Func::TrimEnd, 2, 2),
+    ("countof", Func::CountOf, 2, 2),
+    ("ipv4_is_in_range", Func::Ipv4InRange, 2, 2),
+    ("ipv4_is_private", Func::Ipv4Private, 1, 1),
+    ("set_has_element", Func::SetHasElement, 2, 2),
+    ("array_contains", Func::SetHasElement, 2, 2),
+    ("strcat_array", Func::StrcatArray, 2, 2),
 ];
 
 /// Aggregation names (valid only in `summarize`).
@@ -201,6 +236,13 @@ pub(crate) enum CE {
     },
     Member(Box<CE>, String),
     Index(Box<CE>, Box<CE>),
+    /// `* has "x"`: the string operator over every column of the row.
+    AnyColumn {
+        op: StrOp,
+        neg: bool,
+        ncols: usize,
+        rhs: Box<CE>,
+    },
 }
 
 /// What names resolve to while compiling.
@@ -295,6 +337,12 @@ pub(crate) fn compile(e: &Expr, scope: &Scope) -> Res<(CE, Type)> {
             }
         }
         ExprKind::Star => return Err(RawError::new(e.span, "'*' is not allowed here")),
+        ExprKind::Subquery(_) => {
+            return Err(RawError::new(
+                e.span,
+                "a tabular expression is not allowed here",
+            ))
+        }
         ExprKind::Side(_, n) => {
             return Err(RawError::new(
                 e.span,
@@ -313,6 +361,20 @@ pub(crate) fn compile(e: &Expr, scope: &Scope) -> Res<(CE, Type)> {
             let (c, _) = compile(x, scope)?;
             let (ic, _) = compile(i, scope)?;
             (CE::Index(Box::new(c), Box::new(ic)), Type::Dynamic)
+        }
+        ExprKind::Binary(BinOp::Str(sop, neg), l, r)
+            if matches!(l.kind, ExprKind::Star) && *sop != StrOp::MatchesRegex =>
+        {
+            let (rc, _) = compile(r, scope)?;
+            (
+                CE::AnyColumn {
+                    op: *sop,
+                    neg: *neg,
+                    ncols: scope.columns.len(),
+                    rhs: Box::new(rc),
+                },
+                Type::Bool,
+            )
         }
         ExprKind::Binary(op, l, r) => {
             let (lc, lt) = compile(l, scope)?;
@@ -539,6 +601,10 @@ fn func_type(f: Func, ts: &[Type]) -> Type {
         Func::Iff => ts.get(1).copied().unwrap_or(Dynamic),
         Func::Case => ts.get(1).copied().unwrap_or(Dynamic),
         Func::Coalesce | Func::Min2 | Func::Max2 => ts.first().copied().unwrap_or(Dynamic),
+        Func::DateTimeDiff | Func::DayOfMonth | Func::Month | Func::Year | Func::CountOf => Long,
+        Func::DateTimeAdd | Func::EndOfDay | Func::StartOfWeek | Func::StartOfMonth => DateTime,
+        Func::ReplaceRegex | Func::TrimStart | Func::TrimEnd | Func::StrcatArray => String,
+        Func::Ipv4InRange | Func::Ipv4Private | Func::SetHasElement => Bool,
     }
 }
 
@@ -681,6 +747,14 @@ fn between(x: &Value, lo: &Value, hi: &Value) -> Option<bool> {
     Some(a != Ordering::Less && b != Ordering::Greater)
 }
 
+/// Constants by reference (no clone per row), everything else evaluated.
+fn eval_cow<'a>(c: &'a CE, row: &Row) -> std::borrow::Cow<'a, Value> {
+    match c {
+        CE::Const(v) => std::borrow::Cow::Borrowed(v),
+        other => std::borrow::Cow::Owned(eval(other, row)),
+    }
+}
+
 pub(crate) fn eval(c: &CE, row: &Row) -> Value {
     match c {
         CE::Const(v) => v.clone(),
@@ -716,8 +790,8 @@ pub(crate) fn eval(c: &CE, row: &Row) -> Value {
                     _ => Value::Null,
                 }
             }
-            BinOp::Eq => b(kql_eq(&eval(l, row), &eval(r, row))),
-            BinOp::Ne => b(kql_eq(&eval(l, row), &eval(r, row)).map(|x| !x)),
+            BinOp::Eq => b(kql_eq(&eval_cow(l, row), &eval_cow(r, row))),
+            BinOp::Ne => b(kql_eq(&eval_cow(l, row), &eval_cow(r, row)).map(|x| !x)),
             BinOp::EqCi | BinOp::NeCi => {
                 let (a, bb) = (eval(l, row), eval(r, row));
                 let eq = match (str_of(&a), str_of(&bb)) {
@@ -731,7 +805,7 @@ pub(crate) fn eval(c: &CE, row: &Row) -> Value {
                 })
             }
             BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
-                let o = kql_cmp(&eval(l, row), &eval(r, row));
+                let o = kql_cmp(&eval_cow(l, row), &eval_cow(r, row));
                 b(o.map(|o| match op {
                     BinOp::Lt => o == Ordering::Less,
                     BinOp::Le => o != Ordering::Greater,
@@ -817,6 +891,16 @@ pub(crate) fn eval(c: &CE, row: &Row) -> Value {
             }
         }
         CE::Call(f, args) => call(*f, args, row),
+        CE::AnyColumn {
+            op,
+            neg,
+            ncols,
+            rhs,
+        } => {
+            let r = eval(rhs, row);
+            let hit = (0..*ncols).any(|i| str_op(*op, &(row.get)(i), &r) == Some(true));
+            Value::Bool(hit != *neg)
+        }
     }
 }
 
@@ -1315,6 +1399,139 @@ fn call(f: Func, args: &[CE], row: &Row) -> Value {
             }
             best.unwrap_or(Value::Null)
         }
+        Func::DateTimeDiff => {
+            let part = a(0).to_kql_string().to_ascii_lowercase();
+            match (a(1).undyn(), a(2).undyn()) {
+                (Value::DateTime(x), Value::DateTime(y)) => {
+                    datetime_diff(&part, x.micros, y.micros)
+                        .map(Value::Long)
+                        .unwrap_or(Value::Null)
+                }
+                _ => Value::Null,
+            }
+        }
+        Func::DateTimeAdd => {
+            let part = a(0).to_kql_string().to_ascii_lowercase();
+            match (a(1).as_i64(), a(2).undyn()) {
+                (Some(n), Value::DateTime(t)) => datetime_add(&part, n, t.micros)
+                    .map(|m| Value::DateTime(Timestamp::from_micros(m)))
+                    .unwrap_or(Value::Null),
+                _ => Value::Null,
+            }
+        }
+        Func::DayOfMonth | Func::Month | Func::Year => match a(0).undyn() {
+            Value::DateTime(t) => {
+                let (y, m, d) = civil_from_days(t.micros.div_euclid(MICROS_PER_DAY));
+                Value::Long(match f {
+                    Func::DayOfMonth => d as i64,
+                    Func::Month => m as i64,
+                    _ => y,
+                })
+            }
+            _ => Value::Null,
+        },
+        Func::EndOfDay => match a(0).undyn() {
+            Value::DateTime(t) => Value::DateTime(Timestamp::from_micros(
+                floor_to(t.micros, MICROS_PER_DAY) + MICROS_PER_DAY - 1,
+            )),
+            _ => Value::Null,
+        },
+        Func::StartOfWeek => match a(0).undyn() {
+            // Weeks start on Sunday; 1970-01-04 was a Sunday.
+            Value::DateTime(t) => {
+                let day = t.micros.div_euclid(MICROS_PER_DAY);
+                Value::DateTime(Timestamp::from_micros(
+                    (day - (day + 4).rem_euclid(7)) * MICROS_PER_DAY,
+                ))
+            }
+            _ => Value::Null,
+        },
+        Func::StartOfMonth => match a(0).undyn() {
+            Value::DateTime(t) => {
+                let (y, m, _) = civil_from_days(t.micros.div_euclid(MICROS_PER_DAY));
+                Value::DateTime(Timestamp::from_micros(
+                    days_from_civil(y, m, 1) * MICROS_PER_DAY,
+                ))
+            }
+            _ => Value::Null,
+        },
+        Func::ReplaceRegex => {
+            // The pattern is compiled per call (bounded size); constant patterns are typical.
+            let text = a(0).to_kql_string();
+            match regex::RegexBuilder::new(&a(1).to_kql_string())
+                .size_limit(1 << 20)
+                .build()
+            {
+                Ok(re) => Value::str(&re.replace_all(&text, a(2).to_kql_string().as_str())),
+                Err(_) => Value::Null,
+            }
+        }
+        Func::TrimStart | Func::TrimEnd => {
+            let chars = a(0).to_kql_string();
+            let s = a(1).to_kql_string();
+            let t = if f == Func::TrimStart {
+                s.trim_start_matches(|c| chars.contains(c))
+            } else {
+                s.trim_end_matches(|c| chars.contains(c))
+            };
+            Value::str(t)
+        }
+        Func::CountOf => {
+            let s = a(0).to_kql_string();
+            let n = a(1).to_kql_string();
+            Value::Long(if n.is_empty() {
+                0
+            } else {
+                s.matches(n.as_str()).count() as i64
+            })
+        }
+        Func::Ipv4InRange => {
+            let ip = a(0).to_kql_string();
+            let range = a(1).to_kql_string();
+            match (parse_ipv4(&ip), parse_cidr(&range)) {
+                (Some(x), Some((net, bits))) => {
+                    let mask = if bits == 0 {
+                        0
+                    } else {
+                        u32::MAX << (32 - bits)
+                    };
+                    Value::Bool(x & mask == net & mask)
+                }
+                _ => Value::Null,
+            }
+        }
+        Func::Ipv4Private => match parse_ipv4(&a(0).to_kql_string()) {
+            Some(x) => {
+                let o = x.to_be_bytes();
+                Value::Bool(
+                    o[0] == 10
+                        || (o[0] == 172 && (16..=31).contains(&o[1]))
+                        || (o[0] == 192 && o[1] == 168),
+                )
+            }
+            None => Value::Null,
+        },
+        Func::SetHasElement => {
+            let needle = a(1).undyn();
+            match as_json(&a(0)) {
+                Some(serde_json::Value::Array(v)) => Value::Bool(
+                    v.iter()
+                        .any(|x| kql_eq(&Value::dynamic(x.clone()).undyn(), &needle) == Some(true)),
+                ),
+                _ => Value::Null,
+            }
+        }
+        Func::StrcatArray => match as_json(&a(0)) {
+            Some(serde_json::Value::Array(v)) => {
+                let d = a(1).to_kql_string();
+                let parts: Vec<String> = v
+                    .iter()
+                    .map(|x| Value::dynamic(x.clone()).to_kql_string())
+                    .collect();
+                Value::str(&parts.join(&d))
+            }
+            _ => Value::str(""),
+        },
         Func::TypeOf => Value::str(match a(0) {
             Value::Null => "null",
             Value::Bool(_) => "bool",
@@ -1329,6 +1546,88 @@ fn call(f: Func, args: &[CE], row: &Row) -> Value {
                 _ => "dynamic",
             },
         }),
+    }
+}
+
+/// `ip` or `ip:port` as a number.
+fn parse_ipv4(s: &str) -> Option<u32> {
+    let s = s.trim();
+    let host = match s.rsplit_once(':') {
+        Some((h, p)) if p.chars().all(|c| c.is_ascii_digit()) && !h.contains(':') => h,
+        _ => s,
+    };
+    host.parse::<std::net::Ipv4Addr>().ok().map(u32::from)
+}
+
+/// `a.b.c.d/n` (or a single address, /32).
+fn parse_cidr(s: &str) -> Option<(u32, u32)> {
+    match s.trim().split_once('/') {
+        Some((ip, bits)) => {
+            let bits: u32 = bits.parse().ok()?;
+            (bits <= 32).then_some(())?;
+            Some((parse_ipv4(ip)?, bits))
+        }
+        None => Some((parse_ipv4(s)?, 32)),
+    }
+}
+
+fn months(micros: i64) -> i64 {
+    let (y, m, _) = civil_from_days(micros.div_euclid(MICROS_PER_DAY));
+    y * 12 + m as i64 - 1
+}
+
+/// `datetime_diff(part, a, b)`: how many `part` boundaries lie between b and a (a − b).
+fn datetime_diff(part: &str, a: i64, b: i64) -> Option<i64> {
+    let unit = |u: i64| a.div_euclid(u) - b.div_euclid(u);
+    Some(match part {
+        "year" => {
+            civil_from_days(a.div_euclid(MICROS_PER_DAY)).0
+                - civil_from_days(b.div_euclid(MICROS_PER_DAY)).0
+        }
+        "quarter" => months(a).div_euclid(3) - months(b).div_euclid(3),
+        "month" => months(a) - months(b),
+        "week" => {
+            (a.div_euclid(MICROS_PER_DAY) + 4).div_euclid(7)
+                - (b.div_euclid(MICROS_PER_DAY) + 4).div_euclid(7)
+        }
+        "day" => unit(MICROS_PER_DAY),
+        "hour" => unit(MICROS_PER_HOUR),
+        "minute" => unit(MICROS_PER_MIN),
+        "second" => unit(MICROS_PER_SEC),
+        "millisecond" => unit(1000),
+        "microsecond" => a - b,
+        _ => return None,
+    })
+}
+
+fn datetime_add(part: &str, n: i64, t: i64) -> Option<i64> {
+    let span = |u: i64| n.checked_mul(u).and_then(|d| t.checked_add(d));
+    match part {
+        "year" | "quarter" | "month" => {
+            let k = match part {
+                "year" => 12,
+                "quarter" => 3,
+                _ => 1,
+            };
+            let day = t.div_euclid(MICROS_PER_DAY);
+            let rem = t.rem_euclid(MICROS_PER_DAY);
+            let (y, m, d) = civil_from_days(day);
+            let total = (y * 12 + m as i64 - 1).checked_add(n.checked_mul(k)?)?;
+            let (ny, nm) = (total.div_euclid(12), (total.rem_euclid(12) + 1) as u32);
+            let last = (28..=31)
+                .rev()
+                .find(|&dd| civil_from_days(days_from_civil(ny, nm, dd)).1 == nm)
+                .unwrap_or(28);
+            Some(days_from_civil(ny, nm, d.min(last)) * MICROS_PER_DAY + rem)
+        }
+        "week" => span(7 * MICROS_PER_DAY),
+        "day" => span(MICROS_PER_DAY),
+        "hour" => span(MICROS_PER_HOUR),
+        "minute" => span(MICROS_PER_MIN),
+        "second" => span(MICROS_PER_SEC),
+        "millisecond" => span(1000),
+        "microsecond" => span(1),
+        _ => None,
     }
 }
 

@@ -222,7 +222,13 @@ impl<'a> Lexer<'a> {
             return self.number(start);
         }
         if is_ident_start(c) || self.unicode_letter_at(start) {
-            let mut end = self.ident_end(start + 1);
+            // Past the identifier's first character (which may be several bytes).
+            let first_len = self.src[start..]
+                .chars()
+                .next()
+                .map(|ch| ch.len_utf8())
+                .unwrap_or(1);
+            let mut end = self.ident_end(start + first_len);
             let word = &self.src[start..end];
             // Dashed operator names.
             if self.b.get(end) == Some(&b'-') {
@@ -474,6 +480,7 @@ pub(crate) const TABULAR_OPERATORS: &[&str] = &[
     "render",
     "mv-expand",
     "parse",
+    "parse-where",
     "as",
     "getschema",
     "sample",

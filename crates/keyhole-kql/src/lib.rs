@@ -42,8 +42,19 @@ pub struct QueryOptions {
 /// Errors carry the line and column of the offending text, what was expected there, and a
 /// "did you mean" for misspelt columns, tables, functions and operators.
 pub fn run(query: &str, events: &[Event], opts: &QueryOptions) -> Result<Table, KqlError> {
+    run_limited(query, events, opts, usize::MAX).map(|(t, _)| t)
+}
+
+/// Like [`run`], but builds at most `max_rows` result rows (a page showing `search *` over a
+/// million events should not materialise them all); also returns the full row count.
+pub fn run_limited(
+    query: &str,
+    events: &[Event],
+    opts: &QueryOptions,
+    max_rows: usize,
+) -> Result<(Table, usize), KqlError> {
     let stmts = parse(query)?;
-    exec::run_program(&stmts, events, opts.now).map_err(|e| e.resolve(query))
+    exec::run_program(&stmts, events, opts.now, max_rows).map_err(|e| e.resolve(query))
 }
 
 /// Check a query's syntax without running it (the page's editor underlines the error).

@@ -15,6 +15,8 @@ pub(crate) struct Parser {
     depth: usize,
     src_len: usize,
     src: String,
+    /// Names bound by tabular lets so far (a name followed by nothing can be a table).
+    tab_lets: Vec<String>,
 }
 
 fn describe(t: &Tok) -> String {
@@ -54,6 +56,7 @@ impl Parser {
             depth: 0,
             src_len: src.len(),
             src: src.to_string(),
+            tab_lets: Vec::new(),
         }
     }
 
@@ -178,6 +181,7 @@ impl Parser {
                 if self.starts_tabular(tabular_lets) {
                     let t = self.tabular()?;
                     tabular_lets.push(name.clone());
+                    self.tab_lets.push(name.clone());
                     out.push(Stmt::LetTabular(name, nspan, t));
                 } else {
                     let e = self.expr()?;
@@ -541,6 +545,71 @@ impl Parser {
             }
             "mv-expand" => Operator::MvExpand(self.assign_list("a column")?),
             "getschema" => Operator::GetSchema,
+            "parse" | "parse-where" => {
+                let mut regex_kind = false;
+                while self.is_word("kind") || self.is_word("flags") {
+                    let opt = self.ident("an option")?.0;
+                    self.expect_sym("=", "after the option")?;
+                    let (v, vsp) = self.ident("a value")?;
+                    if opt == "kind" {
+                        regex_kind = match v.as_str() {
+                            "regex" => true,
+                            "simple" | "relaxed" => false,
+                            _ => {
+                                return Err(RawError::expected(
+                                    vsp,
+                                    format!("unknown parse kind '{v}'"),
+                                    &["simple", "regex", "relaxed"],
+                                ))
+                            }
+                        };
+                    }
+                }
+                let expr = self.add_expr()?;
+                if !self.eat_word("with") {
+                    return Err(
+                        self.err_here("expected 'with' after the parsed expression", &["with"])
+                    );
+                }
+                let mut elems = Vec::new();
+                loop {
+                    match self.peek().clone() {
+                        Tok::Sym("*") => {
+                            self.bump();
+                            elems.push(ParseElem::Star);
+                        }
+                        Tok::Str(lit) => {
+                            self.bump();
+                            elems.push(ParseElem::Lit(lit));
+                        }
+                        Tok::Ident(name) if !name.starts_with('!') => {
+                            self.bump();
+                            let mut ty = Type::String;
+                            if self.eat_sym(":") {
+                                let (t, tsp) = self.ident("a type")?;
+                                ty = parse_type(&t).ok_or_else(|| {
+                                    RawError::expected(
+                                        tsp,
+                                        format!("unknown type '{t}'"),
+                                        &["string", "long", "real", "datetime"],
+                                    )
+                                })?;
+                            }
+                            elems.push(ParseElem::Col(name, ty));
+                        }
+                        _ => break,
+                    }
+                }
+                if !elems.iter().any(|e| matches!(e, ParseElem::Col(..))) {
+                    return Err(self.err_here("expected the columns to extract, e.g. parse x with * \"/secrets/\" Name \"/\" *", &["column name"]));
+                }
+                Operator::Parse {
+                    expr,
+                    regex_kind,
+                    elems,
+                    filter: lw == "parse-where",
+                }
+            }
             "render" => {
                 let (kind, _) = self.ident("a chart kind")?;
                 // `with (…)` properties are accepted and ignored.
@@ -847,7 +916,25 @@ impl Parser {
         let mut v = Vec::new();
         if !self.is_sym(")") {
             loop {
-                v.push(self.expr()?);
+                // A tabular argument: `x in (T | project y)`, `toscalar(T | count)`.
+                let lets = std::mem::take(&mut self.tab_lets);
+                let tabular = self.starts_tabular(&lets)
+                    && !matches!(self.peek(), Tok::Sym("("))
+                    && (matches!(
+                        self.peek_at(1),
+                        Tok::Sym("|") | Tok::Sym(")") | Tok::Sym(",")
+                    ) || matches!(self.peek(), Tok::Sym("|")));
+                self.tab_lets = lets;
+                if tabular {
+                    let start = self.span().0;
+                    let t = self.tabular()?;
+                    v.push(Expr {
+                        kind: ExprKind::Subquery(Box::new(t)),
+                        span: (start, self.prev_end()),
+                    });
+                } else {
+                    v.push(self.expr()?);
+                }
                 if !self.eat_sym(",") {
                     break;
                 }

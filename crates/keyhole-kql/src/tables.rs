@@ -41,19 +41,12 @@ fn st(v: &str) -> Value {
     Value::String(Arc::from(v))
 }
 
-/// A constant string column value, allocated once per thread.
-fn konst(v: &'static str) -> Value {
-    thread_local! {
-        static K: std::cell::RefCell<HashMap<usize, Arc<str>>> = std::cell::RefCell::new(HashMap::new());
-    }
-    K.with(|k| {
-        Value::String(
-            k.borrow_mut()
-                .entry(v.as_ptr() as usize)
-                .or_insert_with(|| Arc::from(v))
-                .clone(),
-        )
-    })
+/// A constant string column value, allocated once.
+macro_rules! konst {
+    ($s:expr) => {{
+        static C: std::sync::OnceLock<Arc<str>> = std::sync::OnceLock::new();
+        Value::String(C.get_or_init(|| Arc::from($s)).clone())
+    }};
 }
 
 /// Derived per-vault strings (upper-case name, ARM ids) computed once per distinct input, so a
@@ -86,10 +79,8 @@ fn derived(kind: u8, parts: [Option<&Str>; 3], make: impl FnOnce() -> String) ->
 }
 
 fn empty() -> Arc<str> {
-    thread_local! {
-        static EMPTY: Arc<str> = Arc::from("");
-    }
-    EMPTY.with(|e| e.clone())
+    static EMPTY: std::sync::OnceLock<Arc<str>> = std::sync::OnceLock::new();
+    EMPTY.get_or_init(|| Arc::from("")).clone()
 }
 
 fn b(v: Option<bool>) -> Value {
@@ -198,11 +189,11 @@ pub(crate) static AZURE_DIAGNOSTICS: &[SourceColumn] = &[
             e.vault.to_ascii_uppercase()
         })
     }),
-    col("ResourceProvider", S, |_| konst("MICROSOFT.KEYVAULT")),
-    col("ResourceType", S, |_| konst("VAULTS")),
+    col("ResourceProvider", S, |_| konst!("MICROSOFT.KEYVAULT")),
+    col("ResourceType", S, |_| konst!("VAULTS")),
     col("Category", S, |e| match &e.category {
         Some(c) => Value::String(c.clone()),
-        None => konst("AuditEvent"),
+        None => konst!("AuditEvent"),
     }),
     col("OperationName", S, |e| Value::String(e.operation.clone())),
     col("OperationVersion", S, |e| s(&e.operation_version)),
@@ -216,8 +207,8 @@ pub(crate) static AZURE_DIAGNOSTICS: &[SourceColumn] = &[
     }),
     col("CallerIPAddress", S, |e| s(&e.caller_ip)),
     col("CorrelationId", S, |e| s(&e.correlation_id)),
-    col("SourceSystem", S, |_| konst("Azure")),
-    col("Type", S, |_| konst("AzureDiagnostics")),
+    col("SourceSystem", S, |_| konst!("Azure")),
+    col("Type", S, |_| konst!("AzureDiagnostics")),
     col("id_s", S, |e| s(&e.object_id)),
     col("requestUri_s", S, |e| s(&e.request_uri)),
     col("clientInfo_s", S, |e| s(&e.client_info)),
@@ -609,7 +600,7 @@ pub(crate) static AZKV_AUDIT_LOGS: &[SourceColumn] = &[
             .map(|d| Value::Long(d as i64))
             .unwrap_or(Value::Null)
     }),
-    col("SourceSystem", S, |_| konst("Azure")),
+    col("SourceSystem", S, |_| konst!("Azure")),
     col("StorageAccountProperties", Y, missing),
     col("StorageSasDefinitionProperties", Y, missing),
     col("SubnetId", S, missing_s),
@@ -618,7 +609,7 @@ pub(crate) static AZKV_AUDIT_LOGS: &[SourceColumn] = &[
     col("TimeGenerated", D, |e| Value::DateTime(e.time)),
     col("Tlsversion", S, |e| s(&e.tls_version)),
     col("TrustedService", S, missing_s),
-    col("Type", S, |_| konst("AZKVAuditLogs")),
+    col("Type", S, |_| konst!("AZKVAuditLogs")),
     col("VaultProperties", Y, missing),
     col("_BilledSize", R, missing),
     col("_IsBillable", S, missing_s),

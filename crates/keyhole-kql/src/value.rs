@@ -198,6 +198,15 @@ impl Value {
 /// Equality as `==` means it (no null = null; long == real by value). `None` when either side is
 /// null (Kusto's comparison with null yields null, which filters out).
 pub fn kql_eq(a: &Value, b: &Value) -> Option<bool> {
+    // Fast paths without unwrapping dynamics.
+    match (a, b) {
+        (Value::Null, _) | (_, Value::Null) => return None,
+        (Value::String(x), Value::String(y)) => return Some(x == y),
+        (Value::Long(x), Value::Long(y)) => return Some(x == y),
+        (Value::Real(x), Value::Real(y)) => return Some(x == y),
+        (Value::DateTime(x), Value::DateTime(y)) => return Some(x.micros == y.micros),
+        _ => {}
+    }
     let (a, b) = (a.undyn(), b.undyn());
     match (&a, &b) {
         (Value::Null, _) | (_, Value::Null) => None,
@@ -215,6 +224,15 @@ pub fn kql_eq(a: &Value, b: &Value) -> Option<bool> {
 
 /// Ordering for `<`, `>` and sorting; `None` when incomparable or null.
 pub fn kql_cmp(a: &Value, b: &Value) -> Option<Ordering> {
+    match (a, b) {
+        (Value::Null, _) | (_, Value::Null) => return None,
+        (Value::String(x), Value::String(y)) => return Some(x.cmp(y)),
+        (Value::Long(x), Value::Long(y)) => return Some(x.cmp(y)),
+        (Value::Real(x), Value::Real(y)) => return x.partial_cmp(y),
+        (Value::DateTime(x), Value::DateTime(y)) => return Some(x.micros.cmp(&y.micros)),
+        (Value::TimeSpan(x), Value::TimeSpan(y)) => return Some(x.cmp(y)),
+        _ => {}
+    }
     let (a, b) = (a.undyn(), b.undyn());
     match (&a, &b) {
         (Value::Null, _) | (_, Value::Null) => None,
@@ -329,7 +347,11 @@ impl fmt::Display for Value {
             Value::String(s) => f.write_str(s),
             Value::DateTime(t) => f.write_str(&format_datetime(*t)),
             Value::TimeSpan(m) => f.write_str(&format_timespan(*m)),
-            Value::Dynamic(d) => write!(f, "{d}"),
+            // A dynamic string shows as its text (as the Log Analytics grid does), anything else as JSON.
+            Value::Dynamic(d) => match &**d {
+                serde_json::Value::String(s) => f.write_str(s),
+                other => write!(f, "{other}"),
+            },
         }
     }
 }

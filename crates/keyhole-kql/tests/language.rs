@@ -390,3 +390,117 @@ fn azkvauditlogs_table() {
         ])
     );
 }
+
+#[test]
+fn tabular_arguments() {
+    // `in` a tabular let, `in` a subquery, and toscalar().
+    let base = "let bad = datatable(ip:string)['6.6.6.6', '7.7.7.7'];\nlet ev = datatable(ip:string, n:long)['6.6.6.6', 1, '1.1.1.1', 2, '7.7.7.7', 3];\n";
+    assert_eq!(
+        r(&format!("{base}ev | where ip in (bad) | project n")),
+        v(&[&["1"], &["3"]])
+    );
+    assert_eq!(
+        r(&format!(
+            "{base}ev | where ip !in (bad | where ip startswith '7') | project n"
+        )),
+        v(&[&["1"], &["2"]])
+    );
+    assert_eq!(r(&format!("{base}let top_n = toscalar(ev | summarize max(n));\nev | where n == top_n | project ip")), v(&[&["7.7.7.7"]]));
+}
+
+#[test]
+fn limited_results_report_the_full_count() {
+    let (t, total) = keyhole_kql::run_limited(
+        "range x from 1 to 100 step 1 | where x % 2 == 0",
+        &[],
+        &Default::default(),
+        10,
+    )
+    .unwrap();
+    assert_eq!(total, 50);
+    assert_eq!(t.rows.len(), 10);
+    assert_eq!(t.rows[9][0].to_string(), "20");
+}
+
+#[test]
+fn more_functions() {
+    let t = q("print a = datetime_diff('minute', datetime(2026-10-01 10:30), datetime(2026-10-01 10:00)),
+        b = datetime_diff('day', datetime(2026-10-03), datetime(2026-10-01 23:00)),
+        c = datetime_add('month', 1, datetime(2026-01-31)), d = datetime_add('hour', -2, datetime(2026-10-01)),
+        e = dayofmonth(datetime(2026-10-17)), f = getmonth(datetime(2026-10-17)), g = getyear(datetime(2026-10-17)),
+        h = startofweek(datetime(2026-10-17)), i = startofmonth(datetime(2026-10-17 12:00)),
+        j = ipv4_is_in_range('10.1.2.3', '10.1.0.0/16'), k = ipv4_is_in_range('10.2.0.1:443', '10.1.0.0/16'),
+        l = ipv4_is_private('192.168.1.1'), m = ipv4_is_private('185.220.101.47'),
+        n = replace_regex('a1b22c', @'\\d+', '#'), o = countof('abcabc', 'bc'), p = trim_start('/', '//x/'),
+        r = set_has_element(dynamic(['SecretGet', 'KeyGet']), 'KeyGet'), s = strcat_array(dynamic(['a', 'b']), '+')");
+    assert_eq!(
+        rows(&t)[0],
+        [
+            "30",
+            "2",
+            "2026-02-28T00:00:00Z",
+            "2026-09-30T22:00:00Z",
+            "17",
+            "10",
+            "2026",
+            "2026-10-11T00:00:00Z",
+            "2026-10-01T00:00:00Z",
+            "true",
+            "false",
+            "true",
+            "false",
+            "a#b#c",
+            "2",
+            "x/",
+            "true",
+            "a+b"
+        ]
+    );
+}
+
+#[test]
+fn parse_operator() {
+    let d = "datatable(u:string)['https://kv1.vault.azure.net/secrets/db-password/abc123?api-version=7.4', 'https://kv1.vault.azure.net/keys/k1?api-version=7.4']";
+    assert_eq!(
+        r(&format!(
+            r#"{d} | parse u with "https://" Vault ".vault.azure.net/secrets/" Secret "/" Version "?" * | project Vault, Secret, Version"#
+        )),
+        v(&[&["kv1", "db-password", "abc123"], &["", "", ""]])
+    );
+    assert_eq!(
+        r(&format!(
+            r#"{d} | parse-where u with * "api-version=" Ver:real | project Ver"#
+        )),
+        v(&[&["7.4"], &["7.4"]])
+    );
+    assert_eq!(
+        r(&format!(
+            r#"{d} | parse-where kind=regex u with * @"/(?:secrets|keys)/" Name @"[/?]" * | project Name"#
+        )),
+        v(&[&["db-password"], &["k1"]])
+    );
+}
+
+#[test]
+fn dynamic_member_columns_are_named_like_kusto() {
+    let t = q(r#"print d = todynamic('{"claim":{"upn":"a@b"}}') | project d.claim.upn"#);
+    assert_eq!(names(&t), ["d_claim_upn"]);
+    assert_eq!(rows(&t), v(&[&["a@b"]]));
+    let t =
+        q(r#"print d = todynamic('{"claim":{"upn":"a@b"}}') | extend tostring(d['claim']['upn'])"#);
+    assert_eq!(names(&t), ["d", "Column1"]);
+}
+
+#[test]
+fn star_has_searches_every_column() {
+    let d = "datatable(a:string, b:string)['kv-prod', 'x', 'y', 'PROD db', 'z', 'w']";
+    // 'kv-prod' has the term 'prod' (a dash delimits terms).
+    assert_eq!(
+        r(&format!("{d} | where * has 'prod' | project b")),
+        v(&[&["x"], &["PROD db"]])
+    );
+    assert_eq!(
+        r(&format!("{d} | where * contains 'prod' | count")),
+        v(&[&["2"]])
+    );
+}

@@ -158,6 +158,8 @@ impl DaySet {
 pub struct Baseline {
     /// First UTC day of each vault's data.
     pub vault_first_day: FxMap<Id, i64>,
+    /// Last UTC day of each vault's data.
+    pub vault_last_day: FxMap<Id, i64>,
     /// First UTC day of the whole drop.
     pub drop_first_day: Option<i64>,
     /// Days each principal was active (any vault).
@@ -189,6 +191,8 @@ impl Baseline {
             self.drop_first_day = Some(day);
         }
         self.vault_first_day.entry(ids.vault).or_insert(day);
+        let last = self.vault_last_day.entry(ids.vault).or_insert(day);
+        *last = (*last).max(day);
     }
 
     /// True while the vault is in its learning period (its first `learning_days` days).

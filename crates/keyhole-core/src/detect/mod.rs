@@ -303,12 +303,11 @@ fn statuses(cx: &Cx, span: Option<(Timestamp, Timestamp)>) -> Vec<RuleStatus> {
     let span_days = span.map_or(0, |(a, b)| b.day() - a.day() + 1);
     // The longest history any vault has: a rule that needs a baseline can judge something
     // only when at least one vault has data after its learning period.
-    let last_day = span.map(|(_, b)| b.day());
     let longest = cx
         .base
         .vault_first_day
-        .values()
-        .map(|f| last_day.map_or(0, |l| l - f + 1))
+        .iter()
+        .map(|(v, f)| cx.base.vault_last_day.get(v).map_or(1, |l| l - f + 1))
         .max()
         .unwrap_or(0);
     catalogue()
@@ -318,12 +317,22 @@ fn statuses(cx: &Cx, span: Option<(Timestamp, Timestamp)>) -> Vec<RuleStatus> {
                 RuleStatus {
                     rule: info.id,
                     ran: false,
-                    note: Some(format!(
-                        "needs {} days of history before it judges; the drop spans {} day{}",
-                        learning,
-                        span_days,
-                        if span_days == 1 { "" } else { "s" }
-                    )),
+                    note: Some(if span_days <= learning {
+                        format!(
+                            "needs {} days of history before it judges; the drop spans {} day{}",
+                            learning,
+                            span_days,
+                            if span_days == 1 { "" } else { "s" }
+                        )
+                    } else {
+                        format!(
+                            "needs {} days of history before it judges; no vault has more than {} day{} of data (the drop spans {} days)",
+                            learning,
+                            longest,
+                            if longest == 1 { "" } else { "s" },
+                            span_days
+                        )
+                    }),
                 }
             } else {
                 RuleStatus {

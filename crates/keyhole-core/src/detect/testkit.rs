@@ -274,3 +274,28 @@ pub fn parse_fixture(file: &str, text: &str) -> Result<Vec<Event>, String> {
     out.sort_by_key(|e| e.time);
     Ok(out)
 }
+
+/// The findings of one rule over `events` (sorted here) with `cfg`.
+pub fn findings_of(
+    rule: &str,
+    mut events: Vec<Event>,
+    cfg: &crate::detect::DetectConfig,
+) -> Vec<crate::detect::Finding> {
+    events.sort_by_key(|e| e.time);
+    crate::detect::analyze(&events, cfg)
+        .findings
+        .into_iter()
+        .filter(|f| f.rule == rule)
+        .collect()
+}
+
+/// `n` daily copies of `e` (one a day at the same time of day), for building history.
+pub fn daily(e: &Event, n: i64) -> Vec<Event> {
+    (0..n)
+        .map(|d| {
+            let mut x = e.clone();
+            x.time.micros += d * MICROS_PER_DAY;
+            x
+        })
+        .collect()
+}

@@ -386,7 +386,12 @@ impl Dataset {
     /// Finish a file: flushes what it buffered and keeps its events and report.
     pub fn close(&mut self, mut file: FileIngest) -> &FileReport {
         file.finish();
-        self.events.append(&mut file.out);
+        if self.events.is_empty() {
+            // Move, don't copy: a single large file would otherwise be held twice.
+            self.events = std::mem::take(&mut file.out);
+        } else {
+            self.events.append(&mut file.out);
+        }
         self.reports.push(file.report);
         self.reports.last().expect("just pushed")
     }
@@ -411,7 +416,7 @@ impl Dataset {
         drop(seen);
         let duplicates = (total - events.len()) as u64;
         if !events.is_sorted_by_key(|e| e.time) {
-            events.sort_by_key(|e| e.time);
+            sort_by_time(&mut events);
         }
         let mut vaults: Vec<Str> = Vec::new();
         {
@@ -433,6 +438,30 @@ impl Dataset {
             files: self.reports,
         };
         (events, summary)
+    }
+}
+
+/// Stable sort by time without a merge buffer of events: sorts 4-byte indices, then applies the
+/// permutation in place by following its cycles (an `Event` is hundreds of bytes; a stable sort of
+/// the events themselves would allocate half of them again).
+fn sort_by_time(events: &mut [Event]) {
+    let mut idx: Vec<u32> = (0..events.len() as u32).collect();
+    idx.sort_by_key(|&i| events[i as usize].time);
+    // new[j] = old[idx[j]]
+    for i in 0..events.len() {
+        if idx[i] as usize == i {
+            continue;
+        }
+        let mut j = i;
+        loop {
+            let k = idx[j] as usize;
+            idx[j] = j as u32;
+            if k == i {
+                break;
+            }
+            events.swap(j, k);
+            j = k;
+        }
     }
 }
 
@@ -519,4 +548,36 @@ pub fn parse_bytes(name: &str, bytes: &[u8], opts: IngestOptions) -> (Vec<Event>
     f.finish();
     let ev = f.drain();
     (ev, f.report.clone())
+}
+
+#[cfg(test)]
+mod sort_tests {
+    use super::sort_by_time;
+    use crate::detect::testkit::ev;
+
+    #[test]
+    fn sorts_by_time_and_keeps_the_order_of_equal_times() {
+        let times = [5, 3, 9, 3, 1, 5, 0, 9, 3, 7, 2, 2, 8];
+        let mut events: Vec<_> = times
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let mut e = ev(&format!("2026-10-01T00:00:0{t}Z"));
+                e.source.line = i as u64;
+                e
+            })
+            .collect();
+        sort_by_time(&mut events);
+        let mut expected: Vec<(u64, u64)> = times
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (*t as u64, i as u64))
+            .collect();
+        expected.sort(); // by time, then by original position: what a stable sort gives
+        let got: Vec<(u64, u64)> = events
+            .iter()
+            .map(|e| ((e.time.micros / 1_000_000 % 60) as u64, e.source.line))
+            .collect();
+        assert_eq!(got, expected);
+    }
 }

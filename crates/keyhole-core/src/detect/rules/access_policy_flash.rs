@@ -75,3 +75,52 @@ impl Rule for AccessPolicyFlash {
         out.push(f);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::detect::testkit::{daily, ev, findings_of, EventBuilder};
+    use crate::detect::DetectConfig;
+    #[allow(unused_imports)]
+    use crate::event::Event;
+
+    #[allow(dead_code)]
+    fn bg(vault: &str, days: i64) -> Vec<Event> {
+        daily(
+            &ev("2026-10-01T06:00:00Z")
+                .vault(vault)
+                .service("bg-app")
+                .op("SecretGet")
+                .obj("s")
+                .ip("203.0.113.1"),
+            days,
+        )
+    }
+
+    fn flash(secs: i64) -> usize {
+        let cfg = DetectConfig::default();
+        let mut g = ev("2026-10-15T00:00:00Z")
+            .vault("kv")
+            .user("a@x")
+            .op("VaultPut");
+        g.policy_added = Some(crate::event::AccessPolicyChange {
+            object_id: Some("o1".into()),
+            ..Default::default()
+        });
+        let mut r = ev("2026-10-15T00:00:00Z")
+            .vault("kv")
+            .user("a@x")
+            .op("VaultPut")
+            .secs(secs);
+        r.policy_removed = Some(crate::event::AccessPolicyChange {
+            object_id: Some("O1".into()),
+            ..Default::default()
+        });
+        findings_of("KV_AccessPolicyFlash", vec![g, r], &cfg).len()
+    }
+
+    #[test]
+    fn ten_minutes_inclusive() {
+        assert_eq!(flash(600), 1);
+        assert_eq!(flash(601), 0);
+    }
+}

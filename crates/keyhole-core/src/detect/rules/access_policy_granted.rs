@@ -89,3 +89,46 @@ impl Rule for AccessPolicyGranted {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::detect::testkit::{daily, ev, findings_of, EventBuilder};
+    use crate::detect::DetectConfig;
+    #[allow(unused_imports)]
+    use crate::event::Event;
+
+    #[allow(dead_code)]
+    fn bg(vault: &str, days: i64) -> Vec<Event> {
+        daily(
+            &ev("2026-10-01T06:00:00Z")
+                .vault(vault)
+                .service("bg-app")
+                .op("SecretGet")
+                .obj("s")
+                .ip("203.0.113.1"),
+            days,
+        )
+    }
+
+    #[test]
+    fn permissions_are_in_details_and_reason() {
+        let cfg = DetectConfig::default();
+        let mut e = ev("2026-10-15T00:00:00Z")
+            .vault("kv")
+            .user("a@x")
+            .op("VaultPut");
+        e.policy_added = Some(crate::event::AccessPolicyChange {
+            object_id: Some("o1".into()),
+            secrets: vec!["get".into(), "purge".into()],
+            ..Default::default()
+        });
+        let f = findings_of("KV_AccessPolicyGranted", vec![e], &cfg);
+        assert!(
+            f[0].reason.ends_with("(secrets: get, purge)"),
+            "{}",
+            f[0].reason
+        );
+        assert_eq!(f[0].details["granted"]["secrets"][1], "purge");
+        assert_eq!(f[0].details["granted"]["object_id"], "o1");
+    }
+}

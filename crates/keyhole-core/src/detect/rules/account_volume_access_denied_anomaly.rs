@@ -56,13 +56,30 @@ impl Rule for AccountVolumeAccessDeniedAnomaly {
         if n < cx.cfg.denied_vaults {
             return;
         }
-        let mut vaults: Vec<&str> = w.keys().map(|v| cx.name(*v)).collect();
-        vaults.sort_unstable();
         let reason = format!("{} was denied on {} vaults in 24 h", who(ev), n);
-        let details = json!({"vaults": vaults, "distinct_vaults": n});
+        // The vault names (at most 50 listed) are only rebuilt while the count grows.
+        let vault_names = |w: &SlidingDistinct<Id>| {
+            let mut v: Vec<&str> = w.keys().map(|v| cx.name(*v)).collect();
+            v.sort_unstable();
+            v.truncate(50);
+            v
+        };
+        if let Some(fi) = self.groups.open_at(out, &pk, ev.time) {
+            let f = &mut out[fi];
+            f.add(ev, idx);
+            if f.details["distinct_vaults"].as_u64().unwrap_or(0) < n as u64 {
+                f.reason = reason;
+                f.details["distinct_vaults"] = json!(n);
+                if n <= 50 {
+                    f.details["vaults"] = json!(vault_names(w));
+                }
+            }
+            return;
+        }
+        let details = json!({"vaults": vault_names(w), "distinct_vaults": n});
         let seed = w.latest_events();
         let total = w.total() as u64;
-        let (fi, new) = self.groups.hit(out, pk, ev, idx, || {
+        self.groups.hit(out, pk, ev, idx, || {
             // Evidence: the latest event on each vault of the window; count: every event in it.
             let first = seed[0];
             let mut f = new_finding(
@@ -79,9 +96,53 @@ impl Rule for AccountVolumeAccessDeniedAnomaly {
             f.count = total;
             f
         });
-        if !new && out[fi].details["distinct_vaults"].as_u64().unwrap_or(0) < n as u64 {
-            out[fi].reason = reason;
-            out[fi].details = details;
-        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::detect::testkit::{daily, ev, findings_of, EventBuilder};
+    use crate::detect::DetectConfig;
+    #[allow(unused_imports)]
+    use crate::event::Event;
+
+    #[allow(dead_code)]
+    fn bg(vault: &str, days: i64) -> Vec<Event> {
+        daily(
+            &ev("2026-10-01T06:00:00Z")
+                .vault(vault)
+                .service("bg-app")
+                .op("SecretGet")
+                .obj("s")
+                .ip("203.0.113.1"),
+            days,
+        )
+    }
+
+    #[test]
+    fn five_vaults_within_24_hours() {
+        let cfg = DetectConfig::default();
+        let d = |t: &str, k: usize| {
+            ev(t)
+                .vault(&format!("kv{k}"))
+                .user("u@x")
+                .op("SecretGet")
+                .obj("s")
+                .status(403)
+        };
+        let four: Vec<_> = (0..4).map(|k| d("2026-10-15T01:00:00Z", k)).collect();
+        assert!(findings_of("KV_AccountVolumeAccessDeniedAnomaly", four.clone(), &cfg).is_empty());
+        let mut five = four.clone();
+        five.push(d("2026-10-16T00:59:59Z", 4));
+        assert_eq!(
+            findings_of("KV_AccountVolumeAccessDeniedAnomaly", five, &cfg).len(),
+            1
+        );
+        let mut late = four;
+        late.push(d("2026-10-16T01:00:00Z", 4));
+        assert!(
+            findings_of("KV_AccountVolumeAccessDeniedAnomaly", late, &cfg).is_empty(),
+            "24 h apart"
+        );
     }
 }

@@ -74,8 +74,6 @@ impl Rule for AccountVolumeAnomaly {
         if days < cx.cfg.established_days {
             return;
         }
-        let mut vaults: Vec<&str> = w.keys().map(|v| cx.name(*v)).collect();
-        vaults.sort_unstable();
         let reason = format!(
             "{} succeeded on {} vaults in 24 h; its maximum over {} earlier active days was {}",
             who(ev),
@@ -83,10 +81,29 @@ impl Rule for AccountVolumeAnomaly {
             days,
             max
         );
-        let details = json!({"vaults": vaults, "distinct_vaults": n, "previous_max": max, "active_days": days});
+        // The vault names (at most 50 listed) are only rebuilt while the count grows.
+        let vault_names = |w: &SlidingDistinct<Id>| {
+            let mut v: Vec<&str> = w.keys().map(|v| cx.name(*v)).collect();
+            v.sort_unstable();
+            v.truncate(50);
+            v
+        };
+        if let Some(fi) = self.groups.open_at(out, &pk, ev.time) {
+            let f = &mut out[fi];
+            f.add(ev, idx);
+            if f.details["distinct_vaults"].as_u64().unwrap_or(0) < n as u64 {
+                f.reason = reason;
+                f.details["distinct_vaults"] = json!(n);
+                if n <= 50 {
+                    f.details["vaults"] = json!(vault_names(w));
+                }
+            }
+            return;
+        }
+        let details = json!({"vaults": vault_names(w), "distinct_vaults": n, "previous_max": max, "active_days": days});
         let seed = w.latest_events();
         let total = w.total() as u64;
-        let (fi, new) = self.groups.hit(out, pk, ev, idx, || {
+        self.groups.hit(out, pk, ev, idx, || {
             // Evidence: the latest event on each vault of the window; count: every event in it.
             let first = seed[0];
             let mut f = new_finding(
@@ -103,9 +120,62 @@ impl Rule for AccountVolumeAnomaly {
             f.count = total;
             f
         });
-        if !new && out[fi].details["distinct_vaults"].as_u64().unwrap_or(0) < n as u64 {
-            out[fi].reason = reason;
-            out[fi].details = details;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::detect::testkit::{daily, ev, findings_of, EventBuilder};
+    use crate::detect::DetectConfig;
+    #[allow(unused_imports)]
+    use crate::event::Event;
+
+    #[allow(dead_code)]
+    fn bg(vault: &str, days: i64) -> Vec<Event> {
+        daily(
+            &ev("2026-10-01T06:00:00Z")
+                .vault(vault)
+                .service("bg-app")
+                .op("SecretGet")
+                .obj("s")
+                .ip("203.0.113.1"),
+            days,
+        )
+    }
+
+    fn scenario(prev_max: usize, today: usize) -> usize {
+        let cfg = DetectConfig::default();
+        let mut v = Vec::new();
+        for d in 0..10 {
+            for k in 0..prev_max {
+                let t = format!("2026-10-{:02}T08:{:02}:00Z", d + 1, k);
+                v.push(
+                    ev(&t)
+                        .vault(&format!("kv{k}"))
+                        .user("u@x")
+                        .op("SecretGet")
+                        .obj("s"),
+                );
+            }
         }
+        for k in 0..today {
+            let t = format!("2026-10-15T20:{:02}:00Z", k);
+            v.push(
+                ev(&t)
+                    .vault(&format!("kv{k}"))
+                    .user("u@x")
+                    .op("SecretGet")
+                    .obj("s"),
+            );
+        }
+        findings_of("KV_AccountVolumeAnomaly", v, &cfg).len()
+    }
+
+    #[test]
+    fn five_vaults_and_three_above_the_maximum() {
+        assert_eq!(scenario(2, 5), 1);
+        assert_eq!(scenario(3, 5), 0, "5 < 3 + 3");
+        assert_eq!(scenario(1, 4), 0, "fewer than 5 vaults");
+        assert_eq!(scenario(3, 6), 1);
     }
 }

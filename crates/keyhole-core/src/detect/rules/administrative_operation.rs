@@ -65,3 +65,56 @@ impl Rule for AdministrativeOperation {
         f.reason = format!("{} performed {} on {}", who(ev), ops.join(", "), ev.vault);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::detect::testkit::{daily, ev, findings_of, EventBuilder};
+    use crate::detect::DetectConfig;
+    #[allow(unused_imports)]
+    use crate::event::Event;
+
+    #[allow(dead_code)]
+    fn bg(vault: &str, days: i64) -> Vec<Event> {
+        daily(
+            &ev("2026-10-01T06:00:00Z")
+                .vault(vault)
+                .service("bg-app")
+                .op("SecretGet")
+                .obj("s")
+                .ip("203.0.113.1"),
+            days,
+        )
+    }
+
+    #[test]
+    fn vault_writes_only_successful() {
+        let cfg = DetectConfig::default();
+        let e = |op: &str, st: u16| {
+            ev("2026-10-15T00:00:00Z")
+                .vault("kv")
+                .user("a@x")
+                .op(op)
+                .status(st)
+        };
+        assert_eq!(
+            findings_of(
+                "KV_AdministrativeOperation",
+                vec![e("VaultDelete", 200)],
+                &cfg
+            )
+            .len(),
+            1
+        );
+        assert!(findings_of(
+            "KV_AdministrativeOperation",
+            vec![e("VaultPatch", 403)],
+            &cfg
+        )
+        .is_empty());
+        assert!(
+            findings_of("KV_AdministrativeOperation", vec![e("VaultGet", 200)], &cfg).is_empty()
+        );
+        let f = findings_of("KV_AdministrativeOperation", vec![e("VaultPut", 200)], &cfg);
+        assert_eq!(f[0].severity, crate::detect::Severity::Informational);
+    }
+}

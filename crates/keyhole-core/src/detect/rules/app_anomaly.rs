@@ -36,3 +36,53 @@ impl Rule for AppAnomaly {
         self.0.judge(&INFO, cx, idx, ev, allowed, out);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::detect::testkit::{daily, ev, findings_of, EventBuilder};
+    use crate::detect::DetectConfig;
+    #[allow(unused_imports)]
+    use crate::event::Event;
+
+    #[allow(dead_code)]
+    fn bg(vault: &str, days: i64) -> Vec<Event> {
+        daily(
+            &ev("2026-10-01T06:00:00Z")
+                .vault(vault)
+                .service("bg-app")
+                .op("SecretGet")
+                .obj("s")
+                .ip("203.0.113.1"),
+            days,
+        )
+    }
+
+    #[test]
+    fn apps_not_users_and_not_first_party() {
+        let cfg = DetectConfig::default();
+        let mut v = bg("kv", 20);
+        v.push(
+            ev("2026-10-15T09:00:00Z")
+                .vault("kv")
+                .service("new-app")
+                .op("KeyGet")
+                .obj("k"),
+        );
+        v.push(
+            ev("2026-10-15T09:00:00Z")
+                .vault("kv")
+                .service("8cae6e77-e04e-42ce-b5cb-50d82bce26b1")
+                .op("KeyList"),
+        );
+        v.push(
+            ev("2026-10-15T09:00:00Z")
+                .vault("kv")
+                .user("u@x")
+                .op("KeyGet")
+                .obj("k"),
+        );
+        let f = findings_of("KV_AppAnomaly", v, &cfg);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].identity.app_id.as_deref(), Some("new-app"));
+    }
+}

@@ -70,3 +70,57 @@ impl Rule for FirewallOpened {
         out.push(f);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::detect::testkit::{daily, ev, findings_of, EventBuilder};
+    use crate::detect::DetectConfig;
+    #[allow(unused_imports)]
+    use crate::event::Event;
+
+    #[allow(dead_code)]
+    fn bg(vault: &str, days: i64) -> Vec<Event> {
+        daily(
+            &ev("2026-10-01T06:00:00Z")
+                .vault(vault)
+                .service("bg-app")
+                .op("SecretGet")
+                .obj("s")
+                .ip("203.0.113.1"),
+            days,
+        )
+    }
+
+    fn acl(ev_: Event, a: Option<&str>) -> Event {
+        let mut e = ev_;
+        e.vault_config = Some(crate::event::VaultConfig {
+            network_default_action: a.map(Into::into),
+            ..Default::default()
+        });
+        e
+    }
+
+    #[test]
+    fn transition_not_presence_case_insensitive() {
+        let cfg = DetectConfig::default();
+        let e = |t: &str| ev(t).vault("kv").user("a@x").op("VaultGet");
+        let v = vec![
+            acl(e("2026-10-01T00:00:00Z"), Some("deny")),
+            acl(e("2026-10-02T00:00:00Z"), Some("ALLOW")),
+        ];
+        assert_eq!(findings_of("KV_FirewallOpened", v, &cfg).len(), 1);
+        let v = vec![
+            acl(e("2026-10-01T00:00:00Z"), Some("Allow")),
+            acl(e("2026-10-02T00:00:00Z"), Some("Allow")),
+        ];
+        assert!(findings_of("KV_FirewallOpened", v, &cfg).is_empty());
+        let v = vec![
+            acl(e("2026-10-01T00:00:00Z"), Some("Deny")),
+            acl(e("2026-10-02T00:00:00Z"), None),
+        ];
+        assert!(
+            findings_of("KV_FirewallOpened", v, &cfg).is_empty(),
+            "a snapshot without networkAcls is not a change"
+        );
+    }
+}

@@ -79,3 +79,40 @@ impl Rule for FirewallRuleAdded {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::detect::testkit::{daily, ev, findings_of, EventBuilder};
+    use crate::detect::DetectConfig;
+    #[allow(unused_imports)]
+    use crate::event::Event;
+
+    #[allow(dead_code)]
+    fn bg(vault: &str, days: i64) -> Vec<Event> {
+        daily(
+            &ev("2026-10-01T06:00:00Z")
+                .vault(vault)
+                .service("bg-app")
+                .op("SecretGet")
+                .obj("s")
+                .ip("203.0.113.1"),
+            days,
+        )
+    }
+
+    #[test]
+    fn wide_ranges_are_called_out() {
+        let cfg = DetectConfig::default();
+        let mut e = ev("2026-10-15T00:00:00Z")
+            .vault("kv")
+            .user("a@x")
+            .op("VaultPatch");
+        e.ip_rule_added = Some("10.0.0.0/8".into());
+        let f = findings_of("KV_FirewallRuleAdded", vec![e.clone()], &cfg);
+        assert!(f[0].reason.contains("a /8 opens it"), "{}", f[0].reason);
+        e.ip_rule_added = Some("203.0.113.0/24".into());
+        let f = findings_of("KV_FirewallRuleAdded", vec![e], &cfg);
+        assert!(!f[0].reason.contains("opens it"));
+        assert_eq!(f[0].details["ip_rule"], "203.0.113.0/24");
+    }
+}

@@ -31,6 +31,8 @@ struct State {
     list: Option<(i64, usize)>,
     /// New secrets read since that list, with their events.
     fresh: Vec<(Id, usize)>,
+    /// How many new secrets since the list (`fresh` keeps the first 50).
+    fresh_n: usize,
     open: Option<usize>,
 }
 
@@ -56,6 +58,7 @@ impl Rule for ListGetAnomaly {
                 let st = self.state.entry((cx.cur.vault, pk)).or_default();
                 st.list = Some((ev.time.micros, idx));
                 st.fresh.clear();
+                st.fresh_n = 0;
                 st.open = None;
             }
             Op::Object(ObjectKind::Secret, Verb::Get) => {
@@ -69,8 +72,11 @@ impl Rule for ListGetAnomaly {
                 if ev.time.micros - lt > window || cx.learning(ev) {
                     return;
                 }
-                st.fresh.push((name, idx));
-                if st.fresh.len() < cx.cfg.list_get_secrets {
+                st.fresh_n += 1;
+                if st.fresh.len() < 50 {
+                    st.fresh.push((name, idx));
+                }
+                if st.fresh_n < cx.cfg.list_get_secrets {
                     return;
                 }
                 let names: Vec<&str> = st.fresh.iter().map(|(n, _)| cx.name(*n)).collect();
@@ -79,10 +85,11 @@ impl Rule for ListGetAnomaly {
                     who(ev),
                     ev.vault,
                     super::dur_between(crate::time::Timestamp::from_micros(lt), ev.time),
-                    names.len(),
+                    st.fresh_n,
                     names.iter().take(10).copied().collect::<Vec<_>>().join(", ")
+                        + if st.fresh_n > 10 { ", …" } else { "" }
                 );
-                let details = json!({"new_secrets": names, "list_time": super::secs(crate::time::Timestamp::from_micros(lt)).to_rfc3339()});
+                let details = json!({"new_secrets": names, "count": st.fresh_n, "list_time": super::secs(crate::time::Timestamp::from_micros(lt)).to_rfc3339()});
                 match st.open {
                     Some(fi) => {
                         out[fi].add(ev, idx);
@@ -103,5 +110,55 @@ impl Rule for ListGetAnomaly {
             }
             _ => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::detect::testkit::{daily, ev, findings_of, EventBuilder};
+    use crate::detect::DetectConfig;
+    #[allow(unused_imports)]
+    use crate::event::Event;
+
+    #[allow(dead_code)]
+    fn bg(vault: &str, days: i64) -> Vec<Event> {
+        daily(
+            &ev("2026-10-01T06:00:00Z")
+                .vault(vault)
+                .service("bg-app")
+                .op("SecretGet")
+                .obj("s")
+                .ip("203.0.113.1"),
+            days,
+        )
+    }
+
+    fn gets_after_list(n: i64, delay_min: i64) -> usize {
+        let cfg = DetectConfig::default();
+        let mut v = bg("kv", 20);
+        v.push(
+            ev("2026-10-15T02:00:00Z")
+                .vault("kv")
+                .service("x")
+                .op("SecretList"),
+        );
+        for k in 0..n {
+            v.push(
+                ev("2026-10-15T02:00:00Z")
+                    .vault("kv")
+                    .service("x")
+                    .op("SecretGet")
+                    .obj(&format!("n{k}"))
+                    .secs(delay_min * 60 + k),
+            );
+        }
+        findings_of("KV_ListGetAnomaly", v, &cfg).len()
+    }
+
+    #[test]
+    fn five_new_secrets_within_the_hour() {
+        assert_eq!(gets_after_list(4, 1), 0);
+        assert_eq!(gets_after_list(5, 1), 1);
+        assert_eq!(gets_after_list(5, 61), 0, "too long after the list");
     }
 }

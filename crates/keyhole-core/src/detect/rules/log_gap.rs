@@ -97,3 +97,46 @@ impl Rule for LogGap {
         st.last_idx = idx;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::detect::testkit::{daily, ev, findings_of, EventBuilder};
+    use crate::detect::DetectConfig;
+    #[allow(unused_imports)]
+    use crate::event::Event;
+
+    #[allow(dead_code)]
+    fn bg(vault: &str, days: i64) -> Vec<Event> {
+        daily(
+            &ev("2026-10-01T06:00:00Z")
+                .vault(vault)
+                .service("bg-app")
+                .op("SecretGet")
+                .obj("s")
+                .ip("203.0.113.1"),
+            days,
+        )
+    }
+
+    fn gap(active_hours: i64, silence_min: i64) -> usize {
+        let cfg = DetectConfig::default();
+        let mut v: Vec<Event> = (0..active_hours)
+            .map(|h| {
+                ev("2026-10-01T00:10:00Z")
+                    .vault("kv")
+                    .service("a")
+                    .secs(h * 3600)
+            })
+            .collect();
+        let last = v.last().unwrap().clone();
+        v.push(last.secs(silence_min * 60));
+        findings_of("KV_LogGap", v, &cfg).len()
+    }
+
+    #[test]
+    fn six_hours_after_a_full_day() {
+        assert_eq!(gap(24, 360), 1);
+        assert_eq!(gap(24, 359), 0);
+        assert_eq!(gap(23, 600), 0, "not active every hour for a day");
+    }
+}

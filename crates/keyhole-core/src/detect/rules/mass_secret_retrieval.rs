@@ -109,3 +109,53 @@ impl Rule for MassSecretRetrieval {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::detect::testkit::{daily, ev, findings_of, EventBuilder};
+    use crate::detect::DetectConfig;
+    #[allow(unused_imports)]
+    use crate::event::Event;
+
+    #[allow(dead_code)]
+    fn bg(vault: &str, days: i64) -> Vec<Event> {
+        daily(
+            &ev("2026-10-01T06:00:00Z")
+                .vault(vault)
+                .service("bg-app")
+                .op("SecretGet")
+                .obj("s")
+                .ip("203.0.113.1"),
+            days,
+        )
+    }
+
+    fn reads(distinct: i64, total: i64) -> Vec<crate::detect::Finding> {
+        let cfg = DetectConfig::default();
+        let mut v = bg("kv", 20);
+        for k in 0..total {
+            v.push(
+                ev("2026-10-15T02:00:00Z")
+                    .vault("kv")
+                    .service("new")
+                    .op("SecretGet")
+                    .obj(&format!("s{}", k % distinct))
+                    .secs(k),
+            );
+        }
+        findings_of("KV_MassSecretRetrieval", v, &cfg)
+    }
+
+    #[test]
+    fn sentinel_thresholds_are_strict_inequalities() {
+        assert!(reads(10, 60).is_empty(), "10 distinct is not > 10");
+        assert!(reads(11, 50).is_empty(), "50 reads is not > 50");
+        let f = reads(11, 51);
+        assert_eq!(f.len(), 1);
+        assert_eq!(
+            f[0].severity,
+            crate::detect::Severity::Low,
+            "no history on the vault"
+        );
+    }
+}

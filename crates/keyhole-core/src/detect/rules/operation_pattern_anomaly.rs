@@ -79,26 +79,51 @@ impl Rule for OperationPatternAnomaly {
                 break;
             }
         }
+        // Bounded: only the last 64 new operation types of the window are kept.
+        if st.recent.len() > 64 {
+            st.recent.pop_front();
+        }
         if st.recent.len() < cx.cfg.pattern_new_ops {
             return;
         }
-        let ops: Vec<&str> = st.recent.iter().map(|(_, o, _)| cx.name(*o)).collect();
-        let reason = format!(
-            "{}, active on {} on {} earlier days, performed {} operation types it never performed there within {} min: {}",
-            who(ev),
-            ev.vault,
-            days,
-            ops.len(),
-            cx.cfg.pattern_window_min,
-            ops.join(", ")
-        );
-        let details = json!({"new_operations": ops, "active_days": days});
+        let reason_of = |ops: &[&str], n: usize| {
+            format!(
+                "{}, active on {} on {} earlier days, performed {} operation types it never performed there within {} min: {}{}",
+                who(ev),
+                ev.vault,
+                days,
+                n,
+                cx.cfg.pattern_window_min,
+                ops.join(", "),
+                if n > ops.len() { ", …" } else { "" }
+            )
+        };
         if let Some(fi) = self.groups.open_at(out, &key, ev.time) {
-            out[fi].add(ev, idx);
-            out[fi].reason = reason;
-            out[fi].details = details;
+            // Extend the open finding: O(1) amortised, the listed names are capped at 50.
+            let f = &mut out[fi];
+            f.add(ev, idx);
+            let n = f.details["count"].as_u64().unwrap_or(0) as usize + 1;
+            f.details["count"] = json!(n);
+            if let Some(a) = f.details["new_operations"].as_array_mut() {
+                if a.len() < 50 {
+                    a.push(json!(cx.name(cx.cur.operation)));
+                }
+            }
+            let names: Vec<String> = f.details["new_operations"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            f.reason = reason_of(&names, n);
             return;
         }
+        let ops: Vec<&str> = st.recent.iter().map(|(_, o, _)| cx.name(*o)).collect();
+        let reason = reason_of(&ops, ops.len());
+        let details = json!({"new_operations": ops, "count": ops.len(), "active_days": days});
         // The finding starts at the window's first new operation and cites every one of them.
         let i0 = st.recent[0].2;
         let mut f = new_finding(&INFO, &cx.events[i0], i0, &ev.vault, reason, details);
@@ -107,5 +132,59 @@ impl Rule for OperationPatternAnomaly {
         }
         out.push(f);
         self.groups.insert(key, out.len() - 1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::detect::testkit::{daily, ev, findings_of, EventBuilder};
+    use crate::detect::DetectConfig;
+    #[allow(unused_imports)]
+    use crate::event::Event;
+
+    #[allow(dead_code)]
+    fn bg(vault: &str, days: i64) -> Vec<Event> {
+        daily(
+            &ev("2026-10-01T06:00:00Z")
+                .vault(vault)
+                .service("bg-app")
+                .op("SecretGet")
+                .obj("s")
+                .ip("203.0.113.1"),
+            days,
+        )
+    }
+
+    fn new_ops(n: usize) -> usize {
+        let cfg = DetectConfig::default();
+        let mut v = daily(
+            &ev("2026-10-01T08:00:00Z")
+                .vault("kv")
+                .service("app")
+                .op("SecretGet")
+                .obj("s"),
+            20,
+        );
+        for (k, op) in ["SecretList", "KeyList", "CertificateList", "SecretBackup"]
+            .iter()
+            .take(n)
+            .enumerate()
+        {
+            v.push(
+                ev("2026-10-15T02:00:00Z")
+                    .vault("kv")
+                    .service("app")
+                    .op(op)
+                    .secs(k as i64 * 600),
+            );
+        }
+        findings_of("KV_OperationPatternAnomaly", v, &cfg).len()
+    }
+
+    #[test]
+    fn three_new_operation_types_within_an_hour() {
+        assert_eq!(new_ops(2), 0);
+        assert_eq!(new_ops(3), 1);
+        assert_eq!(new_ops(4), 1, "grouped");
     }
 }

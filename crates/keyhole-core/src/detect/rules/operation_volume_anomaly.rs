@@ -5,8 +5,11 @@
 //! `volume_window_days` (14) days before the event's day, zero-filled from its first day there;
 //! score: robust z = (today − median) / (1.4826 · MAD), the scale floored at 1. Defaults
 //! (Sentinel time-series anomaly: 14 d, score 3, baseline > 25): fires when today's count
-//! reaches ≥ 5 × the median, z ≥ 3 and ≥ 25 operations, for principals established on the vault
-//! (active there on ≥ 3 days) after its learning period. Weekend dips do not lower the median
+//! reaches ≥ 5 × the median, z ≥ 3 and ≥ 25 operations, and (Keyhole's addition,
+//! `volume_max_factor`) ≥ 4 × the busiest day of the trailing window, for principals
+//! established on the vault (active there on ≥ 3 days) after its learning period. The last
+//! condition silences low-volume users whose occasional busy day of 25–40 operations passes the
+//! median test (seen on generated tenants of 250k records), while bulk reads still stand out. Weekend dips do not lower the median
 //! enough to alert on Mondays (5 weekend days of 14 cannot move a median of weekdays).
 //! MITRE: Collection, Exfiltration. One finding per (vault, principal, day); its count is
 //! the day's operations from the moment the threshold was crossed. Origin: Defender, Sentinel.
@@ -24,7 +27,7 @@ pub static INFO: RuleInfo = RuleInfo {
     severity: Severity::Medium,
     tactics: &["Collection", "Exfiltration"],
     origin: "Defender, Sentinel time-series (14 d, score 3, baseline > 25)",
-    doc: "A principal's operations on a vault in one UTC day reach >= 5 x its trailing 14-day median, robust z (median/MAD) >= 3 and >= 25, for principals active there on >= 3 earlier days, after the 7-day learning period.",
+    doc: "A principal's operations on a vault in one UTC day reach >= 5 x its trailing 14-day median, robust z (median/MAD) >= 3, >= 25, and >= 4 x its busiest day of the window, for principals active there on >= 3 earlier days, after the 7-day learning period.",
     needs_baseline: true,
 };
 
@@ -32,7 +35,7 @@ pub static INFO: RuleInfo = RuleInfo {
 struct State {
     counts: DailyCounts,
     /// (day, median, mad) of the trailing window, computed once per day.
-    stats: Option<(i64, f64, f64, usize)>,
+    stats: Option<(i64, f64, f64, usize, f64)>,
     /// Finding open for the current day.
     open: Option<(i64, usize)>,
 }
@@ -40,7 +43,7 @@ struct State {
 #[derive(Default)]
 pub struct OperationVolumeAnomaly {
     state: FxMap<(Id, Id), State>,
-    fired: Vec<(usize, f64, f64, usize, u32)>,
+    fired: Vec<(usize, f64, f64, usize, u32, f64)>,
 }
 
 impl Rule for OperationVolumeAnomaly {
@@ -70,17 +73,21 @@ impl Rule for OperationVolumeAnomaly {
         if today < cx.cfg.volume_min || cx.learning(ev) {
             return;
         }
-        let (median, mad, hist_len) = match st.stats {
-            Some((d, m, mad, n)) if d == day => (m, mad, n),
+        let (median, mad, hist_len, max) = match st.stats {
+            Some((d, m, mad, n, mx)) if d == day => (m, mad, n, mx),
             _ => {
                 let hist = st.counts.trailing(day, window);
                 let (m, mad) = median_mad(&hist);
-                st.stats = Some((day, m, mad, hist.len()));
-                (m, mad, hist.len())
+                let mx = hist.iter().copied().fold(0.0, f64::max);
+                st.stats = Some((day, m, mad, hist.len(), mx));
+                (m, mad, hist.len(), mx)
             }
         };
         let z = (today as f64 - median) / (1.4826 * mad).max(1.0);
-        if (today as f64) < cx.cfg.volume_ratio * median || z < cx.cfg.volume_z {
+        if (today as f64) < cx.cfg.volume_ratio * median
+            || z < cx.cfg.volume_z
+            || (today as f64) < cx.cfg.volume_max_factor * max
+        {
             return;
         }
         let days = cx.base.vault_principal_days_before(cx.cur.vault, pk, day);
@@ -92,16 +99,16 @@ impl Rule for OperationVolumeAnomaly {
         out.push(f);
         let fi = out.len() - 1;
         st.open = Some((day, fi));
-        self.fired.push((fi, median, mad, hist_len, days));
+        self.fired.push((fi, median, mad, hist_len, days, max));
     }
 
     fn finish(&mut self, _cx: &Cx, out: &mut Vec<Finding>) {
-        for &(fi, median, mad, hist_len, days) in &self.fired {
+        for &(fi, median, mad, hist_len, days, max) in &self.fired {
             let f = &mut out[fi];
             let z = (f.count as f64 - median) / (1.4826 * mad).max(1.0);
             let date = Timestamp::from_micros(f.first_seen.micros).date_string();
             f.reason = format!(
-                "{} performed {} operations on {} on {}; its trailing {}-day median was {} (MAD {}), robust z {:.1}, {:.1} x the median",
+                "{} performed {} operations on {} on {}; its trailing {}-day median was {} (MAD {}, busiest day {}), robust z {:.1}, {:.1} x the median",
                 f.identity.label(),
                 f.count,
                 f.vault,
@@ -109,10 +116,67 @@ impl Rule for OperationVolumeAnomaly {
                 hist_len,
                 median,
                 mad,
+                max,
                 z,
                 if median > 0.0 { f.count as f64 / median } else { f.count as f64 }
             );
-            f.details = json!({"date": date, "operations": f.count, "median": median, "mad": mad, "robust_z": (z * 10.0).round() / 10.0, "active_days": days});
+            f.details = json!({"date": date, "operations": f.count, "median": median, "mad": mad, "robust_z": (z * 10.0).round() / 10.0, "trailing_max": max, "active_days": days});
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::detect::testkit::{daily, ev, findings_of, EventBuilder};
+    use crate::detect::DetectConfig;
+    #[allow(unused_imports)]
+    use crate::event::Event;
+
+    #[allow(dead_code)]
+    fn bg(vault: &str, days: i64) -> Vec<Event> {
+        daily(
+            &ev("2026-10-01T06:00:00Z")
+                .vault(vault)
+                .service("bg-app")
+                .op("SecretGet")
+                .obj("s")
+                .ip("203.0.113.1"),
+            days,
+        )
+    }
+
+    fn day_of(n: i64) -> usize {
+        let cfg = DetectConfig::default();
+        let mut v = Vec::new();
+        for d in 0..14 {
+            for k in 0..4 {
+                v.push(
+                    ev("2026-10-01T08:00:00Z")
+                        .vault("kv")
+                        .user("u@x")
+                        .op("SecretGet")
+                        .obj("s")
+                        .secs(d * 86_400 + k * 60),
+                );
+            }
+        }
+        for k in 0..n {
+            v.push(
+                ev("2026-10-15T08:00:00Z")
+                    .vault("kv")
+                    .user("u@x")
+                    .op("SecretGet")
+                    .obj("s")
+                    .secs(k * 30),
+            );
+        }
+        findings_of("KV_OperationVolumeAnomaly", v, &cfg).len()
+    }
+
+    #[test]
+    fn minimum_volume_and_busiest_day() {
+        assert_eq!(day_of(24), 0, "below 25");
+        assert_eq!(day_of(25), 1, "25 >= 5 x 4, z 21, 25 >= 4 x 4");
+        assert_eq!(day_of(15), 0);
     }
 }

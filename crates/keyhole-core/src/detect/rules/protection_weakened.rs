@@ -107,3 +107,69 @@ impl Rule for ProtectionWeakened {
         out.push(f);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::detect::testkit::{daily, ev, findings_of, EventBuilder};
+    use crate::detect::DetectConfig;
+    #[allow(unused_imports)]
+    use crate::event::Event;
+
+    #[allow(dead_code)]
+    fn bg(vault: &str, days: i64) -> Vec<Event> {
+        daily(
+            &ev("2026-10-01T06:00:00Z")
+                .vault(vault)
+                .service("bg-app")
+                .op("SecretGet")
+                .obj("s")
+                .ip("203.0.113.1"),
+            days,
+        )
+    }
+
+    fn cfg_ev(t: &str, c: crate::event::VaultConfig) -> Event {
+        let mut e = ev(t).vault("kv").user("a@x").op("VaultPatch");
+        e.vault_config = Some(c);
+        e
+    }
+
+    #[test]
+    fn purge_protection_off_and_equal_retention() {
+        use crate::event::VaultConfig;
+        let cfg = DetectConfig::default();
+        let on = VaultConfig {
+            purge_protection: Some(true),
+            soft_delete_retention_days: Some(30),
+            ..Default::default()
+        };
+        let off = VaultConfig {
+            purge_protection: Some(false),
+            soft_delete_retention_days: Some(30),
+            ..Default::default()
+        };
+        let f = findings_of(
+            "KV_ProtectionWeakened",
+            vec![
+                cfg_ev("2026-10-01T00:00:00Z", on.clone()),
+                cfg_ev("2026-10-02T00:00:00Z", off),
+            ],
+            &cfg,
+        );
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].reason.starts_with("purge protection turned off on kv"),
+            "{}",
+            f[0].reason
+        );
+        let f = findings_of(
+            "KV_ProtectionWeakened",
+            vec![
+                cfg_ev("2026-10-01T00:00:00Z", on.clone()),
+                cfg_ev("2026-10-02T00:00:00Z", on),
+            ],
+            &cfg,
+        );
+        assert!(f.is_empty());
+    }
+}

@@ -60,6 +60,10 @@ impl Rule for PutGetAnomaly {
         if ev.op.is_vault_write() && ev.policy_added.is_some() {
             let list = self.changes.entry(cx.cur.vault).or_default();
             list.retain(|c| ev.time.micros - c.t <= window);
+            // Bounded: the 64 most recent changes of the window are enough to attribute reads.
+            if list.len() >= 64 {
+                list.remove(0);
+            }
             list.push(Change {
                 t: ev.time.micros,
                 idx,
@@ -134,5 +138,54 @@ impl Rule for PutGetAnomaly {
             f.evidence.insert(0, crate::detect::EvidenceRef::of(change_ev, cidx));
             f
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::detect::testkit::{daily, ev, findings_of, EventBuilder};
+    use crate::detect::DetectConfig;
+    #[allow(unused_imports)]
+    use crate::event::Event;
+
+    #[allow(dead_code)]
+    fn bg(vault: &str, days: i64) -> Vec<Event> {
+        daily(
+            &ev("2026-10-01T06:00:00Z")
+                .vault(vault)
+                .service("bg-app")
+                .op("SecretGet")
+                .obj("s")
+                .ip("203.0.113.1"),
+            days,
+        )
+    }
+
+    fn read_after(min: i64, reader_oid: &str) -> usize {
+        let cfg = DetectConfig::default();
+        let mut change = ev("2026-10-15T10:00:00Z")
+            .vault("kv")
+            .user("admin@x")
+            .op("VaultPatch");
+        change.policy_added = Some(crate::event::AccessPolicyChange {
+            object_id: Some("g1".into()),
+            ..Default::default()
+        });
+        let read = ev("2026-10-15T10:00:00Z")
+            .vault("kv")
+            .oid(reader_oid)
+            .user("r@x")
+            .op("SecretGet")
+            .obj("s")
+            .secs(min * 60);
+        findings_of("KV_PutGetAnomaly", vec![change, read], &cfg).len()
+    }
+
+    #[test]
+    fn grantee_or_changer_within_an_hour() {
+        assert_eq!(read_after(60, "g1"), 1);
+        assert_eq!(read_after(61, "g1"), 0);
+        assert_eq!(read_after(5, "someone-else"), 0);
+        assert_eq!(read_after(5, "oid-admin@x"), 1, "the changer itself");
     }
 }

@@ -102,3 +102,56 @@ impl Rule for SensitiveOperation {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::detect::testkit::{daily, ev, findings_of, EventBuilder};
+    use crate::detect::DetectConfig;
+    #[allow(unused_imports)]
+    use crate::event::Event;
+
+    #[allow(dead_code)]
+    fn bg(vault: &str, days: i64) -> Vec<Event> {
+        daily(
+            &ev("2026-10-01T06:00:00Z")
+                .vault(vault)
+                .service("bg-app")
+                .op("SecretGet")
+                .obj("s")
+                .ip("203.0.113.1"),
+            days,
+        )
+    }
+
+    #[test]
+    fn which_operations_and_severities() {
+        let cfg = DetectConfig::default();
+        let e = |op: &str, st: u16| {
+            ev("2026-10-15T00:00:00Z")
+                .vault("kv")
+                .user("a@x")
+                .op(op)
+                .obj("o")
+                .status(st)
+        };
+        let f = findings_of("KV_SensitiveOperation", vec![e("KeyPurge", 200)], &cfg);
+        assert_eq!(f[0].severity, crate::detect::Severity::Medium);
+        let f = findings_of(
+            "KV_SensitiveOperation",
+            vec![e("SecretListDeleted", 200)],
+            &cfg,
+        );
+        assert_eq!(f[0].severity, crate::detect::Severity::Low);
+        assert!(findings_of("KV_SensitiveOperation", vec![e("SecretPurge", 403)], &cfg).is_empty());
+        assert!(findings_of(
+            "KV_SensitiveOperation",
+            vec![e("SecretListVersions", 200)],
+            &cfg
+        )
+        .is_empty());
+        assert_eq!(
+            findings_of("KV_SensitiveOperation", vec![e("VaultDelete", 200)], &cfg).len(),
+            1
+        );
+    }
+}

@@ -68,3 +68,49 @@ impl Rule for SuspiciousIpAccess {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::detect::testkit::{daily, ev, findings_of, EventBuilder};
+    use crate::detect::DetectConfig;
+    #[allow(unused_imports)]
+    use crate::event::Event;
+
+    #[allow(dead_code)]
+    fn bg(vault: &str, days: i64) -> Vec<Event> {
+        daily(
+            &ev("2026-10-01T06:00:00Z")
+                .vault(vault)
+                .service("bg-app")
+                .op("SecretGet")
+                .obj("s")
+                .ip("203.0.113.1"),
+            days,
+        )
+    }
+
+    #[test]
+    fn cidr_edges() {
+        let mut cfg = DetectConfig::default();
+        cfg.add_intel(
+            crate::detect::IntelKind::Suspicious,
+            "ti",
+            "198.51.100.0/24",
+        )
+        .unwrap();
+        let e = |ip: &str| {
+            ev("2026-10-15T01:00:00Z")
+                .vault("kv")
+                .user("m@x")
+                .op("SecretGet")
+                .obj("s")
+                .ip(ip)
+        };
+        assert_eq!(
+            findings_of("KV_SuspiciousIPAccess", vec![e("198.51.100.255")], &cfg).len(),
+            1
+        );
+        assert!(findings_of("KV_SuspiciousIPAccess", vec![e("198.51.101.0")], &cfg).is_empty());
+        assert!(findings_of("KV_SuspiciousIPAccess", vec![e("<Redacted>")], &cfg).is_empty());
+    }
+}

@@ -72,3 +72,49 @@ impl Rule for SuspiciousIpAccessDenied {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::detect::testkit::{daily, ev, findings_of, EventBuilder};
+    use crate::detect::DetectConfig;
+    #[allow(unused_imports)]
+    use crate::event::Event;
+
+    #[allow(dead_code)]
+    fn bg(vault: &str, days: i64) -> Vec<Event> {
+        daily(
+            &ev("2026-10-01T06:00:00Z")
+                .vault(vault)
+                .service("bg-app")
+                .op("SecretGet")
+                .obj("s")
+                .ip("203.0.113.1"),
+            days,
+        )
+    }
+
+    #[test]
+    fn only_real_denials_count() {
+        let mut cfg = DetectConfig::default();
+        cfg.add_intel(crate::detect::IntelKind::Suspicious, "ti", "198.51.100.7")
+            .unwrap();
+        let e = |st: u16| {
+            ev("2026-10-15T01:00:00Z")
+                .vault("kv")
+                .user("m@x")
+                .op("SecretGet")
+                .obj("s")
+                .ip("198.51.100.7")
+                .status(st)
+        };
+        assert!(findings_of("KV_SuspiciousIPAccessDenied", vec![e(404)], &cfg).is_empty());
+        assert!(findings_of("KV_SuspiciousIPAccessDenied", vec![e(200)], &cfg).is_empty());
+        let mut challenge = e(401).op("Authentication");
+        challenge.identity = Default::default();
+        assert!(findings_of("KV_SuspiciousIPAccessDenied", vec![challenge], &cfg).is_empty());
+        assert_eq!(
+            findings_of("KV_SuspiciousIPAccessDenied", vec![e(403)], &cfg).len(),
+            1
+        );
+    }
+}

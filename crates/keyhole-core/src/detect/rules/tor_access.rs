@@ -68,3 +68,40 @@ impl Rule for TorAccess {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::detect::testkit::{daily, ev, findings_of, EventBuilder};
+    use crate::detect::DetectConfig;
+    #[allow(unused_imports)]
+    use crate::event::Event;
+
+    #[allow(dead_code)]
+    fn bg(vault: &str, days: i64) -> Vec<Event> {
+        daily(
+            &ev("2026-10-01T06:00:00Z")
+                .vault(vault)
+                .service("bg-app")
+                .op("SecretGet")
+                .obj("s")
+                .ip("203.0.113.1"),
+            days,
+        )
+    }
+
+    #[test]
+    fn denied_or_challenge_from_tor_is_not_access_and_mapped_v6_matches() {
+        let cfg = DetectConfig::default();
+        let e = |t: &str| ev(t).vault("kv").user("m@x").op("SecretGet").obj("s");
+        let denied = vec![e("2026-10-15T01:00:00Z").ip("2.26.97.42").status(403)];
+        assert!(findings_of("KV_TORAccess", denied, &cfg).is_empty());
+        let mapped = vec![e("2026-10-15T01:00:00Z").ip("::ffff:2.26.97.42")];
+        assert_eq!(findings_of("KV_TORAccess", mapped, &cfg).len(), 1);
+        let two_days = vec![
+            e("2026-10-15T01:00:00Z").ip("2.26.97.42"),
+            e("2026-10-16T01:00:01Z").ip("2.26.97.42"),
+        ];
+        let f = findings_of("KV_TORAccess", two_days, &cfg);
+        assert_eq!(f.len(), 2, "one finding per 24 h window");
+    }
+}

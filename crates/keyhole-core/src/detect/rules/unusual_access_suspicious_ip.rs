@@ -129,3 +129,57 @@ impl Rule for UnusualAccessSuspiciousIp {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::detect::testkit::{daily, ev, findings_of, EventBuilder};
+    use crate::detect::DetectConfig;
+    #[allow(unused_imports)]
+    use crate::event::Event;
+
+    #[allow(dead_code)]
+    fn bg(vault: &str, days: i64) -> Vec<Event> {
+        daily(
+            &ev("2026-10-01T06:00:00Z")
+                .vault(vault)
+                .service("bg-app")
+                .op("SecretGet")
+                .obj("s")
+                .ip("203.0.113.1"),
+            days,
+        )
+    }
+
+    #[test]
+    fn needs_an_established_principal_and_a_new_network() {
+        let cfg = DetectConfig::default();
+        let me = |t: &str, ip: &str| {
+            ev(t)
+                .vault("kv")
+                .user("u@x")
+                .op("SecretGet")
+                .obj("s")
+                .ip(ip)
+        };
+        let run = |history_days: i64, ip: &str| {
+            let mut v = bg("kv", 20);
+            v.extend(daily(
+                &me("2026-10-12T09:00:00Z", "198.18.5.5"),
+                history_days,
+            ));
+            v.push(me("2026-10-15T03:00:00Z", ip));
+            findings_of("KV_UnusualAccessSuspiciousIP", v, &cfg)
+        };
+        assert_eq!(
+            run(3, "45.155.205.3").len(),
+            1,
+            "three earlier days: established"
+        );
+        assert!(
+            run(2, "45.155.205.3").is_empty(),
+            "two earlier days: not yet"
+        );
+        assert!(run(3, "198.18.77.1").is_empty(), "same /16");
+        assert!(run(3, "10.9.9.9").is_empty(), "private");
+    }
+}

@@ -63,9 +63,13 @@ impl Rule for UserAppAnomaly {
         if !known.insert(app) || first_on_vault || cx.learning(ev) {
             return;
         }
+        let n_prior = known.len() - 1;
+        // At most 20 prior apps are named (sorted), so a user with thousands of app ids costs
+        // no more than one with twenty.
         let mut prior: Vec<&str> = known
             .iter()
             .filter(|a| **a != app)
+            .take(20)
             .map(|a| cx.name(*a))
             .collect();
         prior.sort_unstable();
@@ -83,12 +87,48 @@ impl Rule for UserAppAnomaly {
                     object_phrase(ev),
                     ev.vault,
                     app_text,
-                    prior.len(),
-                    if prior.len() == 1 { "" } else { "s" },
+                    n_prior,
+                    if n_prior == 1 { "" } else { "s" },
                     prior_list
                 ),
                 json!({"app_id": &**app_text, "known_apps": prior}),
             )
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::detect::testkit::{daily, ev, findings_of, EventBuilder};
+    use crate::detect::DetectConfig;
+    #[allow(unused_imports)]
+    use crate::event::Event;
+
+    #[allow(dead_code)]
+    fn bg(vault: &str, days: i64) -> Vec<Event> {
+        daily(
+            &ev("2026-10-01T06:00:00Z")
+                .vault(vault)
+                .service("bg-app")
+                .op("SecretGet")
+                .obj("s")
+                .ip("203.0.113.1"),
+            days,
+        )
+    }
+
+    #[test]
+    fn needs_an_app_id_and_a_user_known_on_the_vault() {
+        let cfg = DetectConfig::default();
+        let u = |t: &str| ev(t).vault("kv").user("u@x").op("SecretGet").obj("s");
+        let mut v = bg("kv", 20);
+        v.extend(daily(&u("2026-10-01T09:00:00Z").app("portal"), 10));
+        v.push(u("2026-10-15T09:00:00Z"));
+        v.push(u("2026-10-15T09:01:00Z").app("portal"));
+        assert!(findings_of("KV_UserAppAnomaly", v.clone(), &cfg).is_empty());
+        v.push(u("2026-10-15T09:02:00Z").app("script"));
+        let f = findings_of("KV_UserAppAnomaly", v, &cfg);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].details["known_apps"][0], "portal");
     }
 }
