@@ -5,7 +5,13 @@ self.onmessage = function (e) {
   const d = e.data;
   if (!d || d.kind !== 'keyhole-init') return;
   self.onmessage = null;
-  if (typeof wasm_bindgen === 'undefined') importScripts('keyhole-web.js');
+  if (typeof wasm_bindgen === 'undefined') {
+    // A same-origin classic script (the single-file build inlines it instead). Retried: a request
+    // shared with a just-terminated worker can be cancelled under it.
+    for (let i = 0; ; i++) {
+      try { importScripts('keyhole-web.js'); break; } catch (err) { if (i >= 2) throw err; }
+    }
+  }
   wasm_bindgen.initSync({ module: d.module });
   wasm_bindgen.worker_start();
 };

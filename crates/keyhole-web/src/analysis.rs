@@ -2,7 +2,7 @@
 //! filtering, rows, exports. No web-sys here, so it is unit-tested natively.
 
 use crate::model::*;
-use keyhole_core::event::{Event, ObjectKind, Op, Outcome, Verb};
+use keyhole_core::event::{Event, ObjectKind, Op, Outcome, Str, Verb};
 use keyhole_core::time::{Timestamp, MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MIN};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -152,8 +152,14 @@ pub fn is_sensitive(e: &Event) -> bool {
     )
 }
 
-fn top(map: HashMap<String, u64>, n: usize) -> Vec<Count> {
-    let mut v: Vec<Count> = map.into_iter().map(|(key, n)| Count { key, n }).collect();
+fn top(map: HashMap<Str, u64>, n: usize) -> Vec<Count> {
+    let mut v: Vec<Count> = map
+        .into_iter()
+        .map(|(key, n)| Count {
+            key: key.to_string(),
+            n,
+        })
+        .collect();
     v.sort_by(|a, b| b.n.cmp(&a.n).then_with(|| a.key.cmp(&b.key)));
     v.truncate(n);
     v
@@ -215,7 +221,7 @@ pub fn aggregates(events: &[Event]) -> Aggregates {
         return a;
     };
     let span = (last.time.micros - first.time.micros).max(0);
-    let bucket = if span <= 8 * MICROS_PER_DAY {
+    let bucket = if span <= 31 * MICROS_PER_DAY {
         MICROS_PER_HOUR
     } else {
         MICROS_PER_DAY
@@ -243,7 +249,7 @@ pub fn aggregates(events: &[Event]) -> Aggregates {
         last: Timestamp,
         events: u64,
         failed: u64,
-        principals: HashSet<String>,
+        principals: HashSet<Str>,
         hours: HashSet<i64>,
         daily: Vec<f64>,
         req: Vec<f64>,
@@ -251,12 +257,17 @@ pub fn aggregates(events: &[Event]) -> Aggregates {
         lat_sum: Vec<f64>,
         lat_n: Vec<f64>,
     }
-    let mut vaults: BTreeMap<String, V> = BTreeMap::new();
+    let mut vaults: BTreeMap<Str, V> = BTreeMap::new();
     let labels = ["vault", "caller IP", "identity", "operation"];
-    let mut all: Vec<HashMap<String, u64>> = vec![HashMap::new(); 4];
-    let mut failed: Vec<HashMap<String, u64>> = vec![HashMap::new(); 4];
-    let mut callers: HashMap<(String, String, String), u64> = HashMap::new();
-    let mut fails_uri: HashMap<(String, String, String), u64> = HashMap::new();
+    // Keys are the events' shared strings (Arc clones), not fresh allocations per event.
+    let mut all: Vec<HashMap<Str, u64>> = vec![HashMap::new(); 4];
+    let mut failed: Vec<HashMap<Str, u64>> = vec![HashMap::new(); 4];
+    let mut callers: HashMap<(Str, Str), u64> = HashMap::new();
+    type UriKey = (Option<Str>, Option<Str>, Option<u16>);
+    let mut fails_uri: HashMap<UriKey, u64> = HashMap::new();
+    let mut addr_text: HashMap<std::net::IpAddr, Str> = HashMap::new();
+    let none: Str = Str::from("(none)");
+    let anonymous: Str = Str::from("(anonymous)");
     let mut dp = vec![vec![0.0; buckets]; 6];
     for (i, e) in events.iter().enumerate() {
         let b = bidx(e.time.micros);
@@ -278,7 +289,7 @@ pub fn aggregates(events: &[Event]) -> Aggregates {
                 a.latency_max[b] = d as f64;
             }
         }
-        let v = vaults.entry(e.vault.to_string()).or_insert_with(|| V {
+        let v = vaults.entry(e.vault.clone()).or_insert_with(|| V {
             first: e.time,
             last: e.time,
             events: 0,
@@ -304,45 +315,37 @@ pub fn aggregates(events: &[Event]) -> Aggregates {
         }
         if let Some(p) = e.identity.principal_key() {
             if v.principals.len() < 100_000 {
-                v.principals.insert(p.to_string());
+                v.principals.insert(p.clone());
             }
         }
         v.hours.insert(e.time.hour());
         let d = ((e.time.day() - day0).max(0) as usize).min(days - 1);
         v.daily[d] += 1.0;
 
-        let ip = e
-            .caller_addr
-            .map(|x| x.to_string())
-            .or_else(|| e.caller_ip.as_deref().map(str::to_string))
-            .unwrap_or_else(|| "(none)".into());
+        let ip: Str = match (e.caller_addr, &e.caller_ip) {
+            (Some(a), _) => addr_text
+                .entry(a)
+                .or_insert_with(|| Str::from(a.to_string().as_str()))
+                .clone(),
+            (None, Some(t)) => t.clone(),
+            (None, None) => none.clone(),
+        };
         let who = e
             .identity
             .display()
-            .map(|s| s.to_string())
-            .unwrap_or_else(|| "(anonymous)".into());
-        let keys = [
-            e.vault.to_string(),
-            ip.clone(),
-            who,
-            e.operation.to_string(),
-        ];
-        for (k, key) in keys.iter().enumerate() {
-            *all[k].entry(key.clone()).or_default() += 1;
+            .cloned()
+            .unwrap_or_else(|| anonymous.clone());
+        let keys = [e.vault.clone(), ip.clone(), who, e.operation.clone()];
+        for (k, key) in keys.into_iter().enumerate() {
             if fail {
                 *failed[k].entry(key.clone()).or_default() += 1;
             }
+            *all[k].entry(key).or_default() += 1;
         }
-        *callers
-            .entry((ip, e.vault.to_string(), String::new()))
-            .or_default() += 1;
+        *callers.entry((ip, e.vault.clone())).or_default() += 1;
         if fail {
             *fails_uri
-                .entry((
-                    e.request_uri.as_deref().unwrap_or("(none)").to_string(),
-                    e.result_signature.as_deref().unwrap_or("").to_string(),
-                    e.status.map(|s| s.to_string()).unwrap_or_default(),
-                ))
+                .entry((e.request_uri.clone(), e.result_signature.clone(), e.status))
                 .or_default() += 1;
         }
         if e.is_data_plane() {
@@ -369,6 +372,7 @@ pub fn aggregates(events: &[Event]) -> Aggregates {
         .map(|(s, n)| if *n > 0.0 { (s / n).round() } else { 0.0 })
         .collect();
     for (name, v) in vaults {
+        let name = name.to_string();
         let score = anomaly_scores(&v.daily);
         let span_hours = ((v.last.hour() - v.first.hour()) + 1).max(1) as u64;
         a.coverage.push(Coverage {
@@ -407,8 +411,29 @@ pub fn aggregates(events: &[Event]) -> Aggregates {
         a.top_all.push((labels[k].to_string(), top(am, 15)));
         a.top_failed.push((labels[k].to_string(), top(fm, 15)));
     }
-    a.callers = top_pairs(callers, 100);
-    a.failures_by_uri = top_pairs(fails_uri, 100);
+    a.callers = top_pairs(
+        callers
+            .into_iter()
+            .map(|((ip, v), n)| ((ip.to_string(), v.to_string(), String::new()), n))
+            .collect(),
+        100,
+    );
+    a.failures_by_uri = top_pairs(
+        fails_uri
+            .into_iter()
+            .map(|((u, r, st), n)| {
+                (
+                    (
+                        u.as_deref().unwrap_or("(none)").to_string(),
+                        r.as_deref().unwrap_or("").to_string(),
+                        st.map(|x| x.to_string()).unwrap_or_default(),
+                    ),
+                    n,
+                )
+            })
+            .collect(),
+        100,
+    );
     let names = [
         "secrets · users",
         "secrets · services",

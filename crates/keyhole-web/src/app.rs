@@ -17,6 +17,7 @@ pub enum Tab {
     Analytics,
     Monitoring,
     Events,
+    Hunt,
     Files,
 }
 
@@ -27,14 +28,16 @@ impl Tab {
             Tab::Analytics => "analytics",
             Tab::Monitoring => "monitoring",
             Tab::Events => "events",
+            Tab::Hunt => "hunt",
             Tab::Files => "files",
         }
     }
-    pub const ALL: [Tab; 5] = [
+    pub const ALL: [Tab; 6] = [
         Tab::Alerts,
         Tab::Analytics,
         Tab::Monitoring,
         Tab::Events,
+        Tab::Hunt,
         Tab::Files,
     ];
     pub fn label(self) -> &'static str {
@@ -43,6 +46,7 @@ impl Tab {
             Tab::Analytics => "Analytics",
             Tab::Monitoring => "Monitoring",
             Tab::Events => "Events",
+            Tab::Hunt => "Hunt (KQL)",
             Tab::Files => "Files",
         }
     }
@@ -91,6 +95,8 @@ pub struct State {
     pub sev_filter: Option<String>,
     pub vault_filter: Option<String>,
     pub selected_vault: Option<String>,
+    pub kql: Option<Rc<WorkerMsg>>,
+    pub chart_range: Option<(i64, i64)>,
     pub started_at: f64,
     pub first_alerts_ms: Option<f64>,
 }
@@ -108,6 +114,7 @@ pub enum Action {
     SevFilter(Option<String>),
     VaultFilter(Option<String>),
     SelectVault(Option<String>),
+    ChartRange(Option<(i64, i64)>),
     Error(String),
 }
 
@@ -171,6 +178,8 @@ impl Default for State {
             sev_filter: None,
             vault_filter: None,
             selected_vault: None,
+            kql: None,
+            chart_range: None,
             started_at: 0.0,
             first_alerts_ms: None,
         }
@@ -223,6 +232,7 @@ impl Reducible for State {
                     normalised,
                 } => s.raw = Some((idx, text, normalised)),
                 WorkerMsg::Mass { rows } => s.mass = Some(rows),
+                k @ WorkerMsg::Kql { .. } => s.kql = Some(Rc::new(k)),
                 WorkerMsg::Error { message } => {
                     if s.phase == Phase::Running {
                         s.phase = Phase::Failed;
@@ -245,6 +255,8 @@ impl Reducible for State {
                 s.sev_filter = None;
                 s.vault_filter = None;
                 s.selected_vault = None;
+                s.chart_range = None;
+                s.kql = None;
             }
             Action::Cancelled => {
                 s.phase = Phase::Idle;
@@ -265,7 +277,10 @@ impl Reducible for State {
                     ),
                     _ => String::new(),
                 };
-                if s.phase == Phase::Running {
+                if why.contains("importScripts") || why.contains("NetworkError") {
+                    s.phase = Phase::Failed;
+                    s.error = Some(format!("The analysis worker could not start: {why}"));
+                } else if s.phase == Phase::Running {
                     s.phase = Phase::Failed;
                     s.error = Some(format!(
                         "The analysis stopped{at}: {why}. This usually means the browser ran out of memory for this \
@@ -297,6 +312,7 @@ impl Reducible for State {
             Action::SevFilter(v) => s.sev_filter = v,
             Action::VaultFilter(v) => s.vault_filter = v,
             Action::SelectVault(v) => s.selected_vault = v,
+            Action::ChartRange(r) => s.chart_range = r,
             Action::Error(e) => s.error = Some(e),
         }
         Rc::new(s)
@@ -311,6 +327,8 @@ thread_local! {
     static DISPATCH: RefCell<Option<UseReducerDispatcher<State>>> = const { RefCell::new(None) };
     static SEQ: Cell<u64> = const { Cell::new(0) };
     static EVIDENCE_SEQ: Cell<u64> = const { Cell::new(0) };
+    /// Whether the current worker holds (or is building) a dataset; a fresh one is reused.
+    static WORKER_USED: Cell<bool> = const { Cell::new(false) };
 }
 
 pub fn dispatch(a: Action) {
@@ -394,7 +412,16 @@ fn send_with(cmd: &WorkerCmd, files: Option<js_sys::Array>) {
     });
 }
 
+/// Drop the worker if it holds a dataset (its memory goes with it); a fresh, idle one is kept.
+fn fresh_worker() {
+    if WORKER_USED.with(|u| u.get()) {
+        kill_worker();
+    }
+    WORKER_USED.with(|u| u.set(true));
+}
+
 fn kill_worker() {
+    WORKER_USED.with(|u| u.set(false));
     WORKER.with(|w| {
         if let Some(x) = w.borrow_mut().take() {
             x.terminate();
@@ -419,15 +446,21 @@ fn start_files(files: Vec<(File, String)>) {
         return;
     }
     let total: u64 = files.iter().map(|(f, _)| f.size() as u64).sum();
-    let notice = (total >= BIG_DROP).then(|| {
+    let compressed = files.iter().any(|(_, p)| {
+        let p = p.to_ascii_lowercase();
+        p.ends_with(".gz") || p.ends_with(".zip")
+    });
+    let notice = (total >= BIG_DROP || (compressed && total >= BIG_DROP / 8)).then(|| {
         format!(
-            "{} dropped. Keyhole reads it in 4 MB chunks, but keeps every normalised event in this tab's memory \
-             (a browser caps WebAssembly memory at 4 GB). Several GB of logs may not fit: if the tab runs short, \
+            "{} dropped{}. Keyhole reads it in 4 MB chunks, but keeps every normalised event in this tab's memory: \
+             measured at about 1.7 bytes of memory per byte of raw JSON, and a browser tab's WebAssembly memory \
+             stops at 4 GB, so more than about 2 GB of uncompressed logs will probably not fit. If memory runs out \
              you will be told which file it reached. The keyhole command-line tool has no such limit.",
-            tabs::fmt_bytes(total)
+            tabs::fmt_bytes(total),
+            if compressed { " (compressed: the logs inside are several times larger)" } else { "" }
         )
     });
-    kill_worker();
+    fresh_worker();
     dispatch(Action::Started { notice });
     let arr = js_sys::Array::new();
     let mut paths = Vec::new();
@@ -445,7 +478,7 @@ fn start_files(files: Vec<(File, String)>) {
 }
 
 fn start_demo() {
-    kill_worker();
+    fresh_worker();
     dispatch(Action::Started { notice: None });
     send(&WorkerCmd::Demo {
         settings: load_settings(),
@@ -655,6 +688,11 @@ pub fn app() -> Html {
         input.set_value("");
     });
     let ondemo = Callback::from(|_| start_demo());
+    let onkeydown = Callback::from(|e: KeyboardEvent| {
+        if e.key() == "Escape" {
+            dispatch(Action::CloseRaw);
+        }
+    });
     let oncancel = Callback::from(|_| cancel());
     let s = &*state;
     let tab_link = |t: Tab| {
@@ -666,7 +704,7 @@ pub fn app() -> Html {
         html! { <a href={route_hash(t, &s.filter)} class={classes!("tab", (s.tab == t).then_some("on"))} data-tab={t.slug()} {onclick}>{ t.label() }</a> }
     };
     html! {
-        <div class="app">
+        <div class="app" {onkeydown}>
             <header class="top">
                 <h1>{ "Keyhole" }<small>{ " · who touched my Key Vault?" }</small></h1>
                 <p class="private">{ "Everything runs in this tab. Nothing is uploaded; the page cannot make network requests (Content-Security-Policy connect-src 'none')." }</p>
@@ -689,6 +727,7 @@ pub fn app() -> Html {
                     Tab::Analytics => tabs::analytics(s),
                     Tab::Monitoring => tabs::monitoring(s),
                     Tab::Events => html!{ <tabs::Explorer state={state.clone()} /> },
+                    Tab::Hunt => html!{ <crate::hunt::Hunt state={state.clone()} /> },
                     Tab::Files => tabs::files(s),
                 } }
             </main>
@@ -703,8 +742,8 @@ fn progress_view(s: &State, oncancel: Callback<MouseEvent>) -> Html {
         if let (Phase::Done, Some(r)) = (&s.phase, &s.result) {
             return html! {
                 <p class="status" id="status" data-done="1" data-records={r.records.to_string()} data-alerts={r.findings.len().to_string()}>
-                    { format!("{} files · {} records · {} skipped · {} duplicates · {} alerts · {} vaults · read in {:.0} ms, analysed in {:.0} ms",
-                        r.files.len(), r.records, r.skipped, r.duplicates, r.findings.len(), r.vaults.len(), r.millis_ingest, r.millis_detect) }
+                    { format!("{} files · {} records · {} skipped · {} duplicates · {} alerts · {} vaults · read in {:.0} ms, detections {:.0} ms, workbook {:.0} ms",
+                        r.files.len(), r.records, r.skipped, r.duplicates, r.findings.len(), r.vaults.len(), r.millis_ingest, r.millis_detect, r.millis_aggregate) }
                     if let (Some(a), Some(b)) = (&r.first, &r.last) { { format!(" · {a} → {b} (UTC)") } }
                 </p>
             };

@@ -57,8 +57,8 @@ pub fn time_chart(p: &TimeChartProps) -> Html {
     let svg = use_node_ref();
     let n = p.series.iter().map(|s| s.values.len()).max().unwrap_or(0);
     let h = p.height;
-    let top = 22.0;
-    let bottom = h - 18.0;
+    let top = 6.0;
+    let bottom = h - 2.0;
     let maxv = p
         .series
         .iter()
@@ -175,7 +175,7 @@ pub fn time_chart(p: &TimeChartProps) -> Html {
         .enumerate()
         .map(|(k, s)| html! { <span class={format!("key s{k}")}>{ &s.label }</span> })
         .collect();
-    let readout = hover.and_then(|i| {
+    let readout = hover.filter(|i| *i < n).map(|i| {
         let t = p.start + i as i64 * p.bucket;
         let vals: Vec<String> = p
             .series
@@ -188,28 +188,27 @@ pub fn time_chart(p: &TimeChartProps) -> Html {
                 )
             })
             .collect();
-        Some((i, format!("{} · {}", fmt_time(t), vals.join(" · "))))
+        (i, format!("{} · {}", fmt_time(t), vals.join(" · ")))
     });
     let (t_first, t_last) = (p.start, p.start + n as i64 * p.bucket);
+    // Text lives in HTML around the SVG (the SVG stretches to the card's width).
     html! {
         <figure class="chart" id={p.id.clone()}>
             <figcaption>{ &p.title }<span class="legend">{ legend }</span></figcaption>
+            <div class="readout">{ readout.as_ref().map(|(_, t)| t.clone()).unwrap_or_else(|| format!("max {}", fmt_num(maxv))) }</div>
             <svg ref={svg} viewBox={format!("0 0 {W} {h}")} preserveAspectRatio="none" class={classes!("ts", p.on_brush.is_some().then_some("brushable"))}
                  {onmousemove} {onmouseleave} {onmousedown} {onmouseup} {ondblclick} role="img">
                 <line class="axis" x1={LEFT.to_string()} x2={(W - RIGHT).to_string()} y1={bottom.to_string()} y2={bottom.to_string()} />
-                <text class="tick" x="2" y={(top + 8.0).to_string()}>{ fmt_num(maxv) }</text>
-                <text class="tick" x="2" y={bottom.to_string()}>{ "0" }</text>
-                <text class="tick" x={LEFT.to_string()} y={(h - 4.0).to_string()}>{ fmt_time(t_first) }</text>
-                <text class="tick end" x={(W - RIGHT).to_string()} y={(h - 4.0).to_string()}>{ fmt_time(t_last) }</text>
+                <line class="axis" x1={LEFT.to_string()} x2={(W - RIGHT).to_string()} y1={top.to_string()} y2={top.to_string()} />
                 if let Some((a, b)) = band {
                     <rect class="brush" x={format!("{:.1}", x_of(a))} y={top.to_string()} width={format!("{:.1}", (b - a + 1) as f64 * step)} height={(bottom - top).to_string()} />
                 }
                 { paths }
-                if let Some((i, text)) = readout {
+                if let Some((i, _)) = readout {
                     <line class="cursor" x1={format!("{:.1}", x_of(i) + step / 2.0)} x2={format!("{:.1}", x_of(i) + step / 2.0)} y1={top.to_string()} y2={bottom.to_string()} />
-                    <text class="readout" x={LEFT.to_string()} y="13">{ text }</text>
                 }
             </svg>
+            <div class="xaxis"><span>{ fmt_time(t_first) }</span><span>{ format!("top line = {}", fmt_num(maxv)) }</span><span>{ fmt_time(t_last) }</span></div>
         </figure>
     }
 }

@@ -6,6 +6,7 @@ mod app;
 mod charts;
 mod demo;
 mod detection;
+mod hunt;
 mod model;
 mod tabs;
 mod worker;

@@ -233,6 +233,7 @@ pub struct ResultView {
     pub agg: Aggregates,
     pub millis_ingest: f64,
     pub millis_detect: f64,
+    pub millis_aggregate: f64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -263,6 +264,8 @@ pub struct Settings {
     /// Principals (upn, object id, app id) and IPs / CIDRs to suppress.
     pub allow: String,
     pub learning_days: u32,
+    /// Zone of portal CSV `[Local Time]` columns, minutes east of UTC (`None`: this computer's).
+    pub local_offset_minutes: Option<i32>,
 }
 
 impl Default for Settings {
@@ -272,6 +275,7 @@ impl Default for Settings {
             suspicious: String::new(),
             allow: String::new(),
             learning_days: 7,
+            local_offset_minutes: None,
         }
     }
 }
@@ -315,6 +319,17 @@ pub enum WorkerMsg {
     Mass {
         rows: Vec<MassRow>,
     },
+    /// A KQL result (cells as text), or the error with its position.
+    Kql {
+        seq: u64,
+        columns: Vec<String>,
+        rows: Vec<Vec<String>>,
+        total_rows: u64,
+        render: Option<String>,
+        csv: String,
+        error: Option<String>,
+        millis: f64,
+    },
     Error {
         message: String,
     },
@@ -347,5 +362,9 @@ pub enum WorkerCmd {
     Mass {
         threshold: u64,
         hours: u64,
+    },
+    Kql {
+        seq: u64,
+        query: String,
     },
 }

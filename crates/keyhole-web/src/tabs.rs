@@ -162,12 +162,17 @@ pub fn alerts(s: &State) -> Html {
                         let t = triage_of(s, f);
                         let sel = s.selected == Some(i);
                         let ev = f.evidence_idx.clone();
-                        let onclick = Callback::from(move |_| {
+                        let select = move || {
                             app_dispatch(Action::Select(Some(i)));
                             app::request_evidence(ev.clone());
-                        });
+                        };
+                        let onkeydown = {
+                            let select = select.clone();
+                            Callback::from(move |e: KeyboardEvent| if e.key() == "Enter" || e.key() == " " { e.prevent_default(); select() })
+                        };
+                        let onclick = Callback::from(move |_| select());
                         html!{
-                            <li class={classes!("alert", format!("sev-{}", f.severity), sel.then_some("on"))} data-rule={f.rule.clone()} {onclick} tabindex="0">
+                            <li class={classes!("alert", format!("sev-{}", f.severity), sel.then_some("on"))} data-rule={f.rule.clone()} {onclick} {onkeydown} tabindex="0">
                                 <span class="sev">{ &f.severity }</span>
                                 <b>{ &f.title }</b>
                                 <span class="meta">{ format!("{} · {} · {} · ×{}", f.vault.clone().unwrap_or_else(|| "*".into()), f.identity.label(), opt(&f.last_seen), f.count) }</span>
@@ -332,7 +337,11 @@ fn detail(s: &State, r: &ResultView) -> Html {
                 </label>
                 <textarea id="triage-note" placeholder="note (kept in this browser)" value={t.note.clone()} onchange={set_note} />
             </div>
-            <h4>{ format!("Evidence ({} events)", f.evidence_idx.len().max(f.evidence.len())) }</h4>
+            if !f.details.is_null() && f.details != serde_json::json!({}) {
+                <h4>{ "Details" }</h4>
+                <pre class="details" id="alert-details">{ serde_json::to_string_pretty(&f.details).unwrap_or_default() }</pre>
+            }
+            <h4>{ format!("Evidence ({} of {} events)", f.evidence_idx.len().max(f.evidence.len()), f.count) }</h4>
             { event_table(&s.evidence, "evidence") }
             if f.evidence_idx.is_empty() && !f.evidence.is_empty() {
                 <ul class="refs">{ for f.evidence.iter().map(|e| html!{ <li>{ format!("{}:{}", e.source, e.line) }</li> }) }</ul>
@@ -370,12 +379,61 @@ pub fn raw_modal(s: &State) -> Html {
             <div class="modal-body">
                 <button class="button close" id="raw-close" onclick={close}>{ "Close" }</button>
                 <h3>{ "Raw record" }</h3>
-                if raw.is_empty() { <p class="muted">{ "The original bytes are inside a compressed or re-encoded file; the normalised event is shown below." }</p> }
+                if raw.is_empty() { <p class="muted">{ "The original bytes are inside a compressed (zip, gzip) or re-encoded (UTF-16) file and are not kept; the normalised event below carries everything Keyhole read from it." }</p> }
                 else { <pre id="raw-text">{ raw }</pre> }
                 <h3>{ "Normalised event" }</h3>
                 <pre id="raw-normalised">{ norm }</pre>
             </div>
         </div>
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Zoom shared by the Analytics and Monitoring charts: brushing one zooms all of them.
+
+/// Bucket range [lo, hi] of the brushed time range.
+fn zoom_range(a: &Aggregates, r: Option<(i64, i64)>) -> (usize, usize) {
+    let n = a.buckets.max(1);
+    match r {
+        Some((t0, t1)) if a.bucket > 0 => {
+            let lo = ((t0 - a.start) / a.bucket).clamp(0, n as i64 - 1) as usize;
+            let hi = ((t1 - a.start) / a.bucket).clamp(lo as i64, n as i64 - 1) as usize;
+            (lo, hi)
+        }
+        _ => (0, n - 1),
+    }
+}
+
+fn zoomed(v: &[f64], (lo, hi): (usize, usize)) -> Vec<f64> {
+    v.get(lo..=hi.min(v.len().saturating_sub(1)))
+        .map(|x| x.to_vec())
+        .unwrap_or_default()
+}
+
+fn zs(label: &str, v: &[f64], z: (usize, usize)) -> Series {
+    Series {
+        label: label.into(),
+        values: zoomed(v, z),
+    }
+}
+
+fn zoom_bar(s: &State) -> Html {
+    let Some((t0, t1)) = s.chart_range else {
+        return html! { <p class="muted">{ "Drag across any chart to zoom all charts into a time range." }</p> };
+    };
+    let clear = Callback::from(|_| app_dispatch(Action::ChartRange(None)));
+    let events = Callback::from(move |_| {
+        let f = Filter {
+            from: fmt_time(t0).replace(' ', "T"),
+            to: fmt_time(t1).replace(' ', "T"),
+            ..Filter::default()
+        };
+        app::navigate(Tab::Events, &f);
+    });
+    html! {
+        <p class="zoom" id="zoom">{ format!("Zoomed to {} → {} (UTC) ", fmt_time(t0), fmt_time(t1)) }
+            <button class="button" id="zoom-events" onclick={events}>{ "Show these events" }</button>
+            <button class="button" id="zoom-clear" onclick={clear}>{ "Reset zoom" }</button></p>
     }
 }
 
@@ -392,28 +450,25 @@ pub fn analytics(s: &State) -> Html {
     let vi = sel
         .as_ref()
         .and_then(|v| a.coverage.iter().position(|c| &c.vault == v));
+    let z = zoom_range(a, s.chart_range);
+    let zstart = a.start + z.0 as i64 * a.bucket;
+    let on_brush = Some(Callback::from(|r| app_dispatch(Action::ChartRange(r))));
     let activity = match vi {
         Some(i) => vec![
-            Series {
-                label: format!("{} requests", a.vault_requests[i].label),
-                values: a.vault_requests[i].values.clone(),
-            },
-            Series {
-                label: "failed".into(),
-                values: a.vault_failures[i].values.clone(),
-            },
+            zs(
+                &format!("{} requests", a.vault_requests[i].label),
+                &a.vault_requests[i].values,
+                z,
+            ),
+            zs("failed", &a.vault_failures[i].values, z),
         ],
-        None => vec![
-            Series {
-                label: "requests".into(),
-                values: a.requests.clone(),
-            },
-            Series {
-                label: "failed".into(),
-                values: a.failures.clone(),
-            },
-        ],
+        None => vec![zs("requests", &a.requests, z), zs("failed", &a.failures, z)],
     };
+    let dataplane: Vec<Series> = a
+        .dataplane
+        .iter()
+        .map(|x| zs(&x.label, &x.values, z))
+        .collect();
     let pick_vault = |v: String| {
         let f = Filter {
             vault: v,
@@ -441,8 +496,9 @@ pub fn analytics(s: &State) -> Html {
                     }) }
                 </table>
             </div>
-            <div class="card"><TimeChart id="activity-chart" title={format!("Activity{}", sel.as_ref().map(|v| format!(" — {v}")).unwrap_or_default())} start={a.start} bucket={a.bucket} series={activity} /></div>
-            <div class="card"><TimeChart id="dataplane-chart" title="Secrets / keys / certificates operations, users vs services" start={a.start} bucket={a.bucket} series={a.dataplane.clone()} /></div>
+            { zoom_bar(s) }
+            <div class="card"><TimeChart id="activity-chart" title={format!("Activity{}", sel.as_ref().map(|v| format!(" — {v}")).unwrap_or_default())} start={zstart} bucket={a.bucket} series={activity} on_brush={on_brush.clone()} /></div>
+            <div class="card"><TimeChart id="dataplane-chart" title="Secrets / keys / certificates operations, users vs services" start={zstart} bucket={a.bucket} series={dataplane} {on_brush} /></div>
             <div class="card"><h3>{ "Events by vault, caller IP, identity, operation" }</h3>
                 <div class="bars">{ for a.top_all.iter().map(|(l, rows)| {
                     let on_pick = (l == "vault").then(|| Callback::from(pick_vault));
@@ -543,26 +599,30 @@ pub fn monitoring(s: &State) -> Html {
             </select></label>
         }
     };
+    let z = zoom_range(a, s.chart_range);
+    let zstart = a.start + z.0 as i64 * a.bucket;
+    let on_brush = Some(Callback::from(|r| app_dispatch(Action::ChartRange(r))));
     let (req, fail, lat) = match vi {
         Some(i) => (
-            a.vault_requests[i].values.clone(),
-            a.vault_failures[i].values.clone(),
-            a.vault_latency[i].values.clone(),
+            zoomed(&a.vault_requests[i].values, z),
+            zoomed(&a.vault_failures[i].values, z),
+            zoomed(&a.vault_latency[i].values, z),
         ),
         None => (
-            a.requests.clone(),
-            a.failures.clone(),
-            a.latency_avg.clone(),
+            zoomed(&a.requests, z),
+            zoomed(&a.failures, z),
+            zoomed(&a.latency_avg, z),
         ),
     };
     html! {
         <section id="tab-monitoring">
             <p>{ vault_select }{ format!(" · buckets of {} (UTC)", if a.bucket >= 86_400_000_000 { "a day" } else { "an hour" }) }</p>
-            <div class="card"><TimeChart id="requests-chart" title="Requests" start={a.start} bucket={a.bucket} series={vec![Series { label: "requests".into(), values: req }]} bars=true /></div>
-            <div class="card"><TimeChart id="latency-chart" title="Latency (durationMs)" start={a.start} bucket={a.bucket}
-                series={ if vi.is_some() { vec![Series { label: "avg ms".into(), values: lat }] } else { vec![Series { label: "avg ms".into(), values: lat }, Series { label: "max ms".into(), values: a.latency_max.clone() }] } } /></div>
-            <div class="card"><TimeChart id="failures-chart" title="Failures and throttling" start={a.start} bucket={a.bucket}
-                series={vec![Series { label: "failed".into(), values: fail }, Series { label: "denied".into(), values: a.denied.clone() }, Series { label: "throttled (429)".into(), values: a.throttled.clone() }]} /></div>
+            { zoom_bar(s) }
+            <div class="card"><TimeChart id="requests-chart" title="Requests" start={zstart} bucket={a.bucket} series={vec![Series { label: "requests".into(), values: req }]} bars=true on_brush={on_brush.clone()} /></div>
+            <div class="card"><TimeChart id="latency-chart" title="Latency (durationMs)" start={zstart} bucket={a.bucket} on_brush={on_brush.clone()}
+                series={ if vi.is_some() { vec![Series { label: "avg ms".into(), values: lat }] } else { vec![Series { label: "avg ms".into(), values: lat }, zs("max ms", &a.latency_max, z)] } } /></div>
+            <div class="card"><TimeChart id="failures-chart" title="Failures and throttling" start={zstart} bucket={a.bucket} {on_brush}
+                series={vec![Series { label: "failed".into(), values: fail }, zs("denied", &a.denied, z), zs("throttled (429)", &a.throttled, z)]} /></div>
         </section>
     }
 }
@@ -832,6 +892,9 @@ pub fn settings_panel() -> Html {
                     <textarea id="set-suspicious" value={cur.suspicious.clone()} onchange={upd(|s, v| s.suspicious = v)} /></label>
                 <label>{ "Allow-list: principals (upn, object id, app id) and IPs / CIDRs to suppress" }
                     <textarea id="set-allow" value={cur.allow.clone()} onchange={upd(|s, v| s.allow = v)} /></label>
+                <label>{ "Portal CSV [Local Time] zone, minutes east of UTC (empty: this computer's zone) " }
+                    <input id="set-local-offset" type="number" min="-840" max="840" value={cur.local_offset_minutes.map(|m| m.to_string()).unwrap_or_default()}
+                        onchange={upd(|s, v| s.local_offset_minutes = v.trim().parse().ok())} /></label>
                 <label>{ "Learning days (each vault's first days only build the baseline) " }
                     <input id="set-learning" type="number" min="1" max="365" value={cur.learning_days.to_string()}
                         onchange={upd(|s, v| s.learning_days = v.parse().unwrap_or(7))} /></label>

@@ -17,11 +17,16 @@ use web_sys::{DedicatedWorkerGlobalScope, File, FileReaderSync, MessageEvent};
 /// Bytes read per step: small enough for smooth progress, large enough to be fast.
 pub const CHUNK: u64 = 4 << 20;
 
+/// Rows of a KQL result sent to the page (the CSV export has all of them).
+const KQL_ROWS: usize = 2000;
+
 #[derive(Default)]
 struct State {
     events: Vec<Event>,
     /// Dropped files by provenance name, with whether their bytes are the decoded stream.
     files: HashMap<String, (File, bool)>,
+    /// The demo's generated files (they exist only in memory).
+    mem_files: HashMap<String, Vec<u8>>,
     cache: Option<(Filter, Vec<u32>)>,
 }
 
@@ -76,7 +81,7 @@ fn handle(cmd: WorkerCmd, files: JsValue) {
                 .filter_map(|(f, p)| f.dyn_into::<File>().ok().map(|f| (f, p)))
                 .collect();
             let (cfg, notes) = detection::config(&settings, &[]);
-            analyze_files(list, cfg, notes);
+            analyze_files(list, options(&settings), cfg, notes);
         }
         WorkerCmd::Demo { settings } => {
             let t0 = now();
@@ -94,7 +99,12 @@ fn handle(cmd: WorkerCmd, files: JsValue) {
                         ],
                     );
                     let inputs = demo.files;
-                    let mut ds = Dataset::new(options());
+                    STATE.with(|s| {
+                        let mut s = s.borrow_mut();
+                        s.files.clear();
+                        s.mem_files = inputs.iter().cloned().collect();
+                    });
+                    let mut ds = Dataset::new(options(&settings));
                     let total: u64 = inputs.iter().map(|(_, b)| b.len() as u64).sum();
                     let n = inputs.len();
                     let mut done = 0u64;
@@ -168,6 +178,43 @@ fn handle(cmd: WorkerCmd, files: JsValue) {
                 normalised,
             });
         }),
+        WorkerCmd::Kql { seq, query } => STATE.with(|s| {
+            let t0 = now();
+            let s = s.borrow();
+            let msg =
+                match keyhole_kql::run(&query, &s.events, &keyhole_kql::QueryOptions::default()) {
+                    Ok(t) => WorkerMsg::Kql {
+                        seq,
+                        columns: t.columns.iter().map(|c| c.name.clone()).collect(),
+                        total_rows: t.rows.len() as u64,
+                        rows: t
+                            .rows
+                            .iter()
+                            .take(KQL_ROWS)
+                            .map(|r| r.iter().map(|v| v.to_string()).collect())
+                            .collect(),
+                        render: t.render.clone(),
+                        csv: if t.rows.len() <= 200_000 {
+                            t.to_csv()
+                        } else {
+                            String::new()
+                        },
+                        error: None,
+                        millis: now() - t0,
+                    },
+                    Err(e) => WorkerMsg::Kql {
+                        seq,
+                        columns: Vec::new(),
+                        rows: Vec::new(),
+                        total_rows: 0,
+                        render: None,
+                        csv: String::new(),
+                        error: Some(e.to_string()),
+                        millis: now() - t0,
+                    },
+                };
+            post(&msg);
+        }),
         WorkerCmd::Mass { threshold, hours } => STATE.with(|s| {
             let rows = analysis::mass_retrieval(&s.borrow().events, threshold, hours);
             post(&WorkerMsg::Mass { rows });
@@ -178,6 +225,11 @@ fn handle(cmd: WorkerCmd, files: JsValue) {
 /// The record's original bytes, when the file was plain text (no zip/gzip/UTF-16 wrapper) so that
 /// the source offsets address the file itself.
 fn raw_text(s: &State, e: &Event) -> Option<String> {
+    if let Some(bytes) = s.mem_files.get(&*e.source.file) {
+        let lo = (e.source.offset as usize).min(bytes.len());
+        let hi = (lo + e.source.len as usize).min(bytes.len());
+        return Some(String::from_utf8_lossy(&bytes[lo..hi]).into_owned());
+    }
     let (file, plain) = s.files.get(&*e.source.file)?;
     if !*plain || e.source.len == 0 {
         return None;
@@ -194,9 +246,13 @@ fn raw_text(s: &State, e: &Event) -> Option<String> {
     Some(String::from_utf8_lossy(&bytes).into_owned())
 }
 
-fn options() -> IngestOptions {
+fn options(s: &Settings) -> IngestOptions {
+    let local = s
+        .local_offset_minutes
+        .unwrap_or_else(|| -(js_sys::Date::new_0().get_timezone_offset() as i32));
     IngestOptions {
         max_problems_per_file: Some(100),
+        local_time_offset_minutes: local.clamp(-14 * 60, 14 * 60),
         ..IngestOptions::default()
     }
 }
@@ -253,9 +309,14 @@ fn progress(
     });
 }
 
-fn analyze_files(list: Vec<(File, String)>, cfg: DetectConfig, notes: Vec<String>) {
+fn analyze_files(
+    list: Vec<(File, String)>,
+    opts: IngestOptions,
+    cfg: DetectConfig,
+    notes: Vec<String>,
+) {
     let t0 = now();
-    let mut ds = Dataset::new(options());
+    let mut ds = Dataset::new(opts);
     let total: u64 = list.iter().map(|(f, _)| f.size() as u64).sum();
     let n = list.len();
     let mut done = 0u64;
@@ -309,7 +370,11 @@ fn analyze_files(list: Vec<(File, String)>, cfg: DetectConfig, notes: Vec<String
         });
         reports.push(rep);
     }
-    STATE.with(|s| s.borrow_mut().files = keep);
+    STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        s.files = keep;
+        s.mem_files.clear();
+    });
     finish(ds, t0, reports, cfg, notes);
 }
 
@@ -343,6 +408,7 @@ fn finish(
     let (findings, rules) = detection::run(&events, &cfg);
     let t2 = now();
     let agg = analysis::aggregates(&events);
+    let t3 = now();
     let result = ResultView {
         files: reports,
         records: events.len() as u64,
@@ -358,6 +424,7 @@ fn finish(
         agg,
         millis_ingest: t1 - t0,
         millis_detect: t2 - t1,
+        millis_aggregate: t3 - t2,
     };
     STATE.with(|s| {
         let mut s = s.borrow_mut();
