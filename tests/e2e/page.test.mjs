@@ -304,10 +304,34 @@ test('KQL hunt: library queries run over the dropped events, errors say where', 
   }
   console.log(`library queries that ran: ${ran} of ${options.length}`);
   assert.equal(ran, options.length, 'every library query runs');
+  // Result columns sort on click: numbers numerically, ascending then descending.
+  await p.page.fill('#kql-query', 'AzureDiagnostics | summarize n = count() by OperationName');
+  await p.page.click('#kql-run');
+  await p.page.waitForSelector('#kql-table');
+  const column = (i) => p.page.$$eval(`#kql-table tr td:nth-child(${i})`, (tds) => tds.map((td) => td.textContent));
+  const heads = await p.page.$$eval('#kql-table th', (th) => th.map((x) => x.textContent));
+  const nCol = heads.findIndex((h) => h.startsWith('n')) + 1;
+  assert.ok(nCol > 0, `column n in ${heads}`);
+  await p.page.click(`#kql-table th:nth-child(${nCol})`);
+  const asc = (await column(nCol)).map(Number);
+  assert.ok(asc.length > 2, 'several operations');
+  assert.deepEqual(asc, [...asc].sort((a, b) => a - b), 'ascending after one click');
+  await p.page.click(`#kql-table th:nth-child(${nCol})`);
+  const desc = (await column(nCol)).map(Number);
+  assert.deepEqual(desc, [...asc].sort((a, b) => b - a), 'descending after two clicks');
+  assert.equal(await p.page.getAttribute(`#kql-table th:nth-child(${nCol})`, 'aria-sort'), 'descending');
+  // Errors say where, and the editor underlines exactly the offending text.
   await p.page.fill('#kql-query', 'AzureDiagnostics | wher x == 1');
   await p.page.click('#kql-run');
   await p.page.waitForSelector('#kql-error');
-  assert.match(await p.page.textContent('#kql-error'), /\d/);
+  assert.match(await p.page.textContent('#kql-error'), /line 1, column 20/);
+  const underlined = () => p.page.$$eval('.kql-hl .k-errpos', (s) => s.map((x) => x.textContent).join(''));
+  assert.equal(await underlined(), 'wher');
+  await p.page.fill('#kql-query', 'AzureDiagnostics\n| where OperatioName == "x"');
+  await p.page.click('#kql-run');
+  await p.page.waitForFunction(() => /line 2/.test(document.querySelector('#kql-error')?.textContent ?? ''));
+  assert.match(await p.page.textContent('#kql-error'), /did you mean 'OperationName'/);
+  assert.equal(await underlined(), 'OperatioName');
   await shot(p.page, 'tab-hunt');
   assert.equal(await p.page.evaluate(() => window.__xss), undefined);
   await p.context.close();

@@ -25,9 +25,11 @@ fn class_of(k: TokenKind) -> &'static str {
     }
 }
 
-/// The query as highlighted text spans (every span a text node).
-fn highlighted(q: &str) -> Html {
-    let mut out = Vec::new();
+/// The query as highlighted text spans (every span a text node). The bytes an error points at
+/// carry `k-errpos` (a wavy underline); an error at the very end gets an empty marker there.
+fn highlighted(q: &str, err: Option<(usize, usize)>) -> Html {
+    // Segments covering the whole query: (range, token class).
+    let mut segs: Vec<(std::ops::Range<usize>, &'static str)> = Vec::new();
     let mut at = 0;
     for (r, k) in keyhole_kql::highlight(q) {
         if r.start < at
@@ -38,15 +40,56 @@ fn highlighted(q: &str) -> Html {
             continue;
         }
         if r.start > at {
-            out.push(html! { { &q[at..r.start] } });
+            segs.push((at..r.start, ""));
         }
-        out.push(html! { <span class={class_of(k)}>{ &q[r.clone()] }</span> });
         at = r.end;
+        segs.push((r, class_of(k)));
     }
     if at < q.len() {
-        out.push(html! { { &q[at..] } });
+        segs.push((at..q.len(), ""));
+    }
+    let err = err
+        .filter(|&(a, b)| a <= b && b <= q.len() && q.is_char_boundary(a) && q.is_char_boundary(b));
+    let mut out = Vec::new();
+    let mut push = |r: std::ops::Range<usize>, class: &'static str, in_err: bool| {
+        if r.is_empty() {
+            return;
+        }
+        let text = &q[r];
+        match (class, in_err) {
+            ("", false) => out.push(html! { { text } }),
+            (c, false) => out.push(html! { <span class={c}>{ text }</span> }),
+            (c, true) => out.push(html! { <span class={classes!(c, "k-errpos")}>{ text }</span> }),
+        }
+    };
+    for (r, class) in segs {
+        match err {
+            Some((a, b)) if a < r.end && b > r.start => {
+                let (lo, hi) = (a.max(r.start), b.min(r.end));
+                push(r.start..lo, class, false);
+                push(lo..hi, class, true);
+                push(hi..r.end, class, false);
+            }
+            _ => push(r, class, false),
+        }
+    }
+    if let Some((a, b)) = err {
+        if a == b || a >= q.len() {
+            // Nothing to underline (e.g. "expected ')'" at the end): mark the place.
+            out.push(
+                html! { <span class="k-errpos k-errmark" title="error here">{ "\u{00a0}" }</span> },
+            );
+        }
     }
     out.into_iter().collect()
+}
+
+/// Orders two result cells: numerically when both are numbers, else as text.
+fn cmp_cells(a: &str, b: &str) -> std::cmp::Ordering {
+    match (a.parse::<f64>(), b.parse::<f64>()) {
+        (Ok(x), Ok(y)) => x.total_cmp(&y),
+        _ => a.cmp(b),
+    }
 }
 
 const DEFAULT_QUERY: &str = "AzureDiagnostics\n| where ResourceProvider == \"MICROSOFT.KEYVAULT\"\n| summarize count() by CallerIPAddress, Resource, OperationName\n| top 20 by count_";
@@ -55,6 +98,8 @@ const DEFAULT_QUERY: &str = "AzureDiagnostics\n| where ResourceProvider == \"MIC
 pub fn hunt(p: &HuntProps) -> Html {
     let s = &*p.state;
     let query = use_state(|| DEFAULT_QUERY.to_string());
+    // Result ordering: (column, descending), reset by every new result.
+    let sort = use_state(|| None::<(usize, bool)>);
     let oninput = {
         let query = query.clone();
         Callback::from(move |e: InputEvent| {
@@ -64,7 +109,9 @@ pub fn hunt(p: &HuntProps) -> Html {
     };
     let run = {
         let query = query.clone();
+        let sort = sort.clone();
         Callback::from(move |_| {
+            sort.set(None);
             app::send(&WorkerCmd::Kql {
                 seq: app::next_seq(),
                 query: (*query).clone(),
@@ -83,6 +130,10 @@ pub fn hunt(p: &HuntProps) -> Html {
             }
         })
     };
+    let error_span = match s.kql.as_deref() {
+        Some(WorkerMsg::Kql { error_span, .. }) => *error_span,
+        _ => None,
+    };
     if s.result.is_none() {
         return html! { <p class="muted empty">{ "Drop audit logs above, or try the demo data, then hunt with KQL." }</p> };
     }
@@ -97,6 +148,37 @@ pub fn hunt(p: &HuntProps) -> Html {
             millis,
             ..
         }) => {
+            let mut order: Vec<usize> = (0..rows.len()).collect();
+            if let Some((col, desc)) = *sort {
+                order.sort_by(|&i, &j| {
+                    let a = rows[i].get(col).map(String::as_str).unwrap_or("");
+                    let b = rows[j].get(col).map(String::as_str).unwrap_or("");
+                    let o = cmp_cells(a, b);
+                    if desc {
+                        o.reverse()
+                    } else {
+                        o
+                    }
+                });
+            }
+            let header = |i: usize, name: &String| {
+                let handle = sort.clone();
+                let onclick = Callback::from(move |_| {
+                    let desc = matches!(*handle, Some((c, false)) if c == i);
+                    handle.set(Some((i, desc)));
+                });
+                let mark = match *sort {
+                    Some((c, false)) if c == i => " ▲",
+                    Some((c, true)) if c == i => " ▼",
+                    _ => "",
+                };
+                let aria = match *sort {
+                    Some((c, false)) if c == i => "ascending",
+                    Some((c, true)) if c == i => "descending",
+                    _ => "none",
+                };
+                html! { <th class="sortable" aria-sort={aria} title="sort" {onclick}>{ name }{ mark }</th> }
+            };
             if let Some(e) = error {
                 html! { <pre class="error" id="kql-error">{ e }</pre> }
             } else {
@@ -111,8 +193,8 @@ pub fn hunt(p: &HuntProps) -> Html {
                             <button class="button" id="kql-export" onclick={export}>{ "CSV" }</button>
                         </p>
                         <div class="card"><table class="grid" id="kql-table">
-                            <tr>{ for columns.iter().map(|c| html!{ <th>{ c }</th> }) }</tr>
-                            { for rows.iter().map(|r| html!{ <tr>{ for r.iter().map(|c| html!{ <td>{ c }</td> }) }</tr> }) }
+                            <tr>{ for columns.iter().enumerate().map(|(i, c)| header(i, c)) }</tr>
+                            { for order.iter().map(|&i| html!{ <tr>{ for rows[i].iter().map(|c| html!{ <td>{ c }</td> }) }</tr> }) }
                         </table></div>
                     </div>
                 }
@@ -130,7 +212,7 @@ pub fn hunt(p: &HuntProps) -> Html {
                 { " Tables: " }{ keyhole_kql::table_names().join(", ") }
             </p>
             <textarea id="kql-query" class="kql" spellcheck="false" value={(*query).clone()} {oninput} />
-            <pre class="kql-hl" aria-hidden="true">{ highlighted(&query) }</pre>
+            <pre class="kql-hl" aria-hidden="true">{ highlighted(&query, error_span) }</pre>
             <button class="button" id="kql-run" onclick={run}>{ "Run" }</button>
             { result }
         </section>

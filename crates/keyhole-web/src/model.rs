@@ -328,6 +328,8 @@ pub enum WorkerMsg {
         render: Option<String>,
         csv: String,
         error: Option<String>,
+        /// Byte range of the query the error points at (underlined in the editor).
+        error_span: Option<(usize, usize)>,
         millis: f64,
     },
     Error {

@@ -200,6 +200,7 @@ fn handle(cmd: WorkerCmd, files: JsValue) {
                             String::new()
                         },
                         error: None,
+                        error_span: None,
                         millis: now() - t0,
                     },
                     Err(e) => WorkerMsg::Kql {
@@ -210,6 +211,7 @@ fn handle(cmd: WorkerCmd, files: JsValue) {
                         render: None,
                         csv: String::new(),
                         error: Some(e.to_string()),
+                        error_span: Some(e.span),
                         millis: now() - t0,
                     },
                 };
