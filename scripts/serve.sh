@@ -5,8 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/build-web.sh
-if [ ! -d demo-data ]; then
-  cargo run -q --release -p keyhole-gen -- --demo --out-dir demo-data
+if [ ! -f demo-data/manifest.json ]; then
+  mkdir -p demo-data
+  # Every input shape of the demo tenant, its intel lists (tor.txt, suspicious.txt) and the
+  # manifest of injected attacks: files to drop on the page or give to `keyhole analyze`.
+  cargo run -q --release -p keyhole-gen -- --demo --shape all --out-dir demo-data \
+    --lists demo-data --manifest demo-data/manifest.json
 fi
 PORT=${PORT:-8080}
 echo "Keyhole: http://127.0.0.1:$PORT/  (demo files to drop: $(pwd)/demo-data/)"
