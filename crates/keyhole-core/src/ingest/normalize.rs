@@ -187,8 +187,13 @@ const VAULT_HOST_SUFFIXES: [&str; 6] = [
 /// `(host, path)` of an https URL, the query dropped.
 fn split_url(url: &str) -> Option<(&str, &str)> {
     let rest = url.split_once("://").map(|(_, r)| r)?;
-    let rest = rest.split(['?', '#']).next().unwrap_or("");
-    match rest.find('/') {
+    // A byte scan, not a char-set pattern: `?` and `#` are ASCII, so the cut is a char boundary.
+    let cut = rest
+        .bytes()
+        .position(|b| b == b'?' || b == b'#')
+        .unwrap_or(rest.len());
+    let rest = &rest[..cut];
+    match memchr::memchr(b'/', rest.as_bytes()) {
         Some(i) => Some((&rest[..i], &rest[i..])),
         None => Some((rest, "")),
     }
