@@ -82,7 +82,7 @@ impl Default for Interner {
     }
 }
 
-const FRONT: usize = 256;
+const FRONT: usize = 1024;
 
 #[inline]
 fn fingerprint(s: &str) -> usize {
