@@ -132,18 +132,18 @@ pub(crate) fn handle_line(raw: &[u8], line: u64, offset: u64, sink: &mut Sink) {
         len: t.len(),
     };
     match t[0] {
-        b'{' => match serde_json::from_slice::<Rec>(t) {
+        // Matched by reference: a `Rec` is kilobytes, moving it out of the `Result` is a memcpy a line.
+        b'{' => match &serde_json::from_slice::<Rec>(t) {
             Ok(rec) => {
                 let envelope = |f: &Flex| matches!(f, Flex::Other);
                 if envelope(&rec.records) || envelope(&rec.value) || envelope(&rec.tables) {
-                    drop(rec);
                     doc_line(t, line, offset, sink);
                 } else {
-                    sink.record(&rec, pos, Layout::Lines, 0);
+                    sink.record(rec, pos, Layout::Lines, 0);
                 }
             }
             Err(e) => {
-                let msg = json_error(&e, line);
+                let msg = json_error(e, line);
                 sink.problem(line, format!("line {line}: not JSON: {msg}"));
             }
         },

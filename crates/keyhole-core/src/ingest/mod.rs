@@ -35,7 +35,7 @@ use normalize::{Dialect, Interner};
 use record::Rec;
 use serde::Serialize;
 use std::collections::HashSet;
-use std::hash::{Hash, Hasher};
+use std::hash::Hasher;
 use std::sync::{Arc, Mutex};
 
 /// A single record or line is capped at this many bytes (a longer one is skipped and reported).
@@ -424,7 +424,8 @@ impl Dataset {
             HashSet::with_capacity_and_hasher(self.events.len(), Default::default());
         let total = self.events.len();
         let mut events = self.events;
-        events.retain(|ev| seen.insert(dedup_key(ev)));
+        let mut buf = Vec::with_capacity(256);
+        events.retain(|ev| seen.insert(dedup_key_with(ev, &mut buf)));
         drop(seen);
         let duplicates = (total - events.len()) as u64;
         if !events.is_sorted_by_key(|e| e.time) {
@@ -481,26 +482,52 @@ fn sort_by_time(events: &mut [Event]) {
 /// CSV's precision —, vault, operation, correlation id, status, caller ip text, request uri,
 /// object id, identity object id), hashed to 128 bits.
 pub fn dedup_key(e: &Event) -> u128 {
-    fn h(e: &Event, salt: u64) -> u64 {
-        let mut s = std::collections::hash_map::DefaultHasher::new();
-        salt.hash(&mut s);
-        e.time.millis().hash(&mut s);
-        e.vault.hash(&mut s);
-        e.operation.hash(&mut s);
-        e.correlation_id.hash(&mut s);
-        e.status.hash(&mut s);
-        e.caller_ip.hash(&mut s);
-        e.request_uri.hash(&mut s);
-        e.object_id.hash(&mut s);
-        e.identity.object_id.hash(&mut s);
-        // Records that differ only in these are different records (the docs example and its
-        // hand-edited "Forbidden" variant; the same example redacted with another app id).
-        e.result_signature.hash(&mut s);
-        e.identity.upn.hash(&mut s);
-        e.identity.app_id.hash(&mut s);
-        s.finish()
+    dedup_key_with(e, &mut Vec::with_capacity(256))
+}
+
+/// [`dedup_key`] with a reusable scratch buffer: the fields are laid out once in an injective
+/// byte encoding (a tag, then a length-prefixed text), and the buffer is hashed in one call per
+/// half — SipHash over one contiguous slice, not a dozen small writes twice over.
+fn dedup_key_with(e: &Event, buf: &mut Vec<u8>) -> u128 {
+    #[inline]
+    fn text(buf: &mut Vec<u8>, s: Option<&str>) {
+        match s {
+            None => buf.push(0),
+            Some(s) => {
+                buf.push(1);
+                buf.extend_from_slice(&(s.len() as u64).to_le_bytes());
+                buf.extend_from_slice(s.as_bytes());
+            }
+        }
     }
-    ((h(e, 0x6b65_7968_6f6c_6531) as u128) << 64) | h(e, 0x9e37_79b9_7f4a_7c15) as u128
+    buf.clear();
+    buf.extend_from_slice(&e.time.millis().to_le_bytes());
+    text(buf, Some(&e.vault));
+    text(buf, Some(&e.operation));
+    text(buf, e.correlation_id.as_deref());
+    match e.status {
+        None => buf.push(0),
+        Some(s) => {
+            buf.push(1);
+            buf.extend_from_slice(&s.to_le_bytes());
+        }
+    }
+    text(buf, e.caller_ip.as_deref());
+    text(buf, e.request_uri.as_deref());
+    text(buf, e.object_id.as_deref());
+    text(buf, e.identity.object_id.as_deref());
+    // Records that differ only in these are different records (the docs example and its
+    // hand-edited "Forbidden" variant; the same example redacted with another app id).
+    text(buf, e.result_signature.as_deref());
+    text(buf, e.identity.upn.as_deref());
+    text(buf, e.identity.app_id.as_deref());
+    let h = |salt: u64| {
+        let mut s = std::collections::hash_map::DefaultHasher::new();
+        s.write_u64(salt);
+        s.write(buf);
+        s.finish()
+    };
+    ((h(0x6b65_7968_6f6c_6531) as u128) << 64) | h(0x9e37_79b9_7f4a_7c15) as u128
 }
 
 impl FileIngest {

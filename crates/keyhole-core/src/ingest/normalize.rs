@@ -82,7 +82,7 @@ impl Default for Interner {
     }
 }
 
-const FRONT: usize = 256;
+const FRONT: usize = 1024;
 
 #[inline]
 fn fingerprint(s: &str) -> usize {
@@ -187,8 +187,13 @@ const VAULT_HOST_SUFFIXES: [&str; 6] = [
 /// `(host, path)` of an https URL, the query dropped.
 fn split_url(url: &str) -> Option<(&str, &str)> {
     let rest = url.split_once("://").map(|(_, r)| r)?;
-    let rest = rest.split(['?', '#']).next().unwrap_or("");
-    match rest.find('/') {
+    // A byte scan, not a char-set pattern: `?` and `#` are ASCII, so the cut is a char boundary.
+    let cut = rest
+        .bytes()
+        .position(|b| b == b'?' || b == b'#')
+        .unwrap_or(rest.len());
+    let rest = &rest[..cut];
+    match memchr::memchr(b'/', rest.as_bytes()) {
         Some(i) => Some((&rest[..i], &rest[i..])),
         None => Some((rest, "")),
     }
@@ -226,16 +231,20 @@ fn parse_object_url(
             None
         };
     };
-    let kind = match kind_seg.to_ascii_lowercase().as_str() {
-        "secrets" | "deletedsecrets" => ObjectKind::Secret,
-        "keys" | "deletedkeys" => ObjectKind::Key,
-        "certificates" | "deletedcertificates" => ObjectKind::Certificate,
-        "subscriptions" => {
-            // ARM URL of the vault resource.
-            let (v, _, _) = parse_arm_id(path);
-            return v.map(|_| (ObjectKind::Vault, None, None));
-        }
-        _ => ObjectKind::Other,
+    // Compared case-insensitively in place: no lower-cased copy (an allocation) a URL.
+    let is = |names: [&str; 2]| names.iter().any(|n| kind_seg.eq_ignore_ascii_case(n));
+    let kind = if is(["secrets", "deletedsecrets"]) {
+        ObjectKind::Secret
+    } else if is(["keys", "deletedkeys"]) {
+        ObjectKind::Key
+    } else if is(["certificates", "deletedcertificates"]) {
+        ObjectKind::Certificate
+    } else if kind_seg.eq_ignore_ascii_case("subscriptions") {
+        // ARM URL of the vault resource.
+        let (v, _, _) = parse_arm_id(path);
+        return v.map(|_| (ObjectKind::Vault, None, None));
+    } else {
+        ObjectKind::Other
     };
     let name = segs.next();
     let version = segs
@@ -324,9 +333,9 @@ fn identity(int: &mut Interner, c: Option<&Claim>, rec: &Rec) -> Identity {
         })
         .or_else(|| rec.identity_claim_iss_s.str().and_then(tenant_from_iss));
     let idtyp = c.idtyp.str().or_else(|| rec.identity_claim_idtyp_s.str());
-    let kind = match idtyp.map(|s| s.to_ascii_lowercase()) {
-        Some(t) if t == "user" => Some(IdentityKind::User),
-        Some(t) if t == "app" => Some(IdentityKind::App),
+    let kind = match idtyp {
+        Some(t) if t.eq_ignore_ascii_case("user") => Some(IdentityKind::User),
+        Some(t) if t.eq_ignore_ascii_case("app") => Some(IdentityKind::App),
         _ if upn.is_some() => Some(IdentityKind::User),
         _ if object_id.is_some() || app_id.is_some() => Some(IdentityKind::App),
         _ => None,
