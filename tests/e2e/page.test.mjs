@@ -286,50 +286,68 @@ test('demo data shows every alert kind; screenshots of each tab', async () => {
 
 test('KQL hunt: library queries run over the dropped events, errors say where', async () => {
   const p = await open();
+  // Runs the query in the editor and waits for the worker's answer to this run (results and
+  // errors carry the run's sequence number; the previous one stays on screen until then).
+  const runQuery = async () => {
+    const before = await p.page.evaluate(
+      () => document.querySelector('#kql-result, #kql-error')?.getAttribute('data-seq') ?? '',
+    );
+    await p.page.click('#kql-run');
+    await p.page.waitForFunction(
+      (prev) => {
+        const el = document.querySelector('#kql-result, #kql-error');
+        return el && el.getAttribute('data-seq') !== prev;
+      },
+      before,
+    );
+  };
   const [f] = writeFixtures({ 'scenario.jsonl': jsonl([...scenario(), ...xssRecords()]) });
   const st = await drop(p.page, [f]);
   await p.page.click('a[data-tab="hunt"]');
   await p.page.fill('#kql-query', 'AzureDiagnostics | count');
-  await p.page.click('#kql-run');
-  await p.page.waitForSelector('#kql-table');
+  await runQuery();
   assert.equal(await p.page.$eval('#kql-table tr:nth-child(2) td', (td) => td.textContent), String(st.records));
   const options = await p.page.$$eval('#kql-library option', (o) => o.map((x) => x.value).filter(Boolean));
   assert.ok(options.length > 0);
   let ran = 0;
   for (const name of options) {
     await p.page.selectOption('#kql-library', name);
-    await p.page.click('#kql-run');
-    await p.page.waitForFunction(() => document.querySelector('#kql-count, #kql-error'));
+    await runQuery();
     if (await p.page.$('#kql-count')) ran += 1;
+    else console.log(`${name}: ${await p.page.textContent('#kql-error')}`);
   }
   console.log(`library queries that ran: ${ran} of ${options.length}`);
   assert.equal(ran, options.length, 'every library query runs');
   // Result columns sort on click: numbers numerically, ascending then descending.
   await p.page.fill('#kql-query', 'AzureDiagnostics | summarize n = count() by OperationName');
-  await p.page.click('#kql-run');
-  await p.page.waitForSelector('#kql-table');
+  await runQuery();
   const column = (i) => p.page.$$eval(`#kql-table tr td:nth-child(${i})`, (tds) => tds.map((td) => td.textContent));
   const heads = await p.page.$$eval('#kql-table th', (th) => th.map((x) => x.textContent));
   const nCol = heads.findIndex((h) => h.startsWith('n')) + 1;
   assert.ok(nCol > 0, `column n in ${heads}`);
+  const sortedAs = (dir) =>
+    p.page.waitForFunction(
+      ([i, d]) => document.querySelector(`#kql-table th:nth-child(${i})`)?.getAttribute('aria-sort') === d,
+      [nCol, dir],
+    );
   await p.page.click(`#kql-table th:nth-child(${nCol})`);
+  await sortedAs('ascending');
   const asc = (await column(nCol)).map(Number);
   assert.ok(asc.length > 2, 'several operations');
   assert.deepEqual(asc, [...asc].sort((a, b) => a - b), 'ascending after one click');
   await p.page.click(`#kql-table th:nth-child(${nCol})`);
+  await sortedAs('descending');
   const desc = (await column(nCol)).map(Number);
   assert.deepEqual(desc, [...asc].sort((a, b) => b - a), 'descending after two clicks');
   assert.equal(await p.page.getAttribute(`#kql-table th:nth-child(${nCol})`, 'aria-sort'), 'descending');
   // Errors say where, and the editor underlines exactly the offending text.
   await p.page.fill('#kql-query', 'AzureDiagnostics | wher x == 1');
-  await p.page.click('#kql-run');
-  await p.page.waitForSelector('#kql-error');
+  await runQuery();
   assert.match(await p.page.textContent('#kql-error'), /line 1, column 20/);
   const underlined = () => p.page.$$eval('.kql-hl .k-errpos', (s) => s.map((x) => x.textContent).join(''));
   assert.equal(await underlined(), 'wher');
   await p.page.fill('#kql-query', 'AzureDiagnostics\n| where OperatioName == "x"');
-  await p.page.click('#kql-run');
-  await p.page.waitForFunction(() => /line 2/.test(document.querySelector('#kql-error')?.textContent ?? ''));
+  await runQuery();
   assert.match(await p.page.textContent('#kql-error'), /did you mean 'OperationName'/);
   assert.equal(await underlined(), 'OperatioName');
   await shot(p.page, 'tab-hunt');

@@ -139,6 +139,7 @@ pub fn hunt(p: &HuntProps) -> Html {
     }
     let result = match s.kql.as_deref() {
         Some(WorkerMsg::Kql {
+            seq,
             columns,
             rows,
             total_rows,
@@ -180,13 +181,13 @@ pub fn hunt(p: &HuntProps) -> Html {
                 html! { <th class="sortable" aria-sort={aria} title="sort" {onclick}>{ name }{ mark }</th> }
             };
             if let Some(e) = error {
-                html! { <pre class="error" id="kql-error">{ e }</pre> }
+                html! { <pre class="error" id="kql-error" data-seq={seq.to_string()}>{ e }</pre> }
             } else {
                 let csv = csv.clone();
                 let export =
                     Callback::from(move |_| app::download("keyhole-query.csv", "text/csv", &csv));
                 html! {
-                    <div id="kql-result">
+                    <div id="kql-result" data-seq={seq.to_string()}>
                         <p class="muted" id="kql-count" data-rows={total_rows.to_string()}>
                             { format!("{total_rows} rows in {millis:.0} ms{}{}", if (rows.len() as u64) < *total_rows { format!(" (first {} shown)", rows.len()) } else { String::new() },
                                 render.as_ref().map(|r| format!(" · render {r}")).unwrap_or_default()) }
