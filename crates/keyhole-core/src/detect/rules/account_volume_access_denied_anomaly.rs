@@ -7,7 +7,7 @@
 
 use crate::detect::baseline::{FxMap, Id};
 use crate::detect::baseline::{SlidingDistinct, DAY};
-use crate::detect::{new_finding, who, Cx, Finding, Groups, Rule, RuleInfo, Severity};
+use crate::detect::{who, Cx, Finding, Groups, Rule, RuleInfo, Severity};
 use crate::event::Event;
 use serde_json::json;
 
@@ -57,45 +57,16 @@ impl Rule for AccountVolumeAccessDeniedAnomaly {
             return;
         }
         let reason = format!("{} was denied on {} vaults in 24 h", who(ev), n);
-        // The vault names (at most 50 listed) are only rebuilt while the count grows.
-        let vault_names = |w: &SlidingDistinct<Id>| {
-            let mut v: Vec<&str> = w.keys().map(|v| cx.name(*v)).collect();
-            v.sort_unstable();
-            v.truncate(50);
-            v
-        };
-        if let Some(fi) = self.groups.open_at(out, &pk, ev.time) {
-            let f = &mut out[fi];
-            f.add(ev, idx);
-            if f.details["distinct_vaults"].as_u64().unwrap_or(0) < n as u64 {
-                f.reason = reason;
-                f.details["distinct_vaults"] = json!(n);
-                if n <= 50 {
-                    f.details["vaults"] = json!(vault_names(w));
-                }
-            }
-            return;
-        }
-        let details = json!({"vaults": vault_names(w), "distinct_vaults": n});
-        let seed = w.latest_events();
-        let total = w.total() as u64;
-        self.groups.hit(out, pk, ev, idx, || {
-            // Evidence: the latest event on each vault of the window; count: every event in it.
-            let first = seed[0];
-            let mut f = new_finding(
-                &INFO,
-                &cx.events[first],
-                first,
-                "*",
-                reason.clone(),
-                details.clone(),
-            );
-            for &i in &seed[1..] {
-                f.add(&cx.events[i], i);
-            }
-            f.count = total;
-            f
-        });
+        super::cross_vault_hit(
+            &mut self.groups,
+            cx,
+            out,
+            (pk, ev, idx),
+            w,
+            &INFO,
+            reason,
+            json!({}),
+        );
     }
 }
 

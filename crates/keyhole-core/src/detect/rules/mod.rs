@@ -131,6 +131,68 @@ pub(crate) fn dur(micros: i64) -> String {
     }
 }
 
+/// Shared by the cross-vault volume rules (KV_AccountVolumeAnomaly,
+/// KV_AccountVolumeAccessDeniedAnomaly): extends the principal's open finding (reason and vault
+/// list refreshed while the distinct-vault count grows), or opens one whose evidence is the latest
+/// event on each vault of the 24 h window and whose count is every event in it. `extra` holds the
+/// rule's own detail fields, added after `vaults` and `distinct_vaults`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn cross_vault_hit(
+    groups: &mut super::Groups<super::baseline::Id>,
+    cx: &super::Cx,
+    out: &mut Vec<super::Finding>,
+    (pk, ev, idx): (super::baseline::Id, &Event, usize),
+    w: &super::baseline::SlidingDistinct<super::baseline::Id>,
+    info: &'static RuleInfo,
+    reason: String,
+    extra: serde_json::Value,
+) {
+    use serde_json::json;
+    let n = w.distinct();
+    // The vault names (at most 50 listed) are only rebuilt while the count grows.
+    let vault_names = |w: &super::baseline::SlidingDistinct<super::baseline::Id>| {
+        let mut v: Vec<&str> = w.keys().map(|v| cx.name(*v)).collect();
+        v.sort_unstable();
+        v.truncate(50);
+        v
+    };
+    if let Some(fi) = groups.open_at(out, &pk, ev.time) {
+        let f = &mut out[fi];
+        f.add(ev, idx);
+        if f.details["distinct_vaults"].as_u64().unwrap_or(0) < n as u64 {
+            f.reason = reason;
+            f.details["distinct_vaults"] = json!(n);
+            if n <= 50 {
+                f.details["vaults"] = json!(vault_names(w));
+            }
+        }
+        return;
+    }
+    let mut details = json!({"vaults": vault_names(w), "distinct_vaults": n});
+    if let (Some(d), serde_json::Value::Object(x)) = (details.as_object_mut(), extra) {
+        d.extend(x);
+    }
+    let seed = w.latest_events();
+    let total = w.total() as u64;
+    groups.hit(out, pk, ev, idx, || {
+        // Evidence: the latest event on each vault of the window; count: every event in it.
+        let first = seed[0];
+        let mut f = super::new_finding(
+            info,
+            &cx.events[first],
+            first,
+            "*",
+            reason.clone(),
+            details.clone(),
+        );
+        for &i in &seed[1..] {
+            f.add(&cx.events[i], i);
+        }
+        f.count = total;
+        f
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
