@@ -3,7 +3,7 @@
 # data: the page's "Try with demo data" button, and generated files to drop in ./demo-data/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh serve
 bash scripts/build-web.sh
 if [ ! -f demo-data/manifest.json ]; then
   mkdir -p demo-data

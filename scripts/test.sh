@@ -3,7 +3,7 @@
 # integration tests, the wasm build of the core, the page build, and the headless-Chromium tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh test
 
 passed=0; failed=0; failures=()
 step() {
@@ -12,6 +12,8 @@ step() {
   if "$@"; then passed=$((passed+1)); else failed=$((failed+1)); failures+=("$name"); fi
 }
 
+step "setup script (stubbed apt: root, sudo, fresh and partly installed)" bash tests/setup/test-setup.sh
+step "shellcheck (scripts, CI, tests)" shellcheck scripts/*.sh .ci/run tests/setup/*.sh
 step "cargo fmt --check" cargo fmt --all -- --check
 step "clippy (native)" cargo clippy --all-targets -- -D warnings
 step "keyhole-core builds for wasm32" cargo build -q -p keyhole-core --target wasm32-unknown-unknown
