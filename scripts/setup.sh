@@ -26,14 +26,14 @@ fi
 
 TRUNK_VERSION=0.21.14 # 0.22 needs a newer rustc than this project's
 if ! trunk --version 2>/dev/null | grep -q " $TRUNK_VERSION"; then
-  say "installing trunk $TRUNK_VERSION (a cold build takes ~12 min on 2 cores)"
+  say "installing trunk $TRUNK_VERSION (a cold build takes ~14 min on 2 cores)"
   cargo install trunk --version "$TRUNK_VERSION" --locked
 fi
 
 # wasm-bindgen-cli must match the wasm-bindgen crate in Cargo.lock exactly.
 WB_VERSION=$(awk '$0=="name = \"wasm-bindgen\"" {getline; gsub(/"/,"",$3); print $3; exit}' Cargo.lock 2>/dev/null || true)
 if [ -n "$WB_VERSION" ] && ! wasm-bindgen --version 2>/dev/null | grep -q " $WB_VERSION"; then
-  say "installing wasm-bindgen-cli $WB_VERSION (~4 min)"
+  say "installing wasm-bindgen-cli $WB_VERSION (~8 min)"
   # not --locked: its lockfile pins a crate the registry mirror lacks
   cargo install wasm-bindgen-cli --version "$WB_VERSION"
 fi
