@@ -6,6 +6,7 @@ mod input;
 mod output;
 mod progress;
 mod query;
+mod workbook;
 
 use analyze::{FindingFormat, IntelArg};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -32,6 +33,26 @@ pub enum EventFormat {
     Csv,
 }
 
+/// The detection options of `analyze`, shared by `workbook` and `report`.
+#[derive(Args)]
+struct DetectArgs {
+    /// Threat intel: tor=FILE or suspicious=FILE (one IP or CIDR a line, # comments). Repeatable.
+    #[arg(long = "intel", value_name = "KIND=FILE", value_parser = analyze::parse_intel)]
+    intel: Vec<IntelArg>,
+    /// Principals (upn, object id, app id) and IPs/CIDRs to suppress, one a line.
+    #[arg(long, value_name = "FILE")]
+    allow: Option<PathBuf>,
+    /// Days of each vault's data that only build the baseline (default 7).
+    #[arg(long, value_name = "N")]
+    learning_days: Option<u32>,
+}
+
+impl DetectArgs {
+    fn config(&self) -> Result<keyhole_core::detect::DetectConfig, String> {
+        analyze::config(&self.intel, self.allow.as_deref(), self.learning_days)
+    }
+}
+
 /// Options every subcommand shares: what to read.
 #[derive(Args)]
 struct InputArgs {
@@ -47,20 +68,38 @@ struct InputArgs {
 enum Command {
     /// Run every rule of the alert catalogue and print the findings.
     Analyze {
-        /// Threat intel: tor=FILE or suspicious=FILE (one IP or CIDR a line, # comments). Repeatable.
-        #[arg(long = "intel", value_name = "KIND=FILE", value_parser = analyze::parse_intel)]
-        intel: Vec<IntelArg>,
-        /// Principals (upn, object id, app id) and IPs/CIDRs to suppress, one a line.
-        #[arg(long, value_name = "FILE")]
-        allow: Option<PathBuf>,
-        /// Days of each vault's data that only build the baseline (default 7).
-        #[arg(long, value_name = "N")]
-        learning_days: Option<u32>,
+        #[command(flatten)]
+        detect: DetectArgs,
         #[arg(long, value_enum, default_value = "table")]
         format: FindingFormat,
         /// Write to FILE instead of standard output.
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: Option<PathBuf>,
+        #[command(flatten)]
+        input: InputArgs,
+    },
+    /// Print every panel of the page's Alerts, Analytics and Monitoring tabs.
+    Workbook {
+        #[command(flatten)]
+        detect: DetectArgs,
+        #[command(flatten)]
+        panels: workbook::PanelArgs,
+        #[arg(long, value_enum, default_value = "table")]
+        format: workbook::WorkbookFormat,
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        input: InputArgs,
+    },
+    /// Write one self-contained, script-free HTML report: every alert and every workbook panel.
+    Report {
+        #[command(flatten)]
+        detect: DetectArgs,
+        #[command(flatten)]
+        panels: workbook::PanelArgs,
+        /// The HTML file to write.
+        #[arg(short = 'o', long = "output", value_name = "FILE", required = true)]
+        output: PathBuf,
         #[command(flatten)]
         input: InputArgs,
     },
@@ -120,14 +159,12 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Analyze {
-            intel,
-            allow,
-            learning_days,
+            detect,
             format,
             output,
             input,
         } => {
-            let cfg = match analyze::config(&intel, allow.as_deref(), learning_days) {
+            let cfg = match detect.config() {
                 Ok(c) => c,
                 Err(e) => return fail(e),
             };
@@ -141,6 +178,59 @@ fn main() -> ExitCode {
             };
             match analyze::run(&loaded, &cfg, format, &mut out) {
                 Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(format!("write error: {e}")),
+            }
+        }
+        Command::Workbook {
+            detect,
+            panels,
+            format,
+            output,
+            input,
+        } => {
+            let cfg = match detect.config() {
+                Ok(c) => c,
+                Err(e) => return fail(e),
+            };
+            let loaded = match load(&input.paths, input.local_offset) {
+                Ok(l) => l,
+                Err(code) => return code,
+            };
+            let mut out = match output::open(output.as_deref()) {
+                Ok(o) => o,
+                Err(e) => return fail(e),
+            };
+            let (_, wb) = workbook::compute(&loaded, &cfg, &panels);
+            match workbook::write(&wb, format, &mut out) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(format!("write error: {e}")),
+            }
+        }
+        Command::Report {
+            detect,
+            panels,
+            output,
+            input,
+        } => {
+            let cfg = match detect.config() {
+                Ok(c) => c,
+                Err(e) => return fail(e),
+            };
+            let loaded = match load(&input.paths, input.local_offset) {
+                Ok(l) => l,
+                Err(code) => return code,
+            };
+            let mut out = match output::open(Some(&output)) {
+                Ok(o) => o,
+                Err(e) => return fail(e),
+            };
+            let (analysis, wb) = workbook::compute(&loaded, &cfg, &panels);
+            eprintln!("keyhole: {} finding(s)", analysis.findings.len());
+            match workbook::write_report(&loaded, &analysis, &wb, &mut out) {
+                Ok(()) => {
+                    eprintln!("keyhole: report written to {}", output.display());
+                    ExitCode::SUCCESS
+                }
                 Err(e) => fail(format!("write error: {e}")),
             }
         }
