@@ -57,8 +57,8 @@ pub use coverage::{DailyPoint, VaultCoverage};
 pub use explore::EventFilter;
 pub use grid::{Monitoring, ObjectOps, TimeGrid, VaultSeries};
 pub use tables::{
-    CallerRow, Count, Dimension, FailureRow, MassRetrieval, MassRow, Rows, SensitiveOps,
-    SensitiveRow, TopPanel,
+    mass_retrieval, CallerRow, Count, Dimension, FailureRow, MassRetrieval, MassRow, Rows,
+    SensitiveOps, SensitiveRow, TopPanel,
 };
 
 use crate::detect::Finding;
