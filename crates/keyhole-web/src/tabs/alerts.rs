@@ -34,12 +34,12 @@ pub fn visible(findings: &[FindingView], sel: &Selection) -> Vec<usize> {
     let mut v: Vec<usize> = (0..findings.len())
         .filter(|&i| {
             let f = &findings[i];
-            sel.severity.as_ref().map_or(true, |s| &f.severity == s)
+            sel.severity.as_ref().is_none_or(|s| &f.severity == s)
                 && sel
                     .vault
                     .as_ref()
-                    .map_or(true, |v| f.vault.as_deref().unwrap_or("*") == v)
-                && sel.range.map_or(true, |(lo, hi)| {
+                    .is_none_or(|v| f.vault.as_deref().unwrap_or("*") == v)
+                && sel.range.is_none_or(|(lo, hi)| {
                     let t = f.first_seen.map(|t| t.micros).unwrap_or(0);
                     let u = f.last_seen.map(|t| t.micros).unwrap_or(t);
                     u >= lo && t <= hi
