@@ -18,6 +18,8 @@ const VIEW_ROWS: u64 = 40;
 
 #[derive(Clone, Debug, Default, PartialEq)]
 struct Page {
+    /// The filter these rows match.
+    filter: Filter,
     total: u64,
     offset: u64,
     rows: Vec<EventRow>,
@@ -57,12 +59,15 @@ pub fn events() -> Html {
         let cur = (*page).clone();
         use_effect_with((filter.clone(), first), move |(filter, first)| {
             let need_hi = (first + VIEW_ROWS).min(cur.total);
-            let have =
-                cur.loaded && cur.offset <= *first && cur.offset + cur.rows.len() as u64 >= need_hi;
+            let have = cur.loaded
+                && cur.filter == *filter
+                && cur.offset <= *first
+                && cur.offset + cur.rows.len() as u64 >= need_hi;
             if has_result && !have {
                 let n = *latest.borrow() + 1;
                 *latest.borrow_mut() = n;
                 let latest = latest.clone();
+                let for_filter = filter.clone();
                 bridge.request(
                     WorkerCmd::Events {
                         filter: filter.to_event_filter(),
@@ -78,6 +83,7 @@ pub fn events() -> Html {
                         {
                             if *latest.borrow() == n {
                                 page.set(Page {
+                                    filter: for_filter.clone(),
                                     total,
                                     offset,
                                     rows,
