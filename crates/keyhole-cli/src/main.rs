@@ -150,6 +150,26 @@ fn load(paths: &[PathBuf], local_offset: i32) -> Result<input::Loaded, ExitCode>
     Ok(loaded)
 }
 
+/// What `analyze`, `workbook` and `report` start with: the detection config, the drop, and
+/// where the output goes.
+fn prepare(
+    detect: &DetectArgs,
+    input: &InputArgs,
+    output: Option<&std::path::Path>,
+) -> Result<
+    (
+        keyhole_core::detect::DetectConfig,
+        input::Loaded,
+        Box<dyn std::io::Write>,
+    ),
+    ExitCode,
+> {
+    let cfg = detect.config().map_err(fail)?;
+    let loaded = load(&input.paths, input.local_offset)?;
+    let out = output::open(output).map_err(fail)?;
+    Ok((cfg, loaded, out))
+}
+
 fn fail(msg: impl std::fmt::Display) -> ExitCode {
     eprintln!("keyhole: {msg}");
     ExitCode::FAILURE
@@ -164,17 +184,9 @@ fn main() -> ExitCode {
             output,
             input,
         } => {
-            let cfg = match detect.config() {
-                Ok(c) => c,
-                Err(e) => return fail(e),
-            };
-            let loaded = match load(&input.paths, input.local_offset) {
-                Ok(l) => l,
+            let (cfg, loaded, mut out) = match prepare(&detect, &input, output.as_deref()) {
+                Ok(p) => p,
                 Err(code) => return code,
-            };
-            let mut out = match output::open(output.as_deref()) {
-                Ok(o) => o,
-                Err(e) => return fail(e),
             };
             match analyze::run(&loaded, &cfg, format, &mut out) {
                 Ok(()) => ExitCode::SUCCESS,
@@ -188,17 +200,9 @@ fn main() -> ExitCode {
             output,
             input,
         } => {
-            let cfg = match detect.config() {
-                Ok(c) => c,
-                Err(e) => return fail(e),
-            };
-            let loaded = match load(&input.paths, input.local_offset) {
-                Ok(l) => l,
+            let (cfg, loaded, mut out) = match prepare(&detect, &input, output.as_deref()) {
+                Ok(p) => p,
                 Err(code) => return code,
-            };
-            let mut out = match output::open(output.as_deref()) {
-                Ok(o) => o,
-                Err(e) => return fail(e),
             };
             let (_, wb) = workbook::compute(&loaded, &cfg, &panels);
             match workbook::write(&wb, format, &mut out) {
@@ -212,17 +216,9 @@ fn main() -> ExitCode {
             output,
             input,
         } => {
-            let cfg = match detect.config() {
-                Ok(c) => c,
-                Err(e) => return fail(e),
-            };
-            let loaded = match load(&input.paths, input.local_offset) {
-                Ok(l) => l,
+            let (cfg, loaded, mut out) = match prepare(&detect, &input, Some(&output)) {
+                Ok(p) => p,
                 Err(code) => return code,
-            };
-            let mut out = match output::open(Some(&output)) {
-                Ok(o) => o,
-                Err(e) => return fail(e),
             };
             let (analysis, wb) = workbook::compute(&loaded, &cfg, &panels);
             eprintln!("keyhole: {} finding(s)", analysis.findings.len());

@@ -74,6 +74,22 @@ pub fn parse_local(s: &str, tz_minutes: i32) -> Option<i64> {
 }
 
 impl Filter {
+    /// Sets one field by its URL name (`from`, `to`, `tz`, `vault`, `identity`, `ip`,
+    /// `operation`, `outcome`); other names are ignored.
+    pub fn set(&mut self, key: &str, v: String) {
+        match key {
+            "from" => self.from = v,
+            "to" => self.to = v,
+            "tz" => self.tz_minutes = v.parse().unwrap_or(0),
+            "vault" => self.vault = v,
+            "identity" => self.identity = v,
+            "ip" => self.ip = v,
+            "operation" => self.operation = v,
+            "outcome" => self.outcome = v,
+            _ => {}
+        }
+    }
+
     /// The core's filter: times in UTC, the end of the range inclusive to its last microsecond
     /// when given to the minute.
     pub fn to_event_filter(&self) -> EventFilter {
@@ -146,18 +162,7 @@ pub fn parse_route(hash: &str) -> (Tab, Filter) {
     let mut f = Filter::default();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        let v = decode(v);
-        match decode(k).as_str() {
-            "from" => f.from = v,
-            "to" => f.to = v,
-            "tz" => f.tz_minutes = v.parse().unwrap_or(0),
-            "vault" => f.vault = v,
-            "identity" => f.identity = v,
-            "ip" => f.ip = v,
-            "operation" => f.operation = v,
-            "outcome" => f.outcome = v,
-            _ => {}
-        }
+        f.set(&decode(k), decode(v));
     }
     (tab, f)
 }

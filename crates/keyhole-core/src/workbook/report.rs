@@ -147,18 +147,20 @@ fn alerts(h: &mut String, r: &ReportInput) {
             h.push_str("</tr>");
         }
         h.push_str("</table>\n");
-        h.push_str("<h3>Alerts per rule</h3><table id=\"alerts-by-rule\"><tr><th>rule</th><th>title</th><th class=n>alerts</th><th class=n>events</th></tr>");
-        for x in &a.by_rule {
-            let _ = write!(
-                h,
-                "<tr><td>{}</td><td>{}</td><td class=n>{}</td><td class=n>{}</td></tr>",
-                esc(&x.rule),
-                esc(&x.title),
-                thousands(x.alerts),
-                thousands(x.events)
-            );
-        }
-        h.push_str("</table>\n");
+        h.push_str("<h3>Alerts per rule</h3>");
+        table(
+            h,
+            "alerts-by-rule",
+            &["rule", "title", "#alerts", "#events"],
+            a.by_rule.iter().map(|x| {
+                vec![
+                    esc(&x.rule),
+                    esc(&x.title),
+                    thousands(x.alerts),
+                    thousands(x.events),
+                ]
+            }),
+        );
     }
     chart(
         h,
@@ -359,21 +361,30 @@ fn analytics(h: &mut String, wb: &Workbook) {
         thousands(cr.total),
         shown(cr.rows.len(), cr.total)
     );
-    h.push_str("<table id=\"callers\"><tr><th>caller IP</th><th>vault</th><th class=n>events</th><th class=n>failed</th><th>identities</th><th>first</th><th>last</th></tr>");
-    for x in &cr.rows {
-        let _ = write!(
-            h,
-            "<tr><td>{}</td><td>{}</td><td class=n>{}</td><td class=n>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&x.ip),
-            esc(&x.vault),
-            thousands(x.events),
-            thousands(x.failed),
-            esc(&x.identities.join(", ")),
-            short(x.first),
-            short(x.last)
-        );
-    }
-    h.push_str("</table>\n");
+    table(
+        h,
+        "callers",
+        &[
+            "caller IP",
+            "vault",
+            "#events",
+            "#failed",
+            "identities",
+            "first",
+            "last",
+        ],
+        cr.rows.iter().map(|x| {
+            vec![
+                esc(&x.ip),
+                esc(&x.vault),
+                thousands(x.events),
+                thousands(x.failed),
+                esc(&x.identities.join(", ")),
+                short(x.first),
+                short(x.last),
+            ]
+        }),
+    );
     let fr = &wb.failures;
     let _ = writeln!(
         h,
@@ -381,20 +392,28 @@ fn analytics(h: &mut String, wb: &Workbook) {
         thousands(fr.total),
         shown(fr.rows.len(), fr.total)
     );
-    h.push_str("<table id=\"failures\"><tr><th>request URI</th><th>result signature</th><th class=n>status</th><th class=n>events</th><th>vaults</th><th>last</th></tr>");
-    for x in &fr.rows {
-        let _ = write!(
-            h,
-            "<tr><td>{}</td><td>{}</td><td class=n>{}</td><td class=n>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(&x.request_uri),
-            esc(&x.result_signature),
-            x.status.map(|s| s.to_string()).unwrap_or_default(),
-            thousands(x.events),
-            esc(&x.vaults.join(", ")),
-            short(x.last)
-        );
-    }
-    h.push_str("</table>\n");
+    table(
+        h,
+        "failures",
+        &[
+            "request URI",
+            "result signature",
+            "#status",
+            "#events",
+            "vaults",
+            "last",
+        ],
+        fr.rows.iter().map(|x| {
+            vec![
+                esc(&x.request_uri),
+                esc(&x.result_signature),
+                x.status.map(|s| s.to_string()).unwrap_or_default(),
+                thousands(x.events),
+                esc(&x.vaults.join(", ")),
+                short(x.last),
+            ]
+        }),
+    );
     let so = &wb.sensitive;
     let _ = writeln!(
         h,
@@ -403,21 +422,30 @@ fn analytics(h: &mut String, wb: &Workbook) {
         thousands(so.succeeded),
         shown(so.rows.len(), so.total)
     );
-    h.push_str("<table id=\"sensitive\"><tr><th>time (UTC)</th><th>vault</th><th>operation</th><th>object</th><th>identity</th><th>IP</th><th class=n>status</th></tr>");
-    for x in &so.rows {
-        let _ = write!(
-            h,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=n>{}</td></tr>",
-            short(x.time),
-            esc(&x.vault),
-            esc(&x.operation),
-            esc(x.object.as_deref().unwrap_or("")),
-            esc(&x.identity),
-            esc(&x.ip),
-            x.status.map(|s| s.to_string()).unwrap_or_default()
-        );
-    }
-    h.push_str("</table>\n");
+    table(
+        h,
+        "sensitive",
+        &[
+            "time (UTC)",
+            "vault",
+            "operation",
+            "object",
+            "identity",
+            "IP",
+            "#status",
+        ],
+        so.rows.iter().map(|x| {
+            vec![
+                short(x.time),
+                esc(&x.vault),
+                esc(&x.operation),
+                esc(x.object.as_deref().unwrap_or("")),
+                esc(&x.identity),
+                esc(&x.ip),
+                x.status.map(|s| s.to_string()).unwrap_or_default(),
+            ]
+        }),
+    );
     let m = &wb.mass_retrieval;
     let _ = writeln!(
         h,
@@ -427,22 +455,26 @@ fn analytics(h: &mut String, wb: &Workbook) {
         thousands(m.total),
         shown(m.rows.len(), m.total)
     );
-    h.push_str("<table id=\"mass-retrieval\"><tr><th>period start (UTC)</th><th>identity</th><th>vault</th><th class=n>reads</th><th class=n>distinct objects</th></tr>");
-    for x in &m.rows {
-        let _ = write!(
-            h,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=n>{}</td><td class=n>{}</td></tr>",
-            short(x.period_start),
-            esc(&x.identity),
-            esc(&x.vault),
-            thousands(x.reads),
-            thousands(x.distinct_objects)
-        );
-    }
-    if m.rows.is_empty() {
-        h.push_str("<tr><td colspan=5 class=muted>no principal reached the threshold</td></tr>");
-    }
-    h.push_str("</table>\n");
+    table(
+        h,
+        "mass-retrieval",
+        &[
+            "period start (UTC)",
+            "identity",
+            "vault",
+            "#reads",
+            "#distinct objects",
+        ],
+        m.rows.iter().map(|x| {
+            vec![
+                short(x.period_start),
+                esc(&x.identity),
+                esc(&x.vault),
+                thousands(x.reads),
+                thousands(x.distinct_objects),
+            ]
+        }),
+    );
 }
 
 fn monitoring(h: &mut String, wb: &Workbook) {
@@ -531,6 +563,45 @@ fn files(h: &mut String, s: &Summary) {
             thousands(f.records),
             thousands(f.skipped),
             problems.join("<br>")
+        );
+    }
+    h.push_str("</table>\n");
+}
+
+/// A table: `heads` name the columns (a leading `#` marks a right-aligned number column);
+/// `rows` hold cells already escaped or formatted.
+fn table(h: &mut String, id: &str, heads: &[&str], rows: impl Iterator<Item = Vec<String>>) {
+    let _ = write!(h, "<table id=\"{id}\"><tr>");
+    for c in heads {
+        match c.strip_prefix('#') {
+            Some(n) => {
+                let _ = write!(h, "<th class=n>{n}</th>");
+            }
+            None => {
+                let _ = write!(h, "<th>{c}</th>");
+            }
+        }
+    }
+    h.push_str("</tr>");
+    let mut empty = true;
+    for r in rows {
+        empty = false;
+        h.push_str("<tr>");
+        for (c, head) in r.iter().zip(heads) {
+            let class = if head.starts_with('#') {
+                " class=n"
+            } else {
+                ""
+            };
+            let _ = write!(h, "<td{class}>{c}</td>");
+        }
+        h.push_str("</tr>");
+    }
+    if empty {
+        let _ = write!(
+            h,
+            "<tr><td colspan={} class=muted>none</td></tr>",
+            heads.len()
         );
     }
     h.push_str("</table>\n");

@@ -146,16 +146,7 @@ pub fn events() -> Html {
                 })
                 .unwrap_or_default();
             let mut f = fc.clone();
-            match name {
-                "from" => f.from = v,
-                "to" => f.to = v,
-                "tz" => f.tz_minutes = v.parse().unwrap_or(0),
-                "vault" => f.vault = v,
-                "identity" => f.identity = v,
-                "ip" => f.ip = v,
-                "operation" => f.operation = v,
-                _ => f.outcome = v,
-            }
+            f.set(name, v);
             navigate(&f);
         });
         match kind {
