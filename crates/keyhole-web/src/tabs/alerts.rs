@@ -151,7 +151,7 @@ pub fn alerts() -> Html {
                         html!{
                             <li class={classes!("alert", format!("sev-{}", f.severity), on.then_some("on"))} data-rule={f.rule.clone()} {onclick} {onkeydown} tabindex="0">
                                 <span class="sev">{ &f.severity }</span>
-                                <b>{ &f.title }</b>
+                                <b>{ shown(&f.title) }</b>
                                 <span class="meta">{ format!("{} · {} · ", shown(f.vault.as_deref().unwrap_or("*")), shown(f.identity.label())) }
                                     if let Some(l) = f.last_seen { <Time t={l} /> }{ format!(" · ×{}", thousands(f.count)) }</span>
                                 <span class={classes!("triage", format!("t-{}", t.state.to_lowercase()))}>{ &t.state }</span>
@@ -271,9 +271,9 @@ fn detail(p: &DetailProps) -> Html {
     let opt = |s: &Option<String>| shown(s.as_deref().unwrap_or("—"));
     html! {
         <div class="detail" id="alert-detail" data-rule={f.rule.clone()}>
-            <h3>{ &f.title }</h3>
+            <h3>{ shown(&f.title) }</h3>
             <p class="rule"><code>{ &f.rule }</code>{ format!(" · {} · {}", f.severity, f.tactics.join(", ")) }</p>
-            <p class="reason" id="alert-reason">{ &f.reason }</p>
+            <p class="reason" id="alert-reason">{ shown(&f.reason) }</p>
             if f.basis.is_some() || f.confidence.is_some() {
                 <p class="basis" id="alert-basis">
                     if let Some(b) = &f.basis { <span>{ format!("Basis: {b}") }</span> }
