@@ -21,6 +21,7 @@ if [ -d crates/keyhole-web/src ] && grep -q yew crates/keyhole-web/Cargo.toml; t
   step "clippy (wasm32: web, core)" cargo clippy -p keyhole-web -p keyhole-core --target wasm32-unknown-unknown -- -D warnings
 fi
 step "cargo test" cargo test --all-targets
+step "keyhole-web native tests (everything that is not web-sys)" cargo test -p keyhole-web
 step "doc tests" cargo test --doc
 if [ -f scripts/build-web.sh ]; then
   step "page build (trunk release + single file)" bash scripts/build-web.sh

@@ -89,3 +89,20 @@ test(`benchmark: ${MB} MB of raw records through the page`, { timeout: 3_600_000
     assert.ok(st.records > 0);
   } finally { await browser.close(); await srv.close(); }
 });
+
+// How the page's largest worker messages cross the thread boundary with each codec (JSON text,
+// today's choice, vs serde-wasm-bindgen objects): encode, structured clone (MessageChannel),
+// decode; medians of 7 rounds over the demo drop. Prints a table.
+test('benchmark: worker message codecs (JSON text vs serde-wasm-bindgen objects)', { timeout: 600_000 }, async () => {
+  const srv = await serve();
+  const { browser } = await launch();
+  try {
+    const p = await instrumentedPage(browser);
+    await p.page.goto(srv.origin + '/');
+    await p.page.waitForSelector('#dropzone');
+    const out = JSON.parse(await p.page.evaluate(() => wasm_bindgen.keyholeBenchCodec(7)));
+    console.table(out.map((r) => ({ message: r.message, codec: r.codec, 'JSON bytes': r.json_bytes,
+      'encode ms': r.encode_ms.toFixed(1), 'clone ms': r.clone_ms.toFixed(1), 'decode ms': r.decode_ms.toFixed(1), 'total ms': r.total_ms.toFixed(1) })));
+    assert.equal(out.length, 4);
+  } finally { await browser.close(); await srv.close(); }
+});

@@ -51,8 +51,8 @@ export async function launch() {
 }
 
 /** A page that records every request and every CSP violation (page and workers). */
-export async function instrumentedPage(browser, { acceptDownloads = true } = {}) {
-  const context = await browser.newContext({ acceptDownloads, viewport: { width: 1400, height: 1000 } });
+export async function instrumentedPage(browser, { acceptDownloads = true, ...options } = {}) {
+  const context = await browser.newContext({ acceptDownloads, viewport: { width: 1400, height: 1000 }, ...options });
   const page = await context.newPage();
   const requests = [];
   let loaded = false;
@@ -112,4 +112,23 @@ export function writeFixtures(files) {
 /** Requests to anything but the page's own origin (data:/blob: are in-page). */
 export function foreign(requests, origin) {
   return requests.filter((r) => !(r.url.startsWith(origin + '/') || r.url.startsWith('data:') || r.url.startsWith('blob:')));
+}
+
+/** The keyhole CLI (release, else debug build), or null. */
+export function cliBin() {
+  for (const p of [process.env.KEYHOLE_BIN, path.join(ROOT, 'target/release/keyhole'), path.join(ROOT, 'target/debug/keyhole')]) {
+    if (p && fs.existsSync(p)) return p;
+  }
+  return null;
+}
+
+/** Runs the query in the Query tab's editor and waits for the answer to this run (results and
+ * errors carry the run's number; a run clears what the previous one showed). */
+export async function runQuery(page) {
+  const before = await page.evaluate(() => document.querySelector('#kql-result, #kql-error')?.getAttribute('data-seq') ?? '');
+  await page.click('#kql-run');
+  await page.waitForFunction((prev) => {
+    const el = document.querySelector('#kql-result, #kql-error');
+    return el && el.getAttribute('data-seq') !== prev;
+  }, before);
 }

@@ -2,6 +2,7 @@
 //! parser, with a progress bar on a terminal and the drop summary on standard error.
 
 use crate::progress::Progress;
+use keyhole_core::export::{human_bytes, thousands, visible};
 use keyhole_core::ingest::{Dataset, IngestOptions, Summary};
 use keyhole_core::Event;
 use std::fs::File;
@@ -130,9 +131,19 @@ pub fn load(paths: &[PathBuf], opts: IngestOptions) -> Loaded {
     }
 }
 
+/// Files listed one a line in the summary; the rest are counted.
+const SUMMARY_FILES: usize = 20;
+/// Vault names listed in the summary; the rest are counted.
+const SUMMARY_VAULTS: usize = 10;
+
 /// The drop summary on standard error: files, shapes, records, skipped lines with their first
-/// reasons (file:line), duplicates, time span, vaults.
+/// reasons (file:line), duplicates, time span, vaults. Every name and reason goes through
+/// [`visible`] (log text may hold terminal escapes); long lists end with "… and N more".
 pub fn print_summary(l: &Loaded) {
+    eprint!("{}", summary_text(l));
+}
+
+pub fn summary_text(l: &Loaded) -> String {
     let s = &l.summary;
     let mut err = String::new();
     let skipped: u64 = s.files.iter().map(|f| f.skipped).sum();
@@ -143,7 +154,7 @@ pub fn print_summary(l: &Loaded) {
         s.duplicates,
         skipped
     ));
-    for f in &s.files {
+    for f in s.files.iter().take(SUMMARY_FILES) {
         let shapes: Vec<String> = f
             .shapes
             .iter()
@@ -152,7 +163,7 @@ pub fn print_summary(l: &Loaded) {
             .collect();
         err.push_str(&format!(
             "  {}: {} [{}], {} record(s), {} skipped\n",
-            f.file,
+            visible(&f.file),
             human_bytes(f.bytes),
             if shapes.is_empty() {
                 "unrecognised".to_string()
@@ -163,39 +174,55 @@ pub fn print_summary(l: &Loaded) {
             f.skipped
         ));
         for p in f.problems.iter().take(5) {
-            err.push_str(&format!("    {}:{}: {}\n", p.file, p.line, p.reason));
+            err.push_str(&format!(
+                "    {}:{}: {}\n",
+                visible(&p.file),
+                p.line,
+                visible(&p.reason)
+            ));
         }
         if f.skipped > 5 && f.problems.len() >= 5 {
-            err.push_str(&format!("    … {} more\n", f.skipped - 5));
+            err.push_str(&format!("    … {} more\n", thousands(f.skipped - 5)));
         }
     }
-    for u in &l.unreadable {
-        err.push_str(&format!("  {u}\n"));
+    if s.files.len() > SUMMARY_FILES {
+        let rest = &s.files[SUMMARY_FILES..];
+        err.push_str(&format!(
+            "  … and {} more file(s): {} record(s), {} skipped\n",
+            thousands(rest.len() as u64),
+            thousands(rest.iter().map(|f| f.records).sum()),
+            thousands(rest.iter().map(|f| f.skipped).sum())
+        ));
+    }
+    for u in l.unreadable.iter().take(SUMMARY_FILES) {
+        err.push_str(&format!("  {}\n", visible(u)));
+    }
+    if l.unreadable.len() > SUMMARY_FILES {
+        err.push_str(&format!(
+            "  … and {} more unreadable path(s)\n",
+            thousands((l.unreadable.len() - SUMMARY_FILES) as u64)
+        ));
     }
     match (s.first, s.last) {
         (Some(a), Some(b)) => err.push_str(&format!("  time span: {a} .. {b}\n")),
         _ => err.push_str("  time span: none\n"),
     }
-    let vaults: Vec<&str> = s.vaults.iter().map(|v| &**v).collect();
+    let vaults: Vec<String> = s
+        .vaults
+        .iter()
+        .take(SUMMARY_VAULTS)
+        .map(|v| visible(v).into_owned())
+        .collect();
+    let rest = s.vaults.len().saturating_sub(SUMMARY_VAULTS);
     err.push_str(&format!(
-        "  vaults ({}): {}\n",
-        vaults.len(),
-        vaults.join(", ")
+        "  vaults ({}): {}{}\n",
+        s.vaults.len(),
+        vaults.join(", "),
+        if rest > 0 {
+            format!(" … and {} more", thousands(rest as u64))
+        } else {
+            String::new()
+        }
     ));
-    eprint!("{err}");
-}
-
-pub fn human_bytes(b: u64) -> String {
-    const U: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = b as f64;
-    let mut i = 0;
-    while v >= 1024.0 && i < U.len() - 1 {
-        v /= 1024.0;
-        i += 1;
-    }
-    if i == 0 {
-        format!("{b} B")
-    } else {
-        format!("{v:.1} {}", U[i])
-    }
+    err
 }

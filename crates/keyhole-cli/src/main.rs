@@ -6,6 +6,7 @@ mod input;
 mod output;
 mod progress;
 mod query;
+mod workbook;
 
 use analyze::{FindingFormat, IntelArg};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -32,6 +33,26 @@ pub enum EventFormat {
     Csv,
 }
 
+/// The detection options of `analyze`, shared by `workbook` and `report`.
+#[derive(Args)]
+struct DetectArgs {
+    /// Threat intel: tor=FILE or suspicious=FILE (one IP or CIDR a line, # comments). Repeatable.
+    #[arg(long = "intel", value_name = "KIND=FILE", value_parser = analyze::parse_intel)]
+    intel: Vec<IntelArg>,
+    /// Principals (upn, object id, app id) and IPs/CIDRs to suppress, one a line.
+    #[arg(long, value_name = "FILE")]
+    allow: Option<PathBuf>,
+    /// Days of each vault's data that only build the baseline (default 7).
+    #[arg(long, value_name = "N")]
+    learning_days: Option<u32>,
+}
+
+impl DetectArgs {
+    fn config(&self) -> Result<keyhole_core::detect::DetectConfig, String> {
+        analyze::config(&self.intel, self.allow.as_deref(), self.learning_days)
+    }
+}
+
 /// Options every subcommand shares: what to read.
 #[derive(Args)]
 struct InputArgs {
@@ -47,20 +68,38 @@ struct InputArgs {
 enum Command {
     /// Run every rule of the alert catalogue and print the findings.
     Analyze {
-        /// Threat intel: tor=FILE or suspicious=FILE (one IP or CIDR a line, # comments). Repeatable.
-        #[arg(long = "intel", value_name = "KIND=FILE", value_parser = analyze::parse_intel)]
-        intel: Vec<IntelArg>,
-        /// Principals (upn, object id, app id) and IPs/CIDRs to suppress, one a line.
-        #[arg(long, value_name = "FILE")]
-        allow: Option<PathBuf>,
-        /// Days of each vault's data that only build the baseline (default 7).
-        #[arg(long, value_name = "N")]
-        learning_days: Option<u32>,
+        #[command(flatten)]
+        detect: DetectArgs,
         #[arg(long, value_enum, default_value = "table")]
         format: FindingFormat,
         /// Write to FILE instead of standard output.
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: Option<PathBuf>,
+        #[command(flatten)]
+        input: InputArgs,
+    },
+    /// Print every panel of the page's Alerts, Analytics and Monitoring tabs.
+    Workbook {
+        #[command(flatten)]
+        detect: DetectArgs,
+        #[command(flatten)]
+        panels: workbook::PanelArgs,
+        #[arg(long, value_enum, default_value = "table")]
+        format: workbook::WorkbookFormat,
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        input: InputArgs,
+    },
+    /// Write one self-contained, script-free HTML report: every alert and every workbook panel.
+    Report {
+        #[command(flatten)]
+        detect: DetectArgs,
+        #[command(flatten)]
+        panels: workbook::PanelArgs,
+        /// The HTML file to write.
+        #[arg(short = 'o', long = "output", value_name = "FILE", required = true)]
+        output: PathBuf,
         #[command(flatten)]
         input: InputArgs,
     },
@@ -111,6 +150,26 @@ fn load(paths: &[PathBuf], local_offset: i32) -> Result<input::Loaded, ExitCode>
     Ok(loaded)
 }
 
+/// What `analyze`, `workbook` and `report` start with: the detection config, the drop, and
+/// where the output goes.
+fn prepare(
+    detect: &DetectArgs,
+    input: &InputArgs,
+    output: Option<&std::path::Path>,
+) -> Result<
+    (
+        keyhole_core::detect::DetectConfig,
+        input::Loaded,
+        Box<dyn std::io::Write>,
+    ),
+    ExitCode,
+> {
+    let cfg = detect.config().map_err(fail)?;
+    let loaded = load(&input.paths, input.local_offset)?;
+    let out = output::open(output).map_err(fail)?;
+    Ok((cfg, loaded, out))
+}
+
 fn fail(msg: impl std::fmt::Display) -> ExitCode {
     eprintln!("keyhole: {msg}");
     ExitCode::FAILURE
@@ -120,27 +179,54 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Analyze {
-            intel,
-            allow,
-            learning_days,
+            detect,
             format,
             output,
             input,
         } => {
-            let cfg = match analyze::config(&intel, allow.as_deref(), learning_days) {
-                Ok(c) => c,
-                Err(e) => return fail(e),
-            };
-            let loaded = match load(&input.paths, input.local_offset) {
-                Ok(l) => l,
+            let (cfg, loaded, mut out) = match prepare(&detect, &input, output.as_deref()) {
+                Ok(p) => p,
                 Err(code) => return code,
-            };
-            let mut out = match output::open(output.as_deref()) {
-                Ok(o) => o,
-                Err(e) => return fail(e),
             };
             match analyze::run(&loaded, &cfg, format, &mut out) {
                 Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(format!("write error: {e}")),
+            }
+        }
+        Command::Workbook {
+            detect,
+            panels,
+            format,
+            output,
+            input,
+        } => {
+            let (cfg, loaded, mut out) = match prepare(&detect, &input, output.as_deref()) {
+                Ok(p) => p,
+                Err(code) => return code,
+            };
+            let (_, wb) = workbook::compute(&loaded, &cfg, &panels);
+            match workbook::write(&wb, format, &mut out) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(format!("write error: {e}")),
+            }
+        }
+        Command::Report {
+            detect,
+            panels,
+            output,
+            input,
+        } => {
+            let (cfg, loaded, mut out) = match prepare(&detect, &input, Some(&output)) {
+                Ok(p) => p,
+                Err(code) => return code,
+            };
+            let (analysis, wb) = workbook::compute(&loaded, &cfg, &panels);
+            eprintln!("keyhole: {} finding(s)", analysis.findings.len());
+            match workbook::write_report(&loaded, &analysis, &wb, &mut out) {
+                Ok(()) => {
+                    eprintln!("keyhole: report written to {}", output.display());
+                    ExitCode::SUCCESS
+                }
                 Err(e) => fail(format!("write error: {e}")),
             }
         }

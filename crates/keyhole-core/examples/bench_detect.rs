@@ -290,14 +290,7 @@ fn main() {
     let detect_cpu = cpu_s() - c;
     let rss_after = peak_rss_kb();
     let t2 = Instant::now();
-    let cov = workbook::coverage(&events);
-    let daily = workbook::daily_by_vault(&events);
-    let by_ip = workbook::events_by(&events, workbook::Dimension::CallerIp);
-    let callers = workbook::callers_by_ip_vault(&events);
-    let fails = workbook::failures(&events);
-    let mass = workbook::mass_retrieval(&events, 1000, workbook::DAY);
-    let objops = workbook::object_ops_over_time(&events, workbook::HOUR);
-    let mon = workbook::monitoring(&events, workbook::HOUR);
+    let wb = workbook::compute(&events, &a.findings, &workbook::WorkbookOptions::default());
     let wb_s = t2.elapsed().as_secs_f64();
     let mut by_rule = std::collections::BTreeMap::new();
     for f in &a.findings {
@@ -316,7 +309,7 @@ fn main() {
         events.len() as f64 / detect_cpu.max(1e-9)
     );
     println!(
-        "workbook (8 panels): {:.3} s  = {:.0} events/s",
+        "workbook (every panel): {:.3} s  = {:.0} events/s",
         wb_s,
         events.len() as f64 / wb_s
     );
@@ -329,15 +322,18 @@ fn main() {
         );
     }
     println!("findings: {}  {:?}", a.findings.len(), by_rule);
+    let ips = wb
+        .top
+        .iter()
+        .find(|p| p.dimension == workbook::Dimension::CallerIp);
     println!(
-        "panels: {} vaults, {} daily series, {} IPs, {} caller rows, {} failure rows, {} mass rows, {} + {} buckets",
-        cov.len(),
-        daily.len(),
-        by_ip.len(),
-        callers.len(),
-        fails.len(),
-        mass.len(),
-        objops.len(),
-        mon.len()
+        "panels: {} vaults, {} IPs, {} caller rows, {} failure rows, {} sensitive, {} mass rows, {} buckets",
+        wb.coverage.total,
+        ips.map_or(0, |p| p.distinct),
+        wb.callers.total,
+        wb.failures.total,
+        wb.sensitive.total,
+        wb.mass_retrieval.total,
+        wb.grid.buckets
     );
 }

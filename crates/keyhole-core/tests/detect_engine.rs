@@ -278,11 +278,11 @@ fn hostile_and_degenerate_input_never_panics() {
     let _ = findings_table(&a.findings);
     let _ = findings_csv(&a.findings);
     assert!(analyze(&[], &DetectConfig::default()).span.is_none());
+    let opts = keyhole_core::workbook::WorkbookOptions::default();
     for e in &events {
-        let _ = keyhole_core::workbook::coverage(std::slice::from_ref(e));
+        let _ = keyhole_core::workbook::compute(std::slice::from_ref(e), &a.findings, &opts);
     }
-    let _ = keyhole_core::workbook::monitoring(&events, keyhole_core::workbook::HOUR);
-    let _ = keyhole_core::workbook::object_ops_over_time(&events, keyhole_core::workbook::HOUR);
+    let _ = keyhole_core::workbook::compute(&events, &a.findings, &opts);
 }
 
 /// Attacker-shaped volume: one principal, inside an hour, thousands of new operation names, new

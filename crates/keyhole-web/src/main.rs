@@ -1,13 +1,24 @@
 //! Keyhole's page: a Yew UI on the main thread and a Web Worker running keyhole-core, both from
-//! this one wasm module (the worker calls [`worker::worker_start`]).
+//! this one wasm module (the worker enters through [`worker::worker_start`]).
+//!
+//! Layout (as Yew's function_todomvc and web_worker_prime):
+//! - `app.rs`: the root component (composes, provides the context);
+//! - `state.rs`: page-wide state, actions, reducer; `context.rs`: what components reach;
+//! - `bridge.rs`: the worker link (requests, replies by sequence number, restarts);
+//! - `protocol.rs`: the messages and the view types they carry;
+//! - `route.rs`: URL hash ↔ tab and explorer filter; `storage.rs`: localStorage;
+//! - `components/`: charts, drop zone, progress, settings, tables, entity graph, time, editor;
+//! - `tabs/`: one file per tab, each with its own UI state in hooks;
+//! - `worker/`: the worker side; it calls keyhole-core and serialises.
 
-mod analysis;
 mod app;
-mod charts;
-mod demo;
-mod detection;
-mod hunt;
-mod model;
+mod bridge;
+mod components;
+mod context;
+mod protocol;
+mod route;
+mod state;
+mod storage;
 mod tabs;
 mod worker;
 

@@ -1,8 +1,9 @@
-//! Charts drawn as SVG from Rust (no third-party script): time series with hover read-out and a
-//! brush, sparklines, bar lists and the entity graph. Every label is a text node (Yew escapes it).
+//! Charts drawn as SVG from Rust (no third-party script): time series on the workbook's grid
+//! with hover read-out and a brush, sparklines and bar lists. Every label is a text node.
 
-use crate::model::Series;
-use keyhole_core::time::Timestamp;
+use super::time::{minute, offset};
+use crate::context::use_app;
+use keyhole_core::Timestamp;
 use web_sys::Element;
 use yew::prelude::*;
 
@@ -10,13 +11,60 @@ const W: f64 = 800.0;
 const LEFT: f64 = 48.0;
 const RIGHT: f64 = 8.0;
 
-pub fn fmt_time(micros: i64) -> String {
-    let s = Timestamp { micros, digits: 0 }.to_rfc3339();
-    // 2024-01-01T10:00:00Z → 2024-01-01 10:00
-    s.get(..16).map(|x| x.replace('T', " ")).unwrap_or(s)
+/// A labelled series, one value per bucket (`None`: nothing to draw there, e.g. no latency).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Series {
+    pub label: String,
+    pub values: Vec<Option<f64>>,
+    /// Drawn grey (normal traffic such as the 401 challenge).
+    pub muted: bool,
 }
 
-fn fmt_num(v: f64) -> String {
+impl Series {
+    pub fn counts(label: &str, v: &[u64]) -> Series {
+        Series {
+            label: label.into(),
+            values: v.iter().map(|&x| Some(x as f64)).collect(),
+            muted: false,
+        }
+    }
+
+    pub fn opt(label: &str, v: &[Option<f64>]) -> Series {
+        Series {
+            label: label.into(),
+            values: v.to_vec(),
+            muted: false,
+        }
+    }
+
+    pub fn opt_u(label: &str, v: &[Option<u64>]) -> Series {
+        Series {
+            label: label.into(),
+            values: v.iter().map(|x| x.map(|x| x as f64)).collect(),
+            muted: false,
+        }
+    }
+
+    pub fn muted(mut self) -> Series {
+        self.muted = true;
+        self
+    }
+
+    /// Buckets `lo..=hi` only (the zoom).
+    pub fn slice(&self, (lo, hi): (usize, usize)) -> Series {
+        let hi = hi.min(self.values.len().saturating_sub(1));
+        Series {
+            values: self
+                .values
+                .get(lo..=hi)
+                .map(|v| v.to_vec())
+                .unwrap_or_default(),
+            ..self.clone()
+        }
+    }
+}
+
+pub fn fmt_num(v: f64) -> String {
     if v >= 1e6 {
         format!("{:.1}M", v / 1e6)
     } else if v >= 1e4 {
@@ -31,6 +79,7 @@ fn fmt_num(v: f64) -> String {
 #[derive(Properties, PartialEq, Clone)]
 pub struct TimeChartProps {
     pub title: AttrValue,
+    /// Start of the first bucket (microseconds, UTC) and the bucket width.
     pub start: i64,
     pub bucket: i64,
     pub series: Vec<Series>,
@@ -48,10 +97,15 @@ pub struct TimeChartProps {
     pub id: AttrValue,
 }
 
-/// A time-series chart with hover read-out (time and every series' value) and brushing (drag to
-/// select a range, double-click to clear).
+fn at(micros: i64) -> Timestamp {
+    Timestamp { micros, digits: 0 }
+}
+
+/// A time-series chart with hover read-out (time and every series' value) and brushing (drag
+/// to select a range, double-click to clear).
 #[function_component(TimeChart)]
 pub fn time_chart(p: &TimeChartProps) -> Html {
+    let zone = use_app().state.zone;
     let hover = use_state(|| None::<usize>);
     let drag = use_state(|| None::<(usize, usize)>);
     let svg = use_node_ref();
@@ -62,7 +116,7 @@ pub fn time_chart(p: &TimeChartProps) -> Html {
     let maxv = p
         .series
         .iter()
-        .flat_map(|s| s.values.iter().copied())
+        .flat_map(|s| s.values.iter().flatten().copied())
         .fold(0.0f64, f64::max)
         .max(1.0);
     let step = if n > 0 {
@@ -103,7 +157,6 @@ pub fn time_chart(p: &TimeChartProps) -> Html {
     };
     let onmousedown = {
         let drag = drag.clone();
-        let idx_at = idx_at.clone();
         let enabled = p.on_brush.is_some();
         Callback::from(move |e: MouseEvent| {
             if enabled {
@@ -142,6 +195,13 @@ pub fn time_chart(p: &TimeChartProps) -> Html {
             (a.min(n.saturating_sub(1)), b.min(n.saturating_sub(1)))
         })
     });
+    let class = |k: usize, s: &Series| {
+        if s.muted {
+            "muted".to_string()
+        } else {
+            format!("s{k}")
+        }
+    };
     let paths: Html = p
         .series
         .iter()
@@ -151,21 +211,29 @@ pub fn time_chart(p: &TimeChartProps) -> Html {
                 s.values
                     .iter()
                     .enumerate()
-                    .filter(|(_, v)| **v > 0.0)
+                    .filter_map(|(i, v)| v.filter(|v| *v > 0.0).map(|v| (i, v)))
                     .map(|(i, v)| {
-                        let y = y_of(*v);
-                        html! { <rect class={format!("bar s{k}")} x={format!("{:.1}", x_of(i))} y={format!("{y:.1}")}
+                        let y = y_of(v);
+                        html! { <rect class={format!("bar {}", class(k, s))} x={format!("{:.1}", x_of(i))} y={format!("{y:.1}")}
                             width={format!("{:.2}", (step * 0.85).max(0.5))} height={format!("{:.1}", bottom - y)} /> }
                     })
                     .collect::<Html>()
             } else {
-                let pts: Vec<String> = s
-                    .values
-                    .iter()
-                    .enumerate()
-                    .map(|(i, v)| format!("{:.1},{:.1}", x_of(i) + step / 2.0, y_of(*v)))
-                    .collect();
-                html! { <polyline class={format!("line s{k}")} points={pts.join(" ")} /> }
+                // One polyline per run of values (gaps break the line).
+                let mut runs: Vec<Vec<String>> = vec![Vec::new()];
+                for (i, v) in s.values.iter().enumerate() {
+                    match v {
+                        Some(v) => runs
+                            .last_mut()
+                            .expect("non-empty")
+                            .push(format!("{:.1},{:.1}", x_of(i) + step / 2.0, y_of(*v))),
+                        None => runs.push(Vec::new()),
+                    }
+                }
+                runs.into_iter()
+                    .filter(|r| !r.is_empty())
+                    .map(|r| html! { <polyline class={format!("line {}", class(k, s))} points={r.join(" ")} /> })
+                    .collect::<Html>()
             }
         })
         .collect();
@@ -173,7 +241,7 @@ pub fn time_chart(p: &TimeChartProps) -> Html {
         .series
         .iter()
         .enumerate()
-        .map(|(k, s)| html! { <span class={format!("key s{k}")}>{ &s.label }</span> })
+        .map(|(k, s)| html! { <span class={format!("key {}", class(k, s))}>{ &s.label }</span> })
         .collect();
     let readout = hover.filter(|i| *i < n).map(|i| {
         let t = p.start + i as i64 * p.bucket;
@@ -181,17 +249,20 @@ pub fn time_chart(p: &TimeChartProps) -> Html {
             .series
             .iter()
             .map(|s| {
+                let v = s.values.get(i).copied().flatten();
                 format!(
                     "{} {}",
                     s.label,
-                    fmt_num(s.values.get(i).copied().unwrap_or(0.0))
+                    v.map(fmt_num).unwrap_or_else(|| "—".into())
                 )
             })
             .collect();
-        (i, format!("{} · {}", fmt_time(t), vals.join(" · ")))
+        (
+            i,
+            format!("{} · {}", minute(at(t), offset(zone, t)), vals.join(" · ")),
+        )
     });
     let (t_first, t_last) = (p.start, p.start + n as i64 * p.bucket);
-    // Text lives in HTML around the SVG (the SVG stretches to the card's width).
     html! {
         <figure class="chart" id={p.id.clone()}>
             <figcaption>{ &p.title }<span class="legend">{ legend }</span></figcaption>
@@ -208,7 +279,7 @@ pub fn time_chart(p: &TimeChartProps) -> Html {
                     <line class="cursor" x1={format!("{:.1}", x_of(i) + step / 2.0)} x2={format!("{:.1}", x_of(i) + step / 2.0)} y1={top.to_string()} y2={bottom.to_string()} />
                 }
             </svg>
-            <div class="xaxis"><span>{ fmt_time(t_first) }</span><span>{ format!("top line = {}", fmt_num(maxv)) }</span><span>{ fmt_time(t_last) }</span></div>
+            <div class="xaxis"><span>{ minute(at(t_first), offset(zone, t_first)) }</span><span>{ format!("top line = {}", fmt_num(maxv)) }</span><span>{ minute(at(t_last), offset(zone, t_last)) }</span></div>
         </figure>
     }
 }
@@ -218,6 +289,9 @@ pub struct SparkProps {
     pub values: Vec<f64>,
     #[prop_or_default]
     pub class: AttrValue,
+    /// Hover text.
+    #[prop_or_default]
+    pub title: AttrValue,
 }
 
 #[function_component(Sparkline)]
@@ -237,19 +311,27 @@ pub fn sparkline(p: &SparkProps) -> Html {
             )
         })
         .collect();
-    let title: Vec<String> = p.values.iter().map(|v| fmt_num(*v)).collect();
     html! {
         <svg class={classes!("spark", p.class.to_string())} viewBox="0 0 100 24" preserveAspectRatio="none">
-            <title>{ title.join(", ") }</title>
+            <title>{ &p.title }</title>
             <polyline points={pts.join(" ")} />
         </svg>
     }
 }
 
+/// One bar of a [`BarList`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bar {
+    pub key: String,
+    pub n: u64,
+}
+
 #[derive(Properties, PartialEq)]
 pub struct BarListProps {
     pub title: AttrValue,
-    pub rows: Vec<crate::model::Count>,
+    pub rows: Vec<Bar>,
+    #[prop_or_default]
+    pub id: AttrValue,
     #[prop_or_default]
     pub on_pick: Option<Callback<String>>,
 }
@@ -259,92 +341,25 @@ pub struct BarListProps {
 pub fn bar_list(p: &BarListProps) -> Html {
     let max = p.rows.iter().map(|r| r.n).max().unwrap_or(1).max(1) as f64;
     html! {
-        <div class="barlist">
+        <div class="barlist" id={p.id.clone()}>
             <h4>{ &p.title }</h4>
             if p.rows.is_empty() { <p class="muted">{ "none" }</p> }
             <table>
             { for p.rows.iter().map(|r| {
                 let pct = r.n as f64 / max * 100.0;
                 let key = r.key.clone();
+                let shown = super::shown(&r.key);
                 let onclick = p.on_pick.clone().map(|cb| Callback::from(move |_| cb.emit(key.clone())));
                 html! {
                     <tr class={classes!(onclick.is_some().then_some("pick"))} {onclick}>
-                        <td class="k" title={r.key.clone()}>{ &r.key }</td>
-                        <td class="b"><svg viewBox="0 0 100 10" preserveAspectRatio="none"><title>{ format!("{}: {}", r.key, r.n) }</title>
+                        <td class="k" title={shown.clone()}>{ shown.clone() }</td>
+                        <td class="b"><svg viewBox="0 0 100 10" preserveAspectRatio="none"><title>{ format!("{shown}: {}", r.n) }</title>
                             <rect width={format!("{pct:.1}")} height="10" /></svg></td>
-                        <td class="n">{ r.n }</td>
+                        <td class="n">{ keyhole_core::export::thousands(r.n) }</td>
                     </tr>
                 }
             }) }
             </table>
         </div>
-    }
-}
-
-#[derive(Properties, PartialEq)]
-pub struct GraphProps {
-    /// (ip, principal, app, vault) of each evidence event.
-    pub edges: Vec<(String, String, String, String)>,
-}
-
-/// The entity graph of an alert: caller IPs → principals → applications → vaults, with the
-/// number of evidence events on each edge.
-#[function_component(EntityGraph)]
-pub fn entity_graph(p: &GraphProps) -> Html {
-    use std::collections::BTreeMap;
-    let mut cols: [Vec<String>; 4] = Default::default();
-    let mut links: BTreeMap<(usize, String, String), u32> = BTreeMap::new();
-    for (ip, who, app, vault) in &p.edges {
-        let vals = [ip, who, app, vault];
-        for (c, v) in vals.iter().enumerate() {
-            if !v.is_empty() && !cols[c].contains(v) && cols[c].len() < 12 {
-                cols[c].push((*v).clone());
-            }
-        }
-        let chain: Vec<(usize, &String)> = vals
-            .iter()
-            .enumerate()
-            .filter(|(_, v)| !v.is_empty())
-            .map(|(c, v)| (c, *v))
-            .collect();
-        for w in chain.windows(2) {
-            *links
-                .entry((w[0].0, w[0].1.clone(), w[1].1.clone()))
-                .or_default() += 1;
-        }
-    }
-    let rows = cols.iter().map(|c| c.len()).max().unwrap_or(1).max(1);
-    let h = 30.0 + rows as f64 * 34.0;
-    let colx = [10.0, 210.0, 410.0, 610.0];
-    let pos = |c: usize, v: &str| -> Option<(f64, f64)> {
-        cols[c]
-            .iter()
-            .position(|x| x == v)
-            .map(|i| (colx[c], 30.0 + i as f64 * 34.0))
-    };
-    let names = ["caller IP", "principal", "application", "vault"];
-    let short = |s: &str| -> String {
-        if s.chars().count() > 26 {
-            format!("{}…", s.chars().take(25).collect::<String>())
-        } else {
-            s.to_string()
-        }
-    };
-    html! {
-        <svg class="graph" viewBox={format!("0 0 800 {h}")} role="img">
-            { for names.iter().enumerate().map(|(c, n)| html!{ <text class="colhead" x={colx[c].to_string()} y="14">{ *n }</text> }) }
-            { for links.iter().filter_map(|((c, a, b), n)| {
-                let (x1, y1) = pos(*c, a)?;
-                let c2 = (c + 1..4).find(|c2| pos(*c2, b).is_some())?;
-                let (x2, y2) = pos(c2, b)?;
-                Some(html!{ <g class="edge"><line x1={(x1 + 180.0).to_string()} y1={(y1 + 11.0).to_string()} x2={x2.to_string()} y2={(y2 + 11.0).to_string()} />
-                    <title>{ format!("{a} → {b}: {n} events") }</title></g> })
-            }) }
-            { for cols.iter().enumerate().flat_map(|(c, col)| col.iter().enumerate().map(move |(i, v)| (c, i, v.clone()))).map(|(c, i, v)| {
-                let (x, y) = (colx[c], 30.0 + i as f64 * 34.0);
-                html!{ <g class={format!("node n{c}")}><rect x={x.to_string()} y={y.to_string()} width="180" height="22" rx="4" />
-                    <text x={(x + 6.0).to_string()} y={(y + 15.0).to_string()}>{ short(&v) }</text><title>{ v }</title></g> }
-            }) }
-        </svg>
     }
 }

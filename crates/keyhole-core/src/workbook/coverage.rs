@@ -1,0 +1,173 @@
+//! Coverage per vault (what the drop holds for each vault) with its daily series and the daily
+//! anomaly score (the workbook's "daily anomaly scores" grid: sparkline, latest, maximum).
+//!
+//! Score: the robust z of the day's event count against the vault's previous 14 days
+//! (`(x − median) / (1.4826 · MAD)`, scale floored at 1, rounded to 0.01), days without events
+//! counting as 0; no score while fewer than 7 earlier days exist. Sentinel's workbook uses
+//! `series_decompose_anomalies` (Tukey fences on a seasonal decomposition) over its baseline
+//! range; a median/MAD z over a trailing fortnight reads the same way (|score| > 3 is
+//! anomalous) and needs no seasonality fit on short drops.
+
+use super::{is_failure, Rows, MAX_DAYS};
+use crate::detect::baseline::robust_z;
+use crate::event::Event;
+use crate::time::{Timestamp, MICROS_PER_DAY, MICROS_PER_HOUR};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// Days of history the score compares with, and the fewest it needs.
+pub const SCORE_WINDOW: usize = 14;
+pub const SCORE_MIN_HISTORY: usize = 7;
+
+/// What the drop covers for one vault.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VaultCoverage {
+    pub vault: String,
+    pub first: Timestamp,
+    pub last: Timestamp,
+    pub events: u64,
+    pub failed: u64,
+    /// Distinct principals (object id, else upn, else app id).
+    pub principals: u64,
+    /// Distinct caller IP texts.
+    pub caller_ips: u64,
+    /// Files the vault's events came from.
+    pub sources: u64,
+    /// Distinct UTC days with at least one event.
+    pub days_with_data: u64,
+    /// Days between the first and the last (inclusive) without any event.
+    pub missing_days: u64,
+    /// Distinct UTC hours with at least one event.
+    pub hours_with_data: u64,
+    /// Hours from the first event's hour to the last's, inclusive.
+    pub span_hours: u64,
+    /// Every day from the vault's first to its last (the last [`MAX_DAYS`]), zeros included.
+    pub daily: Vec<DailyPoint>,
+    pub latest_score: Option<f64>,
+    pub max_score: Option<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DailyPoint {
+    /// `YYYY-MM-DD` (UTC).
+    pub date: String,
+    pub events: u64,
+    pub failed: u64,
+    pub score: Option<f64>,
+}
+
+#[derive(Default)]
+struct Acc<'a> {
+    first: Option<Timestamp>,
+    last: Option<Timestamp>,
+    events: u64,
+    failed: u64,
+    days: BTreeMap<i64, (u64, u64)>,
+    hours: HashSet<i64>,
+    principals: HashSet<&'a str>,
+    ips: HashSet<&'a str>,
+    sources: HashSet<&'a str>,
+}
+
+/// Each vault's coverage, sorted by vault name; the first `rows` rows beside the total.
+pub fn coverage(events: &[Event], rows: usize) -> Rows<VaultCoverage> {
+    let mut m: HashMap<&str, Acc> = HashMap::new();
+    for ev in events {
+        let a = m.entry(&ev.vault).or_default();
+        a.first = Some(a.first.map_or(ev.time, |t| t.min(ev.time)));
+        a.last = Some(a.last.map_or(ev.time, |t| t.max(ev.time)));
+        a.events += 1;
+        let failed = is_failure(ev);
+        if failed {
+            a.failed += 1;
+        }
+        let d = a.days.entry(ev.time.day()).or_default();
+        d.0 += 1;
+        if failed {
+            d.1 += 1;
+        }
+        a.hours.insert(ev.time.hour());
+        if let Some(p) = ev.identity.principal_key() {
+            a.principals.insert(p);
+        }
+        if let Some(ip) = &ev.caller_ip {
+            a.ips.insert(ip);
+        }
+        a.sources.insert(&ev.source.file);
+    }
+    let total = m.len() as u64;
+    let mut names: Vec<&str> = m.keys().copied().collect();
+    names.sort_unstable();
+    names.truncate(rows);
+    let rows = names
+        .into_iter()
+        .map(|name| {
+            let a = m.remove(name).unwrap_or_default();
+            row(name, a)
+        })
+        .collect();
+    Rows { total, rows }
+}
+
+fn row(name: &str, a: Acc) -> VaultCoverage {
+    let first = a.first.unwrap_or_default();
+    let last = a.last.unwrap_or_default();
+    let (d0, d1) = (first.day(), last.day());
+    let span_days = (d1 - d0 + 1) as u64;
+    let daily = daily(&a.days, d0, d1);
+    VaultCoverage {
+        vault: name.to_string(),
+        first,
+        last,
+        events: a.events,
+        failed: a.failed,
+        principals: a.principals.len() as u64,
+        caller_ips: a.ips.len() as u64,
+        sources: a.sources.len() as u64,
+        days_with_data: a.days.len() as u64,
+        missing_days: span_days.saturating_sub(a.days.len() as u64),
+        hours_with_data: a.hours.len() as u64,
+        span_hours: (last.micros.div_euclid(MICROS_PER_HOUR)
+            - first.micros.div_euclid(MICROS_PER_HOUR)
+            + 1) as u64,
+        latest_score: daily.last().and_then(|p| p.score),
+        max_score: daily.iter().filter_map(|p| p.score).reduce(f64::max),
+        daily,
+    }
+}
+
+/// The daily points of days `d0..=d1` (the last [`MAX_DAYS`] of them, scores computed with
+/// the history just before them).
+fn daily(days: &BTreeMap<i64, (u64, u64)>, d0: i64, d1: i64) -> Vec<DailyPoint> {
+    let from = d0.max(d1 - (MAX_DAYS + SCORE_WINDOW) as i64 + 1);
+    let series: Vec<(i64, u64, u64)> = (from..=d1)
+        .map(|d| {
+            let (e, f) = days.get(&d).copied().unwrap_or((0, 0));
+            (d, e, f)
+        })
+        .collect();
+    let keep_from = series.len().saturating_sub(MAX_DAYS);
+    let mut hist = Vec::with_capacity(SCORE_WINDOW);
+    series
+        .iter()
+        .enumerate()
+        .skip(keep_from)
+        .map(|(i, &(d, e, f))| {
+            hist.clear();
+            hist.extend(
+                series[i.saturating_sub(SCORE_WINDOW)..i]
+                    .iter()
+                    .map(|x| x.1 as f64),
+            );
+            // Days before the vault's first day are not history.
+            let score = (hist.len() >= SCORE_MIN_HISTORY)
+                .then(|| (robust_z(e as f64, &hist).0 * 100.0).round() / 100.0);
+            DailyPoint {
+                date: Timestamp::from_micros(d * MICROS_PER_DAY).date_string(),
+                events: e,
+                failed: f,
+                score,
+            }
+        })
+        .collect()
+}

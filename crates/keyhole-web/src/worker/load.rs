@@ -1,0 +1,287 @@
+//! Reading a drop in the worker: dropped files in 4 MiB chunks (never a whole file in one
+//! string) or the demo's generated files, through the core's push parsers; then detection and
+//! the workbook. Progress goes to the page as it happens.
+
+use super::{detection, post, views, Loaded, STATE};
+use crate::protocol::{FileView, Progress, ResultView, Settings, WorkerMsg};
+use keyhole_core::detect::{self, DetectConfig, IntelKind};
+use keyhole_core::ingest::{Dataset, FileReport, IngestOptions};
+use keyhole_core::workbook::{self, WorkbookOptions};
+use std::collections::HashMap;
+use wasm_bindgen::JsCast;
+use web_sys::{File, FileReaderSync};
+
+/// Bytes read per step: small enough for smooth progress, large enough to be fast.
+pub const CHUNK: u64 = 4 << 20;
+
+/// Vault names the result carries (the workbook has the per-vault numbers).
+const VAULT_NAMES: usize = 1000;
+
+fn now() -> f64 {
+    js_sys::Date::now()
+}
+
+fn options(s: &Settings) -> IngestOptions {
+    let local = s
+        .local_offset_minutes
+        .unwrap_or_else(|| -(js_sys::Date::new_0().get_timezone_offset() as i32));
+    IngestOptions {
+        max_problems_per_file: Some(100),
+        local_time_offset_minutes: local.clamp(-14 * 60, 14 * 60),
+        ..IngestOptions::default()
+    }
+}
+
+struct Counter<'a> {
+    seq: u64,
+    files: usize,
+    total: u64,
+    done: u64,
+    closed: &'a [FileView],
+}
+
+impl Counter<'_> {
+    fn progress(&self, file: &str, i: usize, cur: &FileReport) {
+        post(
+            self.seq,
+            WorkerMsg::Progress(Progress {
+                file: file.to_string(),
+                file_index: i,
+                files: self.files,
+                bytes_done: self.done,
+                bytes_total: self.total,
+                records: self.closed.iter().map(|r| r.records).sum::<u64>() + cur.records,
+                skipped: self.closed.iter().map(|r| r.skipped).sum::<u64>() + cur.skipped,
+                phase: "reading".into(),
+            }),
+        );
+    }
+}
+
+/// Dropped files (File objects beside their relative paths).
+pub fn files(seq: u64, list: Vec<(File, String)>, settings: &Settings) {
+    let t0 = now();
+    let (cfg, notes) = detection::config(settings, &[]);
+    let reader = match FileReaderSync::new() {
+        Ok(r) => r,
+        Err(_) => {
+            return post(
+                seq,
+                WorkerMsg::Error {
+                    message: "this browser cannot read files in a worker (FileReaderSync)".into(),
+                },
+            )
+        }
+    };
+    let mut ds = Dataset::new(options(settings));
+    let total: u64 = list.iter().map(|(f, _)| f.size() as u64).sum();
+    let n = list.len();
+    let mut reports: Vec<FileView> = Vec::new();
+    let mut done = 0u64;
+    let mut buf: Vec<u8> = Vec::new();
+    let mut keep: HashMap<String, (File, bool)> = HashMap::new();
+    for (i, (file, path)) in list.into_iter().enumerate() {
+        let size = file.size() as u64;
+        let mut fi = ds.open(&path);
+        let mut pos = 0u64;
+        let mut error = None;
+        while pos < size {
+            let end = (pos + CHUNK).min(size);
+            let chunk = file
+                .slice_with_f64_and_f64(pos as f64, end as f64)
+                .and_then(|b| reader.read_as_array_buffer(&b));
+            match chunk {
+                Ok(ab) => {
+                    let arr = js_sys::Uint8Array::new(&ab);
+                    buf.resize(arr.length() as usize, 0);
+                    arr.copy_to(&mut buf);
+                    fi.feed(&buf);
+                }
+                Err(e) => {
+                    error = Some(format!(
+                        "could not read bytes {pos}–{end}: {}",
+                        e.as_string().unwrap_or_else(|| format!("{e:?}"))
+                    ));
+                    break;
+                }
+            }
+            pos = end;
+            Counter {
+                seq,
+                files: n,
+                total,
+                done: done + pos,
+                closed: &reports,
+            }
+            .progress(&path, i, fi.report());
+        }
+        done += size;
+        let mut rep = views::file(ds.close(fi));
+        rep.error = error;
+        let plain = rep.wrappers.is_empty() || rep.wrappers == ["utf8_bom"];
+        keep.insert(path, (file.clone(), plain));
+        post(
+            seq,
+            WorkerMsg::FileDone {
+                report: rep.clone(),
+            },
+        );
+        reports.push(rep);
+    }
+    finish(seq, ds, t0, reports, cfg, notes, keep, HashMap::new());
+}
+
+/// "Try with demo data": the generator runs here and its files go through the same ingest.
+pub fn demo(seq: u64, settings: &Settings) {
+    let t0 = now();
+    let demo = match super::demo::demo_files() {
+        Ok(d) => d,
+        Err(message) => return post(seq, WorkerMsg::Error { message }),
+    };
+    let (cfg, notes) = detection::config(
+        settings,
+        &[
+            (IntelKind::Tor, "demo TOR list", demo.tor),
+            (
+                IntelKind::Suspicious,
+                "demo threat-intel list",
+                demo.suspicious,
+            ),
+        ],
+    );
+    let mut ds = Dataset::new(options(settings));
+    let total: u64 = demo.files.iter().map(|(_, b)| b.len() as u64).sum();
+    let n = demo.files.len();
+    let mut done = 0u64;
+    let mut reports = Vec::new();
+    for (i, (name, bytes)) in demo.files.iter().enumerate() {
+        let mut fi = ds.open(name);
+        for chunk in bytes.chunks(CHUNK as usize) {
+            fi.feed(chunk);
+            done += chunk.len() as u64;
+            Counter {
+                seq,
+                files: n,
+                total,
+                done,
+                closed: &reports,
+            }
+            .progress(name, i, fi.report());
+        }
+        let rep = views::file(ds.close(fi));
+        post(
+            seq,
+            WorkerMsg::FileDone {
+                report: rep.clone(),
+            },
+        );
+        reports.push(rep);
+    }
+    let mem = demo.files.into_iter().collect();
+    finish(seq, ds, t0, reports, cfg, notes, HashMap::new(), mem);
+}
+
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    seq: u64,
+    ds: Dataset,
+    t0: f64,
+    reports: Vec<FileView>,
+    cfg: DetectConfig,
+    settings_notes: Vec<String>,
+    files: HashMap<String, (File, bool)>,
+    mem_files: HashMap<String, Vec<u8>>,
+) {
+    let bytes: u64 = reports.iter().map(|r| r.bytes).sum();
+    post(
+        seq,
+        WorkerMsg::Progress(Progress {
+            file: String::new(),
+            file_index: reports.len(),
+            files: reports.len(),
+            bytes_done: bytes,
+            bytes_total: bytes,
+            records: reports.iter().map(|r| r.records).sum(),
+            skipped: reports.iter().map(|r| r.skipped).sum(),
+            phase: "analysing".into(),
+        }),
+    );
+    let (result, loaded) = analyse(ds, t0, reports, &cfg, settings_notes, files, mem_files);
+    STATE.with(|s| *s.borrow_mut() = Some(loaded));
+    post(
+        seq,
+        WorkerMsg::Done {
+            result: Box::new(result),
+        },
+    );
+}
+
+/// De-duplication and sorting, every rule, the workbook: the drop's result and what the worker
+/// keeps to answer later requests.
+pub(super) fn analyse(
+    ds: Dataset,
+    t0: f64,
+    mut reports: Vec<FileView>,
+    cfg: &DetectConfig,
+    settings_notes: Vec<String>,
+    files: HashMap<String, (File, bool)>,
+    mem_files: HashMap<String, Vec<u8>>,
+) -> (ResultView, Loaded) {
+    let (events, summary) = ds.finish();
+    // The dataset's final reports are authoritative (problems found at finish).
+    if summary.files.len() == reports.len() {
+        for (r, s) in reports.iter_mut().zip(&summary.files) {
+            let err = r.error.take();
+            *r = views::file(s);
+            r.error = err;
+        }
+    }
+    let t1 = now();
+    let analysis = detect::analyze(&events, cfg);
+    let t2 = now();
+    let wb = workbook::compute(&events, &analysis.findings, &WorkbookOptions::default());
+    let t3 = now();
+    let result = ResultView {
+        files: reports,
+        records: events.len() as u64,
+        duplicates: summary.duplicates,
+        skipped: summary.files.iter().map(|f| f.skipped).sum(),
+        vaults: summary
+            .vaults
+            .iter()
+            .take(VAULT_NAMES)
+            .map(|v| v.to_string())
+            .collect(),
+        vault_count: summary.vaults.len() as u64,
+        findings: analysis
+            .findings
+            .iter()
+            .map(|f| views::finding(f, events.len()))
+            .collect(),
+        rules: analysis.rules.iter().map(views::rule).collect(),
+        settings_notes,
+        workbook: wb.clone(),
+        millis_ingest: t1 - t0,
+        millis_detect: t2 - t1,
+        millis_workbook: t3 - t2,
+    };
+    let loaded = Loaded {
+        events,
+        summary,
+        analysis,
+        workbook: wb,
+        files,
+        mem_files,
+        cache: None,
+    };
+    (result, loaded)
+}
+
+/// The File objects of an `Analyze` command beside their paths.
+pub fn file_list(files: wasm_bindgen::JsValue, paths: Vec<String>) -> Vec<(File, String)> {
+    let arr: js_sys::Array = files.dyn_into().unwrap_or_default();
+    arr.iter()
+        .zip(paths)
+        .filter_map(|(f, p)| f.dyn_into::<File>().ok().map(|f| (f, p)))
+        .collect()
+}
