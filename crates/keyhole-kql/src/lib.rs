@@ -14,8 +14,10 @@ mod ast;
 pub mod error;
 mod exec;
 mod expr;
+mod functions;
 mod lexer;
 pub mod library;
+mod ops;
 mod parser;
 pub mod table;
 mod tables;
@@ -54,7 +56,13 @@ pub fn run_limited(
     max_rows: usize,
 ) -> Result<(Table, usize), KqlError> {
     let stmts = parse(query)?;
-    exec::run_program(&stmts, events, opts.now, max_rows).map_err(|e| e.resolve(query))
+    exec::run_program(
+        &stmts,
+        tables::Store::new(events),
+        opts.now.map(|t| t.micros),
+        max_rows,
+    )
+    .map_err(|e| e.resolve(query))
 }
 
 /// Check a query's syntax without running it (the page's editor underlines the error).
