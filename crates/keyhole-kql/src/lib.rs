@@ -11,6 +11,7 @@
 //! ```
 
 mod ast;
+mod completion;
 pub mod error;
 mod exec;
 mod expr;
@@ -23,6 +24,7 @@ pub mod table;
 mod tables;
 pub mod value;
 
+pub use completion::{completion_items, Completion, CompletionKind};
 pub use error::KqlError;
 pub use lexer::{highlight, TokenKind};
 pub use library::{library, LibraryQuery};

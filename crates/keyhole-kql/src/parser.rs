@@ -3,7 +3,7 @@
 
 use crate::ast::*;
 use crate::error::{did_you_mean, RawError, Res};
-use crate::lexer::{Tok, Token, TABULAR_OPERATORS};
+use crate::lexer::{Tok, Token};
 use crate::value::{Type, Value};
 use keyhole_core::Timestamp;
 
@@ -237,7 +237,7 @@ impl Parser {
 
     fn unexpected_after_tabular(&self) -> RawError {
         if let Tok::Ident(w) = self.peek() {
-            if TABULAR_OPERATORS.contains(&w.to_ascii_lowercase().as_str()) {
+            if crate::ops::lookup(&w.to_ascii_lowercase()).is_some() {
                 return self.err_here(
                     format!("expected '|' before '{w}' (each operator starts with a pipe)"),
                     &["|"],
@@ -635,7 +635,9 @@ impl Parser {
             }
             _ => {
                 let mut msg = format!("unknown tabular operator '{w}'");
-                if let Some(s) = did_you_mean(&w, TABULAR_OPERATORS.iter().copied()) {
+                if let Some(op) = crate::ops::lookup(&lw) {
+                    msg = format!("the '{}' operator is not supported yet", op.name);
+                } else if let Some(s) = did_you_mean(&w, crate::ops::names()) {
                     msg.push_str(&format!("; did you mean '{s}'?"));
                 }
                 return Err(RawError::expected(

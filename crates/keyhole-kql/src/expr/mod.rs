@@ -63,7 +63,7 @@ impl std::fmt::Debug for CE {
         match self {
             CE::Const(v) => write!(f, "Const({v:?})"),
             CE::Col(i) => write!(f, "Col({i})"),
-            CE::Call(d, a, _) => write!(f, "{}({a:?})", d.name),
+            CE::Call(d, a, span) => write!(f, "{}({a:?})@{span:?}", d.name),
             _ => f.write_str("CE(…)"),
         }
     }

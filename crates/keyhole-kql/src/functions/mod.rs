@@ -17,6 +17,7 @@ mod datetime;
 mod dynamic;
 mod ip;
 mod math;
+mod not_yet;
 mod strings;
 
 pub(crate) use datetime::floor_to;
@@ -61,6 +62,7 @@ pub(crate) struct FnDef {
     pub ret: Ret,
     pub doc: &'static str,
     /// `(expression, expected rendering)`: checked by this module's tests.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub examples: &'static [(&'static str, &'static str)],
     pub imp: Imp,
 }
@@ -115,6 +117,7 @@ fn families() -> impl Iterator<Item = &'static FnDef> {
         conditional::FUNCTIONS,
         dynamic::FUNCTIONS,
         ip::FUNCTIONS,
+        not_yet::FUNCTIONS,
     ]
     .into_iter()
     .flatten()
