@@ -39,6 +39,10 @@ pub struct QueryOptions {
     /// What `now()` and `ago()` are relative to. Default: the latest event time (an offline
     /// review happens after the fact), or the Unix epoch when there are no events.
     pub now: Option<Timestamp>,
+    /// Bytes of values the query may materialise (computed columns, groups, joins) before it
+    /// stops with an error that names the budget. Default ([`None`]): 1 GiB. Any single value
+    /// is also capped at 16 MiB.
+    pub memory_limit: Option<usize>,
 }
 
 /// Parse and run `query` over `events`.
@@ -62,6 +66,7 @@ pub fn run_limited(
         &stmts,
         tables::Store::new(events),
         opts.now.map(|t| t.micros),
+        opts.memory_limit.unwrap_or(exec::DEFAULT_BUDGET),
         max_rows,
     )
     .map_err(|e| e.resolve(query))

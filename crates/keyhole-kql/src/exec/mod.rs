@@ -4,7 +4,7 @@
 use crate::ast::*;
 use crate::error::{did_you_mean, RawError, Res};
 use crate::expr::{compile, eval, unknown_column, Row, Scope, CE};
-use crate::functions::Env;
+use crate::functions::{heap_size, Env};
 use crate::table::{Column, Table};
 use crate::tables::{self, Store};
 use crate::value::{Type, Value};
@@ -17,6 +17,9 @@ pub(crate) use batch::{push_unique, union_batches, values_col, Batch, Col};
 
 /// Largest result any operator may build (a join of attacker-controlled keys must not exhaust memory).
 pub(crate) const MAX_ROWS: usize = 10_000_000;
+
+/// Bytes of values one query may materialise unless the caller says otherwise.
+pub(crate) const DEFAULT_BUDGET: usize = 1 << 30;
 
 /// The state of one query run.
 pub(crate) struct Ctx<'a> {
@@ -32,7 +35,7 @@ impl<'a> Ctx<'a> {
         Scope {
             columns,
             scalars: &self.scalars,
-            now: self.env.now,
+            env: &self.env,
         }
     }
 
@@ -55,22 +58,46 @@ impl<'a> Ctx<'a> {
         )
     }
 
-    /// Evaluate a compiled expression on every row of a batch.
+    /// Evaluate a compiled expression on every row of a batch. The values count against the
+    /// memory budget; after a runtime error the rest are null (the caller reports the error).
     pub fn eval_rows(&self, c: &CE, batch: &Batch) -> Vec<Value> {
-        (0..batch.len).map(|r| self.eval_at(c, batch, r)).collect()
+        let mut out = Vec::with_capacity(batch.len);
+        for r in 0..batch.len {
+            if self.env.failed() {
+                break;
+            }
+            let v = self.eval_at(c, batch, r);
+            self.env
+                .charge(std::mem::size_of::<Value>() + heap_size(&v));
+            out.push(v);
+        }
+        out.resize(batch.len, Value::Null);
+        out
     }
 
     /// Evaluate a column-free expression once.
     pub fn eval_const(&self, e: &Expr) -> Res<Value> {
         let one = Batch::rows_only(1);
         let (c, _) = self.compile(e, &one)?;
-        Ok(self.eval_at(&c, &one, 0))
+        let v = self.eval_at(&c, &one, 0);
+        self.check(e.span)?;
+        Ok(v)
+    }
+
+    /// Report a runtime error recorded while evaluating (positioned at its call, or `span`).
+    pub fn check(&self, span: Span) -> Res<()> {
+        match self.env.take_error(span) {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
     }
 
     pub fn run_tabular(&mut self, t: &Tabular) -> Res<Batch> {
         let mut b = self.source(&t.source)?;
+        self.check(source_span(&t.source))?;
         for op in &t.ops {
             b = self.operator(b, op)?;
+            self.check(op.span)?;
         }
         Ok(b)
     }
@@ -173,6 +200,17 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// Where a source is written (for errors raised while it runs).
+fn source_span(s: &Source) -> Span {
+    match s {
+        Source::Table(_, span) | Source::Implicit(span) => *span,
+        Source::Search { pred, .. } => pred.span,
+        Source::Range { from, .. } => from.span,
+        Source::Print(a) => a.first().map(|a| a.expr.span).unwrap_or((0, 0)),
+        _ => (0, 0),
+    }
+}
+
 /// Kusto names `Identity.claim.upn` (and `Identity['claim']['upn']`) `Identity_claim_upn`.
 pub(crate) fn member_name(e: &Expr) -> Option<String> {
     match &e.kind {
@@ -200,7 +238,7 @@ pub(crate) fn group_name(e: &Expr) -> Option<String> {
 pub(crate) fn const_eval(e: &Expr) -> Res<Value> {
     let ctx = Ctx {
         src: Store::new(&[]),
-        env: Env { now: 0 },
+        env: Env::new(0, DEFAULT_BUDGET),
         scalars: HashMap::new(),
         tabulars: HashMap::new(),
         render: None,
@@ -214,12 +252,13 @@ pub(crate) fn run_program(
     stmts: &[Stmt],
     src: Store,
     now: Option<i64>,
+    budget: usize,
     limit: usize,
 ) -> Res<(Table, usize)> {
     let now = now.unwrap_or_else(|| src.latest_time().unwrap_or(0));
     let mut ctx = Ctx {
         src,
-        env: Env { now },
+        env: Env::new(now, budget),
         scalars: HashMap::new(),
         tabulars: HashMap::new(),
         render: None,

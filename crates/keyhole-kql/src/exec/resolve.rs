@@ -37,6 +37,12 @@ impl Ctx<'_> {
             }
             ExprKind::Call(name, args) => ExprKind::Call(name.clone(), self.resolve_list(args)?),
             ExprKind::Neg(x) => ExprKind::Neg(Box::new(self.resolve_expr(x)?)),
+            ExprKind::Chain(first, rest) => ExprKind::Chain(
+                Box::new(self.resolve_expr(first)?),
+                rest.iter()
+                    .map(|(op, e)| Ok((*op, self.resolve_expr(e)?)))
+                    .collect::<Res<_>>()?,
+            ),
             ExprKind::Binary(op, l, r) => ExprKind::Binary(
                 *op,
                 Box::new(self.resolve_expr(l)?),

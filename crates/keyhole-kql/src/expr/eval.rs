@@ -4,7 +4,7 @@
 
 use super::{flatten_const, set_key, CE};
 use crate::ast::BinOp;
-use crate::functions::{as_json, b, has_term, member, str_of, str_op, Env, Imp};
+use crate::functions::{as_json, b, has_term, heap_size, member, str_of, str_op, Env, Imp};
 use crate::value::{kql_cmp, kql_eq, Value};
 use keyhole_core::Timestamp;
 use std::borrow::Cow;
@@ -88,20 +88,22 @@ fn eval_cow<'a>(c: &'a CE, row: &Row) -> Cow<'a, Value> {
     }
 }
 
-fn logic(op: BinOp, l: &CE, r: &CE, row: &Row) -> Value {
-    let (stop, other) = if op == BinOp::And {
-        (false, true)
-    } else {
-        (true, false)
-    };
-    let a = eval(l, row);
-    if matches!(a, Value::Bool(x) if x == stop) {
-        return Value::Bool(stop);
+/// Kusto's three-valued `and` / `or` over a run of operands: the first decisive operand wins;
+/// otherwise any null (or non-bool) makes the result null.
+fn logic<'c>(op: BinOp, terms: impl IntoIterator<Item = &'c CE>, row: &Row) -> Value {
+    let stop = op == BinOp::Or;
+    let mut unknown = false;
+    for t in terms {
+        match eval(t, row) {
+            Value::Bool(x) if x == stop => return Value::Bool(stop),
+            Value::Bool(_) => {}
+            _ => unknown = true,
+        }
     }
-    match (a, eval(r, row)) {
-        (_, Value::Bool(x)) if x == stop => Value::Bool(stop),
-        (Value::Bool(x), Value::Bool(y)) if x == other && y == other => Value::Bool(other),
-        _ => Value::Null,
+    if unknown {
+        Value::Null
+    } else {
+        Value::Bool(!stop)
     }
 }
 
@@ -116,7 +118,7 @@ pub(crate) fn eval(c: &CE, row: &Row) -> Value {
             _ => Value::Null,
         },
         CE::Bin(op, l, r) => match op {
-            BinOp::And | BinOp::Or => logic(*op, l, r, row),
+            BinOp::And | BinOp::Or => logic(*op, [&**l, &**r], row),
             BinOp::Eq => b(kql_eq(&eval_cow(l, row), &eval_cow(r, row))),
             BinOp::Ne => b(kql_eq(&eval_cow(l, row), &eval_cow(r, row)).map(|x| !x)),
             BinOp::EqCi | BinOp::NeCi => {
@@ -145,6 +147,33 @@ pub(crate) fn eval(c: &CE, row: &Row) -> Value {
             }
             BinOp::Str(sop, neg) => {
                 b(str_op(*sop, &eval(l, row), &eval(r, row)).map(|x| x != *neg))
+            }
+        },
+        CE::Logic(op, terms) => logic(*op, terms, row),
+        CE::Fold(first, rest) => {
+            let mut acc = eval(first, row);
+            for (op, x) in rest {
+                acc = arith(*op, &acc, &eval(x, row));
+            }
+            acc
+        }
+        CE::EqAny { e, set } => match eval(e, row).undyn() {
+            Value::Null => Value::Null,
+            Value::String(s) => Value::Bool(set.contains(&s)),
+            other => {
+                let mut any = false;
+                for lit in set.iter() {
+                    match kql_eq(&other, &Value::String(lit.clone())) {
+                        Some(true) => return Value::Bool(true),
+                        Some(false) => {}
+                        None => any = true,
+                    }
+                }
+                if any {
+                    Value::Null
+                } else {
+                    Value::Bool(false)
+                }
             }
         },
         CE::Regex(x, re) => match str_of(&eval(x, row)) {
@@ -210,12 +239,22 @@ pub(crate) fn eval(c: &CE, row: &Row) -> Value {
                 _ => Value::Null,
             }
         }
-        CE::Call(def, args, _) => {
+        CE::Call(def, args, span) => {
             let vals: Vec<Value> = args.iter().map(|a| eval(a, row)).collect();
-            match def.imp {
+            let v = match def.imp {
                 Imp::Eval(f) | Imp::Checked(_, f) => f(&vals, row.env),
                 Imp::NotYet => Value::Null,
+            };
+            // Every result is held to the per-value limit (functions that could build a huge
+            // value check before they build it).
+            if !row.env.fits(def.name, heap_size(&v)) {
+                row.env.position(*span);
+                return Value::Null;
             }
+            if row.env.failed() {
+                row.env.position(*span);
+            }
+            v
         }
         CE::AnyColumn {
             op,

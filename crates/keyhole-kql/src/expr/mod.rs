@@ -4,7 +4,7 @@
 
 use crate::ast::{BinOp, Expr, ExprKind, Span, StrOp};
 use crate::error::{did_you_mean, RawError, Res};
-use crate::functions::{self, aggregates, FnDef, Imp};
+use crate::functions::{self, aggregates, Env, FnDef, Imp};
 use crate::value::{Type, Value};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -21,6 +21,15 @@ pub(crate) enum CE {
     /// A registry function, its arguments, and the call's span (for runtime errors).
     Call(&'static FnDef, Vec<CE>, Span),
     Bin(BinOp, Box<CE>, Box<CE>),
+    /// `a and b and …` / `a or b or …`: three-valued, short-circuiting, flat.
+    Logic(BinOp, Vec<CE>),
+    /// `a + b - c …`: arithmetic left to right, flat.
+    Fold(Box<CE>, Vec<(BinOp, CE)>),
+    /// `x == "a" or x == "b" or …` on a string expression: a set lookup (null stays null).
+    EqAny {
+        e: Box<CE>,
+        set: Arc<HashSet<Arc<str>>>,
+    },
     Regex(Box<CE>, Arc<regex::Regex>),
     Neg(Box<CE>),
     /// `in` with a constant list: a hash set (lower-cased strings for `in~`).
@@ -73,7 +82,8 @@ impl std::fmt::Debug for CE {
 pub(crate) struct Scope<'a> {
     pub columns: &'a [(String, Type)],
     pub scalars: &'a HashMap<String, Value>,
-    pub now: i64,
+    /// The run's environment (constant folding evaluates with it).
+    pub env: &'a Env,
 }
 
 impl Scope<'_> {
@@ -174,6 +184,31 @@ pub(crate) fn compile(e: &Expr, scope: &Scope) -> Res<(CE, Type)> {
                 Type::Bool,
             )
         }
+        ExprKind::Chain(first, rest) => {
+            let op = rest.first().map(|r| r.0).unwrap_or(BinOp::Add);
+            if matches!(op, BinOp::And | BinOp::Or) {
+                let terms: Vec<&Expr> = std::iter::once(&**first)
+                    .chain(rest.iter().map(|(_, e)| e))
+                    .collect();
+                (
+                    fold(compile_logic(op, &terms, scope)?, scope.env, e.span)?,
+                    Type::Bool,
+                )
+            } else {
+                let (fc, mut ty) = compile(first, scope)?;
+                let mut cs = Vec::with_capacity(rest.len());
+                for (op, x) in rest {
+                    let (c, t) = compile(x, scope)?;
+                    ty = arith_type(*op, ty, t);
+                    cs.push((*op, c));
+                }
+                (fold(CE::Fold(Box::new(fc), cs), scope.env, e.span)?, ty)
+            }
+        }
+        ExprKind::Binary(op @ (BinOp::And | BinOp::Or), l, r) => (
+            fold(compile_logic(*op, &[l, r], scope)?, scope.env, e.span)?,
+            Type::Bool,
+        ),
         ExprKind::Binary(op, l, r) => {
             let (lc, lt) = compile(l, scope)?;
             let (rc, rt) = compile(r, scope)?;
@@ -188,7 +223,7 @@ pub(crate) fn compile(e: &Expr, scope: &Scope) -> Res<(CE, Type)> {
                 _ => Type::Bool,
             };
             let folded = CE::Bin(*op, Box::new(lc), Box::new(rc));
-            (fold(folded, scope.now), ty)
+            (fold(folded, scope.env, e.span)?, ty)
         }
         ExprKind::In {
             expr,
@@ -254,8 +289,8 @@ pub(crate) fn compile(e: &Expr, scope: &Scope) -> Res<(CE, Type)> {
             (
                 CE::Between {
                     e: Box::new(c),
-                    lo: Box::new(fold(l, scope.now)),
-                    hi: Box::new(fold(h, scope.now)),
+                    lo: Box::new(fold(l, scope.env, lo.span)?),
+                    hi: Box::new(fold(h, scope.env, hi.span)?),
                     neg: *negated,
                 },
                 Type::Bool,
@@ -298,26 +333,83 @@ fn compile_call(name: &str, args: &[Expr], span: Span, scope: &Scope) -> Res<(CE
         check(&cs, &spans)?;
     }
     let ty = def.result_type(&ts);
-    Ok((fold(CE::Call(def, cs, span), scope.now), ty))
+    Ok((fold(CE::Call(def, cs, span), scope.env, span)?, ty))
 }
 
-/// Evaluate constant sub-expressions once (ago(30d), literals in comparisons).
-fn fold(c: CE, now: i64) -> CE {
+/// Evaluate constant sub-expressions once (ago(30d), literals in comparisons); a limit hit
+/// while folding is an error here.
+fn fold(c: CE, env: &Env, span: Span) -> Res<CE> {
     let constant = match &c {
-        CE::Call(_, args, _) => args.iter().all(|a| matches!(a, CE::Const(_))),
+        CE::Call(_, args, _) | CE::Logic(_, args) => args.iter().all(|a| matches!(a, CE::Const(_))),
         CE::Bin(_, l, r) => matches!(**l, CE::Const(_)) && matches!(**r, CE::Const(_)),
+        CE::Fold(first, rest) => {
+            matches!(**first, CE::Const(_)) && rest.iter().all(|(_, a)| matches!(a, CE::Const(_)))
+        }
         _ => false,
     };
-    if constant {
-        let env = functions::Env { now };
-        let row = Row {
-            get: &|_| Value::Null,
-            env: &env,
-        };
-        CE::Const(eval(&c, &row))
-    } else {
-        c
+    if !constant {
+        return Ok(c);
     }
+    let row = Row {
+        get: &|_| Value::Null,
+        env,
+    };
+    let v = eval(&c, &row);
+    match env.take_error(span) {
+        Some(e) => Err(e),
+        None => Ok(CE::Const(v)),
+    }
+}
+
+/// `a or b or …` / `a and b and …`. In an `or` run, equality tests of one string column
+/// against string literals (`Ip == "1.2.3.4" or Ip == "5.6.7.8" or …`, an indicator hunt)
+/// become one set lookup.
+fn compile_logic(op: BinOp, terms: &[&Expr], scope: &Scope) -> Res<CE> {
+    let mut out: Vec<CE> = Vec::new();
+    // Column index → (position in `out`, literals).
+    let mut sets: Vec<(usize, usize, HashSet<Arc<str>>)> = Vec::new();
+    for t in terms {
+        if op == BinOp::Or {
+            if let Some((col, lit)) = string_equality(t, scope) {
+                match sets.iter_mut().find(|(c, _, _)| *c == col) {
+                    Some((_, _, set)) => {
+                        set.insert(lit);
+                    }
+                    None => {
+                        sets.push((col, out.len(), HashSet::from([lit])));
+                        out.push(CE::Const(Value::Null)); // placeholder
+                    }
+                }
+                continue;
+            }
+        }
+        out.push(compile(t, scope)?.0);
+    }
+    for (col, at, set) in sets {
+        out[at] = CE::EqAny {
+            e: Box::new(CE::Col(col)),
+            set: Arc::new(set),
+        };
+    }
+    Ok(if out.len() == 1 {
+        out.pop().expect("one term")
+    } else {
+        CE::Logic(op, out)
+    })
+}
+
+/// `Col == "lit"` (either way round) on a string-typed column.
+fn string_equality(e: &Expr, scope: &Scope) -> Option<(usize, Arc<str>)> {
+    let ExprKind::Binary(BinOp::Eq, l, r) = &e.kind else {
+        return None;
+    };
+    let (name, lit) = match (&l.kind, &r.kind) {
+        (ExprKind::Name(n), ExprKind::Lit(Value::String(s)))
+        | (ExprKind::Lit(Value::String(s)), ExprKind::Name(n)) => (n, s),
+        _ => return None,
+    };
+    let i = scope.col(name)?;
+    matches!(scope.columns[i].1, Type::String | Type::Guid).then(|| (i, lit.clone()))
 }
 
 fn arith_type(op: BinOp, l: Type, r: Type) -> Type {

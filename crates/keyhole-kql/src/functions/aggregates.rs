@@ -4,6 +4,7 @@
 use crate::ast::{Assign, ExprKind};
 use crate::error::{did_you_mean, RawError, Res};
 use crate::expr::{compile, eval, Row, Scope, CE};
+use crate::functions::heap_size;
 use crate::value::{kql_cmp, Type, Value};
 use std::cmp::Ordering;
 use std::collections::HashSet;
@@ -201,8 +202,10 @@ pub(crate) enum AggState {
         row: Option<u32>,
         first: Option<u32>,
     },
-    Set(HashSet<Value>, Vec<Value>),
-    List(Vec<Value>),
+    /// The distinct values, in first-seen order, and their approximate size.
+    Set(HashSet<Value>, Vec<Value>, usize),
+    /// The values and their approximate size.
+    List(Vec<Value>, usize),
     Values(Vec<f64>),
 }
 
@@ -460,8 +463,8 @@ impl AggSpec {
                 row: None,
                 first: None,
             },
-            AggKind::MakeSet(..) => AggState::Set(HashSet::new(), Vec::new()),
-            AggKind::MakeList(..) => AggState::List(Vec::new()),
+            AggKind::MakeSet(..) => AggState::Set(HashSet::new(), Vec::new(), 0),
+            AggKind::MakeList(..) => AggState::List(Vec::new(), 0),
             AggKind::Percentile(..) | AggKind::Stdev(..) => AggState::Values(Vec::new()),
         }
     }
@@ -503,14 +506,16 @@ impl AggSpec {
             }
             (AggKind::DCount(c), AggState::Distinct(s)) => {
                 let v = eval(c, row);
-                if !v.is_null() {
+                if !v.is_null() && !s.contains(&v) {
+                    row.env.charge(SLOT + heap_size(&v));
                     s.insert(v);
                 }
             }
             (AggKind::DCountIf(c, p), AggState::Distinct(s)) => {
                 if eval(p, row).is_true() {
                     let v = eval(c, row);
-                    if !v.is_null() {
+                    if !v.is_null() && !s.contains(&v) {
+                        row.env.charge(SLOT + heap_size(&v));
                         s.insert(v);
                     }
                 }
@@ -577,19 +582,23 @@ impl AggSpec {
                     *br = Some(r);
                 }
             }
-            (AggKind::MakeSet(c, cond, max), AggState::Set(s, order)) => {
+            (AggKind::MakeSet(c, cond, max), AggState::Set(s, order, bytes)) => {
                 if cond.as_ref().is_some_and(|p| !eval(p, row).is_true()) {
                     return;
                 }
                 let mut vals = Vec::new();
                 flatten_into(eval(c, row), &mut vals);
                 for v in vals {
-                    if order.len() < *max && !v.is_null() && s.insert(v.clone()) {
+                    if order.len() < *max && !v.is_null() && !s.contains(&v) {
+                        if !grow(row, "make_set", bytes, &v) {
+                            return;
+                        }
+                        s.insert(v.clone());
                         order.push(v);
                     }
                 }
             }
-            (AggKind::MakeList(c, cond, max), AggState::List(l)) => {
+            (AggKind::MakeList(c, cond, max), AggState::List(l, bytes)) => {
                 if cond.as_ref().is_some_and(|p| !eval(p, row).is_true()) {
                     return;
                 }
@@ -597,6 +606,9 @@ impl AggSpec {
                 flatten_into(eval(c, row), &mut vals);
                 for v in vals {
                     if l.len() < *max && !v.is_null() {
+                        if !grow(row, "make_list", bytes, &v) {
+                            return;
+                        }
                         l.push(v);
                     }
                 }
@@ -641,6 +653,15 @@ impl AggSpec {
         }
         out
     }
+}
+
+const SLOT: usize = std::mem::size_of::<Value>();
+
+/// Add a value's size to a list's; false (and an error) past the per-value limit or the budget.
+fn grow(row: &Row, what: &str, bytes: &mut usize, v: &Value) -> bool {
+    let add = SLOT + heap_size(v);
+    *bytes = bytes.saturating_add(add);
+    row.env.fits(what, *bytes) && row.env.charge(add)
 }
 
 fn flatten_into(v: Value, out: &mut Vec<Value>) {
@@ -691,10 +712,10 @@ impl AggState {
             }
             AggState::Best(b) => b.clone().unwrap_or_else(|| ty.missing()),
             AggState::Arg { best, .. } => best.clone().unwrap_or(Value::Null),
-            AggState::Set(_, order) => Value::dynamic(serde_json::Value::Array(
+            AggState::Set(_, order, _) => Value::dynamic(serde_json::Value::Array(
                 order.iter().map(|v| v.to_json()).collect(),
             )),
-            AggState::List(l) => Value::dynamic(serde_json::Value::Array(
+            AggState::List(l, _) => Value::dynamic(serde_json::Value::Array(
                 l.iter().map(|v| v.to_json()).collect(),
             )),
             AggState::Values(v) => {

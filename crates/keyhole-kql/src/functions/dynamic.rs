@@ -31,7 +31,16 @@ fn bag_keys(a: &[Value], _: &Env) -> Value {
     }
 }
 
-fn pack(a: &[Value], _: &Env) -> Value {
+/// Whether values of these sizes may be gathered into one dynamic value.
+fn gather_fits(env: &Env, what: &str, a: &[Value]) -> bool {
+    let slot = std::mem::size_of::<serde_json::Value>();
+    env.fits(what, a.iter().map(|v| super::heap_size(v) + slot).sum())
+}
+
+fn pack(a: &[Value], env: &Env) -> Value {
+    if !gather_fits(env, "pack", a) {
+        return Value::Null;
+    }
     let mut m = serde_json::Map::new();
     for kv in a.chunks_exact(2) {
         m.insert(kv[0].to_kql_string(), kv[1].to_json());
@@ -39,7 +48,10 @@ fn pack(a: &[Value], _: &Env) -> Value {
     Value::dynamic(serde_json::Value::Object(m))
 }
 
-fn pack_array(a: &[Value], _: &Env) -> Value {
+fn pack_array(a: &[Value], env: &Env) -> Value {
+    if !gather_fits(env, "pack_array", a) {
+        return Value::Null;
+    }
     Value::dynamic(serde_json::Value::Array(
         a.iter().map(|v| v.to_json()).collect(),
     ))
@@ -56,7 +68,7 @@ fn set_has_element(a: &[Value], _: &Env) -> Value {
     }
 }
 
-fn strcat_array(a: &[Value], _: &Env) -> Value {
+fn strcat_array(a: &[Value], env: &Env) -> Value {
     match as_json(&a[0]) {
         Some(serde_json::Value::Array(v)) => {
             let d = a[1].to_kql_string();
@@ -64,6 +76,12 @@ fn strcat_array(a: &[Value], _: &Env) -> Value {
                 .iter()
                 .map(|x| Value::dynamic(x.clone()).to_kql_string())
                 .collect();
+            if !env.fits(
+                "strcat_array",
+                parts.iter().map(|p| p.len() + d.len()).sum(),
+            ) {
+                return Value::Null;
+            }
             Value::str(&parts.join(&d))
         }
         _ => Value::str(""),

@@ -9,6 +9,7 @@ use crate::ast::Span;
 use crate::error::{did_you_mean, RawError, Res};
 use crate::expr::CE;
 use crate::value::{Type, Value};
+use std::cell::{Cell, RefCell};
 
 pub(crate) mod aggregates;
 mod conditional;
@@ -23,10 +24,128 @@ mod strings;
 pub(crate) use datetime::floor_to;
 pub(crate) use strings::{const_regex, has_term, str_op};
 
-/// What a function implementation can see besides its arguments.
+/// Largest single value (string or dynamic) a query may build, like the ingest's record limit:
+/// `replace_regex` feeding itself would otherwise ask for gigabytes.
+pub(crate) const MAX_VALUE_BYTES: usize = 16 << 20;
+
+/// What a function implementation can see besides its arguments: the reference time, and the
+/// run's limits. A function that would exceed a limit records an error (the first one wins)
+/// and returns null; the operator running it then stops and reports the error, positioned at
+/// the call.
 pub(crate) struct Env {
     /// What `now()` and `ago()` are relative to (microseconds since the epoch).
     pub now: i64,
+    /// Bytes of values the query may materialise.
+    pub budget: usize,
+    used: Cell<usize>,
+    error: RefCell<Option<(Option<Span>, String)>>,
+}
+
+impl Env {
+    pub fn new(now: i64, budget: usize) -> Env {
+        Env {
+            now,
+            budget,
+            used: Cell::new(0),
+            error: RefCell::new(None),
+        }
+    }
+
+    /// Record a runtime error (the first one wins).
+    pub fn fail(&self, msg: impl Into<String>) {
+        let mut e = self.error.borrow_mut();
+        if e.is_none() {
+            *e = Some((None, msg.into()));
+        }
+    }
+
+    pub fn failed(&self) -> bool {
+        self.error.borrow().is_some()
+    }
+
+    /// Give a recorded error without a position this one (the call that raised it).
+    pub fn position(&self, span: Span) {
+        if let Some((at @ None, _)) = &mut *self.error.borrow_mut() {
+            *at = Some(span);
+        }
+    }
+
+    /// The recorded error, if any, positioned at `span` unless it has a position.
+    pub fn take_error(&self, span: Span) -> Option<RawError> {
+        self.error
+            .borrow_mut()
+            .take()
+            .map(|(at, msg)| RawError::new(at.unwrap_or(span), msg))
+    }
+
+    /// Whether a value of `bytes` may be built; records the error when not.
+    pub fn fits(&self, what: &str, bytes: usize) -> bool {
+        if bytes > MAX_VALUE_BYTES {
+            self.fail(format!(
+                "{what}: the result would be larger than the {} MiB limit for one value",
+                MAX_VALUE_BYTES >> 20
+            ));
+            return false;
+        }
+        true
+    }
+
+    /// Count `bytes` against the query's memory budget; records the error when exhausted.
+    pub fn charge(&self, bytes: usize) -> bool {
+        let used = self.used.get().saturating_add(bytes);
+        self.used.set(used);
+        if used > self.budget {
+            self.fail(format!(
+                "the query needs more than its memory budget of {} MiB; filter or summarize earlier, or raise the budget",
+                self.budget >> 20
+            ));
+            return false;
+        }
+        true
+    }
+
+    /// A string result, or null (and an error) when it is over the per-value limit.
+    pub fn string(&self, what: &str, s: String) -> Value {
+        if self.fits(what, s.len()) {
+            Value::String(s.into())
+        } else {
+            Value::Null
+        }
+    }
+}
+
+/// Approximate heap bytes of a value (strings by length, dynamic values by a walk that counts
+/// each element's slot).
+pub(crate) fn heap_size(v: &Value) -> usize {
+    match v {
+        Value::String(s) => s.len(),
+        Value::Dynamic(d) => json_size(d),
+        _ => 0,
+    }
+}
+
+/// Approximate heap bytes of a JSON value, without recursion.
+pub(crate) fn json_size(v: &serde_json::Value) -> usize {
+    const SLOT: usize = std::mem::size_of::<serde_json::Value>();
+    let mut total = 0usize;
+    let mut stack = vec![v];
+    while let Some(v) = stack.pop() {
+        match v {
+            serde_json::Value::String(s) => total = total.saturating_add(s.len()),
+            serde_json::Value::Array(a) => {
+                total = total.saturating_add(a.len() * SLOT);
+                stack.extend(a.iter());
+            }
+            serde_json::Value::Object(m) => {
+                for (k, x) in m {
+                    total = total.saturating_add(k.len() + 2 * SLOT);
+                    stack.push(x);
+                }
+            }
+            _ => {}
+        }
+    }
+    total
 }
 
 pub(crate) type ScalarFn = fn(&[Value], &Env) -> Value;

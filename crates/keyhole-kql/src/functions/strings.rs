@@ -28,17 +28,21 @@ pub(crate) static FUNCTIONS: &[FnDef] = &[
     def!("parse_url", ("url", 1, 1) -> T(Type::Dynamic), "A URL's parts (Scheme, Host, Port, Path, Query Parameters, Fragment).", Eval(parse_url), [("parse_url(\"https://h:8/p?a=1\").Host", "h")]),
 ];
 
-fn strcat(a: &[Value], _: &Env) -> Value {
-    let mut s = String::new();
-    for v in a {
-        s.push_str(&v.to_kql_string());
+fn strcat(a: &[Value], env: &Env) -> Value {
+    let parts: Vec<String> = a.iter().map(|v| v.to_kql_string()).collect();
+    if !env.fits("strcat", parts.iter().map(|p| p.len()).sum()) {
+        return Value::Null;
     }
-    Value::str(&s)
+    Value::str(&parts.concat())
 }
 
-fn strcat_delim(a: &[Value], _: &Env) -> Value {
+fn strcat_delim(a: &[Value], env: &Env) -> Value {
     let d = a[0].to_kql_string();
     let parts: Vec<String> = a[1..].iter().map(|v| v.to_kql_string()).collect();
+    let n: usize = parts.iter().map(|p| p.len() + d.len()).sum();
+    if !env.fits("strcat_delim", n) {
+        return Value::Null;
+    }
     Value::str(&parts.join(&d))
 }
 
@@ -50,9 +54,17 @@ fn toupper(a: &[Value], _: &Env) -> Value {
     Value::str(&a[0].to_kql_string().to_uppercase())
 }
 
-fn split(a: &[Value], _: &Env) -> Value {
+fn split(a: &[Value], env: &Env) -> Value {
     let s = a[0].to_kql_string();
     let d = a[1].to_kql_string();
+    if !d.is_empty() {
+        // Each part costs a JSON slot besides its text.
+        let parts = s.matches(d.as_str()).count() + 1;
+        let slot = std::mem::size_of::<serde_json::Value>();
+        if !env.fits("split", s.len() + parts.saturating_mul(slot)) {
+            return Value::Null;
+        }
+    }
     let parts: Vec<serde_json::Value> = if d.is_empty() {
         vec![serde_json::Value::String(s.clone())]
     } else {
@@ -156,21 +168,42 @@ fn substring(a: &[Value], _: &Env) -> Value {
     Value::str(&s[start..end].iter().collect::<String>())
 }
 
-fn replace_string(a: &[Value], _: &Env) -> Value {
+fn replace_string(a: &[Value], env: &Env) -> Value {
     let s = a[0].to_kql_string();
     let from = a[1].to_kql_string();
     if from.is_empty() {
         return Value::str(&s);
     }
-    Value::str(&s.replace(&from, &a[2].to_kql_string()))
+    let to = a[2].to_kql_string();
+    let n = s.matches(from.as_str()).count();
+    let len = (s.len() - n * from.len()).saturating_add(n.saturating_mul(to.len()));
+    if !env.fits("replace_string", len) {
+        return Value::Null;
+    }
+    Value::str(&s.replace(&from, &to))
 }
 
-fn replace_regex(a: &[Value], _: &Env) -> Value {
+fn replace_regex(a: &[Value], env: &Env) -> Value {
     let text = a[0].to_kql_string();
-    match regex(&a[1].to_kql_string()) {
-        Ok(re) => Value::str(&re.replace_all(&text, a[2].to_kql_string().as_str())),
-        Err(_) => Value::Null,
+    let Ok(re) = regex(&a[1].to_kql_string()) else {
+        return Value::Null;
+    };
+    let rewrite = a[2].to_kql_string();
+    // Built piece by piece, so that a replacement that multiplies the text stops at the
+    // per-value limit instead of allocating gigabytes.
+    let mut out = String::new();
+    let mut last = 0;
+    for caps in re.captures_iter(&text) {
+        let m = caps.get(0).expect("group 0 always matches");
+        out.push_str(&text[last..m.start()]);
+        caps.expand(&rewrite, &mut out);
+        last = m.end();
+        if !env.fits("replace_regex", out.len()) {
+            return Value::Null;
+        }
     }
+    out.push_str(&text[last..]);
+    env.string("replace_regex", out)
 }
 
 fn trim(a: &[Value], _: &Env) -> Value {

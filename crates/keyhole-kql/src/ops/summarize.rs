@@ -6,7 +6,10 @@ use crate::error::Res;
 use crate::exec::{group_name, push_unique, values_col, Batch, Col, Ctx};
 use crate::expr::{compile, eval, Row};
 use crate::functions::aggregates::{compile_agg, AggKind, AggState, ArgSrc};
+use crate::functions::heap_size;
 use crate::value::{Type, Value};
+
+const SLOT: usize = std::mem::size_of::<Value>();
 use std::collections::HashMap;
 
 pub(crate) fn run(ctx: &mut Ctx, b: Batch, aggs: &[Assign], by: &[Assign]) -> Res<Batch> {
@@ -39,6 +42,9 @@ pub(crate) fn run(ctx: &mut Ctx, b: Batch, aggs: &[Assign], by: &[Assign]) -> Re
     let mut states: Vec<Vec<AggState>> = Vec::new();
     let mut key: Vec<Value> = Vec::with_capacity(keys.len());
     for r in 0..b.len {
+        if ctx.env.failed() {
+            break;
+        }
         let get = |i: usize| b.cols[i].get(r, src);
         let row = Row {
             get: &get,
@@ -50,6 +56,8 @@ pub(crate) fn run(ctx: &mut Ctx, b: Batch, aggs: &[Assign], by: &[Assign]) -> Re
             Some(&g) => g,
             None => {
                 let g = group_keys.len();
+                let bytes: usize = key.iter().map(|v| 2 * (SLOT + heap_size(v))).sum();
+                ctx.env.charge(bytes + specs.len() * 64);
                 groups.insert(key.clone(), g);
                 group_keys.push(key.clone());
                 states.push(specs.iter().map(|s| s.init()).collect());

@@ -8,6 +8,7 @@ use crate::value::Value;
 pub(crate) fn filter(ctx: &mut Ctx, b: Batch, pred: &Expr) -> Res<Batch> {
     let (c, _) = ctx.compile(pred, &b)?;
     let keep: Vec<u32> = (0..b.len)
+        .take_while(|_| !ctx.env.failed())
         .filter(|&r| ctx.eval_at(&c, &b, r).is_true())
         .map(|r| r as u32)
         .collect();

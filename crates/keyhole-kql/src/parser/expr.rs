@@ -1,7 +1,7 @@
 //! Scalar expressions, by precedence: or, and, comparisons and string operators, + -, * / %,
 //! unary minus, member access and indexing, primaries (literals, names, calls, `dynamic(…)`).
 
-use super::{Parser, MAX_DEPTH};
+use super::{Parser, MAX_DEPTH, MAX_TERMS};
 use crate::ast::*;
 use crate::error::{RawError, Res};
 use crate::lexer::Tok;
@@ -27,21 +27,58 @@ impl Parser {
     }
 
     pub(super) fn or_expr(&mut self) -> Res<Expr> {
-        let mut l = self.and_expr()?;
-        while self.eat_word("or") {
-            let r = self.and_expr()?;
-            l = Self::bin(BinOp::Or, l, r);
-        }
-        Ok(l)
+        self.chain(
+            |p| p.is_word("or").then_some(BinOp::Or),
+            Self::and_expr,
+            "or",
+        )
     }
 
     pub(super) fn and_expr(&mut self) -> Res<Expr> {
-        let mut l = self.cmp_expr()?;
-        while self.eat_word("and") {
-            let r = self.cmp_expr()?;
-            l = Self::bin(BinOp::And, l, r);
+        self.chain(
+            |p| p.is_word("and").then_some(BinOp::And),
+            Self::cmp_expr,
+            "and",
+        )
+    }
+
+    /// A run of one precedence level's left-associative operators (`a or b or …`, `1 + 2 - 3`),
+    /// kept flat: a 100,000-term indicator hunt is one node with 100,000 operands, not a tree
+    /// 100,000 deep (which would overflow the stack when compiled, evaluated or dropped).
+    fn chain(
+        &mut self,
+        op_here: fn(&Parser) -> Option<BinOp>,
+        operand: fn(&mut Parser) -> Res<Expr>,
+        what: &str,
+    ) -> Res<Expr> {
+        let first = operand(self)?;
+        let mut rest: Vec<(BinOp, Expr)> = Vec::new();
+        while let Some(op) = op_here(self) {
+            let at = self.bump().span;
+            if rest.len() + 1 >= MAX_TERMS {
+                return Err(RawError::new(
+                    at,
+                    format!(
+                        "too many terms: more than {MAX_TERMS} operands joined by '{what}' in one expression"
+                    ),
+                ));
+            }
+            rest.push((op, operand(self)?));
         }
-        Ok(l)
+        Ok(match rest.len() {
+            0 => first,
+            1 => {
+                let (op, r) = rest.pop().expect("one operand");
+                Self::bin(op, first, r)
+            }
+            _ => {
+                let span = (first.span.0, rest.last().map(|r| r.1.span.1).unwrap_or(0));
+                Expr {
+                    kind: ExprKind::Chain(Box::new(first), rest),
+                    span,
+                }
+            }
+        })
     }
 
     pub(super) fn expr_list_in_parens(&mut self) -> Res<(Vec<Expr>, usize)> {
@@ -78,7 +115,18 @@ impl Parser {
         Ok((v, end))
     }
 
+    /// Comparisons and string operators. Each operator in a row (`a == b == c`, `x in (…) in
+    /// (…)`) nests the tree one level deeper, so each counts against the nesting bound.
     pub(super) fn cmp_expr(&mut self) -> Res<Expr> {
+        let mut entered = 0;
+        let r = self.cmp_chain(&mut entered);
+        for _ in 0..entered {
+            self.leave();
+        }
+        r
+    }
+
+    fn cmp_chain(&mut self, entered: &mut usize) -> Res<Expr> {
         let mut l = self.add_expr()?;
         loop {
             let op = match self.peek().clone() {
@@ -113,6 +161,8 @@ impl Parser {
                                 },
                                 span,
                             };
+                            self.enter()?;
+                            *entered += 1;
                             continue;
                         }
                         "has_any" | "has_all" if !neg => {
@@ -127,6 +177,8 @@ impl Parser {
                                 },
                                 span,
                             };
+                            self.enter()?;
+                            *entered += 1;
                             continue;
                         }
                         "between" => {
@@ -150,6 +202,8 @@ impl Parser {
                                 },
                                 span,
                             };
+                            self.enter()?;
+                            *entered += 1;
                             continue;
                         }
                         "matches" if !neg => {
@@ -178,6 +232,8 @@ impl Parser {
                             self.bump();
                             let r = self.add_expr()?;
                             l = Self::bin(BinOp::Str(sop, neg), l, r);
+                            self.enter()?;
+                            *entered += 1;
                             continue;
                         }
                     }
@@ -187,44 +243,44 @@ impl Parser {
             self.bump();
             let r = self.add_expr()?;
             l = Self::bin(op, l, r);
+            self.enter()?;
+            *entered += 1;
         }
         Ok(l)
     }
 
     pub(super) fn add_expr(&mut self) -> Res<Expr> {
-        let mut l = self.mul_expr()?;
-        loop {
-            let op = if self.is_sym("+") {
-                BinOp::Add
-            } else if self.is_sym("-") {
-                BinOp::Sub
-            } else {
-                break;
-            };
-            self.bump();
-            let r = self.mul_expr()?;
-            l = Self::bin(op, l, r);
-        }
-        Ok(l)
+        self.chain(
+            |p| {
+                if p.is_sym("+") {
+                    Some(BinOp::Add)
+                } else if p.is_sym("-") {
+                    Some(BinOp::Sub)
+                } else {
+                    None
+                }
+            },
+            Self::mul_expr,
+            "+ or -",
+        )
     }
 
     pub(super) fn mul_expr(&mut self) -> Res<Expr> {
-        let mut l = self.unary()?;
-        loop {
-            let op = if self.is_sym("*") {
-                BinOp::Mul
-            } else if self.is_sym("/") {
-                BinOp::Div
-            } else if self.is_sym("%") {
-                BinOp::Mod
-            } else {
-                break;
-            };
-            self.bump();
-            let r = self.unary()?;
-            l = Self::bin(op, l, r);
-        }
-        Ok(l)
+        self.chain(
+            |p| {
+                if p.is_sym("*") {
+                    Some(BinOp::Mul)
+                } else if p.is_sym("/") {
+                    Some(BinOp::Div)
+                } else if p.is_sym("%") {
+                    Some(BinOp::Mod)
+                } else {
+                    None
+                }
+            },
+            Self::unary,
+            "*, / or %",
+        )
     }
 
     pub(super) fn unary(&mut self) -> Res<Expr> {
@@ -260,9 +316,24 @@ impl Parser {
         self.postfix()
     }
 
+    /// Member access and indexing; each step nests the tree, so each counts against the
+    /// nesting bound.
     pub(super) fn postfix(&mut self) -> Res<Expr> {
+        let mut entered = 0;
+        let r = self.postfix_chain(&mut entered);
+        for _ in 0..entered {
+            self.leave();
+        }
+        r
+    }
+
+    fn postfix_chain(&mut self, entered: &mut usize) -> Res<Expr> {
         let mut e = self.primary()?;
         loop {
+            if self.is_sym(".") || self.is_sym("[") {
+                self.enter()?;
+                *entered += 1;
+            }
             if self.is_sym(".") {
                 self.bump();
                 let (name, sp) = match self.peek().clone() {

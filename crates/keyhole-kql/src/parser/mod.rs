@@ -10,7 +10,11 @@ use crate::error::{RawError, Res};
 use crate::lexer::{Tok, Token};
 use crate::value::Type;
 
+/// Deepest nesting of parentheses, calls, operators in a row and member accesses.
 pub(crate) const MAX_DEPTH: usize = 96;
+/// Most operands in one run of `or`, `and`, `+`/`-` or `*`/`/`/`%` (a real indicator hunt has
+/// tens of thousands of `or` terms).
+pub(crate) const MAX_TERMS: usize = 250_000;
 
 pub(crate) struct Parser {
     toks: Vec<Token>,
