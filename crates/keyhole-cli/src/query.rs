@@ -24,7 +24,10 @@ pub fn run(
     format: TableFormat,
     out: &mut dyn Write,
 ) -> Result<(), String> {
-    let opts = QueryOptions { now };
+    let opts = QueryOptions {
+        now,
+        ..Default::default()
+    };
     let t = std::time::Instant::now();
     let table: Table = keyhole_kql::run(query, &loaded.events, &opts).map_err(|e| {
         let line_text = query
