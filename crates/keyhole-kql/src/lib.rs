@@ -20,6 +20,7 @@ mod lexer;
 pub mod library;
 mod ops;
 mod parser;
+pub mod replay;
 pub mod table;
 mod tables;
 pub mod value;
@@ -28,6 +29,7 @@ pub use completion::{completion_items, Completion, CompletionKind};
 pub use error::KqlError;
 pub use lexer::{highlight, TokenKind};
 pub use library::{library, LibraryQuery};
+pub use replay::{replay, Replay, ReplayOptions};
 pub use table::{Column, Table};
 pub use value::{Type, Value};
 

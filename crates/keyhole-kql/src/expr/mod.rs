@@ -9,6 +9,7 @@ use crate::value::{Type, Value};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+mod column_ifexists;
 mod eval;
 
 pub(crate) use eval::{eval, Row};
@@ -301,6 +302,9 @@ pub(crate) fn compile(e: &Expr, scope: &Scope) -> Res<(CE, Type)> {
 }
 
 fn compile_call(name: &str, args: &[Expr], span: Span, scope: &Scope) -> Res<(CE, Type)> {
+    if let Some(r) = column_ifexists::compile_call(name, args, span, scope) {
+        return r;
+    }
     let name_span = (span.0, span.0 + name.len());
     let Some(def) = functions::lookup(name) else {
         if aggregates::lookup(name).is_some() {

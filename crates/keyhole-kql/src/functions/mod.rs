@@ -17,6 +17,7 @@ mod conversion;
 mod datetime;
 mod dynamic;
 mod ip;
+mod ip_ranges;
 mod math;
 mod not_yet;
 mod strings;
@@ -236,6 +237,7 @@ fn families() -> impl Iterator<Item = &'static FnDef> {
         conditional::FUNCTIONS,
         dynamic::FUNCTIONS,
         ip::FUNCTIONS,
+        ip_ranges::FUNCTIONS,
         not_yet::FUNCTIONS,
     ]
     .into_iter()
