@@ -96,15 +96,7 @@ pub fn parse_duration(s: &str) -> Option<i64> {
 
 /// A duration in the form [`parse_duration`] reads (`14d`, `1h`, `70m`).
 pub fn format_duration(micros: i64) -> String {
-    if micros % MICROS_PER_DAY == 0 {
-        format!("{}d", micros / MICROS_PER_DAY)
-    } else if micros % MICROS_PER_HOUR == 0 {
-        format!("{}h", micros / MICROS_PER_HOUR)
-    } else if micros % MICROS_PER_MIN == 0 {
-        format!("{}m", micros / MICROS_PER_MIN)
-    } else {
-        format!("{}s", micros / MICROS_PER_SEC)
-    }
+    keyhole_core::detect::sentinel::timespan(micros)
 }
 
 /// The tick times for events spanning `first..=last` (microseconds).
