@@ -1125,10 +1125,10 @@ mod tests {
         assert!(e.query.contains("\"svc@contoso.com\""));
         assert!(e
             .query
-            .contains("let AllowedIpRanges = dynamic([\"203.0.113.0/24\"]);"));
+            .contains("let AllowedIpRanges = dynamic([ \"203.0.113.0/24\"]);"));
         assert!(e
             .query
-            .contains("let AllowedIpRangesV6 = dynamic([\"2001:db8::/32\"]);"));
+            .contains("let AllowedIpRangesV6 = dynamic([ \"2001:db8::/32\"]);"));
         assert!(e.query.contains("509e4652-da8d-478d-a730-e9d4a1996ca4"));
         assert!(e.query.contains("not(Challenge)"));
         let p = rule("KV_MassSecretRetrieval").unwrap().params(&cfg);
