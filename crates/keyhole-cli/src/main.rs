@@ -6,6 +6,8 @@ mod input;
 mod output;
 mod progress;
 mod query;
+mod replay;
+mod rules;
 mod workbook;
 
 use analyze::{FindingFormat, IntelArg};
@@ -129,6 +131,36 @@ enum Command {
         args: Vec<String>,
         #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
         local_offset: i32,
+        /// Run the query as a scheduler would, every FREQ (5m, 1h, 1d…) across the drop, with
+        /// now() at each tick; the rows of every run, with a ReplayTime column.
+        #[arg(long, value_name = "FREQ", value_parser = replay::parse_duration)]
+        replay: Option<i64>,
+        /// With --replay: each run sees only the last PERIOD of events (Sentinel's queryPeriod).
+        #[arg(long, value_name = "PERIOD", value_parser = replay::parse_duration, requires = "replay")]
+        period: Option<i64>,
+    },
+    /// The alert catalogue; every rule as a Microsoft Sentinel analytics rule or KQL query.
+    Rules {
+        #[arg(long, value_enum, default_value = "table")]
+        format: rules::RulesFormat,
+        /// The table the exported queries read.
+        #[arg(long, default_value = "AzureDiagnostics", value_parser = rules::parse_table)]
+        table: keyhole_core::detect::sentinel::LogTable,
+        /// Write one file a rule into DIR (YAML or .kql; watchlists in DIR/watchlists).
+        #[arg(short = 'o', long = "output", value_name = "DIR")]
+        output: Option<PathBuf>,
+        /// Keep every list inline even past Sentinel's 10,000-character query limit (for
+        /// `keyhole query --replay`, which has no watchlists).
+        #[arg(long)]
+        inline_lists: bool,
+        /// Threat intel the queries carry: tor=FILE or suspicious=FILE. Repeatable.
+        #[arg(long = "intel", value_name = "KIND=FILE", value_parser = analyze::parse_intel)]
+        intel: Vec<IntelArg>,
+        /// Principals and IPs/CIDRs the queries allow-list, one a line.
+        #[arg(long, value_name = "FILE")]
+        allow: Option<PathBuf>,
+        #[arg(long, value_name = "N")]
+        learning_days: Option<u32>,
     },
 }
 
@@ -255,6 +287,8 @@ fn main() -> ExitCode {
             output,
             mut args,
             local_offset,
+            replay,
+            period,
         } => {
             let query = match file {
                 Some(f) => match std::fs::read_to_string(&f) {
@@ -275,7 +309,29 @@ fn main() -> ExitCode {
                 Ok(o) => o,
                 Err(e) => return fail(e),
             };
-            match query::run(&loaded, &query, now, format, &mut out) {
+            let done = match replay {
+                Some(every) => replay::run(&loaded, &query, every, period, format, &mut out),
+                None => query::run(&loaded, &query, now, format, &mut out),
+            };
+            match done {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => fail(e),
+            }
+        }
+        Command::Rules {
+            format,
+            table,
+            output,
+            inline_lists,
+            intel,
+            allow,
+            learning_days,
+        } => {
+            let cfg = match analyze::config(&intel, allow.as_deref(), learning_days) {
+                Ok(c) => c,
+                Err(e) => return fail(e),
+            };
+            match rules::run(&cfg, format, table, inline_lists, output.as_deref()) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => fail(e),
             }

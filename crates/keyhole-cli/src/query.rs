@@ -24,21 +24,33 @@ pub fn run(
     format: TableFormat,
     out: &mut dyn Write,
 ) -> Result<(), String> {
-    let opts = QueryOptions { now };
+    let opts = QueryOptions {
+        now,
+        ..Default::default()
+    };
     let t = std::time::Instant::now();
-    let table: Table = keyhole_kql::run(query, &loaded.events, &opts).map_err(|e| {
-        let line_text = query
-            .lines()
-            .nth(e.line.saturating_sub(1) as usize)
-            .unwrap_or("");
-        let caret = " ".repeat(e.column.saturating_sub(1) as usize);
-        format!("{e}\n  {line_text}\n  {caret}^")
-    })?;
+    let table: Table =
+        keyhole_kql::run(query, &loaded.events, &opts).map_err(|e| explain(query, &e))?;
     eprintln!(
         "keyhole: {} row(s) in {:.3} s",
         table.rows.len(),
         t.elapsed().as_secs_f64()
     );
+    write_table(&table, format, out)
+}
+
+/// A query error with the offending line and a caret under the column.
+pub fn explain(query: &str, e: &keyhole_kql::KqlError) -> String {
+    let line_text = query
+        .lines()
+        .nth(e.line.saturating_sub(1) as usize)
+        .unwrap_or("");
+    let caret = " ".repeat(e.column.saturating_sub(1) as usize);
+    format!("{e}\n  {line_text}\n  {caret}^")
+}
+
+/// A result table in the chosen format.
+pub fn write_table(table: &Table, format: TableFormat, out: &mut dyn Write) -> Result<(), String> {
     let text = match format {
         TableFormat::Table => table.to_text(),
         TableFormat::Csv => table.to_csv(),

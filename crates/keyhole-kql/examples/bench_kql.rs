@@ -134,7 +134,10 @@ fn main() {
         );
     }
 
-    let opts = QueryOptions { now };
+    let opts = QueryOptions {
+        now,
+        ..Default::default()
+    };
     println!(
         "{:<10} {:>10} {:>12} {:>14}",
         "query", "rows", "time", "peak RSS"

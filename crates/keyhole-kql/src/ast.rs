@@ -50,6 +50,9 @@ pub(crate) enum ExprKind {
     Call(String, Vec<Expr>),
     Neg(Box<Expr>),
     Binary(BinOp, Box<Expr>, Box<Expr>),
+    /// Three or more operands of one precedence level, left-associative: `a or b or c`,
+    /// `1 + 2 - 3` (kept flat so that long chains do not nest deeply).
+    Chain(Box<Expr>, Vec<(BinOp, Expr)>),
     In {
         expr: Box<Expr>,
         list: Vec<Expr>,

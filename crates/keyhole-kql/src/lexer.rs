@@ -457,44 +457,7 @@ pub(crate) fn tokenize(src: &str) -> Res<Vec<Token>> {
     }
 }
 
-pub(crate) const TABULAR_OPERATORS: &[&str] = &[
-    "where",
-    "filter",
-    "project",
-    "project-rename",
-    "project-away",
-    "project-keep",
-    "project-reorder",
-    "extend",
-    "summarize",
-    "join",
-    "distinct",
-    "sort",
-    "order",
-    "top",
-    "take",
-    "limit",
-    "count",
-    "union",
-    "search",
-    "render",
-    "mv-expand",
-    "parse",
-    "parse-where",
-    "as",
-    "getschema",
-    "sample",
-    "serialize",
-    "make-series",
-    "lookup",
-    "print",
-    "range",
-    "evaluate",
-    "invoke",
-    "datatable",
-];
-
-const CLAUSE_WORDS: &[&str] = &[
+pub(crate) const CLAUSE_WORDS: &[&str] = &[
     "let",
     "by",
     "on",
@@ -516,39 +479,43 @@ const CLAUSE_WORDS: &[&str] = &[
     "to",
 ];
 
-const WORD_OPERATORS: &[&str] = &[
-    "and",
-    "or",
-    "has",
-    "!has",
-    "has_cs",
-    "!has_cs",
-    "contains",
-    "!contains",
-    "contains_cs",
-    "!contains_cs",
-    "startswith",
-    "!startswith",
-    "startswith_cs",
-    "!startswith_cs",
-    "endswith",
-    "!endswith",
-    "endswith_cs",
-    "!endswith_cs",
-    "in",
-    "!in",
-    "in~",
-    "!in~",
-    "between",
-    "!between",
-    "matches",
-    "regex",
-    "has_any",
-    "has_all",
-    "hasprefix",
-    "hassuffix",
-    "!hasprefix",
-    "!hassuffix",
+/// Word operators of scalar expressions, with what they test.
+pub(crate) const WORD_OPERATORS: &[(&str, &str)] = &[
+    ("and", "logical and"),
+    ("or", "logical or"),
+    ("has", "holds the whole term (case-insensitive)"),
+    ("!has", "does not hold the whole term"),
+    ("has_cs", "holds the whole term (case-sensitive)"),
+    ("!has_cs", "does not hold the whole term (case-sensitive)"),
+    ("contains", "holds the substring (case-insensitive)"),
+    ("!contains", "does not hold the substring"),
+    ("contains_cs", "holds the substring (case-sensitive)"),
+    (
+        "!contains_cs",
+        "does not hold the substring (case-sensitive)",
+    ),
+    ("startswith", "starts with (case-insensitive)"),
+    ("!startswith", "does not start with"),
+    ("startswith_cs", "starts with (case-sensitive)"),
+    ("!startswith_cs", "does not start with (case-sensitive)"),
+    ("endswith", "ends with (case-insensitive)"),
+    ("!endswith", "does not end with"),
+    ("endswith_cs", "ends with (case-sensitive)"),
+    ("!endswith_cs", "does not end with (case-sensitive)"),
+    ("in", "equals one of a list"),
+    ("!in", "equals none of a list"),
+    ("in~", "equals one of a list (case-insensitive)"),
+    ("!in~", "equals none of a list (case-insensitive)"),
+    ("between", "lies in a closed range (a .. b)"),
+    ("!between", "lies outside a closed range"),
+    ("matches", "matches regex: matches a regular expression"),
+    ("regex", "matches regex: matches a regular expression"),
+    ("has_any", "holds any of the terms"),
+    ("has_all", "holds all of the terms"),
+    ("hasprefix", "holds a term starting with"),
+    ("hassuffix", "holds a term ending with"),
+    ("!hasprefix", "holds no term starting with"),
+    ("!hassuffix", "holds no term ending with"),
 ];
 
 /// Token ranges and kinds for syntax highlighting. Never fails: unreadable text is an `Error`
@@ -582,11 +549,9 @@ pub fn highlight(query: &str) -> Vec<(Range<usize>, TokenKind)> {
                     .find(|(_, t)| !matches!(t, Some(Tok::Comment)))
                     .is_some_and(|(_, t)| matches!(t, Some(Tok::Sym("("))));
                 let lw = w.to_ascii_lowercase();
-                if WORD_OPERATORS.contains(&lw.as_str()) {
+                if WORD_OPERATORS.iter().any(|(w, _)| *w == lw) {
                     TokenKind::Operator
-                } else if TABULAR_OPERATORS.contains(&lw.as_str())
-                    || CLAUSE_WORDS.contains(&lw.as_str())
-                {
+                } else if crate::ops::lookup(&lw).is_some() || CLAUSE_WORDS.contains(&lw.as_str()) {
                     TokenKind::Keyword
                 } else if next_paren {
                     TokenKind::Function

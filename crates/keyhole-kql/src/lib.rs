@@ -11,19 +11,25 @@
 //! ```
 
 mod ast;
+mod completion;
 pub mod error;
 mod exec;
 mod expr;
+mod functions;
 mod lexer;
 pub mod library;
+mod ops;
 mod parser;
+pub mod replay;
 pub mod table;
 mod tables;
 pub mod value;
 
+pub use completion::{completion_items, Completion, CompletionKind};
 pub use error::KqlError;
 pub use lexer::{highlight, TokenKind};
 pub use library::{library, LibraryQuery};
+pub use replay::{replay, Replay, ReplayOptions};
 pub use table::{Column, Table};
 pub use value::{Type, Value};
 
@@ -35,6 +41,10 @@ pub struct QueryOptions {
     /// What `now()` and `ago()` are relative to. Default: the latest event time (an offline
     /// review happens after the fact), or the Unix epoch when there are no events.
     pub now: Option<Timestamp>,
+    /// Bytes of values the query may materialise (computed columns, groups, joins) before it
+    /// stops with an error that names the budget. Default ([`None`]): 1 GiB. Any single value
+    /// is also capped at 16 MiB.
+    pub memory_limit: Option<usize>,
 }
 
 /// Parse and run `query` over `events`.
@@ -54,7 +64,14 @@ pub fn run_limited(
     max_rows: usize,
 ) -> Result<(Table, usize), KqlError> {
     let stmts = parse(query)?;
-    exec::run_program(&stmts, events, opts.now, max_rows).map_err(|e| e.resolve(query))
+    exec::run_program(
+        &stmts,
+        tables::Store::new(events),
+        opts.now.map(|t| t.micros),
+        opts.memory_limit.unwrap_or(exec::DEFAULT_BUDGET),
+        max_rows,
+    )
+    .map_err(|e| e.resolve(query))
 }
 
 /// Check a query's syntax without running it (the page's editor underlines the error).

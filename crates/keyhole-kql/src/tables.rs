@@ -615,6 +615,36 @@ pub(crate) static AZKV_AUDIT_LOGS: &[SourceColumn] = &[
     col("_IsBillable", S, missing_s),
 ];
 
+/// The events a query reads, seen as rows of the source tables. Every read of an [`Event`]
+/// field happens in this file: operators hold a column of [`AZURE_DIAGNOSTICS`] or
+/// [`AZKV_AUDIT_LOGS`] and a row number, and ask the source for the value.
+#[derive(Clone, Copy)]
+pub(crate) struct Store<'a> {
+    events: &'a [Event],
+}
+
+impl<'a> Store<'a> {
+    pub fn new(events: &'a [Event]) -> Store<'a> {
+        Store { events }
+    }
+
+    /// Rows in every source table (one an event).
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    /// One cell.
+    #[inline]
+    pub fn read(&self, col: &SourceColumn, row: u32) -> Value {
+        (col.get)(&self.events[row as usize])
+    }
+
+    /// The latest event time (microseconds), the default for `now()`.
+    pub fn latest_time(&self) -> Option<i64> {
+        self.events.iter().map(|e| e.time.micros).max()
+    }
+}
+
 pub(crate) const TABLE_NAMES: &[&str] = &["AzureDiagnostics", "AZKVAuditLogs"];
 
 /// The columns of a source table, by name (case-sensitive, as in Kusto).

@@ -28,7 +28,10 @@ fn exp(rows: &[&[&str]]) -> Vec<Vec<String>> {
 }
 
 fn run_named(name: &str, events: &[keyhole_core::Event], now: Option<&str>) -> keyhole_kql::Table {
-    let opts = QueryOptions { now: now.map(ts) };
+    let opts = QueryOptions {
+        now: now.map(ts),
+        ..Default::default()
+    };
     run(query(name), events, &opts).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 

@@ -107,6 +107,26 @@ fn unknown_function() {
 }
 
 #[test]
+fn known_but_unsupported_names_say_so() {
+    // Never "did you mean" the name itself (issue 12: "unknown tabular operator 'as'; did you
+    // mean 'as'?").
+    let e = check(
+        "AzureDiagnostics\n| invoke MyFunction()",
+        2,
+        3,
+        "the 'invoke' operator is not supported yet",
+    );
+    assert!(!e.message.contains("did you mean"), "{e}");
+    let e = check(
+        "print geo_point_to_s2cell(1.5, 2.5)",
+        1,
+        7,
+        "function 'geo_point_to_s2cell' is not supported yet",
+    );
+    assert!(!e.message.contains("did you mean"), "{e}");
+}
+
+#[test]
 fn misspelt_operator_and_table() {
     check(
         "AzureDiagnostics\n| sumarize count() by Resource",

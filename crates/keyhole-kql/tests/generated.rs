@@ -326,6 +326,7 @@ fn gen_seed001_4_5_6_run_and_find_injected_principals() {
         now: Some(keyhole_core::Timestamp::from_micros(
             app.last.micros + 1_000_000,
         )),
+        ..Default::default()
     };
     let t6 = run(query("seed001-6"), &data().0, &opts).unwrap();
     let ai = t6.column_index("AppId").unwrap();

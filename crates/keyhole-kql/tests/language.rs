@@ -351,6 +351,7 @@ fn time_and_now() {
     );
     let opts = keyhole_kql::QueryOptions {
         now: Some(ts("2026-10-02T00:00:00Z")),
+        ..Default::default()
     };
     let t = run(
         "AzureDiagnostics | where TimeGenerated between (ago(2d) .. now()) | count",

@@ -262,6 +262,20 @@ impl NetSet {
     pub fn contains(&self, ip: IpAddr) -> bool {
         self.find(ip).is_some()
     }
+
+    /// Every network of the set (in no particular order).
+    pub fn iter(&self) -> impl Iterator<Item = Net> + '_ {
+        self.v4
+            .iter()
+            .map(|&(p, a)| Net {
+                addr: IpAddr::V4(Ipv4Addr::from(a)),
+                prefix: p,
+            })
+            .chain(self.v6.iter().map(|&(p, a)| Net {
+                addr: IpAddr::V6(Ipv6Addr::from(a)),
+                prefix: p,
+            }))
+    }
 }
 
 /// Parse a list of IPs/CIDRs: one a line, `#` starts a comment, blank lines ignored.

@@ -23,6 +23,7 @@ pub mod baseline;
 pub mod config;
 pub mod finding;
 pub mod rules;
+pub mod sentinel;
 pub mod testkit;
 
 pub use config::{DetectConfig, IntelKind, IntelList, Net, NetSet};

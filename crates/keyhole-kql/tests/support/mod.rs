@@ -175,3 +175,14 @@ pub fn generated(cfg: &keyhole_gen::GenConfig) -> Vec<Event> {
     ds.close(f);
     ds.finish().0
 }
+
+/// The read-only shared folder (`../shared` next to the repository), or the folder named by
+/// `KEYHOLE_SHARED` (for worktrees that live elsewhere). `None` when absent: tests that read it
+/// skip with a message.
+pub fn shared_dir() -> Option<std::path::PathBuf> {
+    let dir = match std::env::var_os("KEYHOLE_SHARED") {
+        Some(d) => std::path::PathBuf::from(d),
+        None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
+    };
+    dir.is_dir().then_some(dir)
+}

@@ -1,0 +1,299 @@
+//! Execution: a program's statements in order, each tabular expression a source followed by
+//! operators (`ops/`, one module an operator) over column batches (`batch.rs`).
+
+use crate::ast::*;
+use crate::error::{did_you_mean, RawError, Res};
+use crate::expr::{compile, eval, unknown_column, Row, Scope, CE};
+use crate::functions::{heap_size, Env};
+use crate::table::{Column, Table};
+use crate::tables::{self, Store};
+use crate::value::{Type, Value};
+use std::collections::HashMap;
+
+pub(crate) mod batch;
+mod resolve;
+
+pub(crate) use batch::{push_unique, union_batches, values_col, Batch, Col};
+
+/// Largest result any operator may build (a join of attacker-controlled keys must not exhaust memory).
+pub(crate) const MAX_ROWS: usize = 10_000_000;
+
+/// Bytes of values one query may materialise unless the caller says otherwise.
+pub(crate) const DEFAULT_BUDGET: usize = 1 << 30;
+
+/// The state of one query run.
+pub(crate) struct Ctx<'a> {
+    pub src: Store<'a>,
+    pub env: Env,
+    pub scalars: HashMap<String, Value>,
+    pub tabulars: HashMap<String, Batch>,
+    pub render: Option<String>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn scope<'s>(&'s self, columns: &'s [(String, Type)]) -> Scope<'s> {
+        Scope {
+            columns,
+            scalars: &self.scalars,
+            env: &self.env,
+        }
+    }
+
+    /// Compile against a batch's schema.
+    pub fn compile(&self, e: &Expr, batch: &Batch) -> Res<(CE, Type)> {
+        let schema = batch.schema();
+        compile(e, &self.scope(&schema))
+    }
+
+    /// Evaluate a compiled expression on one row of a batch.
+    pub fn eval_at(&self, c: &CE, batch: &Batch, r: usize) -> Value {
+        let src = &self.src;
+        let get = |i: usize| batch.cols[i].get(r, src);
+        eval(
+            c,
+            &Row {
+                get: &get,
+                env: &self.env,
+            },
+        )
+    }
+
+    /// Evaluate a compiled expression on every row of a batch. The values count against the
+    /// memory budget; after a runtime error the rest are null (the caller reports the error).
+    pub fn eval_rows(&self, c: &CE, batch: &Batch) -> Vec<Value> {
+        let mut out = Vec::with_capacity(batch.len);
+        for r in 0..batch.len {
+            if self.env.failed() {
+                break;
+            }
+            let v = self.eval_at(c, batch, r);
+            self.env
+                .charge(std::mem::size_of::<Value>() + heap_size(&v));
+            out.push(v);
+        }
+        out.resize(batch.len, Value::Null);
+        out
+    }
+
+    /// Evaluate a column-free expression once.
+    pub fn eval_const(&self, e: &Expr) -> Res<Value> {
+        let one = Batch::rows_only(1);
+        let (c, _) = self.compile(e, &one)?;
+        let v = self.eval_at(&c, &one, 0);
+        self.check(e.span)?;
+        Ok(v)
+    }
+
+    /// Report a runtime error recorded while evaluating (positioned at its call, or `span`).
+    pub fn check(&self, span: Span) -> Res<()> {
+        match self.env.take_error(span) {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    pub fn run_tabular(&mut self, t: &Tabular) -> Res<Batch> {
+        let mut b = self.source(&t.source)?;
+        self.check(source_span(&t.source))?;
+        for op in &t.ops {
+            b = self.operator(b, op)?;
+            self.check(op.span)?;
+        }
+        Ok(b)
+    }
+
+    pub fn table_by_name(&mut self, name: &str, span: Span) -> Res<Batch> {
+        if let Some(b) = self.tabulars.get(name) {
+            return Ok(b.clone());
+        }
+        if let Some(cols) = tables::table(name) {
+            return Ok(Batch::source(cols, self.src.len()));
+        }
+        let mut msg = format!("unknown table '{name}'");
+        let cands: Vec<&str> = tables::TABLE_NAMES
+            .iter()
+            .copied()
+            .chain(self.tabulars.keys().map(|k| k.as_str()))
+            .collect();
+        if let Some(s) = did_you_mean(name, cands.iter().copied()) {
+            msg.push_str(&format!("; did you mean '{s}'?"));
+        } else if self.scalars.contains_key(name) {
+            msg = format!("'{name}' is a scalar, not a table");
+        } else {
+            msg.push_str("; the tables are AzureDiagnostics and AZKVAuditLogs");
+        }
+        Err(RawError::expected(span, msg, tables::TABLE_NAMES))
+    }
+
+    fn source(&mut self, s: &Source) -> Res<Batch> {
+        crate::ops::sources::run(self, s)
+    }
+
+    pub fn col_or_err(&self, b: &Batch, name: &str, span: Span) -> Res<usize> {
+        b.index_of(name).ok_or_else(|| {
+            let schema = b.schema();
+            unknown_column(name, span, &self.scope(&schema))
+        })
+    }
+
+    /// A constant, non-negative count (`take 10`, `top 5 by …`).
+    pub fn const_count(&self, e: &Expr, b: &Batch) -> Res<usize> {
+        let (c, _) = self.compile(e, &b.empty_like())?;
+        match c {
+            CE::Const(v) => match v.as_i64() {
+                Some(n) if n >= 0 => Ok(n as usize),
+                _ => Err(RawError::new(
+                    e.span,
+                    "expected a non-negative whole number",
+                )),
+            },
+            _ => Err(RawError::new(e.span, "expected a constant number")),
+        }
+    }
+
+    /// One output column of `project` / `extend`: plain column references stay lazy.
+    pub fn assign_col(&self, b: &Batch, a: &Assign, k: &mut usize) -> Res<Col> {
+        if let ExprKind::Name(n) = &a.expr.kind {
+            if let Some(i) = b.index_of(n) {
+                let mut c = b.cols[i].clone();
+                if let Some((name, _)) = &a.name {
+                    c.name = name.clone();
+                }
+                return Ok(c);
+            }
+        }
+        let (c, ty) = self.compile(&a.expr, b)?;
+        let name = match (&a.name, member_name(&a.expr)) {
+            (Some((n, _)), _) => n.clone(),
+            (None, Some(n)) => n,
+            (None, None) => {
+                let n = format!("Column{k}");
+                *k += 1;
+                n
+            }
+        };
+        if let CE::Const(v) = &c {
+            return Ok(values_col(name, ty, vec![v.clone(); b.len]));
+        }
+        Ok(values_col(name, ty, self.eval_rows(&c, b)))
+    }
+
+    pub fn to_table(&self, b: Batch, limit: usize) -> Table {
+        let columns = b
+            .cols
+            .iter()
+            .map(|c| Column {
+                name: c.name.clone(),
+                ty: c.ty,
+            })
+            .collect();
+        let n = b.len.min(limit);
+        let mut rows = Vec::with_capacity(n);
+        for r in 0..n {
+            rows.push(b.cols.iter().map(|c| c.get(r, &self.src)).collect());
+        }
+        Table {
+            columns,
+            rows,
+            render: self.render.clone(),
+        }
+    }
+}
+
+/// Where a source is written (for errors raised while it runs).
+fn source_span(s: &Source) -> Span {
+    match s {
+        Source::Table(_, span) | Source::Implicit(span) => *span,
+        Source::Search { pred, .. } => pred.span,
+        Source::Range { from, .. } => from.span,
+        Source::Print(a) => a.first().map(|a| a.expr.span).unwrap_or((0, 0)),
+        _ => (0, 0),
+    }
+}
+
+/// Kusto names `Identity.claim.upn` (and `Identity['claim']['upn']`) `Identity_claim_upn`.
+pub(crate) fn member_name(e: &Expr) -> Option<String> {
+    match &e.kind {
+        ExprKind::Member(x, n) => Some(format!("{}_{n}", member_name(x)?)),
+        ExprKind::Index(x, i) => match &i.kind {
+            ExprKind::Lit(Value::String(k)) => Some(format!("{}_{k}", member_name(x)?)),
+            _ => None,
+        },
+        ExprKind::Name(n) => Some(n.clone()),
+        _ => None,
+    }
+}
+
+/// The column a group-by expression is named after: `bin(TimeGenerated, 1h)` → `TimeGenerated`.
+pub(crate) fn group_name(e: &Expr) -> Option<String> {
+    match &e.kind {
+        ExprKind::Name(n) => Some(n.clone()),
+        ExprKind::Call(_, args) => args.first().and_then(group_name),
+        ExprKind::Member(x, _) | ExprKind::Index(x, _) => group_name(x),
+        _ => None,
+    }
+}
+
+/// Evaluate an expression that uses no columns (datatable values).
+pub(crate) fn const_eval(e: &Expr) -> Res<Value> {
+    let ctx = Ctx {
+        src: Store::new(&[]),
+        env: Env::new(0, DEFAULT_BUDGET),
+        scalars: HashMap::new(),
+        tabulars: HashMap::new(),
+        render: None,
+    };
+    ctx.eval_const(e)
+}
+
+/// Run a parsed program.
+/// Returns the table (at most `limit` rows materialised) and the full row count.
+pub(crate) fn run_program(
+    stmts: &[Stmt],
+    src: Store,
+    now: Option<i64>,
+    budget: usize,
+    limit: usize,
+) -> Res<(Table, usize)> {
+    let now = now.unwrap_or_else(|| src.latest_time().unwrap_or(0));
+    let mut ctx = Ctx {
+        src,
+        env: Env::new(now, budget),
+        scalars: HashMap::new(),
+        tabulars: HashMap::new(),
+        render: None,
+    };
+    let mut last = None;
+    for s in stmts {
+        match s {
+            Stmt::LetScalar(name, _, e) => {
+                let e = ctx.resolve_expr(e)?;
+                let v = ctx.eval_const(&e)?;
+                ctx.tabulars.remove(name);
+                ctx.scalars.insert(name.clone(), v);
+            }
+            Stmt::LetTabular(name, _, t) => {
+                let t = ctx.resolve_tabular(t)?;
+                let b = ctx.run_tabular(&t)?;
+                ctx.scalars.remove(name);
+                ctx.tabulars.insert(name.clone(), b);
+            }
+            Stmt::Query(t) => {
+                ctx.render = None;
+                let t = ctx.resolve_tabular(t)?;
+                last = Some(ctx.run_tabular(&t)?);
+            }
+        }
+    }
+    match last {
+        Some(b) => {
+            let total = b.len;
+            Ok((ctx.to_table(b, limit), total))
+        }
+        None => Err(RawError::expected(
+            (0, 0),
+            "the query has no tabular expression to run (only let statements)",
+            &["AzureDiagnostics | …"],
+        )),
+    }
+}

@@ -1,0 +1,178 @@
+//! Before a tabular expression runs, its tabular arguments are replaced by their values:
+//! `toscalar(T)` by its first cell, `x in (T | project y)` by the column as a dynamic array.
+
+use super::Ctx;
+use crate::ast::*;
+use crate::error::{RawError, Res};
+use crate::value::Value;
+
+impl Ctx<'_> {
+    /// Replace tabular arguments by their values: `toscalar(T)` by its first cell, any other
+    /// `(T | …)` argument by a dynamic array of its first column.
+    pub(crate) fn resolve_expr(&mut self, e: &Expr) -> Res<Expr> {
+        let kind = match &e.kind {
+            ExprKind::Subquery(t) => {
+                let b = self.run_tabular(t)?;
+                let vals: Vec<serde_json::Value> = match b.cols.first() {
+                    Some(c) => (0..b.len).map(|r| c.get(r, &self.src).to_json()).collect(),
+                    None => Vec::new(),
+                };
+                ExprKind::Lit(Value::dynamic(serde_json::Value::Array(vals)))
+            }
+            ExprKind::Call(name, args) if name == "toscalar" => {
+                if args.len() != 1 {
+                    return Err(RawError::new(e.span, "toscalar() expects one argument"));
+                }
+                match &args[0].kind {
+                    ExprKind::Subquery(t) => {
+                        let b = self.run_tabular(t)?;
+                        let v = match b.cols.first() {
+                            Some(c) if b.len > 0 => c.get(0, &self.src),
+                            _ => Value::Null,
+                        };
+                        ExprKind::Lit(v)
+                    }
+                    _ => return self.resolve_expr(&args[0]),
+                }
+            }
+            ExprKind::Call(name, args) => ExprKind::Call(name.clone(), self.resolve_list(args)?),
+            ExprKind::Neg(x) => ExprKind::Neg(Box::new(self.resolve_expr(x)?)),
+            ExprKind::Chain(first, rest) => ExprKind::Chain(
+                Box::new(self.resolve_expr(first)?),
+                rest.iter()
+                    .map(|(op, e)| Ok((*op, self.resolve_expr(e)?)))
+                    .collect::<Res<_>>()?,
+            ),
+            ExprKind::Binary(op, l, r) => ExprKind::Binary(
+                *op,
+                Box::new(self.resolve_expr(l)?),
+                Box::new(self.resolve_expr(r)?),
+            ),
+            ExprKind::In {
+                expr,
+                list,
+                negated,
+                ci,
+            } => ExprKind::In {
+                expr: Box::new(self.resolve_expr(expr)?),
+                list: self.resolve_list(list)?,
+                negated: *negated,
+                ci: *ci,
+            },
+            ExprKind::HasAny { expr, list, all } => ExprKind::HasAny {
+                expr: Box::new(self.resolve_expr(expr)?),
+                list: self.resolve_list(list)?,
+                all: *all,
+            },
+            ExprKind::Between {
+                expr,
+                lo,
+                hi,
+                negated,
+            } => ExprKind::Between {
+                expr: Box::new(self.resolve_expr(expr)?),
+                lo: Box::new(self.resolve_expr(lo)?),
+                hi: Box::new(self.resolve_expr(hi)?),
+                negated: *negated,
+            },
+            ExprKind::Member(x, n) => ExprKind::Member(Box::new(self.resolve_expr(x)?), n.clone()),
+            ExprKind::Index(x, i) => ExprKind::Index(
+                Box::new(self.resolve_expr(x)?),
+                Box::new(self.resolve_expr(i)?),
+            ),
+            other => other.clone(),
+        };
+        Ok(Expr { kind, span: e.span })
+    }
+
+    fn resolve_list(&mut self, v: &[Expr]) -> Res<Vec<Expr>> {
+        v.iter().map(|e| self.resolve_expr(e)).collect()
+    }
+
+    fn resolve_assigns(&mut self, v: &[Assign]) -> Res<Vec<Assign>> {
+        v.iter()
+            .map(|a| {
+                Ok(Assign {
+                    name: a.name.clone(),
+                    expr: self.resolve_expr(&a.expr)?,
+                })
+            })
+            .collect()
+    }
+
+    fn resolve_key(&mut self, k: &SortKey) -> Res<SortKey> {
+        Ok(SortKey {
+            expr: self.resolve_expr(&k.expr)?,
+            desc: k.desc,
+            nulls_first: k.nulls_first,
+        })
+    }
+
+    pub(crate) fn resolve_tabular(&mut self, t: &Tabular) -> Res<Tabular> {
+        let source = match &t.source {
+            Source::Nested(n) => Source::Nested(Box::new(self.resolve_tabular(n)?)),
+            Source::Search { tables, pred } => Source::Search {
+                tables: tables.clone(),
+                pred: self.resolve_expr(pred)?,
+            },
+            Source::Union(items) => Source::Union(
+                items
+                    .iter()
+                    .map(|i| self.resolve_tabular(i))
+                    .collect::<Res<_>>()?,
+            ),
+            Source::Print(a) => Source::Print(self.resolve_assigns(a)?),
+            Source::Range {
+                name,
+                from,
+                to,
+                step,
+            } => Source::Range {
+                name: name.clone(),
+                from: self.resolve_expr(from)?,
+                to: self.resolve_expr(to)?,
+                step: self.resolve_expr(step)?,
+            },
+            other => other.clone(),
+        };
+        let mut ops = Vec::with_capacity(t.ops.len());
+        for o in &t.ops {
+            let op = match &o.op {
+                Operator::Where(e) => Operator::Where(self.resolve_expr(e)?),
+                Operator::Search(e) => Operator::Search(self.resolve_expr(e)?),
+                Operator::Project(a) => Operator::Project(self.resolve_assigns(a)?),
+                Operator::Extend(a) => Operator::Extend(self.resolve_assigns(a)?),
+                Operator::MvExpand(a) => Operator::MvExpand(self.resolve_assigns(a)?),
+                Operator::Summarize { aggs, by } => Operator::Summarize {
+                    aggs: self.resolve_assigns(aggs)?,
+                    by: self.resolve_assigns(by)?,
+                },
+                Operator::Join { kind, right, on } => Operator::Join {
+                    kind: *kind,
+                    right: Box::new(self.resolve_tabular(right)?),
+                    on: on.clone(),
+                },
+                Operator::Distinct(v) => Operator::Distinct(self.resolve_list(v)?),
+                Operator::Sort(keys) => Operator::Sort(
+                    keys.iter()
+                        .map(|k| self.resolve_key(k))
+                        .collect::<Res<_>>()?,
+                ),
+                Operator::Top { n, key } => Operator::Top {
+                    n: self.resolve_expr(n)?,
+                    key: self.resolve_key(key)?,
+                },
+                Operator::Take(n) => Operator::Take(self.resolve_expr(n)?),
+                Operator::Union(items) => Operator::Union(
+                    items
+                        .iter()
+                        .map(|i| self.resolve_tabular(i))
+                        .collect::<Res<_>>()?,
+                ),
+                other => other.clone(),
+            };
+            ops.push(OpAt { op, span: o.span });
+        }
+        Ok(Tabular { source, ops })
+    }
+}

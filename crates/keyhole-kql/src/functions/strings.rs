@@ -1,0 +1,352 @@
+//! String functions (`strcat`, `split`, `extract`, `replace_regex`, `substring`, …) and the
+//! semantics of the string operators (`has`, `contains`, `startswith`, …).
+
+use super::{def, str_of, Env, FnDef, Imp::Checked, Imp::Eval, Ret::T};
+use crate::ast::{Span, StrOp};
+use crate::error::{RawError, Res};
+use crate::expr::CE;
+use crate::value::{Type, Value};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+pub(crate) static FUNCTIONS: &[FnDef] = &[
+    def!("strcat", ("arg1, arg2, …", 1, 64) -> T(Type::String), "The arguments' text, concatenated.", Eval(strcat), [("strcat(\"a\", 1, \"b\")", "a1b")]),
+    def!("strcat_delim", ("delimiter, arg1, arg2, …", 2, 64) -> T(Type::String), "The arguments' text joined by a delimiter.", Eval(strcat_delim), [("strcat_delim(\"-\", \"a\", \"b\")", "a-b")]),
+    def!("tolower", ("text", 1, 1) -> T(Type::String), "Lower-cased text.", Eval(tolower), [("tolower(\"AbC\")", "abc")]),
+    def!("toupper", ("text", 1, 1) -> T(Type::String), "Upper-cased text.", Eval(toupper), [("toupper(\"AbC\")", "ABC")]),
+    def!("split", ("text, delimiter [, index]", 2, 3) -> T(Type::Dynamic), "Text split on a delimiter, as an array (or the one part at `index`).", Eval(split), [("split(\"a,b\", \",\")", "[\"a\",\"b\"]")]),
+    def!("extract", ("regex, group, text", 3, 3) -> T(Type::String), "The text a regex capture group matched, or an empty string.", Checked(check_extract, extract), [("extract(\"x=([0-9]+)\", 1, \"a x=12\")", "12")]),
+    def!("strlen", ("text", 1, 1) -> T(Type::Long), "Length in characters.", Eval(strlen), [("strlen(\"héllo\")", "5")]),
+    def!("substring", ("text, start [, length]", 2, 3) -> T(Type::String), "Part of the text from a 0-based character index.", Eval(substring), [("substring(\"abcdef\", 1, 3)", "bcd")]),
+    def!("replace_string", ("text, lookup, rewrite", 3, 3) -> T(Type::String), "Every occurrence of a string replaced.", Eval(replace_string), [("replace_string(\"a.b.c\", \".\", \"/\")", "a/b/c")]),
+    def!("replace_regex", ("text, regex, rewrite", 3, 3) -> T(Type::String), "Every match of a regex replaced (`$1` refers to a group).", Eval(replace_regex), [("replace_regex(\"a1b22\", \"[0-9]+\", \"#\")", "a#b#")]),
+    def!("trim", ("regex, text", 2, 2) -> T(Type::String), "Text with the given characters removed from both ends.", Eval(trim), [("trim(\"-\", \"--a--\")", "a")]),
+    def!("trim_start", ("regex, text", 2, 2) -> T(Type::String), "Text with the given characters removed from the start.", Eval(trim_start), [("trim_start(\"-\", \"--a--\")", "a--")]),
+    def!("trim_end", ("regex, text", 2, 2) -> T(Type::String), "Text with the given characters removed from the end.", Eval(trim_end), [("trim_end(\"-\", \"--a--\")", "--a")]),
+    def!("indexof", ("text, lookup", 2, 2) -> T(Type::Long), "0-based character index of the first occurrence, or -1.", Eval(indexof), [("indexof(\"abcd\", \"cd\")", "2")]),
+    def!("countof", ("text, search", 2, 2) -> T(Type::Long), "How many times a substring occurs.", Eval(countof), [("countof(\"aXbXc\", \"X\")", "2")]),
+    def!("parse_url", ("url", 1, 1) -> T(Type::Dynamic), "A URL's parts (Scheme, Host, Port, Path, Query Parameters, Fragment).", Eval(parse_url), [("parse_url(\"https://h:8/p?a=1\").Host", "h")]),
+];
+
+fn strcat(a: &[Value], env: &Env) -> Value {
+    let parts: Vec<String> = a.iter().map(|v| v.to_kql_string()).collect();
+    if !env.fits("strcat", parts.iter().map(|p| p.len()).sum()) {
+        return Value::Null;
+    }
+    Value::str(&parts.concat())
+}
+
+fn strcat_delim(a: &[Value], env: &Env) -> Value {
+    let d = a[0].to_kql_string();
+    let parts: Vec<String> = a[1..].iter().map(|v| v.to_kql_string()).collect();
+    let n: usize = parts.iter().map(|p| p.len() + d.len()).sum();
+    if !env.fits("strcat_delim", n) {
+        return Value::Null;
+    }
+    Value::str(&parts.join(&d))
+}
+
+fn tolower(a: &[Value], _: &Env) -> Value {
+    Value::str(&a[0].to_kql_string().to_lowercase())
+}
+
+fn toupper(a: &[Value], _: &Env) -> Value {
+    Value::str(&a[0].to_kql_string().to_uppercase())
+}
+
+fn split(a: &[Value], env: &Env) -> Value {
+    let s = a[0].to_kql_string();
+    let d = a[1].to_kql_string();
+    if !d.is_empty() {
+        // Each part costs a JSON slot besides its text.
+        let parts = s.matches(d.as_str()).count() + 1;
+        let slot = std::mem::size_of::<serde_json::Value>();
+        if !env.fits("split", s.len() + parts.saturating_mul(slot)) {
+            return Value::Null;
+        }
+    }
+    let parts: Vec<serde_json::Value> = if d.is_empty() {
+        vec![serde_json::Value::String(s.clone())]
+    } else {
+        s.split(d.as_str())
+            .map(|p| serde_json::Value::String(p.to_string()))
+            .collect()
+    };
+    if a.len() == 3 {
+        match a[2].as_i64() {
+            Some(i) if i >= 0 && (i as usize) < parts.len() => {
+                Value::dynamic(serde_json::Value::Array(vec![parts[i as usize].clone()]))
+            }
+            _ => Value::dynamic(serde_json::Value::Array(vec![])),
+        }
+    } else {
+        Value::dynamic(serde_json::Value::Array(parts))
+    }
+}
+
+/// A compiled regex, cached by pattern (constant patterns are the norm; the cache is bounded).
+pub(crate) fn regex(pat: &str) -> Result<Arc<regex::Regex>, String> {
+    thread_local! {
+        static CACHE: std::cell::RefCell<HashMap<String, Arc<regex::Regex>>> = std::cell::RefCell::new(HashMap::new());
+    }
+    if let Some(r) = CACHE.with(|c| c.borrow().get(pat).cloned()) {
+        return Ok(r);
+    }
+    let re = regex::RegexBuilder::new(pat)
+        .size_limit(1 << 20)
+        .build()
+        .map(Arc::new)
+        .map_err(|e| {
+            format!(
+                "invalid regular expression: {}",
+                e.to_string().lines().last().unwrap_or("")
+            )
+        })?;
+    CACHE.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= 256 {
+            c.clear();
+        }
+        c.insert(pat.to_string(), re.clone());
+    });
+    Ok(re)
+}
+
+/// A constant regex argument, compiled (positioned errors otherwise).
+pub(crate) fn const_regex(pat: &CE, span: Span) -> Res<Arc<regex::Regex>> {
+    match pat {
+        CE::Const(Value::String(p)) => regex(p).map_err(|e| RawError::new(span, e)),
+        _ => Err(RawError::new(
+            span,
+            "the regular expression must be a constant string",
+        )),
+    }
+}
+
+fn check_extract(args: &[CE], spans: &[Span]) -> Res<()> {
+    let re = const_regex(&args[0], spans[0])?;
+    match &args[1] {
+        CE::Const(Value::Long(g)) if *g >= 0 && (*g as usize) < re.captures_len() => Ok(()),
+        _ => Err(RawError::new(
+            spans[1],
+            format!(
+                "capture group must be a constant between 0 and {}",
+                re.captures_len() - 1
+            ),
+        )),
+    }
+}
+
+fn extract(a: &[Value], _: &Env) -> Value {
+    let Ok(re) = regex(&a[0].to_kql_string()) else {
+        return Value::Null;
+    };
+    let group = a[1].as_i64().unwrap_or(0).max(0) as usize;
+    let s = a[2].to_kql_string();
+    match re.captures(&s).and_then(|c| c.get(group)) {
+        Some(m) => Value::str(m.as_str()),
+        None => Value::str(""),
+    }
+}
+
+fn strlen(a: &[Value], _: &Env) -> Value {
+    match &a[0] {
+        Value::Null => Value::Null,
+        v => Value::Long(v.to_kql_string().chars().count() as i64),
+    }
+}
+
+fn substring(a: &[Value], _: &Env) -> Value {
+    let s: Vec<char> = a[0].to_kql_string().chars().collect();
+    let start = a[1].as_i64().unwrap_or(0).clamp(0, s.len() as i64) as usize;
+    let len = if a.len() == 3 {
+        a[2].as_i64().unwrap_or(0).max(0) as usize
+    } else {
+        s.len()
+    };
+    let end = start.saturating_add(len).min(s.len());
+    Value::str(&s[start..end].iter().collect::<String>())
+}
+
+fn replace_string(a: &[Value], env: &Env) -> Value {
+    let s = a[0].to_kql_string();
+    let from = a[1].to_kql_string();
+    if from.is_empty() {
+        return Value::str(&s);
+    }
+    let to = a[2].to_kql_string();
+    let n = s.matches(from.as_str()).count();
+    let len = (s.len() - n * from.len()).saturating_add(n.saturating_mul(to.len()));
+    if !env.fits("replace_string", len) {
+        return Value::Null;
+    }
+    Value::str(&s.replace(&from, &to))
+}
+
+fn replace_regex(a: &[Value], env: &Env) -> Value {
+    let text = a[0].to_kql_string();
+    let Ok(re) = regex(&a[1].to_kql_string()) else {
+        return Value::Null;
+    };
+    let rewrite = a[2].to_kql_string();
+    // Built piece by piece, so that a replacement that multiplies the text stops at the
+    // per-value limit instead of allocating gigabytes.
+    let mut out = String::new();
+    let mut last = 0;
+    for caps in re.captures_iter(&text) {
+        let m = caps.get(0).expect("group 0 always matches");
+        out.push_str(&text[last..m.start()]);
+        caps.expand(&rewrite, &mut out);
+        last = m.end();
+        if !env.fits("replace_regex", out.len()) {
+            return Value::Null;
+        }
+    }
+    out.push_str(&text[last..]);
+    env.string("replace_regex", out)
+}
+
+fn trim(a: &[Value], _: &Env) -> Value {
+    let chars = a[0].to_kql_string();
+    let s = a[1].to_kql_string();
+    Value::str(s.trim_matches(|c| chars.contains(c)))
+}
+
+fn trim_start(a: &[Value], _: &Env) -> Value {
+    let chars = a[0].to_kql_string();
+    let s = a[1].to_kql_string();
+    Value::str(s.trim_start_matches(|c| chars.contains(c)))
+}
+
+fn trim_end(a: &[Value], _: &Env) -> Value {
+    let chars = a[0].to_kql_string();
+    let s = a[1].to_kql_string();
+    Value::str(s.trim_end_matches(|c| chars.contains(c)))
+}
+
+fn indexof(a: &[Value], _: &Env) -> Value {
+    let s = a[0].to_kql_string();
+    let n = a[1].to_kql_string();
+    Value::Long(
+        s.find(&n)
+            .map(|p| s[..p].chars().count() as i64)
+            .unwrap_or(-1),
+    )
+}
+
+fn countof(a: &[Value], _: &Env) -> Value {
+    let s = a[0].to_kql_string();
+    let n = a[1].to_kql_string();
+    Value::Long(if n.is_empty() {
+        0
+    } else {
+        s.matches(n.as_str()).count() as i64
+    })
+}
+
+fn parse_url(a: &[Value], _: &Env) -> Value {
+    let s = a[0].to_kql_string();
+    let (scheme, rest) = s.split_once("://").unwrap_or(("", &s));
+    let (host_port, path_q) = match rest.find('/') {
+        Some(p) => (&rest[..p], &rest[p..]),
+        None => (rest, ""),
+    };
+    let (path, query) = path_q.split_once('?').unwrap_or((path_q, ""));
+    let (host, port) = host_port.rsplit_once(':').unwrap_or((host_port, ""));
+    let mut params = serde_json::Map::new();
+    for kv in query.split('&').filter(|x| !x.is_empty()) {
+        let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+        params.insert(k.to_string(), serde_json::Value::String(v.to_string()));
+    }
+    Value::dynamic(serde_json::json!({
+        "Scheme": scheme, "Host": host, "Port": port, "Path": path,
+        "Query Parameters": params, "Fragment": "",
+    }))
+}
+
+// ---- the string operators ----
+
+fn lower(s: &str) -> String {
+    s.to_lowercase()
+}
+
+fn is_term_char(c: char) -> bool {
+    c.is_alphanumeric()
+}
+
+/// Kusto's `has`: the needle occurs as a whole term (bounded by non-alphanumerics).
+pub(crate) fn has_term(
+    hay: &str,
+    needle: &str,
+    cs: bool,
+    prefix_only: bool,
+    suffix_only: bool,
+) -> bool {
+    if needle.is_empty() {
+        return true;
+    }
+    let (h, n) = if cs {
+        (hay.to_string(), needle.to_string())
+    } else {
+        (lower(hay), lower(needle))
+    };
+    let nstart_alnum = n.chars().next().is_some_and(is_term_char);
+    let nend_alnum = n.chars().last().is_some_and(is_term_char);
+    let mut from = 0;
+    while let Some(p) = h[from..].find(&n) {
+        let s = from + p;
+        let e = s + n.len();
+        let before_ok = !nstart_alnum || h[..s].chars().last().is_none_or(|c| !is_term_char(c));
+        let after_ok = !nend_alnum || h[e..].chars().next().is_none_or(|c| !is_term_char(c));
+        let ok = if prefix_only {
+            before_ok
+        } else if suffix_only {
+            after_ok
+        } else {
+            before_ok && after_ok
+        };
+        if ok {
+            return true;
+        }
+        from = s + h[s..].chars().next().map(|c| c.len_utf8()).unwrap_or(1);
+    }
+    false
+}
+
+/// A string operator over two values (`None` for `matches regex`, which is compiled apart).
+pub(crate) fn str_op(op: StrOp, l: &Value, r: &Value) -> Option<bool> {
+    let l = str_of(l).unwrap_or_default();
+    let r = str_of(r).unwrap_or_default();
+    Some(match op {
+        StrOp::Has { cs } => has_term(&l, &r, cs, false, false),
+        StrOp::HasPrefix => has_term(&l, &r, false, true, false),
+        StrOp::HasSuffix => has_term(&l, &r, false, false, true),
+        StrOp::Contains { cs: true } => l.contains(&r),
+        StrOp::Contains { cs: false } => lower(&l).contains(&lower(&r)),
+        StrOp::StartsWith { cs: true } => l.starts_with(&r),
+        StrOp::StartsWith { cs: false } => lower(&l).starts_with(&lower(&r)),
+        StrOp::EndsWith { cs: true } => l.ends_with(&r),
+        StrOp::EndsWith { cs: false } => lower(&l).ends_with(&lower(&r)),
+        StrOp::MatchesRegex => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn has_is_term_match() {
+        assert!(has_term(
+            "SecretGet from kv-prod",
+            "kv",
+            false,
+            false,
+            false
+        ));
+        assert!(has_term("a KV b", "kv", false, false, false));
+        assert!(!has_term("kvprod", "kv", false, false, false));
+        assert!(has_term("kvprod", "kv", false, true, false));
+        assert!(!has_term("a KV b", "kv", true, false, false));
+    }
+}

@@ -1,0 +1,250 @@
+//! Tabular operators, one module each; [`Ctx::operator`] dispatches a parsed operator to its
+//! module. Sources (tables, `print`, `datatable`, `range`, `union`, `search`) live in `sources`.
+
+use crate::ast::{OpAt, Operator};
+use crate::error::Res;
+use crate::exec::{Batch, Ctx};
+
+mod count;
+mod distinct;
+mod extend;
+mod getschema;
+mod join;
+mod mv_expand;
+mod parse;
+mod project;
+mod render;
+mod sort;
+pub(crate) mod sources;
+mod summarize;
+mod take;
+mod union;
+mod where_;
+
+/// One tabular operator (or source) as the editor and the errors describe it.
+pub(crate) struct OpDef {
+    pub name: &'static str,
+    pub syntax: &'static str,
+    pub doc: &'static str,
+    /// Whether Keyhole runs it yet.
+    pub supported: bool,
+}
+
+macro_rules! op {
+    ($name:literal, $syntax:literal, $doc:literal) => {
+        OpDef {
+            name: $name,
+            syntax: $syntax,
+            doc: $doc,
+            supported: true,
+        }
+    };
+    ($name:literal, $syntax:literal, $doc:literal, not_yet) => {
+        OpDef {
+            name: $name,
+            syntax: $syntax,
+            doc: $doc,
+            supported: false,
+        }
+    };
+}
+
+/// Every tabular operator and source Kusto has that a Key Vault query may use.
+pub(crate) static OPERATORS: &[OpDef] = &[
+    op!(
+        "where",
+        "where Predicate",
+        "Keep the rows where the predicate is true."
+    ),
+    op!("filter", "filter Predicate", "Alias of where."),
+    op!(
+        "project",
+        "project Col, Name = Expr, …",
+        "Keep (and compute) exactly these columns."
+    ),
+    op!(
+        "project-rename",
+        "project-rename New = Old, …",
+        "Rename columns."
+    ),
+    op!(
+        "project-away",
+        "project-away Col, Prefix*, …",
+        "Drop columns."
+    ),
+    op!(
+        "project-keep",
+        "project-keep Col, Prefix*, …",
+        "Keep only these columns, in place."
+    ),
+    op!(
+        "project-reorder",
+        "project-reorder Col, …",
+        "Move columns to the front."
+    ),
+    op!("extend", "extend Name = Expr, …", "Add computed columns."),
+    op!(
+        "summarize",
+        "summarize Agg, … by Key, …",
+        "Aggregate rows into groups."
+    ),
+    op!(
+        "join",
+        "join kind=… (Right) on Key",
+        "Combine rows of two tables on matching keys."
+    ),
+    op!(
+        "lookup",
+        "lookup (Right) on Key",
+        "Extend rows with columns of a dimension table (left outer)."
+    ),
+    op!(
+        "distinct",
+        "distinct Col, …",
+        "One row per distinct combination."
+    ),
+    op!(
+        "sort",
+        "sort by Expr [asc|desc], …",
+        "Order the rows (descending by default)."
+    ),
+    op!("order", "order by Expr [asc|desc], …", "Alias of sort."),
+    op!(
+        "top",
+        "top N by Expr [asc|desc]",
+        "The first N rows by an order."
+    ),
+    op!("take", "take N", "Any N rows."),
+    op!("limit", "limit N", "Alias of take."),
+    op!("count", "count", "The number of rows."),
+    op!(
+        "union",
+        "union T1, (T2 | …)",
+        "Rows of several tables together."
+    ),
+    op!(
+        "search",
+        "search \"term\" | search Predicate",
+        "Rows where any column holds a term."
+    ),
+    op!(
+        "render",
+        "render timechart|barchart|…",
+        "How to draw the result."
+    ),
+    op!(
+        "mv-expand",
+        "mv-expand Col",
+        "One row per element of an array."
+    ),
+    op!(
+        "parse",
+        "parse Expr with * \"lit\" Col …",
+        "Extract columns from text by a pattern."
+    ),
+    op!(
+        "parse-where",
+        "parse-where Expr with * \"lit\" Col …",
+        "parse, keeping only the rows that match."
+    ),
+    op!(
+        "getschema",
+        "getschema",
+        "The input's column names and types."
+    ),
+    op!(
+        "print",
+        "print Name = Expr, …",
+        "A one-row table of scalar expressions."
+    ),
+    op!(
+        "range",
+        "range X from A to B step S",
+        "A column of values from A to B."
+    ),
+    op!(
+        "datatable",
+        "datatable(Col: type, …) [values]",
+        "An inline table."
+    ),
+    op!(
+        "as",
+        "as Name",
+        "Name the input for later use in the query.",
+        not_yet
+    ),
+    op!("sample", "sample N", "N random rows.", not_yet),
+    op!(
+        "serialize",
+        "serialize",
+        "Mark the row order as fixed (for row functions).",
+        not_yet
+    ),
+    op!(
+        "make-series",
+        "make-series Agg on Time from A to B step S by Key",
+        "Aggregate into time series arrays.",
+        not_yet
+    ),
+    op!(
+        "mv-apply",
+        "mv-apply Col to typeof(T) on (SubQuery)",
+        "Run a subquery over each row's array.",
+        not_yet
+    ),
+    op!(
+        "evaluate",
+        "evaluate Plugin(…)",
+        "Run a plugin (bag_unpack, pivot, narrow, …).",
+        not_yet
+    ),
+    op!(
+        "invoke",
+        "invoke Function()",
+        "Call a tabular function on the input.",
+        not_yet
+    ),
+];
+
+/// The entry of a (lower-cased) operator name.
+pub(crate) fn lookup(name: &str) -> Option<&'static OpDef> {
+    OPERATORS.iter().find(|o| o.name == name)
+}
+
+/// Names of the operators Keyhole runs (for suggestions).
+pub(crate) fn names() -> impl Iterator<Item = &'static str> {
+    OPERATORS.iter().filter(|o| o.supported).map(|o| o.name)
+}
+
+impl Ctx<'_> {
+    /// Apply one operator to a batch.
+    pub fn operator(&mut self, b: Batch, op: &OpAt) -> Res<Batch> {
+        match &op.op {
+            Operator::Where(e) => where_::filter(self, b, e),
+            Operator::Search(e) => where_::search(self, b, e),
+            Operator::Project(assigns) => project::project(self, b, assigns),
+            Operator::Extend(assigns) => extend::run(self, b, assigns),
+            Operator::ProjectRename(pairs) => project::rename(self, b, pairs),
+            Operator::ProjectAway(pats) => project::away(self, b, pats),
+            Operator::ProjectKeep(pats) => project::keep(self, b, pats),
+            Operator::ProjectReorder(pats) => project::reorder(self, b, pats),
+            Operator::Summarize { aggs, by } => summarize::run(self, b, aggs, by),
+            Operator::Join { kind, right, on } => join::run(self, b, *kind, right, on),
+            Operator::Distinct(exprs) => distinct::run(self, b, exprs),
+            Operator::Sort(keys) => sort::sort(self, b, keys, None),
+            Operator::Top { n, key } => sort::top(self, b, n, key),
+            Operator::Take(n) => take::run(self, b, n),
+            Operator::Count => Ok(count::run(b)),
+            Operator::Union(items) => union::run(self, b, items),
+            Operator::MvExpand(assigns) => mv_expand::run(self, b, assigns),
+            Operator::Render(kind) => Ok(render::run(self, b, kind)),
+            Operator::Parse {
+                expr,
+                regex_kind,
+                elems,
+                filter,
+            } => parse::run(self, b, expr, *regex_kind, elems, *filter),
+            Operator::GetSchema => Ok(getschema::run(b)),
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! `project`, `project-rename`, `project-away`, `project-keep`, `project-reorder`.
+
+use crate::ast::{Assign, Span};
+use crate::error::{RawError, Res};
+use crate::exec::{Batch, Col, Ctx};
+
+/// `project a, b = expr, …`: exactly these columns, in this order.
+pub(crate) fn project(ctx: &mut Ctx, b: Batch, assigns: &[Assign]) -> Res<Batch> {
+    let mut out: Vec<Col> = Vec::new();
+    let mut k = 1;
+    for a in assigns {
+        let col = ctx.assign_col(&b, a, &mut k)?;
+        if out.iter().any(|c| c.name == col.name) {
+            let span = a.name.as_ref().map(|n| n.1).unwrap_or(a.expr.span);
+            return Err(RawError::new(
+                span,
+                format!("column '{}' is projected more than once", col.name),
+            ));
+        }
+        out.push(col);
+    }
+    Ok(Batch {
+        cols: out,
+        len: b.len,
+    })
+}
+
+/// A `New = Old` pair of `project-rename`, with spans.
+type Rename = ((String, Span), (String, Span));
+
+/// `project-rename New = Old, …`.
+pub(crate) fn rename(ctx: &mut Ctx, b: Batch, pairs: &[Rename]) -> Res<Batch> {
+    let mut b = b;
+    for ((new, _), (old, ospan)) in pairs {
+        let i = ctx.col_or_err(&b, old, *ospan)?;
+        if let Some(j) = b.index_of(new) {
+            if j != i {
+                b.cols.remove(j);
+            }
+        }
+        let i = b.index_of(old).unwrap_or(i);
+        b.cols[i].name = new.clone();
+    }
+    Ok(b)
+}
+
+/// The columns the patterns (names, `*` wildcards) select, in pattern order.
+fn matched(ctx: &Ctx, b: &Batch, pats: &[(String, Span)]) -> Res<Vec<usize>> {
+    let mut matched: Vec<usize> = Vec::new();
+    for (p, span) in pats {
+        let hits: Vec<usize> = (0..b.cols.len())
+            .filter(|&i| wildcard(p, &b.cols[i].name))
+            .collect();
+        if hits.is_empty() && !p.contains('*') {
+            return Err(ctx
+                .col_or_err(b, p, *span)
+                .err()
+                .unwrap_or_else(|| RawError::new(*span, "unknown column")));
+        }
+        for h in hits {
+            if !matched.contains(&h) {
+                matched.push(h);
+            }
+        }
+    }
+    Ok(matched)
+}
+
+/// `project-away a, b*`: every column but these.
+pub(crate) fn away(ctx: &mut Ctx, b: Batch, pats: &[(String, Span)]) -> Res<Batch> {
+    let m = matched(ctx, &b, pats)?;
+    let mut b = b;
+    let cols = std::mem::take(&mut b.cols);
+    b.cols = cols
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| !m.contains(i))
+        .map(|(_, c)| c)
+        .collect();
+    Ok(b)
+}
+
+/// `project-keep a, b*`: only these columns, in their current order.
+pub(crate) fn keep(ctx: &mut Ctx, b: Batch, pats: &[(String, Span)]) -> Res<Batch> {
+    let m = matched(ctx, &b, pats)?;
+    let mut b = b;
+    let cols = std::mem::take(&mut b.cols);
+    b.cols = cols
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| m.contains(i))
+        .map(|(_, c)| c)
+        .collect();
+    Ok(b)
+}
+
+/// `project-reorder a, b*`: these columns first, the rest after.
+pub(crate) fn reorder(ctx: &mut Ctx, b: Batch, pats: &[(String, Span)]) -> Res<Batch> {
+    let m = matched(ctx, &b, pats)?;
+    let mut b = b;
+    let cols = std::mem::take(&mut b.cols);
+    let mut front: Vec<Col> = m.iter().map(|&i| cols[i].clone()).collect();
+    front.extend(
+        cols.into_iter()
+            .enumerate()
+            .filter(|(i, _)| !m.contains(i))
+            .map(|(_, c)| c),
+    );
+    b.cols = front;
+    Ok(b)
+}
+
+/// A column-name pattern with `*` wildcards.
+pub(crate) fn wildcard(pat: &str, name: &str) -> bool {
+    if !pat.contains('*') {
+        return pat == name;
+    }
+    let parts: Vec<&str> = pat.split('*').collect();
+    let mut rest = name;
+    for (i, p) in parts.iter().enumerate() {
+        if i == 0 {
+            match rest.strip_prefix(p) {
+                Some(r) => rest = r,
+                None => return false,
+            }
+        } else if i == parts.len() - 1 {
+            return rest.ends_with(p);
+        } else {
+            match rest.find(p) {
+                Some(pos) => rest = &rest[pos + p.len()..],
+                None => return false,
+            }
+        }
+    }
+    true
+}

@@ -1,0 +1,118 @@
+//! Where a tabular expression starts: a table or tabular `let` name, a query that begins with
+//! `|` (AzureDiagnostics), `( query )`, `search`, `union`, `datatable`, `print` and `range`.
+
+use crate::ast::{Assign, BinOp, Source};
+use crate::error::{RawError, Res};
+use crate::exec::{union_batches, values_col, Batch, Ctx};
+use crate::expr::CE;
+use crate::tables;
+use crate::value::{kql_cmp, Type, Value};
+use std::cmp::Ordering;
+
+pub(crate) fn run(ctx: &mut Ctx, s: &Source) -> Res<Batch> {
+    match s {
+        Source::Table(name, span) => ctx.table_by_name(name, *span),
+        Source::Implicit(_) => Ok(Batch::source(tables::AZURE_DIAGNOSTICS, ctx.src.len())),
+        Source::Nested(t) => ctx.run_tabular(t),
+        Source::Search { tables: ts, pred } => {
+            let list: Vec<(String, crate::ast::Span)> = if ts.is_empty() {
+                vec![("AzureDiagnostics".to_string(), pred.span)]
+            } else {
+                ts.clone()
+            };
+            let mut parts = Vec::new();
+            for (name, span) in &list {
+                let b = ctx.table_by_name(name, *span)?;
+                let mut b = super::where_::search(ctx, b, pred)?;
+                b.cols.insert(
+                    0,
+                    values_col("$table", Type::String, vec![Value::str(name); b.len]),
+                );
+                parts.push(b);
+            }
+            Ok(union_batches(parts, &ctx.src))
+        }
+        Source::Union(items) => {
+            let mut parts = Vec::new();
+            for t in items {
+                parts.push(ctx.run_tabular(t)?);
+            }
+            Ok(union_batches(parts, &ctx.src))
+        }
+        Source::DataTable { columns, values } => {
+            let n = columns.len().max(1);
+            let rows = values.len() / n;
+            let cols = columns
+                .iter()
+                .enumerate()
+                .map(|(i, (name, ty))| {
+                    values_col(
+                        name.clone(),
+                        *ty,
+                        (0..rows).map(|r| values[r * n + i].clone()).collect(),
+                    )
+                })
+                .collect();
+            Ok(Batch { cols, len: rows })
+        }
+        Source::Print(assigns) => print(ctx, assigns),
+        Source::Range {
+            name,
+            from,
+            to,
+            step,
+        } => {
+            let f = ctx.eval_const(from)?;
+            let t = ctx.eval_const(to)?;
+            let s = ctx.eval_const(step)?;
+            let mut out = Vec::new();
+            let ty = f.type_of().unwrap_or(Type::Long);
+            let mut cur = f;
+            let one = Batch::rows_only(1);
+            while kql_cmp(&cur, &t).is_some_and(|o| o != Ordering::Greater) {
+                if out.len() >= 1_000_000 {
+                    return Err(RawError::new(
+                        step.span,
+                        "range produces more than 1,000,000 rows",
+                    ));
+                }
+                out.push(cur.clone());
+                let add = CE::Bin(
+                    BinOp::Add,
+                    Box::new(CE::Const(cur.clone())),
+                    Box::new(CE::Const(s.clone())),
+                );
+                let next = ctx.eval_at(&add, &one, 0);
+                if kql_cmp(&next, &cur) != Some(Ordering::Greater) {
+                    return Err(RawError::new(step.span, "range step must be positive"));
+                }
+                cur = next;
+            }
+            let n = out.len();
+            Ok(Batch {
+                cols: vec![values_col(name.clone(), ty, out)],
+                len: n,
+            })
+        }
+    }
+}
+
+/// `print a = 1, b = "x"`: one row; unnamed columns are `print_0`, `print_1`, ….
+fn print(ctx: &mut Ctx, assigns: &[Assign]) -> Res<Batch> {
+    let mut b = Batch::rows_only(1);
+    let mut k = 0;
+    for a in assigns {
+        let (c, ty) = ctx.compile(&a.expr, &b)?;
+        let v = ctx.eval_rows(&c, &b);
+        let name = match &a.name {
+            Some((n, _)) => n.clone(),
+            None => {
+                let n = format!("print_{k}");
+                k += 1;
+                n
+            }
+        };
+        b.cols.push(values_col(name, ty, v));
+    }
+    Ok(b)
+}

@@ -1,0 +1,468 @@
+//! Recursive-descent parser with a nesting bound (attacker text cannot overflow the stack) and
+//! errors that say what was expected where: statements and sources here, tabular operators in
+//! `operators.rs`, scalar expressions in `expr.rs`.
+
+mod expr;
+mod operators;
+
+use crate::ast::*;
+use crate::error::{RawError, Res};
+use crate::lexer::{Tok, Token};
+use crate::value::Type;
+
+/// Deepest nesting of parentheses, calls, operators in a row and member accesses.
+pub(crate) const MAX_DEPTH: usize = 96;
+/// Most operands in one run of `or`, `and`, `+`/`-` or `*`/`/`/`%` (a real indicator hunt has
+/// tens of thousands of `or` terms).
+pub(crate) const MAX_TERMS: usize = 250_000;
+
+pub(crate) struct Parser {
+    toks: Vec<Token>,
+    pos: usize,
+    depth: usize,
+    src_len: usize,
+    src: String,
+    /// Names bound by tabular lets so far (a name followed by nothing can be a table).
+    tab_lets: Vec<String>,
+}
+
+fn describe(t: &Tok) -> String {
+    match t {
+        Tok::Ident(s) => format!("'{s}'"),
+        Tok::Str(_) => "a string".into(),
+        Tok::Long(v) => format!("'{v}'"),
+        Tok::Real(v) => format!("'{v}'"),
+        Tok::TimeSpan(_) => "a timespan".into(),
+        Tok::Sym(s) => format!("'{s}'"),
+        Tok::Raw(s) => format!("'{s}'"),
+        Tok::Comment => "a comment".into(),
+        Tok::Eof => "the end of the query".into(),
+    }
+}
+
+impl Parser {
+    pub fn new(toks: Vec<Token>, src: &str) -> Parser {
+        Parser {
+            toks,
+            pos: 0,
+            depth: 0,
+            src_len: src.len(),
+            src: src.to_string(),
+            tab_lets: Vec::new(),
+        }
+    }
+
+    fn at(&self, offset: usize) -> String {
+        let (l, c) = crate::error::line_col(&self.src, offset);
+        format!("line {l}, column {c}")
+    }
+
+    fn peek(&self) -> &Tok {
+        &self.toks[self.pos.min(self.toks.len() - 1)].tok
+    }
+
+    fn peek_at(&self, k: usize) -> &Tok {
+        &self.toks[(self.pos + k).min(self.toks.len() - 1)].tok
+    }
+
+    fn span(&self) -> Span {
+        self.toks[self.pos.min(self.toks.len() - 1)].span
+    }
+
+    fn prev_end(&self) -> usize {
+        if self.pos == 0 {
+            0
+        } else {
+            self.toks[self.pos - 1].span.1
+        }
+    }
+
+    fn bump(&mut self) -> Token {
+        let t = self.toks[self.pos.min(self.toks.len() - 1)].clone();
+        if self.pos < self.toks.len() - 1 {
+            self.pos += 1;
+        }
+        t
+    }
+
+    fn is_sym(&self, s: &str) -> bool {
+        matches!(self.peek(), Tok::Sym(x) if *x == s)
+    }
+
+    fn is_word(&self, w: &str) -> bool {
+        matches!(self.peek(), Tok::Ident(x) if x.eq_ignore_ascii_case(w))
+    }
+
+    fn eat_sym(&mut self, s: &str) -> bool {
+        if self.is_sym(s) {
+            self.bump();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn eat_word(&mut self, w: &str) -> bool {
+        if self.is_word(w) {
+            self.bump();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn err_here(&self, msg: impl Into<String>, expected: &[&str]) -> RawError {
+        let t = &self.toks[self.pos.min(self.toks.len() - 1)];
+        let span = if t.tok == Tok::Eof {
+            (self.src_len, self.src_len)
+        } else {
+            t.span
+        };
+        RawError::expected(
+            span,
+            format!("{}, found {}", msg.into(), describe(&t.tok)),
+            expected,
+        )
+    }
+
+    fn expect_sym(&mut self, s: &'static str, ctx: &str) -> Res<Span> {
+        if self.is_sym(s) {
+            Ok(self.bump().span)
+        } else {
+            Err(self.err_here(format!("expected '{s}' {ctx}"), &[s]))
+        }
+    }
+
+    fn ident(&mut self, what: &str) -> Res<(String, Span)> {
+        match self.peek().clone() {
+            Tok::Ident(s) if !s.starts_with('!') => {
+                let sp = self.bump().span;
+                Ok((s, sp))
+            }
+            _ => Err(self.err_here(format!("expected {what}"), &[what])),
+        }
+    }
+
+    fn enter(&mut self) -> Res<()> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(RawError::new(self.span(), "query is nested too deeply"));
+        }
+        Ok(())
+    }
+
+    fn leave(&mut self) {
+        self.depth -= 1;
+    }
+
+    // ---- statements ----
+
+    pub fn parse_program(&mut self, tabular_lets: &mut Vec<String>) -> Res<Vec<Stmt>> {
+        let mut out = Vec::new();
+        loop {
+            while self.eat_sym(";") {}
+            if *self.peek() == Tok::Eof {
+                break;
+            }
+            if self.is_word("let") {
+                self.bump();
+                let (name, nspan) = self.ident("a name after 'let'")?;
+                if !self.eat_sym("=") {
+                    return Err(self.err_here(format!("expected '=' after 'let {name}'"), &["="]));
+                }
+                if self.starts_tabular(tabular_lets) {
+                    let t = self.tabular()?;
+                    tabular_lets.push(name.clone());
+                    self.tab_lets.push(name.clone());
+                    out.push(Stmt::LetTabular(name, nspan, t));
+                } else {
+                    let e = self.expr()?;
+                    out.push(Stmt::LetScalar(name, nspan, e));
+                }
+                if !self.is_sym(";") {
+                    return Err(self.err_here("expected ';' after a let statement", &[";"]));
+                }
+                continue;
+            }
+            let t = self.tabular()?;
+            out.push(Stmt::Query(t));
+            if !self.is_sym(";") && *self.peek() != Tok::Eof {
+                return Err(self.unexpected_after_tabular());
+            }
+        }
+        Ok(out)
+    }
+
+    fn starts_tabular(&self, tabular_lets: &[String]) -> bool {
+        match self.peek() {
+            Tok::Sym("|") => true,
+            Tok::Sym("(") => {
+                // `(T | …)` vs a parenthesised scalar: look for a pipe before the close.
+                let mut depth = 0usize;
+                for t in &self.toks[self.pos..] {
+                    match &t.tok {
+                        Tok::Sym("(") => depth += 1,
+                        Tok::Sym(")") => {
+                            depth = depth.saturating_sub(1);
+                            if depth == 0 {
+                                return false;
+                            }
+                        }
+                        Tok::Sym("|") if depth == 1 => return true,
+                        Tok::Eof | Tok::Sym(";") => return false,
+                        _ => {}
+                    }
+                }
+                false
+            }
+            Tok::Ident(w) => {
+                let l = w.to_ascii_lowercase();
+                crate::tables::is_table(w)
+                    || tabular_lets.iter().any(|t| t == w)
+                    || (["union", "search", "datatable", "print", "range"].contains(&l.as_str())
+                        && !matches!(self.peek_at(1), Tok::Sym("(") if l == "range"))
+                    || (matches!(self.peek_at(1), Tok::Sym("|")))
+            }
+            _ => false,
+        }
+    }
+
+    fn unexpected_after_tabular(&self) -> RawError {
+        if let Tok::Ident(w) = self.peek() {
+            if crate::ops::lookup(&w.to_ascii_lowercase()).is_some() {
+                return self.err_here(
+                    format!("expected '|' before '{w}' (each operator starts with a pipe)"),
+                    &["|"],
+                );
+            }
+        }
+        if self.is_sym(")") {
+            return self.err_here(
+                "unbalanced parenthesis: ')' has no matching '('",
+                &["|", ";"],
+            );
+        }
+        self.err_here("expected '|' or the end of the query", &["|", ";"])
+    }
+
+    // ---- tabular expressions ----
+
+    fn tabular(&mut self) -> Res<Tabular> {
+        self.enter()?;
+        let r = self.tabular_inner();
+        self.leave();
+        r
+    }
+
+    fn tabular_inner(&mut self) -> Res<Tabular> {
+        let source = self.source()?;
+        let mut ops = Vec::new();
+        while self.is_sym("|") {
+            self.bump();
+            let start = self.span().0;
+            let op = self.operator()?;
+            ops.push(OpAt {
+                op,
+                span: (start, self.prev_end()),
+            });
+        }
+        Ok(Tabular { source, ops })
+    }
+
+    fn source(&mut self) -> Res<Source> {
+        if self.is_sym("|") {
+            return Ok(Source::Implicit(self.span()));
+        }
+        if self.is_sym("(") {
+            let open = self.bump().span;
+            let t = self.tabular()?;
+            self.close_paren(open)?;
+            return Ok(Source::Nested(Box::new(t)));
+        }
+        let (w, sp) = match self.peek().clone() {
+            Tok::Ident(w) => (w, self.span()),
+            _ => return Err(self.err_here("expected a table name or '|'", &["table name", "|"])),
+        };
+        match w.to_ascii_lowercase().as_str() {
+            "search" => {
+                self.bump();
+                let (tables, pred) = self.search_body()?;
+                Ok(Source::Search { tables, pred })
+            }
+            "union" => {
+                self.bump();
+                Ok(Source::Union(self.union_body()?))
+            }
+            "print" => {
+                self.bump();
+                Ok(Source::Print(self.assign_list("an expression")?))
+            }
+            "datatable" => {
+                self.bump();
+                self.datatable()
+            }
+            "range" if matches!(self.peek_at(1), Tok::Ident(_)) => {
+                self.bump();
+                let (name, _) = self.ident("a column name")?;
+                if !self.eat_word("from") {
+                    return Err(self.err_here("expected 'from'", &["from"]));
+                }
+                let from = self.expr()?;
+                if !self.eat_word("to") {
+                    return Err(self.err_here("expected 'to'", &["to"]));
+                }
+                let to = self.expr()?;
+                if !self.eat_word("step") {
+                    return Err(self.err_here("expected 'step'", &["step"]));
+                }
+                let step = self.expr()?;
+                Ok(Source::Range {
+                    name,
+                    from,
+                    to,
+                    step,
+                })
+            }
+            _ => {
+                self.bump();
+                Ok(Source::Table(w, sp))
+            }
+        }
+    }
+
+    fn close_paren(&mut self, open: Span) -> Res<()> {
+        if self.eat_sym(")") {
+            return Ok(());
+        }
+        if *self.peek() == Tok::Eof {
+            return Err(RawError::expected(
+                open,
+                "unbalanced parenthesis: this '(' is never closed; expected ')' before the end of the query",
+                &[")"],
+            ));
+        }
+        let at = self.at(open.0);
+        Err(self.err_here(format!("expected ')' to close the '(' at {at}"), &[")"]))
+    }
+
+    fn search_body(&mut self) -> Res<(Vec<(String, Span)>, Expr)> {
+        let mut tables = Vec::new();
+        if self.eat_word("in") {
+            let open = self.expect_sym("(", "after 'search in'")?;
+            loop {
+                tables.push(self.ident("a table name")?);
+                if !self.eat_sym(",") {
+                    break;
+                }
+            }
+            self.close_paren(open)?;
+        }
+        let pred = if self.is_sym("*") {
+            let sp = self.bump().span;
+            Expr {
+                kind: ExprKind::Star,
+                span: sp,
+            }
+        } else {
+            self.expr()?
+        };
+        Ok((tables, pred))
+    }
+
+    fn union_body(&mut self) -> Res<Vec<Tabular>> {
+        let mut items = Vec::new();
+        // Options we accept and ignore: kind=inner|outer, withsource=Name, isfuzzy=true.
+        while matches!(self.peek(), Tok::Ident(w) if ["kind", "withsource", "isfuzzy"].contains(&w.to_ascii_lowercase().as_str()))
+            && matches!(self.peek_at(1), Tok::Sym("="))
+        {
+            self.bump();
+            self.bump();
+            self.bump();
+        }
+        loop {
+            if self.is_sym("(") {
+                let open = self.bump().span;
+                let t = self.tabular()?;
+                self.close_paren(open)?;
+                items.push(t);
+            } else {
+                let (name, sp) = self.ident("a table name")?;
+                items.push(Tabular {
+                    source: Source::Table(name, sp),
+                    ops: Vec::new(),
+                });
+            }
+            if !self.eat_sym(",") {
+                break;
+            }
+        }
+        Ok(items)
+    }
+
+    fn datatable(&mut self) -> Res<Source> {
+        let open = self.expect_sym("(", "after 'datatable'")?;
+        let mut columns = Vec::new();
+        loop {
+            let (name, _) = self.ident("a column name")?;
+            self.expect_sym(":", "between a column name and its type")?;
+            let (ty, tsp) = self.ident("a type")?;
+            let ty = parse_type(&ty).ok_or_else(|| {
+                RawError::expected(
+                    tsp,
+                    format!("unknown type '{ty}'"),
+                    &[
+                        "string", "long", "int", "real", "bool", "datetime", "timespan", "dynamic",
+                        "guid",
+                    ],
+                )
+            })?;
+            columns.push((name, ty));
+            if !self.eat_sym(",") {
+                break;
+            }
+        }
+        self.close_paren(open)?;
+        let open = self.expect_sym("[", "before the datatable's values")?;
+        let mut values = Vec::new();
+        while !self.is_sym("]") {
+            let e = self.expr()?;
+            let v = crate::exec::const_eval(&e)?;
+            values.push(v);
+            if !self.eat_sym(",") {
+                break;
+            }
+        }
+        if !self.eat_sym("]") {
+            return Err(self.err_here(
+                format!("expected ']' to close the '[' at {}", self.at(open.0)),
+                &["]"],
+            ));
+        }
+        if !columns.is_empty() && values.len() % columns.len() != 0 {
+            return Err(RawError::new(
+                open,
+                format!(
+                    "datatable has {} values, not a multiple of its {} columns",
+                    values.len(),
+                    columns.len()
+                ),
+            ));
+        }
+        Ok(Source::DataTable { columns, values })
+    }
+}
+
+pub(crate) fn parse_type(t: &str) -> Option<Type> {
+    Some(match t.to_ascii_lowercase().as_str() {
+        "string" => Type::String,
+        "long" => Type::Long,
+        "int" => Type::Int,
+        "real" | "double" => Type::Real,
+        "bool" | "boolean" => Type::Bool,
+        "datetime" | "date" => Type::DateTime,
+        "timespan" | "time" => Type::TimeSpan,
+        "dynamic" => Type::Dynamic,
+        "guid" | "uniqueid" => Type::Guid,
+        _ => return None,
+    })
+}

@@ -1,0 +1,443 @@
+//! Tabular operators after a pipe: `where`, `project`, `summarize`, `join`, ….
+
+use super::{parse_type, Parser};
+use crate::ast::*;
+use crate::error::{did_you_mean, RawError, Res};
+use crate::lexer::Tok;
+use crate::value::Type;
+
+const JOIN_KINDS: &[&str] = &[
+    "innerunique",
+    "inner",
+    "leftouter",
+    "rightouter",
+    "fullouter",
+    "leftanti",
+    "anti",
+    "leftantisemi",
+    "rightanti",
+    "rightantisemi",
+    "leftsemi",
+    "rightsemi",
+];
+
+impl Parser {
+    pub(super) fn operator(&mut self) -> Res<Operator> {
+        let (w, sp) = match self.peek().clone() {
+            Tok::Ident(w) => (w, self.span()),
+            _ => {
+                return Err(self.err_here(
+                    "expected a tabular operator after '|'",
+                    &["where", "project", "summarize", "extend", "join", "…"],
+                ))
+            }
+        };
+        let lw = w.to_ascii_lowercase();
+        self.bump();
+        Ok(match lw.as_str() {
+            "where" | "filter" => Operator::Where(self.expr()?),
+            "project" => Operator::Project(self.assign_list("a column")?),
+            "extend" => Operator::Extend(self.assign_list("an expression")?),
+            "project-rename" => {
+                let mut v = Vec::new();
+                loop {
+                    let new = self.ident("a new column name")?;
+                    if !self.eat_sym("=") {
+                        return Err(self.err_here(
+                            "expected '=' in project-rename (NewName = OldName)",
+                            &["="],
+                        ));
+                    }
+                    let old = self.ident("an existing column name")?;
+                    v.push((new, old));
+                    if !self.eat_sym(",") {
+                        break;
+                    }
+                }
+                Operator::ProjectRename(v)
+            }
+            "project-away" => Operator::ProjectAway(self.name_patterns()?),
+            "project-keep" => Operator::ProjectKeep(self.name_patterns()?),
+            "project-reorder" => Operator::ProjectReorder(self.name_patterns()?),
+            "summarize" => self.summarize()?,
+            "join" | "lookup" => self.join(lw == "lookup")?,
+            "distinct" => {
+                if self.is_sym("*") {
+                    self.bump();
+                    Operator::Distinct(Vec::new())
+                } else {
+                    let mut v = Vec::new();
+                    loop {
+                        v.push(self.expr()?);
+                        if !self.eat_sym(",") {
+                            break;
+                        }
+                    }
+                    Operator::Distinct(v)
+                }
+            }
+            "sort" | "order" => {
+                if !self.eat_word("by") {
+                    return Err(self.err_here(format!("expected 'by' after '{w}'"), &["by"]));
+                }
+                let mut keys = Vec::new();
+                loop {
+                    keys.push(self.sort_key()?);
+                    if !self.eat_sym(",") {
+                        break;
+                    }
+                }
+                Operator::Sort(keys)
+            }
+            "top" => {
+                let n = self.expr()?;
+                if !self.eat_word("by") {
+                    return Err(self.err_here("expected 'by' after 'top N'", &["by"]));
+                }
+                Operator::Top {
+                    n,
+                    key: self.sort_key()?,
+                }
+            }
+            "take" | "limit" => Operator::Take(self.expr()?),
+            "count" => Operator::Count,
+            "union" => Operator::Union(self.union_body()?),
+            "search" => {
+                let (_, pred) = self.search_body()?;
+                Operator::Search(pred)
+            }
+            "mv-expand" => Operator::MvExpand(self.assign_list("a column")?),
+            "getschema" => Operator::GetSchema,
+            "parse" | "parse-where" => {
+                let mut regex_kind = false;
+                while self.is_word("kind") || self.is_word("flags") {
+                    let opt = self.ident("an option")?.0;
+                    self.expect_sym("=", "after the option")?;
+                    let (v, vsp) = self.ident("a value")?;
+                    if opt == "kind" {
+                        regex_kind = match v.as_str() {
+                            "regex" => true,
+                            "simple" | "relaxed" => false,
+                            _ => {
+                                return Err(RawError::expected(
+                                    vsp,
+                                    format!("unknown parse kind '{v}'"),
+                                    &["simple", "regex", "relaxed"],
+                                ))
+                            }
+                        };
+                    }
+                }
+                let expr = self.add_expr()?;
+                if !self.eat_word("with") {
+                    return Err(
+                        self.err_here("expected 'with' after the parsed expression", &["with"])
+                    );
+                }
+                let mut elems = Vec::new();
+                loop {
+                    match self.peek().clone() {
+                        Tok::Sym("*") => {
+                            self.bump();
+                            elems.push(ParseElem::Star);
+                        }
+                        Tok::Str(lit) => {
+                            self.bump();
+                            elems.push(ParseElem::Lit(lit));
+                        }
+                        Tok::Ident(name) if !name.starts_with('!') => {
+                            self.bump();
+                            let mut ty = Type::String;
+                            if self.eat_sym(":") {
+                                let (t, tsp) = self.ident("a type")?;
+                                ty = parse_type(&t).ok_or_else(|| {
+                                    RawError::expected(
+                                        tsp,
+                                        format!("unknown type '{t}'"),
+                                        &["string", "long", "real", "datetime"],
+                                    )
+                                })?;
+                            }
+                            elems.push(ParseElem::Col(name, ty));
+                        }
+                        _ => break,
+                    }
+                }
+                if !elems.iter().any(|e| matches!(e, ParseElem::Col(..))) {
+                    return Err(self.err_here("expected the columns to extract, e.g. parse x with * \"/secrets/\" Name \"/\" *", &["column name"]));
+                }
+                Operator::Parse {
+                    expr,
+                    regex_kind,
+                    elems,
+                    filter: lw == "parse-where",
+                }
+            }
+            "render" => {
+                let (kind, _) = self.ident("a chart kind")?;
+                // `with (…)` properties are accepted and ignored.
+                if self.eat_word("with") {
+                    let open = self.expect_sym("(", "after 'with'")?;
+                    let mut depth = 1usize;
+                    while depth > 0 {
+                        match self.bump().tok {
+                            Tok::Sym("(") => depth += 1,
+                            Tok::Sym(")") => depth -= 1,
+                            Tok::Eof => {
+                                return Err(RawError::expected(
+                                    open,
+                                    "unbalanced parenthesis: this '(' is never closed",
+                                    &[")"],
+                                ))
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                Operator::Render(kind)
+            }
+            _ => {
+                let mut msg = format!("unknown tabular operator '{w}'");
+                if let Some(op) = crate::ops::lookup(&lw) {
+                    msg = format!("the '{}' operator is not supported yet", op.name);
+                } else if let Some(s) = did_you_mean(&w, crate::ops::names()) {
+                    msg.push_str(&format!("; did you mean '{s}'?"));
+                }
+                return Err(RawError::expected(
+                    sp,
+                    msg,
+                    &[
+                        "where",
+                        "project",
+                        "extend",
+                        "summarize",
+                        "join",
+                        "sort",
+                        "take",
+                        "…",
+                    ],
+                ));
+            }
+        })
+    }
+
+    pub(super) fn name_patterns(&mut self) -> Res<Vec<(String, Span)>> {
+        let mut v = Vec::new();
+        loop {
+            let start = self.span();
+            let mut name = String::new();
+            let mut end = start.1;
+            // A name with `*` wildcards: `identity_claim_*`, `*_s`.
+            loop {
+                match self.peek().clone() {
+                    Tok::Ident(s) if name.is_empty() || self.span().0 == end => {
+                        name.push_str(&s);
+                        end = self.bump().span.1;
+                    }
+                    Tok::Sym("*") if name.is_empty() || self.span().0 == end => {
+                        name.push('*');
+                        end = self.bump().span.1;
+                    }
+                    _ => break,
+                }
+            }
+            if name.is_empty() {
+                return Err(self.err_here("expected a column name", &["column name"]));
+            }
+            v.push((name, (start.0, end)));
+            if !self.eat_sym(",") {
+                break;
+            }
+        }
+        Ok(v)
+    }
+
+    pub(super) fn sort_key(&mut self) -> Res<SortKey> {
+        let expr = self.expr()?;
+        let mut desc = true;
+        if self.eat_word("asc") {
+            desc = false;
+        } else {
+            self.eat_word("desc");
+        }
+        let mut nulls_first = !desc;
+        if self.eat_word("nulls") {
+            if self.eat_word("first") {
+                nulls_first = true;
+            } else if self.eat_word("last") {
+                nulls_first = false;
+            } else {
+                return Err(self.err_here(
+                    "expected 'first' or 'last' after 'nulls'",
+                    &["first", "last"],
+                ));
+            }
+        }
+        Ok(SortKey {
+            expr,
+            desc,
+            nulls_first,
+        })
+    }
+
+    pub(super) fn summarize(&mut self) -> Res<Operator> {
+        // hint.strategy=… and friends are accepted and ignored.
+        while matches!(self.peek(), Tok::Ident(w) if w.starts_with("hint")) {
+            self.bump();
+            while self.eat_sym(".") {
+                self.ident("a hint name")?;
+            }
+            self.expect_sym("=", "after a hint")?;
+            self.bump();
+        }
+        let aggs = if self.is_word("by") {
+            Vec::new()
+        } else {
+            self.assign_list("an aggregation such as count()")?
+        };
+        let by = if self.eat_word("by") {
+            self.assign_list("a column to group by")?
+        } else {
+            Vec::new()
+        };
+        if !self.is_sym("|") && !self.is_sym(";") && !self.is_sym(")") && *self.peek() != Tok::Eof {
+            return Err(self.err_here(
+                "expected ',', 'by' or '|' after the aggregations",
+                &[",", "by", "|"],
+            ));
+        }
+        Ok(Operator::Summarize { aggs, by })
+    }
+
+    pub(super) fn join(&mut self, lookup: bool) -> Res<Operator> {
+        let mut kind = if lookup {
+            JoinKind::LeftOuter
+        } else {
+            JoinKind::InnerUnique
+        };
+        loop {
+            if self.is_word("kind") && matches!(self.peek_at(1), Tok::Sym("=")) {
+                self.bump();
+                self.bump();
+                let (k, ksp) = self.ident("a join kind")?;
+                kind = match k.to_ascii_lowercase().as_str() {
+                    "innerunique" => JoinKind::InnerUnique,
+                    "inner" => JoinKind::Inner,
+                    "leftouter" => JoinKind::LeftOuter,
+                    "rightouter" => JoinKind::RightOuter,
+                    "fullouter" => JoinKind::FullOuter,
+                    "leftanti" | "anti" | "leftantisemi" => JoinKind::LeftAnti,
+                    "rightanti" | "rightantisemi" => JoinKind::RightAnti,
+                    "leftsemi" => JoinKind::LeftSemi,
+                    "rightsemi" => JoinKind::RightSemi,
+                    _ => {
+                        let mut msg = format!("unknown join kind '{k}'");
+                        if let Some(s) = did_you_mean(&k, JOIN_KINDS.iter().copied()) {
+                            msg.push_str(&format!("; did you mean '{s}'?"));
+                        } else {
+                            msg.push_str("; expected one of innerunique, inner, leftouter, rightouter, fullouter, leftanti, rightanti, leftsemi, rightsemi");
+                        }
+                        return Err(RawError::expected(ksp, msg, JOIN_KINDS));
+                    }
+                };
+            } else if matches!(self.peek(), Tok::Ident(w) if w.starts_with("hint")) {
+                self.bump();
+                while self.eat_sym(".") {
+                    self.ident("a hint name")?;
+                }
+                self.expect_sym("=", "after a hint")?;
+                self.bump();
+            } else {
+                break;
+            }
+        }
+        let right = if self.is_sym("(") {
+            let open = self.bump().span;
+            let t = self.tabular()?;
+            self.close_paren(open)?;
+            t
+        } else {
+            let (name, sp) = match self.peek().clone() {
+                Tok::Ident(w) if !w.eq_ignore_ascii_case("on") => (w, self.bump().span),
+                _ => {
+                    return Err(self.err_here(
+                        "expected the right side of the join: a table name or '(' query ')'",
+                        &["(", "table name"],
+                    ))
+                }
+            };
+            Tabular {
+                source: Source::Table(name, sp),
+                ops: Vec::new(),
+            }
+        };
+        if !self.eat_word("on") {
+            return Err(self.err_here(
+                "expected 'on' and the join keys after the join's right side",
+                &["on"],
+            ));
+        }
+        let mut on = Vec::new();
+        loop {
+            let e = self.expr()?;
+            match e.kind {
+                ExprKind::Binary(BinOp::Eq, l, r) => on.push((*l, *r)),
+                ExprKind::Name(_) => on.push((e.clone(), e)),
+                _ => {
+                    return Err(RawError::expected(
+                        e.span,
+                        "join key must be a column name or $left.A == $right.B",
+                        &["column name", "$left.Column == $right.Column"],
+                    ))
+                }
+            }
+            if !self.eat_sym(",") {
+                break;
+            }
+        }
+        Ok(Operator::Join {
+            kind,
+            right: Box::new(right),
+            on,
+        })
+    }
+
+    pub(super) fn assign_list(&mut self, what: &str) -> Res<Vec<Assign>> {
+        let mut v = Vec::new();
+        loop {
+            if matches!(self.peek(), Tok::Ident(_)) && matches!(self.peek_at(1), Tok::Sym("=")) {
+                let name = self.ident("a name")?;
+                self.bump();
+                let expr = self.expr()?;
+                v.push(Assign {
+                    name: Some(name),
+                    expr,
+                });
+            } else if self.is_sym("(") && self.paren_names_assign() {
+                // `(A, B) = arg_max(...)` is rare; not supported beyond a clear error.
+                return Err(self.err_here("tuple assignment is not supported", &[what]));
+            } else {
+                if matches!(self.peek(), Tok::Eof | Tok::Sym("|") | Tok::Sym(";")) {
+                    return Err(self.err_here(format!("expected {what}"), &[what]));
+                }
+                let expr = self.expr()?;
+                v.push(Assign { name: None, expr });
+            }
+            if !self.eat_sym(",") {
+                break;
+            }
+        }
+        Ok(v)
+    }
+
+    pub(super) fn paren_names_assign(&self) -> bool {
+        let mut k = 1;
+        loop {
+            match self.peek_at(k) {
+                Tok::Ident(_) | Tok::Sym(",") => k += 1,
+                Tok::Sym(")") => return matches!(self.peek_at(k + 1), Tok::Sym("=")),
+                _ => return false,
+            }
+        }
+    }
+}
