@@ -269,10 +269,13 @@ fn analyze_finds_the_injected_attacks_in_every_format() {
         "last_seen",
         "count",
         "reason",
+        "basis",
+        "confidence",
         "evidence",
     ] {
         assert!(tor_finding.get(key).is_some(), "finding lacks {key}");
     }
+    assert_eq!(tor_finding["confidence"], "high");
     let ev = &tor_finding["evidence"][0];
     assert!(
         ev["source"].as_str().unwrap().ends_with("raw.jsonl"),

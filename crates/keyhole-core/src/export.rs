@@ -53,6 +53,8 @@ pub const CSV_HEADER: &[&str] = &[
     "last_seen",
     "count",
     "reason",
+    "basis",
+    "confidence",
     "evidence",
 ];
 
@@ -81,6 +83,8 @@ pub fn findings_csv(findings: &[Finding]) -> String {
             f.last_seen.to_rfc3339(),
             f.count.to_string(),
             f.reason.clone(),
+            f.basis.clone(),
+            f.confidence.as_str().to_string(),
             ev,
         ];
         out.push_str(
@@ -132,6 +136,11 @@ pub fn findings_table(findings: &[Finding]) -> String {
             f.count
         ));
         out.push_str(&format!("    {}\n", clean(&f.reason)));
+        out.push_str(&format!(
+            "    basis: {} (confidence {})\n",
+            clean(&f.basis),
+            f.confidence.as_str()
+        ));
     }
     if findings.is_empty() {
         out.push_str("(no findings)\n");

@@ -234,6 +234,8 @@ fn jsonl_follows_spec_field_order_and_csv_defuses_formulas() {
             "last_seen",
             "count",
             "reason",
+            "basis",
+            "confidence",
             "evidence",
             "details"
         ]
@@ -243,7 +245,16 @@ fn jsonl_follows_spec_field_order_and_csv_defuses_formulas() {
         "{line}"
     );
     assert!(line.contains(r#""first_seen":"2026-10-18T03:10:11Z""#));
+    assert!(
+        line.contains(r#"needs no history","confidence":"high","evidence""#),
+        "{line}"
+    );
     let csv = findings_csv(&a.findings);
+    assert!(
+        csv.starts_with("rule,title,severity,tactics,vault,upn,object_id,app_id,ip,first_seen,last_seen,count,reason,basis,confidence,evidence\r\n"),
+        "{csv}"
+    );
+    assert!(csv.contains(", needs no history\",high,"), "{csv}");
     assert!(
         csv.contains(",\"'=HYPERLINK(\"\"http://evil\"\")\","),
         "{csv}"

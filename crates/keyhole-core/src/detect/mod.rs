@@ -27,7 +27,7 @@ pub mod testkit;
 
 pub use config::{DetectConfig, IntelKind, IntelList, Net, NetSet};
 pub use finding::{
-    Analysis, EvidenceRef, Finding, FindingIdentity, RuleInfo, RuleStatus, Severity,
+    Analysis, Confidence, EvidenceRef, Finding, FindingIdentity, RuleInfo, RuleStatus, Severity,
 };
 
 use crate::event::Event;
@@ -132,6 +132,34 @@ impl<'a> Cx<'a> {
             .vault_learning(self.cur.vault, ev.time.day(), self.cfg.learning_days)
     }
 
+    /// Whole UTC days of the event's vault's data before the event's day.
+    pub fn vault_history_days(&self, ev: &Event) -> i64 {
+        let first = self
+            .base
+            .vault_first_day
+            .get(&self.cur.vault)
+            .copied()
+            .unwrap_or(ev.time.day());
+        ev.time.day() - first
+    }
+
+    /// The basis of a verdict against the vault's rolling history: "rolling 12-day history of
+    /// kv-x (after its 7-day learning period)", with `what` naming the measure when given.
+    pub fn rolling_basis(&self, ev: &Event, what: &str) -> String {
+        let days = self.vault_history_days(ev);
+        format!(
+            "{}rolling {}-day history of {} (after its {}-day learning period)",
+            if what.is_empty() {
+                String::new()
+            } else {
+                format!("{what}: ")
+            },
+            days,
+            ev.vault,
+            self.cfg.learning_days
+        )
+    }
+
     /// The text of an interned id.
     pub fn name(&self, id: Id) -> &str {
         self.interner.name(id)
@@ -169,6 +197,8 @@ pub fn new_finding(
         last_seen: ev.time,
         count: 1,
         reason,
+        basis: info.basis.to_string(),
+        confidence: Confidence::High,
         evidence: vec![EvidenceRef::of(ev, idx)],
         details,
     }

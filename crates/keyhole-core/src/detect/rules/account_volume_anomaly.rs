@@ -23,6 +23,7 @@ pub static INFO: RuleInfo = RuleInfo {
     origin: "Defender",
     doc: "An established principal succeeds (data plane or vault writes) on >= 5 vaults in 24 h and >= 3 more than its maximum so far, after the 7-day learning period. Vault '*'.",
     needs_baseline: true,
+    basis: "the principal's rolling history, after the drop's learning period",
 };
 
 #[derive(Default)]
@@ -88,7 +89,13 @@ impl Rule for AccountVolumeAnomaly {
             (pk, ev, idx),
             w,
             &INFO,
-            reason,
+            (
+                reason,
+                format!(
+                    "the principal's maximum over {} earlier active days (after the drop's {}-day learning period)",
+                    days, cx.cfg.learning_days
+                ),
+            ),
             json!({"previous_max": max, "active_days": days}),
         );
     }

@@ -18,6 +18,7 @@ pub static INFO: RuleInfo = RuleInfo {
     origin: "Defender, seed hunting \"new app\"",
     doc: "A service principal's (app-only token) first successful data-plane operation on a vault, after the vault's 7-day learning period. One finding per vault and app per 24 h.",
     needs_baseline: true,
+    basis: "the vault's history before the event, after its learning period",
 };
 
 pub struct AppAnomaly(Novelty);

@@ -9,7 +9,7 @@
 //! this one).
 
 use crate::detect::baseline::{FxMap, FxSet, Id};
-use crate::detect::{new_finding, who, Cx, Finding, Rule, RuleInfo, Severity};
+use crate::detect::{new_finding, who, Confidence, Cx, Finding, Rule, RuleInfo, Severity};
 use crate::event::{Event, ObjectKind, Op, Verb};
 use crate::time::MICROS_PER_MIN;
 use serde_json::json;
@@ -22,6 +22,7 @@ pub static INFO: RuleInfo = RuleInfo {
     origin: "Defender",
     doc: "A successful SecretList followed within 60 min by successful gets of >= 5 secrets the principal never read on that vault, after the 7-day learning period.",
     needs_baseline: true,
+    basis: "every secret the principal read on the vault before, after its learning period",
 };
 
 #[derive(Default)]
@@ -98,7 +99,11 @@ impl Rule for ListGetAnomaly {
                     }
                     None => {
                         let mut f =
-                            new_finding(&INFO, &cx.events[li], li, &ev.vault, reason, details);
+                            new_finding(&INFO, &cx.events[li], li, &ev.vault, reason, details)
+                                .with_basis(
+                                    cx.rolling_basis(ev, "secrets the principal read"),
+                                    Confidence::High,
+                                );
                         f.count = 0;
                         for &(_, i) in &st.fresh {
                             f.add(&cx.events[i], i);

@@ -22,6 +22,7 @@ pub static INFO: RuleInfo = RuleInfo {
     origin: "beyond the anchors (Chainsaw \"gaps\")",
     doc: "A vault with events in each of the 24 hours before has no event for >= 6 h.",
     needs_baseline: false,
+    basis: "the vault's own activity in the hours before the silence",
 };
 
 struct State {

@@ -13,7 +13,7 @@
 
 use crate::detect::baseline::{FxMap, Id};
 use crate::detect::baseline::{LaggedMax, SlidingDistinct, DAY};
-use crate::detect::{new_finding, who, Cx, Finding, Groups, Rule, RuleInfo, Severity};
+use crate::detect::{new_finding, who, Confidence, Cx, Finding, Groups, Rule, RuleInfo, Severity};
 use crate::event::{Event, Op, Verb};
 use serde_json::json;
 
@@ -25,6 +25,7 @@ pub static INFO: RuleInfo = RuleInfo {
     origin: "Sentinel rule + workbook",
     doc: "> 10 distinct objects and > 50 reads in 24 h (Sentinel). Medium when the principal is established on the vault and its distinct objects exceed 3 x its daily maximum so far; low when it has no history there. After the 7-day learning period.",
     needs_baseline: true,
+    basis: "rolling history of the principal on the vault, after its learning period",
 };
 
 /// A read of one named object (what the mass-retrieval rule and workbook panel count).
@@ -76,7 +77,7 @@ impl Rule for MassSecretRetrieval {
             return;
         }
         let days = cx.base.vault_principal_days_before(cx.cur.vault, pk, day);
-        let (severity, reason) = if days >= cx.cfg.established_days {
+        let (severity, reason, basis, confidence) = if days >= cx.cfg.established_days {
             if (distinct as f64) <= cx.cfg.mass_factor * max as f64 {
                 return;
             }
@@ -86,6 +87,11 @@ impl Rule for MassSecretRetrieval {
                     "{} read {} distinct objects ({} reads) on {} in 24 h; its maximum on {} earlier active days was {}",
                     who(ev), distinct, reads, ev.vault, days, max
                 ),
+                format!(
+                    "rolling history of the principal on {} ({} earlier active days, after the vault's {}-day learning period)",
+                    ev.vault, days, cx.cfg.learning_days
+                ),
+                Confidence::High,
             )
         } else {
             (
@@ -94,17 +100,27 @@ impl Rule for MassSecretRetrieval {
                     "{} read {} distinct objects ({} reads) on {} in 24 h with no history on this vault ({} earlier active days)",
                     who(ev), distinct, reads, ev.vault, days
                 ),
+                format!(
+                    "absolute threshold (Sentinel: > {} distinct objects and > {} reads in 24 h); dropped: distinct objects > {} x the principal's daily maximum (no history on the vault)",
+                    cx.cfg.mass_objects, cx.cfg.mass_reads, cx.cfg.mass_factor
+                ),
+                Confidence::Medium,
             )
         };
         let details = json!({"distinct_objects": distinct, "reads": reads, "previous_max": max, "active_days": days});
         let (fi, new) = self.groups.hit(out, key, ev, idx, || {
-            let mut f = new_finding(&INFO, ev, idx, &ev.vault, reason.clone(), details.clone());
+            let mut f = new_finding(&INFO, ev, idx, &ev.vault, reason.clone(), details.clone())
+                .with_basis(basis.clone(), confidence);
             f.severity = severity;
             f
         });
         if !new && out[fi].details["distinct_objects"].as_u64().unwrap_or(0) <= distinct as u64 {
             out[fi].reason = reason;
             out[fi].details = details;
+            if severity >= out[fi].severity {
+                out[fi].basis = basis;
+                out[fi].confidence = confidence;
+            }
             out[fi].severity = out[fi].severity.max(severity);
         }
     }

@@ -144,7 +144,7 @@ pub(crate) fn cross_vault_hit(
     (pk, ev, idx): (super::baseline::Id, &Event, usize),
     w: &super::baseline::SlidingDistinct<super::baseline::Id>,
     info: &'static RuleInfo,
-    reason: String,
+    (reason, basis): (String, String),
     extra: serde_json::Value,
 ) {
     use serde_json::json;
@@ -161,6 +161,7 @@ pub(crate) fn cross_vault_hit(
         f.add(ev, idx);
         if f.details["distinct_vaults"].as_u64().unwrap_or(0) < n as u64 {
             f.reason = reason;
+            f.basis = basis;
             f.details["distinct_vaults"] = json!(n);
             if n <= 50 {
                 f.details["vaults"] = json!(vault_names(w));
@@ -185,6 +186,7 @@ pub(crate) fn cross_vault_hit(
             reason.clone(),
             details.clone(),
         );
+        f.basis = basis.clone();
         for &i in &seed[1..] {
             f.add(&cx.events[i], i);
         }

@@ -9,7 +9,7 @@
 //! Origin: Defender.
 
 use crate::detect::baseline::{FxMap, FxSet, Id};
-use crate::detect::{new_finding, who, Cx, Finding, Groups, Rule, RuleInfo, Severity};
+use crate::detect::{new_finding, who, Confidence, Cx, Finding, Groups, Rule, RuleInfo, Severity};
 use crate::event::{Event, Outcome};
 use crate::time::{MICROS_PER_DAY, MICROS_PER_MIN};
 use serde_json::json;
@@ -23,6 +23,7 @@ pub static INFO: RuleInfo = RuleInfo {
     origin: "Defender",
     doc: "A principal active on a vault on >= 3 earlier days performs >= 3 operation types it never performed there within 1 h, after the 7-day learning period.",
     needs_baseline: true,
+    basis: "the principal's earlier active days on the vault, after its learning period",
 };
 
 #[derive(Default)]
@@ -126,7 +127,13 @@ impl Rule for OperationPatternAnomaly {
         let details = json!({"new_operations": ops, "count": ops.len(), "active_days": days});
         // The finding starts at the window's first new operation and cites every one of them.
         let i0 = st.recent[0].2;
-        let mut f = new_finding(&INFO, &cx.events[i0], i0, &ev.vault, reason, details);
+        let mut f = new_finding(&INFO, &cx.events[i0], i0, &ev.vault, reason, details).with_basis(
+            format!(
+                "operation types of the principal's {} earlier active days on {} (after its {}-day learning period)",
+                days, ev.vault, cx.cfg.learning_days
+            ),
+            Confidence::High,
+        );
         for &(_, _, i) in st.recent.iter().skip(1) {
             f.add(&cx.events[i], i);
         }

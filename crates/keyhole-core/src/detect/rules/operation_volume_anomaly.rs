@@ -29,6 +29,7 @@ pub static INFO: RuleInfo = RuleInfo {
     origin: "Defender, Sentinel time-series (14 d, score 3, baseline > 25)",
     doc: "A principal's operations on a vault in one UTC day reach >= 5 x its trailing 14-day median, robust z (median/MAD) >= 3, >= 25, and >= 4 x its busiest day of the window, for principals active there on >= 3 earlier days, after the 7-day learning period.",
     needs_baseline: true,
+    basis: "rolling history of the principal on the vault, after its learning period",
 };
 
 #[derive(Default)]
@@ -102,7 +103,7 @@ impl Rule for OperationVolumeAnomaly {
         self.fired.push((fi, median, mad, hist_len, days, max));
     }
 
-    fn finish(&mut self, _cx: &Cx, out: &mut Vec<Finding>) {
+    fn finish(&mut self, cx: &Cx, out: &mut Vec<Finding>) {
         for &(fi, median, mad, hist_len, days, max) in &self.fired {
             let f = &mut out[fi];
             let z = (f.count as f64 - median) / (1.4826 * mad).max(1.0);
@@ -119,6 +120,10 @@ impl Rule for OperationVolumeAnomaly {
                 max,
                 z,
                 if median > 0.0 { f.count as f64 / median } else { f.count as f64 }
+            );
+            f.basis = format!(
+                "rolling {}-day history of the principal on {} (after its {}-day learning period)",
+                hist_len, f.vault, cx.cfg.learning_days
             );
             f.details = json!({"date": date, "operations": f.count, "median": median, "mad": mad, "robust_z": (z * 10.0).round() / 10.0, "trailing_max": max, "active_days": days});
         }

@@ -12,7 +12,7 @@
 
 use crate::detect::baseline::{FxMap, Id};
 use crate::detect::config::Net;
-use crate::detect::{new_finding, who, Cx, Finding, Groups, Rule, RuleInfo, Severity};
+use crate::detect::{new_finding, who, Confidence, Cx, Finding, Groups, Rule, RuleInfo, Severity};
 use crate::event::Event;
 use crate::time::MICROS_PER_DAY;
 use serde_json::json;
@@ -27,6 +27,7 @@ pub static INFO: RuleInfo = RuleInfo {
     origin: "Defender",
     doc: "An established principal (active on >= 3 days) succeeds from a /16 (IPv6 /32) it never used, outside Microsoft Azure ranges and private networks, after the vault's 7-day learning period.",
     needs_baseline: true,
+    basis: "the principal's networks before the event, after the vault's learning period",
 };
 
 #[derive(Default)]
@@ -125,6 +126,13 @@ impl Rule for UnusualAccessSuspiciousIp {
                     if known == 1 { "" } else { "s" }
                 ),
                 json!({"network": net.to_string(), "known_networks": known, "active_days": days}),
+            )
+            .with_basis(
+                format!(
+                    "the principal's networks over {} active days (after the vault's {}-day learning period)",
+                    days, cx.cfg.learning_days
+                ),
+                Confidence::High,
             )
         });
     }

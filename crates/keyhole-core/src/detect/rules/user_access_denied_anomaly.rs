@@ -7,7 +7,7 @@
 //! MITRE: Discovery, Credential Access. Grouping: (vault, principal) per 24 h. Origin: Defender.
 
 use crate::detect::baseline::{FxSet, Id};
-use crate::detect::{new_finding, who, Cx, Finding, Groups, Rule, RuleInfo, Severity};
+use crate::detect::{new_finding, who, Confidence, Cx, Finding, Groups, Rule, RuleInfo, Severity};
 use crate::event::Event;
 use crate::time::MICROS_PER_DAY;
 use serde_json::json;
@@ -20,6 +20,7 @@ pub static INFO: RuleInfo = RuleInfo {
     origin: "Defender",
     doc: "A 401/403 (not the SDK challenge) on a vault by a principal with no earlier success on that vault, after the vault's 7-day learning period. One finding per vault and principal per 24 h.",
     needs_baseline: true,
+    basis: "the vault's history before the event, after its learning period",
 };
 
 pub struct UserAccessDeniedAnomaly {
@@ -70,6 +71,10 @@ impl Rule for UserAccessDeniedAnomaly {
                     ev.vault
                 ),
                 json!({"operation": &*ev.operation, "status": ev.status}),
+            )
+            .with_basis(
+                cx.rolling_basis(ev, "successes on the vault"),
+                Confidence::High,
             )
         });
     }

@@ -9,7 +9,7 @@
 
 use super::{is_user, object_phrase};
 use crate::detect::baseline::{FxSet, Id};
-use crate::detect::{new_finding, who, Cx, Finding, Groups, Rule, RuleInfo, Severity};
+use crate::detect::{new_finding, who, Confidence, Cx, Finding, Groups, Rule, RuleInfo, Severity};
 use crate::event::Event;
 use crate::time::MICROS_PER_DAY;
 use serde_json::json;
@@ -22,6 +22,7 @@ pub static INFO: RuleInfo = RuleInfo {
     origin: "Defender, seed hunting \"new user vs 30 d\"",
     doc: "A user's first successful data-plane operation (secret, key, certificate) on a vault, after the vault's 7-day learning period. One finding per vault and user per 24 h.",
     needs_baseline: true,
+    basis: "the vault's history before the event, after its learning period",
 };
 
 /// Shared by KV_UserAnomaly and KV_AppAnomaly: first data-plane success of a principal on a vault.
@@ -88,6 +89,7 @@ impl Novelty {
                 ),
                 json!({"history_days": days, "operation": &*ev.operation}),
             )
+            .with_basis(cx.rolling_basis(ev, ""), Confidence::High)
         });
     }
 }

@@ -10,7 +10,7 @@
 
 use super::{is_user, object_phrase};
 use crate::detect::baseline::{FxMap, FxSet, Id};
-use crate::detect::{new_finding, who, Cx, Finding, Groups, Rule, RuleInfo, Severity};
+use crate::detect::{new_finding, who, Confidence, Cx, Finding, Groups, Rule, RuleInfo, Severity};
 use crate::event::Event;
 use crate::time::MICROS_PER_DAY;
 use serde_json::json;
@@ -23,6 +23,7 @@ pub static INFO: RuleInfo = RuleInfo {
     origin: "Defender",
     doc: "A user with earlier data-plane successes on a vault succeeds through an application id it never used with that vault, after the vault's 7-day learning period. One finding per vault, user and app per 24 h.",
     needs_baseline: true,
+    basis: "the vault's history before the event, after its learning period",
 };
 
 pub struct UserAppAnomaly {
@@ -92,6 +93,10 @@ impl Rule for UserAppAnomaly {
                     prior_list
                 ),
                 json!({"app_id": &**app_text, "known_apps": prior}),
+            )
+            .with_basis(
+                cx.rolling_basis(ev, "applications the user used with the vault"),
+                Confidence::High,
             )
         });
     }
