@@ -1283,6 +1283,14 @@ impl Generator {
         g
     }
 
+    /// Skip to day index `first_day` (the days before it are not generated): with
+    /// [`Generator::new`], the records of days `first_day..cfg.days`, exactly as the full run
+    /// writes them on those days (every day is generated from its own seeded streams).
+    pub fn from_day(mut self, first_day: u32) -> Generator {
+        self.day = self.day.max(first_day);
+        self
+    }
+
     /// The whole next day (sorted), or `None` at the end.
     pub fn next_day(&mut self) -> Option<Vec<Record>> {
         if let Some(end) = self.end {

@@ -944,3 +944,33 @@ fn every_injected_attack_meets_its_rule() {
         ..GenConfig::default()
     });
 }
+
+#[test]
+fn the_last_days_are_the_full_runs_records_of_those_days_with_the_attacks_inside_them() {
+    let cfg = GenConfig {
+        seed: 5,
+        days: 12,
+        scale: 0.2,
+        ..GenConfig::default()
+    };
+    let (all, full) = generate_all(&cfg);
+    for n in [3u32, 1] {
+        let (recs, m) = keyhole_gen::generate_last_days(&cfg, n);
+        let from = (cfg.start_epoch_day().unwrap() + (cfg.days - n) as i64) * TICKS_PER_DAY;
+        let want: Vec<&Record> = all.iter().filter(|r| r.ticks >= from).collect();
+        assert!(!recs.is_empty());
+        assert_eq!(recs.iter().collect::<Vec<_>>(), want, "last {n} days");
+        let inside: Vec<&InjectedAttack> = full
+            .iter()
+            .filter(|a| a.first.micros * 10 >= from)
+            .collect();
+        assert_eq!(m.iter().collect::<Vec<_>>(), inside, "last {n} days");
+        assert!(m.len() < full.len());
+    }
+    let (recs, m) = keyhole_gen::generate_last_days(&cfg, 40);
+    assert_eq!(
+        (recs, m),
+        (all, full),
+        "more days than the tenant: the whole tenant"
+    );
+}
