@@ -22,6 +22,7 @@
 pub mod baseline;
 pub mod config;
 pub mod finding;
+pub mod judging;
 pub mod rules;
 pub mod testkit;
 
@@ -41,6 +42,8 @@ pub struct Cx<'a> {
     /// The events being analysed (rules cite earlier events by index).
     pub events: &'a [Event],
     pub base: Baseline,
+    /// Every vault's span and the drop's, known before the pass (judging modes).
+    pub frame: judging::Frame,
     /// Ids of the event being judged (vault, principal, operation, object, app).
     pub cur: EvIds,
     pub interner: Interner,
@@ -94,6 +97,7 @@ impl<'a> Cx<'a> {
             cfg,
             events,
             base: Baseline::default(),
+            frame: judging::Frame::default(),
             cur: EvIds::default(),
             interner: Interner::default(),
             tor,
@@ -126,10 +130,25 @@ impl<'a> Cx<'a> {
         };
     }
 
-    /// True while the event's vault is in its learning period.
+    /// True unless the event is judged against the rolling history of a long vault (after its
+    /// learning period). Rules that judge short vaults too use [`Cx::mode`].
     pub fn learning(&self, ev: &Event) -> bool {
-        self.base
-            .vault_learning(self.cur.vault, ev.time.day(), self.cfg.learning_days)
+        self.mode(ev) != judging::Mode::Rolling
+    }
+
+    /// How the event is judged on its vault: learning part, rolling, or in-drop learning.
+    pub fn mode(&self, ev: &Event) -> judging::Mode {
+        judging::Frame::mode(self.frame.vault(self.cur.vault), ev.time.micros, self.cfg)
+    }
+
+    /// How the event is judged by rules across vaults (the drop's span).
+    pub fn drop_mode(&self, ev: &Event) -> judging::Mode {
+        judging::Frame::mode(self.frame.drop, ev.time.micros, self.cfg)
+    }
+
+    /// The event's vault's span.
+    pub fn vault_span(&self) -> Option<judging::Span> {
+        self.frame.vault(self.cur.vault)
     }
 
     /// Whole UTC days of the event's vault's data before the event's day.
@@ -277,6 +296,7 @@ pub fn catalogue() -> &'static [RuleInfo] {
 /// Run every rule over `events` (time-sorted, as `Dataset::finish` returns them).
 pub fn analyze(events: &[Event], cfg: &DetectConfig) -> Analysis {
     let mut cx = Cx::new(cfg, events);
+    cx.frame = judging::Frame::build(events, &mut cx.interner);
     let mut rules = rules::all();
     let mut out: Vec<Finding> = Vec::new();
     let mut span: Option<(Timestamp, Timestamp)> = None;
