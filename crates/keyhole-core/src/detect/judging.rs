@@ -157,11 +157,16 @@ pub fn in_drop_basis(span: Span, what: &str, cfg: &DetectConfig) -> (String, Con
 /// Who a principal's peers are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum PeerScope {
-    /// The other principals of the same kind on the vault (users for a user).
+    /// The other users of the vault for a user; the same application on other vaults for an
+    /// application.
     Vault,
-    /// The other principals of the same kind in the tenant (measures across vaults).
+    /// The other principals of the same kind in the drop (measures across vaults, recorded
+    /// under [`TENANT`]).
     Tenant,
 }
+
+/// The pseudo-vault id under which measures across vaults are recorded in [`Peers`].
+pub const TENANT: Id = Id::MAX;
 
 /// The largest value of one measure per (vault, principal) over the whole drop, with the
 /// principal's kind, for comparing a principal with its peers once the pass is over.
@@ -226,7 +231,7 @@ impl Peers {
             .entry(principal)
             .or_insert((user, 0));
         e.1 = e.1.max(value);
-        if !user {
+        if !user && vault != TENANT {
             let m = self
                 .by_principal
                 .entry(principal)
@@ -261,59 +266,54 @@ impl Peers {
         cfg: &DetectConfig,
     ) -> Option<PeerVerdict> {
         let mut vals: Vec<f64> = Vec::new();
-        let group;
-        if !user {
-            // An application against the same application elsewhere.
-            if let Some(m) = self.by_principal.get(&principal) {
-                vals.extend(
-                    m.iter()
-                        .filter(|(v, _)| **v != vault)
-                        .map(|(_, x)| *x as f64),
-                );
-            }
-            group = format!(
-                "the same application on {} other vault{}",
-                vals.len(),
-                if vals.len() == 1 { "" } else { "s" }
-            );
-        } else {
-            match scope {
-                PeerScope::Vault => {
-                    if let Some(m) = self.by_vault.get(&vault) {
-                        vals.extend(
-                            m.iter()
-                                .filter(|(p, (u, _))| **p != principal && *u)
-                                .map(|(_, (_, x))| *x as f64),
-                        );
-                    }
-                    group = format!(
-                        "{} other user{} of {}",
-                        vals.len(),
-                        if vals.len() == 1 { "" } else { "s" },
-                        vault_name
+        let plural = |n: usize| if n == 1 { "" } else { "s" };
+        let group = match (scope, user) {
+            (PeerScope::Tenant, _) => {
+                if let Some(m) = self.by_vault.get(&vault) {
+                    vals.extend(
+                        m.iter()
+                            .filter(|(p, (u, _))| **p != principal && *u == user)
+                            .map(|(_, (_, x))| *x as f64),
                     );
                 }
-                PeerScope::Tenant => {
-                    // One value per principal: its largest on any vault (the measure is
-                    // recorded under one pseudo-vault by tenant-wide rules).
-                    let mut per: FxMap<Id, u64> = FxMap::default();
-                    for m in self.by_vault.values() {
-                        for (p, (u, x)) in m {
-                            if *p != principal && *u {
-                                let e = per.entry(*p).or_insert(0);
-                                *e = (*e).max(*x);
-                            }
-                        }
-                    }
-                    vals.extend(per.values().map(|x| *x as f64));
-                    group = format!(
-                        "{} other user{} of the drop",
-                        vals.len(),
-                        if vals.len() == 1 { "" } else { "s" }
+                format!(
+                    "{} other {}{} of the drop",
+                    vals.len(),
+                    if user { "user" } else { "application" },
+                    plural(vals.len())
+                )
+            }
+            (PeerScope::Vault, false) => {
+                // An application against the same application elsewhere.
+                if let Some(m) = self.by_principal.get(&principal) {
+                    vals.extend(
+                        m.iter()
+                            .filter(|(v, _)| **v != vault)
+                            .map(|(_, x)| *x as f64),
                     );
                 }
+                format!(
+                    "the same application on {} other vault{}",
+                    vals.len(),
+                    plural(vals.len())
+                )
             }
-        }
+            (PeerScope::Vault, true) => {
+                if let Some(m) = self.by_vault.get(&vault) {
+                    vals.extend(
+                        m.iter()
+                            .filter(|(p, (u, _))| **p != principal && *u)
+                            .map(|(_, (_, x))| *x as f64),
+                    );
+                }
+                format!(
+                    "{} other user{} of {}",
+                    vals.len(),
+                    plural(vals.len()),
+                    vault_name
+                )
+            }
+        };
         if vals.len() < cfg.peer_min {
             return None;
         }
@@ -372,6 +372,11 @@ impl<K: std::hash::Hash + Eq, M> Pending<K, M> {
             self.meta.push(m);
         }
         r
+    }
+
+    /// The grouping, the findings and their data, for rules that group their own way.
+    pub fn parts(&mut self) -> (&mut super::Groups<K>, &mut Vec<Finding>, &mut Vec<M>) {
+        (&mut self.groups, &mut self.findings, &mut self.meta)
     }
 
     /// Take every pending finding with its data.

@@ -135,7 +135,8 @@ pub(crate) fn dur(micros: i64) -> String {
 /// KV_AccountVolumeAccessDeniedAnomaly): extends the principal's open finding (reason and vault
 /// list refreshed while the distinct-vault count grows), or opens one whose evidence is the latest
 /// event on each vault of the 24 h window and whose count is every event in it. `extra` holds the
-/// rule's own detail fields, added after `vaults` and `distinct_vaults`.
+/// rule's own detail fields, added after `vaults` and `distinct_vaults`. Returns the finding's
+/// index in `out` and whether it is new.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn cross_vault_hit(
     groups: &mut super::Groups<super::baseline::Id>,
@@ -146,7 +147,7 @@ pub(crate) fn cross_vault_hit(
     info: &'static RuleInfo,
     (reason, basis): (String, String),
     extra: serde_json::Value,
-) {
+) -> (usize, bool) {
     use serde_json::json;
     let n = w.distinct();
     // The vault names (at most 50 listed) are only rebuilt while the count grows.
@@ -167,7 +168,7 @@ pub(crate) fn cross_vault_hit(
                 f.details["vaults"] = json!(vault_names(w));
             }
         }
-        return;
+        return (fi, false);
     }
     let mut details = json!({"vaults": vault_names(w), "distinct_vaults": n});
     if let (Some(d), serde_json::Value::Object(x)) = (details.as_object_mut(), extra) {
@@ -192,7 +193,7 @@ pub(crate) fn cross_vault_hit(
         }
         f.count = total;
         f
-    });
+    })
 }
 
 #[cfg(test)]

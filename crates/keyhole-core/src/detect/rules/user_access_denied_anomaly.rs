@@ -4,9 +4,14 @@
 //! Why: someone with a valid token but no rights trying a vault is reconnaissance or a
 //! compromised identity feeling its way. The 401 challenge that precedes every SDK call is not
 //! a denial; 404 on a missing secret is not a denial. Judged after the vault's learning period.
+//! On a vault with less data than the learning period, every denial is a candidate and the
+//! verdict waits for the end of the drop: it fires when the principal never succeeded on the
+//! vault anywhere in the drop, before or after the denial (a user whose SecretSet was refused
+//! but who reads there the same afternoon stays quiet).
 //! MITRE: Discovery, Credential Access. Grouping: (vault, principal) per 24 h. Origin: Defender.
 
 use crate::detect::baseline::{FxSet, Id};
+use crate::detect::judging::{hours_text, Pending};
 use crate::detect::{new_finding, who, Confidence, Cx, Finding, Groups, Rule, RuleInfo, Severity};
 use crate::event::Event;
 use crate::time::MICROS_PER_DAY;
@@ -26,6 +31,8 @@ pub static INFO: RuleInfo = RuleInfo {
 pub struct UserAccessDeniedAnomaly {
     succeeded: FxSet<(Id, Id)>,
     groups: Groups<(Id, Id)>,
+    /// Short vaults: denials waiting for the end of the drop, with (vault, principal).
+    pending: Pending<(Id, Id), (Id, Id)>,
 }
 
 impl Default for UserAccessDeniedAnomaly {
@@ -33,6 +40,7 @@ impl Default for UserAccessDeniedAnomaly {
         UserAccessDeniedAnomaly {
             succeeded: FxSet::default(),
             groups: Groups::new(MICROS_PER_DAY),
+            pending: Pending::new(MICROS_PER_DAY),
         }
     }
 }
@@ -40,6 +48,10 @@ impl Default for UserAccessDeniedAnomaly {
 impl Rule for UserAccessDeniedAnomaly {
     fn info(&self) -> &'static RuleInfo {
         &INFO
+    }
+
+    fn finish(&mut self, _cx: &Cx, out: &mut Vec<Finding>) {
+        self.finish_short(out);
     }
 
     fn on_event(&mut self, cx: &Cx, idx: usize, ev: &Event, allowed: bool, out: &mut Vec<Finding>) {
@@ -54,7 +66,44 @@ impl Rule for UserAccessDeniedAnomaly {
             self.succeeded.insert(key);
             return;
         }
-        if !ev.is_denied() || self.succeeded.contains(&key) || cx.learning(ev) {
+        if !ev.is_denied() || self.succeeded.contains(&key) {
+            return;
+        }
+        if let Some(span) = cx.vault_span().filter(|s| !s.long(cx.cfg.learning_days)) {
+            self.pending.hit(key, ev, idx, || {
+                let f = new_finding(
+                    &INFO,
+                    ev,
+                    idx,
+                    &ev.vault,
+                    format!(
+                        "{} was denied ({}) {} on {} and never succeeded on this vault in the {} of this drop",
+                        who(ev),
+                        ev.status.map_or("denied".to_string(), |s| s.to_string()),
+                        ev.operation,
+                        ev.vault,
+                        hours_text(span.last - span.first)
+                    ),
+                    json!({"operation": &*ev.operation, "status": ev.status}),
+                )
+                .with_basis(
+                    format!(
+                        "the whole drop: no success on {} in its {} (shorter than the {}-day learning period)",
+                        ev.vault,
+                        hours_text(span.last - span.first),
+                        cx.cfg.learning_days
+                    ),
+                    if span.last - span.first >= MICROS_PER_DAY {
+                        Confidence::Medium
+                    } else {
+                        Confidence::Low
+                    },
+                );
+                (f, key)
+            });
+            return;
+        }
+        if cx.learning(ev) {
             return;
         }
         self.groups.hit(out, key, ev, idx, || {
@@ -77,6 +126,19 @@ impl Rule for UserAccessDeniedAnomaly {
                 Confidence::High,
             )
         });
+    }
+}
+
+impl UserAccessDeniedAnomaly {
+    /// Short vaults: the denials of principals that never succeeded there in the whole drop.
+    fn finish_short(&mut self, out: &mut Vec<Finding>) {
+        let succeeded = &self.succeeded;
+        out.extend(
+            self.pending
+                .drain()
+                .filter(|(_, key)| !succeeded.contains(key))
+                .map(|(f, _)| f),
+        );
     }
 }
 
