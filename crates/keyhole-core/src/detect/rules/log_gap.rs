@@ -191,11 +191,13 @@ mod tests {
         )
     }
 
-    fn gap(active_hours: i64, silence_min: i64) -> usize {
+    /// `active_hours` hourly events, then one after `silence_min`; `long` puts an event ten
+    /// days earlier so the vault has more data than the learning period.
+    fn gap(active_hours: i64, silence_min: i64, long: bool) -> Vec<crate::detect::Finding> {
         let cfg = DetectConfig::default();
         let mut v: Vec<Event> = (0..active_hours)
             .map(|h| {
-                ev("2026-10-01T00:10:00Z")
+                ev("2026-10-11T00:10:00Z")
                     .vault("kv")
                     .service("a")
                     .secs(h * 3600)
@@ -203,13 +205,48 @@ mod tests {
             .collect();
         let last = v.last().unwrap().clone();
         v.push(last.secs(silence_min * 60));
-        findings_of("KV_LogGap", v, &cfg).len()
+        if long {
+            v.insert(0, ev("2026-10-01T00:10:00Z").vault("kv").service("a"));
+        }
+        findings_of("KV_LogGap", v, &cfg)
     }
 
     #[test]
     fn six_hours_after_a_full_day() {
-        assert_eq!(gap(24, 360), 1);
-        assert_eq!(gap(24, 359), 0);
-        assert_eq!(gap(23, 600), 0, "not active every hour for a day");
+        assert_eq!(gap(24, 360, true).len(), 1);
+        assert_eq!(gap(24, 359, true).len(), 0);
+        assert_eq!(
+            gap(23, 600, true).len(),
+            0,
+            "not active every hour for a day"
+        );
+    }
+
+    #[test]
+    fn a_short_vault_compares_the_silence_with_its_other_hours() {
+        let f = gap(14, 420, false);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].confidence, crate::detect::Confidence::Low);
+        assert!(
+            f[0].basis
+                .starts_with("the vault's other hours: events in each of its 15 other hours"),
+            "{}",
+            f[0].basis
+        );
+        assert!(gap(10, 420, false).is_empty(), "fewer than 12 other hours");
+        // One more silent hour elsewhere: not "active every hour".
+        let cfg = DetectConfig::default();
+        let mut v: Vec<Event> = (0..16)
+            .filter(|h| *h != 3)
+            .map(|h| {
+                ev("2026-10-11T00:10:00Z")
+                    .vault("kv")
+                    .service("a")
+                    .secs(h * 3600)
+            })
+            .collect();
+        let last = v.last().unwrap().clone();
+        v.push(last.secs(420 * 60));
+        assert!(findings_of("KV_LogGap", v, &cfg).is_empty());
     }
 }
