@@ -360,6 +360,7 @@ fn sliding_report(gen: &GenConfig, windows: &[u32]) -> Vec<String> {
         let (mut inside_total, mut found, mut fps, mut count) = (0, 0, 0, 0);
         let mut missed_rules: std::collections::BTreeMap<String, usize> = Default::default();
         let mut info_rules: std::collections::BTreeMap<&str, usize> = Default::default();
+        let mut fp_rules: std::collections::BTreeMap<String, usize> = Default::default();
         for end in n..=gen.days {
             let (start, stop) = keyhole_gen::window_bounds(gen, end - n, end);
             let inside = keyhole_gen::attacks_inside(&manifest, start, stop);
@@ -390,6 +391,9 @@ fn sliding_report(gen: &GenConfig, windows: &[u32]) -> Vec<String> {
                 problems.push(format!("{label}: missed {m}"));
             }
             for f in &s.false_positives {
+                *fp_rules
+                    .entry(f.split(' ').next().unwrap_or("").to_string())
+                    .or_default() += 1;
                 problems.push(format!("{label}: false positive {f}"));
             }
         }
@@ -401,6 +405,9 @@ fn sliding_report(gen: &GenConfig, windows: &[u32]) -> Vec<String> {
             fps,
             missed_rules
         );
+        if !fp_rules.is_empty() {
+            println!("         false positives by rule: {fp_rules:?}");
+        }
         if !info_rules.is_empty() {
             println!("         benign principals reported as informational: {info_rules:?}");
         }

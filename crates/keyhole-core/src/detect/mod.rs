@@ -179,6 +179,25 @@ impl<'a> Cx<'a> {
         )
     }
 
+    /// The basis of a verdict against the history before the event: the rolling history of a
+    /// long vault (`what` names the measure), or the in-drop learning of a short one.
+    pub fn history_basis(&self, ev: &Event, what: &str) -> (String, Confidence) {
+        match (self.mode(ev), self.vault_span()) {
+            (judging::Mode::InDrop, Some(span)) => {
+                let (b, c) = judging::in_drop_basis(span, &ev.vault, self.cfg);
+                (
+                    if what.is_empty() {
+                        b
+                    } else {
+                        format!("{what}: {b}")
+                    },
+                    c,
+                )
+            }
+            _ => (self.rolling_basis(ev, what), Confidence::High),
+        }
+    }
+
     /// The text of an interned id.
     pub fn name(&self, id: Id) -> &str {
         self.interner.name(id)

@@ -33,6 +33,9 @@ impl Rule for AppAnomaly {
     fn info(&self) -> &'static RuleInfo {
         &INFO
     }
+    fn finish(&mut self, _cx: &Cx, out: &mut Vec<Finding>) {
+        self.0.finish(out);
+    }
     fn on_event(&mut self, cx: &Cx, idx: usize, ev: &Event, allowed: bool, out: &mut Vec<Finding>) {
         self.0.judge(&INFO, cx, idx, ev, allowed, out);
     }

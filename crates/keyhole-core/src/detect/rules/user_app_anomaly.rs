@@ -10,7 +10,8 @@
 
 use super::{is_user, object_phrase};
 use crate::detect::baseline::{FxMap, FxSet, Id};
-use crate::detect::{new_finding, who, Confidence, Cx, Finding, Groups, Rule, RuleInfo, Severity};
+use crate::detect::judging::Mode;
+use crate::detect::{new_finding, who, Cx, Finding, Groups, Rule, RuleInfo, Severity};
 use crate::event::Event;
 use crate::time::MICROS_PER_DAY;
 use serde_json::json;
@@ -61,7 +62,7 @@ impl Rule for UserAppAnomaly {
         }
         let known = self.apps.entry((cx.cur.vault, pk)).or_default();
         let first_on_vault = known.is_empty();
-        if !known.insert(app) || first_on_vault || cx.learning(ev) {
+        if !known.insert(app) || first_on_vault || cx.mode(ev) == Mode::Learning {
             return;
         }
         let n_prior = known.len() - 1;
@@ -75,6 +76,7 @@ impl Rule for UserAppAnomaly {
             .collect();
         prior.sort_unstable();
         let prior_list = prior.iter().take(5).copied().collect::<Vec<_>>().join(", ");
+        let (basis, confidence) = cx.history_basis(ev, "applications the user used with the vault");
         self.groups.hit(out, gkey, ev, idx, || {
             new_finding(
                 &INFO,
@@ -94,10 +96,7 @@ impl Rule for UserAppAnomaly {
                 ),
                 json!({"app_id": &**app_text, "known_apps": prior}),
             )
-            .with_basis(
-                cx.rolling_basis(ev, "applications the user used with the vault"),
-                Confidence::High,
-            )
+            .with_basis(basis, confidence)
         });
     }
 }
