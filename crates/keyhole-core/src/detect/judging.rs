@@ -306,12 +306,37 @@ impl Peers {
                             .map(|(_, (_, x))| *x as f64),
                     );
                 }
-                format!(
-                    "{} other user{} of {}",
-                    vals.len(),
-                    plural(vals.len()),
-                    vault_name
-                )
+                if vals.len() >= cfg.peer_min {
+                    format!(
+                        "{} other user{} of {}",
+                        vals.len(),
+                        plural(vals.len()),
+                        vault_name
+                    )
+                } else {
+                    // Too few users on the vault (a weekend day): the drop's other users, each
+                    // with its largest value on any vault.
+                    let mut per: FxMap<Id, u64> = FxMap::default();
+                    for (v, m) in &self.by_vault {
+                        if *v == TENANT {
+                            continue;
+                        }
+                        for (p, (u, x)) in m {
+                            if *p != principal && *u {
+                                let e = per.entry(*p).or_insert(0);
+                                *e = (*e).max(*x);
+                            }
+                        }
+                    }
+                    vals = per.values().map(|x| *x as f64).collect();
+                    format!(
+                        "{} other user{} of the drop (fewer than {} on {})",
+                        vals.len(),
+                        plural(vals.len()),
+                        cfg.peer_min,
+                        vault_name
+                    )
+                }
             }
         };
         if vals.len() < cfg.peer_min {

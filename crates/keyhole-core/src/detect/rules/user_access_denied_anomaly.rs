@@ -7,7 +7,8 @@
 //! On a vault with less data than the learning period, every denial is a candidate and the
 //! verdict waits for the end of the drop: it fires when the principal never succeeded on the
 //! vault anywhere in the drop, before or after the denial (a user whose SecretSet was refused
-//! but who reads there the same afternoon stays quiet).
+//! but who reads there the same afternoon stays quiet); a single denial is informational, a
+//! repeated one the rule's severity.
 //! MITRE: Discovery, Credential Access. Grouping: (vault, principal) per 24 h. Origin: Defender.
 
 use crate::detect::baseline::{FxSet, Id};
@@ -137,7 +138,16 @@ impl UserAccessDeniedAnomaly {
             self.pending
                 .drain()
                 .filter(|(_, key)| !succeeded.contains(key))
-                .map(|(f, _)| f),
+                .map(|(mut f, _)| {
+                    if f.count < 2 {
+                        // One refusal with nothing to compare it with (a SecretSet the user may
+                        // not do, on a Sunday) is not yet a pattern.
+                        f.severity = Severity::Informational;
+                        f.confidence = Confidence::Low;
+                        f.reason.push_str(" (a single denial)");
+                    }
+                    f
+                }),
         );
     }
 }

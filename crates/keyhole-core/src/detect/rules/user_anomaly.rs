@@ -35,7 +35,8 @@ pub static INFO: RuleInfo = RuleInfo {
 /// of secrets, keys or certificates in its first 24 h there): a deployed workload reads the
 /// names in its configuration, a stolen credential lists them first. A new deployment that
 /// starts reading its secrets on day 2 of a drop is therefore informational ("first seen in
-/// this drop"), not an alert.
+/// this drop"), not an alert. A user is only reported when it was already seen elsewhere in the
+/// drop (a user's first activity of the drop is its day starting, not a move to another vault).
 pub struct Novelty {
     users: bool,
     known: FxSet<(Id, Id)>,
@@ -108,6 +109,15 @@ impl Novelty {
         }
         let mode = cx.mode(ev);
         if mode == Mode::Learning {
+            return;
+        }
+        // Short vaults: a user whose first activity in the whole drop is this one is starting
+        // its day, not moving to another vault; only a user already seen elsewhere in the drop
+        // is reported (informational, see above).
+        if mode == Mode::InDrop
+            && self.users
+            && cx.base.principal_known_for(pk, ev.time.micros) == 0
+        {
             return;
         }
         let days = cx.vault_history_days(ev);
