@@ -203,14 +203,22 @@ pub struct RuleInfo {
     /// (rules with a history refine it with their numbers): "configuration transition, needs no
     /// history".
     pub basis: &'static str,
+    /// How the rule judges a vault with no more data than the learning period (see
+    /// `detect::judging`); empty when it judges it like any other.
+    pub short_drop: &'static str,
 }
 
-/// Whether a rule ran on this drop, and why not.
+/// Whether a rule ran on this drop, and how it judged it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct RuleStatus {
     pub rule: &'static str,
     pub ran: bool,
+    /// What limited the rule on this drop (its vaults shorter than the learning period, or why
+    /// it could not run); `None` when it judged as designed.
     pub note: Option<String>,
+    /// How the rule judged this drop: "needs no history", "rolling history after the 7-day
+    /// learning period (5 vaults)", or its short-drop basis.
+    pub judged: String,
 }
 
 /// The result of [`super::analyze`].

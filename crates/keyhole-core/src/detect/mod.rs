@@ -367,48 +367,74 @@ pub fn analyze(events: &[Event], cfg: &DetectConfig) -> Analysis {
     }
 }
 
+/// How every rule judged this drop (spec §3, issue 11): the standard mode on vaults with more
+/// data than the learning period, the rule's short-drop basis on the others.
 fn statuses(cx: &Cx, span: Option<(Timestamp, Timestamp)>) -> Vec<RuleStatus> {
-    let learning = cx.cfg.learning_days as i64;
+    let l = cx.cfg.learning_days;
     let span_days = span.map_or(0, |(a, b)| b.day() - a.day() + 1);
-    // The longest history any vault has: a rule that needs a baseline can judge something
-    // only when at least one vault has data after its learning period.
-    let longest = cx
-        .base
-        .vault_first_day
-        .iter()
-        .map(|(v, f)| cx.base.vault_last_day.get(v).map_or(1, |l| l - f + 1))
-        .max()
-        .unwrap_or(0);
+    let n_long = cx.frame.vaults.values().filter(|s| s.long(l)).count();
+    let n_short = cx.frame.vaults.len() - n_long;
+    let drop_long = cx.frame.drop.is_some_and(|s| s.long(l));
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
     catalogue()
         .iter()
         .map(|info| {
-            if info.needs_baseline && longest <= learning {
-                RuleStatus {
+            if span.is_none() {
+                return RuleStatus {
                     rule: info.id,
                     ran: false,
-                    note: Some(if span_days <= learning {
-                        format!(
-                            "needs {} days of history before it judges; the drop spans {} day{}",
-                            learning,
-                            span_days,
-                            if span_days == 1 { "" } else { "s" }
-                        )
-                    } else {
-                        format!(
-                            "needs {} days of history before it judges; no vault has more than {} day{} of data (the drop spans {} days)",
-                            learning,
-                            longest,
-                            if longest == 1 { "" } else { "s" },
-                            span_days
-                        )
-                    }),
-                }
+                    note: Some("no events to judge".to_string()),
+                    judged: "nothing to judge".to_string(),
+                };
+            }
+            // The cross-vault volume rule judges the drop as a whole.
+            let whole_drop = info.id == rules::account_volume_anomaly::INFO.id;
+            let (long, short) = if whole_drop {
+                (usize::from(drop_long), usize::from(!drop_long))
             } else {
-                RuleStatus {
-                    rule: info.id,
-                    ran: true,
-                    note: None,
-                }
+                (n_long, n_short)
+            };
+            let standard = if whole_drop {
+                format!("rolling history after the drop's {l}-day learning period")
+            } else if info.needs_baseline {
+                format!(
+                    "rolling history after the {l}-day learning period ({long} vault{})",
+                    plural(long)
+                )
+            } else {
+                info.basis.to_string()
+            };
+            let note = if short == 0 || info.short_drop.is_empty() {
+                None
+            } else if whole_drop {
+                Some(format!(
+                    "the drop spans {span_days} day{}, no more than the {l}-day learning period: {}",
+                    if span_days == 1 { "" } else { "s" },
+                    info.short_drop
+                ))
+            } else if long == 0 {
+                Some(format!(
+                    "the drop spans {span_days} day{} and no vault has more than {l} days of data: {}",
+                    if span_days == 1 { "" } else { "s" },
+                    info.short_drop
+                ))
+            } else {
+                Some(format!(
+                    "on the {short} vault{} with {l} days of data or fewer: {}",
+                    plural(short),
+                    info.short_drop
+                ))
+            };
+            let judged = match (&note, long) {
+                (None, _) => standard,
+                (Some(n), 0) => n.clone(),
+                (Some(n), _) => format!("{standard}; {n}"),
+            };
+            RuleStatus {
+                rule: info.id,
+                ran: true,
+                note,
+                judged,
             }
         })
         .collect()

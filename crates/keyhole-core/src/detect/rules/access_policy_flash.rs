@@ -21,6 +21,7 @@ pub static INFO: RuleInfo = RuleInfo {
     doc: "addedAccessPolicy then removedAccessPolicy for the same object id on the same vault within 10 min.",
     needs_baseline: false,
     basis: "grant then removal within minutes, needs no history",
+    short_drop: "",
 };
 
 #[derive(Default)]

@@ -20,6 +20,7 @@ pub static INFO: RuleInfo = RuleInfo {
     doc: "A successful operation carrying addedAccessPolicy; object id and permissions are in the alert.",
     needs_baseline: false,
     basis: "configuration change, needs no history",
+    short_drop: "",
 };
 
 pub struct AccessPolicyGranted {

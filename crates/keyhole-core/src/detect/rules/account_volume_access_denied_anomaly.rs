@@ -20,6 +20,7 @@ pub static INFO: RuleInfo = RuleInfo {
     doc: "A principal gets 401/403 (not the SDK challenge) on >= 5 distinct vaults within 24 h. Vault '*'.",
     needs_baseline: false,
     basis: "absolute threshold (denied on >= 5 vaults in 24 h), needs no history",
+    short_drop: "",
 };
 
 pub struct AccountVolumeAccessDeniedAnomaly {

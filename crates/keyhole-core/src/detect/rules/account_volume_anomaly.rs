@@ -36,6 +36,7 @@ pub static INFO: RuleInfo = RuleInfo {
     doc: "An established principal succeeds (data plane or vault writes) on >= 5 vaults in 24 h and >= 3 more than its maximum so far, after the 7-day learning period. Vault '*'.",
     needs_baseline: true,
     basis: "the principal's rolling history, after the drop's learning period",
+    short_drop: "vaults whose contents were read in 24 h, against the principal's earlier days in the drop and its peers (the drop's other users or applications); informational on the threshold alone",
 };
 
 #[derive(Default)]

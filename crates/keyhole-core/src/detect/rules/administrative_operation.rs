@@ -20,6 +20,7 @@ pub static INFO: RuleInfo = RuleInfo {
     doc: "Successful VaultPut, VaultPatch or VaultDelete. One finding per vault and principal per 24 h.",
     needs_baseline: false,
     basis: "the operation itself, needs no history",
+    short_drop: "",
 };
 
 pub struct AdministrativeOperation {

@@ -19,6 +19,7 @@ pub static INFO: RuleInfo = RuleInfo {
     doc: "A service principal's (app-only token) first successful data-plane operation on a vault, after the vault's 7-day learning period. One finding per vault and app per 24 h.",
     needs_baseline: true,
     basis: "the vault's history before the event, after its learning period",
+    short_drop: "learned from the vault's first third (at least 12 h); a new application after it is informational (a new deployment), medium when it enumerates the vault (a List)",
 };
 
 pub struct AppAnomaly(Novelty);

@@ -21,6 +21,7 @@ pub static INFO: RuleInfo = RuleInfo {
     doc: "networkAcls.defaultAction changes from Deny to Allow between consecutive configuration snapshots of a vault.",
     needs_baseline: false,
     basis: "configuration transition, needs no history",
+    short_drop: "",
 };
 
 #[derive(Default)]

@@ -21,6 +21,7 @@ pub static INFO: RuleInfo = RuleInfo {
     doc: "A successful operation carrying addedIpRule; the range is in the alert, ranges of /8 or wider are called out.",
     needs_baseline: false,
     basis: "configuration change, needs no history",
+    short_drop: "",
 };
 
 pub struct FirewallRuleAdded {

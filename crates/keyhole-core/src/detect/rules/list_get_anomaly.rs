@@ -34,6 +34,7 @@ pub static INFO: RuleInfo = RuleInfo {
     doc: "A successful SecretList followed within 60 min by successful gets of >= 5 secrets the principal never read on that vault, after the 7-day learning period; on a shorter vault from the first event, medium when the principal has 12 h of history there and reads more distinct secrets than its peers, else informational.",
     needs_baseline: true,
     basis: "every secret the principal read on the vault before, after its learning period",
+    short_drop: "absolute from the first event; medium with 12 h of the principal's own reads before the list unless usual among its peers, else informational",
 };
 
 #[derive(Default)]

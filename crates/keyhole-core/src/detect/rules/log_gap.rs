@@ -26,6 +26,8 @@ pub static INFO: RuleInfo = RuleInfo {
     doc: "A vault with events in each of the 24 hours before has no event for >= 6 h.",
     needs_baseline: false,
     basis: "the vault's own activity in the hours before the silence",
+    short_drop:
+        "a silence against the vault's other hours (events in every other hour, at least 12)",
 };
 
 struct State {

@@ -37,6 +37,7 @@ pub static INFO: RuleInfo = RuleInfo {
     doc: "> 10 distinct objects and > 50 reads in 24 h (Sentinel). Medium when the principal is established on the vault and its distinct objects exceed 3 x its daily maximum so far; low when it has no history there. After the 7-day learning period; on a shorter vault, medium when the distinct objects exceed 3 x the principal's maximum on its earlier days in the drop and its peers (other users of the vault, the same app on other vaults), informational on the Sentinel threshold alone.",
     needs_baseline: true,
     basis: "rolling history of the principal on the vault, after its learning period",
+    short_drop: "Sentinel's threshold from the first read, against the principal's earlier days in the drop and its peers (the vault's other users, the same application on other vaults); informational on the threshold alone",
 };
 
 /// A read of one named object (what the mass-retrieval rule and workbook panel count).

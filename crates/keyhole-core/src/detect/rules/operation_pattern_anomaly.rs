@@ -30,6 +30,7 @@ pub static INFO: RuleInfo = RuleInfo {
     doc: "A principal active on a vault on >= 3 earlier days performs >= 3 operation types it never performed there within 1 h, after the 7-day learning period.",
     needs_baseline: true,
     basis: "the principal's earlier active days on the vault, after its learning period",
+    short_drop: "operation types learned from the vault's first third (at least 12 h); new types after it are informational",
 };
 
 #[derive(Default)]

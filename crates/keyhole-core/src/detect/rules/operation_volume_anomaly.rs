@@ -32,6 +32,7 @@ pub static INFO: RuleInfo = RuleInfo {
     doc: "A principal's operations on a vault in one UTC day reach >= 5 x its trailing 14-day median, robust z (median/MAD) >= 3, >= 25, and >= 4 x its busiest day of the window, for principals active there on >= 3 earlier days, after the 7-day learning period.",
     needs_baseline: true,
     basis: "rolling history of the principal on the vault, after its learning period",
+    short_drop: "daily operations against the principal's earlier days in the drop and its peers (the vault's other users, the same application on other vaults)",
 };
 
 #[derive(Default)]

@@ -21,6 +21,7 @@ pub static INFO: RuleInfo = RuleInfo {
     doc: "A successful request from an IP or CIDR on a --intel suspicious list. No threshold. One finding per vault, principal and IP per 24 h.",
     needs_baseline: false,
     basis: "IP on a threat-intel list, needs no history",
+    short_drop: "",
 };
 
 pub struct SuspiciousIpAccess {

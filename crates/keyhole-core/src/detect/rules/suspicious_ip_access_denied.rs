@@ -20,6 +20,7 @@ pub static INFO: RuleInfo = RuleInfo {
     doc: "A denied request (401/403, not the SDK challenge) from an IP on a --intel suspicious list or a TOR list. One finding per vault, principal and IP per 24 h.",
     needs_baseline: false,
     basis: "IP on a threat-intel or TOR list, needs no history",
+    short_drop: "",
 };
 
 pub struct SuspiciousIpAccessDenied {

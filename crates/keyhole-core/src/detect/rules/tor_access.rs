@@ -21,6 +21,7 @@ pub static INFO: RuleInfo = RuleInfo {
     doc: "A successful request from an IP on the bundled TOR exit-node snapshot or a --intel tor list. No threshold. One finding per vault, principal and IP per 24 h.",
     needs_baseline: false,
     basis: "IP on a TOR exit-node list, needs no history",
+    short_drop: "",
 };
 
 pub struct TorAccess {

@@ -35,6 +35,7 @@ pub static INFO: RuleInfo = RuleInfo {
     doc: "An established principal (active on >= 3 days) succeeds from a /16 (IPv6 /32) it never used, outside Microsoft Azure ranges and private networks, after the vault's 7-day learning period.",
     needs_baseline: true,
     basis: "the principal's networks before the event, after the vault's learning period",
+    short_drop: "networks learned from the vault's first third (at least 12 h); a new network after it is informational (a day or two does not show a principal's home or phone)",
 };
 
 #[derive(Default)]

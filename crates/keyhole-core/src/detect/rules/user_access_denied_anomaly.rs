@@ -27,6 +27,7 @@ pub static INFO: RuleInfo = RuleInfo {
     doc: "A 401/403 (not the SDK challenge) on a vault by a principal with no earlier success on that vault, after the vault's 7-day learning period. One finding per vault and principal per 24 h.",
     needs_baseline: true,
     basis: "the vault's history before the event, after its learning period",
+    short_drop: "the whole drop: denials by a principal that never succeeded on the vault in it (a single denial informational)",
 };
 
 pub struct UserAccessDeniedAnomaly {

@@ -24,6 +24,7 @@ pub static INFO: RuleInfo = RuleInfo {
     doc: "A user's first successful data-plane operation (secret, key, certificate) on a vault, after the vault's 7-day learning period. One finding per vault and user per 24 h.",
     needs_baseline: true,
     basis: "the vault's history before the event, after its learning period",
+    short_drop: "learned from the vault's first third (at least 12 h); a user already seen elsewhere in the drop that reaches the vault after it is informational (a short drop cannot tell an occasional user from an intruder)",
 };
 
 /// Shared by KV_UserAnomaly and KV_AppAnomaly: first data-plane success of a principal on a vault.

@@ -25,6 +25,7 @@ pub static INFO: RuleInfo = RuleInfo {
     doc: "A user with earlier data-plane successes on a vault succeeds through an application id it never used with that vault, after the vault's 7-day learning period. One finding per vault, user and app per 24 h.",
     needs_baseline: true,
     basis: "the vault's history before the event, after its learning period",
+    short_drop: "learned from the vault's first third (at least 12 h), then rolling",
 };
 
 pub struct UserAppAnomaly {
