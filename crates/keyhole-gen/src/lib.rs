@@ -87,6 +87,10 @@ pub struct GenConfig {
     pub apps: Option<u32>,
     /// Inject one attack per catalogue rule (needs `days ≥ 9`).
     pub attacks: bool,
+    /// A benign trap for short drops: a new deployment (an application never seen before) that
+    /// starts reading its secrets on this day index and reads them every hour from then on.
+    /// `None` (the default) leaves the output as it always was.
+    pub new_deployment_day: Option<u32>,
 }
 
 impl Default for GenConfig {
@@ -100,6 +104,7 @@ impl Default for GenConfig {
             users: None,
             apps: None,
             attacks: true,
+            new_deployment_day: None,
         }
     }
 }

@@ -22,6 +22,8 @@ OPTIONS:
   --start YYYY-MM-DD   first day (default 2026-10-01)
   --vaults N --users N --apps N   override the scaled counts
   --attacks            inject one attack per catalogue rule (needs --days ≥ 9)
+  --new-deployment-day D   a benign trap: a new application that starts reading its secrets
+                       on day index D (0-based) and every hour after it
   --last-days N        write only the last N of the --days days (the drop a responder exports
                        around an incident: the same records the full run writes on those days);
                        --manifest then lists only the attacks inside them
@@ -131,6 +133,9 @@ fn parse_args() -> Result<Args, String> {
             "--users" => a.cfg.users = Some(num(val(&mut i, &arg)?, &arg)?.min(1_000_000) as u32),
             "--apps" => a.cfg.apps = Some(num(val(&mut i, &arg)?, &arg)?.min(1_000_000) as u32),
             "--attacks" => a.cfg.attacks = true,
+            "--new-deployment-day" => {
+                a.cfg.new_deployment_day = Some(num(val(&mut i, &arg)?, &arg)?.min(100_000) as u32)
+            }
             "--last-days" => {
                 let n = num(val(&mut i, &arg)?, &arg)?;
                 if n == 0 {
