@@ -154,7 +154,7 @@ impl Rule for LogGap {
             let mut f = gap_finding(
                 cx,
                 (bi, ai),
-                format!("in every other hour of its {other} hours in this drop"),
+                format!("in each of the other {other} hours of its data in this drop"),
             )
             .with_basis(
                 format!(
