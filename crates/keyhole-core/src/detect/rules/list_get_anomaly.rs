@@ -13,13 +13,13 @@
 //! everything is "never read", so the verdict waits for the end of the pass: medium when the
 //! principal had at least `in_drop_min_hours` (12 h) of secret reads and lists on the vault
 //! before the list (peers alone do not make "never read" meaningful), unless its distinct
-//! secrets read there in the drop are usual among its peers (the vault's other users; an
-//! application against itself on other vaults: not above every peer or < 2 × their median);
-//! informational on the pattern alone.
+//! secrets read there in the drop are usual among its peers (no more than some other user of
+//! the vault reads; an application against itself on other vaults); informational on the
+//! pattern alone.
 
 use super::is_user;
 use crate::detect::baseline::{FxMap, FxSet, Id};
-use crate::detect::judging::{hours_text, OwnHistory, PeerScope, Peers, ShortVerdict};
+use crate::detect::judging::{hours_text, OwnHistory, PeerScope, Peers};
 use crate::detect::{new_finding, who, Confidence, Cx, Finding, Rule, RuleInfo, Severity};
 use crate::event::{Event, ObjectKind, Op, Verb};
 use crate::time::{MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MIN};
@@ -198,51 +198,45 @@ impl Rule for ListGetAnomaly {
                 p,
                 st.user,
                 st.read.len() as u64,
-                (2.0, 1.0),
+                (1.0, 1.0),
                 cfg,
             );
             let absolute = format!(
                 "absolute: a SecretList then >= {} secrets never read in this drop (the vault's data is shorter than the {}-day learning period)",
                 cfg.list_get_secrets, cfg.learning_days
             );
-            let has_own = own.is_some();
-            let dropped = format!(
-                "a known read set ({} h of the principal's secret reads before the list)",
-                cfg.in_drop_min_hours
-            );
-            let mut verdict = ShortVerdict::of(
-                own,
-                pv.as_ref(),
-                (&absolute, &dropped, "distinct secrets read in this drop"),
-                cfg,
-            );
-            // Peers alone do not make "never read" meaningful: without the principal's own
-            // history a read set of 6 looks like a harvest of 6.
-            if !has_own {
-                if let ShortVerdict::Relative { .. } = verdict {
-                    verdict = ShortVerdict::AbsoluteOnly {
-                        basis: format!("{absolute}; dropped: {dropped}"),
-                    };
-                }
+            let read_n = st.read.len() as u64;
+            // Peers only veto here: a read set no larger than some peer's is usual on the vault.
+            if pv.as_ref().is_some_and(|p| read_n <= p.max) {
+                continue;
             }
-            match verdict {
-                ShortVerdict::Quiet => continue,
-                ShortVerdict::Relative { basis, confidence } => {
-                    if let Some(pv) = &pv {
+            match own {
+                Some(o) => {
+                    let mut parts = vec![absolute, o.basis];
+                    let mut confidence = o.confidence;
+                    if let Some(p) = &pv {
+                        let (b, c) = p.basis("distinct secrets read in this drop");
+                        parts.push(b);
+                        confidence = confidence.max(c);
                         f.reason.push_str(&format!(
                             "; it read {} distinct secrets there in this drop, {} at most {} (median {})",
-                            st.read.len(),
-                            pv.group,
-                            pv.max,
-                            pv.median
+                            read_n, p.group, p.max, p.median
                         ));
                     }
-                    f = f.with_basis(basis, confidence);
+                    f = f.with_basis(parts.join("; "), confidence);
                 }
-                ShortVerdict::AbsoluteOnly { basis } => {
+                None => {
+                    // Without the principal's own history "never read" means "not read yet in
+                    // this drop": informational.
                     f.reason
                         .push_str(" (early in this drop everything is \"never read\")");
-                    f = f.with_basis(basis, Confidence::Low);
+                    f = f.with_basis(
+                        format!(
+                            "{absolute}; dropped: a known read set ({} h of the principal's secret reads before the list)",
+                            cfg.in_drop_min_hours
+                        ),
+                        Confidence::Low,
+                    );
                     f.severity = Severity::Informational;
                 }
             }
