@@ -100,14 +100,17 @@ impl Rule for MassSecretRetrieval {
         let (distinct, reads) = (w.distinct(), w.total() as u64);
         let max = st.max.before(day);
         st.max.observe(day, distinct as u64);
-        let user = is_user(ev);
-        self.peers.observe(cx.cur.vault, pk, user, distinct as u64);
-        if distinct <= cx.cfg.mass_objects || reads <= cx.cfg.mass_reads {
-            return;
-        }
         let short = !cx
             .vault_span()
             .is_some_and(|s| s.long(cx.cfg.learning_days));
+        let user = is_user(ev);
+        if short {
+            // Peers are only needed (and only kept) for vaults judged by the short-drop modes.
+            self.peers.observe(cx.cur.vault, pk, user, distinct as u64);
+        }
+        if distinct <= cx.cfg.mass_objects || reads <= cx.cfg.mass_reads {
+            return;
+        }
         if short {
             let earlier = (
                 cx.base.vault_principal_days_before(cx.cur.vault, pk, day),
