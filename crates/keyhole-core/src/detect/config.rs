@@ -344,9 +344,11 @@ pub struct DetectConfig {
     /// `detect::judging`).
     pub in_drop_fraction: f64,
     pub in_drop_min_hours: u32,
-    /// Peer comparison: at least `peer_min` peers, robust z ≥ `peer_z`.
+    /// Peer comparison: at least `peer_min` peers, robust z ≥ `peer_z`; a verdict that rests on
+    /// peers alone (no earlier day of the principal) alerts only with `peer_alert_min` peers.
     pub peer_min: usize,
     pub peer_z: f64,
+    pub peer_alert_min: usize,
     /// KV_UnusualAccessSuspiciousIP: network granularity (prefix bits) for "a network".
     pub network_prefix_v4: u8,
     pub network_prefix_v6: u8,
@@ -389,6 +391,7 @@ impl Default for DetectConfig {
             in_drop_min_hours: 12,
             peer_min: 3,
             peer_z: 3.0,
+            peer_alert_min: 5,
             network_prefix_v4: 16,
             network_prefix_v6: 32,
             allow_principals: HashSet::new(),

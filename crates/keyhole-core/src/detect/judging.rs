@@ -306,7 +306,7 @@ impl Peers {
                             .map(|(_, (_, x))| *x as f64),
                     );
                 }
-                if vals.len() >= cfg.peer_min {
+                if vals.len() >= cfg.peer_alert_min {
                     format!(
                         "{} other user{} of {}",
                         vals.len(),
@@ -314,8 +314,8 @@ impl Peers {
                         vault_name
                     )
                 } else {
-                    // Too few users on the vault (a weekend day): the drop's other users, each
-                    // with its largest value on any vault.
+                    // Too few users on the vault to rest a verdict on (a small team, a weekend
+                    // day): the drop's other users, each with its largest value on any vault.
                     let mut per: FxMap<Id, u64> = FxMap::default();
                     for (v, m) in &self.by_vault {
                         if *v == TENANT {
@@ -333,7 +333,7 @@ impl Peers {
                         "{} other user{} of the drop (fewer than {} on {})",
                         vals.len(),
                         plural(vals.len()),
-                        cfg.peer_min,
+                        cfg.peer_alert_min,
                         vault_name
                     )
                 }
@@ -437,7 +437,7 @@ pub enum ShortVerdict {
 
 impl ShortVerdict {
     /// Combine the available bases: quiet when any says usual; relative when at least one says
-    /// unusual; absolute-only when none is available. `absolute` names the absolute threshold
+    /// unusual (peers alone must number `peer_alert_min`); absolute-only otherwise. `absolute` names the absolute threshold
     /// that held, `dropped` the relative condition, `measure` the peers' unit.
     pub fn of(
         own: Option<OwnHistory>,
@@ -447,6 +447,18 @@ impl ShortVerdict {
     ) -> ShortVerdict {
         if own.as_ref().is_some_and(|o| !o.exceeded) || peers.is_some_and(|p| !p.outlier) {
             return ShortVerdict::Quiet;
+        }
+        // Peers alone, and few of them: a comparison too thin to alert on.
+        if let (None, Some(p)) = (&own, peers) {
+            if p.n < cfg.peer_alert_min {
+                return ShortVerdict::AbsoluteOnly {
+                    basis: format!(
+                        "{absolute}; {}; dropped: {dropped} (no earlier day of the principal in this drop, fewer than {} peers to rest on them alone)",
+                        p.basis(measure).0,
+                        cfg.peer_alert_min
+                    ),
+                };
+            }
         }
         let mut parts = vec![absolute.to_string()];
         let mut conf: Option<Confidence> = None;
@@ -515,27 +527,38 @@ mod tests {
     fn peers_are_users_of_the_vault_or_the_same_app_elsewhere() {
         let c = cfg();
         let mut p = Peers::default();
-        for (u, x) in [(1, 3), (2, 2), (3, 5), (4, 3)] {
+        for (u, x) in [(1, 3), (2, 2), (3, 5), (4, 3), (6, 1)] {
             p.observe(10, u, true, x);
         }
         p.observe(10, 9, false, 40); // an app on the vault is not a user's peer
         p.observe(10, 5, true, 16);
-        let v = p
-            .judge(PeerScope::Vault, (10, "kv"), 5, true, 16, (3.0, 1.0), &c)
-            .unwrap();
-        assert_eq!((v.n, v.max, v.median), (4, 5, 3.0));
+        let judge = |p: &Peers, v: (Id, &str), who: Id, user: bool, x: u64, f: (f64, f64)| {
+            p.judge(PeerScope::Vault, v, who, user, x, f, &c)
+        };
+        let v = judge(&p, (10, "kv"), 5, true, 16, (3.0, 1.0)).unwrap();
+        assert_eq!((v.n, v.max, v.median), (5, 5, 3.0));
         assert!(v.outlier);
         assert_eq!(
-            v.basis("distinct objects in 24 h").0,
-            "compared with 4 other users of kv (at most 5, median 3 distinct objects in 24 h)"
+            v.basis("distinct objects in 24 h"),
+            (
+                "compared with 5 other users of kv (at most 5, median 3 distinct objects in 24 h)"
+                    .to_string(),
+                Confidence::Medium
+            )
         );
-        let v = p
-            .judge(PeerScope::Vault, (10, "kv"), 3, true, 5, (3.0, 1.0), &c)
-            .unwrap();
+        let v = judge(&p, (10, "kv"), 3, true, 5, (3.0, 1.0)).unwrap();
         assert!(!v.outlier, "not above every peer");
+        let v = judge(&p, (10, "kv"), 5, true, 16, (3.0, 4.0)).unwrap();
+        assert!(!v.outlier, "16 < 4 x the largest peer");
+        // Fewer than 5 users on a vault: the drop's other users (their largest value anywhere).
+        p.observe(20, 7, true, 16);
+        p.observe(20, 8, true, 2);
+        let v = judge(&p, (20, "kv2"), 7, true, 16, (3.0, 1.0)).unwrap();
+        assert_eq!(v.group, "7 other users of the drop (fewer than 5 on kv2)");
+        assert_eq!(v.max, 16, "user 5's 16 on kv");
+        assert!(!v.outlier);
         assert!(
-            p.judge(PeerScope::Vault, (10, "kv"), 9, false, 40, (3.0, 1.0), &c)
-                .is_none(),
+            judge(&p, (10, "kv"), 9, false, 40, (3.0, 1.0)).is_none(),
             "the app runs on no other vault"
         );
         p.observe(11, 9, false, 40);
