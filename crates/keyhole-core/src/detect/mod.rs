@@ -18,6 +18,13 @@
 //! was active on `established_days` (default 3) distinct days before the event's day: an
 //! established principal has a history that volume and pattern rules can compare with, while
 //! a never-seen principal is the business of the novelty rules.
+//!
+//! A vault with no more data than `learning_days` is still judged ([`judging`]): from the drop's
+//! own earlier part (its first third, at least 12 h), against peers (a user against the vault's
+//! other users, an application against itself on other vaults; median/MAD), over the whole drop
+//! (a denial by a principal that never succeeds there), and by absolute thresholds that need no
+//! history. Every finding states its `basis` and `confidence`; [`RuleStatus::judged`] says how
+//! each rule judged the drop.
 
 pub mod baseline;
 pub mod config;
