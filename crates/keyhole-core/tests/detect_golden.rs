@@ -51,6 +51,29 @@ fn run(dir: &Path, file: &str, rule: &str) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// Compare `got` with `dir/expected.json` (or rewrite it when blessing): the failure, if any.
+fn against_expected(
+    dir: &Path,
+    name: &str,
+    got: &[serde_json::Value],
+    bless: bool,
+) -> Option<String> {
+    let exp_path = dir.join("expected.json");
+    let got_text = serde_json::to_string_pretty(got).unwrap() + "\n";
+    if bless {
+        std::fs::write(&exp_path, &got_text).unwrap();
+        return None;
+    }
+    match std::fs::read_to_string(&exp_path) {
+        Ok(exp) => {
+            let exp: serde_json::Value = serde_json::from_str(&exp).unwrap();
+            (exp != serde_json::Value::Array(got.to_vec()))
+                .then(|| format!("{name}: findings differ from expected.json:\n{got_text}"))
+        }
+        Err(_) => Some(format!("{name}: no expected.json")),
+    }
+}
+
 #[test]
 fn every_rule_has_golden_fixtures_that_fire_and_benign_lookalikes_that_do_not() {
     let bless = std::env::var_os("KEYHOLE_BLESS").is_some();
@@ -65,24 +88,7 @@ fn every_rule_has_golden_fixtures_that_fire_and_benign_lookalikes_that_do_not() 
         if got.is_empty() {
             failures.push(format!("{}: fires.jsonl produced no finding", info.id));
         }
-        let exp_path = dir.join("expected.json");
-        let got_text = serde_json::to_string_pretty(&got).unwrap() + "\n";
-        if bless {
-            std::fs::write(&exp_path, &got_text).unwrap();
-        } else {
-            match std::fs::read_to_string(&exp_path) {
-                Ok(exp) => {
-                    let exp: serde_json::Value = serde_json::from_str(&exp).unwrap();
-                    if exp != serde_json::Value::Array(got.clone()) {
-                        failures.push(format!(
-                            "{}: findings differ from expected.json:\n{got_text}",
-                            info.id
-                        ));
-                    }
-                }
-                Err(_) => failures.push(format!("{}: no expected.json", info.id)),
-            }
-        }
+        failures.extend(against_expected(&dir, info.id, &got, bless));
         let benign = run(&dir, "benign.jsonl", info.id);
         if !benign.is_empty() {
             failures.push(format!(
@@ -144,23 +150,7 @@ fn short_drop_judging_modes_have_a_firing_case_and_a_benign_twin() {
                 failures.push(format!("{name}: a short drop judged as rolling: {basis}"));
             }
         }
-        let exp_path = dir.join("expected.json");
-        let got_text = serde_json::to_string_pretty(&got).unwrap() + "\n";
-        if bless {
-            std::fs::write(&exp_path, &got_text).unwrap();
-        } else {
-            match std::fs::read_to_string(&exp_path) {
-                Ok(exp) => {
-                    let exp: serde_json::Value = serde_json::from_str(&exp).unwrap();
-                    if exp != serde_json::Value::Array(got.clone()) {
-                        failures.push(format!(
-                            "{name}: findings differ from expected.json:\n{got_text}"
-                        ));
-                    }
-                }
-                Err(_) => failures.push(format!("{name}: no expected.json")),
-            }
-        }
+        failures.extend(against_expected(dir, &name, &got, bless));
         let benign = run(dir, "benign.jsonl", rule);
         if !benign.is_empty() {
             failures.push(format!(

@@ -61,6 +61,19 @@ fn found(a: &Analysis, atk: &InjectedAttack) -> bool {
     })
 }
 
+/// Every identity involved in the attacks (none of them is a benign principal).
+fn attackers(manifest: &[InjectedAttack]) -> Vec<&str> {
+    manifest
+        .iter()
+        .flat_map(|m| {
+            m.principals
+                .iter()
+                .map(|s| s.as_str())
+                .chain(m.principal.as_deref())
+        })
+        .collect()
+}
+
 fn check(shape: OutShape, a: &Analysis, manifest: &[InjectedAttack]) -> Vec<String> {
     let mut problems = Vec::new();
     for atk in manifest {
@@ -77,15 +90,7 @@ fn check(shape: OutShape, a: &Analysis, manifest: &[InjectedAttack]) -> Vec<Stri
             ));
         }
     }
-    let attackers: Vec<&str> = manifest
-        .iter()
-        .flat_map(|m| {
-            m.principals
-                .iter()
-                .map(|s| s.as_str())
-                .chain(m.principal.as_deref())
-        })
-        .collect();
+    let attackers = attackers(manifest);
     for f in &a.findings {
         if f.severity > Severity::Informational && !attackers.iter().any(|p| involves(f, p)) {
             problems.push(format!(
@@ -120,6 +125,21 @@ fn comparable(a: &Analysis) -> Vec<String> {
         .collect()
 }
 
+/// The difference between the findings of two shapes (`None` when they agree).
+fn differ(first: &(OutShape, Vec<String>), shape: OutShape, cmp: &[String]) -> Option<String> {
+    let (s0, c0) = first;
+    if c0.as_slice() == cmp {
+        return None;
+    }
+    let only_a: Vec<_> = c0.iter().filter(|x| !cmp.contains(x)).take(3).collect();
+    let only_b: Vec<_> = cmp.iter().filter(|x| !c0.contains(x)).take(3).collect();
+    Some(format!(
+        "findings differ between {} and {}:\n  only in first: {only_a:#?}\n  only in second: {only_b:#?}",
+        s0.name(),
+        shape.name()
+    ))
+}
+
 fn scenario(gen: GenConfig, shapes: &[OutShape]) {
     let (recs, manifest) = keyhole_gen::generate_all(&gen);
     assert_eq!(manifest.len(), 23, "one attack per rule");
@@ -134,21 +154,10 @@ fn scenario(gen: GenConfig, shapes: &[OutShape]) {
         let cmp = comparable(&a);
         match &baseline {
             None => baseline = Some((shape, cmp)),
-            Some((s0, c0)) => {
-                if *c0 != cmp {
-                    let only_a: Vec<_> = c0.iter().filter(|x| !cmp.contains(x)).take(3).collect();
-                    let only_b: Vec<_> = cmp.iter().filter(|x| !c0.contains(x)).take(3).collect();
-                    problems.push(format!("findings differ between {} and {}:\n  only in first: {only_a:#?}\n  only in second: {only_b:#?}", s0.name(), shape.name()));
-                }
-            }
+            Some(b) => problems.extend(differ(b, shape, &cmp)),
         }
     }
-    assert!(
-        problems.is_empty(),
-        "{} problems:\n{}",
-        problems.len(),
-        problems.join("\n")
-    );
+    assert_no_problems(problems);
 }
 
 #[test]
@@ -294,15 +303,7 @@ fn score(a: &Analysis, inside: &[InjectedAttack], window: (i64, i64), events: &[
             s.missed.push(format!("{} ({})", atk.rule, atk.note));
         }
     }
-    let attackers: Vec<&str> = inside
-        .iter()
-        .flat_map(|m| {
-            m.principals
-                .iter()
-                .map(|s| s.as_str())
-                .chain(m.principal.as_deref())
-        })
-        .collect();
+    let attackers = attackers(inside);
     for f in &a.findings {
         if f.severity == Severity::Informational
             && !attackers.iter().any(|p| involves(f, p))
@@ -409,15 +410,7 @@ fn short_drop_report(gen: &GenConfig, windows: &[u32], shapes: &[OutShape]) -> V
                     }
                     first = Some((shape, cmp));
                 }
-                Some((s0, c0)) => {
-                    if *c0 != cmp {
-                        problems.push(format!(
-                            "{label}: findings differ between {} and {}",
-                            s0.name(),
-                            shape.name()
-                        ));
-                    }
-                }
+                Some(b) => problems.extend(differ(b, shape, &cmp).map(|d| format!("{label}: {d}"))),
             }
         }
     }

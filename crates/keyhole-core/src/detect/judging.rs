@@ -419,6 +419,22 @@ pub struct OwnHistory {
     pub confidence: Confidence,
 }
 
+impl OwnHistory {
+    /// The principal's maximum on its earlier days in the drop (`None` without one); medium
+    /// confidence from two days.
+    pub fn earlier_max(days: u32, max: u64, exceeded: bool) -> Option<OwnHistory> {
+        earlier_max(days, max).map(|basis| OwnHistory {
+            exceeded,
+            basis,
+            confidence: if days >= 2 {
+                Confidence::Medium
+            } else {
+                Confidence::Low
+            },
+        })
+    }
+}
+
 /// The verdict on a short drop, where a rule's relative condition is judged with what the drop
 /// has: the principal's own earlier part, its peers, or nothing.
 #[derive(Clone, Debug, PartialEq)]
@@ -483,6 +499,59 @@ impl ShortVerdict {
                 ),
             },
         }
+    }
+}
+
+impl ShortVerdict {
+    /// Apply the verdict to a pending finding whose reason so far is `reason`: `None` when
+    /// quiet; relative: the basis, and `context` (what the verdict compared with) added to the
+    /// reason; absolute-only: informational, low confidence, `absolute_note` added to the reason.
+    pub fn apply(
+        self,
+        mut f: Finding,
+        mut reason: String,
+        context: &[String],
+        absolute_note: &str,
+    ) -> Option<Finding> {
+        match self {
+            ShortVerdict::Quiet => return None,
+            ShortVerdict::Relative { basis, confidence } => {
+                for c in context {
+                    reason.push_str("; ");
+                    reason.push_str(c);
+                }
+                f = f.with_basis(basis, confidence);
+            }
+            ShortVerdict::AbsoluteOnly { basis } => {
+                reason.push_str(absolute_note);
+                f = f.with_basis(basis, Confidence::Low);
+                f.severity = super::Severity::Informational;
+            }
+        }
+        f.reason = reason;
+        Some(f)
+    }
+}
+
+/// "its maximum on its 2 earlier days in this drop was 3" (`None` without an earlier day).
+pub fn earlier_max(days: u32, max: u64) -> Option<String> {
+    (days > 0).then(|| {
+        format!(
+            "its maximum on its {days} earlier day{} in this drop was {max}",
+            if days == 1 { "" } else { "s" }
+        )
+    })
+}
+
+impl PeerVerdict {
+    /// "5 other users of kv-x read at most 3 (median 2)".
+    pub fn phrase(&self, verb: &str) -> String {
+        format!(
+            "{} {verb} at most {} (median {})",
+            self.group,
+            self.max,
+            trim_float(self.median)
+        )
     }
 }
 

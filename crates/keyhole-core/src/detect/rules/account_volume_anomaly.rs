@@ -22,8 +22,10 @@ use super::is_user;
 use super::mass_secret_retrieval::is_object_read;
 use crate::detect::baseline::{FxMap, Id};
 use crate::detect::baseline::{LaggedMax, SlidingDistinct, DAY};
-use crate::detect::judging::{OwnHistory, PeerScope, Peers, Pending, ShortVerdict, TENANT};
-use crate::detect::{who, Confidence, Cx, Finding, Groups, Rule, RuleInfo, Severity};
+use crate::detect::judging::{
+    earlier_max, OwnHistory, PeerScope, Peers, Pending, ShortVerdict, TENANT,
+};
+use crate::detect::{who, Cx, Finding, Groups, Rule, RuleInfo, Severity};
 use crate::event::Event;
 use serde_json::json;
 
@@ -174,23 +176,11 @@ impl Rule for AccountVolumeAnomaly {
 impl AccountVolumeAnomaly {
     fn finish_short(&mut self, cx: &Cx, out: &mut Vec<Finding>) {
         let cfg = cx.cfg;
-        for (mut f, c) in self.pending.drain() {
+        for (f, c) in self.pending.drain() {
             let (days, max) = c.earlier;
             let n = c.vaults;
-            let own = (days > 0).then(|| OwnHistory {
-                exceeded: n as u64 >= max + cfg.account_margin as u64,
-                basis: format!(
-                    "its maximum on {} earlier day{} of this drop was {}",
-                    days,
-                    if days == 1 { "" } else { "s" },
-                    max
-                ),
-                confidence: if days >= 2 {
-                    Confidence::Medium
-                } else {
-                    Confidence::Low
-                },
-            });
+            let own =
+                OwnHistory::earlier_max(days, max, n as u64 >= max + cfg.account_margin as u64);
             let peers = self.peers.judge(
                 PeerScope::Tenant,
                 (TENANT, "*"),
@@ -217,34 +207,23 @@ impl AccountVolumeAnomaly {
                 ),
                 cfg,
             );
-            let mut reason = format!(
+            let reason = format!(
                 "{} read secrets, keys or certificates on {} vaults in 24 h",
                 f.identity.label(),
                 n
             );
-            match verdict {
-                ShortVerdict::Quiet => continue,
-                ShortVerdict::Relative { basis, confidence } => {
-                    if days > 0 {
-                        reason.push_str(&format!(
-                            "; its maximum on its {days} earlier day(s) in this drop was {max}"
-                        ));
-                    }
-                    if let Some(p) = &peers {
-                        reason.push_str(&format!(
-                            "; {} read on at most {} (median {})",
-                            p.group, p.max, p.median
-                        ));
-                    }
-                    f = f.with_basis(basis, confidence);
-                }
-                ShortVerdict::AbsoluteOnly { basis } => {
-                    reason.push_str(" (nothing in this drop to compare it with)");
-                    f = f.with_basis(basis, Confidence::Low);
-                    f.severity = Severity::Informational;
-                }
-            }
-            f.reason = reason;
+            let context: Vec<String> = earlier_max(days, max)
+                .into_iter()
+                .chain(peers.as_ref().map(|p| p.phrase("read on")))
+                .collect();
+            let Some(mut f) = verdict.apply(
+                f,
+                reason,
+                &context,
+                " (nothing in this drop to compare it with)",
+            ) else {
+                continue;
+            };
             f.details["distinct_vaults"] = json!(n);
             f.details["previous_max"] = json!(max);
             f.details["active_days"] = json!(days);

@@ -193,11 +193,14 @@ mod tests {
         )
     }
 
-    /// `active_hours` hourly events, then one after `silence_min`; `long` puts an event ten
-    /// days earlier so the vault has more data than the learning period.
-    fn gap(active_hours: i64, silence_min: i64, long: bool) -> Vec<crate::detect::Finding> {
-        let cfg = DetectConfig::default();
-        let mut v: Vec<Event> = (0..active_hours)
+    /// Hourly events at `hours` (from 00:10), then one `silence_min` after the last; `long` puts
+    /// an event ten days earlier so the vault has more data than the learning period.
+    fn gap_after(
+        hours: impl Iterator<Item = i64>,
+        silence_min: i64,
+        long: bool,
+    ) -> Vec<crate::detect::Finding> {
+        let mut v: Vec<Event> = hours
             .map(|h| {
                 ev("2026-10-11T00:10:00Z")
                     .vault("kv")
@@ -210,7 +213,11 @@ mod tests {
         if long {
             v.insert(0, ev("2026-10-01T00:10:00Z").vault("kv").service("a"));
         }
-        findings_of("KV_LogGap", v, &cfg)
+        findings_of("KV_LogGap", v, &DetectConfig::default())
+    }
+
+    fn gap(active_hours: i64, silence_min: i64, long: bool) -> Vec<crate::detect::Finding> {
+        gap_after(0..active_hours, silence_min, long)
     }
 
     #[test]
@@ -237,18 +244,6 @@ mod tests {
         );
         assert!(gap(10, 420, false).is_empty(), "fewer than 12 other hours");
         // One more silent hour elsewhere: not "active every hour".
-        let cfg = DetectConfig::default();
-        let mut v: Vec<Event> = (0..16)
-            .filter(|h| *h != 3)
-            .map(|h| {
-                ev("2026-10-11T00:10:00Z")
-                    .vault("kv")
-                    .service("a")
-                    .secs(h * 3600)
-            })
-            .collect();
-        let last = v.last().unwrap().clone();
-        v.push(last.secs(420 * 60));
-        assert!(findings_of("KV_LogGap", v, &cfg).is_empty());
+        assert!(gap_after((0..16).filter(|h| *h != 3), 420, false).is_empty());
     }
 }

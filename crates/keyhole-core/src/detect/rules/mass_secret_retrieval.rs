@@ -23,7 +23,9 @@
 use super::is_user;
 use crate::detect::baseline::{FxMap, Id};
 use crate::detect::baseline::{LaggedMax, SlidingDistinct, DAY};
-use crate::detect::judging::{Mode, OwnHistory, PeerScope, Peers, Pending, ShortVerdict};
+use crate::detect::judging::{
+    earlier_max, Mode, OwnHistory, PeerScope, Peers, Pending, ShortVerdict,
+};
 use crate::detect::{new_finding, who, Confidence, Cx, Finding, Groups, Rule, RuleInfo, Severity};
 use crate::event::{Event, Op, Verb};
 use serde_json::json;
@@ -192,22 +194,13 @@ impl Rule for MassSecretRetrieval {
 
     fn finish(&mut self, cx: &Cx, out: &mut Vec<Finding>) {
         let cfg = cx.cfg;
-        for (mut f, c) in self.pending.drain() {
+        for (f, c) in self.pending.drain() {
             let (days, max) = c.earlier;
-            let own = (days > 0).then(|| OwnHistory {
-                exceeded: c.distinct as f64 > cfg.mass_factor * max as f64,
-                basis: format!(
-                    "its maximum on {} earlier day{} of this drop was {}",
-                    days,
-                    if days == 1 { "" } else { "s" },
-                    max
-                ),
-                confidence: if days >= 2 {
-                    Confidence::Medium
-                } else {
-                    Confidence::Low
-                },
-            });
+            let own = OwnHistory::earlier_max(
+                days,
+                max,
+                c.distinct as f64 > cfg.mass_factor * max as f64,
+            );
             let peers = self.peers.judge(
                 PeerScope::Vault,
                 (c.vault, &f.vault),
@@ -234,38 +227,25 @@ impl Rule for MassSecretRetrieval {
                 ),
                 cfg,
             );
-            let mut reason = format!(
+            let reason = format!(
                 "{} read {} distinct objects ({} reads) on {} in 24 h",
                 f.identity.label(),
                 c.distinct,
                 c.reads,
                 f.vault
             );
-            match verdict {
-                ShortVerdict::Quiet => continue,
-                ShortVerdict::Relative { basis, confidence } => {
-                    if days > 0 {
-                        reason.push_str(&format!(
-                            "; its maximum on its {days} earlier day(s) in this drop was {max}"
-                        ));
-                    }
-                    if let Some(p) = &peers {
-                        reason.push_str(&format!(
-                            "; {} read at most {} (median {})",
-                            p.group, p.max, p.median
-                        ));
-                    }
-                    f = f.with_basis(basis, confidence);
-                }
-                ShortVerdict::AbsoluteOnly { basis } => {
-                    reason.push_str(
-                        " (Sentinel's threshold; this drop holds nothing to compare it with)",
-                    );
-                    f = f.with_basis(basis, Confidence::Low);
-                    f.severity = Severity::Informational;
-                }
-            }
-            f.reason = reason;
+            let context: Vec<String> = earlier_max(days, max)
+                .into_iter()
+                .chain(peers.as_ref().map(|p| p.phrase("read")))
+                .collect();
+            let Some(mut f) = verdict.apply(
+                f,
+                reason,
+                &context,
+                " (Sentinel's threshold; this drop holds nothing to compare it with)",
+            ) else {
+                continue;
+            };
             f.details = json!({"distinct_objects": c.distinct, "reads": c.reads, "previous_max": max, "active_days": days, "peers": peers.as_ref().map(|p| json!({"n": p.n, "max": p.max, "median": p.median, "robust_z": (p.z * 10.0).round() / 10.0}))});
             out.push(f);
         }

@@ -200,7 +200,7 @@ impl OperationVolumeAnomaly {
         for (&(v, p), st) in &self.state {
             peers.observe(v, p, st.user, st.busiest);
         }
-        for (mut f, c) in self.pending.drain() {
+        for (f, c) in self.pending.drain() {
             let today = f.count;
             let own = c.own.map(|(n, median, mad, max)| {
                 let z = (today as f64 - median) / (1.4826 * mad).max(1.0);
@@ -246,34 +246,38 @@ impl OperationVolumeAnomaly {
                 ),
                 cfg,
             );
+            // At least 25 operations is only a floor, not a verdict: with nothing to compare
+            // with (an application's first day in the drop) there is no finding.
+            if matches!(verdict, ShortVerdict::AbsoluteOnly { .. }) {
+                continue;
+            }
             let date = Timestamp::from_micros(f.first_seen.micros).date_string();
-            let mut reason = format!(
+            let reason = format!(
                 "{} performed {} operations on {} on {}",
                 f.identity.label(),
                 today,
                 f.vault,
                 date
             );
-            match verdict {
-                // At least 25 operations is only a floor, not a verdict: with nothing to
-                // compare with (an application's first day in the drop) there is no finding.
-                ShortVerdict::Quiet | ShortVerdict::AbsoluteOnly { .. } => continue,
-                ShortVerdict::Relative { basis, confidence } => {
-                    if let Some((n, median, _, max)) = c.own {
-                        reason.push_str(&format!(
-                            "; on its {n} earlier day(s) in this drop the median was {median} (busiest {max})"
-                        ));
-                    }
-                    if let Some(p) = &pv {
-                        reason.push_str(&format!(
-                            "; the busiest day of {} was {} (median {})",
-                            p.group, p.max, p.median
-                        ));
-                    }
-                    f = f.with_basis(basis, confidence);
-                }
-            }
-            f.reason = reason;
+            let context: Vec<String> = c
+                .own
+                .map(|(n, median, _, max)| {
+                    format!(
+                        "on its {n} earlier day{} in this drop the median was {median} (busiest {max})",
+                        if n == 1 { "" } else { "s" }
+                    )
+                })
+                .into_iter()
+                .chain(pv.as_ref().map(|p| {
+                    format!(
+                        "the busiest day of {} was {} (median {})",
+                        p.group, p.max, p.median
+                    )
+                }))
+                .collect();
+            let Some(mut f) = verdict.apply(f, reason, &context, "") else {
+                continue;
+            };
             f.details = json!({"date": date, "operations": today, "own": c.own.map(|(n, m, mad, mx)| json!({"days": n, "median": m, "mad": mad, "busiest": mx})), "peers": pv.as_ref().map(|p| json!({"n": p.n, "max": p.max, "median": p.median, "robust_z": (p.z * 10.0).round() / 10.0}))});
             out.push(f);
         }
