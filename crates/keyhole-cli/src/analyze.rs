@@ -75,6 +75,33 @@ pub fn config(
     Ok(cfg)
 }
 
+/// How each rule judged the drop (spec §3): the rules that judged as designed on one line, then
+/// one line per rule whose judging this drop limited (vaults shorter than the learning period:
+/// in-drop learning, peers, absolute thresholds), or that could not run.
+pub fn judging_lines(rules: &[detect::RuleStatus]) -> Vec<String> {
+    let mut lines = Vec::new();
+    let as_designed: Vec<&str> = rules
+        .iter()
+        .filter(|r| r.ran && r.note.is_none())
+        .map(|r| r.rule)
+        .collect();
+    if !as_designed.is_empty() {
+        lines.push(format!(
+            "judged as designed (rolling history after the learning period, or no history needed): {}",
+            as_designed.join(", ")
+        ));
+    }
+    for r in rules.iter().filter(|r| !r.ran || r.note.is_some()) {
+        lines.push(format!(
+            "{}: {}{}",
+            r.rule,
+            if r.ran { "" } else { "did not run: " },
+            r.note.as_deref().unwrap_or(&r.judged)
+        ));
+    }
+    lines
+}
+
 pub fn run(
     loaded: &Loaded,
     cfg: &DetectConfig,
@@ -87,8 +114,8 @@ pub fn run(
     if std::env::var_os("KEYHOLE_TIMINGS").is_some() {
         eprintln!("timings: detection {detect_secs:.3} s");
     }
-    for r in analysis.rules.iter().filter(|r| r.note.is_some()) {
-        eprintln!("keyhole: {}: {}", r.rule, r.note.as_deref().unwrap_or(""));
+    for line in judging_lines(&analysis.rules) {
+        eprintln!("keyhole: {line}");
     }
     eprintln!("keyhole: {} finding(s)", analysis.findings.len());
     let text = match format {

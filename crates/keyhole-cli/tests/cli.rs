@@ -269,10 +269,13 @@ fn analyze_finds_the_injected_attacks_in_every_format() {
         "last_seen",
         "count",
         "reason",
+        "basis",
+        "confidence",
         "evidence",
     ] {
         assert!(tor_finding.get(key).is_some(), "finding lacks {key}");
     }
+    assert_eq!(tor_finding["confidence"], "high");
     let ev = &tor_finding["evidence"][0];
     assert!(
         ev["source"].as_str().unwrap().ends_with("raw.jsonl"),
@@ -331,4 +334,61 @@ fn query_runs_kql_and_points_at_errors() {
     let err = stderr(&o);
     assert!(err.contains("line 2, column 9"), "{err}");
     assert!(err.contains("OperationName"), "did you mean: {err}");
+}
+
+/// The last three days of a tenant: `keyhole analyze` says per rule how it judged the drop, and
+/// every finding carries its basis and confidence.
+#[test]
+fn analyze_says_how_each_rule_judged_a_short_drop() {
+    let cfg = GenConfig {
+        seed: 7,
+        days: 21,
+        scale: 0.25,
+        ..GenConfig::default()
+    };
+    let (recs, inside) = keyhole_gen::generate_last_days(&cfg, 3);
+    assert!(!inside.is_empty());
+    let dir = scratch("short");
+    let raw = dir.join("last3.jsonl");
+    std::fs::write(&raw, write(OutShape::RawJsonLines, &recs)).unwrap();
+    let o = run(&["analyze", "--format", "jsonl", p(&raw)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("keyhole: judged as designed (rolling history after the learning period, or no history needed): KV_TORAccess,"),
+        "{err}"
+    );
+    for rule in [
+        "KV_UserAnomaly",
+        "KV_MassSecretRetrieval",
+        "KV_OperationVolumeAnomaly",
+        "KV_ListGetAnomaly",
+        "KV_LogGap",
+    ] {
+        assert!(
+            err.contains(&format!(
+                "keyhole: {rule}: the drop spans 3 days and no vault has more than 7 days of data: "
+            )),
+            "{rule}: {err}"
+        );
+    }
+    assert!(!err.contains("needs 7 days"), "{err}");
+    let findings: Vec<Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(!findings.is_empty());
+    for f in &findings {
+        assert!(!f["basis"].as_str().unwrap().is_empty(), "{f}");
+        assert!(
+            matches!(f["confidence"].as_str(), Some("high" | "medium" | "low")),
+            "{f}"
+        );
+    }
+    assert!(
+        findings
+            .iter()
+            .any(|f| f["basis"].as_str().unwrap().contains("of this drop")),
+        "a verdict judged from the drop itself"
+    );
 }

@@ -138,6 +138,8 @@ pub const CSV_HEADER: &[&str] = &[
     "last_seen",
     "count",
     "reason",
+    "basis",
+    "confidence",
     "evidence",
 ];
 
@@ -165,6 +167,8 @@ pub fn findings_csv(findings: &[Finding]) -> String {
             f.last_seen.to_rfc3339(),
             f.count.to_string(),
             f.reason.clone(),
+            f.basis.clone(),
+            f.confidence.as_str().to_string(),
             ev,
         ]));
     }
@@ -202,6 +206,11 @@ pub fn findings_table(findings: &[Finding]) -> String {
             f.count
         ));
         out.push_str(&format!("    {}\n", visible(&f.reason)));
+        out.push_str(&format!(
+            "    basis: {} (confidence {})\n",
+            visible(&f.basis),
+            f.confidence.as_str()
+        ));
     }
     if findings.is_empty() {
         out.push_str("(no findings)\n");

@@ -17,7 +17,7 @@ fn tor_read(t: &str) -> Event {
 }
 
 #[test]
-fn short_drop_runs_rules_without_baseline_and_says_which_could_not() {
+fn short_drop_says_how_every_rule_judged_it() {
     let events = vec![
         ev("2026-10-01T08:00:00Z")
             .vault("kv1")
@@ -29,17 +29,58 @@ fn short_drop_runs_rules_without_baseline_and_says_which_could_not() {
     assert!(a.findings.iter().any(|f| f.rule == "KV_TORAccess"));
     for info in catalogue() {
         let st = a.rules.iter().find(|s| s.rule == info.id).unwrap();
-        assert_eq!(st.ran, !info.needs_baseline, "{}", info.id);
-        if info.needs_baseline {
+        assert!(st.ran, "{}", info.id);
+        if info.short_drop.is_empty() {
+            assert_eq!(st.note, None, "{}", info.id);
+            assert_eq!(st.judged, info.basis, "{}", info.id);
+        } else if info.id == "KV_AccountVolumeAnomaly" {
             assert_eq!(
-                st.note.as_deref(),
-                Some("needs 7 days of history before it judges; the drop spans 2 days")
+                st.judged,
+                format!(
+                    "the drop spans 2 days, no more than the 7-day learning period: {}",
+                    info.short_drop
+                )
             );
+        } else {
+            let note = format!(
+                "the drop spans 2 days and no vault has more than 7 days of data: {}",
+                info.short_drop
+            );
+            assert_eq!(st.note.as_deref(), Some(note.as_str()), "{}", info.id);
+            assert_eq!(st.judged, note);
         }
     }
     let (first, last) = a.span.unwrap();
     assert_eq!(first.to_rfc3339(), "2026-10-01T08:00:00Z");
     assert_eq!(last.to_rfc3339(), "2026-10-02T08:00:00Z");
+    let empty = analyze(&[], &DetectConfig::default());
+    assert!(empty.rules.iter().all(|r| !r.ran));
+}
+
+#[test]
+fn a_drop_with_long_and_short_vaults_says_both() {
+    // kv1 has 20 days of data, kv2 two: rolling on one, the short-drop basis on the other.
+    let text = r#"{"t":"2026-10-01T08:00:00Z","vault":"kv1","service":"app","op":"SecretGet","obj":"s","ip":"203.0.113.1","days":20}
+{"t":"2026-10-19T08:00:00Z","vault":"kv2","service":"app","op":"SecretGet","obj":"s","ip":"203.0.113.1","days":2}"#;
+    let events = parse_fixture("mixed", text).unwrap();
+    let a = analyze(&events, &DetectConfig::default());
+    let st = |id: &str| a.rules.iter().find(|s| s.rule == id).unwrap().clone();
+    assert_eq!(
+        st("KV_UserAnomaly").judged,
+        format!(
+            "rolling history after the 7-day learning period (1 vault); on the 1 vault with 7 days of data or fewer: {}",
+            keyhole_core::detect::rules::user_anomaly::INFO.short_drop
+        )
+    );
+    assert_eq!(
+        st("KV_AccountVolumeAnomaly").judged,
+        "rolling history after the drop's 7-day learning period",
+        "the drop as a whole is long"
+    );
+    assert_eq!(
+        st("KV_TORAccess").judged,
+        "IP on a TOR exit-node list, needs no history"
+    );
 }
 
 #[test]
@@ -234,6 +275,8 @@ fn jsonl_follows_spec_field_order_and_csv_defuses_formulas() {
             "last_seen",
             "count",
             "reason",
+            "basis",
+            "confidence",
             "evidence",
             "details"
         ]
@@ -243,7 +286,16 @@ fn jsonl_follows_spec_field_order_and_csv_defuses_formulas() {
         "{line}"
     );
     assert!(line.contains(r#""first_seen":"2026-10-18T03:10:11Z""#));
+    assert!(
+        line.contains(r#"needs no history","confidence":"high","evidence""#),
+        "{line}"
+    );
     let csv = findings_csv(&a.findings);
+    assert!(
+        csv.starts_with("rule,title,severity,tactics,vault,upn,object_id,app_id,ip,first_seen,last_seen,count,reason,basis,confidence,evidence\r\n"),
+        "{csv}"
+    );
+    assert!(csv.contains(", needs no history\",high,"), "{csv}");
     assert!(
         csv.contains(",\"'=HYPERLINK(\"\"http://evil\"\")\","),
         "{csv}"

@@ -51,6 +51,29 @@ fn run(dir: &Path, file: &str, rule: &str) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// Compare `got` with `dir/expected.json` (or rewrite it when blessing): the failure, if any.
+fn against_expected(
+    dir: &Path,
+    name: &str,
+    got: &[serde_json::Value],
+    bless: bool,
+) -> Option<String> {
+    let exp_path = dir.join("expected.json");
+    let got_text = serde_json::to_string_pretty(got).unwrap() + "\n";
+    if bless {
+        std::fs::write(&exp_path, &got_text).unwrap();
+        return None;
+    }
+    match std::fs::read_to_string(&exp_path) {
+        Ok(exp) => {
+            let exp: serde_json::Value = serde_json::from_str(&exp).unwrap();
+            (exp != serde_json::Value::Array(got.to_vec()))
+                .then(|| format!("{name}: findings differ from expected.json:\n{got_text}"))
+        }
+        Err(_) => Some(format!("{name}: no expected.json")),
+    }
+}
+
 #[test]
 fn every_rule_has_golden_fixtures_that_fire_and_benign_lookalikes_that_do_not() {
     let bless = std::env::var_os("KEYHOLE_BLESS").is_some();
@@ -65,24 +88,7 @@ fn every_rule_has_golden_fixtures_that_fire_and_benign_lookalikes_that_do_not() 
         if got.is_empty() {
             failures.push(format!("{}: fires.jsonl produced no finding", info.id));
         }
-        let exp_path = dir.join("expected.json");
-        let got_text = serde_json::to_string_pretty(&got).unwrap() + "\n";
-        if bless {
-            std::fs::write(&exp_path, &got_text).unwrap();
-        } else {
-            match std::fs::read_to_string(&exp_path) {
-                Ok(exp) => {
-                    let exp: serde_json::Value = serde_json::from_str(&exp).unwrap();
-                    if exp != serde_json::Value::Array(got.clone()) {
-                        failures.push(format!(
-                            "{}: findings differ from expected.json:\n{got_text}",
-                            info.id
-                        ));
-                    }
-                }
-                Err(_) => failures.push(format!("{}: no expected.json", info.id)),
-            }
-        }
+        failures.extend(against_expected(&dir, info.id, &got, bless));
         let benign = run(&dir, "benign.jsonl", info.id);
         if !benign.is_empty() {
             failures.push(format!(
@@ -103,5 +109,58 @@ fn every_rule_has_golden_fixtures_that_fire_and_benign_lookalikes_that_do_not() 
         }
     }
     let _ = Severity::High;
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// The short-drop judging modes (issue 11): `tests/golden/detect/short-drop/<case>/` holds a
+/// drop shorter than the learning period judged by peers, by in-drop learning, by the whole
+/// drop, by the vault's other hours, or by an absolute threshold alone. `config.json` names the
+/// rule (`"rule"`) and the mode; `fires.jsonl` must give exactly the findings of that rule in
+/// `expected.json` (basis and confidence included), and its twin `benign.jsonl` none of them.
+#[test]
+fn short_drop_judging_modes_have_a_firing_case_and_a_benign_twin() {
+    let bless = std::env::var_os("KEYHOLE_BLESS").is_some();
+    let mut failures = Vec::new();
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(root().join("short-drop"))
+        .expect("short-drop fixtures")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    cases.sort();
+    assert!(
+        cases.len() >= 3,
+        "peer, in-drop learning and absolute cases"
+    );
+    let mut modes = std::collections::BTreeSet::new();
+    for dir in &cases {
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        let meta: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("config.json")).unwrap())
+                .unwrap();
+        let rule = meta["rule"].as_str().expect("config.json names the rule");
+        modes.insert(name.split('-').next().unwrap().to_string());
+        let got = run(dir, "fires.jsonl", rule);
+        if got.is_empty() {
+            failures.push(format!("{name}: fires.jsonl produced no {rule} finding"));
+        }
+        for f in &got {
+            let basis = f["basis"].as_str().unwrap_or("");
+            if basis.contains("rolling") && !basis.contains("this drop") {
+                failures.push(format!("{name}: a short drop judged as rolling: {basis}"));
+            }
+        }
+        failures.extend(against_expected(dir, &name, &got, bless));
+        let benign = run(dir, "benign.jsonl", rule);
+        if !benign.is_empty() {
+            failures.push(format!(
+                "{name}: the benign twin fired:\n{}",
+                serde_json::to_string_pretty(&benign).unwrap()
+            ));
+        }
+    }
+    for m in ["peer", "in", "absolute"] {
+        assert!(modes.contains(m), "no {m}-… case");
+    }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }

@@ -61,6 +61,19 @@ fn found(a: &Analysis, atk: &InjectedAttack) -> bool {
     })
 }
 
+/// Every identity involved in the attacks (none of them is a benign principal).
+fn attackers(manifest: &[InjectedAttack]) -> Vec<&str> {
+    manifest
+        .iter()
+        .flat_map(|m| {
+            m.principals
+                .iter()
+                .map(|s| s.as_str())
+                .chain(m.principal.as_deref())
+        })
+        .collect()
+}
+
 fn check(shape: OutShape, a: &Analysis, manifest: &[InjectedAttack]) -> Vec<String> {
     let mut problems = Vec::new();
     for atk in manifest {
@@ -77,15 +90,7 @@ fn check(shape: OutShape, a: &Analysis, manifest: &[InjectedAttack]) -> Vec<Stri
             ));
         }
     }
-    let attackers: Vec<&str> = manifest
-        .iter()
-        .flat_map(|m| {
-            m.principals
-                .iter()
-                .map(|s| s.as_str())
-                .chain(m.principal.as_deref())
-        })
-        .collect();
+    let attackers = attackers(manifest);
     for f in &a.findings {
         if f.severity > Severity::Informational && !attackers.iter().any(|p| involves(f, p)) {
             problems.push(format!(
@@ -120,6 +125,21 @@ fn comparable(a: &Analysis) -> Vec<String> {
         .collect()
 }
 
+/// The difference between the findings of two shapes (`None` when they agree).
+fn differ(first: &(OutShape, Vec<String>), shape: OutShape, cmp: &[String]) -> Option<String> {
+    let (s0, c0) = first;
+    if c0.as_slice() == cmp {
+        return None;
+    }
+    let only_a: Vec<_> = c0.iter().filter(|x| !cmp.contains(x)).take(3).collect();
+    let only_b: Vec<_> = cmp.iter().filter(|x| !c0.contains(x)).take(3).collect();
+    Some(format!(
+        "findings differ between {} and {}:\n  only in first: {only_a:#?}\n  only in second: {only_b:#?}",
+        s0.name(),
+        shape.name()
+    ))
+}
+
 fn scenario(gen: GenConfig, shapes: &[OutShape]) {
     let (recs, manifest) = keyhole_gen::generate_all(&gen);
     assert_eq!(manifest.len(), 23, "one attack per rule");
@@ -134,21 +154,10 @@ fn scenario(gen: GenConfig, shapes: &[OutShape]) {
         let cmp = comparable(&a);
         match &baseline {
             None => baseline = Some((shape, cmp)),
-            Some((s0, c0)) => {
-                if *c0 != cmp {
-                    let only_a: Vec<_> = c0.iter().filter(|x| !cmp.contains(x)).take(3).collect();
-                    let only_b: Vec<_> = cmp.iter().filter(|x| !c0.contains(x)).take(3).collect();
-                    problems.push(format!("findings differ between {} and {}:\n  only in first: {only_a:#?}\n  only in second: {only_b:#?}", s0.name(), shape.name()));
-                }
-            }
+            Some(b) => problems.extend(differ(b, shape, &cmp)),
         }
     }
-    assert!(
-        problems.is_empty(),
-        "{} problems:\n{}",
-        problems.len(),
-        problems.join("\n")
-    );
+    assert_no_problems(problems);
 }
 
 #[test]
@@ -194,4 +203,360 @@ fn a_large_tenant_in_raw_records() {
         gen.scale = p[2].parse().expect("scale");
     }
     scenario(gen, &[OutShape::RawJsonLines]);
+}
+
+// ---- Short drops (issue 11, spec §6): the last 7, 3 and 1 day(s) of a tenant. ----
+
+/// What one analysed window scored: attacks inside it that were found (above informational,
+/// unless the rule itself is informational), the misses, and the benign principals alerted
+/// above informational.
+#[derive(Default)]
+struct Score {
+    inside: usize,
+    found: usize,
+    missed: Vec<String>,
+    /// Misses that are documented limits of judging a drop shorter than the learning period
+    /// (see `known_limit`), and whether the attack was surfaced as informational.
+    limited: Vec<(String, bool)>,
+    false_positives: Vec<String>,
+    /// Rules of the informational findings about benign principals (shown, not counted).
+    informational: Vec<&'static str>,
+}
+
+/// Why a rule may miss an attack on a drop shorter than the learning period, or `None` when it
+/// must find it (`start..end`: the window, as long as every vault's data in it):
+/// - novelty of a vault, a network or an operation type is informational on a short drop (a
+///   day or two does not show a principal's weekly vault, home network or rarer operations);
+/// - application novelty and a user's new client are learned from the drop's first third
+///   (at least 12 h): an attack inside it is learned, not judged;
+/// - a List then never-read secrets needs 12 h of the principal's own reads on the vault before
+///   the list, and a user's new client an earlier data-plane success of the user there
+///   (`history`: how long before the attack the principal's first one in the drop was; a victim
+///   attacked on a Monday after a quiet weekend may have little or none).
+fn known_limit(
+    atk: &InjectedAttack,
+    (start, end): (i64, i64),
+    history: Option<i64>,
+    learning_days: u32,
+) -> Option<&'static str> {
+    let day = 86_400_000_000i64;
+    if end - start > learning_days as i64 * day {
+        return None;
+    }
+    let learned = start + ((end - start) / 3).max(12 * 3_600_000_000);
+    match atk.rule {
+        "KV_UserAnomaly" | "KV_UnusualAccessSuspiciousIP" | "KV_OperationPatternAnomaly" => {
+            Some("novelty is informational on a short drop")
+        }
+        "KV_AppAnomaly" | "KV_UserAppAnomaly" if atk.first.micros < learned => {
+            Some("inside the drop's learned first third")
+        }
+        "KV_ListGetAnomaly" if history.is_none_or(|h| h < 12 * 3_600_000_000) => {
+            Some("less than 12 h of the principal's reads before the list")
+        }
+        "KV_UserAppAnomaly" if history.is_none() => {
+            Some("no earlier data-plane success of the user on the vault in the drop")
+        }
+        _ => None,
+    }
+}
+
+/// A finding that reports the attack at a severity that asks for attention: an attack that only
+/// shows as informational is not found (benign principals may be informational too).
+fn found_alerting(a: &Analysis, atk: &InjectedAttack) -> bool {
+    let informational_rule = keyhole_core::detect::catalogue()
+        .iter()
+        .any(|r| r.id == atk.rule && r.severity == Severity::Informational);
+    let slack = 3_600_000_000i64;
+    a.findings.iter().any(|f| {
+        f.rule == atk.rule
+            && (f.severity > Severity::Informational || informational_rule)
+            && (f.vault == atk.vault || atk.vault == "*" || f.vault == "*")
+            && atk
+                .principal
+                .as_deref()
+                .is_none_or(|p| involves(f, p) || atk.principals.iter().any(|q| involves(f, q)))
+            && f.first_seen.micros <= atk.last.micros + slack
+            && f.last_seen.micros >= atk.first.micros - slack
+    })
+}
+
+/// Score a window: `inside` are the attacks whose injected events fall inside it; only their
+/// principals count as attackers (a victim whose attack lies outside the window is benign here).
+fn score(a: &Analysis, inside: &[InjectedAttack], window: (i64, i64), events: &[Event]) -> Score {
+    let mut s = Score {
+        inside: inside.len(),
+        ..Score::default()
+    };
+    for atk in inside {
+        if found_alerting(a, atk) {
+            s.found += 1;
+        } else if let Some(why) = known_limit(
+            atk,
+            window,
+            history_before(events, atk),
+            config().learning_days,
+        ) {
+            s.limited
+                .push((format!("{}: {why} ({})", atk.rule, atk.note), found(a, atk)));
+        } else {
+            s.missed.push(format!("{} ({})", atk.rule, atk.note));
+        }
+    }
+    let attackers = attackers(inside);
+    for f in &a.findings {
+        if f.severity == Severity::Informational
+            && !attackers.iter().any(|p| involves(f, p))
+            && !matches!(f.rule, "KV_AdministrativeOperation" | "KV_LogGap")
+        {
+            s.informational.push(f.rule);
+        }
+        if f.severity > Severity::Informational && !attackers.iter().any(|p| involves(f, p)) {
+            s.false_positives.push(format!(
+                "{} {} {} {} [{}; {}] — {}",
+                f.rule,
+                f.severity.as_str(),
+                f.vault,
+                f.identity.label(),
+                f.basis,
+                f.confidence.as_str(),
+                f.reason
+            ));
+        }
+    }
+    s
+}
+
+/// How long before the attack the attack's principal had its first successful data-plane
+/// event on the attack's vault in `events` (`None`: none before the attack).
+fn history_before(events: &[Event], atk: &InjectedAttack) -> Option<i64> {
+    let p = atk.principal.as_deref()?;
+    events
+        .iter()
+        .take_while(|e| e.time.micros < atk.first.micros)
+        .find(|e| {
+            &*e.vault == atk.vault.as_str()
+                && e.is_success()
+                && e.is_data_plane()
+                && [&e.identity.upn, &e.identity.object_id]
+                    .iter()
+                    .any(|v| v.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(p)))
+        })
+        .map(|e| atk.first.micros - e.time.micros)
+}
+
+fn window_label(days: u32, of: u32) -> String {
+    if days >= of {
+        format!("full {of} d")
+    } else {
+        format!("last {days} d")
+    }
+}
+
+/// The tenant cut to its last `windows` days (with a new deployment from the drop's second day),
+/// written in every shape of `shapes` and read back:
+/// prints recall and false positives per window and shape; returns the problems (misses, false
+/// positives, findings that differ between shapes).
+fn short_drop_report(gen: &GenConfig, windows: &[u32], shapes: &[OutShape]) -> Vec<String> {
+    let cfg = config();
+    let mut problems = Vec::new();
+    println!(
+        "short drops: seed {}, {} days, scale {}: attacks found (above informational) / inside the window; benign principals above informational",
+        gen.seed, gen.days, gen.scale
+    );
+    println!(
+        "{:<12} {:<28} {:>8} {:>5}  misses that are documented limits",
+        "window", "shape", "found", "FP"
+    );
+    for &n in windows {
+        // Short drops carry the day-2 trap: a new deployment that starts reading its secrets on
+        // the drop's second day (benign: it must stay at informational at most).
+        let gen_n = GenConfig {
+            new_deployment_day: (n < gen.days).then(|| gen.days - n + 1),
+            ..gen.clone()
+        };
+        let (recs, inside) = keyhole_gen::generate_last_days(&gen_n, n);
+        let (start, end) = keyhole_gen::window_bounds(gen, gen.days.saturating_sub(n), gen.days);
+        let label = window_label(n, gen.days);
+        let mut first: Option<(OutShape, Vec<String>)> = None;
+        for &shape in shapes {
+            let events = read(shape, &recs);
+            let a = analyze(&events, &cfg);
+            let s = score(&a, &inside, (start.micros, end.micros), &events);
+            println!(
+                "{:<12} {:<28} {:>8} {:>5}  {}",
+                label,
+                shape.name(),
+                format!("{}/{}", s.found, s.inside),
+                s.false_positives.len(),
+                s.limited
+                    .iter()
+                    .map(|(m, info)| format!(
+                        "[known limit{}: {}]",
+                        if *info { ", informational" } else { "" },
+                        m.split(" (").next().unwrap_or("")
+                    ))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            );
+            let cmp = comparable(&a);
+            match &first {
+                None => {
+                    for m in &s.missed {
+                        problems.push(format!("{label} {}: missed {m}", shape.name()));
+                    }
+                    for f in &s.false_positives {
+                        problems.push(format!("{label} {}: false positive {f}", shape.name()));
+                    }
+                    first = Some((shape, cmp));
+                }
+                Some(b) => problems.extend(differ(b, shape, &cmp).map(|d| format!("{label}: {d}"))),
+            }
+        }
+    }
+    problems
+}
+
+/// Every window of `n` days that ends on a day of the tenant and holds at least one attack, in
+/// raw records (the shapes read the same events: see the test above): a responder may export
+/// any week, any three days, any day around an incident. Prints the totals per window length.
+fn sliding_report(gen: &GenConfig, windows: &[u32]) -> Vec<String> {
+    let cfg = config();
+    let (recs, manifest) = keyhole_gen::generate_all(gen);
+    let events = read(OutShape::RawJsonLines, &recs);
+    let mut problems = Vec::new();
+    println!(
+        "sliding windows: seed {}, {} days, scale {} (raw records)",
+        gen.seed, gen.days, gen.scale
+    );
+    println!(
+        "{:<8} {:>8} {:>14} {:>5}  missed rules",
+        "window", "windows", "found", "FP"
+    );
+    for &n in windows {
+        let (mut inside_total, mut found, mut fps, mut count) = (0, 0, 0, 0);
+        let (mut limited, mut limited_info) = (0, 0);
+        let mut missed_rules: std::collections::BTreeMap<String, usize> = Default::default();
+        let mut info_rules: std::collections::BTreeMap<&str, usize> = Default::default();
+        let mut fp_rules: std::collections::BTreeMap<String, usize> = Default::default();
+        for end in n..=gen.days {
+            let (start, stop) = keyhole_gen::window_bounds(gen, end - n, end);
+            let inside = keyhole_gen::attacks_inside(&manifest, start, stop);
+            if inside.is_empty() {
+                continue;
+            }
+            let lo = events.partition_point(|e| e.time.micros < start.micros);
+            let hi = events.partition_point(|e| e.time.micros < stop.micros);
+            let a = analyze(&events[lo..hi], &cfg);
+            let s = score(&a, &inside, (start.micros, stop.micros), &events[lo..hi]);
+            count += 1;
+            limited += s.limited.len();
+            limited_info += s.limited.iter().filter(|(_, i)| *i).count();
+            inside_total += s.inside;
+            found += s.found;
+            fps += s.false_positives.len();
+            for r in &s.informational {
+                *info_rules.entry(r).or_default() += 1;
+            }
+            let label = format!(
+                "days {}..{} ({} d)",
+                start.date_string(),
+                Timestamp::from_micros(stop.micros - 1).date_string(),
+                n
+            );
+            for m in &s.missed {
+                *missed_rules
+                    .entry(m.split(' ').next().unwrap_or("").to_string())
+                    .or_default() += 1;
+                problems.push(format!("{label}: missed {m}"));
+            }
+            for (m, _) in &s.limited {
+                *missed_rules
+                    .entry(m.split(':').next().unwrap_or("").to_string())
+                    .or_default() += 1;
+            }
+            for f in &s.false_positives {
+                *fp_rules
+                    .entry(f.split(' ').next().unwrap_or("").to_string())
+                    .or_default() += 1;
+                problems.push(format!("{label}: false positive {f}"));
+            }
+        }
+        println!(
+            "{:<8} {:>8} {:>14} {:>5}  {:?}",
+            format!("{n} d"),
+            count,
+            format!("{found}/{inside_total}"),
+            fps,
+            missed_rules
+        );
+        println!(
+            "         misses that are documented limits: {limited} ({limited_info} surfaced as informational); other misses: {}",
+            inside_total - found - limited
+        );
+        if !fp_rules.is_empty() {
+            println!("         false positives by rule: {fp_rules:?}");
+        }
+        if !info_rules.is_empty() {
+            println!("         benign principals reported as informational: {info_rules:?}");
+        }
+    }
+    problems
+}
+
+fn assert_no_problems(problems: Vec<String>) {
+    for p in problems.iter().take(60) {
+        println!("  {p}");
+    }
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
+}
+
+/// No false positive in any window and shape; every attack inside a window is found above
+/// informational except the documented limits of `known_limit`; the shapes agree.
+/// `cargo test -p keyhole-core --test detect_scenarios short_drops -- --nocapture --test-threads 1`
+/// prints the tables.
+#[test]
+fn short_drops_the_last_7_3_and_1_days_in_every_shape() {
+    let gen = GenConfig {
+        seed: 7,
+        days: 21,
+        scale: 0.25,
+        ..GenConfig::default()
+    };
+    assert_no_problems(short_drop_report(&gen, &[21, 7, 3, 1], &OutShape::ALL));
+}
+
+#[test]
+fn short_drops_every_window_of_two_tenants() {
+    let mut problems = Vec::new();
+    // `KEYHOLE_SHORT_TENANTS=seed,days,scale;…` sweeps other tenants.
+    let tenants: Vec<(u64, u32, f64)> = match std::env::var("KEYHOLE_SHORT_TENANTS") {
+        Ok(v) => v
+            .split(';')
+            .map(|t| {
+                let p: Vec<&str> = t.split(',').collect();
+                (
+                    p[0].trim().parse().expect("seed"),
+                    p[1].trim().parse().expect("days"),
+                    p[2].trim().parse().expect("scale"),
+                )
+            })
+            .collect(),
+        Err(_) => vec![(7, 21, 0.25), (4242, 30, 0.5)],
+    };
+    for (seed, days, scale) in tenants {
+        let gen = GenConfig {
+            seed,
+            days,
+            scale,
+            ..GenConfig::default()
+        };
+        problems.extend(sliding_report(&gen, &[7, 3, 1]));
+    }
+    assert_no_problems(problems);
 }

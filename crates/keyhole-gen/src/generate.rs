@@ -96,6 +96,8 @@ pub struct World {
     pub tenant: Tenant,
     pub start_epoch_day: i64,
     plan: Plan,
+    /// The new deployment of [`GenConfig::new_deployment_day`].
+    pub deployment: Option<App>,
 }
 
 fn user_caller(u: &User, ip: &Arc<str>) -> Caller {
@@ -134,6 +136,43 @@ fn app_caller(a: &App) -> Caller {
     }
 }
 
+/// The new deployment of [`GenConfig::new_deployment_day`]: a service principal of its own
+/// (drawn from a stream no other part of the tenant uses) reading four secrets of vault 1 every
+/// hour from an Azure address, with the SDK's challenge on its first refresh of the day.
+fn new_deployment(seed: u64, t: &Tenant) -> App {
+    let mut rng = Rng::stream(seed, 10, 0);
+    let vault = 1 % t.vaults.len();
+    let n = t.vaults[vault].secrets.len();
+    let mut secrets: Vec<usize> = (0..n).collect();
+    rng.shuffle(&mut secrets);
+    secrets.truncate(4);
+    secrets.sort_unstable();
+    App {
+        name: "orders-api-v2".to_string(),
+        oid: Arc::from(rng.guid()),
+        appid: Arc::from(rng.guid()),
+        ip: Arc::from(format!(
+            "20.{}.{}.{}",
+            rng.range(30, 230),
+            rng.range(0, 255),
+            rng.range(1, 254)
+        )),
+        client_info: Arc::from(
+            "azsdk-net-Security.KeyVault.Secrets/4.6.0 (.NET 8.0.8; Linux 5.15.0-1071-azure #80-Ubuntu SMP)",
+        ),
+        vault,
+        kind: AppKind::Secrets,
+        secrets,
+        keys: vec![],
+        period_min: 60,
+        phase_min: rng.below(60) as u32,
+        missing: None,
+        challenge_every_refresh: false,
+        tls: "TLS1_3",
+        rotates: false,
+    }
+}
+
 fn uri_path_of(op: &str) -> &'static str {
     if op.starts_with("Key") {
         "keys"
@@ -149,11 +188,15 @@ impl World {
         let cfg = cfg.sanitized();
         let tenant = Tenant::build(&cfg);
         let start_epoch_day = cfg.start_epoch_day().unwrap_or(0);
+        let deployment = cfg
+            .new_deployment_day
+            .map(|_| new_deployment(cfg.seed, &tenant));
         let mut w = World {
             cfg,
             tenant,
             start_epoch_day,
             plan: Plan::empty(),
+            deployment,
         };
         w.plan = w.make_plan();
         w
@@ -209,69 +252,80 @@ impl World {
     }
 
     fn benign_apps(&self, day: u32, out: &mut Vec<Record>) {
-        let d0 = self.day_start(day);
         for (i, a) in self.tenant.apps.iter().enumerate() {
             let mut rng = Rng::stream(self.cfg.seed, 1, ((i as u64) << 32) | day as u64);
-            let c = app_caller(a);
-            let vault = &self.tenant.vaults[a.vault];
-            let mut first = true;
-            let mut minute = a.phase_min as i64;
-            while minute < 1440 {
-                let mut t = d0 + minute * TICKS_PER_MIN + jitter(&mut rng, 50);
-                let ctx = self.ctx(a.vault, t);
-                if first || a.challenge_every_refresh {
-                    let path = if a.kind == AppKind::Cmk {
-                        "keys"
-                    } else {
-                        "secrets"
-                    };
-                    out.push(ctx.challenge(&mut rng, t, &c, path));
-                    t += rng.range(30, 300) * 10_000;
-                }
-                first = false;
-                match a.kind {
-                    AppKind::Secrets => {
-                        for &s in &a.secrets {
-                            let name = &vault.secrets[s];
-                            if rng.chance(0.002) {
-                                out.push(ctx.data(&mut rng, t, &c, "SecretGet", Some(name), 429));
-                                t += rng.range(1, 3) * TICKS_PER_SEC;
-                            }
-                            out.push(ctx.data(&mut rng, t, &c, "SecretGet", Some(name), 200));
-                            t += rng.range(20, 400) * 10_000;
-                        }
-                        if let Some(m) = &a.missing {
-                            out.push(ctx.data(&mut rng, t, &c, "SecretGet", Some(m), 404));
-                        }
-                    }
-                    AppKind::Cmk => {
-                        for &k in &a.keys {
-                            let name = &vault.keys[k];
-                            out.push(ctx.data(&mut rng, t, &c, "KeyGet", Some(name), 200));
-                            t += rng.range(20, 400) * 10_000;
-                            out.push(ctx.data(&mut rng, t, &c, "KeyUnwrap", Some(name), 200));
-                            t += rng.range(20, 400) * 10_000;
-                        }
-                    }
-                }
-                minute += a.period_min as i64;
+            self.app_day(a, day, &mut rng, out);
+        }
+        if let (Some(a), Some(first)) = (&self.deployment, self.cfg.new_deployment_day) {
+            if day >= first {
+                let mut rng = Rng::stream(self.cfg.seed, 9, day as u64);
+                self.app_day(a, day, &mut rng, out);
             }
-            // Rotation jobs: once a day, a new version of the first secret (409 when a previous
-            // rotation is still in flight, then a retry).
-            if a.rotates {
-                if let Some(&s) = a.secrets.first() {
-                    let name = &vault.secrets[s];
-                    let mut t = d0
-                        + 2 * TICKS_PER_HOUR
-                        + (a.phase_min as i64) * TICKS_PER_MIN
-                        + jitter(&mut rng, 50);
-                    let ctx = self.ctx(a.vault, t);
-                    if rng.chance(0.25) {
-                        out.push(ctx.data(&mut rng, t, &c, "SecretSet", Some(name), 409));
-                        t += rng.range(5, 30) * TICKS_PER_SEC;
+        }
+    }
+
+    /// One application's day: its refreshes (challenge, reads, throttling, 404s) and rotation.
+    fn app_day(&self, a: &App, day: u32, rng: &mut Rng, out: &mut Vec<Record>) {
+        let d0 = self.day_start(day);
+        let c = app_caller(a);
+        let vault = &self.tenant.vaults[a.vault];
+        let mut first = true;
+        let mut minute = a.phase_min as i64;
+        while minute < 1440 {
+            let mut t = d0 + minute * TICKS_PER_MIN + jitter(rng, 50);
+            let ctx = self.ctx(a.vault, t);
+            if first || a.challenge_every_refresh {
+                let path = if a.kind == AppKind::Cmk {
+                    "keys"
+                } else {
+                    "secrets"
+                };
+                out.push(ctx.challenge(rng, t, &c, path));
+                t += rng.range(30, 300) * 10_000;
+            }
+            first = false;
+            match a.kind {
+                AppKind::Secrets => {
+                    for &s in &a.secrets {
+                        let name = &vault.secrets[s];
+                        if rng.chance(0.002) {
+                            out.push(ctx.data(rng, t, &c, "SecretGet", Some(name), 429));
+                            t += rng.range(1, 3) * TICKS_PER_SEC;
+                        }
+                        out.push(ctx.data(rng, t, &c, "SecretGet", Some(name), 200));
+                        t += rng.range(20, 400) * 10_000;
                     }
-                    out.push(ctx.data(&mut rng, t, &c, "SecretSet", Some(name), 200));
+                    if let Some(m) = &a.missing {
+                        out.push(ctx.data(rng, t, &c, "SecretGet", Some(m), 404));
+                    }
                 }
+                AppKind::Cmk => {
+                    for &k in &a.keys {
+                        let name = &vault.keys[k];
+                        out.push(ctx.data(rng, t, &c, "KeyGet", Some(name), 200));
+                        t += rng.range(20, 400) * 10_000;
+                        out.push(ctx.data(rng, t, &c, "KeyUnwrap", Some(name), 200));
+                        t += rng.range(20, 400) * 10_000;
+                    }
+                }
+            }
+            minute += a.period_min as i64;
+        }
+        // Rotation jobs: once a day, a new version of the first secret (409 when a previous
+        // rotation is still in flight, then a retry).
+        if a.rotates {
+            if let Some(&s) = a.secrets.first() {
+                let name = &vault.secrets[s];
+                let mut t = d0
+                    + 2 * TICKS_PER_HOUR
+                    + (a.phase_min as i64) * TICKS_PER_MIN
+                    + jitter(rng, 50);
+                let ctx = self.ctx(a.vault, t);
+                if rng.chance(0.25) {
+                    out.push(ctx.data(rng, t, &c, "SecretSet", Some(name), 409));
+                    t += rng.range(5, 30) * TICKS_PER_SEC;
+                }
+                out.push(ctx.data(rng, t, &c, "SecretSet", Some(name), 200));
             }
         }
     }
@@ -1281,6 +1335,14 @@ impl Generator {
         let mut g = Generator::new(cfg);
         g.end = None;
         g
+    }
+
+    /// Skip to day index `first_day` (the days before it are not generated): with
+    /// [`Generator::new`], the records of days `first_day..cfg.days`, exactly as the full run
+    /// writes them on those days (every day is generated from its own seeded streams).
+    pub fn from_day(mut self, first_day: u32) -> Generator {
+        self.day = self.day.max(first_day);
+        self
     }
 
     /// The whole next day (sorted), or `None` at the end.

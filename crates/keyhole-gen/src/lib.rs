@@ -87,6 +87,10 @@ pub struct GenConfig {
     pub apps: Option<u32>,
     /// Inject one attack per catalogue rule (needs `days ≥ 9`).
     pub attacks: bool,
+    /// A benign trap for short drops: a new deployment (an application never seen before) that
+    /// starts reading its secrets on this day index and reads them every hour from then on.
+    /// `None` (the default) leaves the output as it always was.
+    pub new_deployment_day: Option<u32>,
 }
 
 impl Default for GenConfig {
@@ -100,6 +104,7 @@ impl Default for GenConfig {
             users: None,
             apps: None,
             attacks: true,
+            new_deployment_day: None,
         }
     }
 }
@@ -194,6 +199,38 @@ pub fn generate_all(cfg: &GenConfig) -> (Vec<Record>, Vec<InjectedAttack>) {
     let g = Generator::new(cfg.clone());
     let m = g.manifest().to_vec();
     (g.collect(), m)
+}
+
+/// The drop a responder exports around an incident: the last `n` days of the tenant (the records
+/// of those days exactly as the full run writes them) and the attacks whose injected events
+/// fall inside them. `n` ≥ `days` is the whole tenant.
+pub fn generate_last_days(cfg: &GenConfig, n: u32) -> (Vec<Record>, Vec<InjectedAttack>) {
+    let cfg = cfg.sanitized();
+    let from = cfg.days.saturating_sub(n);
+    let g = Generator::new(cfg.clone()).from_day(from);
+    let (start, end) = window_bounds(&cfg, from, cfg.days);
+    let m = attacks_inside(g.manifest(), start, end);
+    (g.collect(), m)
+}
+
+/// The time span of day indices `first..end` of a configuration: [start, end).
+pub fn window_bounds(cfg: &GenConfig, first: u32, end: u32) -> (Timestamp, Timestamp) {
+    let d0 = cfg.sanitized().start_epoch_day().unwrap_or(0);
+    let at = |d: u32| Timestamp::from_micros((d0 + d as i64) * keyhole_core::time::MICROS_PER_DAY);
+    (at(first), at(end.max(first)))
+}
+
+/// The attacks whose injected events all fall inside [start, end).
+pub fn attacks_inside(
+    manifest: &[InjectedAttack],
+    start: Timestamp,
+    end: Timestamp,
+) -> Vec<InjectedAttack> {
+    manifest
+        .iter()
+        .filter(|m| m.first.micros >= start.micros && m.last.micros < end.micros)
+        .cloned()
+        .collect()
 }
 
 /// The attacks a configuration injects (without generating the benign traffic).

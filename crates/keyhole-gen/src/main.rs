@@ -22,6 +22,11 @@ OPTIONS:
   --start YYYY-MM-DD   first day (default 2026-10-01)
   --vaults N --users N --apps N   override the scaled counts
   --attacks            inject one attack per catalogue rule (needs --days ≥ 9)
+  --new-deployment-day D   a benign trap: a new application that starts reading its secrets
+                       on day index D (0-based) and every hour after it
+  --last-days N        write only the last N of the --days days (the drop a responder exports
+                       around an incident: the same records the full run writes on those days);
+                       --manifest then lists only the attacks inside them
   --demo               the page's demo configuration (small, every attack)
   --shape SHAPE        one of: SHAPES
   --gzip               gzip the output
@@ -51,6 +56,7 @@ struct Args {
     manifest: Option<String>,
     lists: Option<String>,
     size: Option<u64>,
+    last_days: Option<u32>,
 }
 
 fn parse_size(s: &str) -> Option<u64> {
@@ -89,6 +95,7 @@ fn parse_args() -> Result<Args, String> {
         manifest: None,
         lists: None,
         size: None,
+        last_days: None,
     };
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -126,6 +133,16 @@ fn parse_args() -> Result<Args, String> {
             "--users" => a.cfg.users = Some(num(val(&mut i, &arg)?, &arg)?.min(1_000_000) as u32),
             "--apps" => a.cfg.apps = Some(num(val(&mut i, &arg)?, &arg)?.min(1_000_000) as u32),
             "--attacks" => a.cfg.attacks = true,
+            "--new-deployment-day" => {
+                a.cfg.new_deployment_day = Some(num(val(&mut i, &arg)?, &arg)?.min(100_000) as u32)
+            }
+            "--last-days" => {
+                let n = num(val(&mut i, &arg)?, &arg)?;
+                if n == 0 {
+                    return Err("--last-days must be at least 1".into());
+                }
+                a.last_days = Some(n.min(100_000) as u32);
+            }
             "--demo" => a.cfg = GenConfig::demo(),
             "--shape" => a.shape = val(&mut i, &arg)?,
             "--gzip" => a.gzip = true,
@@ -221,11 +238,7 @@ fn write_shape(a: &Args, shape: OutShape, path: &str) -> Result<Stats, String> {
         written: 0,
     };
     let mut w = writer_for(shape, a.local_offset);
-    let mut gen = if a.size.is_some() {
-        Generator::unbounded(a.cfg.clone())
-    } else {
-        Generator::new(a.cfg.clone())
-    };
+    let mut gen = generator(a);
     let mut records = 0u64;
     let mut buf = Vec::with_capacity(1 << 22);
     'days: while let Some(day) = gen.next_day() {
@@ -255,6 +268,20 @@ fn write_shape(a: &Args, shape: OutShape, path: &str) -> Result<Stats, String> {
     Ok(Stats { records, bytes })
 }
 
+/// The run's generator: unbounded for --size, from the first of the --last-days.
+fn generator(a: &Args) -> Generator {
+    let g = if a.size.is_some() {
+        Generator::unbounded(a.cfg.clone())
+    } else {
+        Generator::new(a.cfg.clone())
+    };
+    g.from_day(first_day(a))
+}
+
+fn first_day(a: &Args) -> u32 {
+    a.last_days.map_or(0, |n| a.cfg.days.saturating_sub(n))
+}
+
 fn write_zip_tree(a: &Args, path: &str) -> Result<Stats, String> {
     let mut out = open_out(path)?;
     let mut z = if a.blob_quirks {
@@ -262,11 +289,7 @@ fn write_zip_tree(a: &Args, path: &str) -> Result<Stats, String> {
     } else {
         ZipTree::new()
     };
-    let mut gen = if a.size.is_some() {
-        Generator::unbounded(a.cfg.clone())
-    } else {
-        Generator::new(a.cfg.clone())
-    };
+    let mut gen = generator(a);
     let mut records = 0u64;
     let mut written = 0u64;
     let mut buf = Vec::new();
@@ -301,11 +324,7 @@ fn write_tree(a: &Args, dir: &str) -> Result<Stats, String> {
     } else {
         BlobTree::new()
     };
-    let mut gen = if a.size.is_some() {
-        Generator::unbounded(a.cfg.clone())
-    } else {
-        Generator::new(a.cfg.clone())
-    };
+    let mut gen = generator(a);
     let mut records = 0u64;
     let mut written = 0u64;
     let save = |blobs: Vec<(String, Vec<u8>)>, written: &mut u64| -> Result<(), String> {
@@ -340,7 +359,8 @@ fn write_tree(a: &Args, dir: &str) -> Result<Stats, String> {
 fn run() -> Result<(), String> {
     let a = parse_args()?;
     if let Some(m) = &a.manifest {
-        let attacks = keyhole_gen::manifest(&a.cfg);
+        let (start, end) = keyhole_gen::window_bounds(&a.cfg, first_day(&a), a.cfg.days);
+        let attacks = keyhole_gen::attacks_inside(&keyhole_gen::manifest(&a.cfg), start, end);
         let text = serde_json::to_string_pretty(&attacks).map_err(|e| e.to_string())?;
         std::fs::write(m, text + "\n").map_err(|e| format!("cannot write {m}: {e}"))?;
         eprintln!("manifest: {} injected attacks -> {m}", attacks.len());

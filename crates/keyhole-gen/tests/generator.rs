@@ -944,3 +944,72 @@ fn every_injected_attack_meets_its_rule() {
         ..GenConfig::default()
     });
 }
+
+#[test]
+fn the_last_days_are_the_full_runs_records_of_those_days_with_the_attacks_inside_them() {
+    let cfg = GenConfig {
+        seed: 5,
+        days: 12,
+        scale: 0.2,
+        ..GenConfig::default()
+    };
+    let (all, full) = generate_all(&cfg);
+    for n in [3u32, 1] {
+        let (recs, m) = keyhole_gen::generate_last_days(&cfg, n);
+        let from = (cfg.start_epoch_day().unwrap() + (cfg.days - n) as i64) * TICKS_PER_DAY;
+        let want: Vec<&Record> = all.iter().filter(|r| r.ticks >= from).collect();
+        assert!(!recs.is_empty());
+        assert_eq!(recs.iter().collect::<Vec<_>>(), want, "last {n} days");
+        let inside: Vec<&InjectedAttack> = full
+            .iter()
+            .filter(|a| a.first.micros * 10 >= from)
+            .collect();
+        assert_eq!(m.iter().collect::<Vec<_>>(), inside, "last {n} days");
+        assert!(m.len() < full.len());
+    }
+    let (recs, m) = keyhole_gen::generate_last_days(&cfg, 40);
+    assert_eq!(
+        (recs, m),
+        (all, full),
+        "more days than the tenant: the whole tenant"
+    );
+}
+
+#[test]
+fn a_new_deployment_starts_reading_on_its_day_and_changes_nothing_else() {
+    let base = GenConfig {
+        seed: 5,
+        days: 10,
+        scale: 0.2,
+        ..GenConfig::default()
+    };
+    let with = GenConfig {
+        new_deployment_day: Some(6),
+        ..base.clone()
+    };
+    let (plain, m0) = generate_all(&base);
+    let (recs, m1) = generate_all(&with);
+    assert_eq!(m0, m1, "the deployment is benign: not in the manifest");
+    let app = keyhole_gen::World::new(with.clone())
+        .deployment
+        .expect("configured");
+    let start = (with.start_epoch_day().unwrap() + 6) * TICKS_PER_DAY;
+    // Its records: its own principal, and the SDK challenges (no identity) from its address.
+    let (dep, rest): (Vec<&Record>, Vec<&Record>) = recs.iter().partition(|r| {
+        r.principal() == Some(&*app.oid) || (r.identity.is_none() && r.caller_ip == app.ip)
+    });
+    assert!(
+        dep.len() >= 4 * 24 * 4,
+        "every hour of four days: {}",
+        dep.len()
+    );
+    assert!(dep.iter().all(|r| r.ticks >= start));
+    assert!(dep
+        .iter()
+        .any(|r| r.operation == "SecretGet" && r.status == 200));
+    assert_eq!(rest.len(), plain.len());
+    assert!(
+        rest.iter().zip(&plain).all(|(a, b)| *a == b),
+        "nothing else changes"
+    );
+}

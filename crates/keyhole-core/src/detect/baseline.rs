@@ -166,6 +166,9 @@ pub struct Baseline {
     pub principal_days: FxMap<Id, DaySet>,
     /// Days each principal was active on each vault.
     pub vault_principal_days: FxMap<(Id, Id), DaySet>,
+    /// When each principal was first active (microseconds), anywhere and on each vault.
+    pub principal_since: FxMap<Id, i64>,
+    pub vault_principal_since: FxMap<(Id, Id), i64>,
 }
 
 impl Baseline {
@@ -174,6 +177,10 @@ impl Baseline {
     pub fn update(&mut self, ev: &Event, ids: &EvIds) {
         let day = ev.time.day();
         if let Some(pk) = ids.principal {
+            self.principal_since.entry(pk).or_insert(ev.time.micros);
+            self.vault_principal_since
+                .entry((ids.vault, pk))
+                .or_insert(ev.time.micros);
             self.principal_days
                 .entry(pk)
                 .and_modify(|d| d.see(day))
@@ -209,6 +216,18 @@ impl Baseline {
             Some(first) => day < first + learning_days as i64,
             None => true,
         }
+    }
+
+    /// How long before `t` the principal was first active on the vault (0 when never).
+    pub fn vault_principal_known_for(&self, vault: Id, pk: Id, t: i64) -> i64 {
+        self.vault_principal_since
+            .get(&(vault, pk))
+            .map_or(0, |s| (t - s).max(0))
+    }
+
+    /// How long before `t` the principal was first active anywhere (0 when never).
+    pub fn principal_known_for(&self, pk: Id, t: i64) -> i64 {
+        self.principal_since.get(&pk).map_or(0, |s| (t - s).max(0))
     }
 
     /// Distinct days the principal was active anywhere before `day`.

@@ -353,6 +353,16 @@ pub struct DetectConfig {
     /// KV_LogGap: silence, and consecutive active hours before it.
     pub gap_hours: i64,
     pub gap_active_hours: u32,
+    /// A vault with no more than `learning_days` days of data learns from its first
+    /// `in_drop_fraction` (at least `in_drop_min_hours`) and judges the rest (see
+    /// `detect::judging`).
+    pub in_drop_fraction: f64,
+    pub in_drop_min_hours: u32,
+    /// Peer comparison: at least `peer_min` peers, robust z ≥ `peer_z`; a verdict that rests on
+    /// peers alone (no earlier day of the principal) alerts only with `peer_alert_min` peers.
+    pub peer_min: usize,
+    pub peer_z: f64,
+    pub peer_alert_min: usize,
     /// KV_UnusualAccessSuspiciousIP: network granularity (prefix bits) for "a network".
     pub network_prefix_v4: u8,
     pub network_prefix_v6: u8,
@@ -391,6 +401,11 @@ impl Default for DetectConfig {
             flash_window_min: 10,
             gap_hours: 6,
             gap_active_hours: 24,
+            in_drop_fraction: 1.0 / 3.0,
+            in_drop_min_hours: 12,
+            peer_min: 3,
+            peer_z: 3.0,
+            peer_alert_min: 5,
             network_prefix_v4: 16,
             network_prefix_v6: 32,
             allow_principals: HashSet::new(),

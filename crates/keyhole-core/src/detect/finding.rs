@@ -26,6 +26,32 @@ impl Severity {
     }
 }
 
+/// How much the basis of a finding can be trusted (serialised lower-case).
+///
+/// - `high`: the rule judged with everything it is designed for: a rolling history after the
+///   learning period, or a condition that needs no history (a threat-intel match, a
+///   configuration transition, an absolute threshold that is the whole rule);
+/// - `medium`: a reduced basis: learned from the drop's own earlier part, compared with enough
+///   peers, or one relative condition dropped for want of history (the finding says which);
+/// - `low`: a thin basis: few peers, a few hours of in-drop history.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    Low,
+    Medium,
+    High,
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}
+
 /// Who the finding is about (all `None` for vault-level findings such as log gaps).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct FindingIdentity {
@@ -94,6 +120,11 @@ pub struct Finding {
     pub count: u64,
     /// Plain-language reason with the numbers behind it.
     pub reason: String,
+    /// What the verdict was judged against: "rolling 14-day history", "configuration transition,
+    /// needs no history", "compared with 6 other principals of kv-x"; names any relative
+    /// condition that could not be evaluated on this drop.
+    pub basis: String,
+    pub confidence: Confidence,
     /// The first [`MAX_EVIDENCE`] supporting events.
     pub evidence: Vec<EvidenceRef>,
     /// Rule-specific details (permissions granted, range added, old/new configuration…).
@@ -113,6 +144,13 @@ impl Finding {
         if self.evidence.len() < MAX_EVIDENCE && !self.evidence.iter().any(|e| e.event == idx) {
             self.evidence.push(EvidenceRef::of(ev, idx));
         }
+    }
+
+    /// The same finding with another basis and confidence.
+    pub fn with_basis(mut self, basis: String, confidence: Confidence) -> Finding {
+        self.basis = basis;
+        self.confidence = confidence;
+        self
     }
 
     /// The same finding without its provenance (evidence), for comparing analyses of the same
@@ -140,6 +178,8 @@ impl Serialize for Finding {
         m.serialize_entry("last_seen", &self.last_seen)?;
         m.serialize_entry("count", &self.count)?;
         m.serialize_entry("reason", &self.reason)?;
+        m.serialize_entry("basis", &self.basis)?;
+        m.serialize_entry("confidence", &self.confidence)?;
         m.serialize_entry("evidence", &self.evidence)?;
         m.serialize_entry("details", &self.details)?;
         m.end()
@@ -159,14 +199,26 @@ pub struct RuleInfo {
     pub doc: &'static str,
     /// True when the rule needs a baseline (learning period) to judge.
     pub needs_baseline: bool,
+    /// The basis of the rule's findings when it judges with everything it is designed for
+    /// (rules with a history refine it with their numbers): "configuration transition, needs no
+    /// history".
+    pub basis: &'static str,
+    /// How the rule judges a vault with no more data than the learning period (see
+    /// `detect::judging`); empty when it judges it like any other.
+    pub short_drop: &'static str,
 }
 
-/// Whether a rule ran on this drop, and why not.
+/// Whether a rule ran on this drop, and how it judged it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct RuleStatus {
     pub rule: &'static str,
     pub ran: bool,
+    /// What limited the rule on this drop (its vaults shorter than the learning period, or why
+    /// it could not run); `None` when it judged as designed.
     pub note: Option<String>,
+    /// How the rule judged this drop: "needs no history", "rolling history after the 7-day
+    /// learning period (5 vaults)", or its short-drop basis.
+    pub judged: String,
 }
 
 /// The result of [`super::analyze`].

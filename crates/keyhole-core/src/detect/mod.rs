@@ -18,17 +18,25 @@
 //! was active on `established_days` (default 3) distinct days before the event's day: an
 //! established principal has a history that volume and pattern rules can compare with, while
 //! a never-seen principal is the business of the novelty rules.
+//!
+//! A vault with no more data than `learning_days` is still judged ([`judging`]): from the drop's
+//! own earlier part (its first third, at least 12 h), against peers (a user against the vault's
+//! other users, an application against itself on other vaults; median/MAD), over the whole drop
+//! (a denial by a principal that never succeeds there), and by absolute thresholds that need no
+//! history. Every finding states its `basis` and `confidence`; [`RuleStatus::judged`] says how
+//! each rule judged the drop.
 
 pub mod baseline;
 pub mod config;
 pub mod finding;
+pub mod judging;
 pub mod rules;
 pub mod sentinel;
 pub mod testkit;
 
 pub use config::{DetectConfig, IntelKind, IntelList, Net, NetSet};
 pub use finding::{
-    Analysis, EvidenceRef, Finding, FindingIdentity, RuleInfo, RuleStatus, Severity,
+    Analysis, Confidence, EvidenceRef, Finding, FindingIdentity, RuleInfo, RuleStatus, Severity,
 };
 
 use crate::event::Event;
@@ -42,6 +50,8 @@ pub struct Cx<'a> {
     /// The events being analysed (rules cite earlier events by index).
     pub events: &'a [Event],
     pub base: Baseline,
+    /// Every vault's span and the drop's, known before the pass (judging modes).
+    pub frame: judging::Frame,
     /// Ids of the event being judged (vault, principal, operation, object, app).
     pub cur: EvIds,
     pub interner: Interner,
@@ -95,6 +105,7 @@ impl<'a> Cx<'a> {
             cfg,
             events,
             base: Baseline::default(),
+            frame: judging::Frame::default(),
             cur: EvIds::default(),
             interner: Interner::default(),
             tor,
@@ -127,10 +138,72 @@ impl<'a> Cx<'a> {
         };
     }
 
-    /// True while the event's vault is in its learning period.
+    /// True unless the event is judged against the rolling history of a long vault (after its
+    /// learning period). Rules that judge short vaults too use [`Cx::mode`].
     pub fn learning(&self, ev: &Event) -> bool {
-        self.base
-            .vault_learning(self.cur.vault, ev.time.day(), self.cfg.learning_days)
+        self.mode(ev) != judging::Mode::Rolling
+    }
+
+    /// How the event is judged on its vault: learning part, rolling, or in-drop learning.
+    pub fn mode(&self, ev: &Event) -> judging::Mode {
+        judging::Frame::mode(self.frame.vault(self.cur.vault), ev.time.micros, self.cfg)
+    }
+
+    /// How the event is judged by rules across vaults (the drop's span).
+    pub fn drop_mode(&self, ev: &Event) -> judging::Mode {
+        judging::Frame::mode(self.frame.drop, ev.time.micros, self.cfg)
+    }
+
+    /// The event's vault's span.
+    pub fn vault_span(&self) -> Option<judging::Span> {
+        self.frame.vault(self.cur.vault)
+    }
+
+    /// Whole UTC days of the event's vault's data before the event's day.
+    pub fn vault_history_days(&self, ev: &Event) -> i64 {
+        let first = self
+            .base
+            .vault_first_day
+            .get(&self.cur.vault)
+            .copied()
+            .unwrap_or(ev.time.day());
+        ev.time.day() - first
+    }
+
+    /// The basis of a verdict against the vault's rolling history: "rolling 12-day history of
+    /// kv-x (after its 7-day learning period)", with `what` naming the measure when given.
+    pub fn rolling_basis(&self, ev: &Event, what: &str) -> String {
+        let days = self.vault_history_days(ev);
+        format!(
+            "{}rolling {}-day history of {} (after its {}-day learning period)",
+            if what.is_empty() {
+                String::new()
+            } else {
+                format!("{what}: ")
+            },
+            days,
+            ev.vault,
+            self.cfg.learning_days
+        )
+    }
+
+    /// The basis of a verdict against the history before the event: the rolling history of a
+    /// long vault (`what` names the measure), or the in-drop learning of a short one.
+    pub fn history_basis(&self, ev: &Event, what: &str) -> (String, Confidence) {
+        match (self.mode(ev), self.vault_span()) {
+            (judging::Mode::InDrop, Some(span)) => {
+                let (b, c) = judging::in_drop_basis(span, &ev.vault, self.cfg);
+                (
+                    if what.is_empty() {
+                        b
+                    } else {
+                        format!("{what}: {b}")
+                    },
+                    c,
+                )
+            }
+            _ => (self.rolling_basis(ev, what), Confidence::High),
+        }
     }
 
     /// The text of an interned id.
@@ -170,6 +243,8 @@ pub fn new_finding(
         last_seen: ev.time,
         count: 1,
         reason,
+        basis: info.basis.to_string(),
+        confidence: Confidence::High,
         evidence: vec![EvidenceRef::of(ev, idx)],
         details,
     }
@@ -248,6 +323,7 @@ pub fn catalogue() -> &'static [RuleInfo] {
 /// Run every rule over `events` (time-sorted, as `Dataset::finish` returns them).
 pub fn analyze(events: &[Event], cfg: &DetectConfig) -> Analysis {
     let mut cx = Cx::new(cfg, events);
+    cx.frame = judging::Frame::build(events, &mut cx.interner);
     let mut rules = rules::all();
     let mut out: Vec<Finding> = Vec::new();
     let mut span: Option<(Timestamp, Timestamp)> = None;
@@ -299,48 +375,74 @@ pub fn analyze(events: &[Event], cfg: &DetectConfig) -> Analysis {
     }
 }
 
+/// How every rule judged this drop (spec §3, issue 11): the standard mode on vaults with more
+/// data than the learning period, the rule's short-drop basis on the others.
 fn statuses(cx: &Cx, span: Option<(Timestamp, Timestamp)>) -> Vec<RuleStatus> {
-    let learning = cx.cfg.learning_days as i64;
+    let l = cx.cfg.learning_days;
     let span_days = span.map_or(0, |(a, b)| b.day() - a.day() + 1);
-    // The longest history any vault has: a rule that needs a baseline can judge something
-    // only when at least one vault has data after its learning period.
-    let longest = cx
-        .base
-        .vault_first_day
-        .iter()
-        .map(|(v, f)| cx.base.vault_last_day.get(v).map_or(1, |l| l - f + 1))
-        .max()
-        .unwrap_or(0);
+    let n_long = cx.frame.vaults.values().filter(|s| s.long(l)).count();
+    let n_short = cx.frame.vaults.len() - n_long;
+    let drop_long = cx.frame.drop.is_some_and(|s| s.long(l));
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
     catalogue()
         .iter()
         .map(|info| {
-            if info.needs_baseline && longest <= learning {
-                RuleStatus {
+            if span.is_none() {
+                return RuleStatus {
                     rule: info.id,
                     ran: false,
-                    note: Some(if span_days <= learning {
-                        format!(
-                            "needs {} days of history before it judges; the drop spans {} day{}",
-                            learning,
-                            span_days,
-                            if span_days == 1 { "" } else { "s" }
-                        )
-                    } else {
-                        format!(
-                            "needs {} days of history before it judges; no vault has more than {} day{} of data (the drop spans {} days)",
-                            learning,
-                            longest,
-                            if longest == 1 { "" } else { "s" },
-                            span_days
-                        )
-                    }),
-                }
+                    note: Some("no events to judge".to_string()),
+                    judged: "nothing to judge".to_string(),
+                };
+            }
+            // The cross-vault volume rule judges the drop as a whole.
+            let whole_drop = info.id == rules::account_volume_anomaly::INFO.id;
+            let (long, short) = if whole_drop {
+                (usize::from(drop_long), usize::from(!drop_long))
             } else {
-                RuleStatus {
-                    rule: info.id,
-                    ran: true,
-                    note: None,
-                }
+                (n_long, n_short)
+            };
+            let standard = if whole_drop {
+                format!("rolling history after the drop's {l}-day learning period")
+            } else if info.needs_baseline {
+                format!(
+                    "rolling history after the {l}-day learning period ({long} vault{})",
+                    plural(long)
+                )
+            } else {
+                info.basis.to_string()
+            };
+            let note = if short == 0 || info.short_drop.is_empty() {
+                None
+            } else if whole_drop {
+                Some(format!(
+                    "the drop spans {span_days} day{}, no more than the {l}-day learning period: {}",
+                    if span_days == 1 { "" } else { "s" },
+                    info.short_drop
+                ))
+            } else if long == 0 {
+                Some(format!(
+                    "the drop spans {span_days} day{} and no vault has more than {l} days of data: {}",
+                    if span_days == 1 { "" } else { "s" },
+                    info.short_drop
+                ))
+            } else {
+                Some(format!(
+                    "on the {short} vault{} with {l} days of data or fewer: {}",
+                    plural(short),
+                    info.short_drop
+                ))
+            };
+            let judged = match (&note, long) {
+                (None, _) => standard,
+                (Some(n), 0) => n.clone(),
+                (Some(n), _) => format!("{standard}; {n}"),
+            };
+            RuleStatus {
+                rule: info.id,
+                ran: true,
+                note,
+                judged,
             }
         })
         .collect()

@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::detect::testkit::{ev, EventBuilder};
-use crate::detect::{EvidenceRef, FindingIdentity, Severity};
+use crate::detect::{Confidence, EvidenceRef, FindingIdentity, Severity};
 use crate::time::MICROS_PER_DAY;
 use std::sync::Arc;
 
@@ -123,6 +123,8 @@ fn finding(rule: &'static str, sev: Severity, vault: &str, first: &str, count: u
         last_seen: t(first),
         count,
         reason: "because".into(),
+        basis: "a test fixture".into(),
+        confidence: Confidence::High,
         evidence: vec![EvidenceRef {
             source: "f1".into(),
             line: 1,

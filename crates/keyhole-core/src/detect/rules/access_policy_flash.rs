@@ -20,6 +20,8 @@ pub static INFO: RuleInfo = RuleInfo {
     origin: "seed hunting query 4, Sentinel hunting",
     doc: "addedAccessPolicy then removedAccessPolicy for the same object id on the same vault within 10 min.",
     needs_baseline: false,
+    basis: "grant then removal within minutes, needs no history",
+    short_drop: "",
 };
 
 #[derive(Default)]

@@ -19,6 +19,8 @@ pub static INFO: RuleInfo = RuleInfo {
     origin: "seed hunting query 3",
     doc: "A successful operation carrying addedAccessPolicy; object id and permissions are in the alert.",
     needs_baseline: false,
+    basis: "configuration change, needs no history",
+    short_drop: "",
 };
 
 pub struct AccessPolicyGranted {

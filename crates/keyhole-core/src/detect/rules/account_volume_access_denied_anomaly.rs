@@ -19,6 +19,8 @@ pub static INFO: RuleInfo = RuleInfo {
     origin: "Defender",
     doc: "A principal gets 401/403 (not the SDK challenge) on >= 5 distinct vaults within 24 h. Vault '*'.",
     needs_baseline: false,
+    basis: "absolute threshold (denied on >= 5 vaults in 24 h), needs no history",
+    short_drop: "",
 };
 
 pub struct AccountVolumeAccessDeniedAnomaly {
@@ -64,7 +66,7 @@ impl Rule for AccountVolumeAccessDeniedAnomaly {
             (pk, ev, idx),
             w,
             &INFO,
-            reason,
+            (reason, INFO.basis.to_string()),
             json!({}),
         );
     }

@@ -19,6 +19,8 @@ pub static INFO: RuleInfo = RuleInfo {
     origin: "seed 004 Azure Monitor alert",
     doc: "Successful VaultPut, VaultPatch or VaultDelete. One finding per vault and principal per 24 h.",
     needs_baseline: false,
+    basis: "the operation itself, needs no history",
+    short_drop: "",
 };
 
 pub struct AdministrativeOperation {

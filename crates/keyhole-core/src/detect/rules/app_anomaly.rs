@@ -18,6 +18,8 @@ pub static INFO: RuleInfo = RuleInfo {
     origin: "Defender, seed hunting \"new app\"",
     doc: "A service principal's (app-only token) first successful data-plane operation on a vault, after the vault's 7-day learning period. One finding per vault and app per 24 h.",
     needs_baseline: true,
+    basis: "the vault's history before the event, after its learning period",
+    short_drop: "learned from the vault's first third (at least 12 h); a new application after it is informational (a new deployment), medium when it enumerates the vault (a List)",
 };
 
 pub struct AppAnomaly(Novelty);
@@ -31,6 +33,9 @@ impl Default for AppAnomaly {
 impl Rule for AppAnomaly {
     fn info(&self) -> &'static RuleInfo {
         &INFO
+    }
+    fn finish(&mut self, _cx: &Cx, out: &mut Vec<Finding>) {
+        self.0.finish(out);
     }
     fn on_event(&mut self, cx: &Cx, idx: usize, ev: &Event, allowed: bool, out: &mut Vec<Finding>) {
         self.0.judge(&INFO, cx, idx, ev, allowed, out);

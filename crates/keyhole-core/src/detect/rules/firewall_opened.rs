@@ -20,6 +20,8 @@ pub static INFO: RuleInfo = RuleInfo {
     origin: "seed hunting query 1",
     doc: "networkAcls.defaultAction changes from Deny to Allow between consecutive configuration snapshots of a vault.",
     needs_baseline: false,
+    basis: "configuration transition, needs no history",
+    short_drop: "",
 };
 
 #[derive(Default)]

@@ -20,6 +20,8 @@ pub static INFO: RuleInfo = RuleInfo {
     origin: "seed hunting query 2",
     doc: "A successful operation carrying addedIpRule; the range is in the alert, ranges of /8 or wider are called out.",
     needs_baseline: false,
+    basis: "configuration change, needs no history",
+    short_drop: "",
 };
 
 pub struct FirewallRuleAdded {

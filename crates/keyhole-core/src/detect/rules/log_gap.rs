@@ -4,11 +4,14 @@
 //! off to work unseen; either way the auditor must know the record has a hole. Defaults: the
 //! vault had events in each of the 24 consecutive hours before the silence, and the silence
 //! lasts ≥ 6 h before the next event. The end of the drop is not a gap (it is where the export
-//! stopped). MITRE: Defense Evasion. Origin: beyond the anchors (Chainsaw "gaps").
+//! stopped). On a vault with less data than the learning period a silence near its start has
+//! fewer than 24 hours before it; there the vault's other hours are the baseline: the silence is
+//! a gap when the vault had events in every other hour of its data in the drop (at least 12).
+//! MITRE: Defense Evasion. Origin: beyond the anchors (Chainsaw "gaps").
 
 use crate::detect::baseline::{FxMap, Id};
 use crate::detect::{
-    new_finding, Cx, EvidenceRef, Finding, FindingIdentity, Rule, RuleInfo, Severity,
+    new_finding, Confidence, Cx, EvidenceRef, Finding, FindingIdentity, Rule, RuleInfo, Severity,
 };
 use crate::event::Event;
 use crate::time::MICROS_PER_HOUR;
@@ -22,6 +25,9 @@ pub static INFO: RuleInfo = RuleInfo {
     origin: "beyond the anchors (Chainsaw \"gaps\")",
     doc: "A vault with events in each of the 24 hours before has no event for >= 6 h.",
     needs_baseline: false,
+    basis: "the vault's own activity in the hours before the silence",
+    short_drop:
+        "a silence against the vault's other hours (events in every other hour, at least 12)",
 };
 
 struct State {
@@ -29,11 +35,46 @@ struct State {
     last_idx: usize,
     /// Consecutive hours with events, ending at the hour of `last`.
     streak: u32,
+    /// Hours with events, and the first one.
+    hours: i64,
+    first_hour: i64,
 }
+
+/// A silence on a short vault with fewer active hours before it than `gap_active_hours`:
+/// (vault, event before, event after).
+type Candidate = (Id, usize, usize);
 
 #[derive(Default)]
 pub struct LogGap {
     state: FxMap<Id, State>,
+    short: Vec<Candidate>,
+}
+
+/// The finding for a silence between events `bi` and `ai`; `why` says what made the vault
+/// "active every hour".
+fn gap_finding(cx: &Cx, (bi, ai): (usize, usize), why: String) -> Finding {
+    let (before, ev) = (&cx.events[bi], &cx.events[ai]);
+    let gap_s = super::secs(ev.time).micros - super::secs(before.time).micros;
+    let mut f = new_finding(
+        &INFO,
+        before,
+        bi,
+        &ev.vault,
+        format!(
+            "{} logged events {} and then nothing for {:.1} h, until {}",
+            ev.vault,
+            why,
+            gap_s as f64 / MICROS_PER_HOUR as f64,
+            super::secs(ev.time)
+        ),
+        json!({"silent_hours": (gap_s as f64 / MICROS_PER_HOUR as f64 * 10.0).round() / 10.0}),
+    );
+    f.identity = FindingIdentity::default();
+    f.ip = None;
+    f.last_seen = ev.time;
+    f.count = 1;
+    f.evidence.push(EvidenceRef::of(ev, ai));
+    f
 }
 
 impl Rule for LogGap {
@@ -57,35 +98,33 @@ impl Rule for LogGap {
                     last: t,
                     last_idx: idx,
                     streak: 1,
+                    hours: 1,
+                    first_hour: ev.time.hour(),
                 },
             );
             return;
         };
         let gap = t - st.last;
-        if gap >= cx.cfg.gap_hours * MICROS_PER_HOUR && st.streak >= cx.cfg.gap_active_hours {
-            let before = &cx.events[st.last_idx];
-            let gap_s = super::secs(ev.time).micros - super::secs(before.time).micros;
-            let mut f = new_finding(
-                &INFO,
-                before,
-                st.last_idx,
-                &ev.vault,
-                format!(
-                    "{} logged events in each of the {} hours up to {} and then nothing for {:.1} h, until {}",
-                    ev.vault,
-                    st.streak,
-                    super::secs(before.time),
-                    gap_s as f64 / MICROS_PER_HOUR as f64,
-                    super::secs(ev.time)
-                ),
-                json!({"silent_hours": (gap_s as f64 / MICROS_PER_HOUR as f64 * 10.0).round() / 10.0, "active_hours_before": st.streak}),
-            );
-            f.identity = FindingIdentity::default();
-            f.ip = None;
-            f.last_seen = ev.time;
-            f.count = 1;
-            f.evidence.push(EvidenceRef::of(ev, idx));
-            out.push(f);
+        if gap >= cx.cfg.gap_hours * MICROS_PER_HOUR {
+            if st.streak >= cx.cfg.gap_active_hours {
+                let before = &cx.events[st.last_idx];
+                let mut f = gap_finding(
+                    cx,
+                    (st.last_idx, idx),
+                    format!(
+                        "in each of the {} hours up to {}",
+                        st.streak,
+                        super::secs(before.time)
+                    ),
+                );
+                f.details["active_hours_before"] = json!(st.streak);
+                out.push(f);
+            } else if !cx
+                .vault_span()
+                .is_some_and(|s| s.long(cx.cfg.learning_days))
+            {
+                self.short.push((cx.cur.vault, st.last_idx, idx));
+            }
         }
         let (h0, h1) = (st.last.div_euclid(MICROS_PER_HOUR), ev.time.hour());
         if h1 == h0 + 1 {
@@ -93,8 +132,44 @@ impl Rule for LogGap {
         } else if h1 != h0 {
             st.streak = 1;
         }
+        if h1 != h0 {
+            st.hours += 1;
+        }
         st.last = t;
         st.last_idx = idx;
+    }
+
+    fn finish(&mut self, cx: &Cx, out: &mut Vec<Finding>) {
+        // Short vaults: a silence is a gap when every other hour of the vault's data had events.
+        for &(v, bi, ai) in &self.short {
+            let Some(st) = self.state.get(&v) else {
+                continue;
+            };
+            let (h0, h1) = (cx.events[bi].time.hour(), cx.events[ai].time.hour());
+            let span_hours = st.last.div_euclid(MICROS_PER_HOUR) - st.first_hour + 1;
+            let other = span_hours - (h1 - h0 - 1);
+            if st.hours != other || other < cx.cfg.in_drop_min_hours as i64 {
+                continue;
+            }
+            let mut f = gap_finding(
+                cx,
+                (bi, ai),
+                format!("in each of the other {other} hours of its data in this drop"),
+            )
+            .with_basis(
+                format!(
+                    "the vault's other hours: events in each of its {other} other hours of this drop (shorter than the {}-day learning period)",
+                    cx.cfg.learning_days
+                ),
+                if other >= 24 {
+                    Confidence::Medium
+                } else {
+                    Confidence::Low
+                },
+            );
+            f.details["active_hours_in_drop"] = json!(other);
+            out.push(f);
+        }
     }
 }
 
@@ -118,11 +193,16 @@ mod tests {
         )
     }
 
-    fn gap(active_hours: i64, silence_min: i64) -> usize {
-        let cfg = DetectConfig::default();
-        let mut v: Vec<Event> = (0..active_hours)
+    /// Hourly events at `hours` (from 00:10), then one `silence_min` after the last; `long` puts
+    /// an event ten days earlier so the vault has more data than the learning period.
+    fn gap_after(
+        hours: impl Iterator<Item = i64>,
+        silence_min: i64,
+        long: bool,
+    ) -> Vec<crate::detect::Finding> {
+        let mut v: Vec<Event> = hours
             .map(|h| {
-                ev("2026-10-01T00:10:00Z")
+                ev("2026-10-11T00:10:00Z")
                     .vault("kv")
                     .service("a")
                     .secs(h * 3600)
@@ -130,13 +210,40 @@ mod tests {
             .collect();
         let last = v.last().unwrap().clone();
         v.push(last.secs(silence_min * 60));
-        findings_of("KV_LogGap", v, &cfg).len()
+        if long {
+            v.insert(0, ev("2026-10-01T00:10:00Z").vault("kv").service("a"));
+        }
+        findings_of("KV_LogGap", v, &DetectConfig::default())
+    }
+
+    fn gap(active_hours: i64, silence_min: i64, long: bool) -> Vec<crate::detect::Finding> {
+        gap_after(0..active_hours, silence_min, long)
     }
 
     #[test]
     fn six_hours_after_a_full_day() {
-        assert_eq!(gap(24, 360), 1);
-        assert_eq!(gap(24, 359), 0);
-        assert_eq!(gap(23, 600), 0, "not active every hour for a day");
+        assert_eq!(gap(24, 360, true).len(), 1);
+        assert_eq!(gap(24, 359, true).len(), 0);
+        assert_eq!(
+            gap(23, 600, true).len(),
+            0,
+            "not active every hour for a day"
+        );
+    }
+
+    #[test]
+    fn a_short_vault_compares_the_silence_with_its_other_hours() {
+        let f = gap(14, 420, false);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].confidence, crate::detect::Confidence::Low);
+        assert!(
+            f[0].basis
+                .starts_with("the vault's other hours: events in each of its 15 other hours"),
+            "{}",
+            f[0].basis
+        );
+        assert!(gap(10, 420, false).is_empty(), "fewer than 12 other hours");
+        // One more silent hour elsewhere: not "active every hour".
+        assert!(gap_after((0..16).filter(|h| *h != 3), 420, false).is_empty());
     }
 }

@@ -135,7 +135,8 @@ pub(crate) fn dur(micros: i64) -> String {
 /// KV_AccountVolumeAccessDeniedAnomaly): extends the principal's open finding (reason and vault
 /// list refreshed while the distinct-vault count grows), or opens one whose evidence is the latest
 /// event on each vault of the 24 h window and whose count is every event in it. `extra` holds the
-/// rule's own detail fields, added after `vaults` and `distinct_vaults`.
+/// rule's own detail fields, added after `vaults` and `distinct_vaults`. Returns the finding's
+/// index in `out` and whether it is new.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn cross_vault_hit(
     groups: &mut super::Groups<super::baseline::Id>,
@@ -144,9 +145,9 @@ pub(crate) fn cross_vault_hit(
     (pk, ev, idx): (super::baseline::Id, &Event, usize),
     w: &super::baseline::SlidingDistinct<super::baseline::Id>,
     info: &'static RuleInfo,
-    reason: String,
+    (reason, basis): (String, String),
     extra: serde_json::Value,
-) {
+) -> (usize, bool) {
     use serde_json::json;
     let n = w.distinct();
     // The vault names (at most 50 listed) are only rebuilt while the count grows.
@@ -161,12 +162,13 @@ pub(crate) fn cross_vault_hit(
         f.add(ev, idx);
         if f.details["distinct_vaults"].as_u64().unwrap_or(0) < n as u64 {
             f.reason = reason;
+            f.basis = basis;
             f.details["distinct_vaults"] = json!(n);
             if n <= 50 {
                 f.details["vaults"] = json!(vault_names(w));
             }
         }
-        return;
+        return (fi, false);
     }
     let mut details = json!({"vaults": vault_names(w), "distinct_vaults": n});
     if let (Some(d), serde_json::Value::Object(x)) = (details.as_object_mut(), extra) {
@@ -185,12 +187,13 @@ pub(crate) fn cross_vault_hit(
             reason.clone(),
             details.clone(),
         );
+        f.basis = basis.clone();
         for &i in &seed[1..] {
             f.add(&cx.events[i], i);
         }
         f.count = total;
         f
-    });
+    })
 }
 
 #[cfg(test)]

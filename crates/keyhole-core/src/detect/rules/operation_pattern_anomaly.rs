@@ -7,11 +7,17 @@
 //! after its learning period. Counted: successful and denied requests (not the challenge).
 //! MITRE: Discovery, Collection, Impact. Grouping: (vault, principal) per 24 h.
 //! Origin: Defender.
+//!
+//! On a vault with less data than the learning period the operation types are learned from the
+//! drop (the vault's first third, at least 12 h, and the principal active there for 12 h); new
+//! types after that are reported as informational: a user's rarer operations (a KeyGet or a
+//! SecretSet now and then) first appear on day 3 of a drop as readily as an intruder's.
 
 use crate::detect::baseline::{FxMap, FxSet, Id};
-use crate::detect::{new_finding, who, Cx, Finding, Groups, Rule, RuleInfo, Severity};
+use crate::detect::judging::{hours_text, Mode};
+use crate::detect::{new_finding, who, Confidence, Cx, Finding, Groups, Rule, RuleInfo, Severity};
 use crate::event::{Event, Outcome};
-use crate::time::{MICROS_PER_DAY, MICROS_PER_MIN};
+use crate::time::{MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MIN};
 use serde_json::json;
 use std::collections::VecDeque;
 
@@ -23,6 +29,8 @@ pub static INFO: RuleInfo = RuleInfo {
     origin: "Defender",
     doc: "A principal active on a vault on >= 3 earlier days performs >= 3 operation types it never performed there within 1 h, after the 7-day learning period.",
     needs_baseline: true,
+    basis: "the principal's earlier active days on the vault, after its learning period",
+    short_drop: "operation types learned from the vault's first third (at least 12 h); new types after it are informational",
 };
 
 #[derive(Default)]
@@ -63,12 +71,18 @@ impl Rule for OperationPatternAnomaly {
             return;
         }
         let day = ev.time.day();
-        if cx.learning(ev) {
-            return;
-        }
+        let mode = cx.mode(ev);
         let days = cx.base.vault_principal_days_before(cx.cur.vault, pk, day);
-        if days < cx.cfg.established_days {
-            return;
+        let known_for = cx
+            .base
+            .vault_principal_known_for(cx.cur.vault, pk, ev.time.micros);
+        match mode {
+            Mode::Learning => return,
+            Mode::Rolling if days < cx.cfg.established_days => return,
+            // In-drop: established = active on the vault since at least the learning part's
+            // minimum (12 h) before the event.
+            Mode::InDrop if known_for < cx.cfg.in_drop_min_hours as i64 * MICROS_PER_HOUR => return,
+            _ => {}
         }
         let window = cx.cfg.pattern_window_min * MICROS_PER_MIN;
         st.recent.push_back((ev.time.micros, cx.cur.operation, idx));
@@ -126,7 +140,41 @@ impl Rule for OperationPatternAnomaly {
         let details = json!({"new_operations": ops, "count": ops.len(), "active_days": days});
         // The finding starts at the window's first new operation and cites every one of them.
         let i0 = st.recent[0].2;
-        let mut f = new_finding(&INFO, &cx.events[i0], i0, &ev.vault, reason, details);
+        let (basis, confidence) = match mode {
+            Mode::InDrop => {
+                let (b, c) = cx.history_basis(ev, "");
+                (
+                    format!(
+                        "operation types of the principal's {} on {} in this drop; {}",
+                        hours_text(known_for),
+                        ev.vault,
+                        b
+                    ),
+                    c.min(if known_for >= MICROS_PER_DAY {
+                        Confidence::Medium
+                    } else {
+                        Confidence::Low
+                    }),
+                )
+            }
+            _ => (
+                format!(
+                    "operation types of the principal's {} earlier active days on {} (after its {}-day learning period)",
+                    days, ev.vault, cx.cfg.learning_days
+                ),
+                Confidence::High,
+            ),
+        };
+        let mut f = new_finding(&INFO, &cx.events[i0], i0, &ev.vault, reason, details)
+            .with_basis(basis, confidence);
+        if mode == Mode::InDrop {
+            // A user's rarer operations (a KeyGet once a week) appear late in a short drop:
+            // informational.
+            f.severity = Severity::Informational;
+            f.reason.push_str(
+                " (judged on a short drop: a principal's rarer operations may not have appeared yet)",
+            );
+        }
         for &(_, _, i) in st.recent.iter().skip(1) {
             f.add(&cx.events[i], i);
         }

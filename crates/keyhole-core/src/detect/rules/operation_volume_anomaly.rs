@@ -14,9 +14,11 @@
 //! MITRE: Collection, Exfiltration. One finding per (vault, principal, day); its count is
 //! the day's operations from the moment the threshold was crossed. Origin: Defender, Sentinel.
 
+use super::is_user;
 use crate::detect::baseline::{median_mad, DailyCounts};
 use crate::detect::baseline::{FxMap, Id};
-use crate::detect::{new_finding, Cx, Finding, Rule, RuleInfo, Severity};
+use crate::detect::judging::{OwnHistory, PeerScope, Peers, Pending, ShortVerdict};
+use crate::detect::{new_finding, Confidence, Cx, Finding, Rule, RuleInfo, Severity};
 use crate::event::Event;
 use crate::time::Timestamp;
 use serde_json::json;
@@ -29,6 +31,8 @@ pub static INFO: RuleInfo = RuleInfo {
     origin: "Defender, Sentinel time-series (14 d, score 3, baseline > 25)",
     doc: "A principal's operations on a vault in one UTC day reach >= 5 x its trailing 14-day median, robust z (median/MAD) >= 3, >= 25, and >= 4 x its busiest day of the window, for principals active there on >= 3 earlier days, after the 7-day learning period.",
     needs_baseline: true,
+    basis: "rolling history of the principal on the vault, after its learning period",
+    short_drop: "daily operations against the principal's earlier days in the drop and its peers (the vault's other users, the same application on other vaults)",
 };
 
 #[derive(Default)]
@@ -38,12 +42,33 @@ struct State {
     stats: Option<(i64, f64, f64, usize, f64)>,
     /// Finding open for the current day.
     open: Option<(i64, usize)>,
+    /// The busiest day over the drop (the peers' measure) and whether the principal is a user.
+    busiest: u64,
+    user: bool,
 }
 
-#[derive(Default)]
+/// A short-drop candidate: the principal's own earlier days (count, median, MAD, busiest).
+struct Candidate {
+    vault: Id,
+    principal: Id,
+    user: bool,
+    own: Option<(usize, f64, f64, f64)>,
+}
+
 pub struct OperationVolumeAnomaly {
     state: FxMap<(Id, Id), State>,
     fired: Vec<(usize, f64, f64, usize, u32, f64)>,
+    pending: Pending<(Id, Id, i64), Candidate>,
+}
+
+impl Default for OperationVolumeAnomaly {
+    fn default() -> Self {
+        OperationVolumeAnomaly {
+            state: FxMap::default(),
+            fired: Vec::new(),
+            pending: Pending::new(crate::time::MICROS_PER_DAY),
+        }
+    }
 }
 
 impl Rule for OperationVolumeAnomaly {
@@ -62,6 +87,40 @@ impl Rule for OperationVolumeAnomaly {
         let window = cx.cfg.volume_window_days as i64;
         let st = self.state.entry((cx.cur.vault, pk)).or_default();
         st.counts.add(day, 1, window + 1);
+        let today = st.counts.today(day);
+        st.busiest = st.busiest.max(today);
+        st.user = is_user(ev);
+        if !cx
+            .vault_span()
+            .is_some_and(|s| s.long(cx.cfg.learning_days))
+        {
+            // A vault shorter than the learning period: judged at the end against the
+            // principal's earlier days in the drop and its peers.
+            if today < cx.cfg.volume_min {
+                return;
+            }
+            let key = (cx.cur.vault, pk, day);
+            let (fi, new) = self.pending.hit(key, ev, idx, || {
+                let hist = st.counts.trailing(day, window);
+                let own = (!hist.is_empty()).then(|| {
+                    let (m, mad) = median_mad(&hist);
+                    (hist.len(), m, mad, hist.iter().copied().fold(0.0, f64::max))
+                });
+                (
+                    new_finding(&INFO, ev, idx, &ev.vault, String::new(), json!({})),
+                    Candidate {
+                        vault: cx.cur.vault,
+                        principal: pk,
+                        user: st.user,
+                        own,
+                    },
+                )
+            });
+            if new {
+                self.pending.findings[fi].count = today;
+            }
+            return;
+        }
         if let Some((d, fi)) = st.open {
             if d == day {
                 out[fi].add(ev, idx);
@@ -69,7 +128,6 @@ impl Rule for OperationVolumeAnomaly {
             }
             st.open = None;
         }
-        let today = st.counts.today(day);
         if today < cx.cfg.volume_min || cx.learning(ev) {
             return;
         }
@@ -102,7 +160,8 @@ impl Rule for OperationVolumeAnomaly {
         self.fired.push((fi, median, mad, hist_len, days, max));
     }
 
-    fn finish(&mut self, _cx: &Cx, out: &mut Vec<Finding>) {
+    fn finish(&mut self, cx: &Cx, out: &mut Vec<Finding>) {
+        self.finish_short(cx, out);
         for &(fi, median, mad, hist_len, days, max) in &self.fired {
             let f = &mut out[fi];
             let z = (f.count as f64 - median) / (1.4826 * mad).max(1.0);
@@ -120,7 +179,107 @@ impl Rule for OperationVolumeAnomaly {
                 z,
                 if median > 0.0 { f.count as f64 / median } else { f.count as f64 }
             );
+            f.basis = format!(
+                "rolling {}-day history of the principal on {} (after its {}-day learning period)",
+                hist_len, f.vault, cx.cfg.learning_days
+            );
             f.details = json!({"date": date, "operations": f.count, "median": median, "mad": mad, "robust_z": (z * 10.0).round() / 10.0, "trailing_max": max, "active_days": days});
+        }
+    }
+}
+
+impl OperationVolumeAnomaly {
+    /// Judge the short-drop candidates: own earlier days (the spec's three conditions and the
+    /// busiest-day factor) and peers (above every peer's busiest day, ≥ 5 × their median).
+    fn finish_short(&mut self, cx: &Cx, out: &mut Vec<Finding>) {
+        if self.pending.findings.is_empty() {
+            return;
+        }
+        let cfg = cx.cfg;
+        let mut peers = Peers::default();
+        for (&(v, p), st) in &self.state {
+            peers.observe(v, p, st.user, st.busiest);
+        }
+        for (f, c) in self.pending.drain() {
+            let today = f.count;
+            let own = c.own.map(|(n, median, mad, max)| {
+                let z = (today as f64 - median) / (1.4826 * mad).max(1.0);
+                OwnHistory {
+                    exceeded: today as f64 >= cfg.volume_ratio * median
+                        && z >= cfg.volume_z
+                        && today as f64 >= cfg.volume_max_factor * max,
+                    basis: format!(
+                        "its {} earlier day{} on {} in this drop (median {}, busiest {})",
+                        n,
+                        if n == 1 { "" } else { "s" },
+                        f.vault,
+                        median,
+                        max
+                    ),
+                    confidence: if n >= 3 {
+                        Confidence::Medium
+                    } else {
+                        Confidence::Low
+                    },
+                }
+            });
+            let pv = peers.judge(
+                PeerScope::Vault,
+                (c.vault, &f.vault),
+                c.principal,
+                c.user,
+                today,
+                (cfg.volume_ratio, cfg.volume_max_factor),
+                cfg,
+            );
+            let absolute = format!("at least {} operations in a UTC day", cfg.volume_min);
+            let verdict = ShortVerdict::of(
+                own,
+                pv.as_ref(),
+                (
+                    &absolute,
+                    &format!(
+                        "{} x the principal's usual day, robust z >= {}",
+                        cfg.volume_ratio, cfg.volume_z
+                    ),
+                    "operations on their busiest day",
+                ),
+                cfg,
+            );
+            // At least 25 operations is only a floor, not a verdict: with nothing to compare
+            // with (an application's first day in the drop) there is no finding.
+            if matches!(verdict, ShortVerdict::AbsoluteOnly { .. }) {
+                continue;
+            }
+            let date = Timestamp::from_micros(f.first_seen.micros).date_string();
+            let reason = format!(
+                "{} performed {} operations on {} on {}",
+                f.identity.label(),
+                today,
+                f.vault,
+                date
+            );
+            let context: Vec<String> = c
+                .own
+                .map(|(n, median, _, max)| {
+                    format!(
+                        "on its {n} earlier day{} in this drop the median was {median} (busiest {max})",
+                        if n == 1 { "" } else { "s" }
+                    )
+                })
+                .into_iter()
+                .chain(pv.as_ref().map(|p| {
+                    format!(
+                        "the busiest day of {} was {} (median {})",
+                        p.group, p.max, p.median
+                    )
+                }))
+                .collect();
+            let Some(mut f) = verdict.apply(f, reason, &context, "") else {
+                continue;
+            };
+            f.details = json!({"date": date, "operations": today, "own": c.own.map(|(n, m, mad, mx)| json!({"days": n, "median": m, "mad": mad, "busiest": mx})), "peers": pv.as_ref().map(|p| json!({"n": p.n, "max": p.max, "median": p.median, "robust_z": (p.z * 10.0).round() / 10.0}))});
+            out.push(f);
         }
     }
 }

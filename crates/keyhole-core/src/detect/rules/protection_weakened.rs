@@ -20,6 +20,8 @@ pub static INFO: RuleInfo = RuleInfo {
     origin: "beyond the anchors",
     doc: "Between consecutive configuration snapshots of a vault: enableSoftDelete or enablePurgeProtection true -> false, enableRbacAuthorization switched, or softDeleteRetentionInDays shortened.",
     needs_baseline: false,
+    basis: "configuration transition, needs no history",
+    short_drop: "",
 };
 
 #[derive(Default)]

@@ -24,6 +24,8 @@ pub static INFO: RuleInfo = RuleInfo {
     origin: "Defender",
     doc: "A VaultPut/VaultPatch adding an access policy, then within 60 min successful data-plane reads on that vault by the principal who made the change or by the object granted.",
     needs_baseline: false,
+    basis: "sequence within 60 min of an access-policy change, needs no history",
+    short_drop: "",
 };
 
 struct Change {

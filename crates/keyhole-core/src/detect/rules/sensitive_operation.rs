@@ -21,6 +21,8 @@ pub static INFO: RuleInfo = RuleInfo {
     origin: "seed query, Sentinel rule",
     doc: "Successful VaultDelete, Key/Secret/CertificateDelete, ...Purge, ...Backup, SecretListDeleted. Low; purge is medium. One finding per vault, principal and operation per 24 h.",
     needs_baseline: false,
+    basis: "the operation itself, needs no history",
+    short_drop: "",
 };
 
 /// The operations this rule (and the workbook's sensitive-operations panel) consider sensitive.

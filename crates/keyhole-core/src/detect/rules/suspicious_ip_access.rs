@@ -7,7 +7,7 @@
 //! Origin: Defender, Sentinel TI map.
 
 use crate::detect::baseline::Id;
-use crate::detect::{new_finding, who, Cx, Finding, Groups, Rule, RuleInfo, Severity};
+use crate::detect::{new_finding, who, Confidence, Cx, Finding, Groups, Rule, RuleInfo, Severity};
 use crate::event::Event;
 use crate::time::MICROS_PER_DAY;
 use serde_json::json;
@@ -20,6 +20,8 @@ pub static INFO: RuleInfo = RuleInfo {
     origin: "Defender, Sentinel TI map",
     doc: "A successful request from an IP or CIDR on a --intel suspicious list. No threshold. One finding per vault, principal and IP per 24 h.",
     needs_baseline: false,
+    basis: "IP on a threat-intel list, needs no history",
+    short_drop: "",
 };
 
 pub struct SuspiciousIpAccess {
@@ -65,6 +67,7 @@ impl Rule for SuspiciousIpAccess {
                 ),
                 json!({"list": src, "network": net.to_string(), "operation": &*ev.operation}),
             )
+            .with_basis(format!("IP listed in {src}, needs no history"), Confidence::High)
         });
     }
 }

@@ -6,7 +6,7 @@
 //! Thresholds: none. Grouping: (vault, principal, IP) per 24 h. Origin: Defender.
 
 use crate::detect::baseline::Id;
-use crate::detect::{new_finding, who, Cx, Finding, Groups, Rule, RuleInfo, Severity};
+use crate::detect::{new_finding, who, Confidence, Cx, Finding, Groups, Rule, RuleInfo, Severity};
 use crate::event::Event;
 use crate::time::MICROS_PER_DAY;
 use serde_json::json;
@@ -19,6 +19,8 @@ pub static INFO: RuleInfo = RuleInfo {
     origin: "Defender",
     doc: "A denied request (401/403, not the SDK challenge) from an IP on a --intel suspicious list or a TOR list. One finding per vault, principal and IP per 24 h.",
     needs_baseline: false,
+    basis: "IP on a threat-intel or TOR list, needs no history",
+    short_drop: "",
 };
 
 pub struct SuspiciousIpAccessDenied {
@@ -68,6 +70,10 @@ impl Rule for SuspiciousIpAccessDenied {
                     src
                 ),
                 json!({"list": src, "network": net.to_string(), "operation": &*ev.operation}),
+            )
+            .with_basis(
+                format!("IP listed in {src}, needs no history"),
+                Confidence::High,
             )
         });
     }

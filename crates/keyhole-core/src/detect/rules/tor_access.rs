@@ -7,7 +7,7 @@
 //! Grouping: one finding per (vault, principal, IP) and 24 h. Origin: Defender.
 
 use crate::detect::baseline::Id;
-use crate::detect::{new_finding, who, Cx, Finding, Groups, Rule, RuleInfo, Severity};
+use crate::detect::{new_finding, who, Confidence, Cx, Finding, Groups, Rule, RuleInfo, Severity};
 use crate::event::Event;
 use crate::time::MICROS_PER_DAY;
 use serde_json::json;
@@ -20,6 +20,8 @@ pub static INFO: RuleInfo = RuleInfo {
     origin: "Defender",
     doc: "A successful request from an IP on the bundled TOR exit-node snapshot or a --intel tor list. No threshold. One finding per vault, principal and IP per 24 h.",
     needs_baseline: false,
+    basis: "IP on a TOR exit-node list, needs no history",
+    short_drop: "",
 };
 
 pub struct TorAccess {
@@ -64,6 +66,10 @@ impl Rule for TorAccess {
                     src
                 ),
                 json!({"list": src, "network": net.to_string(), "operation": &*ev.operation}),
+            )
+            .with_basis(
+                format!("IP listed in {src}, needs no history"),
+                Confidence::High,
             )
         });
     }

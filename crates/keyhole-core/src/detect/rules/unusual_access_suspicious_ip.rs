@@ -9,10 +9,17 @@
 //! Judged: successful requests of principals established (active on ≥ `established_days`
 //! days) after the vault's learning period. MITRE: Initial Access, Credential Access.
 //! Grouping: (principal, network) per 24 h. Origin: Defender.
+//!
+//! On a vault with less data than the learning period the principal's networks are learned
+//! from the drop (the vault's first third, at least 12 h, and the principal seen for 24 h): a
+//! later new network is reported as informational, because a day or two does not show a
+//! principal's home connection, phone or travels (in generated tenants a user's home network
+//! appears first on day 3 as often as an attacker's).
 
 use crate::detect::baseline::{FxMap, Id};
 use crate::detect::config::Net;
-use crate::detect::{new_finding, who, Cx, Finding, Groups, Rule, RuleInfo, Severity};
+use crate::detect::judging::{hours_text, Mode};
+use crate::detect::{new_finding, who, Confidence, Cx, Finding, Groups, Rule, RuleInfo, Severity};
 use crate::event::Event;
 use crate::time::MICROS_PER_DAY;
 use serde_json::json;
@@ -27,6 +34,8 @@ pub static INFO: RuleInfo = RuleInfo {
     origin: "Defender",
     doc: "An established principal (active on >= 3 days) succeeds from a /16 (IPv6 /32) it never used, outside Microsoft Azure ranges and private networks, after the vault's 7-day learning period.",
     needs_baseline: true,
+    basis: "the principal's networks before the event, after the vault's learning period",
+    short_drop: "networks learned from the vault's first third (at least 12 h); a new network after it is informational (a day or two does not show a principal's home or phone)",
 };
 
 #[derive(Default)]
@@ -100,16 +109,22 @@ impl Rule for UnusualAccessSuspiciousIp {
         }
         let known = st.seen.len();
         st.seen.insert(net);
-        if ordinary(addr) || cx.ip.microsoft || cx.learning(ev) {
+        let mode = cx.mode(ev);
+        if ordinary(addr) || cx.ip.microsoft || mode == Mode::Learning {
             return;
         }
         let days = cx.base.principal_days_before(pk, ev.time.day());
-        if days < cx.cfg.established_days || known == 0 {
+        let known_for = cx.base.principal_known_for(pk, ev.time.micros);
+        let established = match mode {
+            Mode::InDrop => known_for >= MICROS_PER_DAY,
+            _ => days >= cx.cfg.established_days,
+        };
+        if !established || known == 0 {
             return;
         }
         st.alerted = true;
         self.groups.hit(out, key, ev, idx, || {
-            new_finding(
+            let mut f = new_finding(
                 &INFO,
                 ev,
                 idx,
@@ -126,6 +141,34 @@ impl Rule for UnusualAccessSuspiciousIp {
                 ),
                 json!({"network": net.to_string(), "known_networks": known, "active_days": days}),
             )
+            .with_basis(
+                if mode == Mode::InDrop {
+                    format!(
+                        "the principal's networks over its {} in this drop; {}",
+                        hours_text(known_for),
+                        cx.history_basis(ev, "").0
+                    )
+                } else {
+                    format!(
+                        "the principal's networks over {} active days (after the vault's {}-day learning period)",
+                        days, cx.cfg.learning_days
+                    )
+                },
+                if mode == Mode::InDrop {
+                    Confidence::Low
+                } else {
+                    Confidence::High
+                },
+            );
+            if mode == Mode::InDrop {
+                // A day or two of a principal's networks does not show its home, its phone or
+                // its travels: informational.
+                f.severity = Severity::Informational;
+                f.reason.push_str(
+                    " (judged on a short drop: a principal's other usual networks may not have appeared yet)",
+                );
+            }
+            f
         });
     }
 }

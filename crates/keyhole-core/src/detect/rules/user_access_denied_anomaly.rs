@@ -4,10 +4,16 @@
 //! Why: someone with a valid token but no rights trying a vault is reconnaissance or a
 //! compromised identity feeling its way. The 401 challenge that precedes every SDK call is not
 //! a denial; 404 on a missing secret is not a denial. Judged after the vault's learning period.
+//! On a vault with less data than the learning period, every denial is a candidate and the
+//! verdict waits for the end of the drop: it fires when the principal never succeeded on the
+//! vault anywhere in the drop, before or after the denial (a user whose SecretSet was refused
+//! but who reads there the same afternoon stays quiet); a single denial is informational, a
+//! repeated one the rule's severity.
 //! MITRE: Discovery, Credential Access. Grouping: (vault, principal) per 24 h. Origin: Defender.
 
 use crate::detect::baseline::{FxSet, Id};
-use crate::detect::{new_finding, who, Cx, Finding, Groups, Rule, RuleInfo, Severity};
+use crate::detect::judging::{hours_text, Pending};
+use crate::detect::{new_finding, who, Confidence, Cx, Finding, Groups, Rule, RuleInfo, Severity};
 use crate::event::Event;
 use crate::time::MICROS_PER_DAY;
 use serde_json::json;
@@ -20,11 +26,15 @@ pub static INFO: RuleInfo = RuleInfo {
     origin: "Defender",
     doc: "A 401/403 (not the SDK challenge) on a vault by a principal with no earlier success on that vault, after the vault's 7-day learning period. One finding per vault and principal per 24 h.",
     needs_baseline: true,
+    basis: "the vault's history before the event, after its learning period",
+    short_drop: "the whole drop: denials by a principal that never succeeded on the vault in it (a single denial informational)",
 };
 
 pub struct UserAccessDeniedAnomaly {
     succeeded: FxSet<(Id, Id)>,
     groups: Groups<(Id, Id)>,
+    /// Short vaults: denials waiting for the end of the drop, with (vault, principal).
+    pending: Pending<(Id, Id), (Id, Id)>,
 }
 
 impl Default for UserAccessDeniedAnomaly {
@@ -32,6 +42,7 @@ impl Default for UserAccessDeniedAnomaly {
         UserAccessDeniedAnomaly {
             succeeded: FxSet::default(),
             groups: Groups::new(MICROS_PER_DAY),
+            pending: Pending::new(MICROS_PER_DAY),
         }
     }
 }
@@ -39,6 +50,10 @@ impl Default for UserAccessDeniedAnomaly {
 impl Rule for UserAccessDeniedAnomaly {
     fn info(&self) -> &'static RuleInfo {
         &INFO
+    }
+
+    fn finish(&mut self, _cx: &Cx, out: &mut Vec<Finding>) {
+        self.finish_short(out);
     }
 
     fn on_event(&mut self, cx: &Cx, idx: usize, ev: &Event, allowed: bool, out: &mut Vec<Finding>) {
@@ -53,7 +68,44 @@ impl Rule for UserAccessDeniedAnomaly {
             self.succeeded.insert(key);
             return;
         }
-        if !ev.is_denied() || self.succeeded.contains(&key) || cx.learning(ev) {
+        if !ev.is_denied() || self.succeeded.contains(&key) {
+            return;
+        }
+        if let Some(span) = cx.vault_span().filter(|s| !s.long(cx.cfg.learning_days)) {
+            self.pending.hit(key, ev, idx, || {
+                let f = new_finding(
+                    &INFO,
+                    ev,
+                    idx,
+                    &ev.vault,
+                    format!(
+                        "{} was denied ({}) {} on {} and never succeeded on this vault in the {} of this drop",
+                        who(ev),
+                        ev.status.map_or("denied".to_string(), |s| s.to_string()),
+                        ev.operation,
+                        ev.vault,
+                        hours_text(span.last - span.first)
+                    ),
+                    json!({"operation": &*ev.operation, "status": ev.status}),
+                )
+                .with_basis(
+                    format!(
+                        "the whole drop: no success on {} in its {} (shorter than the {}-day learning period)",
+                        ev.vault,
+                        hours_text(span.last - span.first),
+                        cx.cfg.learning_days
+                    ),
+                    if span.last - span.first >= MICROS_PER_DAY {
+                        Confidence::Medium
+                    } else {
+                        Confidence::Low
+                    },
+                );
+                (f, key)
+            });
+            return;
+        }
+        if cx.learning(ev) {
             return;
         }
         self.groups.hit(out, key, ev, idx, || {
@@ -71,7 +123,33 @@ impl Rule for UserAccessDeniedAnomaly {
                 ),
                 json!({"operation": &*ev.operation, "status": ev.status}),
             )
+            .with_basis(
+                cx.rolling_basis(ev, "successes on the vault"),
+                Confidence::High,
+            )
         });
+    }
+}
+
+impl UserAccessDeniedAnomaly {
+    /// Short vaults: the denials of principals that never succeeded there in the whole drop.
+    fn finish_short(&mut self, out: &mut Vec<Finding>) {
+        let succeeded = &self.succeeded;
+        out.extend(
+            self.pending
+                .drain()
+                .filter(|(_, key)| !succeeded.contains(key))
+                .map(|(mut f, _)| {
+                    if f.count < 2 {
+                        // One refusal with nothing to compare it with (a SecretSet the user may
+                        // not do, on a Sunday) is not yet a pattern.
+                        f.severity = Severity::Informational;
+                        f.confidence = Confidence::Low;
+                        f.reason.push_str(" (a single denial)");
+                    }
+                    f
+                }),
+        );
     }
 }
 

@@ -8,9 +8,10 @@
 //! query "new user vs 30 d".
 
 use super::{is_user, object_phrase};
-use crate::detect::baseline::{FxSet, Id};
-use crate::detect::{new_finding, who, Cx, Finding, Groups, Rule, RuleInfo, Severity};
-use crate::event::Event;
+use crate::detect::baseline::{FxMap, FxSet, Id};
+use crate::detect::judging::{hours_text, Mode};
+use crate::detect::{new_finding, who, Confidence, Cx, Finding, Groups, Rule, RuleInfo, Severity};
+use crate::event::{Event, Op, Verb};
 use crate::time::MICROS_PER_DAY;
 use serde_json::json;
 
@@ -22,13 +23,28 @@ pub static INFO: RuleInfo = RuleInfo {
     origin: "Defender, seed hunting \"new user vs 30 d\"",
     doc: "A user's first successful data-plane operation (secret, key, certificate) on a vault, after the vault's 7-day learning period. One finding per vault and user per 24 h.",
     needs_baseline: true,
+    basis: "the vault's history before the event, after its learning period",
+    short_drop: "learned from the vault's first third (at least 12 h); a user already seen elsewhere in the drop that reaches the vault after it is informational (a short drop cannot tell an occasional user from an intruder)",
 };
 
 /// Shared by KV_UserAnomaly and KV_AppAnomaly: first data-plane success of a principal on a vault.
+///
+/// On a vault with less data than the learning period the vault's first third (at least 12 h)
+/// is learned and a principal's first data-plane success after it is reported, but a short drop
+/// cannot tell a principal that works on the vault once a week (or not at weekends) from an
+/// intruder: the finding is informational, unless an application enumerated the vault (a List
+/// of secrets, keys or certificates in its first 24 h there): a deployed workload reads the
+/// names in its configuration, a stolen credential lists them first. A new deployment that
+/// starts reading its secrets on day 2 of a drop is therefore informational ("first seen in
+/// this drop"), not an alert. A user is only reported when it was already seen elsewhere in the
+/// drop (a user's first activity of the drop is its day starting, not a move to another vault).
 pub struct Novelty {
     users: bool,
     known: FxSet<(Id, Id)>,
     groups: Groups<(Id, Id)>,
+    /// Findings on short vaults (index in `out`) and whether the principal listed there.
+    short: Vec<(usize, bool)>,
+    short_open: FxMap<(Id, Id), usize>,
 }
 
 impl Novelty {
@@ -37,6 +53,28 @@ impl Novelty {
             users,
             known: FxSet::default(),
             groups: Groups::new(MICROS_PER_DAY),
+            short: Vec::new(),
+            short_open: FxMap::default(),
+        }
+    }
+
+    /// Short vaults: the findings of a rule judged in-drop get their final severity.
+    pub fn finish(&mut self, out: &mut [Finding]) {
+        for &(fi, listed) in &self.short {
+            let f = &mut out[fi];
+            if listed {
+                f.reason.push_str(
+                    "; it enumerated the vault (a List) like a credential that does not know the names",
+                );
+                f.basis
+                    .push_str("; corroborated: enumeration by a new principal");
+            } else {
+                f.severity = Severity::Informational;
+                f.confidence = Confidence::Low;
+                f.reason.push_str(
+                    " (first seen in this drop: a short drop cannot tell a new or occasional principal from an intruder)",
+                );
+            }
         }
     }
 
@@ -58,37 +96,65 @@ impl Novelty {
         let key = (cx.cur.vault, pk);
         if let Some(fi) = self.groups.open_at(out, &key, ev.time) {
             out[fi].add(ev, idx);
+            if !self.users && matches!(ev.op, Op::Object(_, Verb::List)) {
+                if let Some(&si) = self.short_open.get(&key) {
+                    if self.short[si].0 == fi {
+                        self.short[si].1 = true;
+                    }
+                }
+            }
             return;
         }
-        if !self.known.insert(key) || cx.learning(ev) {
+        if !self.known.insert(key) {
             return;
         }
-        let first = cx
-            .base
-            .vault_first_day
-            .get(&cx.cur.vault)
-            .copied()
-            .unwrap_or(ev.time.day());
-        let days = ev.time.day() - first;
+        let mode = cx.mode(ev);
+        if mode == Mode::Learning {
+            return;
+        }
+        // Short vaults: a user whose first activity in the whole drop is this one is starting
+        // its day, not moving to another vault; only a user already seen elsewhere in the drop
+        // is reported (informational, see above).
+        if mode == Mode::InDrop
+            && self.users
+            && cx.base.principal_known_for(pk, ev.time.micros) == 0
+        {
+            return;
+        }
+        let days = cx.vault_history_days(ev);
         let kind = if self.users { "user" } else { "application" };
-        self.groups.hit(out, key, ev, idx, || {
+        let history = match (mode, cx.vault_span()) {
+            (Mode::InDrop, Some(s)) => format!(
+                "in the {} of the vault's data in this drop before it",
+                hours_text(ev.time.micros - s.first)
+            ),
+            _ => format!("in {days} days of the vault's history"),
+        };
+        let (basis, confidence) = cx.history_basis(ev, "");
+        let (fi, _) = self.groups.hit(out, key, ev, idx, || {
             new_finding(
                 info,
                 ev,
                 idx,
                 &ev.vault,
                 format!(
-                    "{} {} performed {}{} on {}: its first successful data-plane operation there in {} days of the vault's history",
+                    "{} {} performed {}{} on {}: its first successful data-plane operation there {}",
                     kind,
                     who(ev),
                     ev.operation,
                     object_phrase(ev),
                     ev.vault,
-                    days
+                    history
                 ),
                 json!({"history_days": days, "operation": &*ev.operation}),
             )
+            .with_basis(basis, confidence)
         });
+        if mode == Mode::InDrop {
+            let listed = !self.users && matches!(ev.op, Op::Object(_, Verb::List));
+            self.short.push((fi, listed));
+            self.short_open.insert(key, self.short.len() - 1);
+        }
     }
 }
 
@@ -103,6 +169,9 @@ impl Default for UserAnomaly {
 impl Rule for UserAnomaly {
     fn info(&self) -> &'static RuleInfo {
         &INFO
+    }
+    fn finish(&mut self, _cx: &Cx, out: &mut Vec<Finding>) {
+        self.0.finish(out);
     }
     fn on_event(&mut self, cx: &Cx, idx: usize, ev: &Event, allowed: bool, out: &mut Vec<Finding>) {
         self.0.judge(&INFO, cx, idx, ev, allowed, out);

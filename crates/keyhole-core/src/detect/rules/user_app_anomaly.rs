@@ -10,6 +10,7 @@
 
 use super::{is_user, object_phrase};
 use crate::detect::baseline::{FxMap, FxSet, Id};
+use crate::detect::judging::Mode;
 use crate::detect::{new_finding, who, Cx, Finding, Groups, Rule, RuleInfo, Severity};
 use crate::event::Event;
 use crate::time::MICROS_PER_DAY;
@@ -23,6 +24,8 @@ pub static INFO: RuleInfo = RuleInfo {
     origin: "Defender",
     doc: "A user with earlier data-plane successes on a vault succeeds through an application id it never used with that vault, after the vault's 7-day learning period. One finding per vault, user and app per 24 h.",
     needs_baseline: true,
+    basis: "the vault's history before the event, after its learning period",
+    short_drop: "learned from the vault's first third (at least 12 h), then rolling",
 };
 
 pub struct UserAppAnomaly {
@@ -60,7 +63,7 @@ impl Rule for UserAppAnomaly {
         }
         let known = self.apps.entry((cx.cur.vault, pk)).or_default();
         let first_on_vault = known.is_empty();
-        if !known.insert(app) || first_on_vault || cx.learning(ev) {
+        if !known.insert(app) || first_on_vault || cx.mode(ev) == Mode::Learning {
             return;
         }
         let n_prior = known.len() - 1;
@@ -74,6 +77,7 @@ impl Rule for UserAppAnomaly {
             .collect();
         prior.sort_unstable();
         let prior_list = prior.iter().take(5).copied().collect::<Vec<_>>().join(", ");
+        let (basis, confidence) = cx.history_basis(ev, "applications the user used with the vault");
         self.groups.hit(out, gkey, ev, idx, || {
             new_finding(
                 &INFO,
@@ -93,6 +97,7 @@ impl Rule for UserAppAnomaly {
                 ),
                 json!({"app_id": &**app_text, "known_apps": prior}),
             )
+            .with_basis(basis, confidence)
         });
     }
 }
