@@ -79,6 +79,8 @@ pub(crate) enum ExprKind {
     /// A tabular expression as an argument (`x in (T | project y)`, `toscalar(…)`); replaced by
     /// its values before compilation.
     Subquery(Box<Tabular>),
+    /// `name = value` as a call argument (user functions' named parameters).
+    Named(String, Box<Expr>),
 }
 
 /// `Name = expr` or a bare expression.
@@ -134,7 +136,9 @@ pub(crate) enum Operator {
     },
     Take(Expr),
     Count,
-    Union(Vec<Tabular>),
+    Union(Union),
+    /// `as Name`: the rows so far, named for the rest of the query.
+    As(String),
     Search(Expr),
     MvExpand(Vec<Assign>),
     Render(String),
@@ -174,7 +178,15 @@ pub(crate) enum Source {
         tables: Vec<(String, Span)>,
         pred: Expr,
     },
-    Union(Vec<Tabular>),
+    Union(Union),
+    /// `union *`: every table.
+    AllTables(Span),
+    /// A user (or built-in tabular) function call as a source: `f(1, x = 2)`.
+    Call {
+        name: String,
+        args: Vec<Expr>,
+        span: Span,
+    },
     /// `datatable(a:long, b:string) [1, "x", …]`.
     DataTable {
         columns: Vec<(String, crate::value::Type)>,
@@ -193,6 +205,37 @@ pub(crate) enum Source {
     Nested(Box<Tabular>),
 }
 
+/// `union [withsource=Name] T1, (T2 | …), *`.
+#[derive(Clone, Debug)]
+pub(crate) struct Union {
+    pub withsource: Option<String>,
+    pub items: Vec<Tabular>,
+}
+
+/// A parameter of a user function: `name: type [= default]`, or `T: (*)` for a table.
+#[derive(Clone, Debug)]
+pub(crate) struct FnParam {
+    pub name: String,
+    pub tabular: bool,
+    pub ty: Option<crate::value::Type>,
+    pub default: Option<Expr>,
+}
+
+/// What a user function returns.
+#[derive(Clone, Debug)]
+pub(crate) enum FnResult {
+    Scalar(Expr),
+    Tabular(Tabular),
+}
+
+/// `let f = (params) { lets; result }`.
+#[derive(Clone, Debug)]
+pub(crate) struct FnDecl {
+    pub params: Vec<FnParam>,
+    pub lets: Vec<Stmt>,
+    pub result: FnResult,
+}
+
 #[derive(Clone, Debug)]
 pub(crate) struct Tabular {
     pub source: Source,
@@ -204,5 +247,6 @@ pub(crate) struct Tabular {
 pub(crate) enum Stmt {
     LetScalar(String, Span, Expr),
     LetTabular(String, Span, Tabular),
+    LetFunction(String, Span, std::sync::Arc<FnDecl>),
     Query(Tabular),
 }

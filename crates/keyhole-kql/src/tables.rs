@@ -643,6 +643,25 @@ impl<'a> Store<'a> {
     pub fn latest_time(&self) -> Option<i64> {
         self.events.iter().map(|e| e.time.micros).max()
     }
+
+    /// The first and last event times (microseconds).
+    pub fn time_bounds(&self) -> Option<(i64, i64)> {
+        let min = self.events.iter().map(|e| e.time.micros).min()?;
+        Some((min, self.latest_time()?))
+    }
+
+    /// Every vault's ARM resource id, lower-case (as `tolower(ResourceId)` gives), sorted.
+    pub fn vault_resource_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .events
+            .iter()
+            .map(|e| resource_id(e).to_ascii_lowercase())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        ids.dedup();
+        ids
+    }
 }
 
 pub(crate) const TABLE_NAMES: &[&str] = &["AzureDiagnostics", "AZKVAuditLogs"];

@@ -11,6 +11,7 @@ use crate::value::{Type, Value};
 use std::collections::HashMap;
 
 pub(crate) mod batch;
+mod functions;
 mod resolve;
 
 pub(crate) use batch::{push_unique, union_batches, values_col, Batch, Col};
@@ -27,6 +28,10 @@ pub(crate) struct Ctx<'a> {
     pub env: Env,
     pub scalars: HashMap<String, Value>,
     pub tabulars: HashMap<String, Batch>,
+    /// User functions (`let f = (…) { … }`).
+    pub functions: HashMap<String, std::sync::Arc<FnDecl>>,
+    /// How deep user function calls nest right now.
+    pub call_depth: usize,
     pub render: Option<String>,
 }
 
@@ -93,10 +98,12 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn run_tabular(&mut self, t: &Tabular) -> Res<Batch> {
-        let mut b = self.source(&t.source)?;
+        let source = self.resolve_source(&t.source)?;
+        let mut b = self.source(&source)?;
         self.check(source_span(&t.source))?;
         for op in &t.ops {
-            b = self.operator(b, op)?;
+            let op = self.resolve_op(op)?;
+            b = self.operator(b, &op)?;
             self.check(op.span)?;
         }
         Ok(b)
@@ -178,6 +185,36 @@ impl<'a> Ctx<'a> {
         Ok(values_col(name, ty, self.eval_rows(&c, b)))
     }
 
+    /// Run one statement: a let binds its name (the latest binding of a name wins); a query
+    /// returns its rows.
+    pub fn run_stmt(&mut self, s: &Stmt) -> Res<Option<Batch>> {
+        match s {
+            Stmt::LetScalar(name, _, e) => {
+                let e = self.resolve_expr(e)?;
+                let v = self.eval_const(&e)?;
+                self.tabulars.remove(name);
+                self.functions.remove(name);
+                self.scalars.insert(name.clone(), v);
+            }
+            Stmt::LetTabular(name, _, t) => {
+                let b = self.run_tabular(t)?;
+                self.scalars.remove(name);
+                self.functions.remove(name);
+                self.tabulars.insert(name.clone(), b);
+            }
+            Stmt::LetFunction(name, _, f) => {
+                self.scalars.remove(name);
+                self.tabulars.remove(name);
+                self.functions.insert(name.clone(), f.clone());
+            }
+            Stmt::Query(t) => {
+                self.render = None;
+                return Ok(Some(self.run_tabular(t)?));
+            }
+        }
+        Ok(None)
+    }
+
     pub fn to_table(&self, b: Batch, limit: usize) -> Table {
         let columns = b
             .cols
@@ -241,9 +278,18 @@ pub(crate) fn const_eval(e: &Expr) -> Res<Value> {
         env: Env::new(0, DEFAULT_BUDGET),
         scalars: HashMap::new(),
         tabulars: HashMap::new(),
+        functions: HashMap::new(),
+        call_depth: 0,
         render: None,
     };
     ctx.eval_const(e)
+}
+
+/// How to run a program.
+pub(crate) struct RunOptions<'a> {
+    pub now: Option<i64>,
+    pub budget: usize,
+    pub params: &'a std::collections::BTreeMap<String, String>,
 }
 
 /// Run a parsed program.
@@ -251,38 +297,40 @@ pub(crate) fn const_eval(e: &Expr) -> Res<Value> {
 pub(crate) fn run_program(
     stmts: &[Stmt],
     src: Store,
-    now: Option<i64>,
-    budget: usize,
+    opts: RunOptions,
     limit: usize,
 ) -> Res<(Table, usize)> {
-    let now = now.unwrap_or_else(|| src.latest_time().unwrap_or(0));
+    let now = opts.now.unwrap_or_else(|| src.latest_time().unwrap_or(0));
     let mut ctx = Ctx {
         src,
-        env: Env::new(now, budget),
+        env: Env::new(now, opts.budget),
         scalars: HashMap::new(),
         tabulars: HashMap::new(),
+        functions: HashMap::new(),
+        call_depth: 0,
         render: None,
     };
-    let mut last = None;
-    for s in stmts {
-        match s {
-            Stmt::LetScalar(name, _, e) => {
-                let e = ctx.resolve_expr(e)?;
-                let v = ctx.eval_const(&e)?;
-                ctx.tabulars.remove(name);
+    // Parameters whose value is a scalar literal also bind their name (an ASIM parser body's
+    // `disabled`, `starttime`, …); the query's own lets and columns come first.
+    for (name, value) in opts.params {
+        let ident = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_alphanumeric() || c == '_');
+        if !ident {
+            continue;
+        }
+        if let Some(e) = crate::parser::parse_expression(value) {
+            if let Ok(v) = ctx.eval_const(&e) {
                 ctx.scalars.insert(name.clone(), v);
             }
-            Stmt::LetTabular(name, _, t) => {
-                let t = ctx.resolve_tabular(t)?;
-                let b = ctx.run_tabular(&t)?;
-                ctx.scalars.remove(name);
-                ctx.tabulars.insert(name.clone(), b);
-            }
-            Stmt::Query(t) => {
-                ctx.render = None;
-                let t = ctx.resolve_tabular(t)?;
-                last = Some(ctx.run_tabular(&t)?);
-            }
+        }
+    }
+    let mut last = None;
+    for s in stmts {
+        if let Some(b) = ctx.run_stmt(s)? {
+            last = Some(b);
         }
     }
     match last {

@@ -243,7 +243,7 @@ pub(crate) fn eval(c: &CE, row: &Row) -> Value {
             let vals: Vec<Value> = args.iter().map(|a| eval(a, row)).collect();
             let v = match def.imp {
                 Imp::Eval(f) | Imp::Checked(_, f) => f(&vals, row.env),
-                Imp::NotYet => Value::Null,
+                Imp::Special | Imp::NotYet => Value::Null,
             };
             // Every result is held to the per-value limit (functions that could build a huge
             // value check before they build it).

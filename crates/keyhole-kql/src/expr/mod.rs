@@ -151,6 +151,12 @@ pub(crate) fn compile(e: &Expr, scope: &Scope) -> Res<(CE, Type)> {
                 "a tabular expression is not allowed here",
             ))
         }
+        ExprKind::Named(n, _) => {
+            return Err(RawError::new(
+                e.span,
+                format!("'{n} = …' names a parameter, which only user functions have"),
+            ))
+        }
         ExprKind::Side(_, n) => {
             return Err(RawError::new(
                 e.span,
@@ -321,6 +327,9 @@ fn compile_call(name: &str, args: &[Expr], span: Span, scope: &Scope) -> Res<(CE
         ));
     }
     functions::check_arity(def, name, args.len(), span)?;
+    if let Imp::Special = def.imp {
+        return compile_special(def.name, args, span, scope);
+    }
     let mut cs = Vec::with_capacity(args.len());
     let mut ts = Vec::with_capacity(args.len());
     for a in args {
@@ -334,6 +343,31 @@ fn compile_call(name: &str, args: &[Expr], span: Span, scope: &Scope) -> Res<(CE
     }
     let ty = def.result_type(&ts);
     Ok((fold(CE::Call(def, cs, span), scope.env, span)?, ty))
+}
+
+/// Functions the compiler handles itself.
+fn compile_special(name: &str, args: &[Expr], span: Span, scope: &Scope) -> Res<(CE, Type)> {
+    match name {
+        "column_ifexists" => {
+            let col = match &args[0].kind {
+                ExprKind::Lit(Value::String(c)) => c.to_string(),
+                _ => {
+                    return Err(RawError::new(
+                        args[0].span,
+                        "column_ifexists needs the column name as a string literal",
+                    ))
+                }
+            };
+            match scope.col(&col) {
+                Some(i) => Ok((CE::Col(i), scope.columns[i].1)),
+                None => compile(&args[1], scope),
+            }
+        }
+        other => Err(RawError::new(
+            span,
+            format!("function '{other}' cannot be used here"),
+        )),
+    }
 }
 
 /// Evaluate constant sub-expressions once (ago(30d), literals in comparisons); a limit hit

@@ -90,14 +90,14 @@ pub(crate) static AGGREGATES: &[AggDef] = &[
         "The row where an expression is smallest (the given columns, or all with *)."
     ),
     agg!(
-        "make_set",
+        "make_set" | "makeset",
         "expr [, maxSize]",
         1,
         2,
         "An array of the distinct values."
     ),
     agg!(
-        "make_list",
+        "make_list" | "makelist",
         "expr [, maxSize]",
         1,
         2,

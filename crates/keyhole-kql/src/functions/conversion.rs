@@ -168,6 +168,24 @@ pub(crate) fn parse_timespan(s: &str) -> Option<i64> {
     Some(if neg { -v } else { v })
 }
 
+/// A value converted to a declared type (`to typeof(long)`, typed parameters); null stays null.
+pub(crate) fn cast(v: &Value, ty: Type) -> Value {
+    let env = Env::new(0, usize::MAX);
+    let a = std::slice::from_ref(v);
+    match (v, ty) {
+        (Value::Null, _) => Value::Null,
+        (_, Type::Long | Type::Int) => to_long(v),
+        (_, Type::Real) => to_real(v),
+        (_, Type::String) => tostring(a, &env),
+        (_, Type::Bool) => tobool(a, &env),
+        (_, Type::DateTime) => todatetime(a, &env),
+        (_, Type::TimeSpan) => totimespan(a, &env),
+        (_, Type::Guid) => toguid(a, &env),
+        (Value::Dynamic(_), Type::Dynamic) => v.clone(),
+        (_, Type::Dynamic) => Value::dynamic(v.to_json()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

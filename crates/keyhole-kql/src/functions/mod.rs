@@ -21,6 +21,7 @@ mod math;
 mod not_yet;
 mod strings;
 
+pub(crate) use conversion::{cast, parse_timespan};
 pub(crate) use datetime::floor_to;
 pub(crate) use strings::{const_regex, has_term, str_op};
 
@@ -158,6 +159,8 @@ pub(crate) enum Imp {
     Eval(ScalarFn),
     /// As `Eval`, after a compile-time check of the arguments.
     Checked(CheckFn, ScalarFn),
+    /// Compiled by the compiler itself (it needs the schema, not values).
+    Special,
     /// Kusto has it; Keyhole does not implement it yet.
     NotYet,
 }

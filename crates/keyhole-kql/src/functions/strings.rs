@@ -19,7 +19,8 @@ pub(crate) static FUNCTIONS: &[FnDef] = &[
     def!("strlen", ("text", 1, 1) -> T(Type::Long), "Length in characters.", Eval(strlen), [("strlen(\"héllo\")", "5")]),
     def!("substring", ("text, start [, length]", 2, 3) -> T(Type::String), "Part of the text from a 0-based character index.", Eval(substring), [("substring(\"abcdef\", 1, 3)", "bcd")]),
     def!("replace_string", ("text, lookup, rewrite", 3, 3) -> T(Type::String), "Every occurrence of a string replaced.", Eval(replace_string), [("replace_string(\"a.b.c\", \".\", \"/\")", "a/b/c")]),
-    def!("replace_regex", ("text, regex, rewrite", 3, 3) -> T(Type::String), "Every match of a regex replaced (`$1` refers to a group).", Eval(replace_regex), [("replace_regex(\"a1b22\", \"[0-9]+\", \"#\")", "a#b#")]),
+    def!("replace_regex", ("text, regex, rewrite", 3, 3) -> T(Type::String), "Every match of a regex replaced (`$1` refers to a group).", Eval(replace_regex), [("replace_regex(\"a1b22\", \"[0-9]+\", \"#\")", "a#b#"), ("replace_regex(\"is 5\", @\"is (\\d+)\", @\"was: \\1\")", "was: 5")]),
+    def!("replace", ("regex, rewrite, text", 3, 3) -> T(Type::String), "Deprecated form of replace_regex (arguments in another order).", Eval(replace_old), [("replace(\"'\", '\"', \"'a'\")", "\"a\"")]),
     def!("trim", ("regex, text", 2, 2) -> T(Type::String), "Text with the given characters removed from both ends.", Eval(trim), [("trim(\"-\", \"--a--\")", "a")]),
     def!("trim_start", ("regex, text", 2, 2) -> T(Type::String), "Text with the given characters removed from the start.", Eval(trim_start), [("trim_start(\"-\", \"--a--\")", "a--")]),
     def!("trim_end", ("regex, text", 2, 2) -> T(Type::String), "Text with the given characters removed from the end.", Eval(trim_end), [("trim_end(\"-\", \"--a--\")", "--a")]),
@@ -188,7 +189,7 @@ fn replace_regex(a: &[Value], env: &Env) -> Value {
     let Ok(re) = regex(&a[1].to_kql_string()) else {
         return Value::Null;
     };
-    let rewrite = a[2].to_kql_string();
+    let rewrite = rewrite_syntax(&a[2].to_kql_string());
     // Built piece by piece, so that a replacement that multiplies the text stops at the
     // per-value limit instead of allocating gigabytes.
     let mut out = String::new();
@@ -204,6 +205,35 @@ fn replace_regex(a: &[Value], env: &Env) -> Value {
     }
     out.push_str(&text[last..]);
     env.string("replace_regex", out)
+}
+
+/// Kusto's rewrite (`\\1` is group 1, `$` is literal) in the regex crate's syntax.
+fn rewrite_syntax(r: &str) -> String {
+    let mut out = String::with_capacity(r.len());
+    let mut chars = r.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek().is_some_and(|d| d.is_ascii_digit()) => {
+                let mut n = String::new();
+                while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                    n.push(*d);
+                    chars.next();
+                }
+                out.push_str(&format!("${{{n}}}"));
+            }
+            '\\' if chars.peek() == Some(&'\\') => {
+                chars.next();
+                out.push('\\');
+            }
+            '$' => out.push_str("$$"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn replace_old(a: &[Value], env: &Env) -> Value {
+    replace_regex(&[a[2].clone(), a[0].clone(), a[1].clone()], env)
 }
 
 fn trim(a: &[Value], _: &Env) -> Value {

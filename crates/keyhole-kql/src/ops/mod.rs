@@ -235,7 +235,11 @@ impl Ctx<'_> {
             Operator::Top { n, key } => sort::top(self, b, n, key),
             Operator::Take(n) => take::run(self, b, n),
             Operator::Count => Ok(count::run(b)),
-            Operator::Union(items) => union::run(self, b, items),
+            Operator::Union(u) => union::run(self, b, u),
+            Operator::As(name) => {
+                self.tabulars.insert(name.clone(), b.clone());
+                Ok(b)
+            }
             Operator::MvExpand(assigns) => mv_expand::run(self, b, assigns),
             Operator::Render(kind) => Ok(render::run(self, b, kind)),
             Operator::Parse {

@@ -35,7 +35,36 @@ impl Parser {
         let lw = w.to_ascii_lowercase();
         self.bump();
         Ok(match lw.as_str() {
-            "where" | "filter" => Operator::Where(self.expr()?),
+            "where" | "filter" => {
+                // `where Name = predicate` (a workbook idiom): the name is a label only; the
+                // predicate must be boolean (else it is a mistyped `==`). The span is the `=`.
+                if matches!(self.peek(), Tok::Ident(_)) && matches!(self.peek_at(1), Tok::Sym("="))
+                {
+                    let (label, _) = self.ident("a name")?;
+                    let eq = self.bump().span;
+                    let pred = self.expr()?;
+                    Operator::Where(Expr {
+                        kind: ExprKind::Named(label, Box::new(pred)),
+                        span: eq,
+                    })
+                } else {
+                    Operator::Where(self.expr()?)
+                }
+            }
+            "as" => {
+                // Hints (`hint.materialized=true`) are accepted and ignored.
+                while matches!(self.peek(), Tok::Ident(w) if w.starts_with("hint")) {
+                    self.bump();
+                    while self.eat_sym(".") {
+                        self.ident("a hint name")?;
+                    }
+                    self.expect_sym("=", "after a hint")?;
+                    self.bump();
+                }
+                let (name, _) = self.ident("a name after 'as'")?;
+                self.tab_lets.push(name.clone());
+                Operator::As(name)
+            }
             "project" => Operator::Project(self.assign_list("a column")?),
             "extend" => Operator::Extend(self.assign_list("an expression")?),
             "project-rename" => {
