@@ -83,11 +83,54 @@ pub(crate) enum ExprKind {
     Named(String, Box<Expr>),
 }
 
-/// `Name = expr` or a bare expression.
+/// `Name = expr`, `(A, B) = expr` (a function with several results) or a bare expression.
 #[derive(Clone, Debug)]
 pub(crate) struct Assign {
     pub name: Option<(String, Span)>,
+    /// The names of a tuple assignment.
+    pub tuple: Vec<String>,
     pub expr: Expr,
+}
+
+impl Assign {
+    pub fn bare(expr: Expr) -> Assign {
+        Assign {
+            name: None,
+            tuple: Vec::new(),
+            expr,
+        }
+    }
+}
+
+/// One column of `mv-expand` / `mv-apply`: `[Name =] expr [to typeof(T)]`.
+#[derive(Clone, Debug)]
+pub(crate) struct ExpandItem {
+    pub assign: Assign,
+    pub to: Option<crate::value::Type>,
+}
+
+/// `mv-expand` / `mv-apply` options and columns.
+#[derive(Clone, Debug)]
+pub(crate) struct Expand {
+    pub items: Vec<ExpandItem>,
+    /// `with_itemindex = Name`.
+    pub index: Option<String>,
+    /// `limit N`: at most N rows per input row.
+    pub limit: Option<Expr>,
+}
+
+/// `make-series`.
+#[derive(Clone, Debug)]
+pub(crate) struct MakeSeries {
+    /// Aggregations with their `default = value`.
+    pub aggs: Vec<(Assign, Option<Expr>)>,
+    pub axis: Expr,
+    pub from: Option<Expr>,
+    pub to: Option<Expr>,
+    /// `in range(start, stop, step)`: the stop is included.
+    pub to_inclusive: bool,
+    pub step: Expr,
+    pub by: Vec<Assign>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -140,7 +183,10 @@ pub(crate) enum Operator {
     /// `as Name`: the rows so far, named for the rest of the query.
     As(String),
     Search(Expr),
-    MvExpand(Vec<Assign>),
+    MvExpand(Expand),
+    /// `mv-apply … on (operators)`.
+    MvApply(Expand, Vec<OpAt>),
+    MakeSeries(Box<MakeSeries>),
     Render(String),
     GetSchema,
     /// `parse [kind=regex] expr with * "lit" Col [: type] …`; `parse-where` drops rows that do not match.

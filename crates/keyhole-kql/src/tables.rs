@@ -418,6 +418,8 @@ pub(crate) static AZURE_DIAGNOSTICS: &[SourceColumn] = &[
     col("Region_s", S, missing_s),
     col("Level", S, missing_s),
     col("AdditionalFields", Y, missing),
+    // Log Analytics' record id, assigned at ingestion: not in exported logs.
+    col("_ItemId", S, missing_s),
 ];
 
 fn obj(pairs: Vec<(&str, serde_json::Value)>) -> serde_json::Value {
@@ -613,6 +615,7 @@ pub(crate) static AZKV_AUDIT_LOGS: &[SourceColumn] = &[
     col("VaultProperties", Y, missing),
     col("_BilledSize", R, missing),
     col("_IsBillable", S, missing_s),
+    col("_ItemId", S, missing_s),
 ];
 
 /// The events a query reads, seen as rows of the source tables. Every read of an [`Event`]

@@ -158,6 +158,71 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// The output columns of one `project` / `extend` item: one, or one per result of a
+    /// function with several (`extend (a, b, c) = series_decompose_anomalies(x)`, or
+    /// `extend series_fit_line(y)` naming them `series_fit_line_y_slope`, …).
+    pub fn assign_cols(&self, b: &Batch, a: &Assign, k: &mut usize) -> Res<Vec<Col>> {
+        if let ExprKind::Call(name, args) = &a.expr.kind {
+            if let Some(def) = crate::functions::lookup(name).filter(|d| !d.outs.is_empty()) {
+                if a.tuple.len() > def.outs.len() {
+                    return Err(RawError::new(
+                        a.expr.span,
+                        format!(
+                            "{} returns {} values, not {}",
+                            def.name,
+                            def.outs.len(),
+                            a.tuple.len()
+                        ),
+                    ));
+                }
+                let (c, _) = self.compile(&a.expr, b)?;
+                let vals = self.eval_rows(&c, b);
+                let base = match args.first().and_then(member_name) {
+                    Some(n) => format!("{}_{n}", def.name),
+                    None => def.name.to_string(),
+                };
+                let names: Vec<String> = if a.tuple.is_empty() {
+                    def.outs
+                        .iter()
+                        .map(|(o, _)| format!("{base}_{o}"))
+                        .collect()
+                } else {
+                    a.tuple.clone()
+                };
+                let cols = names
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, name)| {
+                        let ty = def.outs[i].1;
+                        let v = vals
+                            .iter()
+                            .map(|v| match v {
+                                Value::Dynamic(d) => match d.get(i) {
+                                    Some(x) if ty == Type::Dynamic => Value::dynamic(x.clone()),
+                                    Some(x) => crate::functions::cast(
+                                        &Value::dynamic(x.clone()).undyn(),
+                                        ty,
+                                    ),
+                                    None => Value::Null,
+                                },
+                                _ => Value::Null,
+                            })
+                            .collect();
+                        values_col(name, ty, v)
+                    })
+                    .collect();
+                return Ok(cols);
+            }
+        }
+        if !a.tuple.is_empty() {
+            return Err(RawError::new(
+                a.expr.span,
+                "(a, b, …) = needs a function with several results, such as series_decompose_anomalies()",
+            ));
+        }
+        Ok(vec![self.assign_col(b, a, k)?])
+    }
+
     /// One output column of `project` / `extend`: plain column references stay lazy.
     pub fn assign_col(&self, b: &Batch, a: &Assign, k: &mut usize) -> Res<Col> {
         if let ExprKind::Name(n) = &a.expr.kind {

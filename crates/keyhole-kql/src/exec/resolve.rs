@@ -100,10 +100,28 @@ impl Ctx<'_> {
             .map(|a| {
                 Ok(Assign {
                     name: a.name.clone(),
+                    tuple: a.tuple.clone(),
                     expr: self.resolve_expr(&a.expr)?,
                 })
             })
             .collect()
+    }
+
+    fn resolve_expand(&mut self, x: &Expand) -> Res<Expand> {
+        let mut items = Vec::with_capacity(x.items.len());
+        for it in &x.items {
+            let mut a = it.assign.clone();
+            a.expr = self.resolve_expr(&it.assign.expr)?;
+            items.push(ExpandItem {
+                assign: a,
+                to: it.to,
+            });
+        }
+        Ok(Expand {
+            items,
+            index: x.index.clone(),
+            limit: x.limit.clone(),
+        })
     }
 
     fn resolve_key(&mut self, k: &SortKey) -> Res<SortKey> {
@@ -146,7 +164,23 @@ impl Ctx<'_> {
             Operator::Search(e) => Operator::Search(self.resolve_expr(e)?),
             Operator::Project(a) => Operator::Project(self.resolve_assigns(a)?),
             Operator::Extend(a) => Operator::Extend(self.resolve_assigns(a)?),
-            Operator::MvExpand(a) => Operator::MvExpand(self.resolve_assigns(a)?),
+            Operator::MvExpand(x) => Operator::MvExpand(self.resolve_expand(x)?),
+            Operator::MvApply(x, ops) => Operator::MvApply(self.resolve_expand(x)?, ops.clone()),
+            Operator::MakeSeries(m) => {
+                let mut m2 = (**m).clone();
+                for (a, d) in m2.aggs.iter_mut() {
+                    a.expr = self.resolve_expr(&a.expr)?;
+                    if let Some(d) = d {
+                        *d = self.resolve_expr(d)?;
+                    }
+                }
+                m2.axis = self.resolve_expr(&m.axis)?;
+                m2.from = m.from.as_ref().map(|e| self.resolve_expr(e)).transpose()?;
+                m2.to = m.to.as_ref().map(|e| self.resolve_expr(e)).transpose()?;
+                m2.step = self.resolve_expr(&m.step)?;
+                m2.by = self.resolve_assigns(&m.by)?;
+                Operator::MakeSeries(Box::new(m2))
+            }
             Operator::Summarize { aggs, by } => Operator::Summarize {
                 aggs: self.resolve_assigns(aggs)?,
                 by: self.resolve_assigns(by)?,

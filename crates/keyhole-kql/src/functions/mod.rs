@@ -19,6 +19,7 @@ mod dynamic;
 mod ip;
 mod math;
 mod not_yet;
+mod series;
 mod strings;
 
 pub(crate) use conversion::{cast, parse_timespan};
@@ -187,6 +188,9 @@ pub(crate) struct FnDef {
     #[cfg_attr(not(test), allow(dead_code))]
     pub examples: &'static [(&'static str, &'static str)],
     pub imp: Imp,
+    /// The results of a function with several (`series_decompose_anomalies`: ad_flag,
+    /// ad_score, baseline), with their column types; empty for ordinary functions.
+    pub outs: &'static [(&'static str, Type)],
 }
 
 impl FnDef {
@@ -213,6 +217,22 @@ impl FnDef {
 
 /// Shorthand for registry entries.
 macro_rules! def {
+    // A function with several results (`extend (a, b) = f(x)` / `extend f(x)`): it returns an
+    // array of them, which `extend` and `project` spread into columns.
+    ($name:literal, ($params:literal, $min:expr, $max:expr) -> outs [$(($out:literal, $oty:expr)),* $(,)?], $doc:literal, $imp:expr) => {
+        $crate::functions::FnDef {
+            name: $name,
+            aliases: &[],
+            params: $params,
+            min: $min,
+            max: $max,
+            ret: $crate::functions::Ret::T($crate::value::Type::Dynamic),
+            doc: $doc,
+            examples: &[],
+            imp: $imp,
+            outs: &[$(($out, $oty)),*],
+        }
+    };
     ($name:literal $(| $alias:literal)*, ($params:literal, $min:expr, $max:expr) -> $ret:expr, $doc:literal, $imp:expr $(, [$(($ex:literal, $want:literal)),* $(,)?])?) => {
         $crate::functions::FnDef {
             name: $name,
@@ -224,6 +244,7 @@ macro_rules! def {
             doc: $doc,
             examples: &[$($(($ex, $want)),*)?],
             imp: $imp,
+            outs: &[],
         }
     };
 }
@@ -239,6 +260,7 @@ fn families() -> impl Iterator<Item = &'static FnDef> {
         conditional::FUNCTIONS,
         dynamic::FUNCTIONS,
         ip::FUNCTIONS,
+        series::FUNCTIONS,
         not_yet::FUNCTIONS,
     ]
     .into_iter()

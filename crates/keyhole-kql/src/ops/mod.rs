@@ -10,6 +10,8 @@ mod distinct;
 mod extend;
 mod getschema;
 mod join;
+mod make_series;
+mod mv_apply;
 mod mv_expand;
 mod parse;
 mod project;
@@ -240,7 +242,9 @@ impl Ctx<'_> {
                 self.tabulars.insert(name.clone(), b.clone());
                 Ok(b)
             }
-            Operator::MvExpand(assigns) => mv_expand::run(self, b, assigns),
+            Operator::MvExpand(x) => mv_expand::run(self, b, x),
+            Operator::MvApply(x, ops) => mv_apply::run(self, b, x, ops),
+            Operator::MakeSeries(m) => make_series::run(self, b, m),
             Operator::Render(kind) => Ok(render::run(self, b, kind)),
             Operator::Parse {
                 expr,

@@ -467,6 +467,21 @@ impl Parser {
                             self.close_paren(open)?;
                             return lit(Value::dynamic(v), (sp.0, end));
                         }
+                        "typeof" => {
+                            // `typeof(long)`: a type, as its name.
+                            let open = self.bump().span;
+                            let (t, tsp) = self.ident("a type")?;
+                            let ty = super::parse_type(&t).ok_or_else(|| {
+                                RawError::expected(
+                                    tsp,
+                                    format!("unknown type '{t}'"),
+                                    &["string", "long", "real", "datetime", "dynamic"],
+                                )
+                            })?;
+                            let end = self.span().1;
+                            self.close_paren(open)?;
+                            return lit(Value::str(ty.name()), (sp.0, end));
+                        }
                         "datetime" | "guid" => {
                             self.bump();
                             let (raw, rsp) = match self.peek().clone() {

@@ -135,7 +135,32 @@ impl Parser {
                 let (_, pred) = self.search_body()?;
                 Operator::Search(pred)
             }
-            "mv-expand" => Operator::MvExpand(self.assign_list("a column")?),
+            "mv-expand" => Operator::MvExpand(self.expand_spec()?),
+            "mv-apply" => {
+                let x = self.expand_spec()?;
+                if !self.eat_word("on") {
+                    return Err(
+                        self.err_here("expected 'on (subquery)' after the columns", &["on"])
+                    );
+                }
+                let open = self.expect_sym("(", "before the subquery")?;
+                let mut ops = Vec::new();
+                loop {
+                    self.eat_sym("|");
+                    let start = self.span().0;
+                    let op = self.operator()?;
+                    ops.push(OpAt {
+                        op,
+                        span: (start, self.prev_end()),
+                    });
+                    if !self.is_sym("|") {
+                        break;
+                    }
+                }
+                self.close_paren(open)?;
+                Operator::MvApply(x, ops)
+            }
+            "make-series" => self.make_series()?,
             "getschema" => Operator::GetSchema,
             "parse" | "parse-where" => {
                 let mut regex_kind = false;
@@ -434,29 +459,189 @@ impl Parser {
     pub(super) fn assign_list(&mut self, what: &str) -> Res<Vec<Assign>> {
         let mut v = Vec::new();
         loop {
-            if matches!(self.peek(), Tok::Ident(_)) && matches!(self.peek_at(1), Tok::Sym("=")) {
-                let name = self.ident("a name")?;
-                self.bump();
-                let expr = self.expr()?;
-                v.push(Assign {
-                    name: Some(name),
-                    expr,
-                });
-            } else if self.is_sym("(") && self.paren_names_assign() {
-                // `(A, B) = arg_max(...)` is rare; not supported beyond a clear error.
-                return Err(self.err_here("tuple assignment is not supported", &[what]));
-            } else {
-                if matches!(self.peek(), Tok::Eof | Tok::Sym("|") | Tok::Sym(";")) {
-                    return Err(self.err_here(format!("expected {what}"), &[what]));
-                }
-                let expr = self.expr()?;
-                v.push(Assign { name: None, expr });
-            }
+            v.push(self.assign(what)?);
             if !self.eat_sym(",") {
                 break;
             }
         }
         Ok(v)
+    }
+
+    /// `Name = expr`, `(A, B) = expr` or `expr`.
+    pub(super) fn assign(&mut self, what: &str) -> Res<Assign> {
+        if matches!(self.peek(), Tok::Ident(_)) && matches!(self.peek_at(1), Tok::Sym("=")) {
+            let name = self.ident("a name")?;
+            self.bump();
+            let expr = self.expr()?;
+            return Ok(Assign {
+                name: Some(name),
+                tuple: Vec::new(),
+                expr,
+            });
+        }
+        if self.is_sym("(") && self.paren_names_assign() {
+            self.bump();
+            let mut tuple = Vec::new();
+            loop {
+                tuple.push(self.ident("a column name")?.0);
+                if !self.eat_sym(",") {
+                    break;
+                }
+            }
+            self.expect_sym(")", "after the names")?;
+            self.expect_sym("=", "after the names")?;
+            let expr = self.expr()?;
+            return Ok(Assign {
+                name: None,
+                tuple,
+                expr,
+            });
+        }
+        if matches!(self.peek(), Tok::Eof | Tok::Sym("|") | Tok::Sym(";")) {
+            return Err(self.err_here(format!("expected {what}"), &[what]));
+        }
+        Ok(Assign::bare(self.expr()?))
+    }
+
+    /// `mv-expand` / `mv-apply` options and columns: `[bagexpansion=…] [with_itemindex=Name]
+    /// [Name =] expr [to typeof(T)], … [limit N]`.
+    pub(super) fn expand_spec(&mut self) -> Res<Expand> {
+        let mut index = None;
+        loop {
+            match self.peek().clone() {
+                Tok::Ident(w)
+                    if (w.eq_ignore_ascii_case("bagexpansion")
+                        || w.eq_ignore_ascii_case("kind"))
+                        && matches!(self.peek_at(1), Tok::Sym("=")) =>
+                {
+                    self.bump();
+                    self.bump();
+                    self.ident("bag or array")?;
+                }
+                Tok::Ident(w)
+                    if w.eq_ignore_ascii_case("with_itemindex")
+                        && matches!(self.peek_at(1), Tok::Sym("=")) =>
+                {
+                    self.bump();
+                    self.bump();
+                    index = Some(self.ident("a column name")?.0);
+                }
+                _ => break,
+            }
+        }
+        let mut items = Vec::new();
+        loop {
+            let assign = self.assign("a column to expand")?;
+            let mut to = None;
+            if self.eat_word("to") {
+                if !self.eat_word("typeof") {
+                    return Err(self.err_here("expected 'typeof(type)' after 'to'", &["typeof"]));
+                }
+                let open = self.expect_sym("(", "after 'typeof'")?;
+                let (t, tsp) = self.ident("a type")?;
+                to = Some(parse_type(&t).ok_or_else(|| {
+                    RawError::expected(
+                        tsp,
+                        format!("unknown type '{t}'"),
+                        &["string", "long", "real", "datetime", "dynamic"],
+                    )
+                })?);
+                self.close_paren(open)?;
+            }
+            items.push(ExpandItem { assign, to });
+            if !self.eat_sym(",") {
+                break;
+            }
+        }
+        let limit = if self.eat_word("limit") {
+            Some(self.expr()?)
+        } else {
+            None
+        };
+        Ok(Expand {
+            items,
+            index,
+            limit,
+        })
+    }
+
+    /// `make-series [kind=…] Name = agg(…) [default = v], … on Axis (from A] [to B] step S | in
+    /// range(A, B, S)) [by Key, …]`.
+    pub(super) fn make_series(&mut self) -> Res<Operator> {
+        while matches!(self.peek(), Tok::Ident(w) if w.eq_ignore_ascii_case("kind") || w.starts_with("hint"))
+            && matches!(self.peek_at(1), Tok::Sym("=") | Tok::Sym("."))
+        {
+            self.bump();
+            while self.eat_sym(".") {
+                self.ident("a hint name")?;
+            }
+            self.expect_sym("=", "after an option")?;
+            self.bump();
+        }
+        let mut aggs = Vec::new();
+        loop {
+            let a = self.assign("an aggregation such as count()")?;
+            let default = if self.is_word("default") && matches!(self.peek_at(1), Tok::Sym("=")) {
+                self.bump();
+                self.bump();
+                Some(self.expr()?)
+            } else {
+                None
+            };
+            aggs.push((a, default));
+            if !self.eat_sym(",") {
+                break;
+            }
+        }
+        if !self.eat_word("on") {
+            return Err(self.err_here("expected 'on' and the axis column", &["on"]));
+        }
+        let axis = self.add_expr()?;
+        let (mut from, mut to, mut to_inclusive) = (None, None, false);
+        let step;
+        if self.eat_word("in") {
+            if !self.eat_word("range") {
+                return Err(
+                    self.err_here("expected 'range(start, stop, step)' after 'in'", &["range"])
+                );
+            }
+            let (args, _) = self.expr_list_in_parens()?;
+            let [a, b, c]: [Expr; 3] = args.try_into().map_err(|_| {
+                self.err_here(
+                    "range() takes a start, a stop and a step",
+                    &["range(start, stop, step)"],
+                )
+            })?;
+            from = Some(a);
+            to = Some(b);
+            to_inclusive = true;
+            step = c;
+        } else {
+            if self.eat_word("from") {
+                from = Some(self.add_expr()?);
+            }
+            if self.eat_word("to") {
+                to = Some(self.add_expr()?);
+            }
+            if !self.eat_word("step") {
+                return Err(self.err_here("expected 'step' and the bin size", &["step"]));
+            }
+            step = self.add_expr()?;
+        }
+        let by = if self.eat_word("by") {
+            self.assign_list("a column to group by")?
+        } else {
+            Vec::new()
+        };
+        Ok(Operator::MakeSeries(Box::new(MakeSeries {
+            aggs,
+            axis,
+            from,
+            to,
+            to_inclusive,
+            step,
+            by,
+        })))
     }
 
     pub(super) fn paren_names_assign(&self) -> bool {
