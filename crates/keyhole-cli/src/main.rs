@@ -85,6 +85,11 @@ enum Command {
         now: Option<Timestamp>,
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Bind a workbook parameter ({NAME}, {NAME:start}, … in the query), repeatable.
+        /// Unset ones take what a workbook would pick on the drop (every vault, the whole
+        /// time range, the workbook's thresholds).
+        #[arg(long = "param", value_name = "NAME=VALUE", value_parser = query::parse_param)]
+        params: Vec<(String, String)>,
         /// The query (unless --file), then files, folders, .zip, .gz, or -.
         #[arg(required = true)]
         args: Vec<String>,
@@ -167,6 +172,7 @@ fn main() -> ExitCode {
             file,
             now,
             output,
+            params,
             mut args,
             local_offset,
         } => {
@@ -189,7 +195,7 @@ fn main() -> ExitCode {
                 Ok(o) => o,
                 Err(e) => return fail(e),
             };
-            match query::run(&loaded, &query, now, format, &mut out) {
+            match query::run(&loaded, &query, now, &params, format, &mut out) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => fail(e),
             }
