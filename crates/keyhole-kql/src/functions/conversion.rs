@@ -78,10 +78,23 @@ fn totimespan(a: &[Value], _: &Env) -> Value {
 
 fn toguid(a: &[Value], _: &Env) -> Value {
     match a[0].undyn() {
-        Value::String(s)
-            if s.len() == 36 && s.chars().all(|c| c.is_ascii_hexdigit() || c == '-') =>
-        {
-            Value::str(&s.to_lowercase())
+        Value::String(s) => {
+            let hex: String = s.chars().filter(|c| *c != '-').collect();
+            if hex.len() != 32
+                || !hex.chars().all(|c| c.is_ascii_hexdigit())
+                || !s.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
+            {
+                return Value::Null;
+            }
+            let h = hex.to_lowercase();
+            Value::str(&format!(
+                "{}-{}-{}-{}-{}",
+                &h[0..8],
+                &h[8..12],
+                &h[12..16],
+                &h[16..20],
+                &h[20..]
+            ))
         }
         _ => Value::Null,
     }

@@ -12,10 +12,12 @@ use crate::value::{Type, Value};
 use std::cell::{Cell, RefCell};
 
 pub(crate) mod aggregates;
+mod arrays;
 mod conditional;
 mod conversion;
 mod datetime;
 mod dynamic;
+mod encoding;
 mod ip;
 mod math;
 mod not_yet;
@@ -259,6 +261,8 @@ fn families() -> impl Iterator<Item = &'static FnDef> {
         math::FUNCTIONS,
         conditional::FUNCTIONS,
         dynamic::FUNCTIONS,
+        arrays::FUNCTIONS,
+        encoding::FUNCTIONS,
         ip::FUNCTIONS,
         series::FUNCTIONS,
         not_yet::FUNCTIONS,
