@@ -50,7 +50,7 @@ fn arith(op: BinOp, l: &Value, r: &Value) -> Value {
             BinOp::Sub => Long(a.wrapping_sub(*b)),
             BinOp::Mul => Long(a.wrapping_mul(*b)),
             BinOp::Div => a.checked_div(*b).map(Long).unwrap_or(Null),
-            BinOp::Mod => a.checked_rem(*b).map(Long).unwrap_or(Null),
+            BinOp::Mod => a.checked_rem_euclid(*b).map(Long).unwrap_or(Null),
             _ => Null,
         },
         _ => match (l.as_f64(), r.as_f64()) {
@@ -59,7 +59,7 @@ fn arith(op: BinOp, l: &Value, r: &Value) -> Value {
                 BinOp::Sub => Real(a - b),
                 BinOp::Mul => Real(a * b),
                 BinOp::Div => Real(a / b),
-                BinOp::Mod => Real(a % b),
+                BinOp::Mod => Real(a.rem_euclid(b)),
                 _ => Null,
             },
             _ => Null,
