@@ -18,6 +18,7 @@ mod conversion;
 mod datetime;
 mod dynamic;
 mod encoding;
+mod geo;
 mod ip;
 mod math;
 mod not_yet;
@@ -264,6 +265,7 @@ fn families() -> impl Iterator<Item = &'static FnDef> {
         dynamic::FUNCTIONS,
         arrays::FUNCTIONS,
         encoding::FUNCTIONS,
+        geo::FUNCTIONS,
         ip::FUNCTIONS,
         series::FUNCTIONS,
         sketches::FUNCTIONS,
