@@ -193,6 +193,11 @@ pub(crate) enum Operator {
     Parse {
         expr: Expr,
         regex_kind: bool,
+        /// `kind=relaxed`: a value that does not convert to its column's type is null, and the
+        /// row still matches (otherwise the whole match fails).
+        relaxed: bool,
+        /// `flags=…` of the regex kind (`i`, `m`, `s`, `U`).
+        flags: String,
         elems: Vec<ParseElem>,
         filter: bool,
     },

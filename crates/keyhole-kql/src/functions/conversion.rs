@@ -58,8 +58,8 @@ fn todynamic(a: &[Value], _: &Env) -> Value {
 fn todatetime(a: &[Value], _: &Env) -> Value {
     match a[0].undyn() {
         Value::DateTime(t) => Value::DateTime(t),
-        Value::String(s) => Timestamp::parse_any(&s, 0)
-            .map(Value::DateTime)
+        Value::String(s) => super::datetime::parse_datetime(&s)
+            .map(|m| Value::DateTime(Timestamp::from_micros(m)))
             .unwrap_or(Value::Null),
         _ => Value::Null,
     }

@@ -15,7 +15,7 @@ pub(crate) mod aggregates;
 mod arrays;
 mod conditional;
 mod conversion;
-mod datetime;
+pub(crate) mod datetime;
 mod dynamic;
 mod encoding;
 mod geo;
@@ -27,7 +27,7 @@ mod sketches;
 mod strings;
 
 pub(crate) use conversion::{cast, parse_timespan};
-pub(crate) use datetime::floor_to;
+pub(crate) use datetime::{floor_to, parse_datetime};
 pub(crate) use strings::{const_regex, has_term, str_op};
 
 /// Largest single value (string or dynamic) a query may build, like the ingest's record limit:

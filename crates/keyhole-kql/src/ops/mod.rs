@@ -249,9 +249,22 @@ impl Ctx<'_> {
             Operator::Parse {
                 expr,
                 regex_kind,
+                relaxed,
+                flags,
                 elems,
                 filter,
-            } => parse::run(self, b, expr, *regex_kind, elems, *filter),
+            } => parse::run(
+                self,
+                b,
+                expr,
+                parse::Mode {
+                    regex: *regex_kind,
+                    relaxed: *relaxed,
+                    flags,
+                },
+                elems,
+                *filter,
+            ),
             Operator::GetSchema => Ok(getschema::run(b)),
         }
     }

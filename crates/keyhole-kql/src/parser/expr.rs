@@ -499,13 +499,17 @@ impl Parser {
                             } else if lw == "guid" {
                                 Value::str(&raw)
                             } else {
-                                Value::DateTime(Timestamp::parse_iso(&raw).ok_or_else(|| {
-                                    RawError::expected(
-                                        rsp,
-                                        format!("invalid datetime literal '{raw}'"),
-                                        &["2024-04-03T14:03:10Z"],
-                                    )
-                                })?)
+                                Value::DateTime(
+                                    crate::functions::parse_datetime(&raw)
+                                        .map(Timestamp::from_micros)
+                                        .ok_or_else(|| {
+                                            RawError::expected(
+                                                rsp,
+                                                format!("invalid datetime literal '{raw}'"),
+                                                &["2024-04-03T14:03:10Z"],
+                                            )
+                                        })?,
+                                )
                             };
                             return lit(v, (sp.0, end));
                         }

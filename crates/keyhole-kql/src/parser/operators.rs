@@ -164,11 +164,17 @@ impl Parser {
             "getschema" => Operator::GetSchema,
             "parse" | "parse-where" => {
                 let mut regex_kind = false;
+                let mut relaxed = false;
+                let mut flags = String::new();
                 while self.is_word("kind") || self.is_word("flags") {
                     let opt = self.ident("an option")?.0;
                     self.expect_sym("=", "after the option")?;
                     let (v, vsp) = self.ident("a value")?;
+                    if opt == "flags" {
+                        flags = v.clone();
+                    }
                     if opt == "kind" {
+                        relaxed = v == "relaxed";
                         regex_kind = match v.as_str() {
                             "regex" => true,
                             "simple" | "relaxed" => false,
@@ -223,6 +229,8 @@ impl Parser {
                 Operator::Parse {
                     expr,
                     regex_kind,
+                    relaxed,
+                    flags,
                     elems,
                     filter: lw == "parse-where",
                 }
