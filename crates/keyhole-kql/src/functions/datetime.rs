@@ -322,21 +322,6 @@ pub(crate) fn format_dt(t: Timestamp, fmt: &str) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formats_datetimes() {
-        let t = Timestamp::parse_iso("2024-04-03T14:03:10.7886260Z").unwrap();
-        assert_eq!(
-            format_dt(t, "yyyy-MM-dd HH:mm:ss.fff"),
-            "2024-04-03 14:03:10.788"
-        );
-        assert_eq!(format_dt(t, "M/d/yy h:mm tt"), "4/3/24 2:03 PM");
-    }
-}
-
 fn dayofyear(a: &[Value], _: &Env) -> Value {
     dt(&a[0])
         .map(|t| {
@@ -513,4 +498,19 @@ pub(crate) fn parse_datetime(s: &str) -> Option<i64> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_datetimes() {
+        let t = Timestamp::parse_iso("2024-04-03T14:03:10.7886260Z").unwrap();
+        assert_eq!(
+            format_dt(t, "yyyy-MM-dd HH:mm:ss.fff"),
+            "2024-04-03 14:03:10.788"
+        );
+        assert_eq!(format_dt(t, "M/d/yy h:mm tt"), "4/3/24 2:03 PM");
+    }
 }
