@@ -163,6 +163,9 @@ impl<'a> Ctx<'a> {
     /// `extend series_fit_line(y)` naming them `series_fit_line_y_slope`, …).
     pub fn assign_cols(&self, b: &Batch, a: &Assign, k: &mut usize) -> Res<Vec<Col>> {
         if let ExprKind::Call(name, args) = &a.expr.kind {
+            if let Some(cols) = self.sorted_arrays_cols(b, a, name, args)? {
+                return Ok(cols);
+            }
             if let Some(def) = crate::functions::lookup(name).filter(|d| !d.outs.is_empty()) {
                 if a.tuple.len() > def.outs.len() {
                     return Err(RawError::new(
@@ -221,6 +224,80 @@ impl<'a> Ctx<'a> {
             ));
         }
         Ok(vec![self.assign_col(b, a, k)?])
+    }
+
+    /// Whether an unnamed `print` item makes several columns (a function with several results,
+    /// or an `array_sort_*` of several arrays).
+    pub fn has_several_results(&self, e: &Expr) -> bool {
+        let ExprKind::Call(name, args) = &e.kind else {
+            return false;
+        };
+        let arrays = match args.last().map(|l| &l.kind) {
+            Some(ExprKind::Lit(Value::Bool(_))) => args.len() - 1,
+            _ => args.len(),
+        };
+        crate::functions::lookup(name).is_some_and(|d| {
+            !d.outs.is_empty()
+                || (matches!(d.name, "array_sort_asc" | "array_sort_desc") && arrays >= 2)
+        })
+    }
+
+    /// `array_sort_asc(a, b, …)` / `array_sort_desc` of several arrays, unnamed or assigned to
+    /// a tuple: one column per array (`a_sorted`, `b_sorted`, … as Kusto names them).
+    fn sorted_arrays_cols(
+        &self,
+        b: &Batch,
+        a: &Assign,
+        name: &str,
+        args: &[Expr],
+    ) -> Res<Option<Vec<Col>>> {
+        let def = match crate::functions::lookup(name) {
+            Some(d) if matches!(d.name, "array_sort_asc" | "array_sort_desc") => d,
+            _ => return Ok(None),
+        };
+        // The last argument may be `nulls_last` (a bool), not an array.
+        let (c, _) = self.compile(&a.expr, b)?;
+        let arrays = match args.last().map(|l| self.compile(l, &b.empty_like())) {
+            Some(Ok((_, Type::Bool))) => args.len() - 1,
+            _ => args.len(),
+        };
+        if a.name.is_some() || arrays < 2 && a.tuple.is_empty() {
+            return Ok(None);
+        }
+        if !a.tuple.is_empty() && a.tuple.len() != arrays {
+            return Err(RawError::new(
+                a.expr.span,
+                format!(
+                    "{} of {arrays} arrays returns {arrays} values, not {}",
+                    def.name,
+                    a.tuple.len()
+                ),
+            ));
+        }
+        let vals = self.eval_rows(&c, b);
+        let cols = (0..arrays)
+            .map(|i| {
+                let name = match a.tuple.get(i) {
+                    Some(n) => n.clone(),
+                    None => match member_name(&args[i]) {
+                        Some(n) => format!("{n}_sorted"),
+                        None => format!("array{}_sorted", i + 1),
+                    },
+                };
+                let v = vals
+                    .iter()
+                    .map(|v| match v {
+                        Value::Dynamic(d) if arrays == 1 => Value::Dynamic(d.clone()),
+                        Value::Dynamic(d) => {
+                            d.get(i).map_or(Value::Null, |x| Value::dynamic(x.clone()))
+                        }
+                        _ => Value::Null,
+                    })
+                    .collect();
+                values_col(name, Type::Dynamic, v)
+            })
+            .collect();
+        Ok(Some(cols))
     }
 
     /// One output column of `project` / `extend`: plain column references stay lazy.

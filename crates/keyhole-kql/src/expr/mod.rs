@@ -363,6 +363,30 @@ fn compile_special(name: &str, args: &[Expr], span: Span, scope: &Scope) -> Res<
                 None => compile(&args[1], scope),
             }
         }
+        "pack_all" => {
+            let skip_empty = match args.first().map(|a| &a.kind) {
+                None => false,
+                Some(ExprKind::Lit(Value::Bool(b))) => *b,
+                Some(_) => {
+                    return Err(RawError::new(
+                        args[0].span,
+                        "pack_all needs ignore_null_empty as true or false",
+                    ))
+                }
+            };
+            let pairs = scope
+                .columns
+                .iter()
+                .enumerate()
+                .flat_map(|(i, (n, _))| [CE::Const(Value::str(n)), CE::Col(i)])
+                .collect();
+            let def = if skip_empty {
+                &functions::dynamic::PACK_NON_EMPTY
+            } else {
+                &functions::dynamic::PACK_EVERY
+            };
+            Ok((CE::Call(def, pairs, span), Type::Dynamic))
+        }
         other => Err(RawError::new(
             span,
             format!("function '{other}' cannot be used here"),

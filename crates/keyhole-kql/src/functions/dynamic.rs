@@ -1,13 +1,14 @@
 //! Dynamic values (JSON arrays and property bags): `array_length`, `bag_keys`, `pack`,
 //! `pack_array`, `set_has_element`, `strcat_array`.
 
-use super::{as_json, def, Env, FnDef, Imp::Eval, Ret::T};
+use super::{as_json, def, Env, FnDef, Imp::Eval, Imp::Special, Ret::T};
 use crate::value::{kql_eq, Type, Value};
 
 pub(crate) static FUNCTIONS: &[FnDef] = &[
     def!("array_length", ("array", 1, 1) -> T(Type::Long), "The number of elements of an array (null if not an array).", Eval(array_length), [("array_length(dynamic([1, 2, 3]))", "3")]),
     def!("bag_keys", ("bag", 1, 1) -> T(Type::Dynamic), "The keys of a property bag, as an array.", Eval(bag_keys), [("bag_keys(dynamic({\"a\": 1, \"b\": 2}))", "[\"a\",\"b\"]")]),
     def!("pack" | "bag_pack", ("key1, value1, key2, value2, …", 2, 128) -> T(Type::Dynamic), "A property bag from key/value pairs.", Eval(pack), [("bag_pack(\"a\", 1)", "{\"a\":1}")]),
+    def!("pack_all" | "bag_pack_columns_all", ("[ignore_null_empty]", 0, 1) -> T(Type::Dynamic), "A property bag of every column of the row (without null and empty values when `ignore_null_empty` is true).", Special),
     def!("pack_array", ("value1, value2, …", 1, 128) -> T(Type::Dynamic), "An array of the arguments.", Eval(pack_array), [("pack_array(1, \"x\")", "[1,\"x\"]")]),
     def!("set_has_element" | "array_contains", ("set, value", 2, 2) -> T(Type::Bool), "Whether an array holds a value.", Eval(set_has_element), [("set_has_element(dynamic([1, 2]), 2)", "true")]),
     def!("bag_has_key", ("bag, key", 2, 2) -> T(Type::Bool), "Whether a property bag has a key (or a `$.a.b` path).", Eval(bag_has_key), [("bag_has_key(dynamic({'a': 1}), 'a')", "true")]),
@@ -51,6 +52,23 @@ fn pack(a: &[Value], env: &Env) -> Value {
         m.insert(kv[0].to_kql_string(), kv[1].to_json());
     }
     Value::dynamic(serde_json::Value::Object(m))
+}
+
+/// `pack_all(true)`: the key/value pairs whose value is neither null nor empty (what
+/// `pack_all` compiles to; the compiler passes every column as a pair).
+pub(crate) static PACK_NON_EMPTY: FnDef = def!("pack_all", ("key1, value1, …", 0, usize::MAX) -> T(Type::Dynamic), "Key/value pairs without null and empty values, as a property bag.", Eval(pack_non_empty));
+
+/// `pack_all()` / `pack_all(false)`: every pair, like `pack` but with no limit on their number.
+pub(crate) static PACK_EVERY: FnDef = def!("pack_all", ("key1, value1, …", 0, usize::MAX) -> T(Type::Dynamic), "Key/value pairs as a property bag.", Eval(pack));
+
+fn pack_non_empty(a: &[Value], env: &Env) -> Value {
+    let kept: Vec<Value> = a
+        .chunks_exact(2)
+        .filter(|kv| !kv[1].is_null() && !matches!(&kv[1], Value::String(s) if s.is_empty()))
+        .flatten()
+        .cloned()
+        .collect();
+    pack(&kept, env)
 }
 
 fn pack_array(a: &[Value], env: &Env) -> Value {

@@ -16,7 +16,7 @@ mod arrays;
 mod conditional;
 mod conversion;
 pub(crate) mod datetime;
-mod dynamic;
+pub(crate) mod dynamic;
 mod encoding;
 mod geo;
 mod ip;

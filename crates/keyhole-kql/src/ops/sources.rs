@@ -107,6 +107,11 @@ fn print(ctx: &mut Ctx, assigns: &[Assign]) -> Res<Batch> {
     let mut b = Batch::rows_only(1);
     let mut k = 0;
     for a in assigns {
+        if !a.tuple.is_empty() || (a.name.is_none() && ctx.has_several_results(&a.expr)) {
+            let cols = ctx.assign_cols(&b, a, &mut k)?;
+            b.cols.extend(cols);
+            continue;
+        }
         let (c, ty) = ctx.compile(&a.expr, &b)?;
         let v = ctx.eval_rows(&c, &b);
         let name = match &a.name {
