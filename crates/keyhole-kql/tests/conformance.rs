@@ -9,7 +9,7 @@ mod support;
 use keyhole_kql::{run, Table, Type, Value};
 
 /// The number of documented examples that must match (raised as we go).
-const FLOOR: usize = 190;
+const FLOOR: usize = 198;
 
 /// Cases whose documented output cannot be reproduced by any engine (now(), random data,
 /// illustrative values), with the reason. They still count in the total.
@@ -222,6 +222,11 @@ fn compare(case: &Case, t: &Table) -> Result<(), String> {
                 .collect()
         })
         .collect();
+    // …or as one row of nulls.
+    let all_empty = |r: &Vec<Cell>| r.iter().all(|c| cell_eq(c, &cell("")));
+    if doc_rows.is_empty() && got.len() == 1 && all_empty(&got[0]) {
+        return Ok(());
+    }
     if want.len() != got.len() {
         return Err(format!("{} rows, documented {}", got.len(), want.len()));
     }

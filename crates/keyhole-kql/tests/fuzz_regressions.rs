@@ -61,3 +61,21 @@ fn a_million_row_hll_finishes() {
     eval_ok("range x from 1 to 1000000 step 1\n| summarize hll(x,4)\n| project sizeInMb = estimate_data_size(hll_x) / pow(1024,2)");
     eprintln!("hll over 1M rows: {:?}", t.elapsed());
 }
+
+#[test]
+fn a_two_thousand_year_range_of_days_stops_at_the_value_limit() {
+    // 733,000 datetimes: over the 16 MiB limit for one value. The fuzzer found it slow (13 s
+    // under its sanitiser) because the array was built before its size was checked.
+    let q = "pRint r = range(datetime(2006-01-01), datetime(4014-12-31), 1d)";
+    eval_ok(q);
+    let e = keyhole_kql::run(q, &[], &QueryOptions::default()).unwrap_err();
+    assert!(e.message.contains("16 MiB"), "{e}");
+    // Kusto's largest range (1,048,576 small numbers) fits.
+    let t = keyhole_kql::run(
+        "print r = range(1, 1000000000) | mv-expand r | count",
+        &[],
+        &QueryOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(t.rows[0][0].to_string(), "1048576");
+}

@@ -324,6 +324,14 @@ golden!(
 golden!(range_function, "range-function.md",
     "print r = range(1, 7, 3), d = array_length(range(datetime(2020-01-01), datetime(2020-01-03), 1d))",
     ["r", "d"], [["[1,4,7]", "3"]]);
+// The default step of a time range is an hour.
+golden!(
+    range_function_timespans,
+    "range-function.md",
+    "print t = range(1h, 3h), d = range(5, 1, -2)",
+    ["t", "d"],
+    [[r#"["01:00:00","02:00:00","03:00:00"]"#, "[5,3,1]"]]
+);
 golden!(bag_set_key, "bag-set-key-function.md",
     "print b = bag_set_key(dynamic({\"a\": 1}), \"b\", 2), c = bag_set_key(dynamic({\"a\": {\"x\": 1}}), \"$.a.y\", 3)",
     ["b", "c"], [[r#"{"a":1,"b":2}"#, r#"{"a":{"x":1,"y":3}}"#]]);
@@ -372,6 +380,14 @@ golden!(
 golden!(h3cell_parent, "geo-h3cell-parent-function.md, geo-h3cell-level-function.md",
     "print p = geo_h3cell_parent(\"862a1072fffffff\", 5), l = geo_h3cell_level(\"862a1072fffffff\"), c = array_length(geo_h3cell_children(\"862a1072fffffff\"))",
     ["p", "l", "c"], [["852a1073fffffff", "6", "7"]]);
+// At most five levels down: 7^3 children three levels down, null six levels down.
+golden!(h3cell_children_levels, "geo-h3cell-children-function.md",
+    "let h = \"862a1072fffffff\"; print three = array_length(geo_h3cell_children(h, 9)), six = isnull(geo_h3cell_children(h, 12))",
+    ["three", "six"], [["343", "true"]]);
+// Invalid coordinates, radius or geohash: null.
+golden!(geo_invalid_is_null, "geo-distance-2points-function.md, geo-point-in-circle-function.md, geo-geohash-to-polygon-function.md",
+    "print d = geo_distance_2points(300, 1, 1, 1), c = geo_point_in_circle(1, 1, 1, 1, -1), g = geo_geohash_to_polygon(\"a\")",
+    ["d", "c", "g"], [["", "", ""]]);
 
 // ---- statements, joins and aggregations ------------------------------------------------
 

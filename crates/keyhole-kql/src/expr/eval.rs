@@ -4,7 +4,7 @@
 
 use super::{flatten_const, set_key, CE};
 use crate::ast::BinOp;
-use crate::functions::{as_json, b, has_term, heap_size, member, str_of, str_op, Env, Imp};
+use crate::functions::{as_json, b, has_term, member, str_of, str_op, text_size, Env, Imp};
 use crate::value::{kql_cmp, kql_eq, Value};
 use keyhole_core::Timestamp;
 use std::borrow::Cow;
@@ -247,7 +247,7 @@ pub(crate) fn eval(c: &CE, row: &Row) -> Value {
             };
             // Every result is held to the per-value limit (functions that could build a huge
             // value check before they build it).
-            if !row.env.fits(def.name, heap_size(&v)) {
+            if !row.env.fits(def.name, text_size(&v)) {
                 row.env.position(*span);
                 return Value::Null;
             }

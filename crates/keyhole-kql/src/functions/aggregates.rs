@@ -6,7 +6,7 @@
 use crate::ast::{Assign, ExprKind};
 use crate::error::{did_you_mean, RawError, Res};
 use crate::expr::{compile, eval, Row, Scope, CE};
-use crate::functions::heap_size;
+use crate::functions::{heap_size, text_size};
 use crate::value::{kql_cmp, Type, Value};
 use keyhole_core::Timestamp;
 use std::cmp::Ordering;
@@ -553,11 +553,11 @@ pub(crate) fn compile_agg(a: &Assign, scope: &Scope) -> Res<AggSpec> {
 
 const SLOT: usize = std::mem::size_of::<Value>();
 
-/// Add a value's size to a list's; false (and an error) past the per-value limit or the budget.
+/// Add a value's size (as text) to a list's; false (and an error) past the per-value limit,
+/// or when its memory is past the budget.
 fn grow(row: &Row, what: &str, bytes: &mut usize, v: &Value) -> bool {
-    let add = SLOT + heap_size(v);
-    *bytes = bytes.saturating_add(add);
-    row.env.fits(what, *bytes) && row.env.charge(add)
+    *bytes = bytes.saturating_add(text_size(v).max(1) + 1);
+    row.env.fits(what, *bytes) && row.env.charge(SLOT + heap_size(v))
 }
 
 fn flatten_into(v: Value, out: &mut Vec<Value>) {

@@ -39,8 +39,7 @@ fn bag_keys(a: &[Value], _: &Env) -> Value {
 
 /// Whether values of these sizes may be gathered into one dynamic value.
 fn gather_fits(env: &Env, what: &str, a: &[Value]) -> bool {
-    let slot = std::mem::size_of::<serde_json::Value>();
-    env.fits(what, a.iter().map(|v| super::heap_size(v) + slot).sum())
+    env.fits(what, a.iter().map(|v| super::text_size(v) + 1).sum())
 }
 
 fn pack(a: &[Value], env: &Env) -> Value {

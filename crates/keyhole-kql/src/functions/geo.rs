@@ -476,7 +476,11 @@ fn geo_h3cell_children(a: &[Value], env: &Env) -> Value {
             None => return Value::Null,
         },
     };
-    if r <= c.resolution() || !env.fits("geo_h3cell_children", c.children_count(r) as usize * 40) {
+    // Kusto answers at most five levels down (null beyond, as documented).
+    let levels = u8::from(r) as i32 - u8::from(c.resolution()) as i32;
+    if !(1..=5).contains(&levels)
+        || !env.fits("geo_h3cell_children", c.children_count(r) as usize * 40)
+    {
         return Value::Null;
     }
     Value::dynamic(J::Array(

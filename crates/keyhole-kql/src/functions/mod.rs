@@ -130,6 +130,48 @@ pub(crate) fn heap_size(v: &Value) -> usize {
     }
 }
 
+/// Approximate size of a value as text (a dynamic value's JSON), the measure of the 16 MiB
+/// per-value limit: a million small numbers (Kusto's largest `range()`) fit, a million long
+/// strings do not. Computed without recursion.
+pub(crate) fn text_size(v: &Value) -> usize {
+    let d = match v {
+        Value::String(s) => return s.len(),
+        Value::Dynamic(d) => &**d,
+        Value::Null => return 4,
+        Value::Bool(_) => return 5,
+        Value::Long(i) => return (i.unsigned_abs().checked_ilog10().unwrap_or(0) + 2) as usize,
+        Value::Real(_) => return 20,
+        Value::DateTime(_) => return 30,
+        Value::TimeSpan(_) => return 18,
+    };
+    let mut total = 0usize;
+    let mut stack = vec![d];
+    while let Some(v) = stack.pop() {
+        let add = match v {
+            serde_json::Value::Null => 4,
+            serde_json::Value::Bool(_) => 5,
+            serde_json::Value::Number(n) => match n.as_i64() {
+                Some(i) => (i.unsigned_abs().checked_ilog10().unwrap_or(0) + 2) as usize,
+                None => 20,
+            },
+            serde_json::Value::String(s) => s.len() + 2,
+            serde_json::Value::Array(a) => {
+                stack.extend(a.iter());
+                a.len() + 2
+            }
+            serde_json::Value::Object(m) => {
+                for (k, x) in m {
+                    total = total.saturating_add(k.len() + 4);
+                    stack.push(x);
+                }
+                2
+            }
+        };
+        total = total.saturating_add(add);
+    }
+    total
+}
+
 /// Approximate heap bytes of a JSON value, without recursion.
 pub(crate) fn json_size(v: &serde_json::Value) -> usize {
     const SLOT: usize = std::mem::size_of::<serde_json::Value>();

@@ -811,9 +811,24 @@ fn series_iir(a: &[Value], _: &Env) -> Value {
 /// Most elements `range()` builds (as Kusto).
 const MAX_RANGE: usize = 1_048_576;
 
+/// Whether `range()` may build its elements (at most [`MAX_RANGE`]) of `text` bytes each as
+/// JSON text (a value's size is its text): checked before building, so that an over-long
+/// range stops at once.
+fn range_fits(env: &Env, span: f64, step: f64, text: usize) -> bool {
+    let n = (span / step).floor() + 1.0;
+    let n = if n.is_finite() && n > 0.0 {
+        (n as usize).min(MAX_RANGE)
+    } else {
+        0
+    };
+    env.fits("range", n * (text + 1))
+}
+
 fn range(a: &[Value], env: &Env) -> Value {
     let (start, stop) = (a[0].undyn(), a[1].undyn());
     let step = a.get(2).map(|v| v.undyn());
+    // `2007-01-01T00:00:00.0000000Z` / `1.00:00:00` as JSON text.
+    const TIME_TEXT: usize = 32;
     let mut out = Vec::new();
     match (&start, &stop) {
         (Value::DateTime(s), Value::DateTime(e)) => {
@@ -822,7 +837,7 @@ fn range(a: &[Value], env: &Env) -> Value {
                 None => keyhole_core::time::MICROS_PER_HOUR,
                 _ => return Value::Null,
             };
-            if step == 0 {
+            if step == 0 || !range_fits(env, (e.micros - s.micros) as f64, step as f64, TIME_TEXT) {
                 return Value::Null;
             }
             let mut t = s.micros;
@@ -837,8 +852,12 @@ fn range(a: &[Value], env: &Env) -> Value {
         (Value::TimeSpan(s), Value::TimeSpan(e)) => {
             let step = match step {
                 Some(Value::TimeSpan(t)) if t != 0 => t,
+                None => keyhole_core::time::MICROS_PER_HOUR,
                 _ => return Value::Null,
             };
+            if !range_fits(env, (*e - *s) as f64, step as f64, TIME_TEXT) {
+                return Value::Null;
+            }
             let mut t = *s;
             while (step > 0 && t <= *e) || (step < 0 && t >= *e) {
                 if out.len() >= MAX_RANGE {
@@ -853,12 +872,18 @@ fn range(a: &[Value], env: &Env) -> Value {
                 return Value::Null;
             };
             let st = step.as_ref().and_then(|v| v.as_f64()).unwrap_or(1.0);
-            if st == 0.0 || !st.is_finite() {
-                return Value::Null;
-            }
             let ints = matches!(start, Value::Long(_))
                 && matches!(stop, Value::Long(_))
                 && step.as_ref().is_none_or(|v| matches!(v, Value::Long(_)));
+            // Digits (and sign) of the widest end, or a real's full text.
+            let text = if ints {
+                format!("-{}", s.abs().max(e.abs()) as i64).len()
+            } else {
+                24
+            };
+            if st == 0.0 || !st.is_finite() || !range_fits(env, e - s, st, text) {
+                return Value::Null;
+            }
             let mut k = 0usize;
             loop {
                 let x = s + st * k as f64;
@@ -873,12 +898,6 @@ fn range(a: &[Value], env: &Env) -> Value {
                 k += 1;
             }
         }
-    }
-    if !env.fits(
-        "range",
-        out.len() * std::mem::size_of::<serde_json::Value>(),
-    ) {
-        return Value::Null;
     }
     Value::dynamic(serde_json::Value::Array(out))
 }
