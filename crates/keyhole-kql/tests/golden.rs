@@ -524,3 +524,19 @@ golden!(series_stats, "series-stats-function.md, series-stats-dynamic-function.m
     "print x = dynamic([1, 2, 3, 4]) | extend series_stats(x) | project series_stats_x_min, series_stats_x_max_idx, series_stats_x_avg, series_stats_x_variance, d = series_stats_dynamic(x).stdev",
     ["series_stats_x_min", "series_stats_x_max_idx", "series_stats_x_avg", "series_stats_x_variance", "d"],
     [["1", "3", "2.5", "1.6666666666666667", "1.2909944487358056"]]);
+
+// ---- row functions of a serialized row set -------------------------------------------
+
+golden!(row_number_prev_next, "serialize-operator.md, row-number-function.md, prev-function.md, next-function.md",
+    "range x from 1 to 5 step 1 | serialize n = row_number(10), p = prev(x), q = prev(x, 2, 0), f = next(x)",
+    ["x", "n", "p", "q", "f"],
+    [["1", "10", "", "0", "2"], ["2", "11", "1", "0", "3"], ["3", "12", "2", "1", "4"], ["4", "13", "3", "2", "5"], ["5", "14", "4", "3", ""]]);
+golden!(row_cumsum, "row-cumsum-function.md",
+    "datatable(k: string, v: long)[\"a\", 1, \"a\", 2, \"b\", 10, \"b\", 20] | sort by k asc, v asc | extend s = row_cumsum(v), p = row_cumsum(v, k != prev(k))",
+    ["k", "v", "s", "p"], [["a", "1", "1", "1"], ["a", "2", "3", "3"], ["b", "10", "13", "10"], ["b", "20", "33", "30"]]);
+golden!(row_rank, "row-rank-min-function.md, row-rank-dense-function.md",
+    "datatable(k: string, v: long)[\"a\", 3, \"a\", 1, \"a\", 3, \"b\", 5, \"a\", 7] | sort by k asc, v asc | extend m = row_rank_min(v), d = row_rank_dense(v), g = row_rank_min(v, k != prev(k))",
+    ["k", "v", "m", "d", "g"], [["a", "1", "1", "1", "1"], ["a", "3", "2", "2", "2"], ["a", "3", "2", "2", "2"], ["a", "7", "4", "3", "4"], ["b", "5", "5", "4", "1"]]);
+golden!(row_window_session, "row-window-session-function.md",
+    "datatable(t: datetime)[datetime(2024-01-01 00:00), datetime(2024-01-01 00:04), datetime(2024-01-01 00:08), datetime(2024-01-01 00:20)] | sort by t asc | extend s = row_window_session(t, 6m, 5m)",
+    ["t", "s"], [["2024-01-01T00:00:00Z", "2024-01-01T00:00:00Z"], ["2024-01-01T00:04:00Z", "2024-01-01T00:00:00Z"], ["2024-01-01T00:08:00Z", "2024-01-01T00:08:00Z"], ["2024-01-01T00:20:00Z", "2024-01-01T00:20:00Z"]]);

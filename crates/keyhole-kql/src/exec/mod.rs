@@ -41,13 +41,21 @@ impl<'a> Ctx<'a> {
             columns,
             scalars: &self.scalars,
             env: &self.env,
+            rows: None,
+            len: 0,
         }
     }
 
     /// Compile against a batch's schema.
     pub fn compile(&self, e: &Expr, batch: &Batch) -> Res<(CE, Type)> {
         let schema = batch.schema();
-        compile(e, &self.scope(&schema))
+        let rows = |c: &CE| self.eval_rows(c, batch);
+        let scope = Scope {
+            rows: Some(&rows),
+            len: batch.len,
+            ..self.scope(&schema)
+        };
+        compile(e, &scope)
     }
 
     /// Evaluate a compiled expression on one row of a batch.
@@ -59,6 +67,7 @@ impl<'a> Ctx<'a> {
             &Row {
                 get: &get,
                 env: &self.env,
+                at: r,
             },
         )
     }

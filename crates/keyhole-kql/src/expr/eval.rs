@@ -14,6 +14,8 @@ use std::cmp::Ordering;
 pub(crate) struct Row<'a> {
     pub get: &'a dyn Fn(usize) -> Value,
     pub env: &'a Env,
+    /// The row's index in its batch (for columns computed over the batch: row functions).
+    pub at: usize,
 }
 
 fn arith(op: BinOp, l: &Value, r: &Value) -> Value {
@@ -111,6 +113,7 @@ pub(crate) fn eval(c: &CE, row: &Row) -> Value {
     match c {
         CE::Const(v) => v.clone(),
         CE::Col(i) => (row.get)(*i),
+        CE::Rows(v) => v.get(row.at).cloned().unwrap_or(Value::Null),
         CE::Neg(x) => match eval(x, row).undyn() {
             Value::Long(v) => Value::Long(v.wrapping_neg()),
             Value::Real(v) => Value::Real(-v),

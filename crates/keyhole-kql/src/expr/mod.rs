@@ -18,6 +18,8 @@ pub(crate) use eval::{eval, Row};
 pub(crate) enum CE {
     Const(Value),
     Col(usize),
+    /// A column computed over the whole batch when compiled (a row function such as `prev()`).
+    Rows(Arc<Vec<Value>>),
     /// A registry function, its arguments, and the call's span (for runtime errors).
     Call(&'static FnDef, Vec<CE>, Span),
     Bin(BinOp, Box<CE>, Box<CE>),
@@ -79,11 +81,19 @@ impl std::fmt::Debug for CE {
 }
 
 /// What names resolve to while compiling.
+/// Evaluates a compiled expression over every row of a batch.
+pub(crate) type RowsOf<'a> = dyn Fn(&CE) -> Vec<Value> + 'a;
+
 pub(crate) struct Scope<'a> {
     pub columns: &'a [(String, Type)],
     pub scalars: &'a HashMap<String, Value>,
     /// The run's environment (constant folding evaluates with it).
     pub env: &'a Env,
+    /// Evaluates an expression over every row of the batch being compiled for (row functions
+    /// need it); `None` where there is no such batch.
+    pub rows: Option<&'a RowsOf<'a>>,
+    /// The number of rows of that batch.
+    pub len: usize,
 }
 
 impl Scope<'_> {
@@ -328,6 +338,9 @@ fn compile_call(name: &str, args: &[Expr], span: Span, scope: &Scope) -> Res<(CE
     }
     functions::check_arity(def, name, args.len(), span)?;
     if let Imp::Special = def.imp {
+        if functions::window::is_row_function(def.name) {
+            return compile_row_function(def, args, span, scope);
+        }
         return compile_special(def.name, args, span, scope);
     }
     let mut cs = Vec::with_capacity(args.len());
@@ -343,6 +356,38 @@ fn compile_call(name: &str, args: &[Expr], span: Span, scope: &Scope) -> Res<(CE
     }
     let ty = def.result_type(&ts);
     Ok((fold(CE::Call(def, cs, span), scope.env, span)?, ty))
+}
+
+/// `prev(x)`, `row_number()`, …: the arguments evaluated over the whole batch, then the
+/// function's column computed at once.
+fn compile_row_function(
+    def: &'static FnDef,
+    args: &[Expr],
+    span: Span,
+    scope: &Scope,
+) -> Res<(CE, Type)> {
+    let Some(rows) = scope.rows else {
+        return Err(RawError::new(
+            span,
+            format!(
+                "{}() needs a row set to run over (use it in extend, project, where or serialize)",
+                def.name
+            ),
+        ));
+    };
+    let mut cols = Vec::with_capacity(args.len());
+    let mut types = Vec::with_capacity(args.len());
+    for a in args {
+        let (c, t) = compile(a, scope)?;
+        cols.push(rows(&c));
+        types.push(t);
+    }
+    let out = functions::window::compute(def.name, &cols, scope.len);
+    let ty = match def.name {
+        "row_cumsum" if types.first() == Some(&Type::Int) => Type::Long,
+        _ => def.result_type(&types),
+    };
+    Ok((CE::Rows(Arc::new(out)), ty))
 }
 
 /// Functions the compiler handles itself.
@@ -411,6 +456,7 @@ fn fold(c: CE, env: &Env, span: Span) -> Res<CE> {
     let row = Row {
         get: &|_| Value::Null,
         env,
+        at: 0,
     };
     let v = eval(&c, &row);
     match env.take_error(span) {

@@ -25,6 +25,7 @@ mod not_yet;
 mod series;
 mod sketches;
 mod strings;
+pub(crate) mod window;
 
 pub(crate) use conversion::{cast, parse_timespan};
 pub(crate) use datetime::{floor_to, parse_datetime};
@@ -311,6 +312,7 @@ fn families() -> impl Iterator<Item = &'static FnDef> {
         ip::FUNCTIONS,
         series::FUNCTIONS,
         sketches::FUNCTIONS,
+        window::FUNCTIONS,
         not_yet::FUNCTIONS,
     ]
     .into_iter()

@@ -105,6 +105,7 @@ pub(crate) fn run(ctx: &mut Ctx, b: Batch, m: &MakeSeries) -> Res<Batch> {
         let row = Row {
             get: &get,
             env: &ctx.env,
+            at: r,
         };
         let key: Vec<Value> = keys.iter().map(|k| eval(k, &row)).collect();
         let g = match groups.get(&key) {

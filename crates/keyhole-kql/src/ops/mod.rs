@@ -172,27 +172,23 @@ pub(crate) static OPERATORS: &[OpDef] = &[
     op!(
         "as",
         "as Name",
-        "Name the input for later use in the query.",
-        not_yet
+        "Name the input for later use in the query."
     ),
     op!("sample", "sample N", "N random rows.", not_yet),
     op!(
         "serialize",
         "serialize",
-        "Mark the row order as fixed (for row functions).",
-        not_yet
+        "Mark the row order as fixed (for row functions)."
     ),
     op!(
         "make-series",
         "make-series Agg on Time from A to B step S by Key",
-        "Aggregate into time series arrays.",
-        not_yet
+        "Aggregate into time series arrays."
     ),
     op!(
         "mv-apply",
         "mv-apply Col to typeof(T) on (SubQuery)",
-        "Run a subquery over each row's array.",
-        not_yet
+        "Run a subquery over each row's array."
     ),
     op!(
         "evaluate",

@@ -112,6 +112,7 @@ pub(crate) fn run(ctx: &mut Ctx, b: Batch, aggs: &[Assign], by: &[Assign]) -> Re
         let row = Row {
             get: &get,
             env: &ctx.env,
+            at: r,
         };
         key.clear();
         key.extend(keys.iter().map(|k| eval(k, &row)));

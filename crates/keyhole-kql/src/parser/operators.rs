@@ -67,6 +67,14 @@ impl Parser {
             }
             "project" => Operator::Project(self.assign_list("a column")?),
             "extend" => Operator::Extend(self.assign_list("an expression")?),
+            // Rows here are always in a fixed order: `serialize` only extends.
+            "serialize" => {
+                if matches!(self.peek(), Tok::Eof | Tok::Sym("|" | ";" | ")")) {
+                    Operator::Extend(Vec::new())
+                } else {
+                    Operator::Extend(self.assign_list("an expression")?)
+                }
+            }
             "project-rename" => {
                 let mut v = Vec::new();
                 loop {
