@@ -189,6 +189,12 @@ pub(crate) enum Operator {
     MakeSeries(Box<MakeSeries>),
     Render(String),
     GetSchema,
+    /// `evaluate Plugin(args) [: ([*,] Col: type, …)]`.
+    Evaluate {
+        plugin: (String, Span),
+        args: Vec<Expr>,
+        schema: Option<(bool, Vec<(String, crate::value::Type)>)>,
+    },
     /// `parse [kind=regex] expr with * "lit" Col [: type] …`; `parse-where` drops rows that do not match.
     Parse {
         expr: Expr,

@@ -540,3 +540,44 @@ golden!(row_rank, "row-rank-min-function.md, row-rank-dense-function.md",
 golden!(row_window_session, "row-window-session-function.md",
     "datatable(t: datetime)[datetime(2024-01-01 00:00), datetime(2024-01-01 00:04), datetime(2024-01-01 00:08), datetime(2024-01-01 00:20)] | sort by t asc | extend s = row_window_session(t, 6m, 5m)",
     ["t", "s"], [["2024-01-01T00:00:00Z", "2024-01-01T00:00:00Z"], ["2024-01-01T00:04:00Z", "2024-01-01T00:00:00Z"], ["2024-01-01T00:08:00Z", "2024-01-01T00:08:00Z"], ["2024-01-01T00:20:00Z", "2024-01-01T00:20:00Z"]]);
+
+// ---- evaluate plugins -------------------------------------------------------------------
+
+// Slots become columns in name order, typed when their values agree; the bag column goes.
+golden!(bag_unpack, "bag-unpack-plugin.md",
+    "datatable(k: long, d: dynamic)[1, dynamic({\"User\": \"ann\", \"Count\": 3}), 2, dynamic({\"User\": \"bob\", \"Extra\": [1]})] | evaluate bag_unpack(d)",
+    ["k", "Count", "Extra", "User"], [["1", "3", "", "ann"], ["2", "", "[1]", "bob"]]);
+golden!(bag_unpack_types, "bag-unpack-plugin.md",
+    "datatable(k: long, d: dynamic)[1, dynamic({\"User\": \"ann\", \"Count\": 3, \"Mixed\": 1}), 2, dynamic({\"User\": \"bob\", \"Mixed\": \"x\"})] | evaluate bag_unpack(d) | getschema | project ColumnName, ColumnType",
+    ["ColumnName", "ColumnType"], [["k", "long"], ["Count", "long"], ["Mixed", "dynamic"], ["User", "string"]]);
+golden!(bag_unpack_options, "bag-unpack-plugin.md",
+    "datatable(User: string, d: dynamic)[\"old\", dynamic({\"User\": \"new\", \"Ip\": \"10.0.0.1\", \"Skip\": 1})] | evaluate bag_unpack(d, 'p_', ignoredProperties = dynamic([\"Skip\"]))",
+    ["User", "p_Ip", "p_User"], [["old", "10.0.0.1", "new"]]);
+golden!(bag_unpack_conflicts, "bag-unpack-plugin.md",
+    "let T = datatable(User: string, d: dynamic)[\"old\", dynamic({\"User\": \"new\"})]; T | evaluate bag_unpack(d, columnsConflict = 'replace_source') | union (T | evaluate bag_unpack(d, columnsConflict = 'keep_source')) | order by User asc",
+    ["User"], [["new"], ["old"]]);
+golden!(bag_unpack_schema, "bag-unpack-plugin.md",
+    "datatable(k: long, d: dynamic)[1, dynamic({\"Count\": \"7\", \"Other\": 1})] | evaluate bag_unpack(d) : (*, Count: long) | extend c = Count + 1",
+    ["k", "Count", "c"], [["1", "7", "8"]]);
+golden!(pivot, "pivot-plugin.md",
+    "datatable(Op: string, Vault: string, Ms: long)[\"Get\", \"v1\", 10, \"Get\", \"v1\", 20, \"Set\", \"v2\", 5, \"Get\", \"v2\", 1] | evaluate pivot(Op, sum(Ms), Vault) | order by Vault asc",
+    ["Vault", "Get", "Set"], [["v1", "30", "0"], ["v2", "1", "5"]]);
+golden!(
+    pivot_count,
+    "pivot-plugin.md",
+    "datatable(Op: string)[\"Get\", \"Get\", \"Delete\"] | evaluate pivot(Op)",
+    ["Delete", "Get"],
+    [["1", "2"]]
+);
+golden!(
+    narrow,
+    "narrow-plugin.md",
+    "datatable(a: long, b: string)[1, \"x\", 2, \"y\"] | evaluate narrow()",
+    ["Row", "Column", "Value"],
+    [
+        ["0", "a", "1"],
+        ["0", "b", "x"],
+        ["1", "a", "2"],
+        ["1", "b", "y"]
+    ]
+);

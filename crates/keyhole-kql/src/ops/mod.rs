@@ -7,6 +7,7 @@ use crate::exec::{Batch, Ctx};
 
 mod count;
 mod distinct;
+mod evaluate;
 mod extend;
 mod getschema;
 mod join;
@@ -193,8 +194,7 @@ pub(crate) static OPERATORS: &[OpDef] = &[
     op!(
         "evaluate",
         "evaluate Plugin(…)",
-        "Run a plugin (bag_unpack, pivot, narrow, …).",
-        not_yet
+        "Run a plugin: bag_unpack, pivot or narrow."
     ),
     op!(
         "invoke",
@@ -242,6 +242,20 @@ impl Ctx<'_> {
             Operator::MvApply(x, ops) => mv_apply::run(self, b, x, ops),
             Operator::MakeSeries(m) => make_series::run(self, b, m),
             Operator::Render(kind) => Ok(render::run(self, b, kind)),
+            Operator::Evaluate {
+                plugin,
+                args,
+                schema,
+            } => evaluate::run(
+                self,
+                b,
+                &evaluate::Plugin {
+                    name: &plugin.0,
+                    name_span: plugin.1,
+                    args,
+                    schema: schema.as_ref(),
+                },
+            ),
             Operator::Parse {
                 expr,
                 regex_kind,

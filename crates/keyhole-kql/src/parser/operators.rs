@@ -67,6 +67,47 @@ impl Parser {
             }
             "project" => Operator::Project(self.assign_list("a column")?),
             "extend" => Operator::Extend(self.assign_list("an expression")?),
+            "evaluate" => {
+                // `hint.…` properties are accepted and ignored.
+                while matches!(self.peek(), Tok::Ident(h) if h.starts_with("hint."))
+                    && matches!(self.peek_at(1), Tok::Sym("="))
+                {
+                    self.bump();
+                    self.bump();
+                    self.bump();
+                }
+                let (name, nsp) = self.ident("a plugin name")?;
+                let (args, _) = self.expr_list_in_parens()?;
+                let schema = if self.eat_sym(":") {
+                    let open = self.expect_sym("(", "before the output schema")?;
+                    let mut star = false;
+                    let mut cols = Vec::new();
+                    loop {
+                        if self.eat_sym("*") {
+                            star = true;
+                        } else {
+                            let (c, _) = self.ident("a column name")?;
+                            self.expect_sym(":", "between a column name and its type")?;
+                            let (t, tsp) = self.ident("a type")?;
+                            let ty = parse_type(&t)
+                                .ok_or_else(|| RawError::new(tsp, format!("unknown type '{t}'")))?;
+                            cols.push((c, ty));
+                        }
+                        if !self.eat_sym(",") {
+                            break;
+                        }
+                    }
+                    self.close_paren(open)?;
+                    Some((star, cols))
+                } else {
+                    None
+                };
+                Operator::Evaluate {
+                    plugin: (name, nsp),
+                    args,
+                    schema,
+                }
+            }
             // Rows here are always in a fixed order: `serialize` only extends.
             "serialize" => {
                 if matches!(self.peek(), Tok::Eof | Tok::Sym("|" | ";" | ")")) {
