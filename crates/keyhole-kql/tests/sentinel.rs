@@ -206,36 +206,30 @@ fn arm(e: &Event) -> bool {
     e.object_kind == keyhole_core::event::ObjectKind::Vault || e.operation.starts_with("Vault")
 }
 
-fn short_oid(e: &Event) -> String {
-    if arm(e) {
-        String::new()
+/// A field as one family of identity columns shows it: the long URI-claim columns (vault, ARM
+/// operations: `arm_side`) or the short ones (data-plane operations); empty for the others.
+fn on_side(e: &Event, arm_side: bool, v: &Option<std::sync::Arc<str>>) -> String {
+    if arm(e) == arm_side {
+        st(v)
     } else {
-        st(&e.identity.object_id)
+        String::new()
     }
+}
+
+fn short_oid(e: &Event) -> String {
+    on_side(e, false, &e.identity.object_id)
 }
 
 fn long_oid(e: &Event) -> String {
-    if arm(e) {
-        st(&e.identity.object_id)
-    } else {
-        String::new()
-    }
+    on_side(e, true, &e.identity.object_id)
 }
 
 fn short_upn(e: &Event) -> String {
-    if arm(e) {
-        String::new()
-    } else {
-        st(&e.identity.upn)
-    }
+    on_side(e, false, &e.identity.upn)
 }
 
 fn long_upn(e: &Event) -> String {
-    if arm(e) {
-        st(&e.identity.upn)
-    } else {
-        String::new()
-    }
+    on_side(e, true, &e.identity.upn)
 }
 
 fn resource(e: &Event) -> String {

@@ -86,18 +86,23 @@ fn toguid(a: &[Value], _: &Env) -> Value {
             {
                 return Value::Null;
             }
-            let h = hex.to_lowercase();
-            Value::str(&format!(
-                "{}-{}-{}-{}-{}",
-                &h[0..8],
-                &h[8..12],
-                &h[12..16],
-                &h[16..20],
-                &h[20..]
-            ))
+            guid_text(&hex)
         }
         _ => Value::Null,
     }
+}
+
+/// A guid's text (`8-4-4-4-12` lower-case hex digits) from its 32 hex digits.
+pub(crate) fn guid_text(hex32: &str) -> Value {
+    let h = hex32.to_lowercase();
+    Value::str(&format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    ))
 }
 
 fn gettype(a: &[Value], _: &Env) -> Value {

@@ -193,15 +193,7 @@ fn base64_decode_toguid(a: &[Value], _: &Env) -> Value {
             b[0..4].reverse();
             b[4..6].reverse();
             b[6..8].reverse();
-            let h = hex(&b);
-            Value::str(&format!(
-                "{}-{}-{}-{}-{}",
-                &h[0..8],
-                &h[8..12],
-                &h[12..16],
-                &h[16..20],
-                &h[20..]
-            ))
+            super::conversion::guid_text(&hex(&b))
         }
         _ => Value::Null,
     }
@@ -228,21 +220,7 @@ fn url_encode_component(a: &[Value], _: &Env) -> Value {
 }
 
 fn url_decode(a: &[Value], _: &Env) -> Value {
-    let s = a[0].to_kql_string();
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' && i + 2 < b.len() {
-            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(v);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(if b[i] == b'+' { b' ' } else { b[i] });
-        i += 1;
-    }
+    let out = super::strings::percent_decode_bytes(&a[0].to_kql_string());
     match String::from_utf8(out) {
         Ok(t) => Value::str(&t),
         Err(_) => Value::Null,

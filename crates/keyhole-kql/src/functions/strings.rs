@@ -289,6 +289,11 @@ fn parse_command_line(a: &[Value], _: &Env) -> Value {
 }
 
 fn percent_decode(s: &str) -> String {
+    String::from_utf8_lossy(&percent_decode_bytes(s)).into_owned()
+}
+
+/// `%41` → `A` and `+` → space, as bytes.
+pub(crate) fn percent_decode_bytes(s: &str) -> Vec<u8> {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
     let mut i = 0;
@@ -303,7 +308,7 @@ fn percent_decode(s: &str) -> String {
         out.push(if b[i] == b'+' { b' ' } else { b[i] });
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    out
 }
 
 fn parse_urlquery(a: &[Value], _: &Env) -> Value {

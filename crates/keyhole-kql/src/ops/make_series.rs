@@ -29,19 +29,7 @@ pub(crate) fn run(ctx: &mut Ctx, b: Batch, m: &MakeSeries) -> Res<Batch> {
     let schema = b.schema();
     let scope = ctx.scope(&schema);
     let (axis, axis_ty) = compile(&m.axis, &scope)?;
-    let mut keys = Vec::new();
-    let mut names: Vec<String> = Vec::new();
-    let mut key_types = Vec::new();
-    for (i, g) in m.by.iter().enumerate() {
-        let (c, ty) = compile(&g.expr, &scope)?;
-        let name = match &g.name {
-            Some((n, _)) => n.clone(),
-            None => group_name(&g.expr).unwrap_or_else(|| format!("Column{}", i + 1)),
-        };
-        keys.push(c);
-        push_unique(&mut names, name);
-        key_types.push(ty);
-    }
+    let (keys, names, key_types) = super::summarize::group_keys(&scope, &m.by)?;
     let mut specs = Vec::new();
     let mut defaults = Vec::new();
     for (a, d) in &m.aggs {

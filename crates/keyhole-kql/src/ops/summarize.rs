@@ -7,7 +7,7 @@
 use crate::ast::{Assign, Expr, ExprKind};
 use crate::error::{RawError, Res};
 use crate::exec::{group_name, push_unique, values_col, Batch, Col, Ctx};
-use crate::expr::{compile, eval, Row};
+use crate::expr::{compile, eval, Row, Scope, CE};
 use crate::functions::aggregates::{self, compile_agg, AggKind, AggSpec, AggState, ArgSrc};
 use crate::functions::heap_size;
 use crate::value::{Type, Value};
@@ -53,23 +53,30 @@ fn hoist(e: &Expr, found: &mut Vec<Expr>) -> Expr {
     Expr { kind, span: e.span }
 }
 
-pub(crate) fn run(ctx: &mut Ctx, b: Batch, aggs: &[Assign], by: &[Assign]) -> Res<Batch> {
-    let schema = b.schema();
-    let scope = ctx.scope(&schema);
-    // Group keys.
+/// The group keys of `by` (or make-series' `by`): compiled, named (`bin(T, 1h)` as `T`,
+/// unnamed others `Column1`, …, distinct) and typed.
+pub(super) fn group_keys(scope: &Scope, by: &[Assign]) -> Res<(Vec<CE>, Vec<String>, Vec<Type>)> {
     let mut keys = Vec::new();
-    let mut by_names: Vec<String> = Vec::new();
-    let mut out_types: Vec<Type> = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    let mut types = Vec::new();
     for (i, g) in by.iter().enumerate() {
-        let (c, ty) = compile(&g.expr, &scope)?;
+        let (c, ty) = compile(&g.expr, scope)?;
         let name = match &g.name {
             Some((n, _)) => n.clone(),
             None => group_name(&g.expr).unwrap_or_else(|| format!("Column{}", i + 1)),
         };
         keys.push(c);
-        push_unique(&mut by_names, name);
-        out_types.push(ty);
+        push_unique(&mut names, name);
+        types.push(ty);
     }
+    Ok((keys, names, types))
+}
+
+pub(crate) fn run(ctx: &mut Ctx, b: Batch, aggs: &[Assign], by: &[Assign]) -> Res<Batch> {
+    let schema = b.schema();
+    let scope = ctx.scope(&schema);
+    // Group keys.
+    let (keys, by_names, out_types) = group_keys(&scope, by)?;
     // Aggregations (plain, or hoisted out of scalar expressions).
     let mut specs: Vec<AggSpec> = Vec::new();
     let mut outs = Vec::new();
