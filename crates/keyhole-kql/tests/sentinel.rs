@@ -67,14 +67,13 @@ fn data() -> &'static Drop {
         for i in 0..BURST {
             let mut e = template.clone();
             e.time = keyhole_core::Timestamp::from_micros(last_day + 31 * 60_000_000 + i * 500_000);
-            e.identity = Default::default();
-            e.identity.upn = Some(BURST_UPN.into());
-            e.identity.object_id = Some(BURST_OID.into());
-            e.identity.kind = Some(keyhole_core::event::IdentityKind::User);
-            e.caller_ip = Some("203.0.113.77".into());
-            e.caller_addr = "203.0.113.77".parse().ok();
-            e.client_info = Some("python-requests/2.31".into());
-            e.result_type = Some("Success".into());
+            by_user(
+                &mut e,
+                BURST_UPN,
+                BURST_OID,
+                "203.0.113.77",
+                "python-requests/2.31",
+            );
             e.request_uri = Some(
                 format!(
                     "https://{}.vault.azure.net/?api-version=2023-07-01&n={i}",
@@ -89,14 +88,13 @@ fn data() -> &'static Drop {
         del.time = keyhole_core::Timestamp::from_micros(last_day + 2 * HOUR);
         del.operation = "VaultDelete".into();
         del.op = keyhole_core::Op::parse("VaultDelete");
-        del.identity = Default::default();
-        del.identity.upn = Some(DELETER_UPN.into());
-        del.identity.object_id = Some(DELETER_OID.into());
-        del.identity.kind = Some(keyhole_core::event::IdentityKind::User);
-        del.caller_ip = Some("198.51.100.9".into());
-        del.caller_addr = "198.51.100.9".parse().ok();
-        del.client_info = Some("AzureCLI/2.61".into());
-        del.result_type = Some("Success".into());
+        by_user(
+            &mut del,
+            DELETER_UPN,
+            DELETER_OID,
+            "198.51.100.9",
+            "AzureCLI/2.61",
+        );
         del.request_uri = Some(
             format!(
                 "https://management.azure.com/subscriptions/x/vaults/{}?api-version=2023-07-01",
@@ -197,6 +195,18 @@ fn every_file_runs_verbatim() {
 // is the vault name in upper case, `id_s` the object id, `requestUri_s`, `clientInfo_s`,
 // `CallerIPAddress`, `ResultType`; vault (ARM) operations fill the long URI-claim identity
 // columns, data-plane operations the short ones (`identity_claim_oid_g`, `_upn_s`).
+
+/// Make `e` a successful call by a user from an address with a client.
+fn by_user(e: &mut Event, upn: &str, oid: &str, ip: &str, client: &str) {
+    e.identity = Default::default();
+    e.identity.upn = Some(upn.into());
+    e.identity.object_id = Some(oid.into());
+    e.identity.kind = Some(keyhole_core::event::IdentityKind::User);
+    e.caller_ip = Some(ip.into());
+    e.caller_addr = ip.parse().ok();
+    e.client_info = Some(client.into());
+    e.result_type = Some("Success".into());
+}
 
 fn st(v: &Option<std::sync::Arc<str>>) -> String {
     v.as_deref().unwrap_or("").to_string()
