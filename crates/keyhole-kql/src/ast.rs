@@ -189,6 +189,9 @@ pub(crate) enum Operator {
     MakeSeries(Box<MakeSeries>),
     Render(String),
     GetSchema,
+    Scan(Box<Scan>),
+    /// `partition [hint.…] by Col (operators)`: the operators run on each group of rows.
+    Partition(Expr, Vec<OpAt>),
     /// `evaluate Plugin(args) [: ([*,] Col: type, …)]`.
     Evaluate {
         plugin: (String, Span),
@@ -306,4 +309,30 @@ pub(crate) enum Stmt {
     LetTabular(String, Span, Tabular),
     LetFunction(String, Span, std::sync::Arc<FnDecl>),
     Query(Tabular),
+}
+
+/// How a `scan` step's matches are output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum StepOutput {
+    All,
+    Last,
+    None,
+}
+
+/// `step Name [output = …]: Condition [=> Col = Expr, …];`
+#[derive(Clone, Debug)]
+pub(crate) struct ScanStep {
+    pub name: String,
+    pub output: StepOutput,
+    pub cond: Expr,
+    pub assigns: Vec<((String, Span), Expr)>,
+}
+
+/// `scan [with_match_id = Id] [declare (Col: type [= default], …)] with (steps)`.
+#[derive(Clone, Debug)]
+pub(crate) struct Scan {
+    pub match_id: Option<String>,
+    pub declare: Vec<(String, crate::value::Type, Option<Expr>)>,
+    pub steps: Vec<ScanStep>,
+    pub span: Span,
 }

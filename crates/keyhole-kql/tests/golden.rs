@@ -581,3 +581,25 @@ golden!(
         ["1", "b", "y"]
     ]
 );
+
+// ---- scan and partition -----------------------------------------------------------------
+
+// A running total that starts again once it reaches 5 (the previous total is `s1.total`).
+golden!(scan_running_total, "scan-operator.md",
+    "range x from 1 to 5 step 1 | scan declare (total: long = 0) with (step s1: true => total = iff(s1.total >= 5, x, x + s1.total);)",
+    ["x", "total"], [["1", "1"], ["2", "3"], ["3", "6"], ["4", "4"], ["5", "9"]]);
+// Sequences login → (reads within 10 minutes) → logout, numbered; rows outside are dropped.
+// As the documented matching logic has it, a step's sequence stays active: the login at 41m
+// replaces the first step's record of sequence 1 (20m, whose read came too late), and the
+// logout at 42m continues sequence 0, which is still at the last step.
+golden!(scan_sequences, "scan-operator.md",
+    "datatable(t: timespan, op: string)[0m, \"read\", 1m, \"login\", 2m, \"read\", 3m, \"logout\", 5m, \"read\", 20m, \"login\", 40m, \"read\", 41m, \"login\", 42m, \"logout\"] | scan with_match_id = session with (step s1: op == \"login\"; step s2: op == \"read\" and t - s1.t <= 10m; step s3: op == \"logout\";)",
+    ["t", "op", "session"], [["00:01:00", "login", "0"], ["00:02:00", "read", "0"], ["00:03:00", "logout", "0"], ["00:20:00", "login", "1"], ["00:41:00", "login", "1"], ["00:42:00", "logout", "0"]]);
+// `output=none` on the opening step and the closing step's assignments reading it: one row
+// per login/logout pair, per user.
+golden!(scan_partition_sessions, "scan-operator.md, partition-operator.md",
+    "datatable(t: datetime, u: string, e: string)[datetime(2024-01-01 08:00), \"a\", \"login\", datetime(2024-01-01 09:00), \"b\", \"login\", datetime(2024-01-01 10:30), \"a\", \"logout\", datetime(2024-01-01 09:45), \"b\", \"logout\"] | partition hint.strategy=native by u (sort by t asc | scan declare (since: datetime, took: timespan) with (step s1 output=none: e == \"login\" => since = t; step s2: e == \"logout\" => since = s1.since, took = t - s1.since;)) | project u, since, took | order by u asc",
+    ["u", "since", "took"], [["a", "2024-01-01T08:00:00Z", "02:30:00"], ["b", "2024-01-01T09:00:00Z", "00:45:00"]]);
+golden!(partition_top, "partition-operator.md",
+    "datatable(k: string, v: long)[\"a\", 1, \"a\", 5, \"a\", 3, \"b\", 2, \"b\", 9] | partition by k (top 2 by v desc) | order by k asc, v desc",
+    ["k", "v"], [["a", "5"], ["a", "3"], ["b", "9"], ["b", "2"]]);

@@ -17,6 +17,7 @@ mod mv_expand;
 mod parse;
 mod project;
 mod render;
+mod scan;
 mod sort;
 pub(crate) mod sources;
 mod summarize;
@@ -192,6 +193,16 @@ pub(crate) static OPERATORS: &[OpDef] = &[
         "Run a subquery over each row's array."
     ),
     op!(
+        "scan",
+        "scan [with_match_id = Id] [declare (Col: type = default)] with (step S: Condition => Col = Expr;)",
+        "Match sequences of rows, step by step, with state carried between rows."
+    ),
+    op!(
+        "partition",
+        "partition by Col (operators)",
+        "Run the operators on each group of rows that share a value."
+    ),
+    op!(
         "evaluate",
         "evaluate Plugin(…)",
         "Run a plugin: bag_unpack, pivot or narrow."
@@ -242,6 +253,8 @@ impl Ctx<'_> {
             Operator::MvApply(x, ops) => mv_apply::run(self, b, x, ops),
             Operator::MakeSeries(m) => make_series::run(self, b, m),
             Operator::Render(kind) => Ok(render::run(self, b, kind)),
+            Operator::Scan(s) => scan::run(self, b, s),
+            Operator::Partition(key, ops) => partition(self, b, key, ops),
             Operator::Evaluate {
                 plugin,
                 args,
@@ -278,4 +291,34 @@ impl Ctx<'_> {
             Operator::GetSchema => Ok(getschema::run(b)),
         }
     }
+}
+
+/// `partition by Key (operators)`: the operators run on each key's rows (in the order the keys
+/// first appear), and the results are put together.
+fn partition(ctx: &mut Ctx, b: Batch, key: &crate::ast::Expr, ops: &[OpAt]) -> Res<Batch> {
+    let (c, _) = ctx.compile(key, &b)?;
+    let keys = ctx.eval_rows(&c, &b);
+    let mut groups: Vec<Vec<u32>> = Vec::new();
+    let mut index: std::collections::HashMap<crate::value::Value, usize> = Default::default();
+    for (r, k) in keys.into_iter().enumerate() {
+        let g = *index.entry(k).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[g].push(r as u32);
+    }
+    if groups.is_empty() {
+        // No rows: the operators still give the output's columns.
+        groups.push(Vec::new());
+    }
+    let mut parts = Vec::with_capacity(groups.len());
+    for rows in &groups {
+        let mut part = b.gather(rows);
+        for op in ops {
+            let op = ctx.resolve_op(op)?;
+            part = ctx.operator(part, &op)?;
+        }
+        parts.push(part);
+    }
+    Ok(crate::exec::union_batches(parts, &ctx.src))
 }

@@ -53,14 +53,7 @@ impl Parser {
             }
             "as" => {
                 // Hints (`hint.materialized=true`) are accepted and ignored.
-                while matches!(self.peek(), Tok::Ident(w) if w.starts_with("hint")) {
-                    self.bump();
-                    while self.eat_sym(".") {
-                        self.ident("a hint name")?;
-                    }
-                    self.expect_sym("=", "after a hint")?;
-                    self.bump();
-                }
+                self.hints()?;
                 let (name, _) = self.ident("a name after 'as'")?;
                 self.tab_lets.push(name.clone());
                 Operator::As(name)
@@ -68,14 +61,7 @@ impl Parser {
             "project" => Operator::Project(self.assign_list("a column")?),
             "extend" => Operator::Extend(self.assign_list("an expression")?),
             "evaluate" => {
-                // `hint.…` properties are accepted and ignored.
-                while matches!(self.peek(), Tok::Ident(h) if h.starts_with("hint."))
-                    && matches!(self.peek_at(1), Tok::Sym("="))
-                {
-                    self.bump();
-                    self.bump();
-                    self.bump();
-                }
+                self.hints()?;
                 let (name, nsp) = self.ident("a plugin name")?;
                 let (args, _) = self.expr_list_in_parens()?;
                 let schema = if self.eat_sym(":") {
@@ -192,23 +178,22 @@ impl Parser {
                         self.err_here("expected 'on (subquery)' after the columns", &["on"])
                     );
                 }
-                let open = self.expect_sym("(", "before the subquery")?;
-                let mut ops = Vec::new();
-                loop {
-                    self.eat_sym("|");
-                    let start = self.span().0;
-                    let op = self.operator()?;
-                    ops.push(OpAt {
-                        op,
-                        span: (start, self.prev_end()),
-                    });
-                    if !self.is_sym("|") {
-                        break;
-                    }
-                }
-                self.close_paren(open)?;
-                Operator::MvApply(x, ops)
+                Operator::MvApply(x, self.sub_operators()?)
             }
+            "partition" => {
+                self.hints()?;
+                if !self.eat_word("by") {
+                    return Err(self.err_here("expected 'by'", &["by"]));
+                }
+                // A column name (an expression would read `Col (…)` as a call).
+                let (name, span) = self.ident("a column name")?;
+                let key = Expr {
+                    kind: ExprKind::Name(name),
+                    span,
+                };
+                Operator::Partition(key, self.sub_operators()?)
+            }
+            "scan" => self.scan(sp)?,
             "make-series" => self.make_series()?,
             "getschema" => Operator::GetSchema,
             "parse" | "parse-where" => {
@@ -393,14 +378,7 @@ impl Parser {
 
     pub(super) fn summarize(&mut self) -> Res<Operator> {
         // hint.strategy=… and friends are accepted and ignored.
-        while matches!(self.peek(), Tok::Ident(w) if w.starts_with("hint")) {
-            self.bump();
-            while self.eat_sym(".") {
-                self.ident("a hint name")?;
-            }
-            self.expect_sym("=", "after a hint")?;
-            self.bump();
-        }
+        self.hints()?;
         let aggs = if self.is_word("by") {
             Vec::new()
         } else {
@@ -522,6 +500,137 @@ impl Parser {
             }
         }
         Ok(v)
+    }
+
+    /// `hint.… = value` properties (`hint.strategy=native`): accepted and ignored.
+    pub(super) fn hints(&mut self) -> Res<()> {
+        while matches!(self.peek(), Tok::Ident(w) if w.starts_with("hint"))
+            && matches!(self.peek_at(1), Tok::Sym("." | "="))
+        {
+            self.bump();
+            while self.eat_sym(".") {
+                self.ident("a hint name")?;
+            }
+            self.expect_sym("=", "after a hint")?;
+            self.bump();
+        }
+        Ok(())
+    }
+
+    /// `( [|] op | op … )`: the operators of `mv-apply … on (…)` and `partition by … (…)`.
+    pub(super) fn sub_operators(&mut self) -> Res<Vec<OpAt>> {
+        let open = self.expect_sym("(", "before the subquery")?;
+        self.enter()?;
+        let mut ops = Vec::new();
+        loop {
+            self.eat_sym("|");
+            let start = self.span().0;
+            let op = self.operator()?;
+            ops.push(OpAt {
+                op,
+                span: (start, self.prev_end()),
+            });
+            if !self.is_sym("|") {
+                break;
+            }
+        }
+        self.leave();
+        self.close_paren(open)?;
+        Ok(ops)
+    }
+
+    /// `scan [with_match_id = Id] [declare (Col: type [= default], …)] with (step …; …)`.
+    pub(super) fn scan(&mut self, sp: Span) -> Res<Operator> {
+        let mut match_id = None;
+        if self.eat_word("with_match_id") {
+            self.expect_sym("=", "after 'with_match_id'")?;
+            match_id = Some(self.ident("a column name")?.0);
+        }
+        let mut declare = Vec::new();
+        if self.eat_word("declare") {
+            let open = self.expect_sym("(", "after 'declare'")?;
+            loop {
+                let (name, _) = self.ident("a column name")?;
+                self.expect_sym(":", "between a column name and its type")?;
+                let (t, tsp) = self.ident("a type")?;
+                let ty = parse_type(&t)
+                    .ok_or_else(|| RawError::new(tsp, format!("unknown type '{t}'")))?;
+                let default = if self.eat_sym("=") {
+                    Some(self.expr()?)
+                } else {
+                    None
+                };
+                declare.push((name, ty, default));
+                if !self.eat_sym(",") {
+                    break;
+                }
+            }
+            self.close_paren(open)?;
+        }
+        if !self.eat_word("with") {
+            return Err(self.err_here(
+                "expected 'with (step …)'",
+                &["with", "declare", "with_match_id"],
+            ));
+        }
+        let open = self.expect_sym("(", "after 'with'")?;
+        let mut steps: Vec<ScanStep> = Vec::new();
+        while self.eat_word("step") {
+            let (name, nsp) = self.ident("a step name")?;
+            if steps.iter().any(|s| s.name == name) {
+                return Err(RawError::new(
+                    nsp,
+                    format!("scan: a second step named '{name}'"),
+                ));
+            }
+            let mut output = StepOutput::All;
+            if self.eat_word("output") {
+                self.expect_sym("=", "after 'output'")?;
+                let (o, osp) = self.ident("all, last or none")?;
+                output = match o.to_ascii_lowercase().as_str() {
+                    "all" => StepOutput::All,
+                    "last" => StepOutput::Last,
+                    "none" => StepOutput::None,
+                    _ => {
+                        return Err(RawError::expected(
+                            osp,
+                            format!("unknown step output '{o}'"),
+                            &["all", "last", "none"],
+                        ))
+                    }
+                };
+            }
+            self.expect_sym(":", "after the step's name")?;
+            let cond = self.expr()?;
+            let mut assigns = Vec::new();
+            if self.eat_sym("=>") {
+                loop {
+                    let col = self.ident("a declared column")?;
+                    self.expect_sym("=", "after the column")?;
+                    assigns.push((col, self.expr()?));
+                    if !self.eat_sym(",") {
+                        break;
+                    }
+                }
+            }
+            self.expect_sym(";", "after the step")?;
+            steps.push(ScanStep {
+                name,
+                output,
+                cond,
+                assigns,
+            });
+        }
+        if steps.is_empty() {
+            return Err(self.err_here("expected 'step Name: Condition;'", &["step"]));
+        }
+        self.close_paren(open)?;
+        Ok(Operator::Scan(Box::new(Scan {
+            match_id,
+            declare,
+            steps,
+            span: sp,
+        })))
     }
 
     /// `Name = expr`, `(A, B) = expr` or `expr`.
