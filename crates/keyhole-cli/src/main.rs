@@ -126,6 +126,11 @@ enum Command {
         now: Option<Timestamp>,
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: Option<PathBuf>,
+        /// Bind a workbook parameter ({NAME}, {NAME:start}, … in the query), repeatable.
+        /// Unset ones take what a workbook would pick on the drop (every vault, the whole
+        /// time range, the workbook's thresholds).
+        #[arg(long = "param", value_name = "NAME=VALUE", value_parser = query::parse_param)]
+        params: Vec<(String, String)>,
         /// The query (unless --file), then files, folders, .zip, .gz, or -.
         #[arg(required = true)]
         args: Vec<String>,
@@ -285,6 +290,7 @@ fn main() -> ExitCode {
             file,
             now,
             output,
+            params,
             mut args,
             local_offset,
             replay,
@@ -310,8 +316,10 @@ fn main() -> ExitCode {
                 Err(e) => return fail(e),
             };
             let done = match replay {
-                Some(every) => replay::run(&loaded, &query, every, period, format, &mut out),
-                None => query::run(&loaded, &query, now, format, &mut out),
+                Some(every) => {
+                    replay::run(&loaded, &query, every, period, &params, format, &mut out)
+                }
+                None => query::run(&loaded, &query, now, &params, format, &mut out),
             };
             match done {
                 Ok(()) => ExitCode::SUCCESS,

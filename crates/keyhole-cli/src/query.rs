@@ -16,16 +16,29 @@ pub fn parse_now(s: &str) -> Result<Timestamp, String> {
     Timestamp::parse_iso(s).ok_or_else(|| format!("not an RFC 3339 time: '{s}'"))
 }
 
+/// `--param NAME=VALUE`.
+pub fn parse_param(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => Ok((k.trim().to_string(), v.to_string())),
+        _ => Err(format!("expected NAME=VALUE, got '{s}'")),
+    }
+}
+
 /// Runs the query; an error in the query is printed with its line and column and a caret.
+/// Workbook parameters take the drop's defaults unless `params` sets them.
 pub fn run(
     loaded: &Loaded,
     query: &str,
     now: Option<Timestamp>,
+    params: &[(String, String)],
     format: TableFormat,
     out: &mut dyn Write,
 ) -> Result<(), String> {
+    let mut bound = keyhole_kql::workbook_defaults(&loaded.events);
+    bound.extend(params.iter().cloned());
     let opts = QueryOptions {
         now,
+        params: bound,
         ..Default::default()
     };
     let t = std::time::Instant::now();

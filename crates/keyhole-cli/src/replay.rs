@@ -18,12 +18,16 @@ pub fn run(
     query: &str,
     every: i64,
     period: Option<i64>,
+    params: &[(String, String)],
     format: TableFormat,
     out: &mut dyn Write,
 ) -> Result<(), String> {
+    let mut bound = keyhole_kql::workbook_defaults(&loaded.events);
+    bound.extend(params.iter().cloned());
     let opts = ReplayOptions {
         every,
         period,
+        params: bound,
         ..ReplayOptions::default()
     };
     let t = std::time::Instant::now();

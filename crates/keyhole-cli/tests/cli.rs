@@ -392,3 +392,70 @@ fn analyze_says_how_each_rule_judged_a_short_drop() {
         "a verdict judged from the drop itself"
     );
 }
+
+#[test]
+fn query_binds_workbook_parameters() {
+    let d = demo();
+    let raw = d.dir.join("raw.jsonl");
+    let q = "AzureDiagnostics | where tolower(ResourceId) in ({KeyVault}) and TimeGenerated >= {TimeRange:start} | summarize n = count() | extend t = {Threshold}";
+    // Defaults: every vault and the whole drop; the unbound threshold is an error naming it.
+    let o = run(&["query", q, p(&raw)]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("'Threshold'"), "{}", stderr(&o));
+    let o = run(&[
+        "query",
+        "--format",
+        "json",
+        "--param",
+        "Threshold=25",
+        q,
+        p(&raw),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows: Vec<Value> = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(rows[0]["n"].as_u64().unwrap() as usize, d.records);
+    assert_eq!(rows[0]["t"].as_u64(), Some(25));
+    // --param overrides a default: no vault selected, no row counted.
+    let o = run(&[
+        "query",
+        "--format",
+        "json",
+        "--param",
+        "Threshold=1",
+        "--param",
+        "KeyVault='none'",
+        q,
+        p(&raw),
+    ]);
+    let rows: Vec<Value> = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(rows[0]["n"].as_u64(), Some(0));
+    let o = run(&["query", "--param", "novalue", q, p(&raw)]);
+    assert!(!o.status.success());
+}
+
+#[test]
+fn hostile_queries_fail_with_a_message_naming_the_limit() {
+    let d = demo();
+    let raw = d.dir.join("raw.jsonl");
+    // 20,000 `or` terms (issue 14): runs.
+    let terms: Vec<String> = (0..20_000)
+        .map(|i| format!("CallerIpAddress == \"10.0.{}.{}\"", i / 256, i % 256))
+        .collect();
+    let q = scratch("kql-hostile").join("hunt.kql");
+    std::fs::write(&q, format!("AZKVAuditLogs | where {}", terms.join(" or "))).unwrap();
+    let o = run(&["query", "--file", p(&q), p(&raw)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let q2 = scratch("kql-hostile").join("plus.kql");
+    std::fs::write(&q2, format!("print x={}", vec!["1"; 10_000].join("+"))).unwrap();
+    let o = run(&["query", "--file", p(&q2), p(&raw)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("10000"));
+    // The exploding replace_regex: exit status 1 and the limit named.
+    let o = run(&[
+        "query",
+        "print a=\"aaaaaaaaaa\" | extend b=replace_regex(a,\"a\",a) | extend c=replace_regex(b,\"a\",b) | extend d=replace_regex(c,\"a\",c) | extend e=replace_regex(d,\"a\",d) | project strlen(e)",
+        p(&raw),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("16 MiB"), "{}", stderr(&o));
+}

@@ -79,13 +79,58 @@ pub(crate) enum ExprKind {
     /// A tabular expression as an argument (`x in (T | project y)`, `toscalar(…)`); replaced by
     /// its values before compilation.
     Subquery(Box<Tabular>),
+    /// `name = value` as a call argument (user functions' named parameters).
+    Named(String, Box<Expr>),
 }
 
-/// `Name = expr` or a bare expression.
+/// `Name = expr`, `(A, B) = expr` (a function with several results) or a bare expression.
 #[derive(Clone, Debug)]
 pub(crate) struct Assign {
     pub name: Option<(String, Span)>,
+    /// The names of a tuple assignment.
+    pub tuple: Vec<String>,
     pub expr: Expr,
+}
+
+impl Assign {
+    pub fn bare(expr: Expr) -> Assign {
+        Assign {
+            name: None,
+            tuple: Vec::new(),
+            expr,
+        }
+    }
+}
+
+/// One column of `mv-expand` / `mv-apply`: `[Name =] expr [to typeof(T)]`.
+#[derive(Clone, Debug)]
+pub(crate) struct ExpandItem {
+    pub assign: Assign,
+    pub to: Option<crate::value::Type>,
+}
+
+/// `mv-expand` / `mv-apply` options and columns.
+#[derive(Clone, Debug)]
+pub(crate) struct Expand {
+    pub items: Vec<ExpandItem>,
+    /// `with_itemindex = Name`.
+    pub index: Option<String>,
+    /// `limit N`: at most N rows per input row.
+    pub limit: Option<Expr>,
+}
+
+/// `make-series`.
+#[derive(Clone, Debug)]
+pub(crate) struct MakeSeries {
+    /// Aggregations with their `default = value`.
+    pub aggs: Vec<(Assign, Option<Expr>)>,
+    pub axis: Expr,
+    pub from: Option<Expr>,
+    pub to: Option<Expr>,
+    /// `in range(start, stop, step)`: the stop is included.
+    pub to_inclusive: bool,
+    pub step: Expr,
+    pub by: Vec<Assign>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -134,15 +179,34 @@ pub(crate) enum Operator {
     },
     Take(Expr),
     Count,
-    Union(Vec<Tabular>),
+    Union(Union),
+    /// `as Name`: the rows so far, named for the rest of the query.
+    As(String),
     Search(Expr),
-    MvExpand(Vec<Assign>),
+    MvExpand(Expand),
+    /// `mv-apply … on (operators)`.
+    MvApply(Expand, Vec<OpAt>),
+    MakeSeries(Box<MakeSeries>),
     Render(String),
     GetSchema,
+    Scan(Box<Scan>),
+    /// `partition [hint.…] by Col (operators)`: the operators run on each group of rows.
+    Partition(Expr, Vec<OpAt>),
+    /// `evaluate Plugin(args) [: ([*,] Col: type, …)]`.
+    Evaluate {
+        plugin: (String, Span),
+        args: Vec<Expr>,
+        schema: Option<(bool, Vec<(String, crate::value::Type)>)>,
+    },
     /// `parse [kind=regex] expr with * "lit" Col [: type] …`; `parse-where` drops rows that do not match.
     Parse {
         expr: Expr,
         regex_kind: bool,
+        /// `kind=relaxed`: a value that does not convert to its column's type is null, and the
+        /// row still matches (otherwise the whole match fails).
+        relaxed: bool,
+        /// `flags=…` of the regex kind (`i`, `m`, `s`, `U`).
+        flags: String,
         elems: Vec<ParseElem>,
         filter: bool,
     },
@@ -174,7 +238,15 @@ pub(crate) enum Source {
         tables: Vec<(String, Span)>,
         pred: Expr,
     },
-    Union(Vec<Tabular>),
+    Union(Union),
+    /// `union *`: every table.
+    AllTables(Span),
+    /// A user (or built-in tabular) function call as a source: `f(1, x = 2)`.
+    Call {
+        name: String,
+        args: Vec<Expr>,
+        span: Span,
+    },
     /// `datatable(a:long, b:string) [1, "x", …]`.
     DataTable {
         columns: Vec<(String, crate::value::Type)>,
@@ -193,6 +265,37 @@ pub(crate) enum Source {
     Nested(Box<Tabular>),
 }
 
+/// `union [withsource=Name] T1, (T2 | …), *`.
+#[derive(Clone, Debug)]
+pub(crate) struct Union {
+    pub withsource: Option<String>,
+    pub items: Vec<Tabular>,
+}
+
+/// A parameter of a user function: `name: type [= default]`, or `T: (*)` for a table.
+#[derive(Clone, Debug)]
+pub(crate) struct FnParam {
+    pub name: String,
+    pub tabular: bool,
+    pub ty: Option<crate::value::Type>,
+    pub default: Option<Expr>,
+}
+
+/// What a user function returns.
+#[derive(Clone, Debug)]
+pub(crate) enum FnResult {
+    Scalar(Expr),
+    Tabular(Tabular),
+}
+
+/// `let f = (params) { lets; result }`.
+#[derive(Clone, Debug)]
+pub(crate) struct FnDecl {
+    pub params: Vec<FnParam>,
+    pub lets: Vec<Stmt>,
+    pub result: FnResult,
+}
+
 #[derive(Clone, Debug)]
 pub(crate) struct Tabular {
     pub source: Source,
@@ -204,5 +307,32 @@ pub(crate) struct Tabular {
 pub(crate) enum Stmt {
     LetScalar(String, Span, Expr),
     LetTabular(String, Span, Tabular),
+    LetFunction(String, Span, std::sync::Arc<FnDecl>),
     Query(Tabular),
+}
+
+/// How a `scan` step's matches are output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum StepOutput {
+    All,
+    Last,
+    None,
+}
+
+/// `step Name [output = …]: Condition [=> Col = Expr, …];`
+#[derive(Clone, Debug)]
+pub(crate) struct ScanStep {
+    pub name: String,
+    pub output: StepOutput,
+    pub cond: Expr,
+    pub assigns: Vec<((String, Span), Expr)>,
+}
+
+/// `scan [with_match_id = Id] [declare (Col: type [= default], …)] with (steps)`.
+#[derive(Clone, Debug)]
+pub(crate) struct Scan {
+    pub match_id: Option<String>,
+    pub declare: Vec<(String, crate::value::Type, Option<Expr>)>,
+    pub steps: Vec<ScanStep>,
+    pub span: Span,
 }

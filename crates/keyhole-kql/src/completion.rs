@@ -118,7 +118,7 @@ mod tests {
         };
         assert_eq!(
             find("AzureDiagnostics", CompletionKind::Table).detail,
-            "table, 95 columns"
+            "table, 96 columns"
         );
         assert!(find("OperationName", CompletionKind::Column)
             .detail
@@ -153,7 +153,7 @@ mod tests {
         let json = serde_json::to_string(&items[0]).unwrap();
         assert_eq!(
             json,
-            r#"{"label":"AzureDiagnostics","kind":"Table","detail":"table, 95 columns"}"#
+            r#"{"label":"AzureDiagnostics","kind":"Table","detail":"table, 96 columns"}"#
         );
     }
 }

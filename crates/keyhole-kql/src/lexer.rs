@@ -352,9 +352,9 @@ impl<'a> Lexer<'a> {
             while k < self.b.len() && self.b[k].is_ascii_hexdigit() {
                 k += 1;
             }
+            self.i = k;
             let v = i64::from_str_radix(&self.src[j + 2..k], 16)
                 .map_err(|_| RawError::new((start, k), "invalid hexadecimal number"))?;
-            self.i = k;
             return Ok(Token {
                 tok: Tok::Long(v),
                 span: (start, k),
@@ -527,7 +527,23 @@ pub fn highlight(query: &str) -> Vec<(Range<usize>, TokenKind)> {
         match lx.next_token() {
             Ok(t) if t.tok == Tok::Eof => break,
             Ok(t) => toks.push((t.span.0..t.span.1, Some(t.tok))),
-            Err(e) => toks.push((e.span.0..e.span.1.max(e.span.0 + 1).min(query.len()), None)),
+            Err(e) => {
+                // The unreadable text, from where the lexer stood (ranges never overlap), to
+                // the end of the error or at least one character further; lexing resumes there.
+                let from = toks
+                    .last()
+                    .map_or(0, |(r, _)| r.end)
+                    .max(e.span.0.min(query.len()));
+                let mut end = e.span.1.max(lx.i).max(from + 1).min(query.len());
+                while !query.is_char_boundary(end) {
+                    end += 1;
+                }
+                lx.i = end;
+                lx.pending.clear();
+                if from < end {
+                    toks.push((from..end, None));
+                }
+            }
         }
         if toks.len() > 1_000_000 {
             break;

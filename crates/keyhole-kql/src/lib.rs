@@ -19,6 +19,7 @@ mod functions;
 mod lexer;
 pub mod library;
 mod ops;
+mod params;
 mod parser;
 pub mod replay;
 pub mod table;
@@ -34,6 +35,7 @@ pub use table::{Column, Table};
 pub use value::{Type, Value};
 
 use keyhole_core::{Event, Timestamp};
+use std::collections::BTreeMap;
 
 /// How to run a query.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -45,6 +47,11 @@ pub struct QueryOptions {
     /// stops with an error that names the budget. Default ([`None`]): 1 GiB. Any single value
     /// is also capped at 16 MiB.
     pub memory_limit: Option<usize>,
+    /// Workbook parameters: `{Name}` / `{Name:start}` / … in the query's text are replaced by
+    /// these values before it runs (see [`workbook_defaults`] for the values a workbook would
+    /// pick on a drop). A name that is otherwise unbound in the query (an ASIM parser's
+    /// `disabled`, say) also reads the value, when it is a scalar literal such as `false`.
+    pub params: BTreeMap<String, String>,
 }
 
 /// Parse and run `query` over `events`.
@@ -63,27 +70,70 @@ pub fn run_limited(
     opts: &QueryOptions,
     max_rows: usize,
 ) -> Result<(Table, usize), KqlError> {
-    let stmts = parse(query)?;
+    let (text, map) = params::substitute(query, &opts.params).map_err(|e| e.resolve(query))?;
+    let back = |e: error::RawError| map.back_error(e).resolve(query);
+    let stmts = parse(&text).map_err(back)?;
     exec::run_program(
         &stmts,
         tables::Store::new(events),
-        opts.now.map(|t| t.micros),
-        opts.memory_limit.unwrap_or(exec::DEFAULT_BUDGET),
+        exec::RunOptions {
+            now: opts.now.map(|t| t.micros),
+            budget: opts.memory_limit.unwrap_or(exec::DEFAULT_BUDGET),
+            params: &opts.params,
+        },
         max_rows,
     )
-    .map_err(|e| e.resolve(query))
+    .map_err(back)
 }
 
 /// Check a query's syntax without running it (the page's editor underlines the error).
+/// Workbook parameters need no values here.
 pub fn check_syntax(query: &str) -> Result<(), KqlError> {
-    parse(query).map(|_| ())
+    let (text, map) =
+        params::substitute_with(query, &BTreeMap::new(), true).map_err(|e| e.resolve(query))?;
+    parse(&text)
+        .map(|_| ())
+        .map_err(|e| map.back_error(e).resolve(query))
 }
 
-fn parse(query: &str) -> Result<Vec<ast::Stmt>, KqlError> {
-    let toks = lexer::tokenize(query).map_err(|e| e.resolve(query))?;
+fn parse(query: &str) -> Result<Vec<ast::Stmt>, error::RawError> {
+    let toks = lexer::tokenize(query)?;
     let mut p = parser::Parser::new(toks, query);
-    let mut lets = Vec::new();
-    p.parse_program(&mut lets).map_err(|e| e.resolve(query))
+    p.parse_program()
+}
+
+/// The values an Azure workbook would give its parameters on this drop: `KeyVault` (and
+/// `KeyVaultOperationAnalysis`) every vault of the drop as the quoted, comma-separated list of
+/// lower-case resource ids a multi-select resource parameter inserts; `SelectedResource` the
+/// first of them; the time ranges (`TimeRange`, `BaselineTimeRange`, `MonitoredTimeRange`) the
+/// whole drop; the Key Vault workbook's thresholds and choices (`EventCountThreshold` 1000,
+/// `GetOperationsScale` log, `Identity` all, `selectedTab` secret).
+pub fn workbook_defaults(events: &[Event]) -> BTreeMap<String, String> {
+    let store = tables::Store::new(events);
+    let ids = store.vault_resource_ids();
+    let quoted: Vec<String> = ids.iter().map(|i| format!("'{i}'")).collect();
+    let mut m = BTreeMap::new();
+    let mut put = |k: &str, v: String| {
+        m.insert(k.to_string(), v);
+    };
+    put("KeyVault", quoted.join(","));
+    put("KeyVaultOperationAnalysis", quoted.join(","));
+    put("SelectedResource", ids.first().cloned().unwrap_or_default());
+    if let Some((a, b)) = store.time_bounds() {
+        let range = format!(
+            "{}..{}",
+            value::format_datetime(Timestamp::from_micros(a)),
+            value::format_datetime(Timestamp::from_micros(b))
+        );
+        for name in ["TimeRange", "BaselineTimeRange", "MonitoredTimeRange"] {
+            put(name, range.clone());
+        }
+    }
+    put("EventCountThreshold", "1000".into());
+    put("GetOperationsScale", "log".into());
+    put("Identity", "all".into());
+    put("selectedTab", "secret".into());
+    m
 }
 
 /// Names of the tables a query can read.

@@ -18,6 +18,7 @@ use crate::value::{Type, Value};
 use crate::{exec, tables};
 use keyhole_core::time::{MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MIN, MICROS_PER_SEC};
 use keyhole_core::{Event, Timestamp};
+use std::collections::BTreeMap;
 
 /// How to replay.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,6 +32,8 @@ pub struct ReplayOptions {
     pub memory_limit: Option<usize>,
     /// At most this many rows are kept in the union (the count of all rows is still returned).
     pub max_rows: usize,
+    /// Workbook parameters, as [`crate::QueryOptions::params`].
+    pub params: BTreeMap<String, String>,
 }
 
 impl Default for ReplayOptions {
@@ -40,6 +43,7 @@ impl Default for ReplayOptions {
             period: None,
             memory_limit: None,
             max_rows: 1_000_000,
+            params: BTreeMap::new(),
         }
     }
 }
@@ -134,7 +138,10 @@ pub fn replay(
     if events.windows(2).any(|w| w[1].time < w[0].time) {
         return Err(error("replay needs the events in time order"));
     }
-    let stmts = crate::parse(query)?;
+    let (text, map) =
+        crate::params::substitute(query, &opts.params).map_err(|e| e.resolve(query))?;
+    let back = |e: crate::error::RawError| map.back_error(e).resolve(query);
+    let stmts = crate::parse(&text).map_err(back)?;
     let mut out = Replay::default();
     out.table.columns.push(Column {
         name: "ReplayTime".into(),
@@ -154,11 +161,14 @@ pub fn replay(
         let (table, _) = exec::run_program(
             &stmts,
             tables::Store::new(&events[lo..hi]),
-            Some(t),
-            budget,
+            exec::RunOptions {
+                now: Some(t),
+                budget,
+                params: &opts.params,
+            },
             opts.max_rows,
         )
-        .map_err(|e| e.resolve(query))?;
+        .map_err(back)?;
         out.ticks += 1;
         if !table.rows.is_empty() {
             out.ticks_with_rows += 1;

@@ -418,6 +418,8 @@ pub(crate) static AZURE_DIAGNOSTICS: &[SourceColumn] = &[
     col("Region_s", S, missing_s),
     col("Level", S, missing_s),
     col("AdditionalFields", Y, missing),
+    // Log Analytics' record id, assigned at ingestion: not in exported logs.
+    col("_ItemId", S, missing_s),
 ];
 
 fn obj(pairs: Vec<(&str, serde_json::Value)>) -> serde_json::Value {
@@ -613,6 +615,7 @@ pub(crate) static AZKV_AUDIT_LOGS: &[SourceColumn] = &[
     col("VaultProperties", Y, missing),
     col("_BilledSize", R, missing),
     col("_IsBillable", S, missing_s),
+    col("_ItemId", S, missing_s),
 ];
 
 /// The events a query reads, seen as rows of the source tables. Every read of an [`Event`]
@@ -642,6 +645,25 @@ impl<'a> Store<'a> {
     /// The latest event time (microseconds), the default for `now()`.
     pub fn latest_time(&self) -> Option<i64> {
         self.events.iter().map(|e| e.time.micros).max()
+    }
+
+    /// The first and last event times (microseconds).
+    pub fn time_bounds(&self) -> Option<(i64, i64)> {
+        let min = self.events.iter().map(|e| e.time.micros).min()?;
+        Some((min, self.latest_time()?))
+    }
+
+    /// Every vault's ARM resource id, lower-case (as `tolower(ResourceId)` gives), sorted.
+    pub fn vault_resource_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .events
+            .iter()
+            .map(|e| resource_id(e).to_ascii_lowercase())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        ids.dedup();
+        ids
     }
 }
 

@@ -11,6 +11,7 @@ use crate::value::{Type, Value};
 use std::collections::HashMap;
 
 pub(crate) mod batch;
+mod functions;
 mod resolve;
 
 pub(crate) use batch::{push_unique, union_batches, values_col, Batch, Col};
@@ -27,6 +28,10 @@ pub(crate) struct Ctx<'a> {
     pub env: Env,
     pub scalars: HashMap<String, Value>,
     pub tabulars: HashMap<String, Batch>,
+    /// User functions (`let f = (…) { … }`).
+    pub functions: HashMap<String, std::sync::Arc<FnDecl>>,
+    /// How deep user function calls nest right now.
+    pub call_depth: usize,
     pub render: Option<String>,
 }
 
@@ -36,13 +41,21 @@ impl<'a> Ctx<'a> {
             columns,
             scalars: &self.scalars,
             env: &self.env,
+            rows: None,
+            len: 0,
         }
     }
 
     /// Compile against a batch's schema.
     pub fn compile(&self, e: &Expr, batch: &Batch) -> Res<(CE, Type)> {
         let schema = batch.schema();
-        compile(e, &self.scope(&schema))
+        let rows = |c: &CE| self.eval_rows(c, batch);
+        let scope = Scope {
+            rows: Some(&rows),
+            len: batch.len,
+            ..self.scope(&schema)
+        };
+        compile(e, &scope)
     }
 
     /// Evaluate a compiled expression on one row of a batch.
@@ -54,6 +67,7 @@ impl<'a> Ctx<'a> {
             &Row {
                 get: &get,
                 env: &self.env,
+                at: r,
             },
         )
     }
@@ -93,10 +107,12 @@ impl<'a> Ctx<'a> {
     }
 
     pub fn run_tabular(&mut self, t: &Tabular) -> Res<Batch> {
-        let mut b = self.source(&t.source)?;
+        let source = self.resolve_source(&t.source)?;
+        let mut b = self.source(&source)?;
         self.check(source_span(&t.source))?;
         for op in &t.ops {
-            b = self.operator(b, op)?;
+            let op = self.resolve_op(op)?;
+            b = self.operator(b, &op)?;
             self.check(op.span)?;
         }
         Ok(b)
@@ -151,6 +167,148 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// The output columns of one `project` / `extend` item: one, or one per result of a
+    /// function with several (`extend (a, b, c) = series_decompose_anomalies(x)`, or
+    /// `extend series_fit_line(y)` naming them `series_fit_line_y_slope`, …).
+    pub fn assign_cols(&self, b: &Batch, a: &Assign, k: &mut usize) -> Res<Vec<Col>> {
+        if let ExprKind::Call(name, args) = &a.expr.kind {
+            if let Some(cols) = self.sorted_arrays_cols(b, a, name, args)? {
+                return Ok(cols);
+            }
+            if let Some(def) = crate::functions::lookup(name).filter(|d| !d.outs.is_empty()) {
+                if a.tuple.len() > def.outs.len() {
+                    return Err(RawError::new(
+                        a.expr.span,
+                        format!(
+                            "{} returns {} values, not {}",
+                            def.name,
+                            def.outs.len(),
+                            a.tuple.len()
+                        ),
+                    ));
+                }
+                let (c, _) = self.compile(&a.expr, b)?;
+                let vals = self.eval_rows(&c, b);
+                let base = match args.first().and_then(member_name) {
+                    Some(n) => format!("{}_{n}", def.name),
+                    None => def.name.to_string(),
+                };
+                let names: Vec<String> = if a.tuple.is_empty() {
+                    def.outs
+                        .iter()
+                        .map(|(o, _)| format!("{base}_{o}"))
+                        .collect()
+                } else {
+                    a.tuple.clone()
+                };
+                let cols = names
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, name)| {
+                        let ty = def.outs[i].1;
+                        let v = vals
+                            .iter()
+                            .map(|v| match v {
+                                Value::Dynamic(d) => match d.get(i) {
+                                    Some(x) if ty == Type::Dynamic => Value::dynamic(x.clone()),
+                                    Some(x) => crate::functions::cast(
+                                        &Value::dynamic(x.clone()).undyn(),
+                                        ty,
+                                    ),
+                                    None => Value::Null,
+                                },
+                                _ => Value::Null,
+                            })
+                            .collect();
+                        values_col(name, ty, v)
+                    })
+                    .collect();
+                return Ok(cols);
+            }
+        }
+        if !a.tuple.is_empty() {
+            return Err(RawError::new(
+                a.expr.span,
+                "(a, b, …) = needs a function with several results, such as series_decompose_anomalies()",
+            ));
+        }
+        Ok(vec![self.assign_col(b, a, k)?])
+    }
+
+    /// Whether an unnamed `print` item makes several columns (a function with several results,
+    /// or an `array_sort_*` of several arrays).
+    pub fn has_several_results(&self, e: &Expr) -> bool {
+        let ExprKind::Call(name, args) = &e.kind else {
+            return false;
+        };
+        let arrays = match args.last().map(|l| &l.kind) {
+            Some(ExprKind::Lit(Value::Bool(_))) => args.len() - 1,
+            _ => args.len(),
+        };
+        crate::functions::lookup(name).is_some_and(|d| {
+            !d.outs.is_empty()
+                || (matches!(d.name, "array_sort_asc" | "array_sort_desc") && arrays >= 2)
+        })
+    }
+
+    /// `array_sort_asc(a, b, …)` / `array_sort_desc` of several arrays, unnamed or assigned to
+    /// a tuple: one column per array (`a_sorted`, `b_sorted`, … as Kusto names them).
+    fn sorted_arrays_cols(
+        &self,
+        b: &Batch,
+        a: &Assign,
+        name: &str,
+        args: &[Expr],
+    ) -> Res<Option<Vec<Col>>> {
+        let def = match crate::functions::lookup(name) {
+            Some(d) if matches!(d.name, "array_sort_asc" | "array_sort_desc") => d,
+            _ => return Ok(None),
+        };
+        // The last argument may be `nulls_last` (a bool), not an array.
+        let (c, _) = self.compile(&a.expr, b)?;
+        let arrays = match args.last().map(|l| self.compile(l, &b.empty_like())) {
+            Some(Ok((_, Type::Bool))) => args.len() - 1,
+            _ => args.len(),
+        };
+        if a.name.is_some() || arrays < 2 && a.tuple.is_empty() {
+            return Ok(None);
+        }
+        if !a.tuple.is_empty() && a.tuple.len() != arrays {
+            return Err(RawError::new(
+                a.expr.span,
+                format!(
+                    "{} of {arrays} arrays returns {arrays} values, not {}",
+                    def.name,
+                    a.tuple.len()
+                ),
+            ));
+        }
+        let vals = self.eval_rows(&c, b);
+        let cols = (0..arrays)
+            .map(|i| {
+                let name = match a.tuple.get(i) {
+                    Some(n) => n.clone(),
+                    None => match member_name(&args[i]) {
+                        Some(n) => format!("{n}_sorted"),
+                        None => format!("array{}_sorted", i + 1),
+                    },
+                };
+                let v = vals
+                    .iter()
+                    .map(|v| match v {
+                        Value::Dynamic(d) if arrays == 1 => Value::Dynamic(d.clone()),
+                        Value::Dynamic(d) => {
+                            d.get(i).map_or(Value::Null, |x| Value::dynamic(x.clone()))
+                        }
+                        _ => Value::Null,
+                    })
+                    .collect();
+                values_col(name, Type::Dynamic, v)
+            })
+            .collect();
+        Ok(Some(cols))
+    }
+
     /// One output column of `project` / `extend`: plain column references stay lazy.
     pub fn assign_col(&self, b: &Batch, a: &Assign, k: &mut usize) -> Res<Col> {
         if let ExprKind::Name(n) = &a.expr.kind {
@@ -176,6 +334,36 @@ impl<'a> Ctx<'a> {
             return Ok(values_col(name, ty, vec![v.clone(); b.len]));
         }
         Ok(values_col(name, ty, self.eval_rows(&c, b)))
+    }
+
+    /// Run one statement: a let binds its name (the latest binding of a name wins); a query
+    /// returns its rows.
+    pub fn run_stmt(&mut self, s: &Stmt) -> Res<Option<Batch>> {
+        match s {
+            Stmt::LetScalar(name, _, e) => {
+                let e = self.resolve_expr(e)?;
+                let v = self.eval_const(&e)?;
+                self.tabulars.remove(name);
+                self.functions.remove(name);
+                self.scalars.insert(name.clone(), v);
+            }
+            Stmt::LetTabular(name, _, t) => {
+                let b = self.run_tabular(t)?;
+                self.scalars.remove(name);
+                self.functions.remove(name);
+                self.tabulars.insert(name.clone(), b);
+            }
+            Stmt::LetFunction(name, _, f) => {
+                self.scalars.remove(name);
+                self.tabulars.remove(name);
+                self.functions.insert(name.clone(), f.clone());
+            }
+            Stmt::Query(t) => {
+                self.render = None;
+                return Ok(Some(self.run_tabular(t)?));
+            }
+        }
+        Ok(None)
     }
 
     pub fn to_table(&self, b: Batch, limit: usize) -> Table {
@@ -241,9 +429,18 @@ pub(crate) fn const_eval(e: &Expr) -> Res<Value> {
         env: Env::new(0, DEFAULT_BUDGET),
         scalars: HashMap::new(),
         tabulars: HashMap::new(),
+        functions: HashMap::new(),
+        call_depth: 0,
         render: None,
     };
     ctx.eval_const(e)
+}
+
+/// How to run a program.
+pub(crate) struct RunOptions<'a> {
+    pub now: Option<i64>,
+    pub budget: usize,
+    pub params: &'a std::collections::BTreeMap<String, String>,
 }
 
 /// Run a parsed program.
@@ -251,38 +448,40 @@ pub(crate) fn const_eval(e: &Expr) -> Res<Value> {
 pub(crate) fn run_program(
     stmts: &[Stmt],
     src: Store,
-    now: Option<i64>,
-    budget: usize,
+    opts: RunOptions,
     limit: usize,
 ) -> Res<(Table, usize)> {
-    let now = now.unwrap_or_else(|| src.latest_time().unwrap_or(0));
+    let now = opts.now.unwrap_or_else(|| src.latest_time().unwrap_or(0));
     let mut ctx = Ctx {
         src,
-        env: Env::new(now, budget),
+        env: Env::new(now, opts.budget),
         scalars: HashMap::new(),
         tabulars: HashMap::new(),
+        functions: HashMap::new(),
+        call_depth: 0,
         render: None,
     };
-    let mut last = None;
-    for s in stmts {
-        match s {
-            Stmt::LetScalar(name, _, e) => {
-                let e = ctx.resolve_expr(e)?;
-                let v = ctx.eval_const(&e)?;
-                ctx.tabulars.remove(name);
+    // Parameters whose value is a scalar literal also bind their name (an ASIM parser body's
+    // `disabled`, `starttime`, …); the query's own lets and columns come first.
+    for (name, value) in opts.params {
+        let ident = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_alphanumeric() || c == '_');
+        if !ident {
+            continue;
+        }
+        if let Some(e) = crate::parser::parse_expression(value) {
+            if let Ok(v) = ctx.eval_const(&e) {
                 ctx.scalars.insert(name.clone(), v);
             }
-            Stmt::LetTabular(name, _, t) => {
-                let t = ctx.resolve_tabular(t)?;
-                let b = ctx.run_tabular(&t)?;
-                ctx.scalars.remove(name);
-                ctx.tabulars.insert(name.clone(), b);
-            }
-            Stmt::Query(t) => {
-                ctx.render = None;
-                let t = ctx.resolve_tabular(t)?;
-                last = Some(ctx.run_tabular(&t)?);
-            }
+        }
+    }
+    let mut last = None;
+    for s in stmts {
+        if let Some(b) = ctx.run_stmt(s)? {
+            last = Some(b);
         }
     }
     match last {

@@ -35,7 +35,13 @@ impl Ctx<'_> {
                     _ => return self.resolve_expr(&args[0]),
                 }
             }
-            ExprKind::Call(name, args) => ExprKind::Call(name.clone(), self.resolve_list(args)?),
+            ExprKind::Call(name, args) => {
+                if let Some(e) = self.expand_scalar_call(name, args, e.span)? {
+                    return Ok(e);
+                }
+                ExprKind::Call(name.clone(), self.resolve_list(args)?)
+            }
+            ExprKind::Named(n, x) => ExprKind::Named(n.clone(), Box::new(self.resolve_expr(x)?)),
             ExprKind::Neg(x) => ExprKind::Neg(Box::new(self.resolve_expr(x)?)),
             ExprKind::Chain(first, rest) => ExprKind::Chain(
                 Box::new(self.resolve_expr(first)?),
@@ -94,10 +100,28 @@ impl Ctx<'_> {
             .map(|a| {
                 Ok(Assign {
                     name: a.name.clone(),
+                    tuple: a.tuple.clone(),
                     expr: self.resolve_expr(&a.expr)?,
                 })
             })
             .collect()
+    }
+
+    fn resolve_expand(&mut self, x: &Expand) -> Res<Expand> {
+        let mut items = Vec::with_capacity(x.items.len());
+        for it in &x.items {
+            let mut a = it.assign.clone();
+            a.expr = self.resolve_expr(&it.assign.expr)?;
+            items.push(ExpandItem {
+                assign: a,
+                to: it.to,
+            });
+        }
+        Ok(Expand {
+            items,
+            index: x.index.clone(),
+            limit: x.limit.clone(),
+        })
     }
 
     fn resolve_key(&mut self, k: &SortKey) -> Res<SortKey> {
@@ -108,19 +132,14 @@ impl Ctx<'_> {
         })
     }
 
-    pub(crate) fn resolve_tabular(&mut self, t: &Tabular) -> Res<Tabular> {
-        let source = match &t.source {
-            Source::Nested(n) => Source::Nested(Box::new(self.resolve_tabular(n)?)),
+    /// A source with its tabular arguments replaced (nested tabular expressions resolve when
+    /// they run).
+    pub(crate) fn resolve_source(&mut self, s: &Source) -> Res<Source> {
+        Ok(match s {
             Source::Search { tables, pred } => Source::Search {
                 tables: tables.clone(),
                 pred: self.resolve_expr(pred)?,
             },
-            Source::Union(items) => Source::Union(
-                items
-                    .iter()
-                    .map(|i| self.resolve_tabular(i))
-                    .collect::<Res<_>>()?,
-            ),
             Source::Print(a) => Source::Print(self.resolve_assigns(a)?),
             Source::Range {
                 name,
@@ -134,45 +153,51 @@ impl Ctx<'_> {
                 step: self.resolve_expr(step)?,
             },
             other => other.clone(),
+        })
+    }
+
+    /// An operator with its tabular arguments replaced, just before it runs (so that a name
+    /// bound by `as` earlier in the pipeline is visible).
+    pub(crate) fn resolve_op(&mut self, o: &OpAt) -> Res<OpAt> {
+        let op = match &o.op {
+            Operator::Where(e) => Operator::Where(self.resolve_expr(e)?),
+            Operator::Search(e) => Operator::Search(self.resolve_expr(e)?),
+            Operator::Project(a) => Operator::Project(self.resolve_assigns(a)?),
+            Operator::Extend(a) => Operator::Extend(self.resolve_assigns(a)?),
+            Operator::MvExpand(x) => Operator::MvExpand(self.resolve_expand(x)?),
+            Operator::MvApply(x, ops) => Operator::MvApply(self.resolve_expand(x)?, ops.clone()),
+            Operator::MakeSeries(m) => {
+                let mut m2 = (**m).clone();
+                for (a, d) in m2.aggs.iter_mut() {
+                    a.expr = self.resolve_expr(&a.expr)?;
+                    if let Some(d) = d {
+                        *d = self.resolve_expr(d)?;
+                    }
+                }
+                m2.axis = self.resolve_expr(&m.axis)?;
+                m2.from = m.from.as_ref().map(|e| self.resolve_expr(e)).transpose()?;
+                m2.to = m.to.as_ref().map(|e| self.resolve_expr(e)).transpose()?;
+                m2.step = self.resolve_expr(&m.step)?;
+                m2.by = self.resolve_assigns(&m.by)?;
+                Operator::MakeSeries(Box::new(m2))
+            }
+            Operator::Summarize { aggs, by } => Operator::Summarize {
+                aggs: self.resolve_assigns(aggs)?,
+                by: self.resolve_assigns(by)?,
+            },
+            Operator::Distinct(v) => Operator::Distinct(self.resolve_list(v)?),
+            Operator::Sort(keys) => Operator::Sort(
+                keys.iter()
+                    .map(|k| self.resolve_key(k))
+                    .collect::<Res<_>>()?,
+            ),
+            Operator::Top { n, key } => Operator::Top {
+                n: self.resolve_expr(n)?,
+                key: self.resolve_key(key)?,
+            },
+            Operator::Take(n) => Operator::Take(self.resolve_expr(n)?),
+            other => other.clone(),
         };
-        let mut ops = Vec::with_capacity(t.ops.len());
-        for o in &t.ops {
-            let op = match &o.op {
-                Operator::Where(e) => Operator::Where(self.resolve_expr(e)?),
-                Operator::Search(e) => Operator::Search(self.resolve_expr(e)?),
-                Operator::Project(a) => Operator::Project(self.resolve_assigns(a)?),
-                Operator::Extend(a) => Operator::Extend(self.resolve_assigns(a)?),
-                Operator::MvExpand(a) => Operator::MvExpand(self.resolve_assigns(a)?),
-                Operator::Summarize { aggs, by } => Operator::Summarize {
-                    aggs: self.resolve_assigns(aggs)?,
-                    by: self.resolve_assigns(by)?,
-                },
-                Operator::Join { kind, right, on } => Operator::Join {
-                    kind: *kind,
-                    right: Box::new(self.resolve_tabular(right)?),
-                    on: on.clone(),
-                },
-                Operator::Distinct(v) => Operator::Distinct(self.resolve_list(v)?),
-                Operator::Sort(keys) => Operator::Sort(
-                    keys.iter()
-                        .map(|k| self.resolve_key(k))
-                        .collect::<Res<_>>()?,
-                ),
-                Operator::Top { n, key } => Operator::Top {
-                    n: self.resolve_expr(n)?,
-                    key: self.resolve_key(key)?,
-                },
-                Operator::Take(n) => Operator::Take(self.resolve_expr(n)?),
-                Operator::Union(items) => Operator::Union(
-                    items
-                        .iter()
-                        .map(|i| self.resolve_tabular(i))
-                        .collect::<Res<_>>()?,
-                ),
-                other => other.clone(),
-            };
-            ops.push(OpAt { op, span: o.span });
-        }
-        Ok(Tabular { source, ops })
+        Ok(OpAt { op, span: o.span })
     }
 }

@@ -4,7 +4,7 @@
 
 use super::{flatten_const, set_key, CE};
 use crate::ast::BinOp;
-use crate::functions::{as_json, b, has_term, heap_size, member, str_of, str_op, Env, Imp};
+use crate::functions::{as_json, b, has_term, member, str_of, str_op, text_size, Env, Imp};
 use crate::value::{kql_cmp, kql_eq, Value};
 use keyhole_core::Timestamp;
 use std::borrow::Cow;
@@ -14,6 +14,8 @@ use std::cmp::Ordering;
 pub(crate) struct Row<'a> {
     pub get: &'a dyn Fn(usize) -> Value,
     pub env: &'a Env,
+    /// The row's index in its batch (for columns computed over the batch: row functions).
+    pub at: usize,
 }
 
 fn arith(op: BinOp, l: &Value, r: &Value) -> Value {
@@ -50,7 +52,7 @@ fn arith(op: BinOp, l: &Value, r: &Value) -> Value {
             BinOp::Sub => Long(a.wrapping_sub(*b)),
             BinOp::Mul => Long(a.wrapping_mul(*b)),
             BinOp::Div => a.checked_div(*b).map(Long).unwrap_or(Null),
-            BinOp::Mod => a.checked_rem(*b).map(Long).unwrap_or(Null),
+            BinOp::Mod => a.checked_rem_euclid(*b).map(Long).unwrap_or(Null),
             _ => Null,
         },
         _ => match (l.as_f64(), r.as_f64()) {
@@ -59,7 +61,7 @@ fn arith(op: BinOp, l: &Value, r: &Value) -> Value {
                 BinOp::Sub => Real(a - b),
                 BinOp::Mul => Real(a * b),
                 BinOp::Div => Real(a / b),
-                BinOp::Mod => Real(a % b),
+                BinOp::Mod => Real(a.rem_euclid(b)),
                 _ => Null,
             },
             _ => Null,
@@ -111,6 +113,7 @@ pub(crate) fn eval(c: &CE, row: &Row) -> Value {
     match c {
         CE::Const(v) => v.clone(),
         CE::Col(i) => (row.get)(*i),
+        CE::Rows(v) => v.get(row.at).cloned().unwrap_or(Value::Null),
         CE::Neg(x) => match eval(x, row).undyn() {
             Value::Long(v) => Value::Long(v.wrapping_neg()),
             Value::Real(v) => Value::Real(-v),
@@ -243,11 +246,11 @@ pub(crate) fn eval(c: &CE, row: &Row) -> Value {
             let vals: Vec<Value> = args.iter().map(|a| eval(a, row)).collect();
             let v = match def.imp {
                 Imp::Eval(f) | Imp::Checked(_, f) => f(&vals, row.env),
-                Imp::NotYet => Value::Null,
+                Imp::Special | Imp::NotYet => Value::Null,
             };
             // Every result is held to the per-value limit (functions that could build a huge
             // value check before they build it).
-            if !row.env.fits(def.name, heap_size(&v)) {
+            if !row.env.fits(def.name, text_size(&v)) {
                 row.env.position(*span);
                 return Value::Null;
             }

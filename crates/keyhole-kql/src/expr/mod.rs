@@ -9,7 +9,6 @@ use crate::value::{Type, Value};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-mod column_ifexists;
 mod eval;
 
 pub(crate) use eval::{eval, Row};
@@ -19,6 +18,8 @@ pub(crate) use eval::{eval, Row};
 pub(crate) enum CE {
     Const(Value),
     Col(usize),
+    /// A column computed over the whole batch when compiled (a row function such as `prev()`).
+    Rows(Arc<Vec<Value>>),
     /// A registry function, its arguments, and the call's span (for runtime errors).
     Call(&'static FnDef, Vec<CE>, Span),
     Bin(BinOp, Box<CE>, Box<CE>),
@@ -80,11 +81,19 @@ impl std::fmt::Debug for CE {
 }
 
 /// What names resolve to while compiling.
+/// Evaluates a compiled expression over every row of a batch.
+pub(crate) type RowsOf<'a> = dyn Fn(&CE) -> Vec<Value> + 'a;
+
 pub(crate) struct Scope<'a> {
     pub columns: &'a [(String, Type)],
     pub scalars: &'a HashMap<String, Value>,
     /// The run's environment (constant folding evaluates with it).
     pub env: &'a Env,
+    /// Evaluates an expression over every row of the batch being compiled for (row functions
+    /// need it); `None` where there is no such batch.
+    pub rows: Option<&'a RowsOf<'a>>,
+    /// The number of rows of that batch.
+    pub len: usize,
 }
 
 impl Scope<'_> {
@@ -150,6 +159,12 @@ pub(crate) fn compile(e: &Expr, scope: &Scope) -> Res<(CE, Type)> {
             return Err(RawError::new(
                 e.span,
                 "a tabular expression is not allowed here",
+            ))
+        }
+        ExprKind::Named(n, _) => {
+            return Err(RawError::new(
+                e.span,
+                format!("'{n} = …' names a parameter, which only user functions have"),
             ))
         }
         ExprKind::Side(_, n) => {
@@ -302,9 +317,6 @@ pub(crate) fn compile(e: &Expr, scope: &Scope) -> Res<(CE, Type)> {
 }
 
 fn compile_call(name: &str, args: &[Expr], span: Span, scope: &Scope) -> Res<(CE, Type)> {
-    if let Some(r) = column_ifexists::compile_call(name, args, span, scope) {
-        return r;
-    }
     let name_span = (span.0, span.0 + name.len());
     let Some(def) = functions::lookup(name) else {
         if aggregates::lookup(name).is_some() {
@@ -325,6 +337,12 @@ fn compile_call(name: &str, args: &[Expr], span: Span, scope: &Scope) -> Res<(CE
         ));
     }
     functions::check_arity(def, name, args.len(), span)?;
+    if let Imp::Special = def.imp {
+        if functions::window::is_row_function(def.name) {
+            return compile_row_function(def, args, span, scope);
+        }
+        return compile_special(def.name, args, span, scope);
+    }
     let mut cs = Vec::with_capacity(args.len());
     let mut ts = Vec::with_capacity(args.len());
     for a in args {
@@ -338,6 +356,87 @@ fn compile_call(name: &str, args: &[Expr], span: Span, scope: &Scope) -> Res<(CE
     }
     let ty = def.result_type(&ts);
     Ok((fold(CE::Call(def, cs, span), scope.env, span)?, ty))
+}
+
+/// `prev(x)`, `row_number()`, …: the arguments evaluated over the whole batch, then the
+/// function's column computed at once.
+fn compile_row_function(
+    def: &'static FnDef,
+    args: &[Expr],
+    span: Span,
+    scope: &Scope,
+) -> Res<(CE, Type)> {
+    let Some(rows) = scope.rows else {
+        return Err(RawError::new(
+            span,
+            format!(
+                "{}() needs a row set to run over (use it in extend, project, where or serialize)",
+                def.name
+            ),
+        ));
+    };
+    let mut cols = Vec::with_capacity(args.len());
+    let mut types = Vec::with_capacity(args.len());
+    for a in args {
+        let (c, t) = compile(a, scope)?;
+        cols.push(rows(&c));
+        types.push(t);
+    }
+    let out = functions::window::compute(def.name, &cols, scope.len);
+    let ty = match def.name {
+        "row_cumsum" if types.first() == Some(&Type::Int) => Type::Long,
+        _ => def.result_type(&types),
+    };
+    Ok((CE::Rows(Arc::new(out)), ty))
+}
+
+/// Functions the compiler handles itself.
+fn compile_special(name: &str, args: &[Expr], span: Span, scope: &Scope) -> Res<(CE, Type)> {
+    match name {
+        "column_ifexists" => {
+            let col = match &args[0].kind {
+                ExprKind::Lit(Value::String(c)) => c.to_string(),
+                _ => {
+                    return Err(RawError::new(
+                        args[0].span,
+                        "column_ifexists needs the column name as a string literal",
+                    ))
+                }
+            };
+            match scope.col(&col) {
+                Some(i) => Ok((CE::Col(i), scope.columns[i].1)),
+                None => compile(&args[1], scope),
+            }
+        }
+        "pack_all" => {
+            let skip_empty = match args.first().map(|a| &a.kind) {
+                None => false,
+                Some(ExprKind::Lit(Value::Bool(b))) => *b,
+                Some(_) => {
+                    return Err(RawError::new(
+                        args[0].span,
+                        "pack_all needs ignore_null_empty as true or false",
+                    ))
+                }
+            };
+            let pairs = scope
+                .columns
+                .iter()
+                .enumerate()
+                .flat_map(|(i, (n, _))| [CE::Const(Value::str(n)), CE::Col(i)])
+                .collect();
+            let def = if skip_empty {
+                &functions::dynamic::PACK_NON_EMPTY
+            } else {
+                &functions::dynamic::PACK_EVERY
+            };
+            Ok((CE::Call(def, pairs, span), Type::Dynamic))
+        }
+        other => Err(RawError::new(
+            span,
+            format!("function '{other}' cannot be used here"),
+        )),
+    }
 }
 
 /// Evaluate constant sub-expressions once (ago(30d), literals in comparisons); a limit hit
@@ -357,6 +456,7 @@ fn fold(c: CE, env: &Env, span: Span) -> Res<CE> {
     let row = Row {
         get: &|_| Value::Null,
         env,
+        at: 0,
     };
     let v = eval(&c, &row);
     match env.take_error(span) {

@@ -1,16 +1,21 @@
-//! Aggregation functions (valid in `summarize`): their signatures, how a call compiles into an
-//! accumulator, and the accumulators themselves.
+//! Aggregation functions (valid in `summarize` and `make-series`): their signatures, how a
+//! call compiles into an accumulator, and the accumulators themselves. `dcount`, `hll` and
+//! `tdigest` are exact here (an `hll` is the array of distinct values, a `tdigest` the sorted
+//! values), so their estimates are the true figures.
 
 use crate::ast::{Assign, ExprKind};
 use crate::error::{did_you_mean, RawError, Res};
 use crate::expr::{compile, eval, Row, Scope, CE};
-use crate::functions::heap_size;
+use crate::functions::{heap_size, text_size};
 use crate::value::{kql_cmp, Type, Value};
+use keyhole_core::Timestamp;
 use std::cmp::Ordering;
 use std::collections::HashSet;
 
 /// Largest list or value set one group may collect.
 const MAX_VALUES: usize = 10_000_000;
+/// Default `maxSize` of make_list / make_set / make_bag.
+const MAX_SIZE: usize = 1_048_576;
 
 /// One aggregation's signature.
 pub(crate) struct AggDef {
@@ -28,105 +33,50 @@ macro_rules! agg {
     };
 }
 
+#[rustfmt::skip]
 pub(crate) static AGGREGATES: &[AggDef] = &[
-    agg!(
-        "count",
-        "[expr]",
-        0,
-        1,
-        "The number of rows (with a non-null expr)."
-    ),
-    agg!(
-        "countif",
-        "predicate",
-        1,
-        1,
-        "The number of rows where the predicate is true."
-    ),
-    agg!(
-        "dcount",
-        "expr [, accuracy]",
-        1,
-        2,
-        "The number of distinct values (exact)."
-    ),
-    agg!(
-        "dcountif",
-        "expr, predicate [, accuracy]",
-        2,
-        3,
-        "The number of distinct values where the predicate is true."
-    ),
+    agg!("count", "[expr]", 0, 1, "The number of rows."),
+    agg!("countif", "predicate", 1, 1, "The number of rows where the predicate is true."),
+    agg!("dcount" | "count_distinct", "expr [, accuracy]", 1, 2, "The number of distinct values (exact)."),
+    agg!("dcountif" | "count_distinctif", "expr, predicate [, accuracy]", 2, 3, "The number of distinct values where the predicate is true."),
     agg!("sum", "expr", 1, 1, "The sum."),
-    agg!(
-        "sumif",
-        "expr, predicate",
-        2,
-        2,
-        "The sum over rows where the predicate is true."
-    ),
+    agg!("sumif", "expr, predicate", 2, 2, "The sum over rows where the predicate is true."),
     agg!("min", "expr", 1, 1, "The smallest value."),
     agg!("max", "expr", 1, 1, "The largest value."),
+    agg!("minif", "expr, predicate", 2, 2, "The smallest value where the predicate is true."),
+    agg!("maxif", "expr, predicate", 2, 2, "The largest value where the predicate is true."),
     agg!("avg", "expr", 1, 1, "The mean."),
-    agg!(
-        "avgif",
-        "expr, predicate",
-        2,
-        2,
-        "The mean over rows where the predicate is true."
-    ),
-    agg!(
-        "arg_max",
-        "maximise, col1, col2, … | *",
-        1,
-        255,
-        "The row where an expression is largest (the given columns, or all with *)."
-    ),
-    agg!(
-        "arg_min",
-        "minimise, col1, col2, … | *",
-        1,
-        255,
-        "The row where an expression is smallest (the given columns, or all with *)."
-    ),
-    agg!(
-        "make_set",
-        "expr [, maxSize]",
-        1,
-        2,
-        "An array of the distinct values."
-    ),
-    agg!(
-        "make_list",
-        "expr [, maxSize]",
-        1,
-        2,
-        "An array of all values."
-    ),
-    agg!(
-        "make_set_if",
-        "expr, predicate [, maxSize]",
-        2,
-        3,
-        "An array of the distinct values where the predicate is true."
-    ),
-    agg!(
-        "make_list_if",
-        "expr, predicate [, maxSize]",
-        2,
-        3,
-        "An array of the values where the predicate is true."
-    ),
+    agg!("avgif", "expr, predicate", 2, 2, "The mean over rows where the predicate is true."),
+    agg!("arg_max", "maximise, col1, col2, … | *", 1, 255, "The row where an expression is largest (the given columns, or all with *)."),
+    agg!("arg_min", "minimise, col1, col2, … | *", 1, 255, "The row where an expression is smallest (the given columns, or all with *)."),
+    agg!("make_set" | "makeset", "expr [, maxSize]", 1, 2, "An array of the distinct values."),
+    agg!("make_list" | "makelist", "expr [, maxSize]", 1, 2, "An array of all values."),
+    agg!("make_set_if", "expr, predicate [, maxSize]", 2, 3, "An array of the distinct values where the predicate is true."),
+    agg!("make_list_if", "expr, predicate [, maxSize]", 2, 3, "An array of the values where the predicate is true."),
+    agg!("make_list_with_nulls", "expr [, maxSize]", 1, 2, "An array of all values, nulls included."),
+    agg!("make_bag" | "make_dictionary", "bag [, maxSize]", 1, 2, "The property bags merged into one."),
+    agg!("make_bag_if", "bag, predicate [, maxSize]", 2, 3, "The property bags where the predicate is true, merged."),
     agg!("take_any" | "any", "expr", 1, 1, "Any one non-null value."),
-    agg!(
-        "percentile",
-        "expr, percentile",
-        2,
-        2,
-        "The value at a percentile (nearest rank)."
-    ),
+    agg!("take_anyif" | "anyif", "expr, predicate", 2, 2, "Any one non-null value where the predicate is true."),
+    agg!("percentile", "expr, percentile", 2, 2, "The value at a percentile (nearest rank)."),
+    agg!("percentiles", "expr, percentile1, percentile2, …", 2, 64, "The values at several percentiles, one column each."),
+    agg!("percentiles_array", "expr, percentile1, … | dynamic", 2, 64, "The values at several percentiles, as an array."),
     agg!("stdev", "expr", 1, 1, "The sample standard deviation."),
+    agg!("stdevif", "expr, predicate", 2, 2, "The sample standard deviation where the predicate is true."),
+    agg!("stdevp", "expr", 1, 1, "The population standard deviation."),
     agg!("variance", "expr", 1, 1, "The sample variance."),
+    agg!("varianceif", "expr, predicate", 2, 2, "The sample variance where the predicate is true."),
+    agg!("variancep", "expr", 1, 1, "The population variance."),
+    agg!("covariance", "x, y", 2, 2, "The sample covariance."),
+    agg!("covarianceif", "x, y, predicate", 3, 3, "The sample covariance where the predicate is true."),
+    agg!("covariancep", "x, y", 2, 2, "The population covariance."),
+    agg!("binary_all_and", "expr", 1, 1, "Bitwise and of all values."),
+    agg!("binary_all_or", "expr", 1, 1, "Bitwise or of all values."),
+    agg!("binary_all_xor", "expr", 1, 1, "Bitwise exclusive or of all values."),
+    agg!("hll", "expr [, accuracy]", 1, 2, "A distinct-count sketch (here: the distinct values) for dcount_hll and hll_merge."),
+    agg!("hll_merge", "hll", 1, 1, "The union of hll sketches."),
+    agg!("tdigest", "expr [, weight]", 1, 2, "A percentile sketch (here: the sorted values) for percentile_tdigest and rank_tdigest."),
+    agg!("tdigest_merge" | "merge_tdigests", "tdigest", 1, 1, "The union of tdigest sketches."),
 ];
 
 /// Every aggregation name.
@@ -142,25 +92,55 @@ pub(crate) fn lookup(name: &str) -> Option<&'static AggDef> {
         .find(|a| a.name == name || a.aliases.contains(&name))
 }
 
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum BitOp {
+    And,
+    Or,
+    Xor,
+}
+
 #[derive(Clone, Debug)]
 pub(crate) enum AggKind {
     Count,
     CountIf(CE),
-    DCount(CE),
-    DCountIf(CE, CE),
-    Sum(CE),
-    SumIf(CE, CE),
-    Min(CE),
-    Max(CE),
-    Avg(CE),
-    AvgIf(CE, CE),
+    DCount(CE, Option<CE>),
+    Sum(CE, Option<CE>),
+    Avg(CE, Option<CE>),
+    Best {
+        e: CE,
+        cond: Option<CE>,
+        max: bool,
+    },
     ArgMax(ArgSpec),
     ArgMin(ArgSpec),
     MakeSet(CE, Option<CE>, usize),
-    MakeList(CE, Option<CE>, usize),
-    TakeAny(CE),
-    Percentile(CE, f64),
-    Stdev(CE, bool),
+    MakeList {
+        e: CE,
+        cond: Option<CE>,
+        max: usize,
+        nulls: bool,
+    },
+    MakeBag(CE, Option<CE>, usize),
+    TakeAny(CE, Option<CE>),
+    /// The percentiles; `array`: one dynamic array rather than a value a column.
+    Percentiles(CE, Vec<f64>, bool),
+    Moments {
+        e: CE,
+        cond: Option<CE>,
+        sd: bool,
+        population: bool,
+    },
+    Covariance {
+        x: CE,
+        y: CE,
+        cond: Option<CE>,
+        population: bool,
+    },
+    BinaryAll(CE, BitOp),
+    Hll(CE),
+    HllMerge(CE),
+    Tdigest(CE),
+    TdigestMerge(CE),
 }
 
 #[derive(Clone, Debug)]
@@ -179,11 +159,13 @@ pub(crate) enum ArgSrc {
     Col(usize),
 }
 
-/// A compiled aggregation: what it computes, its output name and type.
+/// A compiled aggregation: what it computes, its output name and type. `percentiles` has
+/// several outputs (`more`): its value is then an array of them.
 pub(crate) struct AggSpec {
     pub kind: AggKind,
     pub name: String,
     pub ty: Type,
+    pub more: Vec<String>,
 }
 
 /// One group's accumulator.
@@ -206,12 +188,16 @@ pub(crate) enum AggState {
     Set(HashSet<Value>, Vec<Value>, usize),
     /// The values and their approximate size.
     List(Vec<Value>, usize),
+    Bag(serde_json::Map<String, serde_json::Value>, usize),
     Values(Vec<f64>),
+    Pairs(Vec<(f64, f64)>),
+    Bits(Option<i64>),
 }
 
 fn arg_name(e: &crate::ast::Expr) -> Option<String> {
     match &e.kind {
         ExprKind::Name(n) => Some(n.clone()),
+        ExprKind::Member(..) | ExprKind::Index(..) => crate::exec::member_name(e),
         _ => None,
     }
 }
@@ -249,90 +235,113 @@ pub(crate) fn compile_agg(a: &Assign, scope: &Scope) -> Res<AggSpec> {
         }
         return Err(RawError::new((span.0, span.0 + fname.len()), msg));
     };
-    if args.len() < def.min || args.len() > def.max {
+    if (args.len() < def.min || args.len() > def.max)
+        && !(def.name.starts_with("arg_") && args.is_empty())
+    {
         let want = if def.min == def.max {
             def.min.to_string()
         } else {
             format!("{} to {}", def.min, def.max)
         };
-        if !(def.name.starts_with("arg_") && args.is_empty()) {
-            return Err(RawError::new(
-                span,
-                format!(
-                    "aggregation '{fname}' expects {want} argument(s), got {}",
-                    args.len()
-                ),
-            ));
-        }
+        return Err(RawError::new(
+            span,
+            format!(
+                "aggregation '{fname}' expects {want} argument(s), got {}",
+                args.len()
+            ),
+        ));
     }
     let c = |i: usize| -> Res<(CE, Type)> { compile(&args[i], scope) };
+    let cond = |i: usize| -> Res<Option<CE>> { Ok(Some(c(i)?.0)) };
     let first_name = args.first().and_then(arg_name);
     let named = |prefix: &str| match &first_name {
         Some(n) => format!("{prefix}_{n}"),
         None => format!("{prefix}_"),
     };
+    let size_at = |i: usize| -> Res<usize> {
+        match args.get(i) {
+            Some(e) => match compile(e, scope)?.0 {
+                CE::Const(v) => Ok(v
+                    .as_i64()
+                    .unwrap_or(MAX_SIZE as i64)
+                    .clamp(0, MAX_SIZE as i64) as usize),
+                _ => Err(RawError::new(e.span, "the size limit must be a constant")),
+            },
+            None => Ok(MAX_SIZE),
+        }
+    };
+    let constant = |i: usize| -> Res<Value> {
+        match compile(&args[i], scope)?.0 {
+            CE::Const(v) => Ok(v),
+            _ => Err(RawError::new(
+                args[i].span,
+                "this argument must be a constant",
+            )),
+        }
+    };
+    let mut more = Vec::new();
     let (kind, name, ty) = match def.name {
-        "count" => match args.first() {
-            Some(e) if !matches!(e.kind, ExprKind::Star) => {
-                let (ce, _) = c(0)?;
-                let notnull = super::lookup("isnotnull").expect("isnotnull is registered");
-                (
-                    AggKind::CountIf(CE::Call(notnull, vec![ce], span)),
-                    "count_".to_string(),
-                    Type::Long,
-                )
-            }
-            _ => (AggKind::Count, "count_".to_string(), Type::Long),
-        },
+        // count(expr) counts every row, like count() (the argument only names the column).
+        "count" => (
+            AggKind::Count,
+            match &first_name {
+                Some(n)
+                    if args
+                        .first()
+                        .is_some_and(|e| !matches!(e.kind, ExprKind::Star)) =>
+                {
+                    format!("count_{n}")
+                }
+                _ => "count_".to_string(),
+            },
+            Type::Long,
+        ),
         "countif" => (
             AggKind::CountIf(c(0)?.0),
             "countif_".to_string(),
             Type::Long,
         ),
-        "dcount" => (AggKind::DCount(c(0)?.0), named("dcount"), Type::Long),
+        "dcount" => (AggKind::DCount(c(0)?.0, None), named("dcount"), Type::Long),
         "dcountif" => (
-            AggKind::DCountIf(c(0)?.0, c(1)?.0),
+            AggKind::DCount(c(0)?.0, cond(1)?),
             named("dcountif"),
             Type::Long,
         ),
-        "sum" => {
+        "sum" | "sumif" => {
             let (ce, t) = c(0)?;
+            let cnd = if def.name == "sumif" { cond(1)? } else { None };
             (
-                AggKind::Sum(ce),
-                named("sum"),
+                AggKind::Sum(ce, cnd),
+                named(def.name),
                 match t {
                     Type::Real => Type::Real,
                     Type::TimeSpan => Type::TimeSpan,
+                    Type::Dynamic => Type::Dynamic,
                     _ => Type::Long,
                 },
             )
         }
-        "sumif" => {
+        "min" | "max" | "minif" | "maxif" => {
             let (ce, t) = c(0)?;
+            let cnd = if def.name.ends_with("if") {
+                cond(1)?
+            } else {
+                None
+            };
             (
-                AggKind::SumIf(ce, c(1)?.0),
-                named("sumif"),
-                if t == Type::Real {
-                    Type::Real
-                } else {
-                    Type::Long
-                },
-            )
-        }
-        "min" | "max" => {
-            let (ce, t) = c(0)?;
-            (
-                if def.name == "min" {
-                    AggKind::Min(ce)
-                } else {
-                    AggKind::Max(ce)
+                AggKind::Best {
+                    e: ce,
+                    cond: cnd,
+                    max: def.name.starts_with("max"),
                 },
                 named(def.name),
                 t,
             )
         }
-        "avg" => (AggKind::Avg(c(0)?.0), named("avg"), Type::Real),
-        "avgif" => (AggKind::AvgIf(c(0)?.0, c(1)?.0), named("avgif"), Type::Real),
+        "avg" | "avgif" => {
+            let cnd = if def.name == "avgif" { cond(1)? } else { None };
+            (AggKind::Avg(c(0)?.0, cnd), named(def.name), Type::Real)
+        }
         "arg_max" | "arg_min" => {
             if args.is_empty() {
                 return Err(RawError::new(span, format!("aggregation '{fname}' expects an expression to maximise and the columns to return")));
@@ -371,64 +380,157 @@ pub(crate) fn compile_agg(a: &Assign, scope: &Scope) -> Res<AggSpec> {
                 by_ty,
             )
         }
-        "make_set" | "make_list" | "make_set_if" | "make_list_if" => {
+        "make_set" | "make_set_if" => {
             let is_if = def.name.ends_with("_if");
-            let (ce, _) = c(0)?;
-            let cond = if is_if { Some(c(1)?.0) } else { None };
-            let max_i = if is_if { 2 } else { 1 };
-            let max = match args.get(max_i) {
-                Some(e) => match compile(e, scope)?.0 {
-                    CE::Const(v) => v.as_i64().unwrap_or(1_048_576).clamp(0, 1_048_576) as usize,
-                    _ => return Err(RawError::new(e.span, "the size limit must be a constant")),
-                },
-                None => 1_048_576,
-            };
-            let set = def.name.starts_with("make_set");
-            let nm = if set { named("set") } else { named("list") };
+            let cnd = if is_if { cond(1)? } else { None };
+            let max = size_at(if is_if { 2 } else { 1 })?;
             (
-                if set {
-                    AggKind::MakeSet(ce, cond, max)
-                } else {
-                    AggKind::MakeList(ce, cond, max)
-                },
-                nm,
+                AggKind::MakeSet(c(0)?.0, cnd, max),
+                named("set"),
                 Type::Dynamic,
             )
         }
-        "take_any" => {
-            let (ce, t) = c(0)?;
+        "make_list" | "make_list_if" | "make_list_with_nulls" => {
+            let is_if = def.name.ends_with("_if");
+            let cnd = if is_if { cond(1)? } else { None };
+            let max = size_at(if is_if { 2 } else { 1 })?;
             (
-                AggKind::TakeAny(ce),
+                AggKind::MakeList {
+                    e: c(0)?.0,
+                    cond: cnd,
+                    max,
+                    nulls: def.name == "make_list_with_nulls",
+                },
+                named("list"),
+                Type::Dynamic,
+            )
+        }
+        "make_bag" | "make_bag_if" => {
+            let is_if = def.name == "make_bag_if";
+            let cnd = if is_if { cond(1)? } else { None };
+            let max = size_at(if is_if { 2 } else { 1 })?;
+            (
+                AggKind::MakeBag(c(0)?.0, cnd, max),
+                named("bag"),
+                Type::Dynamic,
+            )
+        }
+        "take_any" | "take_anyif" => {
+            let (ce, t) = c(0)?;
+            let cnd = if def.name == "take_anyif" {
+                cond(1)?
+            } else {
+                None
+            };
+            (
+                AggKind::TakeAny(ce, cnd),
                 first_name.clone().unwrap_or_else(|| "any_".into()),
                 t,
             )
         }
-        "percentile" => {
+        "percentile" | "percentiles" | "percentiles_array" => {
             let (ce, t) = c(0)?;
-            let p = match c(1)?.0 {
-                CE::Const(v) => v.as_f64().unwrap_or(50.0).clamp(0.0, 100.0),
-                _ => {
-                    return Err(RawError::new(
-                        args[1].span,
-                        "the percentile must be a constant",
-                    ))
+            let mut ps = Vec::new();
+            for i in 1..args.len() {
+                match constant(i)? {
+                    Value::Dynamic(d) if d.is_array() => ps.extend(
+                        d.as_array()
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|x| x.as_f64()),
+                    ),
+                    v => ps.push(v.as_f64().unwrap_or(50.0)),
                 }
-            };
-            let pn = crate::value::format_real(p).replace('.', "_");
-            (
-                AggKind::Percentile(ce, p),
+            }
+            let ps: Vec<f64> = ps.into_iter().map(|p| p.clamp(0.0, 100.0)).collect();
+            let col = |p: f64| {
                 format!(
                     "percentile_{}_{}",
                     first_name.clone().unwrap_or_default(),
-                    pn
-                ),
-                if t == Type::Real { Type::Real } else { t },
+                    crate::value::format_real(p).replace('.', "_")
+                )
+            };
+            let ty = match t {
+                Type::Real | Type::DateTime | Type::TimeSpan => t,
+                Type::Int | Type::Long => Type::Long,
+                _ => Type::Real,
+            };
+            let array = def.name == "percentiles_array";
+            let name = if array {
+                named("percentiles")
+            } else {
+                col(ps[0])
+            };
+            if def.name == "percentiles" {
+                more = ps[1..].iter().map(|p| col(*p)).collect();
+            }
+            (
+                AggKind::Percentiles(ce, ps, array),
+                name,
+                if array { Type::Dynamic } else { ty },
             )
         }
-        "stdev" | "variance" => (
-            AggKind::Stdev(c(0)?.0, def.name == "stdev"),
+        "stdev" | "stdevif" | "stdevp" | "variance" | "varianceif" | "variancep" => {
+            let cnd = if def.name.ends_with("if") {
+                cond(1)?
+            } else {
+                None
+            };
+            let sd = def.name.starts_with("stdev");
+            (
+                AggKind::Moments {
+                    e: c(0)?.0,
+                    cond: cnd,
+                    sd,
+                    population: def.name.ends_with('p'),
+                },
+                named(if sd { "stdev" } else { "variance" })
+                    .replacen("stdev", def.name.trim_end_matches('p'), 1)
+                    .replacen("variance", def.name.trim_end_matches('p'), 1),
+                Type::Real,
+            )
+        }
+        "covariance" | "covarianceif" | "covariancep" => {
+            let cnd = if def.name == "covarianceif" {
+                cond(2)?
+            } else {
+                None
+            };
+            let second = args.get(1).and_then(arg_name).unwrap_or_default();
+            (
+                AggKind::Covariance {
+                    x: c(0)?.0,
+                    y: c(1)?.0,
+                    cond: cnd,
+                    population: def.name == "covariancep",
+                },
+                format!("{}_{second}", named(def.name)),
+                Type::Real,
+            )
+        }
+        "binary_all_and" | "binary_all_or" | "binary_all_xor" => (
+            AggKind::BinaryAll(
+                c(0)?.0,
+                match def.name {
+                    "binary_all_and" => BitOp::And,
+                    "binary_all_or" => BitOp::Or,
+                    _ => BitOp::Xor,
+                },
+            ),
             named(def.name),
-            Type::Real,
+            Type::Long,
+        ),
+        "hll" => (AggKind::Hll(c(0)?.0), named("hll"), Type::Dynamic),
+        "hll_merge" => (
+            AggKind::HllMerge(c(0)?.0),
+            named("hll_merge"),
+            Type::Dynamic,
+        ),
+        "tdigest" => (AggKind::Tdigest(c(0)?.0), named("tdigest"), Type::Dynamic),
+        "tdigest_merge" => (
+            AggKind::TdigestMerge(c(0)?.0),
+            named("tdigest_merge"),
+            Type::Dynamic,
         ),
         other => {
             return Err(RawError::new(
@@ -441,45 +543,120 @@ pub(crate) fn compile_agg(a: &Assign, scope: &Scope) -> Res<AggSpec> {
         Some((n, _)) => n.clone(),
         None => name,
     };
-    Ok(AggSpec { kind, name, ty })
+    Ok(AggSpec {
+        kind,
+        name,
+        ty,
+        more,
+    })
+}
+
+const SLOT: usize = std::mem::size_of::<Value>();
+
+/// Add a value's size (as text) to a list's; false (and an error) past the per-value limit,
+/// or when its memory is past the budget.
+fn grow(row: &Row, what: &str, bytes: &mut usize, v: &Value) -> bool {
+    *bytes = bytes.saturating_add(text_size(v).max(1) + 1);
+    row.env.fits(what, *bytes) && row.env.charge(SLOT + heap_size(v))
+}
+
+fn flatten_into(v: Value, out: &mut Vec<Value>) {
+    match &v {
+        Value::Dynamic(d) => match &**d {
+            serde_json::Value::Array(a) => out.extend(a.iter().map(|x| Value::dynamic(x.clone()))),
+            _ => out.push(v),
+        },
+        _ => out.push(v),
+    }
+}
+
+/// A value as a position on a number line (datetimes and timespans by their microseconds).
+fn number(v: &Value) -> Option<f64> {
+    match v.undyn() {
+        Value::DateTime(t) => Some(t.micros as f64),
+        Value::TimeSpan(t) => Some(t as f64),
+        Value::Bool(b) => Some(b as i64 as f64),
+        other => other.as_f64(),
+    }
+}
+
+fn insert_distinct(s: &mut HashSet<Value>, v: Value, row: &Row) {
+    if !v.is_null() && !s.contains(&v) {
+        row.env.charge(SLOT + heap_size(&v));
+        s.insert(v);
+    }
+}
+
+fn passes(cond: &Option<CE>, row: &Row) -> bool {
+    cond.as_ref().is_none_or(|p| eval(p, row).is_true())
 }
 
 impl AggSpec {
     pub fn init(&self) -> AggState {
         match &self.kind {
             AggKind::Count | AggKind::CountIf(_) => AggState::Count(0),
-            AggKind::DCount(_) | AggKind::DCountIf(..) => AggState::Distinct(HashSet::new()),
-            AggKind::Sum(_) | AggKind::SumIf(..) | AggKind::Avg(_) | AggKind::AvgIf(..) => {
-                AggState::Sum {
-                    long: 0,
-                    real: 0.0,
-                    any_real: false,
-                    n: 0,
-                }
+            AggKind::DCount(..) | AggKind::Hll(_) | AggKind::HllMerge(_) => {
+                AggState::Distinct(HashSet::new())
             }
-            AggKind::Min(_) | AggKind::Max(_) | AggKind::TakeAny(_) => AggState::Best(None),
+            AggKind::Sum(..) | AggKind::Avg(..) => AggState::Sum {
+                long: 0,
+                real: 0.0,
+                any_real: false,
+                n: 0,
+            },
+            AggKind::Best { .. } | AggKind::TakeAny(..) => AggState::Best(None),
             AggKind::ArgMax(_) | AggKind::ArgMin(_) => AggState::Arg {
                 best: None,
                 row: None,
                 first: None,
             },
             AggKind::MakeSet(..) => AggState::Set(HashSet::new(), Vec::new(), 0),
-            AggKind::MakeList(..) => AggState::List(Vec::new(), 0),
-            AggKind::Percentile(..) | AggKind::Stdev(..) => AggState::Values(Vec::new()),
+            AggKind::MakeList { .. } => AggState::List(Vec::new(), 0),
+            AggKind::MakeBag(..) => AggState::Bag(serde_json::Map::new(), 0),
+            AggKind::Percentiles(..)
+            | AggKind::Moments { .. }
+            | AggKind::Tdigest(_)
+            | AggKind::TdigestMerge(_) => AggState::Values(Vec::new()),
+            AggKind::Covariance { .. } => AggState::Pairs(Vec::new()),
+            AggKind::BinaryAll(..) => AggState::Bits(None),
         }
     }
 
     #[allow(clippy::collapsible_match, clippy::collapsible_if)]
     pub fn update(&self, st: &mut AggState, row: &Row, r: u32) {
-        let add_sum = |st: &mut AggState, v: Value| {
-            if let AggState::Sum {
-                long,
-                real,
-                any_real,
-                n,
-            } = st
-            {
-                match v.undyn() {
+        match (&self.kind, st) {
+            (AggKind::Count, AggState::Count(n)) => *n += 1,
+            (AggKind::CountIf(c), AggState::Count(n)) => {
+                if eval(c, row).is_true() {
+                    *n += 1
+                }
+            }
+            (AggKind::DCount(c, cond), AggState::Distinct(s)) => {
+                if passes(cond, row) {
+                    insert_distinct(s, eval(c, row), row);
+                }
+            }
+            (AggKind::Hll(c), AggState::Distinct(s)) => insert_distinct(s, eval(c, row), row),
+            (AggKind::HllMerge(c), AggState::Distinct(s)) => {
+                let mut vals = Vec::new();
+                flatten_into(eval(c, row), &mut vals);
+                for v in vals {
+                    insert_distinct(s, v.undyn(), row);
+                }
+            }
+            (
+                AggKind::Sum(c, cond) | AggKind::Avg(c, cond),
+                AggState::Sum {
+                    long,
+                    real,
+                    any_real,
+                    n,
+                },
+            ) => {
+                if !passes(cond, row) {
+                    return;
+                }
+                match eval(c, row).undyn() {
                     Value::Long(x) | Value::TimeSpan(x) => {
                         *long = long.wrapping_add(x);
                         *n += 1;
@@ -496,45 +673,18 @@ impl AggSpec {
                     _ => {}
                 }
             }
-        };
-        match (&self.kind, st) {
-            (AggKind::Count, AggState::Count(n)) => *n += 1,
-            (AggKind::CountIf(c), AggState::Count(n)) => {
-                if eval(c, row).is_true() {
-                    *n += 1
+            (AggKind::Best { e, cond, max }, AggState::Best(b)) => {
+                if !passes(cond, row) {
+                    return;
                 }
-            }
-            (AggKind::DCount(c), AggState::Distinct(s)) => {
-                let v = eval(c, row);
-                if !v.is_null() && !s.contains(&v) {
-                    row.env.charge(SLOT + heap_size(&v));
-                    s.insert(v);
-                }
-            }
-            (AggKind::DCountIf(c, p), AggState::Distinct(s)) => {
-                if eval(p, row).is_true() {
-                    let v = eval(c, row);
-                    if !v.is_null() && !s.contains(&v) {
-                        row.env.charge(SLOT + heap_size(&v));
-                        s.insert(v);
-                    }
-                }
-            }
-            (AggKind::Sum(c) | AggKind::Avg(c), st) => add_sum(st, eval(c, row)),
-            (AggKind::SumIf(c, p) | AggKind::AvgIf(c, p), st) => {
-                if eval(p, row).is_true() {
-                    add_sum(st, eval(c, row))
-                }
-            }
-            (AggKind::Min(c), AggState::Best(b)) | (AggKind::Max(c), AggState::Best(b)) => {
-                let v = eval(c, row);
+                let v = eval(e, row);
                 if v.is_null() || (matches!(v, Value::String(ref s) if s.is_empty())) {
                     return;
                 }
-                let want = if matches!(self.kind, AggKind::Min(_)) {
-                    Ordering::Less
-                } else {
+                let want = if *max {
                     Ordering::Greater
+                } else {
+                    Ordering::Less
                 };
                 match b {
                     None => *b = Some(v),
@@ -545,8 +695,8 @@ impl AggSpec {
                     }
                 }
             }
-            (AggKind::TakeAny(c), AggState::Best(b)) => {
-                if b.is_none() {
+            (AggKind::TakeAny(c, cond), AggState::Best(b)) => {
+                if b.is_none() && passes(cond, row) {
                     let v = eval(c, row);
                     if !v.is_null() {
                         *b = Some(v)
@@ -583,7 +733,7 @@ impl AggSpec {
                 }
             }
             (AggKind::MakeSet(c, cond, max), AggState::Set(s, order, bytes)) => {
-                if cond.as_ref().is_some_and(|p| !eval(p, row).is_true()) {
+                if !passes(cond, row) {
                     return;
                 }
                 let mut vals = Vec::new();
@@ -598,14 +748,22 @@ impl AggSpec {
                     }
                 }
             }
-            (AggKind::MakeList(c, cond, max), AggState::List(l, bytes)) => {
-                if cond.as_ref().is_some_and(|p| !eval(p, row).is_true()) {
+            (
+                AggKind::MakeList {
+                    e,
+                    cond,
+                    max,
+                    nulls,
+                },
+                AggState::List(l, bytes),
+            ) => {
+                if !passes(cond, row) {
                     return;
                 }
                 let mut vals = Vec::new();
-                flatten_into(eval(c, row), &mut vals);
+                flatten_into(eval(e, row), &mut vals);
                 for v in vals {
-                    if l.len() < *max && !v.is_null() {
+                    if l.len() < *max && (*nulls || !v.is_null()) {
                         if !grow(row, "make_list", bytes, &v) {
                             return;
                         }
@@ -613,11 +771,67 @@ impl AggSpec {
                     }
                 }
             }
-            (AggKind::Percentile(c, _) | AggKind::Stdev(c, _), AggState::Values(v)) => {
-                if let Some(x) = eval(c, row).as_f64() {
+            (AggKind::MakeBag(c, cond, max), AggState::Bag(m, bytes)) => {
+                if !passes(cond, row) {
+                    return;
+                }
+                if let Value::Dynamic(d) = eval(c, row) {
+                    if let serde_json::Value::Object(o) = &*d {
+                        for (k, v) in o {
+                            if m.len() < *max && !m.contains_key(k) {
+                                *bytes += k.len() + super::json_size(v) + 64;
+                                if !row.env.fits("make_bag", *bytes) {
+                                    return;
+                                }
+                                m.insert(k.clone(), v.clone());
+                            }
+                        }
+                    }
+                }
+            }
+            (AggKind::Percentiles(c, ..), AggState::Values(v))
+            | (AggKind::Tdigest(c), AggState::Values(v)) => {
+                if let Some(x) = number(&eval(c, row)) {
                     if v.len() < MAX_VALUES {
                         v.push(x)
                     }
+                }
+            }
+            (AggKind::TdigestMerge(c), AggState::Values(v)) => {
+                let mut vals = Vec::new();
+                flatten_into(eval(c, row), &mut vals);
+                v.extend(
+                    vals.iter()
+                        .filter_map(|x| x.as_f64())
+                        .take(MAX_VALUES.saturating_sub(v.len())),
+                );
+            }
+            (AggKind::Moments { e, cond, .. }, AggState::Values(v)) => {
+                if passes(cond, row) {
+                    if let Some(x) = eval(e, row).as_f64() {
+                        if v.len() < MAX_VALUES {
+                            v.push(x)
+                        }
+                    }
+                }
+            }
+            (AggKind::Covariance { x, y, cond, .. }, AggState::Pairs(v)) => {
+                if passes(cond, row) {
+                    if let (Some(a), Some(b)) = (eval(x, row).as_f64(), eval(y, row).as_f64()) {
+                        if v.len() < MAX_VALUES {
+                            v.push((a, b))
+                        }
+                    }
+                }
+            }
+            (AggKind::BinaryAll(c, op), AggState::Bits(acc)) => {
+                if let Some(x) = eval(c, row).as_i64() {
+                    *acc = Some(match (acc.take(), op) {
+                        (None, _) => x,
+                        (Some(a), BitOp::And) => a & x,
+                        (Some(a), BitOp::Or) => a | x,
+                        (Some(a), BitOp::Xor) => a ^ x,
+                    });
                 }
             }
             _ => {}
@@ -655,23 +869,24 @@ impl AggSpec {
     }
 }
 
-const SLOT: usize = std::mem::size_of::<Value>();
-
-/// Add a value's size to a list's; false (and an error) past the per-value limit or the budget.
-fn grow(row: &Row, what: &str, bytes: &mut usize, v: &Value) -> bool {
-    let add = SLOT + heap_size(v);
-    *bytes = bytes.saturating_add(add);
-    row.env.fits(what, *bytes) && row.env.charge(add)
+/// The value at percentile `p` of sorted values (nearest rank).
+fn nearest_rank(sorted: &[f64], p: f64) -> f64 {
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil().max(1.0) as usize;
+    sorted[rank.min(sorted.len()) - 1]
 }
 
-fn flatten_into(v: Value, out: &mut Vec<Value>) {
-    match &v {
-        Value::Dynamic(d) => match &**d {
-            serde_json::Value::Array(a) => out.extend(a.iter().map(|x| Value::dynamic(x.clone()))),
-            _ => out.push(v),
-        },
-        _ => out.push(v),
+/// A number back in the aggregated column's type.
+fn typed(x: f64, ty: Type) -> Value {
+    match ty {
+        Type::DateTime => Value::DateTime(Timestamp::from_micros(x as i64)),
+        Type::TimeSpan => Value::TimeSpan(x as i64),
+        Type::Long | Type::Int => Value::Long(x as i64),
+        _ => Value::Real(x),
     }
+}
+
+fn json_array(v: impl Iterator<Item = serde_json::Value>) -> Value {
+    Value::dynamic(serde_json::Value::Array(v.collect()))
 }
 
 impl AggState {
@@ -686,7 +901,10 @@ impl AggState {
         let ty = spec.ty;
         match self {
             AggState::Count(n) => Value::Long(*n),
-            AggState::Distinct(s) => Value::Long(s.len() as i64),
+            AggState::Distinct(s) => match &spec.kind {
+                AggKind::Hll(_) | AggKind::HllMerge(_) => json_array(s.iter().map(|v| v.to_json())),
+                _ => Value::Long(s.len() as i64),
+            },
             AggState::Sum {
                 long,
                 real,
@@ -695,7 +913,7 @@ impl AggState {
             } => {
                 let total = *real + *long as f64;
                 match &spec.kind {
-                    AggKind::Avg(_) | AggKind::AvgIf(..) => {
+                    AggKind::Avg(..) => {
                         if *n == 0 {
                             Value::Null
                         } else {
@@ -712,37 +930,61 @@ impl AggState {
             }
             AggState::Best(b) => b.clone().unwrap_or_else(|| ty.missing()),
             AggState::Arg { best, .. } => best.clone().unwrap_or(Value::Null),
-            AggState::Set(_, order, _) => Value::dynamic(serde_json::Value::Array(
-                order.iter().map(|v| v.to_json()).collect(),
-            )),
-            AggState::List(l, _) => Value::dynamic(serde_json::Value::Array(
-                l.iter().map(|v| v.to_json()).collect(),
-            )),
-            AggState::Values(v) => {
-                if v.is_empty() {
-                    return Value::Null;
+            AggState::Set(_, order, _) => json_array(order.iter().map(|v| v.to_json())),
+            AggState::List(l, _) => json_array(l.iter().map(|v| v.to_json())),
+            AggState::Bag(m, _) => Value::dynamic(serde_json::Value::Object(m.clone())),
+            AggState::Bits(acc) => acc.map(Value::Long).unwrap_or(Value::Null),
+            AggState::Pairs(v) => {
+                let n = v.len() as f64;
+                let population = matches!(
+                    spec.kind,
+                    AggKind::Covariance {
+                        population: true,
+                        ..
+                    }
+                );
+                let denom = if population { n } else { n - 1.0 };
+                if v.is_empty() || denom <= 0.0 {
+                    return Value::Real(0.0);
                 }
+                let mx = v.iter().map(|p| p.0).sum::<f64>() / n;
+                let my = v.iter().map(|p| p.1).sum::<f64>() / n;
+                Value::Real(v.iter().map(|(a, b)| (a - mx) * (b - my)).sum::<f64>() / denom)
+            }
+            AggState::Values(v) => {
+                let mut s = v.clone();
+                s.sort_by(f64::total_cmp);
                 match &spec.kind {
-                    AggKind::Percentile(_, p) => {
-                        let mut s = v.clone();
-                        s.sort_by(|a, b| a.partial_cmp(b).unwrap_or(Ordering::Equal));
-                        // Nearest rank.
-                        let rank = ((p / 100.0) * s.len() as f64).ceil().max(1.0) as usize;
-                        let x = s[rank.min(s.len()) - 1];
-                        if ty == Type::Real {
-                            Value::Real(x)
+                    AggKind::Tdigest(_) | AggKind::TdigestMerge(_) => {
+                        json_array(s.iter().map(|x| serde_json::json!(x)))
+                    }
+                    AggKind::Percentiles(_, ps, array) => {
+                        if s.is_empty() {
+                            return if *array || !spec.more.is_empty() {
+                                json_array(ps.iter().map(|_| serde_json::Value::Null))
+                            } else {
+                                Value::Null
+                            };
+                        }
+                        let elem_ty = if *array { Type::Real } else { ty };
+                        let vals: Vec<Value> = ps
+                            .iter()
+                            .map(|p| typed(nearest_rank(&s, *p), elem_ty))
+                            .collect();
+                        if *array || !spec.more.is_empty() {
+                            json_array(vals.iter().map(|x| x.to_json()))
                         } else {
-                            Value::Long(x as i64)
+                            vals[0].clone()
                         }
                     }
-                    AggKind::Stdev(_, sd) => {
-                        let n = v.len() as f64;
-                        if n < 2.0 {
+                    AggKind::Moments { sd, population, .. } => {
+                        let n = s.len() as f64;
+                        let denom = if *population { n } else { n - 1.0 };
+                        if s.is_empty() || denom <= 0.0 {
                             return Value::Real(0.0);
                         }
-                        let mean = v.iter().sum::<f64>() / n;
-                        let var =
-                            v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1.0);
+                        let mean = s.iter().sum::<f64>() / n;
+                        let var = s.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / denom;
                         Value::Real(if *sd { var.sqrt() } else { var })
                     }
                     _ => Value::Null,

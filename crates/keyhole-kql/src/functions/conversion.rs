@@ -58,8 +58,8 @@ fn todynamic(a: &[Value], _: &Env) -> Value {
 fn todatetime(a: &[Value], _: &Env) -> Value {
     match a[0].undyn() {
         Value::DateTime(t) => Value::DateTime(t),
-        Value::String(s) => Timestamp::parse_any(&s, 0)
-            .map(Value::DateTime)
+        Value::String(s) => super::datetime::parse_datetime(&s)
+            .map(|m| Value::DateTime(Timestamp::from_micros(m)))
             .unwrap_or(Value::Null),
         _ => Value::Null,
     }
@@ -78,13 +78,31 @@ fn totimespan(a: &[Value], _: &Env) -> Value {
 
 fn toguid(a: &[Value], _: &Env) -> Value {
     match a[0].undyn() {
-        Value::String(s)
-            if s.len() == 36 && s.chars().all(|c| c.is_ascii_hexdigit() || c == '-') =>
-        {
-            Value::str(&s.to_lowercase())
+        Value::String(s) => {
+            let hex: String = s.chars().filter(|c| *c != '-').collect();
+            if hex.len() != 32
+                || !hex.chars().all(|c| c.is_ascii_hexdigit())
+                || !s.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
+            {
+                return Value::Null;
+            }
+            guid_text(&hex)
         }
         _ => Value::Null,
     }
+}
+
+/// A guid's text (`8-4-4-4-12` lower-case hex digits) from its 32 hex digits.
+pub(crate) fn guid_text(hex32: &str) -> Value {
+    let h = hex32.to_lowercase();
+    Value::str(&format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    ))
 }
 
 fn gettype(a: &[Value], _: &Env) -> Value {
@@ -166,6 +184,24 @@ pub(crate) fn parse_timespan(s: &str) -> Option<i64> {
         + m * MICROS_PER_MIN
         + (sec * MICROS_PER_SEC as f64).round() as i64;
     Some(if neg { -v } else { v })
+}
+
+/// A value converted to a declared type (`to typeof(long)`, typed parameters); null stays null.
+pub(crate) fn cast(v: &Value, ty: Type) -> Value {
+    let env = Env::new(0, usize::MAX);
+    let a = std::slice::from_ref(v);
+    match (v, ty) {
+        (Value::Null, _) => Value::Null,
+        (_, Type::Long | Type::Int) => to_long(v),
+        (_, Type::Real) => to_real(v),
+        (_, Type::String) => tostring(a, &env),
+        (_, Type::Bool) => tobool(a, &env),
+        (_, Type::DateTime) => todatetime(a, &env),
+        (_, Type::TimeSpan) => totimespan(a, &env),
+        (_, Type::Guid) => toguid(a, &env),
+        (Value::Dynamic(_), Type::Dynamic) => v.clone(),
+        (_, Type::Dynamic) => Value::dynamic(v.to_json()),
+    }
 }
 
 #[cfg(test)]

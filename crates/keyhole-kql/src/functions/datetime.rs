@@ -12,11 +12,24 @@ use keyhole_core::Timestamp;
 pub(crate) static FUNCTIONS: &[FnDef] = &[
     def!("ago", ("timespan", 1, 1) -> T(Type::DateTime), "`now()` minus a timespan.", Eval(ago)),
     def!("now", ("[offset]", 0, 1) -> T(Type::DateTime), "The query's reference time (the latest event unless set), plus an optional offset.", Eval(now)),
-    def!("startofday", ("date", 1, 1) -> T(Type::DateTime), "Midnight at the start of the day.", Eval(startofday), [("startofday(datetime(2024-04-03 14:03))", "2024-04-03T00:00:00Z")]),
-    def!("startofhour", ("date", 1, 1) -> T(Type::DateTime), "The start of the hour.", Eval(startofhour), [("startofhour(datetime(2024-04-03 14:03))", "2024-04-03T14:00:00Z")]),
-    def!("startofweek", ("date", 1, 1) -> T(Type::DateTime), "The start of the week (Sunday).", Eval(startofweek), [("startofweek(datetime(2024-04-03))", "2024-03-31T00:00:00Z")]),
-    def!("startofmonth", ("date", 1, 1) -> T(Type::DateTime), "The first day of the month.", Eval(startofmonth), [("startofmonth(datetime(2024-04-03))", "2024-04-01T00:00:00Z")]),
-    def!("endofday", ("date", 1, 1) -> T(Type::DateTime), "The last instant of the day.", Eval(endofday), [("endofday(datetime(2024-04-03))", "2024-04-03T23:59:59.999999Z")]),
+    def!("startofday", ("date [, offset]", 1, 2) -> T(Type::DateTime), "Midnight at the start of the day.", Eval(startofday), [("startofday(datetime(2024-04-03 14:03))", "2024-04-03T00:00:00Z")]),
+    def!("startofhour", ("date [, offset]", 1, 2) -> T(Type::DateTime), "The start of the hour.", Eval(startofhour), [("startofhour(datetime(2024-04-03 14:03))", "2024-04-03T14:00:00Z")]),
+    def!("startofweek", ("date [, offset]", 1, 2) -> T(Type::DateTime), "The start of the week (Sunday).", Eval(startofweek), [("startofweek(datetime(2024-04-03))", "2024-03-31T00:00:00Z")]),
+    def!("startofmonth", ("date [, offset]", 1, 2) -> T(Type::DateTime), "The first day of the month.", Eval(startofmonth), [("startofmonth(datetime(2024-04-03))", "2024-04-01T00:00:00Z")]),
+    def!("endofday", ("date [, offset]", 1, 2) -> T(Type::DateTime), "The last instant of the day.", Eval(endofday), [("endofday(datetime(2024-04-03))", "2024-04-03T23:59:59.999999Z")]),
+    def!("startofyear", ("date [, offset]", 1, 2) -> T(Type::DateTime), "The first day of the year.", Eval(startofyear), [("startofyear(datetime(2024-04-03))", "2024-01-01T00:00:00Z")]),
+    def!("endofweek", ("date [, offset]", 1, 2) -> T(Type::DateTime), "The last instant of the week (Saturday).", Eval(endofweek)),
+    def!("endofmonth", ("date [, offset]", 1, 2) -> T(Type::DateTime), "The last instant of the month.", Eval(endofmonth), [("endofmonth(datetime(2024-02-03))", "2024-02-29T23:59:59.999999Z")]),
+    def!("endofyear", ("date [, offset]", 1, 2) -> T(Type::DateTime), "The last instant of the year.", Eval(endofyear)),
+    def!("dayofyear", ("date", 1, 1) -> T(Type::Long), "The day of the year (1–366).", Eval(dayofyear), [("dayofyear(datetime(2015-12-14))", "348")]),
+    def!("week_of_year", ("date", 1, 1) -> T(Type::Long), "The ISO 8601 week number.", Eval(week_of_year), [("week_of_year(datetime(2020-12-31))", "53")]),
+    def!("datetime_part", ("part, datetime", 2, 2) -> T(Type::Long), "One part of a datetime (year, quarter, month, week_of_year, day, dayofyear, hour, minute, second, millisecond, microsecond, nanosecond).", Eval(datetime_part), [("datetime_part('month', datetime(2024-04-03))", "4")]),
+    def!("make_datetime", ("year, month, day [, hour, minute, second]", 3, 6) -> T(Type::DateTime), "A datetime from its parts.", Eval(make_datetime), [("make_datetime(2017, 10, 1, 12, 10, 30)", "2017-10-01T12:10:30Z")]),
+    def!("make_timespan", ("[days,] hours, minutes [, seconds]", 2, 4) -> T(Type::TimeSpan), "A timespan from its parts.", Eval(make_timespan), [("make_timespan(1, 12, 30, 55.123)", "1.12:30:55.1230000")]),
+    def!("unixtime_seconds_todatetime", ("seconds", 1, 1) -> T(Type::DateTime), "Seconds since 1970 as a datetime.", Eval(unix_s)),
+    def!("unixtime_milliseconds_todatetime", ("milliseconds", 1, 1) -> T(Type::DateTime), "Milliseconds since 1970 as a datetime.", Eval(unix_ms)),
+    def!("unixtime_microseconds_todatetime", ("microseconds", 1, 1) -> T(Type::DateTime), "Microseconds since 1970 as a datetime.", Eval(unix_us), [("unixtime_microseconds_todatetime(1546300800000000)", "2019-01-01T00:00:00Z")]),
+    def!("unixtime_nanoseconds_todatetime", ("nanoseconds", 1, 1) -> T(Type::DateTime), "Nanoseconds since 1970 as a datetime.", Eval(unix_ns)),
     def!("hourofday", ("date", 1, 1) -> T(Type::Long), "The hour (0–23).", Eval(hourofday), [("hourofday(datetime(2024-04-03 14:03))", "14")]),
     def!("dayofweek", ("date", 1, 1) -> T(Type::TimeSpan), "Days since the preceding Sunday, as a timespan.", Eval(dayofweek), [("dayofweek(datetime(2024-04-03))", "3.00:00:00")]),
     def!("dayofmonth", ("date", 1, 1) -> T(Type::Long), "The day of the month.", Eval(dayofmonth), [("dayofmonth(datetime(2024-04-03))", "3")]),
@@ -61,41 +74,83 @@ fn now(a: &[Value], env: &Env) -> Value {
     at(env.now.saturating_add(off))
 }
 
+/// The start of the `unit` period holding `t`, moved by `offset` periods.
+fn start_of(unit: &str, t: i64, offset: i64) -> Option<i64> {
+    let day = t.div_euclid(MICROS_PER_DAY);
+    Some(match unit {
+        "hour" => floor_to(t, MICROS_PER_HOUR).checked_add(offset.checked_mul(MICROS_PER_HOUR)?)?,
+        "day" => (day.checked_add(offset)?).checked_mul(MICROS_PER_DAY)?,
+        // Weeks start on Sunday; 1970-01-04 was a Sunday.
+        "week" => (day - (day + 4).rem_euclid(7))
+            .checked_add(offset.checked_mul(7)?)?
+            .checked_mul(MICROS_PER_DAY)?,
+        "month" | "year" => {
+            let (y, m, _) = civil_from_days(day);
+            let months = if unit == "month" {
+                (y * 12 + m as i64 - 1).checked_add(offset)?
+            } else {
+                (y.checked_add(offset)?).checked_mul(12)?
+            };
+            days_from_civil(months.div_euclid(12), (months.rem_euclid(12) + 1) as u32, 1)
+                .checked_mul(MICROS_PER_DAY)?
+        }
+        _ => return None,
+    })
+}
+
+fn period(a: &[Value], unit: &str, end: bool) -> Value {
+    let Some(t) = dt(&a[0]) else {
+        return Value::Null;
+    };
+    let offset = match a.get(1) {
+        Some(o) => match o.as_i64() {
+            Some(o) => o,
+            None => return Value::Null,
+        },
+        None => 0,
+    };
+    let r = if end {
+        start_of(unit, t, offset.saturating_add(1)).map(|s| s - 1)
+    } else {
+        start_of(unit, t, offset)
+    };
+    r.map(at).unwrap_or(Value::Null)
+}
+
 fn startofday(a: &[Value], _: &Env) -> Value {
-    dt(&a[0])
-        .map(|t| at(floor_to(t, MICROS_PER_DAY)))
-        .unwrap_or(Value::Null)
+    period(a, "day", false)
 }
 
 fn startofhour(a: &[Value], _: &Env) -> Value {
-    dt(&a[0])
-        .map(|t| at(floor_to(t, MICROS_PER_HOUR)))
-        .unwrap_or(Value::Null)
+    period(a, "hour", false)
 }
 
 fn startofweek(a: &[Value], _: &Env) -> Value {
-    // Weeks start on Sunday; 1970-01-04 was a Sunday.
-    dt(&a[0])
-        .map(|t| {
-            let day = t.div_euclid(MICROS_PER_DAY);
-            at((day - (day + 4).rem_euclid(7)) * MICROS_PER_DAY)
-        })
-        .unwrap_or(Value::Null)
+    period(a, "week", false)
 }
 
 fn startofmonth(a: &[Value], _: &Env) -> Value {
-    dt(&a[0])
-        .map(|t| {
-            let (y, m, _) = civil_from_days(t.div_euclid(MICROS_PER_DAY));
-            at(days_from_civil(y, m, 1) * MICROS_PER_DAY)
-        })
-        .unwrap_or(Value::Null)
+    period(a, "month", false)
+}
+
+fn startofyear(a: &[Value], _: &Env) -> Value {
+    period(a, "year", false)
 }
 
 fn endofday(a: &[Value], _: &Env) -> Value {
-    dt(&a[0])
-        .map(|t| at(floor_to(t, MICROS_PER_DAY) + MICROS_PER_DAY - 1))
-        .unwrap_or(Value::Null)
+    period(a, "day", true)
+}
+
+fn endofweek(a: &[Value], _: &Env) -> Value {
+    period(a, "week", true)
+}
+
+fn endofmonth(a: &[Value], _: &Env) -> Value {
+    period(a, "month", true)
+}
+
+fn endofyear(a: &[Value], _: &Env) -> Value {
+    period(a, "year", true)
 }
 
 fn hourofday(a: &[Value], _: &Env) -> Value {
@@ -265,6 +320,184 @@ pub(crate) fn format_dt(t: Timestamp, fmt: &str) -> String {
         i += n;
     }
     out
+}
+
+fn dayofyear(a: &[Value], _: &Env) -> Value {
+    dt(&a[0])
+        .map(|t| {
+            let day = t.div_euclid(MICROS_PER_DAY);
+            let (y, _, _) = civil_from_days(day);
+            Value::Long(day - days_from_civil(y, 1, 1) + 1)
+        })
+        .unwrap_or(Value::Null)
+}
+
+fn iso_week(t: i64) -> i64 {
+    use chrono::Datelike;
+    chrono::DateTime::from_timestamp_micros(t)
+        .map(|d| d.iso_week().week() as i64)
+        .unwrap_or(0)
+}
+
+fn week_of_year(a: &[Value], _: &Env) -> Value {
+    dt(&a[0])
+        .map(|t| Value::Long(iso_week(t)))
+        .unwrap_or(Value::Null)
+}
+
+fn datetime_part(a: &[Value], _: &Env) -> Value {
+    let part = a[0].to_kql_string().to_ascii_lowercase();
+    let Some(t) = dt(&a[1]) else {
+        return Value::Null;
+    };
+    let day = t.div_euclid(MICROS_PER_DAY);
+    let rem = t.rem_euclid(MICROS_PER_DAY);
+    let (y, m, d) = civil_from_days(day);
+    Value::Long(match part.as_str() {
+        "year" => y,
+        "quarter" => (m as i64 - 1) / 3 + 1,
+        "month" => m as i64,
+        "week_of_year" | "weekofyear" => iso_week(t),
+        "day" => d as i64,
+        "dayofyear" => day - days_from_civil(y, 1, 1) + 1,
+        "hour" => rem / MICROS_PER_HOUR,
+        "minute" => rem / MICROS_PER_MIN % 60,
+        "second" => rem / MICROS_PER_SEC % 60,
+        "millisecond" => rem % MICROS_PER_SEC / 1000,
+        "microsecond" => rem % MICROS_PER_SEC,
+        "nanosecond" => rem % MICROS_PER_SEC * 1000,
+        _ => return Value::Null,
+    })
+}
+
+fn make_datetime(a: &[Value], _: &Env) -> Value {
+    let n = |i: usize| a.get(i).map(|v| v.as_f64()).unwrap_or(Some(0.0));
+    let (Some(y), Some(mo), Some(d), Some(h), Some(mi), Some(s)) =
+        (n(0), n(1), n(2), n(3), n(4), n(5))
+    else {
+        return Value::Null;
+    };
+    match civil(y as i64, mo as i64, d as i64, h as i64, mi as i64, s) {
+        Some(t) => at(t),
+        None => Value::Null,
+    }
+}
+
+/// Microseconds since the epoch of a calendar date and time (validated).
+pub(crate) fn civil(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: f64) -> Option<i64> {
+    if !(1..=12).contains(&mo)
+        || !(0..24).contains(&h)
+        || !(0..60).contains(&mi)
+        || !(0.0..60.0).contains(&s)
+        || !(1..=9999).contains(&y)
+    {
+        return None;
+    }
+    let day = days_from_civil(y, mo as u32, d as u32);
+    if civil_from_days(day) != (y, mo as u32, d as u32) {
+        return None;
+    }
+    Some(
+        day * MICROS_PER_DAY
+            + h * MICROS_PER_HOUR
+            + mi * MICROS_PER_MIN
+            + (s * MICROS_PER_SEC as f64).round() as i64,
+    )
+}
+
+fn make_timespan(a: &[Value], _: &Env) -> Value {
+    let v: Option<Vec<f64>> = a.iter().map(|x| x.as_f64()).collect();
+    let Some(v) = v else {
+        return Value::Null;
+    };
+    let (d, h, m, s) = match v.as_slice() {
+        [h, m] => (0.0, *h, *m, 0.0),
+        [h, m, s] => (0.0, *h, *m, *s),
+        [d, h, m, s] => (*d, *h, *m, *s),
+        _ => return Value::Null,
+    };
+    let total = d * MICROS_PER_DAY as f64
+        + h * MICROS_PER_HOUR as f64
+        + m * MICROS_PER_MIN as f64
+        + s * MICROS_PER_SEC as f64;
+    Value::TimeSpan(total.round() as i64)
+}
+
+fn unix(a: &[Value], per_second: f64) -> Value {
+    match a[0].as_f64() {
+        Some(x) if x.is_finite() => at((x * 1e6 / per_second).round() as i64),
+        _ => Value::Null,
+    }
+}
+
+fn unix_s(a: &[Value], _: &Env) -> Value {
+    unix(a, 1.0)
+}
+
+fn unix_ms(a: &[Value], _: &Env) -> Value {
+    unix(a, 1e3)
+}
+
+fn unix_us(a: &[Value], _: &Env) -> Value {
+    unix(a, 1e6)
+}
+
+fn unix_ns(a: &[Value], _: &Env) -> Value {
+    unix(a, 1e9)
+}
+
+/// A datetime in any form Kusto reads: ISO 8601 (`2024-04-03 14:03:10`), RFC 822/1123
+/// (`Sat, 8 Nov 14 15:05:02 GMT`), US dates (`12-02-2022`, `12/02/2022 08:40:01`, the portal's
+/// `9/24/2024, 7:34:57 PM`), `2024/04/03`, and `2025, 6, 14[, h, m, s]` parts.
+pub(crate) fn parse_datetime(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if let Some(t) = Timestamp::parse_any(s, 0) {
+        return Some(t.micros);
+    }
+    if s.contains(',') && s.split(',').all(|p| p.trim().parse::<f64>().is_ok()) {
+        let p: Vec<f64> = s
+            .split(',')
+            .map(|p| p.trim().parse().unwrap_or(0.0))
+            .collect();
+        if (3..=6).contains(&p.len()) {
+            let g = |i: usize| p.get(i).copied().unwrap_or(0.0);
+            return civil(
+                g(0) as i64,
+                g(1) as i64,
+                g(2) as i64,
+                g(3) as i64,
+                g(4) as i64,
+                g(5),
+            );
+        }
+    }
+    if let Ok(d) = chrono::DateTime::parse_from_rfc2822(s) {
+        return Some(d.timestamp_micros());
+    }
+    const WITH_TIME: &[&str] = &[
+        "%m-%d-%Y %H:%M:%S",
+        "%m/%d/%Y %H:%M:%S",
+        "%Y/%m/%d %H:%M:%S",
+        "%m-%d-%Y %H:%M",
+        "%m/%d/%Y %H:%M",
+        "%Y/%m/%d %H:%M",
+        "%a, %d %b %Y %H:%M:%S GMT",
+        "%d %b %Y %H:%M:%S",
+    ];
+    for f in WITH_TIME {
+        if let Ok(d) = chrono::NaiveDateTime::parse_from_str(s, f) {
+            return Some(d.and_utc().timestamp_micros());
+        }
+    }
+    const DATES: &[&str] = &[
+        "%m-%d-%Y", "%m/%d/%Y", "%Y/%m/%d", "%Y%m%d", "%d %b %Y", "%b %d %Y",
+    ];
+    for f in DATES {
+        if let Ok(d) = chrono::NaiveDate::parse_from_str(s, f) {
+            return Some(d.and_hms_opt(0, 0, 0)?.and_utc().timestamp_micros());
+        }
+    }
+    None
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
-//! IP range lists and masks: `ipv4_is_in_any_range`, `ipv6_is_in_any_range`, `format_ipv4_mask`,
-//! `format_ipv6_mask`. The exported Sentinel rules test caller addresses against intel lists and
+//! IP range lists and IPv6 masks: `ipv4_is_in_any_range`, `ipv6_is_in_any_range`, `format_ipv6_mask`
+//! (`format_ipv4_mask` is in `ip.rs`). The exported Sentinel rules test caller addresses against intel lists and
 //! allow-lists with these, so the membership test is the core's own ([`NetSet`]: most specific
 //! prefix, IPv4-mapped IPv6 treated as IPv4), and a list given as one constant `dynamic([...])`
 //! is parsed once per run, not once per row (an 11,000-range list over a million rows).
@@ -14,7 +14,6 @@ use std::sync::Arc;
 pub(crate) static FUNCTIONS: &[FnDef] = &[
     def!("ipv4_is_in_any_range", ("ipv4, range1 | dynamic([ranges]), …", 2, 64) -> T(Type::Bool), "Whether an IPv4 address lies in any of the ranges (CIDR strings, or arrays of them); null when the address is not IPv4.", Eval(ipv4_in_any), [("ipv4_is_in_any_range(\"10.1.2.3\", dynamic([\"192.168.0.0/16\", \"10.0.0.0/8\"]))", "true")]),
     def!("ipv6_is_in_any_range", ("ipv6, range1 | dynamic([ranges]), …", 2, 64) -> T(Type::Bool), "Whether an IPv6 (or IPv4) address lies in any of the ranges; null when it is not an address.", Eval(ipv6_in_any), [("ipv6_is_in_any_range(\"2001:db8::1\", \"2001:db8::/32\")", "true")]),
-    def!("format_ipv4_mask", ("ipv4 [, prefix]", 1, 2) -> T(Type::String), "The network of an IPv4 address as CIDR text (`a.b.c.d/prefix`, prefix 32 by default); empty when it is not IPv4.", Eval(format_ipv4_mask), [("format_ipv4_mask(\"192.168.1.255\", 24)", "192.168.1.0/24")]),
     def!("format_ipv6_mask", ("ipv6 [, prefix]", 1, 2) -> T(Type::String), "An IPv6 address with the bits past the prefix cleared (prefix 128 by default); empty when it is not an address.", Eval(format_ipv6_mask), [("format_ipv6_mask(\"2001:db8:1:2::7\", 32)", "2001:db8::")]),
 ];
 
@@ -108,17 +107,6 @@ fn prefix(a: &[Value], max: i64) -> u8 {
         .and_then(|v| v.as_i64())
         .unwrap_or(max)
         .clamp(0, max) as u8
-}
-
-fn format_ipv4_mask(a: &[Value], _: &Env) -> Value {
-    match addr(&a[0]) {
-        Some(ip @ IpAddr::V4(_)) => Value::str(&format!(
-            "{}/{}",
-            Net::new(ip, prefix(a, 32)).addr,
-            prefix(a, 32)
-        )),
-        _ => Value::str(""),
-    }
 }
 
 fn format_ipv6_mask(a: &[Value], _: &Env) -> Value {

@@ -14,6 +14,35 @@ pub(crate) static FUNCTIONS: &[FnDef] = &[
     def!("sqrt", ("number", 1, 1) -> T(Type::Real), "The square root.", Eval(sqrt), [("sqrt(16)", "4")]),
     def!("log10", ("number", 1, 1) -> T(Type::Real), "The base-10 logarithm.", Eval(log10), [("log10(100)", "2")]),
     def!("pow", ("base, exponent", 2, 2) -> T(Type::Real), "base raised to the power exponent.", Eval(pow), [("pow(2, 10)", "1024")]),
+    def!("log", ("number", 1, 1) -> T(Type::Real), "The natural logarithm (null for numbers ≤ 0).", Eval(log), [("log(1)", "0")]),
+    def!("log2", ("number", 1, 1) -> T(Type::Real), "The base-2 logarithm (null for numbers ≤ 0).", Eval(log2), [("log2(8)", "3")]),
+    def!("exp", ("x", 1, 1) -> T(Type::Real), "e raised to the power x.", Eval(exp), [("exp(0)", "1")]),
+    def!("exp2", ("x", 1, 1) -> T(Type::Real), "2 raised to the power x.", Eval(exp2), [("exp2(3)", "8")]),
+    def!("exp10", ("x", 1, 1) -> T(Type::Real), "10 raised to the power x.", Eval(exp10), [("exp10(2)", "100")]),
+    def!("sign", ("number", 1, 1) -> T(Type::Real), "-1, 0 or +1 by the number's sign.", Eval(sign), [("sign(-3)", "-1")]),
+    def!("pi", ("", 0, 0) -> T(Type::Real), "π.", Eval(pi)),
+    def!("degrees", ("radians", 1, 1) -> T(Type::Real), "Radians converted to degrees.", Eval(degrees), [("degrees(pi())", "180")]),
+    def!("radians", ("degrees", 1, 1) -> T(Type::Real), "Degrees converted to radians.", Eval(radians)),
+    def!("sin", ("x", 1, 1) -> T(Type::Real), "The sine.", Eval(sin), [("sin(0)", "0")]),
+    def!("cos", ("x", 1, 1) -> T(Type::Real), "The cosine.", Eval(cos), [("cos(0)", "1")]),
+    def!("tan", ("x", 1, 1) -> T(Type::Real), "The tangent.", Eval(tan)),
+    def!("cot", ("x", 1, 1) -> T(Type::Real), "The cotangent.", Eval(cot)),
+    def!("asin", ("x", 1, 1) -> T(Type::Real), "The arcsine.", Eval(asin)),
+    def!("acos", ("x", 1, 1) -> T(Type::Real), "The arccosine.", Eval(acos)),
+    def!("atan", ("x", 1, 1) -> T(Type::Real), "The arctangent.", Eval(atan)),
+    def!("atan2", ("y, x", 2, 2) -> T(Type::Real), "The angle of the point (x, y).", Eval(atan2)),
+    def!("gamma", ("number", 1, 1) -> T(Type::Real), "The gamma function.", Eval(gamma), [("gamma(5)", "24")]),
+    def!("loggamma", ("number", 1, 1) -> T(Type::Real), "The natural logarithm of the gamma function's absolute value.", Eval(loggamma)),
+    def!("isnan", ("number", 1, 1) -> T(Type::Bool), "Whether a real is NaN.", Eval(isnan)),
+    def!("isinf", ("number", 1, 1) -> T(Type::Bool), "Whether a real is ±infinity.", Eval(isinf)),
+    def!("isfinite", ("number", 1, 1) -> T(Type::Bool), "Whether a real is neither infinite nor NaN.", Eval(isfinite)),
+    def!("binary_and", ("a, b", 2, 2) -> T(Type::Long), "Bitwise and.", Eval(binary_and), [("binary_and(6, 3)", "2")]),
+    def!("binary_or", ("a, b", 2, 2) -> T(Type::Long), "Bitwise or.", Eval(binary_or), [("binary_or(5, 3)", "7")]),
+    def!("binary_xor", ("a, b", 2, 2) -> T(Type::Long), "Bitwise exclusive or.", Eval(binary_xor), [("binary_xor(1, 2)", "3")]),
+    def!("binary_not", ("a", 1, 1) -> T(Type::Long), "Bitwise not.", Eval(binary_not)),
+    def!("binary_shift_left", ("a, n", 2, 2) -> T(Type::Long), "Bits shifted left (null for n outside 0–63).", Eval(binary_shift_left), [("binary_shift_left(1, 2)", "4")]),
+    def!("binary_shift_right", ("a, n", 2, 2) -> T(Type::Long), "Bits shifted right (null for n outside 0–63).", Eval(binary_shift_right), [("binary_shift_right(8, 2)", "2")]),
+    def!("bitset_count_ones", ("a", 1, 1) -> T(Type::Long), "The number of set bits.", Eval(bitset_count_ones), [("bitset_count_ones(7)", "3")]),
     def!("min_of", ("arg1, arg2, …", 1, 64) -> Arg(0), "The smallest argument (nulls ignored).", Eval(min_of), [("min_of(3, 1, 2)", "1")]),
     def!("max_of", ("arg1, arg2, …", 1, 64) -> Arg(0), "The largest argument (nulls ignored).", Eval(max_of), [("max_of(3, 1, 2)", "3")]),
 ];
@@ -114,4 +143,205 @@ fn min_of(a: &[Value], _: &Env) -> Value {
 
 fn max_of(a: &[Value], _: &Env) -> Value {
     best_of(a, Ordering::Greater)
+}
+
+fn positive(a: &Value, f: fn(f64) -> f64) -> Value {
+    match a.as_f64() {
+        Some(x) if x > 0.0 => Value::Real(f(x)),
+        _ => Value::Null,
+    }
+}
+
+fn log(a: &[Value], _: &Env) -> Value {
+    positive(&a[0], f64::ln)
+}
+
+fn log2(a: &[Value], _: &Env) -> Value {
+    positive(&a[0], f64::log2)
+}
+
+fn exp(a: &[Value], _: &Env) -> Value {
+    real(&a[0], f64::exp)
+}
+
+fn exp2(a: &[Value], _: &Env) -> Value {
+    real(&a[0], f64::exp2)
+}
+
+fn exp10(a: &[Value], _: &Env) -> Value {
+    real(&a[0], |x| 10f64.powf(x))
+}
+
+fn sign(a: &[Value], _: &Env) -> Value {
+    real(&a[0], |x| {
+        if x > 0.0 {
+            1.0
+        } else if x < 0.0 {
+            -1.0
+        } else {
+            0.0
+        }
+    })
+}
+
+fn pi(_: &[Value], _: &Env) -> Value {
+    Value::Real(std::f64::consts::PI)
+}
+
+fn degrees(a: &[Value], _: &Env) -> Value {
+    real(&a[0], f64::to_degrees)
+}
+
+fn radians(a: &[Value], _: &Env) -> Value {
+    real(&a[0], f64::to_radians)
+}
+
+fn sin(a: &[Value], _: &Env) -> Value {
+    real(&a[0], f64::sin)
+}
+
+fn cos(a: &[Value], _: &Env) -> Value {
+    real(&a[0], f64::cos)
+}
+
+fn tan(a: &[Value], _: &Env) -> Value {
+    real(&a[0], f64::tan)
+}
+
+fn cot(a: &[Value], _: &Env) -> Value {
+    real(&a[0], |x| 1.0 / x.tan())
+}
+
+fn asin(a: &[Value], _: &Env) -> Value {
+    real(&a[0], f64::asin)
+}
+
+fn acos(a: &[Value], _: &Env) -> Value {
+    real(&a[0], f64::acos)
+}
+
+fn atan(a: &[Value], _: &Env) -> Value {
+    real(&a[0], f64::atan)
+}
+
+fn atan2(a: &[Value], _: &Env) -> Value {
+    match (a[0].as_f64(), a[1].as_f64()) {
+        (Some(y), Some(x)) => Value::Real(y.atan2(x)),
+        _ => Value::Null,
+    }
+}
+
+/// ln Γ(x) for x > 0 (Lanczos, g = 7).
+fn ln_gamma_pos(x: f64) -> f64 {
+    const G: f64 = 7.0;
+    const C: [f64; 9] = [
+        0.999_999_999_999_809_9,
+        676.520_368_121_885_1,
+        -1_259.139_216_722_402_8,
+        771.323_428_777_653_1,
+        -176.615_029_162_140_6,
+        12.507_343_278_686_905,
+        -0.138_571_095_265_720_12,
+        9.984_369_578_019_572e-6,
+        1.505_632_735_149_311_6e-7,
+    ];
+    let x = x - 1.0;
+    let mut s = C[0];
+    for (i, c) in C.iter().enumerate().skip(1) {
+        s += c / (x + i as f64);
+    }
+    let t = x + G + 0.5;
+    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + s.ln()
+}
+
+/// Γ(x), with the reflection formula below ½.
+fn gamma_fn(x: f64) -> f64 {
+    if x < 0.5 {
+        std::f64::consts::PI / ((std::f64::consts::PI * x).sin() * gamma_fn(1.0 - x))
+    } else {
+        let v = ln_gamma_pos(x).exp();
+        // Whole-number arguments give whole factorials.
+        if x.fract() == 0.0 && x <= 171.0 {
+            v.round()
+        } else {
+            v
+        }
+    }
+}
+
+fn gamma(a: &[Value], _: &Env) -> Value {
+    real(&a[0], gamma_fn)
+}
+
+fn loggamma(a: &[Value], _: &Env) -> Value {
+    real(&a[0], |x| {
+        if x > 0.0 {
+            ln_gamma_pos(x)
+        } else {
+            gamma_fn(x).abs().ln()
+        }
+    })
+}
+
+fn real_test(a: &Value, f: fn(f64) -> bool) -> Value {
+    match a.undyn() {
+        Value::Real(x) => Value::Bool(f(x)),
+        Value::Long(_) => Value::Bool(f(0.0)),
+        _ => Value::Null,
+    }
+}
+
+fn isnan(a: &[Value], _: &Env) -> Value {
+    real_test(&a[0], f64::is_nan)
+}
+
+fn isinf(a: &[Value], _: &Env) -> Value {
+    real_test(&a[0], f64::is_infinite)
+}
+
+fn isfinite(a: &[Value], _: &Env) -> Value {
+    real_test(&a[0], f64::is_finite)
+}
+
+fn longs(a: &[Value], f: fn(i64, i64) -> Option<i64>) -> Value {
+    match (a[0].as_i64(), a[1].as_i64()) {
+        (Some(x), Some(y)) => f(x, y).map(Value::Long).unwrap_or(Value::Null),
+        _ => Value::Null,
+    }
+}
+
+fn binary_and(a: &[Value], _: &Env) -> Value {
+    longs(a, |x, y| Some(x & y))
+}
+
+fn binary_or(a: &[Value], _: &Env) -> Value {
+    longs(a, |x, y| Some(x | y))
+}
+
+fn binary_xor(a: &[Value], _: &Env) -> Value {
+    longs(a, |x, y| Some(x ^ y))
+}
+
+fn binary_not(a: &[Value], _: &Env) -> Value {
+    a[0].as_i64()
+        .map(|x| Value::Long(!x))
+        .unwrap_or(Value::Null)
+}
+
+fn binary_shift_left(a: &[Value], _: &Env) -> Value {
+    longs(a, |x, n| {
+        (0..64).contains(&n).then(|| x.wrapping_shl(n as u32))
+    })
+}
+
+fn binary_shift_right(a: &[Value], _: &Env) -> Value {
+    longs(a, |x, n| {
+        (0..64).contains(&n).then(|| x.wrapping_shr(n as u32))
+    })
+}
+
+fn bitset_count_ones(a: &[Value], _: &Env) -> Value {
+    a[0].as_i64()
+        .map(|x| Value::Long(x.count_ones() as i64))
+        .unwrap_or(Value::Null)
 }

@@ -12,17 +12,24 @@ use crate::value::{Type, Value};
 use std::cell::{Cell, RefCell};
 
 pub(crate) mod aggregates;
+mod arrays;
 mod conditional;
 mod conversion;
-mod datetime;
-mod dynamic;
+pub(crate) mod datetime;
+pub(crate) mod dynamic;
+mod encoding;
+mod geo;
 mod ip;
 mod ip_ranges;
 mod math;
 mod not_yet;
+mod series;
+mod sketches;
 mod strings;
+pub(crate) mod window;
 
-pub(crate) use datetime::floor_to;
+pub(crate) use conversion::{cast, parse_timespan};
+pub(crate) use datetime::{floor_to, parse_datetime};
 pub(crate) use strings::{const_regex, has_term, str_op};
 
 /// Largest single value (string or dynamic) a query may build, like the ingest's record limit:
@@ -125,6 +132,48 @@ pub(crate) fn heap_size(v: &Value) -> usize {
     }
 }
 
+/// Approximate size of a value as text (a dynamic value's JSON), the measure of the 16 MiB
+/// per-value limit: a million small numbers (Kusto's largest `range()`) fit, a million long
+/// strings do not. Computed without recursion.
+pub(crate) fn text_size(v: &Value) -> usize {
+    let d = match v {
+        Value::String(s) => return s.len(),
+        Value::Dynamic(d) => &**d,
+        Value::Null => return 4,
+        Value::Bool(_) => return 5,
+        Value::Long(i) => return (i.unsigned_abs().checked_ilog10().unwrap_or(0) + 2) as usize,
+        Value::Real(_) => return 20,
+        Value::DateTime(_) => return 30,
+        Value::TimeSpan(_) => return 18,
+    };
+    let mut total = 0usize;
+    let mut stack = vec![d];
+    while let Some(v) = stack.pop() {
+        let add = match v {
+            serde_json::Value::Null => 4,
+            serde_json::Value::Bool(_) => 5,
+            serde_json::Value::Number(n) => match n.as_i64() {
+                Some(i) => (i.unsigned_abs().checked_ilog10().unwrap_or(0) + 2) as usize,
+                None => 20,
+            },
+            serde_json::Value::String(s) => s.len() + 2,
+            serde_json::Value::Array(a) => {
+                stack.extend(a.iter());
+                a.len() + 2
+            }
+            serde_json::Value::Object(m) => {
+                for (k, x) in m {
+                    total = total.saturating_add(k.len() + 4);
+                    stack.push(x);
+                }
+                2
+            }
+        };
+        total = total.saturating_add(add);
+    }
+    total
+}
+
 /// Approximate heap bytes of a JSON value, without recursion.
 pub(crate) fn json_size(v: &serde_json::Value) -> usize {
     const SLOT: usize = std::mem::size_of::<serde_json::Value>();
@@ -159,6 +208,8 @@ pub(crate) enum Imp {
     Eval(ScalarFn),
     /// As `Eval`, after a compile-time check of the arguments.
     Checked(CheckFn, ScalarFn),
+    /// Compiled by the compiler itself (it needs the schema, not values).
+    Special,
     /// Kusto has it; Keyhole does not implement it yet.
     NotYet,
 }
@@ -185,6 +236,9 @@ pub(crate) struct FnDef {
     #[cfg_attr(not(test), allow(dead_code))]
     pub examples: &'static [(&'static str, &'static str)],
     pub imp: Imp,
+    /// The results of a function with several (`series_decompose_anomalies`: ad_flag,
+    /// ad_score, baseline), with their column types; empty for ordinary functions.
+    pub outs: &'static [(&'static str, Type)],
 }
 
 impl FnDef {
@@ -211,6 +265,22 @@ impl FnDef {
 
 /// Shorthand for registry entries.
 macro_rules! def {
+    // A function with several results (`extend (a, b) = f(x)` / `extend f(x)`): it returns an
+    // array of them, which `extend` and `project` spread into columns.
+    ($name:literal, ($params:literal, $min:expr, $max:expr) -> outs [$(($out:literal, $oty:expr)),* $(,)?], $doc:literal, $imp:expr) => {
+        $crate::functions::FnDef {
+            name: $name,
+            aliases: &[],
+            params: $params,
+            min: $min,
+            max: $max,
+            ret: $crate::functions::Ret::T($crate::value::Type::Dynamic),
+            doc: $doc,
+            examples: &[],
+            imp: $imp,
+            outs: &[$(($out, $oty)),*],
+        }
+    };
     ($name:literal $(| $alias:literal)*, ($params:literal, $min:expr, $max:expr) -> $ret:expr, $doc:literal, $imp:expr $(, [$(($ex:literal, $want:literal)),* $(,)?])?) => {
         $crate::functions::FnDef {
             name: $name,
@@ -222,6 +292,7 @@ macro_rules! def {
             doc: $doc,
             examples: &[$($(($ex, $want)),*)?],
             imp: $imp,
+            outs: &[],
         }
     };
 }
@@ -236,8 +307,14 @@ fn families() -> impl Iterator<Item = &'static FnDef> {
         math::FUNCTIONS,
         conditional::FUNCTIONS,
         dynamic::FUNCTIONS,
+        arrays::FUNCTIONS,
+        encoding::FUNCTIONS,
+        geo::FUNCTIONS,
         ip::FUNCTIONS,
         ip_ranges::FUNCTIONS,
+        series::FUNCTIONS,
+        sketches::FUNCTIONS,
+        window::FUNCTIONS,
         not_yet::FUNCTIONS,
     ]
     .into_iter()
@@ -344,8 +421,10 @@ mod tests {
                 assert!(seen.insert(n), "{n} registered twice");
             }
         }
+        // An aggregation may share a scalar function's name (hll_merge is both).
+        let mut aggs = std::collections::HashSet::new();
         for n in aggregates::names() {
-            assert!(seen.insert(n), "{n} registered twice");
+            assert!(aggs.insert(n), "{n} registered twice");
         }
     }
 

@@ -5,10 +5,7 @@ use super::{def, FnDef, Imp::NotYet, Ret::T};
 use crate::value::Type;
 
 pub(crate) static FUNCTIONS: &[FnDef] = &[
-    def!("geo_point_in_polygon", ("longitude, latitude, polygon", 3, 3) -> T(Type::Bool), "Whether a point lies in a polygon.", NotYet),
-    def!("geo_distance_2points", ("lon1, lat1, lon2, lat2", 4, 4) -> T(Type::Real), "Distance in meters between two points.", NotYet),
     def!("geo_point_to_s2cell", ("longitude, latitude [, level]", 2, 3) -> T(Type::String), "The S2 cell of a point.", NotYet),
-    def!("geo_point_to_h3cell", ("longitude, latitude [, resolution]", 2, 3) -> T(Type::String), "The H3 cell of a point.", NotYet),
     def!("geo_info_from_ip_address", ("ip", 1, 1) -> T(Type::Dynamic), "Geolocation of an IP address.", NotYet),
     def!("current_principal", ("", 0, 0) -> T(Type::String), "The principal running the query.", NotYet),
     def!("current_cluster_endpoint", ("", 0, 0) -> T(Type::String), "The cluster's endpoint.", NotYet),

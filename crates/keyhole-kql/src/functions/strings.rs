@@ -15,14 +15,26 @@ pub(crate) static FUNCTIONS: &[FnDef] = &[
     def!("tolower", ("text", 1, 1) -> T(Type::String), "Lower-cased text.", Eval(tolower), [("tolower(\"AbC\")", "abc")]),
     def!("toupper", ("text", 1, 1) -> T(Type::String), "Upper-cased text.", Eval(toupper), [("toupper(\"AbC\")", "ABC")]),
     def!("split", ("text, delimiter [, index]", 2, 3) -> T(Type::Dynamic), "Text split on a delimiter, as an array (or the one part at `index`).", Eval(split), [("split(\"a,b\", \",\")", "[\"a\",\"b\"]")]),
-    def!("extract", ("regex, group, text", 3, 3) -> T(Type::String), "The text a regex capture group matched, or an empty string.", Checked(check_extract, extract), [("extract(\"x=([0-9]+)\", 1, \"a x=12\")", "12")]),
+    def!("extract", ("regex, group, text [, typeof(T)]", 3, 4) -> T(Type::String), "The text a regex capture group matched (an empty string when none), optionally converted to a type.", Checked(check_extract, extract), [("extract(\"x=([0-9]+)\", 1, \"a x=12\")", "12"), ("extract(\"x=([0-9]+)\", 1, \"a x=12\", typeof(long)) + 1", "13")]),
+    def!("extract_all", ("regex, [groups,] text", 2, 3) -> T(Type::Dynamic), "Every match of a regex: the whole match or single group as strings, several groups as arrays.", Checked(check_extract_all, extract_all), [("extract_all(\"([a-c])\", \"xaybz\")", "[\"a\",\"b\"]")]),
+    def!("parse_csv", ("csv_text", 1, 1) -> T(Type::Dynamic), "The fields of the first CSV record (quoted fields, doubled quotes).", Eval(parse_csv), [("parse_csv('a,\"b,c\",d')", "[\"a\",\"b,c\",\"d\"]")]),
+    def!("parse_command_line", ("command_line, parser", 2, 2) -> T(Type::Dynamic), "A Windows command line split into arguments.", Eval(parse_command_line), [("parse_command_line('echo \"hello world\"', 'windows')", "[\"echo\",\"hello world\"]")]),
+    def!("parse_urlquery", ("query", 1, 1) -> T(Type::Dynamic), "A URL query string's parameters, as {\"Query Parameters\": {…}}.", Eval(parse_urlquery), [("parse_urlquery('a=1&b=x%20y')['Query Parameters'].b", "x y")]),
+    def!("strrep", ("text, multiplier [, delimiter]", 2, 3) -> T(Type::String), "The text repeated.", Eval(strrep), [("strrep('ab', 3, '-')", "ab-ab-ab")]),
+    def!("reverse", ("text", 1, 1) -> T(Type::String), "The text's characters in reverse order.", Eval(reverse), [("reverse('abc')", "cba")]),
+    def!("strcmp", ("text1, text2", 2, 2) -> T(Type::Long), "-1, 0 or 1 comparing two texts.", Eval(strcmp), [("strcmp('a', 'b')", "-1")]),
+    def!("string_size", ("text", 1, 1) -> T(Type::Long), "The text's size in bytes (UTF-8).", Eval(string_size), [("string_size('é')", "2")]),
+    def!("translate", ("searchList, replacementList, text", 3, 3) -> T(Type::String), "Characters replaced one for one (dropped when the replacement list is shorter).", Eval(translate), [("translate('abc', 'x', 'aabbcc')", "xxxxxx")]),
+    def!("new_guid", ("", 0, 0) -> T(Type::Guid), "A random guid.", Eval(new_guid)),
+    def!("current_principal_is_member_of", ("group1, group2, …", 1, 64) -> T(Type::Bool), "Whether the principal running the query is in a group: offline, never.", Eval(never)),
     def!("strlen", ("text", 1, 1) -> T(Type::Long), "Length in characters.", Eval(strlen), [("strlen(\"héllo\")", "5")]),
     def!("substring", ("text, start [, length]", 2, 3) -> T(Type::String), "Part of the text from a 0-based character index.", Eval(substring), [("substring(\"abcdef\", 1, 3)", "bcd")]),
     def!("replace_string", ("text, lookup, rewrite", 3, 3) -> T(Type::String), "Every occurrence of a string replaced.", Eval(replace_string), [("replace_string(\"a.b.c\", \".\", \"/\")", "a/b/c")]),
-    def!("replace_regex", ("text, regex, rewrite", 3, 3) -> T(Type::String), "Every match of a regex replaced (`$1` refers to a group).", Eval(replace_regex), [("replace_regex(\"a1b22\", \"[0-9]+\", \"#\")", "a#b#")]),
-    def!("trim", ("regex, text", 2, 2) -> T(Type::String), "Text with the given characters removed from both ends.", Eval(trim), [("trim(\"-\", \"--a--\")", "a")]),
-    def!("trim_start", ("regex, text", 2, 2) -> T(Type::String), "Text with the given characters removed from the start.", Eval(trim_start), [("trim_start(\"-\", \"--a--\")", "a--")]),
-    def!("trim_end", ("regex, text", 2, 2) -> T(Type::String), "Text with the given characters removed from the end.", Eval(trim_end), [("trim_end(\"-\", \"--a--\")", "--a")]),
+    def!("replace_regex", ("text, regex, rewrite", 3, 3) -> T(Type::String), "Every match of a regex replaced (`$1` refers to a group).", Eval(replace_regex), [("replace_regex(\"a1b22\", \"[0-9]+\", \"#\")", "a#b#"), ("replace_regex(\"is 5\", @\"is (\\d+)\", @\"was: \\1\")", "was: 5")]),
+    def!("replace", ("regex, rewrite, text", 3, 3) -> T(Type::String), "Deprecated form of replace_regex (arguments in another order).", Eval(replace_old), [("replace(\"'\", '\"', \"'a'\")", "\"a\"")]),
+    def!("trim", ("regex, text", 2, 2) -> T(Type::String), "Text without leading and trailing matches of a regex.", Eval(trim), [("trim(\"-\", \"--a--\")", "a")]),
+    def!("trim_start", ("regex, text", 2, 2) -> T(Type::String), "Text without leading matches of a regex.", Eval(trim_start), [("trim_start(\"-\", \"--a--\")", "a--")]),
+    def!("trim_end", ("regex, text", 2, 2) -> T(Type::String), "Text without trailing matches of a regex.", Eval(trim_end), [("trim_end(\"-\", \"--a--\")", "--a")]),
     def!("indexof", ("text, lookup", 2, 2) -> T(Type::Long), "0-based character index of the first occurrence, or -1.", Eval(indexof), [("indexof(\"abcd\", \"cd\")", "2")]),
     def!("countof", ("text, search", 2, 2) -> T(Type::Long), "How many times a substring occurs.", Eval(countof), [("countof(\"aXbXc\", \"X\")", "2")]),
     def!("parse_url", ("url", 1, 1) -> T(Type::Dynamic), "A URL's parts (Scheme, Host, Port, Path, Query Parameters, Fragment).", Eval(parse_url), [("parse_url(\"https://h:8/p?a=1\").Host", "h")]),
@@ -143,10 +155,241 @@ fn extract(a: &[Value], _: &Env) -> Value {
     };
     let group = a[1].as_i64().unwrap_or(0).max(0) as usize;
     let s = a[2].to_kql_string();
-    match re.captures(&s).and_then(|c| c.get(group)) {
-        Some(m) => Value::str(m.as_str()),
-        None => Value::str(""),
+    let found = re
+        .captures(&s)
+        .and_then(|c| c.get(group))
+        .map(|m| m.as_str().to_string());
+    match (a.get(3), found) {
+        (Some(t), Some(m)) => match crate::parser::parse_type(&t.to_kql_string()) {
+            Some(ty) => super::cast(&Value::str(&m), ty),
+            None => Value::str(&m),
+        },
+        (Some(_), None) => Value::Null,
+        (None, Some(m)) => Value::str(&m),
+        (None, None) => Value::str(""),
     }
+}
+
+fn check_extract_all(args: &[CE], spans: &[Span]) -> Res<()> {
+    const_regex(&args[0], spans[0]).map(|_| ())
+}
+
+fn extract_all(a: &[Value], env: &Env) -> Value {
+    let Ok(re) = regex(&a[0].to_kql_string()) else {
+        return Value::Null;
+    };
+    let text = a[a.len() - 1].to_kql_string();
+    // Which groups: all of them by default (the whole match when there are none).
+    let groups: Vec<usize> = if a.len() == 3 {
+        match super::as_json(&a[1]) {
+            Some(serde_json::Value::Array(g)) => g
+                .iter()
+                .filter_map(|x| match x {
+                    serde_json::Value::Number(n) => n.as_u64().map(|n| n as usize),
+                    serde_json::Value::String(name) => {
+                        re.capture_names().position(|c| c == Some(name.as_str()))
+                    }
+                    _ => None,
+                })
+                .collect(),
+            _ => return Value::Null,
+        }
+    } else if re.captures_len() > 1 {
+        (1..re.captures_len()).collect()
+    } else {
+        vec![0]
+    };
+    let mut out = Vec::new();
+    let mut size = 0usize;
+    for caps in re.captures_iter(&text) {
+        let pick = |g: usize| {
+            caps.get(g)
+                .map(|m| serde_json::Value::String(m.as_str().to_string()))
+                .unwrap_or(serde_json::Value::Null)
+        };
+        size += 64;
+        if !env.fits("extract_all", size) {
+            return Value::Null;
+        }
+        out.push(if groups.len() == 1 && a.len() == 2 {
+            pick(groups[0])
+        } else {
+            serde_json::Value::Array(groups.iter().map(|&g| pick(g)).collect())
+        });
+    }
+    if out.is_empty() {
+        return Value::Null;
+    }
+    Value::dynamic(serde_json::Value::Array(out))
+}
+
+/// The fields of the first record of a CSV text.
+fn parse_csv(a: &[Value], _: &Env) -> Value {
+    let s = a[0].to_kql_string();
+    let mut fields = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                chars.next();
+                cur.push('"');
+            }
+            ('"', true) => quoted = false,
+            ('"', false) if cur.is_empty() => quoted = true,
+            (',', false) => fields.push(std::mem::take(&mut cur)),
+            ('\n', false) => break,
+            (c, _) => cur.push(c),
+        }
+    }
+    fields.push(cur);
+    Value::dynamic(serde_json::Value::Array(
+        fields.into_iter().map(serde_json::Value::String).collect(),
+    ))
+}
+
+/// A Windows command line split into arguments (quotes group, backslashes escape quotes).
+fn parse_command_line(a: &[Value], _: &Env) -> Value {
+    let s = a[0].to_kql_string();
+    let mut args = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut any = false;
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek() == Some(&'"') => {
+                chars.next();
+                cur.push('"');
+                any = true;
+            }
+            '"' => {
+                quoted = !quoted;
+                any = true;
+            }
+            c if c.is_whitespace() && !quoted => {
+                if any {
+                    args.push(std::mem::take(&mut cur));
+                    any = false;
+                }
+            }
+            c => {
+                cur.push(c);
+                any = true;
+            }
+        }
+    }
+    if any {
+        args.push(cur);
+    }
+    Value::dynamic(serde_json::Value::Array(
+        args.into_iter().map(serde_json::Value::String).collect(),
+    ))
+}
+
+fn percent_decode(s: &str) -> String {
+    String::from_utf8_lossy(&percent_decode_bytes(s)).into_owned()
+}
+
+/// `%41` → `A` and `+` → space, as bytes.
+pub(crate) fn percent_decode_bytes(s: &str) -> Vec<u8> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' && i + 2 < b.len() {
+            if let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(if b[i] == b'+' { b' ' } else { b[i] });
+        i += 1;
+    }
+    out
+}
+
+fn parse_urlquery(a: &[Value], _: &Env) -> Value {
+    let s = a[0].to_kql_string();
+    let q = s.strip_prefix('?').unwrap_or(&s);
+    let mut params = serde_json::Map::new();
+    for kv in q.split('&').filter(|x| !x.is_empty()) {
+        let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+        params.insert(
+            percent_decode(k),
+            serde_json::Value::String(percent_decode(v)),
+        );
+    }
+    Value::dynamic(serde_json::json!({ "Query Parameters": params }))
+}
+
+fn strrep(a: &[Value], env: &Env) -> Value {
+    let s = a[0].to_kql_string();
+    let Some(n) = a[1].as_i64().filter(|n| *n >= 0) else {
+        return Value::Null;
+    };
+    let d = a.get(2).map(|d| d.to_kql_string()).unwrap_or_default();
+    let n = n as usize;
+    if !env.fits("strrep", n.saturating_mul(s.len() + d.len())) {
+        return Value::Null;
+    }
+    Value::str(&vec![s; n].join(&d))
+}
+
+fn reverse(a: &[Value], _: &Env) -> Value {
+    Value::str(&a[0].to_kql_string().chars().rev().collect::<String>())
+}
+
+fn strcmp(a: &[Value], _: &Env) -> Value {
+    Value::Long(match a[0].to_kql_string().cmp(&a[1].to_kql_string()) {
+        std::cmp::Ordering::Less => -1,
+        std::cmp::Ordering::Equal => 0,
+        std::cmp::Ordering::Greater => 1,
+    })
+}
+
+fn string_size(a: &[Value], _: &Env) -> Value {
+    Value::Long(a[0].to_kql_string().len() as i64)
+}
+
+fn translate(a: &[Value], _: &Env) -> Value {
+    let from: Vec<char> = a[0].to_kql_string().chars().collect();
+    let to: Vec<char> = a[1].to_kql_string().chars().collect();
+    let out: String = a[2]
+        .to_kql_string()
+        .chars()
+        .filter_map(|c| match from.iter().position(|f| *f == c) {
+            Some(i) if to.is_empty() => {
+                let _ = i;
+                None
+            }
+            Some(i) => Some(*to.get(i).unwrap_or(to.last().unwrap_or(&c))),
+            None => Some(c),
+        })
+        .collect();
+    Value::str(&out)
+}
+
+fn new_guid(_: &[Value], _: &Env) -> Value {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0x9e37_79b9_7f4a_7c15);
+    let a = xxhash_rust::xxh64::xxh64(&N.fetch_add(1, Ordering::Relaxed).to_le_bytes(), 7);
+    let b = xxhash_rust::xxh64::xxh64(&a.to_le_bytes(), 11);
+    let h = format!("{a:016x}{b:016x}");
+    Value::str(&format!(
+        "{}-{}-4{}-a{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[13..16],
+        &h[17..20],
+        &h[20..32]
+    ))
+}
+
+fn never(_: &[Value], _: &Env) -> Value {
+    Value::Bool(false)
 }
 
 fn strlen(a: &[Value], _: &Env) -> Value {
@@ -188,7 +431,7 @@ fn replace_regex(a: &[Value], env: &Env) -> Value {
     let Ok(re) = regex(&a[1].to_kql_string()) else {
         return Value::Null;
     };
-    let rewrite = a[2].to_kql_string();
+    let rewrite = rewrite_syntax(&a[2].to_kql_string());
     // Built piece by piece, so that a replacement that multiplies the text stops at the
     // per-value limit instead of allocating gigabytes.
     let mut out = String::new();
@@ -206,22 +449,67 @@ fn replace_regex(a: &[Value], env: &Env) -> Value {
     env.string("replace_regex", out)
 }
 
-fn trim(a: &[Value], _: &Env) -> Value {
-    let chars = a[0].to_kql_string();
+/// Kusto's rewrite (`\\1` is group 1, `$` is literal) in the regex crate's syntax.
+fn rewrite_syntax(r: &str) -> String {
+    let mut out = String::with_capacity(r.len());
+    let mut chars = r.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek().is_some_and(|d| d.is_ascii_digit()) => {
+                let mut n = String::new();
+                while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                    n.push(*d);
+                    chars.next();
+                }
+                out.push_str(&format!("${{{n}}}"));
+            }
+            '\\' if chars.peek() == Some(&'\\') => {
+                chars.next();
+                out.push('\\');
+            }
+            '$' => out.push_str("$$"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn replace_old(a: &[Value], env: &Env) -> Value {
+    replace_regex(&[a[2].clone(), a[0].clone(), a[1].clone()], env)
+}
+
+/// The text without leading (and/or trailing) matches of a regex.
+fn trim_with(a: &[Value], start: bool, end: bool) -> Value {
+    let pat = a[0].to_kql_string();
     let s = a[1].to_kql_string();
-    Value::str(s.trim_matches(|c| chars.contains(c)))
+    let mut t: &str = &s;
+    if start {
+        if let Ok(re) = regex(&format!("^(?:{pat})+")) {
+            if let Some(m) = re.find(t) {
+                t = &t[m.end()..];
+            }
+        }
+    }
+    if end {
+        if let Ok(re) = regex(&format!("(?:{pat})+$")) {
+            if let Some(m) = re.find(t) {
+                t = &t[..m.start()];
+            }
+        }
+    }
+    Value::str(t)
+}
+
+fn trim(a: &[Value], _: &Env) -> Value {
+    trim_with(a, true, true)
 }
 
 fn trim_start(a: &[Value], _: &Env) -> Value {
-    let chars = a[0].to_kql_string();
-    let s = a[1].to_kql_string();
-    Value::str(s.trim_start_matches(|c| chars.contains(c)))
+    trim_with(a, true, false)
 }
 
 fn trim_end(a: &[Value], _: &Env) -> Value {
-    let chars = a[0].to_kql_string();
-    let s = a[1].to_kql_string();
-    Value::str(s.trim_end_matches(|c| chars.contains(c)))
+    trim_with(a, false, true)
 }
 
 fn indexof(a: &[Value], _: &Env) -> Value {

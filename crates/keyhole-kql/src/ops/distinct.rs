@@ -12,10 +12,7 @@ pub(crate) fn run(ctx: &mut Ctx, b: Batch, exprs: &[Expr]) -> Res<Batch> {
     } else {
         let mut cols = Vec::new();
         for e in exprs {
-            let a = Assign {
-                name: None,
-                expr: e.clone(),
-            };
+            let a = Assign::bare(e.clone());
             let name = match &e.kind {
                 ExprKind::Name(n) => n.clone(),
                 _ => group_name(e).unwrap_or_else(|| format!("Column{}", cols.len() + 1)),

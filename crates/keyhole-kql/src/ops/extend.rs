@@ -8,8 +8,9 @@ pub(crate) fn run(ctx: &mut Ctx, b: Batch, assigns: &[Assign]) -> Res<Batch> {
     let mut b = b;
     let mut k = 1;
     for a in assigns {
-        let col = ctx.assign_col(&b, a, &mut k)?;
-        b.set_col(col);
+        for col in ctx.assign_cols(&b, a, &mut k)? {
+            b.set_col(col);
+        }
     }
     Ok(b)
 }

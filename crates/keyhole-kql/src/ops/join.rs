@@ -70,7 +70,11 @@ pub(crate) fn join(
     let env = &ctx.env;
     let key_of = |b: &Batch, ks: &[CE], row: usize| -> Option<Vec<Value>> {
         let get = |i: usize| b.cols[i].get(row, src);
-        let rr = Row { get: &get, env };
+        let rr = Row {
+            get: &get,
+            env,
+            at: row,
+        };
         let mut k = Vec::with_capacity(ks.len());
         for c in ks {
             let v = eval(c, &rr).undyn();

@@ -7,13 +7,17 @@ use crate::exec::{Batch, Ctx};
 
 mod count;
 mod distinct;
+mod evaluate;
 mod extend;
 mod getschema;
 mod join;
+mod make_series;
+mod mv_apply;
 mod mv_expand;
 mod parse;
 mod project;
 mod render;
+mod scan;
 mod sort;
 pub(crate) mod sources;
 mod summarize;
@@ -170,33 +174,38 @@ pub(crate) static OPERATORS: &[OpDef] = &[
     op!(
         "as",
         "as Name",
-        "Name the input for later use in the query.",
-        not_yet
+        "Name the input for later use in the query."
     ),
     op!("sample", "sample N", "N random rows.", not_yet),
     op!(
         "serialize",
         "serialize",
-        "Mark the row order as fixed (for row functions).",
-        not_yet
+        "Mark the row order as fixed (for row functions)."
     ),
     op!(
         "make-series",
         "make-series Agg on Time from A to B step S by Key",
-        "Aggregate into time series arrays.",
-        not_yet
+        "Aggregate into time series arrays."
     ),
     op!(
         "mv-apply",
         "mv-apply Col to typeof(T) on (SubQuery)",
-        "Run a subquery over each row's array.",
-        not_yet
+        "Run a subquery over each row's array."
+    ),
+    op!(
+        "scan",
+        "scan [with_match_id = Id] [declare (Col: type = default)] with (step S: Condition => Col = Expr;)",
+        "Match sequences of rows, step by step, with state carried between rows."
+    ),
+    op!(
+        "partition",
+        "partition by Col (operators)",
+        "Run the operators on each group of rows that share a value."
     ),
     op!(
         "evaluate",
         "evaluate Plugin(…)",
-        "Run a plugin (bag_unpack, pivot, narrow, …).",
-        not_yet
+        "Run a plugin: bag_unpack, pivot or narrow."
     ),
     op!(
         "invoke",
@@ -235,16 +244,81 @@ impl Ctx<'_> {
             Operator::Top { n, key } => sort::top(self, b, n, key),
             Operator::Take(n) => take::run(self, b, n),
             Operator::Count => Ok(count::run(b)),
-            Operator::Union(items) => union::run(self, b, items),
-            Operator::MvExpand(assigns) => mv_expand::run(self, b, assigns),
+            Operator::Union(u) => union::run(self, b, u),
+            Operator::As(name) => {
+                self.tabulars.insert(name.clone(), b.clone());
+                Ok(b)
+            }
+            Operator::MvExpand(x) => mv_expand::run(self, b, x),
+            Operator::MvApply(x, ops) => mv_apply::run(self, b, x, ops),
+            Operator::MakeSeries(m) => make_series::run(self, b, m),
             Operator::Render(kind) => Ok(render::run(self, b, kind)),
+            Operator::Scan(s) => scan::run(self, b, s),
+            Operator::Partition(key, ops) => partition(self, b, key, ops),
+            Operator::Evaluate {
+                plugin,
+                args,
+                schema,
+            } => evaluate::run(
+                self,
+                b,
+                &evaluate::Plugin {
+                    name: &plugin.0,
+                    name_span: plugin.1,
+                    args,
+                    schema: schema.as_ref(),
+                },
+            ),
             Operator::Parse {
                 expr,
                 regex_kind,
+                relaxed,
+                flags,
                 elems,
                 filter,
-            } => parse::run(self, b, expr, *regex_kind, elems, *filter),
+            } => parse::run(
+                self,
+                b,
+                expr,
+                parse::Mode {
+                    regex: *regex_kind,
+                    relaxed: *relaxed,
+                    flags,
+                },
+                elems,
+                *filter,
+            ),
             Operator::GetSchema => Ok(getschema::run(b)),
         }
     }
+}
+
+/// `partition by Key (operators)`: the operators run on each key's rows (in the order the keys
+/// first appear), and the results are put together.
+fn partition(ctx: &mut Ctx, b: Batch, key: &crate::ast::Expr, ops: &[OpAt]) -> Res<Batch> {
+    let (c, _) = ctx.compile(key, &b)?;
+    let keys = ctx.eval_rows(&c, &b);
+    let mut groups: Vec<Vec<u32>> = Vec::new();
+    let mut index: std::collections::HashMap<crate::value::Value, usize> = Default::default();
+    for (r, k) in keys.into_iter().enumerate() {
+        let g = *index.entry(k).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[g].push(r as u32);
+    }
+    if groups.is_empty() {
+        // No rows: the operators still give the output's columns.
+        groups.push(Vec::new());
+    }
+    let mut parts = Vec::with_capacity(groups.len());
+    for rows in &groups {
+        let mut part = b.gather(rows);
+        for op in ops {
+            let op = ctx.resolve_op(op)?;
+            part = ctx.operator(part, &op)?;
+        }
+        parts.push(part);
+    }
+    Ok(crate::exec::union_batches(parts, &ctx.src))
 }

@@ -1,5 +1,7 @@
-//! `parse [kind=regex|simple|relaxed] expr with * "lit" Col [: type] …` and `parse-where`
-//! (which drops the rows that do not match).
+//! `parse [kind=regex|simple|relaxed] [flags=…] expr with * "lit" Col [: type] …` and
+//! `parse-where` (which drops the rows that do not match). A typed column's text must convert
+//! to its type, else the whole match fails (simple and regex kinds) or that column is null
+//! (relaxed).
 
 use crate::ast::{Expr, ParseElem};
 use crate::error::{RawError, Res};
@@ -7,16 +9,29 @@ use crate::exec::{values_col, Batch, Ctx};
 use crate::value::{Type, Value};
 use keyhole_core::Timestamp;
 
+/// The parse kind.
+pub(crate) struct Mode<'a> {
+    pub regex: bool,
+    pub relaxed: bool,
+    pub flags: &'a str,
+}
+
 pub(crate) fn run(
     ctx: &mut Ctx,
     b: Batch,
     expr: &Expr,
-    regex_kind: bool,
+    mode: Mode,
     elems: &[ParseElem],
     filter: bool,
 ) -> Res<Batch> {
+    let regex_kind = mode.regex;
     let (c, _) = ctx.compile(expr, &b)?;
-    let mut pat = String::from("^");
+    let mut pat = String::new();
+    let flags: String = mode.flags.chars().filter(|f| "imsU".contains(*f)).collect();
+    if regex_kind && !flags.is_empty() {
+        pat.push_str(&format!("(?{flags})"));
+    }
+    pat.push('^');
     let mut cols: Vec<(String, Type)> = Vec::new();
     for (i, e) in elems.iter().enumerate() {
         let last = i + 1 == elems.len();
@@ -28,7 +43,13 @@ pub(crate) fn run(
                 regex::escape(l)
             }),
             ParseElem::Col(n, t) => {
-                pat.push_str(if last { "(.*)" } else { "(.*?)" });
+                // Numbers match as numbers (so `n: long *` takes the digits, not nothing).
+                pat.push_str(match t {
+                    Type::Long | Type::Int => r"(-?\d+)",
+                    Type::Real => r"(-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?)",
+                    _ if last => "(.*)",
+                    _ => "(.*?)",
+                });
                 cols.push((n.clone(), *t));
             }
         }
@@ -52,12 +73,23 @@ pub(crate) fn run(
     let mut keep = Vec::new();
     for (r, t) in texts.iter().enumerate() {
         let s = t.to_kql_string();
-        match re.captures(&s) {
-            Some(caps) => {
+        let converted: Option<Vec<Value>> = re.captures(&s).and_then(|caps| {
+            let mut vals = Vec::with_capacity(cols.len());
+            for (k, (_, ty)) in cols.iter().enumerate() {
+                let m = caps.get(k + 1).map(|m| m.as_str()).unwrap_or("");
+                let v = convert_text(m, *ty);
+                if v.is_null() && !mode.relaxed {
+                    return None;
+                }
+                vals.push(v);
+            }
+            Some(vals)
+        });
+        match converted {
+            Some(vals) => {
                 keep.push(r as u32);
-                for (k, (_, ty)) in cols.iter().enumerate() {
-                    let m = caps.get(k + 1).map(|m| m.as_str()).unwrap_or("");
-                    out[k].push(convert_text(m, *ty));
+                for (k, v) in vals.into_iter().enumerate() {
+                    out[k].push(v);
                 }
             }
             None => {
@@ -96,10 +128,12 @@ fn convert_text(s: &str, ty: Type) -> Value {
             "false" | "0" => Value::Bool(false),
             _ => Value::Null,
         },
-        Type::DateTime => Timestamp::parse_any(s, 0)
-            .map(Value::DateTime)
+        Type::DateTime => crate::functions::parse_datetime(s)
+            .map(|m| Value::DateTime(Timestamp::from_micros(m)))
             .unwrap_or(Value::Null),
-        Type::TimeSpan => Value::Null,
+        Type::TimeSpan => crate::functions::parse_timespan(s)
+            .map(Value::TimeSpan)
+            .unwrap_or(Value::Null),
         Type::Dynamic => serde_json::from_str(s)
             .map(Value::dynamic)
             .unwrap_or(Value::Null),

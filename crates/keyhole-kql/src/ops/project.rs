@@ -9,15 +9,16 @@ pub(crate) fn project(ctx: &mut Ctx, b: Batch, assigns: &[Assign]) -> Res<Batch>
     let mut out: Vec<Col> = Vec::new();
     let mut k = 1;
     for a in assigns {
-        let col = ctx.assign_col(&b, a, &mut k)?;
-        if out.iter().any(|c| c.name == col.name) {
-            let span = a.name.as_ref().map(|n| n.1).unwrap_or(a.expr.span);
-            return Err(RawError::new(
-                span,
-                format!("column '{}' is projected more than once", col.name),
-            ));
+        for col in ctx.assign_cols(&b, a, &mut k)? {
+            if out.iter().any(|c| c.name == col.name) {
+                let span = a.name.as_ref().map(|n| n.1).unwrap_or(a.expr.span);
+                return Err(RawError::new(
+                    span,
+                    format!("column '{}' is projected more than once", col.name),
+                ));
+            }
+            out.push(col);
         }
-        out.push(col);
     }
     Ok(Batch {
         cols: out,

@@ -32,13 +32,18 @@ pub(crate) fn run(ctx: &mut Ctx, s: &Source) -> Res<Batch> {
             }
             Ok(union_batches(parts, &ctx.src))
         }
-        Source::Union(items) => {
-            let mut parts = Vec::new();
-            for t in items {
-                parts.push(ctx.run_tabular(t)?);
-            }
-            Ok(union_batches(parts, &ctx.src))
-        }
+        Source::Union(u) => super::union::source(ctx, u),
+        Source::AllTables(_) => super::union::source(
+            ctx,
+            &crate::ast::Union {
+                withsource: None,
+                items: vec![crate::ast::Tabular {
+                    source: s.clone(),
+                    ops: Vec::new(),
+                }],
+            },
+        ),
+        Source::Call { name, args, span } => ctx.call_tabular(name, args, *span),
         Source::DataTable { columns, values } => {
             let n = columns.len().max(1);
             let rows = values.len() / n;
@@ -102,6 +107,11 @@ fn print(ctx: &mut Ctx, assigns: &[Assign]) -> Res<Batch> {
     let mut b = Batch::rows_only(1);
     let mut k = 0;
     for a in assigns {
+        if !a.tuple.is_empty() || (a.name.is_none() && ctx.has_several_results(&a.expr)) {
+            let cols = ctx.assign_cols(&b, a, &mut k)?;
+            b.cols.extend(cols);
+            continue;
+        }
         let (c, ty) = ctx.compile(&a.expr, &b)?;
         let v = ctx.eval_rows(&c, &b);
         let name = match &a.name {

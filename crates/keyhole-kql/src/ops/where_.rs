@@ -1,12 +1,26 @@
 //! `where predicate` (alias `filter`) and `search`: keep the rows where the predicate is true.
 
 use crate::ast::{Expr, ExprKind};
-use crate::error::Res;
+use crate::error::{RawError, Res};
 use crate::exec::{Batch, Ctx};
-use crate::value::Value;
+use crate::value::{Type, Value};
 
 pub(crate) fn filter(ctx: &mut Ctx, b: Batch, pred: &Expr) -> Res<Batch> {
-    let (c, _) = ctx.compile(pred, &b)?;
+    let (c, _) = match &pred.kind {
+        // `where Label = predicate`.
+        ExprKind::Named(_, inner) => {
+            let (c, ty) = ctx.compile(inner, &b)?;
+            if ty != Type::Bool {
+                return Err(RawError::expected(
+                    pred.span,
+                    "'=' assigns; use '==' to compare",
+                    &["=="],
+                ));
+            }
+            (c, ty)
+        }
+        _ => ctx.compile(pred, &b)?,
+    };
     let keep: Vec<u32> = (0..b.len)
         .take_while(|_| !ctx.env.failed())
         .filter(|&r| ctx.eval_at(&c, &b, r).is_true())

@@ -87,20 +87,39 @@ impl Parser {
         if !self.is_sym(")") {
             loop {
                 // A tabular argument: `x in (T | project y)`, `toscalar(T | count)`.
-                let lets = std::mem::take(&mut self.tab_lets);
-                let tabular = self.starts_tabular(&lets)
-                    && !matches!(self.peek(), Tok::Sym("("))
-                    && (matches!(
-                        self.peek_at(1),
-                        Tok::Sym("|") | Tok::Sym(")") | Tok::Sym(",")
-                    ) || matches!(self.peek(), Tok::Sym("|")));
-                self.tab_lets = lets;
+                let tabular = match self.peek() {
+                    Tok::Sym("(") => self.starts_tabular(),
+                    Tok::Sym("|") => true,
+                    Tok::Ident(w) => {
+                        let l = w.to_ascii_lowercase();
+                        (self.is_tabular_name(w)
+                            && matches!(self.peek_at(1), Tok::Sym(")") | Tok::Sym(",")))
+                            || matches!(self.peek_at(1), Tok::Sym("|"))
+                            || (matches!(self.peek_at(1), Tok::Sym("("))
+                                && self.is_tabular_function(w))
+                            || (["print", "datatable", "union", "range"].contains(&l.as_str())
+                                && self.starts_tabular())
+                    }
+                    _ => false,
+                };
                 if tabular {
                     let start = self.span().0;
                     let t = self.tabular()?;
                     v.push(Expr {
                         kind: ExprKind::Subquery(Box::new(t)),
                         span: (start, self.prev_end()),
+                    });
+                } else if matches!(self.peek(), Tok::Ident(_))
+                    && matches!(self.peek_at(1), Tok::Sym("="))
+                {
+                    // A named argument: `f(c = 7)`.
+                    let (name, nsp) = self.ident("a parameter name")?;
+                    self.bump();
+                    let e = self.expr()?;
+                    let span = (nsp.0, e.span.1);
+                    v.push(Expr {
+                        kind: ExprKind::Named(name, Box::new(e)),
+                        span,
                     });
                 } else {
                     v.push(self.expr()?);
@@ -448,6 +467,21 @@ impl Parser {
                             self.close_paren(open)?;
                             return lit(Value::dynamic(v), (sp.0, end));
                         }
+                        "typeof" => {
+                            // `typeof(long)`: a type, as its name.
+                            let open = self.bump().span;
+                            let (t, tsp) = self.ident("a type")?;
+                            let ty = super::parse_type(&t).ok_or_else(|| {
+                                RawError::expected(
+                                    tsp,
+                                    format!("unknown type '{t}'"),
+                                    &["string", "long", "real", "datetime", "dynamic"],
+                                )
+                            })?;
+                            let end = self.span().1;
+                            self.close_paren(open)?;
+                            return lit(Value::str(ty.name()), (sp.0, end));
+                        }
                         "datetime" | "guid" => {
                             self.bump();
                             let (raw, rsp) = match self.peek().clone() {
@@ -465,13 +499,17 @@ impl Parser {
                             } else if lw == "guid" {
                                 Value::str(&raw)
                             } else {
-                                Value::DateTime(Timestamp::parse_iso(&raw).ok_or_else(|| {
-                                    RawError::expected(
-                                        rsp,
-                                        format!("invalid datetime literal '{raw}'"),
-                                        &["2024-04-03T14:03:10Z"],
-                                    )
-                                })?)
+                                Value::DateTime(
+                                    crate::functions::parse_datetime(&raw)
+                                        .map(Timestamp::from_micros)
+                                        .ok_or_else(|| {
+                                            RawError::expected(
+                                                rsp,
+                                                format!("invalid datetime literal '{raw}'"),
+                                                &["2024-04-03T14:03:10Z"],
+                                            )
+                                        })?,
+                                )
                             };
                             return lit(v, (sp.0, end));
                         }
@@ -580,6 +618,11 @@ impl Parser {
             Tok::TimeSpan(v) => {
                 self.bump();
                 serde_json::Value::String(crate::value::format_timespan(v))
+            }
+            // `["x"]` lexes as a bracketed name; in a dynamic literal it is a one-element array.
+            Tok::Ident(w) if self.src[self.span().0..].starts_with('[') => {
+                self.bump();
+                serde_json::Value::Array(vec![serde_json::Value::String(w)])
             }
             Tok::Ident(w) if w == "true" || w == "false" || w == "null" => {
                 self.bump();

@@ -22,8 +22,10 @@ pub(crate) struct Parser {
     depth: usize,
     src_len: usize,
     src: String,
-    /// Names bound by tabular lets so far (a name followed by nothing can be a table).
-    tab_lets: Vec<String>,
+    /// Names bound by tabular lets (and `as`) so far (a name followed by nothing can be a table).
+    pub(super) tab_lets: Vec<String>,
+    /// User functions whose body is tabular.
+    tab_funcs: Vec<String>,
 }
 
 fn describe(t: &Tok) -> String {
@@ -40,6 +42,14 @@ fn describe(t: &Tok) -> String {
     }
 }
 
+/// A whole text as one scalar expression (a parameter's value), if it is one.
+pub(crate) fn parse_expression(text: &str) -> Option<Expr> {
+    let toks = crate::lexer::tokenize(text).ok()?;
+    let mut p = Parser::new(toks, text);
+    let e = p.expr().ok()?;
+    (*p.peek() == Tok::Eof).then_some(e)
+}
+
 impl Parser {
     pub fn new(toks: Vec<Token>, src: &str) -> Parser {
         Parser {
@@ -49,6 +59,7 @@ impl Parser {
             src_len: src.len(),
             src: src.to_string(),
             tab_lets: Vec::new(),
+            tab_funcs: Vec::new(),
         }
     }
 
@@ -157,7 +168,7 @@ impl Parser {
 
     // ---- statements ----
 
-    pub fn parse_program(&mut self, tabular_lets: &mut Vec<String>) -> Res<Vec<Stmt>> {
+    pub fn parse_program(&mut self) -> Res<Vec<Stmt>> {
         let mut out = Vec::new();
         loop {
             while self.eat_sym(";") {}
@@ -165,20 +176,7 @@ impl Parser {
                 break;
             }
             if self.is_word("let") {
-                self.bump();
-                let (name, nspan) = self.ident("a name after 'let'")?;
-                if !self.eat_sym("=") {
-                    return Err(self.err_here(format!("expected '=' after 'let {name}'"), &["="]));
-                }
-                if self.starts_tabular(tabular_lets) {
-                    let t = self.tabular()?;
-                    tabular_lets.push(name.clone());
-                    self.tab_lets.push(name.clone());
-                    out.push(Stmt::LetTabular(name, nspan, t));
-                } else {
-                    let e = self.expr()?;
-                    out.push(Stmt::LetScalar(name, nspan, e));
-                }
+                out.push(self.let_stmt()?);
                 if !self.is_sym(";") {
                     return Err(self.err_here("expected ';' after a let statement", &[";"]));
                 }
@@ -193,11 +191,182 @@ impl Parser {
         Ok(out)
     }
 
-    fn starts_tabular(&self, tabular_lets: &[String]) -> bool {
+    /// `let name = scalar | tabular | (params) { body }` (without the closing `;`).
+    fn let_stmt(&mut self) -> Res<Stmt> {
+        self.bump();
+        let (name, nspan) = self.ident("a name after 'let'")?;
+        if !self.eat_sym("=") {
+            return Err(self.err_here(format!("expected '=' after 'let {name}'"), &["="]));
+        }
+        if self.starts_function() {
+            let f = self.function_decl()?;
+            if matches!(f.result, FnResult::Tabular(_)) {
+                self.tab_funcs.push(name.clone());
+            }
+            return Ok(Stmt::LetFunction(name, nspan, std::sync::Arc::new(f)));
+        }
+        if self.starts_tabular() {
+            let t = self.tabular()?;
+            self.tab_lets.push(name.clone());
+            Ok(Stmt::LetTabular(name, nspan, t))
+        } else {
+            let e = self.expr()?;
+            Ok(Stmt::LetScalar(name, nspan, e))
+        }
+    }
+
+    /// `(params) {` or `view (params) {`.
+    fn starts_function(&self) -> bool {
+        let mut k = 0;
+        if matches!(self.peek(), Tok::Ident(w) if w == "view") {
+            k = 1;
+        }
+        if !matches!(self.peek_at(k), Tok::Sym("(")) {
+            return false;
+        }
+        let mut depth = 0usize;
+        let mut i = self.pos + k;
+        while i < self.toks.len() {
+            match &self.toks[i].tok {
+                Tok::Sym("(") => depth += 1,
+                Tok::Sym(")") => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return matches!(self.toks.get(i + 1).map(|t| &t.tok), Some(Tok::Sym("{")));
+                    }
+                }
+                Tok::Eof | Tok::Sym(";") | Tok::Sym("|") => return false,
+                _ => {}
+            }
+            i += 1;
+        }
+        false
+    }
+
+    /// A user function: parameters, then a body of lets and one scalar or tabular result.
+    fn function_decl(&mut self) -> Res<FnDecl> {
+        self.enter()?;
+        let r = self.function_inner();
+        self.leave();
+        r
+    }
+
+    fn function_inner(&mut self) -> Res<FnDecl> {
+        self.eat_word("view");
+        let open = self.expect_sym("(", "before the parameters")?;
+        let mut params = Vec::new();
+        while !self.is_sym(")") {
+            let (name, _) = self.ident("a parameter name")?;
+            self.expect_sym(":", "after a parameter name")?;
+            let (tabular, ty) = if self.is_sym("(") {
+                // A table parameter: `(*)` or `(col: type, …)`.
+                let popen = self.bump().span;
+                let mut depth = 1usize;
+                while depth > 0 {
+                    match self.bump().tok {
+                        Tok::Sym("(") => depth += 1,
+                        Tok::Sym(")") => depth -= 1,
+                        Tok::Eof => {
+                            return Err(RawError::expected(
+                                popen,
+                                "unbalanced parenthesis: this '(' is never closed",
+                                &[")"],
+                            ))
+                        }
+                        _ => {}
+                    }
+                }
+                (true, None)
+            } else {
+                let (t, tsp) = self.ident("a type")?;
+                let ty = parse_type(&t).ok_or_else(|| {
+                    RawError::expected(
+                        tsp,
+                        format!("unknown type '{t}'"),
+                        &[
+                            "string", "long", "real", "bool", "datetime", "timespan", "dynamic",
+                        ],
+                    )
+                })?;
+                (false, Some(ty))
+            };
+            let default = if self.eat_sym("=") {
+                Some(self.expr()?)
+            } else {
+                None
+            };
+            params.push(FnParam {
+                name,
+                tabular,
+                ty,
+                default,
+            });
+            if !self.eat_sym(",") {
+                break;
+            }
+        }
+        self.close_paren(open)?;
+        let brace = self.expect_sym("{", "before the function body")?;
+        let saved = (self.tab_lets.clone(), self.tab_funcs.clone());
+        for p in params.iter().filter(|p| p.tabular) {
+            self.tab_lets.push(p.name.clone());
+        }
+        let body = self.function_body(brace);
+        (self.tab_lets, self.tab_funcs) = saved;
+        let (lets, result) = body?;
+        Ok(FnDecl {
+            params,
+            lets,
+            result,
+        })
+    }
+
+    fn function_body(&mut self, brace: Span) -> Res<(Vec<Stmt>, FnResult)> {
+        let mut lets = Vec::new();
+        loop {
+            while self.eat_sym(";") {}
+            if self.is_word("let") {
+                lets.push(self.let_stmt()?);
+                if !self.is_sym(";") {
+                    return Err(self.err_here("expected ';' after a let statement", &[";"]));
+                }
+                continue;
+            }
+            break;
+        }
+        if self.is_sym("}") {
+            return Err(self.err_here(
+                "expected the function's result (an expression or a query)",
+                &["expression"],
+            ));
+        }
+        let result = if self.starts_tabular() {
+            FnResult::Tabular(self.tabular()?)
+        } else {
+            FnResult::Scalar(self.expr()?)
+        };
+        while self.eat_sym(";") {}
+        if !self.eat_sym("}") {
+            let at = self.at(brace.0);
+            return Err(self.err_here(
+                format!("expected '}}' to close the function body at {at}"),
+                &["}"],
+            ));
+        }
+        Ok((lets, result))
+    }
+
+    pub(crate) fn starts_tabular(&self) -> bool {
         match self.peek() {
             Tok::Sym("|") => true,
             Tok::Sym("(") => {
-                // `(T | …)` vs a parenthesised scalar: look for a pipe before the close.
+                // `(T | …)` vs a parenthesised scalar: look for a pipe before the close; a lone
+                // tabular name in parentheses is tabular too.
+                if let (Tok::Ident(w), Tok::Sym(")")) = (self.peek_at(1), self.peek_at(2)) {
+                    if self.is_tabular_name(w) {
+                        return true;
+                    }
+                }
                 let mut depth = 0usize;
                 for t in &self.toks[self.pos..] {
                     match &t.tok {
@@ -217,14 +386,33 @@ impl Parser {
             }
             Tok::Ident(w) => {
                 let l = w.to_ascii_lowercase();
-                crate::tables::is_table(w)
-                    || tabular_lets.iter().any(|t| t == w)
-                    || (["union", "search", "datatable", "print", "range"].contains(&l.as_str())
+                self.is_tabular_name(w)
+                    || ([
+                        "union",
+                        "search",
+                        "datatable",
+                        "print",
+                        "range",
+                        "find",
+                        "evaluate",
+                    ]
+                    .contains(&l.as_str())
                         && !matches!(self.peek_at(1), Tok::Sym("(") if l == "range"))
+                    || (matches!(self.peek_at(1), Tok::Sym("(")) && self.is_tabular_function(w))
                     || (matches!(self.peek_at(1), Tok::Sym("|")))
             }
             _ => false,
         }
+    }
+
+    /// A table or a tabular let / `as` name seen so far.
+    pub(super) fn is_tabular_name(&self, w: &str) -> bool {
+        crate::tables::is_table(w) || self.tab_lets.iter().any(|t| t == w)
+    }
+
+    /// A function known to return a table (user functions with a tabular body, `materialize`).
+    pub(super) fn is_tabular_function(&self, w: &str) -> bool {
+        w == "materialize" || w == "view" || self.tab_funcs.iter().any(|t| t == w)
     }
 
     fn unexpected_after_tabular(&self) -> RawError {
@@ -325,6 +513,15 @@ impl Parser {
             }
             _ => {
                 self.bump();
+                if self.is_sym("(") {
+                    // A function returning a table: `f(1, x = 2)`, `materialize(T)`.
+                    let (args, end) = self.expr_list_in_parens()?;
+                    return Ok(Source::Call {
+                        name: w,
+                        args,
+                        span: (sp.0, end),
+                    });
+                }
                 Ok(Source::Table(w, sp))
             }
         }
@@ -369,15 +566,27 @@ impl Parser {
         Ok((tables, pred))
     }
 
-    fn union_body(&mut self) -> Res<Vec<Tabular>> {
+    /// `[kind=…] [withsource=Name] [isfuzzy=…] T1, (T2 | …), f(…), *`.
+    pub(super) fn union_body(&mut self) -> Res<Union> {
         let mut items = Vec::new();
-        // Options we accept and ignore: kind=inner|outer, withsource=Name, isfuzzy=true.
+        let mut withsource = None;
         while matches!(self.peek(), Tok::Ident(w) if ["kind", "withsource", "isfuzzy"].contains(&w.to_ascii_lowercase().as_str()))
             && matches!(self.peek_at(1), Tok::Sym("="))
         {
+            let opt = self.bump();
             self.bump();
-            self.bump();
-            self.bump();
+            let v = self.bump();
+            if matches!(&opt.tok, Tok::Ident(w) if w.eq_ignore_ascii_case("withsource")) {
+                match v.tok {
+                    Tok::Ident(n) => withsource = Some(n),
+                    _ => {
+                        return Err(RawError::new(
+                            v.span,
+                            "expected a column name after 'withsource='",
+                        ))
+                    }
+                }
+            }
         }
         loop {
             if self.is_sym("(") {
@@ -385,10 +594,26 @@ impl Parser {
                 let t = self.tabular()?;
                 self.close_paren(open)?;
                 items.push(t);
+            } else if self.is_sym("*") {
+                let sp = self.bump().span;
+                items.push(Tabular {
+                    source: Source::AllTables(sp),
+                    ops: Vec::new(),
+                });
             } else {
                 let (name, sp) = self.ident("a table name")?;
+                let source = if self.is_sym("(") {
+                    let (args, end) = self.expr_list_in_parens()?;
+                    Source::Call {
+                        name,
+                        args,
+                        span: (sp.0, end),
+                    }
+                } else {
+                    Source::Table(name, sp)
+                };
                 items.push(Tabular {
-                    source: Source::Table(name, sp),
+                    source,
                     ops: Vec::new(),
                 });
             }
@@ -396,7 +621,7 @@ impl Parser {
                 break;
             }
         }
-        Ok(items)
+        Ok(Union { withsource, items })
     }
 
     fn datatable(&mut self) -> Res<Source> {

@@ -35,9 +35,73 @@ impl Parser {
         let lw = w.to_ascii_lowercase();
         self.bump();
         Ok(match lw.as_str() {
-            "where" | "filter" => Operator::Where(self.expr()?),
+            "where" | "filter" => {
+                // `where Name = predicate` (a workbook idiom): the name is a label only; the
+                // predicate must be boolean (else it is a mistyped `==`). The span is the `=`.
+                if matches!(self.peek(), Tok::Ident(_)) && matches!(self.peek_at(1), Tok::Sym("="))
+                {
+                    let (label, _) = self.ident("a name")?;
+                    let eq = self.bump().span;
+                    let pred = self.expr()?;
+                    Operator::Where(Expr {
+                        kind: ExprKind::Named(label, Box::new(pred)),
+                        span: eq,
+                    })
+                } else {
+                    Operator::Where(self.expr()?)
+                }
+            }
+            "as" => {
+                // Hints (`hint.materialized=true`) are accepted and ignored.
+                self.hints()?;
+                let (name, _) = self.ident("a name after 'as'")?;
+                self.tab_lets.push(name.clone());
+                Operator::As(name)
+            }
             "project" => Operator::Project(self.assign_list("a column")?),
             "extend" => Operator::Extend(self.assign_list("an expression")?),
+            "evaluate" => {
+                self.hints()?;
+                let (name, nsp) = self.ident("a plugin name")?;
+                let (args, _) = self.expr_list_in_parens()?;
+                let schema = if self.eat_sym(":") {
+                    let open = self.expect_sym("(", "before the output schema")?;
+                    let mut star = false;
+                    let mut cols = Vec::new();
+                    loop {
+                        if self.eat_sym("*") {
+                            star = true;
+                        } else {
+                            let (c, _) = self.ident("a column name")?;
+                            self.expect_sym(":", "between a column name and its type")?;
+                            let (t, tsp) = self.ident("a type")?;
+                            let ty = parse_type(&t)
+                                .ok_or_else(|| RawError::new(tsp, format!("unknown type '{t}'")))?;
+                            cols.push((c, ty));
+                        }
+                        if !self.eat_sym(",") {
+                            break;
+                        }
+                    }
+                    self.close_paren(open)?;
+                    Some((star, cols))
+                } else {
+                    None
+                };
+                Operator::Evaluate {
+                    plugin: (name, nsp),
+                    args,
+                    schema,
+                }
+            }
+            // Rows here are always in a fixed order: `serialize` only extends.
+            "serialize" => {
+                if matches!(self.peek(), Tok::Eof | Tok::Sym("|" | ";" | ")")) {
+                    Operator::Extend(Vec::new())
+                } else {
+                    Operator::Extend(self.assign_list("an expression")?)
+                }
+            }
             "project-rename" => {
                 let mut v = Vec::new();
                 loop {
@@ -106,15 +170,45 @@ impl Parser {
                 let (_, pred) = self.search_body()?;
                 Operator::Search(pred)
             }
-            "mv-expand" => Operator::MvExpand(self.assign_list("a column")?),
+            "mv-expand" => Operator::MvExpand(self.expand_spec()?),
+            "mv-apply" => {
+                let x = self.expand_spec()?;
+                if !self.eat_word("on") {
+                    return Err(
+                        self.err_here("expected 'on (subquery)' after the columns", &["on"])
+                    );
+                }
+                Operator::MvApply(x, self.sub_operators()?)
+            }
+            "partition" => {
+                self.hints()?;
+                if !self.eat_word("by") {
+                    return Err(self.err_here("expected 'by'", &["by"]));
+                }
+                // A column name (an expression would read `Col (…)` as a call).
+                let (name, span) = self.ident("a column name")?;
+                let key = Expr {
+                    kind: ExprKind::Name(name),
+                    span,
+                };
+                Operator::Partition(key, self.sub_operators()?)
+            }
+            "scan" => self.scan(sp)?,
+            "make-series" => self.make_series()?,
             "getschema" => Operator::GetSchema,
             "parse" | "parse-where" => {
                 let mut regex_kind = false;
+                let mut relaxed = false;
+                let mut flags = String::new();
                 while self.is_word("kind") || self.is_word("flags") {
                     let opt = self.ident("an option")?.0;
                     self.expect_sym("=", "after the option")?;
                     let (v, vsp) = self.ident("a value")?;
+                    if opt == "flags" {
+                        flags = v.clone();
+                    }
                     if opt == "kind" {
+                        relaxed = v == "relaxed";
                         regex_kind = match v.as_str() {
                             "regex" => true,
                             "simple" | "relaxed" => false,
@@ -169,6 +263,8 @@ impl Parser {
                 Operator::Parse {
                     expr,
                     regex_kind,
+                    relaxed,
+                    flags,
                     elems,
                     filter: lw == "parse-where",
                 }
@@ -282,14 +378,7 @@ impl Parser {
 
     pub(super) fn summarize(&mut self) -> Res<Operator> {
         // hint.strategy=… and friends are accepted and ignored.
-        while matches!(self.peek(), Tok::Ident(w) if w.starts_with("hint")) {
-            self.bump();
-            while self.eat_sym(".") {
-                self.ident("a hint name")?;
-            }
-            self.expect_sym("=", "after a hint")?;
-            self.bump();
-        }
+        self.hints()?;
         let aggs = if self.is_word("by") {
             Vec::new()
         } else {
@@ -405,29 +494,320 @@ impl Parser {
     pub(super) fn assign_list(&mut self, what: &str) -> Res<Vec<Assign>> {
         let mut v = Vec::new();
         loop {
-            if matches!(self.peek(), Tok::Ident(_)) && matches!(self.peek_at(1), Tok::Sym("=")) {
-                let name = self.ident("a name")?;
-                self.bump();
-                let expr = self.expr()?;
-                v.push(Assign {
-                    name: Some(name),
-                    expr,
-                });
-            } else if self.is_sym("(") && self.paren_names_assign() {
-                // `(A, B) = arg_max(...)` is rare; not supported beyond a clear error.
-                return Err(self.err_here("tuple assignment is not supported", &[what]));
-            } else {
-                if matches!(self.peek(), Tok::Eof | Tok::Sym("|") | Tok::Sym(";")) {
-                    return Err(self.err_here(format!("expected {what}"), &[what]));
-                }
-                let expr = self.expr()?;
-                v.push(Assign { name: None, expr });
-            }
+            v.push(self.assign(what)?);
             if !self.eat_sym(",") {
                 break;
             }
         }
         Ok(v)
+    }
+
+    /// `hint.… = value` properties (`hint.strategy=native`): accepted and ignored.
+    pub(super) fn hints(&mut self) -> Res<()> {
+        while matches!(self.peek(), Tok::Ident(w) if w.starts_with("hint"))
+            && matches!(self.peek_at(1), Tok::Sym("." | "="))
+        {
+            self.bump();
+            while self.eat_sym(".") {
+                self.ident("a hint name")?;
+            }
+            self.expect_sym("=", "after a hint")?;
+            self.bump();
+        }
+        Ok(())
+    }
+
+    /// `( [|] op | op … )`: the operators of `mv-apply … on (…)` and `partition by … (…)`.
+    pub(super) fn sub_operators(&mut self) -> Res<Vec<OpAt>> {
+        let open = self.expect_sym("(", "before the subquery")?;
+        self.enter()?;
+        let mut ops = Vec::new();
+        loop {
+            self.eat_sym("|");
+            let start = self.span().0;
+            let op = self.operator()?;
+            ops.push(OpAt {
+                op,
+                span: (start, self.prev_end()),
+            });
+            if !self.is_sym("|") {
+                break;
+            }
+        }
+        self.leave();
+        self.close_paren(open)?;
+        Ok(ops)
+    }
+
+    /// `scan [with_match_id = Id] [declare (Col: type [= default], …)] with (step …; …)`.
+    pub(super) fn scan(&mut self, sp: Span) -> Res<Operator> {
+        let mut match_id = None;
+        if self.eat_word("with_match_id") {
+            self.expect_sym("=", "after 'with_match_id'")?;
+            match_id = Some(self.ident("a column name")?.0);
+        }
+        let mut declare = Vec::new();
+        if self.eat_word("declare") {
+            let open = self.expect_sym("(", "after 'declare'")?;
+            loop {
+                let (name, _) = self.ident("a column name")?;
+                self.expect_sym(":", "between a column name and its type")?;
+                let (t, tsp) = self.ident("a type")?;
+                let ty = parse_type(&t)
+                    .ok_or_else(|| RawError::new(tsp, format!("unknown type '{t}'")))?;
+                let default = if self.eat_sym("=") {
+                    Some(self.expr()?)
+                } else {
+                    None
+                };
+                declare.push((name, ty, default));
+                if !self.eat_sym(",") {
+                    break;
+                }
+            }
+            self.close_paren(open)?;
+        }
+        if !self.eat_word("with") {
+            return Err(self.err_here(
+                "expected 'with (step …)'",
+                &["with", "declare", "with_match_id"],
+            ));
+        }
+        let open = self.expect_sym("(", "after 'with'")?;
+        let mut steps: Vec<ScanStep> = Vec::new();
+        while self.eat_word("step") {
+            let (name, nsp) = self.ident("a step name")?;
+            if steps.iter().any(|s| s.name == name) {
+                return Err(RawError::new(
+                    nsp,
+                    format!("scan: a second step named '{name}'"),
+                ));
+            }
+            let mut output = StepOutput::All;
+            if self.eat_word("output") {
+                self.expect_sym("=", "after 'output'")?;
+                let (o, osp) = self.ident("all, last or none")?;
+                output = match o.to_ascii_lowercase().as_str() {
+                    "all" => StepOutput::All,
+                    "last" => StepOutput::Last,
+                    "none" => StepOutput::None,
+                    _ => {
+                        return Err(RawError::expected(
+                            osp,
+                            format!("unknown step output '{o}'"),
+                            &["all", "last", "none"],
+                        ))
+                    }
+                };
+            }
+            self.expect_sym(":", "after the step's name")?;
+            let cond = self.expr()?;
+            let mut assigns = Vec::new();
+            if self.eat_sym("=>") {
+                loop {
+                    let col = self.ident("a declared column")?;
+                    self.expect_sym("=", "after the column")?;
+                    assigns.push((col, self.expr()?));
+                    if !self.eat_sym(",") {
+                        break;
+                    }
+                }
+            }
+            self.expect_sym(";", "after the step")?;
+            steps.push(ScanStep {
+                name,
+                output,
+                cond,
+                assigns,
+            });
+        }
+        if steps.is_empty() {
+            return Err(self.err_here("expected 'step Name: Condition;'", &["step"]));
+        }
+        self.close_paren(open)?;
+        Ok(Operator::Scan(Box::new(Scan {
+            match_id,
+            declare,
+            steps,
+            span: sp,
+        })))
+    }
+
+    /// `Name = expr`, `(A, B) = expr` or `expr`.
+    pub(super) fn assign(&mut self, what: &str) -> Res<Assign> {
+        if matches!(self.peek(), Tok::Ident(_)) && matches!(self.peek_at(1), Tok::Sym("=")) {
+            let name = self.ident("a name")?;
+            self.bump();
+            let expr = self.expr()?;
+            return Ok(Assign {
+                name: Some(name),
+                tuple: Vec::new(),
+                expr,
+            });
+        }
+        if self.is_sym("(") && self.paren_names_assign() {
+            self.bump();
+            let mut tuple = Vec::new();
+            loop {
+                tuple.push(self.ident("a column name")?.0);
+                if !self.eat_sym(",") {
+                    break;
+                }
+            }
+            self.expect_sym(")", "after the names")?;
+            self.expect_sym("=", "after the names")?;
+            let expr = self.expr()?;
+            return Ok(Assign {
+                name: None,
+                tuple,
+                expr,
+            });
+        }
+        if matches!(self.peek(), Tok::Eof | Tok::Sym("|") | Tok::Sym(";")) {
+            return Err(self.err_here(format!("expected {what}"), &[what]));
+        }
+        Ok(Assign::bare(self.expr()?))
+    }
+
+    /// `mv-expand` / `mv-apply` options and columns: `[bagexpansion=…] [with_itemindex=Name]
+    /// [Name =] expr [to typeof(T)], … [limit N]`.
+    pub(super) fn expand_spec(&mut self) -> Res<Expand> {
+        let mut index = None;
+        loop {
+            match self.peek().clone() {
+                Tok::Ident(w)
+                    if (w.eq_ignore_ascii_case("bagexpansion")
+                        || w.eq_ignore_ascii_case("kind"))
+                        && matches!(self.peek_at(1), Tok::Sym("=")) =>
+                {
+                    self.bump();
+                    self.bump();
+                    self.ident("bag or array")?;
+                }
+                Tok::Ident(w)
+                    if w.eq_ignore_ascii_case("with_itemindex")
+                        && matches!(self.peek_at(1), Tok::Sym("=")) =>
+                {
+                    self.bump();
+                    self.bump();
+                    index = Some(self.ident("a column name")?.0);
+                }
+                _ => break,
+            }
+        }
+        let mut items = Vec::new();
+        loop {
+            let assign = self.assign("a column to expand")?;
+            let mut to = None;
+            if self.eat_word("to") {
+                if !self.eat_word("typeof") {
+                    return Err(self.err_here("expected 'typeof(type)' after 'to'", &["typeof"]));
+                }
+                let open = self.expect_sym("(", "after 'typeof'")?;
+                let (t, tsp) = self.ident("a type")?;
+                to = Some(parse_type(&t).ok_or_else(|| {
+                    RawError::expected(
+                        tsp,
+                        format!("unknown type '{t}'"),
+                        &["string", "long", "real", "datetime", "dynamic"],
+                    )
+                })?);
+                self.close_paren(open)?;
+            }
+            items.push(ExpandItem { assign, to });
+            if !self.eat_sym(",") {
+                break;
+            }
+        }
+        let limit = if self.eat_word("limit") {
+            Some(self.expr()?)
+        } else {
+            None
+        };
+        Ok(Expand {
+            items,
+            index,
+            limit,
+        })
+    }
+
+    /// `make-series [kind=…] Name = agg(…) [default = v], … on Axis (from A] [to B] step S | in
+    /// range(A, B, S)) [by Key, …]`.
+    pub(super) fn make_series(&mut self) -> Res<Operator> {
+        while matches!(self.peek(), Tok::Ident(w) if w.eq_ignore_ascii_case("kind") || w.starts_with("hint"))
+            && matches!(self.peek_at(1), Tok::Sym("=") | Tok::Sym("."))
+        {
+            self.bump();
+            while self.eat_sym(".") {
+                self.ident("a hint name")?;
+            }
+            self.expect_sym("=", "after an option")?;
+            self.bump();
+        }
+        let mut aggs = Vec::new();
+        loop {
+            let a = self.assign("an aggregation such as count()")?;
+            let default = if self.is_word("default") && matches!(self.peek_at(1), Tok::Sym("=")) {
+                self.bump();
+                self.bump();
+                Some(self.expr()?)
+            } else {
+                None
+            };
+            aggs.push((a, default));
+            if !self.eat_sym(",") {
+                break;
+            }
+        }
+        if !self.eat_word("on") {
+            return Err(self.err_here("expected 'on' and the axis column", &["on"]));
+        }
+        let axis = self.add_expr()?;
+        let (mut from, mut to, mut to_inclusive) = (None, None, false);
+        let step;
+        if self.eat_word("in") {
+            if !self.eat_word("range") {
+                return Err(
+                    self.err_here("expected 'range(start, stop, step)' after 'in'", &["range"])
+                );
+            }
+            let (args, _) = self.expr_list_in_parens()?;
+            let [a, b, c]: [Expr; 3] = args.try_into().map_err(|_| {
+                self.err_here(
+                    "range() takes a start, a stop and a step",
+                    &["range(start, stop, step)"],
+                )
+            })?;
+            from = Some(a);
+            to = Some(b);
+            to_inclusive = true;
+            step = c;
+        } else {
+            if self.eat_word("from") {
+                from = Some(self.add_expr()?);
+            }
+            if self.eat_word("to") {
+                to = Some(self.add_expr()?);
+            }
+            if !self.eat_word("step") {
+                return Err(self.err_here("expected 'step' and the bin size", &["step"]));
+            }
+            step = self.add_expr()?;
+        }
+        let by = if self.eat_word("by") {
+            self.assign_list("a column to group by")?
+        } else {
+            Vec::new()
+        };
+        Ok(Operator::MakeSeries(Box::new(MakeSeries {
+            aggs,
+            axis,
+            from,
+            to,
+            to_inclusive,
+            step,
+            by,
+        })))
     }
 
     pub(super) fn paren_names_assign(&self) -> bool {

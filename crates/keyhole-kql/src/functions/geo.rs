@@ -1,0 +1,517 @@
+//! Geospatial functions on a sphere of radius 6,371,010 m (as Kusto): distances, azimuths,
+//! angles, circles and polygons (GeoJSON), WKT, geohash cells and H3 cells (the `h3o` crate).
+//! Coordinates are longitude, latitude in degrees; invalid ones give null.
+
+use super::{as_json, def, Env, FnDef, Imp::Eval, Ret::T};
+use crate::value::{Type, Value};
+use serde_json::{json, Value as J};
+
+pub(crate) static FUNCTIONS: &[FnDef] = &[
+    def!("geo_distance_2points", ("p1_longitude, p1_latitude, p2_longitude, p2_latitude", 4, 4) -> T(Type::Real), "The distance in meters between two points.", Eval(geo_distance_2points)),
+    def!("geo_point_in_circle", ("p_longitude, p_latitude, pc_longitude, pc_latitude, c_radius", 5, 5) -> T(Type::Bool), "Whether a point lies in a circle (radius in meters).", Eval(geo_point_in_circle)),
+    def!("geo_azimuth", ("p1_longitude, p1_latitude, p2_longitude, p2_latitude", 4, 4) -> T(Type::Real), "The clockwise angle from north at point 1 towards point 2, in radians.", Eval(geo_azimuth)),
+    def!("geo_angle", ("p1_longitude, p1_latitude, p2_longitude, p2_latitude, p3_longitude, p3_latitude", 6, 6) -> T(Type::Real), "The clockwise angle at point 2 from point 1 to point 3, in radians.", Eval(geo_angle)),
+    def!("geo_point_in_polygon", ("longitude, latitude, polygon", 3, 3) -> T(Type::Bool), "Whether a point lies in a GeoJSON polygon or multipolygon.", Eval(geo_point_in_polygon)),
+    def!("geo_from_wkt", ("wkt", 1, 1) -> T(Type::Dynamic), "A WKT geometry as GeoJSON.", Eval(geo_from_wkt), [("geo_from_wkt('POINT (1 2)').coordinates", "[1.0,2.0]")]),
+    def!("geo_point_to_geohash", ("longitude, latitude [, accuracy]", 2, 3) -> T(Type::String), "The geohash cell of a point (accuracy 1–18, default 5).", Eval(geo_point_to_geohash), [("geo_point_to_geohash(-80.195829, 25.802215, 8)", "dhwfz15h")]),
+    def!("geo_geohash_to_central_point", ("geohash", 1, 1) -> T(Type::Dynamic), "A geohash cell's center, as a GeoJSON point.", Eval(geo_geohash_to_central_point)),
+    def!("geo_geohash_to_polygon", ("geohash", 1, 1) -> T(Type::Dynamic), "A geohash cell, as a GeoJSON polygon.", Eval(geo_geohash_to_polygon)),
+    def!("geo_geohash_neighbors", ("geohash", 1, 1) -> T(Type::Dynamic), "The eight neighbouring geohash cells.", Eval(geo_geohash_neighbors)),
+    def!("geo_point_to_h3cell", ("longitude, latitude [, resolution]", 2, 3) -> T(Type::String), "The H3 cell of a point (resolution 0–15, default 6).", Eval(geo_point_to_h3cell)),
+    def!("geo_h3cell_to_central_point", ("h3cell", 1, 1) -> T(Type::Dynamic), "An H3 cell's center, as a GeoJSON point.", Eval(geo_h3cell_to_central_point)),
+    def!("geo_h3cell_to_polygon", ("h3cell", 1, 1) -> T(Type::Dynamic), "An H3 cell, as a GeoJSON polygon.", Eval(geo_h3cell_to_polygon)),
+    def!("geo_h3cell_level", ("h3cell", 1, 1) -> T(Type::Long), "An H3 cell's resolution.", Eval(geo_h3cell_level)),
+    def!("geo_h3cell_parent", ("h3cell [, resolution]", 1, 2) -> T(Type::String), "The parent H3 cell (one level up by default).", Eval(geo_h3cell_parent)),
+    def!("geo_h3cell_children", ("h3cell [, resolution]", 1, 2) -> T(Type::Dynamic), "The child H3 cells (one level down by default).", Eval(geo_h3cell_children)),
+    def!("geo_h3cell_rings", ("h3cell, distance", 2, 2) -> T(Type::Dynamic), "The rings of H3 cells around a cell, nearest first.", Eval(geo_h3cell_rings)),
+    def!("geo_h3cell_neighbors", ("h3cell", 1, 1) -> T(Type::Dynamic), "The neighbouring H3 cells.", Eval(geo_h3cell_neighbors)),
+];
+
+/// Kusto's earth radius, in meters.
+const EARTH_RADIUS: f64 = 6_371_010.0;
+
+/// A valid (longitude, latitude) in radians.
+fn point(lon: &Value, lat: &Value) -> Option<(f64, f64)> {
+    let (lon, lat) = (lon.as_f64()?, lat.as_f64()?);
+    ((-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat))
+        .then(|| (lon.to_radians(), lat.to_radians()))
+}
+
+/// The central angle between two points (haversine).
+fn central_angle((l1, p1): (f64, f64), (l2, p2): (f64, f64)) -> f64 {
+    let a = ((p2 - p1) / 2.0).sin().powi(2) + p1.cos() * p2.cos() * ((l2 - l1) / 2.0).sin().powi(2);
+    2.0 * a.sqrt().min(1.0).asin()
+}
+
+/// The initial bearing from one point to another, in [0, 2π).
+fn bearing((l1, p1): (f64, f64), (l2, p2): (f64, f64)) -> f64 {
+    let y = (l2 - l1).sin() * p2.cos();
+    let x = p1.cos() * p2.sin() - p1.sin() * p2.cos() * (l2 - l1).cos();
+    y.atan2(x).rem_euclid(2.0 * std::f64::consts::PI)
+}
+
+fn geo_distance_2points(a: &[Value], _: &Env) -> Value {
+    match (point(&a[0], &a[1]), point(&a[2], &a[3])) {
+        (Some(p), Some(q)) => Value::Real(central_angle(p, q) * EARTH_RADIUS),
+        _ => Value::Null,
+    }
+}
+
+fn geo_point_in_circle(a: &[Value], _: &Env) -> Value {
+    match (point(&a[0], &a[1]), point(&a[2], &a[3]), a[4].as_f64()) {
+        (Some(p), Some(c), Some(r)) if r >= 0.0 => {
+            Value::Bool(central_angle(p, c) * EARTH_RADIUS <= r)
+        }
+        _ => Value::Null,
+    }
+}
+
+fn geo_azimuth(a: &[Value], _: &Env) -> Value {
+    match (point(&a[0], &a[1]), point(&a[2], &a[3])) {
+        (Some(p), Some(q)) if p != q => Value::Real(bearing(p, q)),
+        _ => Value::Null,
+    }
+}
+
+fn geo_angle(a: &[Value], _: &Env) -> Value {
+    match (
+        point(&a[0], &a[1]),
+        point(&a[2], &a[3]),
+        point(&a[4], &a[5]),
+    ) {
+        (Some(p1), Some(p2), Some(p3)) if p1 != p2 && p2 != p3 => {
+            Value::Real((bearing(p2, p3) - bearing(p2, p1)).rem_euclid(2.0 * std::f64::consts::PI))
+        }
+        _ => Value::Null,
+    }
+}
+
+/// Ray casting over a ring of [lon, lat] pairs.
+fn in_ring(ring: &[J], x: f64, y: f64) -> bool {
+    let pts: Vec<(f64, f64)> = ring
+        .iter()
+        .filter_map(|p| Some((p.get(0)?.as_f64()?, p.get(1)?.as_f64()?)))
+        .collect();
+    let mut inside = false;
+    let n = pts.len();
+    for i in 0..n {
+        let (xi, yi) = pts[i];
+        let (xj, yj) = pts[(i + n - 1) % n];
+        if (yi > y) != (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi {
+            inside = !inside;
+        }
+    }
+    inside
+}
+
+/// A polygon's rings: the outer one, then holes.
+fn in_polygon(rings: &[J], x: f64, y: f64) -> bool {
+    match rings.split_first() {
+        Some((outer, holes)) => {
+            in_ring(outer.as_array().map(|v| v.as_slice()).unwrap_or(&[]), x, y)
+                && !holes
+                    .iter()
+                    .any(|h| in_ring(h.as_array().map(|v| v.as_slice()).unwrap_or(&[]), x, y))
+        }
+        None => false,
+    }
+}
+
+fn geo_point_in_polygon(a: &[Value], _: &Env) -> Value {
+    let (Some(x), Some(y)) = (a[0].as_f64(), a[1].as_f64()) else {
+        return Value::Null;
+    };
+    if point(&a[0], &a[1]).is_none() {
+        return Value::Null;
+    }
+    let Some(poly) = as_json(&a[2]) else {
+        return Value::Null;
+    };
+    let coords = poly.get("coordinates").and_then(|c| c.as_array());
+    match (poly.get("type").and_then(|t| t.as_str()), coords) {
+        (Some("Polygon"), Some(rings)) => Value::Bool(in_polygon(rings, x, y)),
+        (Some("MultiPolygon"), Some(polys)) => Value::Bool(
+            polys
+                .iter()
+                .any(|p| p.as_array().is_some_and(|rings| in_polygon(rings, x, y))),
+        ),
+        _ => Value::Null,
+    }
+}
+
+// ---- WKT ----
+
+struct Wkt<'a> {
+    s: &'a [u8],
+    i: usize,
+}
+
+impl Wkt<'_> {
+    fn ws(&mut self) {
+        while self.i < self.s.len() && self.s[self.i].is_ascii_whitespace() {
+            self.i += 1;
+        }
+    }
+
+    fn eat(&mut self, c: u8) -> bool {
+        self.ws();
+        if self.s.get(self.i) == Some(&c) {
+            self.i += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn word(&mut self) -> String {
+        self.ws();
+        let start = self.i;
+        while self.i < self.s.len() && self.s[self.i].is_ascii_alphabetic() {
+            self.i += 1;
+        }
+        String::from_utf8_lossy(&self.s[start..self.i]).to_ascii_uppercase()
+    }
+
+    fn number(&mut self) -> Option<f64> {
+        self.ws();
+        let start = self.i;
+        while self.i < self.s.len()
+            && matches!(
+                self.s[self.i],
+                b'0'..=b'9' | b'.' | b'-' | b'+' | b'e' | b'E'
+            )
+        {
+            self.i += 1;
+        }
+        std::str::from_utf8(&self.s[start..self.i])
+            .ok()?
+            .parse()
+            .ok()
+    }
+
+    fn coord(&mut self) -> Option<J> {
+        let x = self.number()?;
+        let y = self.number()?;
+        ((-180.0..=180.0).contains(&x) && (-90.0..=90.0).contains(&y)).then(|| json!([x, y]))
+    }
+
+    /// `( item, item, … )`.
+    fn list(&mut self, item: &mut dyn FnMut(&mut Self) -> Option<J>) -> Option<J> {
+        if !self.eat(b'(') {
+            return None;
+        }
+        let mut v = vec![item(self)?];
+        while self.eat(b',') {
+            v.push(item(self)?);
+        }
+        self.eat(b')').then_some(J::Array(v))
+    }
+
+    fn point_list(&mut self) -> Option<J> {
+        self.list(&mut |w| {
+            // MULTIPOINT allows `(1 1)` as well as `1 1`.
+            if w.eat(b'(') {
+                let c = w.coord()?;
+                w.eat(b')').then_some(c)
+            } else {
+                w.coord()
+            }
+        })
+    }
+
+    fn geometry(&mut self, depth: usize) -> Option<J> {
+        if depth > 8 {
+            return None;
+        }
+        let kind = self.word();
+        let (name, coords) = match kind.as_str() {
+            "POINT" => {
+                if !self.eat(b'(') {
+                    return None;
+                }
+                let c = self.coord()?;
+                ("Point", self.eat(b')').then_some(c)?)
+            }
+            "LINESTRING" => ("LineString", self.point_list()?),
+            "POLYGON" => ("Polygon", self.list(&mut |w| w.point_list())?),
+            "MULTIPOINT" => ("MultiPoint", self.point_list()?),
+            "MULTILINESTRING" => ("MultiLineString", self.list(&mut |w| w.point_list())?),
+            "MULTIPOLYGON" => (
+                "MultiPolygon",
+                self.list(&mut |w| w.list(&mut |v| v.point_list()))?,
+            ),
+            "GEOMETRYCOLLECTION" => {
+                let g = self.list(&mut |w| w.geometry(depth + 1))?;
+                return Some(json!({"type": "GeometryCollection", "geometries": g}));
+            }
+            _ => return None,
+        };
+        Some(json!({"type": name, "coordinates": coords}))
+    }
+}
+
+fn geo_from_wkt(a: &[Value], _: &Env) -> Value {
+    let s = a[0].to_kql_string();
+    let mut w = Wkt {
+        s: s.as_bytes(),
+        i: 0,
+    };
+    match w.geometry(0) {
+        Some(g) => {
+            w.ws();
+            if w.i == w.s.len() {
+                Value::dynamic(g)
+            } else {
+                Value::Null
+            }
+        }
+        None => Value::Null,
+    }
+}
+
+// ---- geohash ----
+
+const GEOHASH: &[u8; 32] = b"0123456789bcdefghjkmnpqrstuvwxyz";
+
+fn geohash_encode(lon: f64, lat: f64, len: usize) -> String {
+    let (mut lo, mut la) = ((-180.0, 180.0), (-90.0, 90.0));
+    let mut out = String::new();
+    let (mut even, mut bits, mut v) = (true, 0, 0usize);
+    while out.len() < len {
+        let (r, x) = if even { (&mut lo, lon) } else { (&mut la, lat) };
+        let m = (r.0 + r.1) / 2.0;
+        v <<= 1;
+        if x >= m {
+            v |= 1;
+            r.0 = m;
+        } else {
+            r.1 = m;
+        }
+        even = !even;
+        bits += 1;
+        if bits == 5 {
+            out.push(GEOHASH[v] as char);
+            bits = 0;
+            v = 0;
+        }
+    }
+    out
+}
+
+/// A geohash's bounds: ((lon min, lon max), (lat min, lat max)).
+fn geohash_decode(h: &str) -> Option<((f64, f64), (f64, f64))> {
+    if h.is_empty() || h.len() > 18 {
+        return None;
+    }
+    let (mut lo, mut la) = ((-180.0, 180.0), (-90.0, 90.0));
+    let mut even = true;
+    for c in h.bytes() {
+        let v = GEOHASH.iter().position(|&g| g == c.to_ascii_lowercase())?;
+        for bit in [16, 8, 4, 2, 1] {
+            let r: &mut (f64, f64) = if even { &mut lo } else { &mut la };
+            let m = (r.0 + r.1) / 2.0;
+            if v & bit != 0 {
+                r.0 = m;
+            } else {
+                r.1 = m;
+            }
+            even = !even;
+        }
+    }
+    Some((lo, la))
+}
+
+fn geo_point_to_geohash(a: &[Value], _: &Env) -> Value {
+    let len = a.get(2).and_then(|v| v.as_i64()).unwrap_or(5);
+    if !(1..=18).contains(&len) || point(&a[0], &a[1]).is_none() {
+        return Value::Null;
+    }
+    match (a[0].as_f64(), a[1].as_f64()) {
+        (Some(lon), Some(lat)) => Value::str(&geohash_encode(lon, lat, len as usize)),
+        _ => Value::Null,
+    }
+}
+
+fn geo_geohash_to_central_point(a: &[Value], _: &Env) -> Value {
+    match geohash_decode(&a[0].to_kql_string()) {
+        Some((lo, la)) => Value::dynamic(
+            json!({"type": "Point", "coordinates": [(lo.0 + lo.1) / 2.0, (la.0 + la.1) / 2.0]}),
+        ),
+        None => Value::Null,
+    }
+}
+
+fn geo_geohash_to_polygon(a: &[Value], _: &Env) -> Value {
+    match geohash_decode(&a[0].to_kql_string()) {
+        Some((lo, la)) => Value::dynamic(json!({"type": "Polygon", "coordinates": [[
+            [lo.0, la.0], [lo.1, la.0], [lo.1, la.1], [lo.0, la.1], [lo.0, la.0]
+        ]]})),
+        None => Value::Null,
+    }
+}
+
+fn geo_geohash_neighbors(a: &[Value], _: &Env) -> Value {
+    let h = a[0].to_kql_string();
+    let Some((lo, la)) = geohash_decode(&h) else {
+        return Value::Null;
+    };
+    let (cx, cy) = ((lo.0 + lo.1) / 2.0, (la.0 + la.1) / 2.0);
+    let (dx, dy) = (lo.1 - lo.0, la.1 - la.0);
+    // Kusto's order: south-west, north-west, south-east, north, west, north-east, east, south.
+    let steps = [
+        (-1.0, -1.0),
+        (-1.0, 1.0),
+        (1.0, -1.0),
+        (0.0, 1.0),
+        (-1.0, 0.0),
+        (1.0, 1.0),
+        (1.0, 0.0),
+        (0.0, -1.0),
+    ];
+    let mut out = Vec::new();
+    for (sx, sy) in steps {
+        let y = cy + sy * dy;
+        if !(-90.0..=90.0).contains(&y) {
+            continue;
+        }
+        let x = (cx + sx * dx + 540.0).rem_euclid(360.0) - 180.0;
+        out.push(J::String(geohash_encode(x, y, h.len())));
+    }
+    Value::dynamic(J::Array(out))
+}
+
+// ---- H3 ----
+
+fn cell(v: &Value) -> Option<h3o::CellIndex> {
+    v.to_kql_string().parse().ok()
+}
+
+fn resolution(v: Option<&Value>) -> Option<Option<h3o::Resolution>> {
+    match v {
+        None => Some(None),
+        Some(v) => {
+            let r = u8::try_from(v.as_i64()?).ok()?;
+            h3o::Resolution::try_from(r).ok().map(Some)
+        }
+    }
+}
+
+fn geo_point_to_h3cell(a: &[Value], _: &Env) -> Value {
+    let res = a.get(2).and_then(|v| v.as_i64()).unwrap_or(6);
+    let (Some(lon), Some(lat)) = (a[0].as_f64(), a[1].as_f64()) else {
+        return Value::Null;
+    };
+    if point(&a[0], &a[1]).is_none() {
+        return Value::Null;
+    }
+    let Some(r) = u8::try_from(res)
+        .ok()
+        .and_then(|r| h3o::Resolution::try_from(r).ok())
+    else {
+        return Value::Null;
+    };
+    match h3o::LatLng::new(lat, lon) {
+        Ok(ll) => Value::str(&ll.to_cell(r).to_string()),
+        Err(_) => Value::Null,
+    }
+}
+
+fn geo_h3cell_to_central_point(a: &[Value], _: &Env) -> Value {
+    match cell(&a[0]) {
+        Some(c) => {
+            let ll = h3o::LatLng::from(c);
+            Value::dynamic(json!({"type": "Point", "coordinates": [ll.lng(), ll.lat()]}))
+        }
+        None => Value::Null,
+    }
+}
+
+fn geo_h3cell_to_polygon(a: &[Value], _: &Env) -> Value {
+    match cell(&a[0]) {
+        Some(c) => {
+            let mut ring: Vec<J> = c
+                .boundary()
+                .iter()
+                .map(|ll| json!([ll.lng(), ll.lat()]))
+                .collect();
+            if let Some(first) = ring.first().cloned() {
+                ring.push(first);
+            }
+            Value::dynamic(json!({"type": "Polygon", "coordinates": [ring]}))
+        }
+        None => Value::Null,
+    }
+}
+
+fn geo_h3cell_level(a: &[Value], _: &Env) -> Value {
+    cell(&a[0])
+        .map(|c| Value::Long(u8::from(c.resolution()) as i64))
+        .unwrap_or(Value::Null)
+}
+
+fn geo_h3cell_parent(a: &[Value], _: &Env) -> Value {
+    let (Some(c), Some(r)) = (cell(&a[0]), resolution(a.get(1))) else {
+        return Value::Null;
+    };
+    let r = match r {
+        Some(r) => r,
+        None => match c.resolution().pred() {
+            Some(r) => r,
+            None => return Value::Null,
+        },
+    };
+    c.parent(r)
+        .map(|p| Value::str(&p.to_string()))
+        .unwrap_or(Value::Null)
+}
+
+fn geo_h3cell_children(a: &[Value], env: &Env) -> Value {
+    let (Some(c), Some(r)) = (cell(&a[0]), resolution(a.get(1))) else {
+        return Value::Null;
+    };
+    let r = match r {
+        Some(r) => r,
+        None => match c.resolution().succ() {
+            Some(r) => r,
+            None => return Value::Null,
+        },
+    };
+    // Kusto answers at most five levels down (null beyond, as documented).
+    let levels = u8::from(r) as i32 - u8::from(c.resolution()) as i32;
+    if !(1..=5).contains(&levels)
+        || !env.fits("geo_h3cell_children", c.children_count(r) as usize * 40)
+    {
+        return Value::Null;
+    }
+    Value::dynamic(J::Array(
+        c.children(r).map(|x| J::String(x.to_string())).collect(),
+    ))
+}
+
+fn geo_h3cell_rings(a: &[Value], env: &Env) -> Value {
+    let (Some(c), Some(k)) = (cell(&a[0]), a[1].as_i64()) else {
+        return Value::Null;
+    };
+    if !(0..=142).contains(&k)
+        || !env.fits("geo_h3cell_rings", (3 * k * k + 3 * k + 1) as usize * 40)
+    {
+        return Value::Null;
+    }
+    let mut rings: Vec<Vec<J>> = vec![Vec::new(); k as usize + 1];
+    for (x, d) in c.grid_disk_distances::<Vec<_>>(k as u32) {
+        rings[d as usize].push(J::String(x.to_string()));
+    }
+    Value::dynamic(J::Array(rings.into_iter().map(J::Array).collect()))
+}
+
+fn geo_h3cell_neighbors(a: &[Value], _: &Env) -> Value {
+    match cell(&a[0]) {
+        Some(c) => Value::dynamic(J::Array(
+            c.grid_ring::<Vec<_>>(1)
+                .into_iter()
+                .map(|x| J::String(x.to_string()))
+                .collect(),
+        )),
+        None => Value::Null,
+    }
+}
