@@ -14,6 +14,7 @@ pub mod detect;
 pub mod event;
 pub mod export;
 pub mod ingest;
+pub mod store;
 pub mod time;
 pub mod workbook;
 

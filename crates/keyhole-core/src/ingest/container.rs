@@ -60,13 +60,16 @@ impl Container {
         };
         let allow_zip = *allow_zip;
         let name = name.clone();
+        let (max_out, max_ratio) = (sink.shared.max_expanded, sink.shared.max_ratio);
         *self = if head.starts_with(&[0x1f, 0x8b]) {
             sink.report.add_wrapper(Wrapper::Gzip);
-            Container::Gzip(Box::new(Gzip::new()))
+            sink.slot.not_plain();
+            Container::Gzip(Box::new(Gzip::new(max_out, max_ratio)))
         } else if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
+            sink.slot.not_plain();
             if allow_zip {
                 sink.report.add_wrapper(Wrapper::Zip);
-                Container::Zip(Box::new(Zip::new(name)))
+                Container::Zip(Box::new(Zip::new(name, max_out, max_ratio)))
             } else {
                 sink.report.add_wrapper(Wrapper::Zip);
                 sink.report.add_shape(Shape::Unrecognised);

@@ -105,6 +105,14 @@ impl Text {
         if let Some(w) = w {
             sink.report.add_wrapper(w);
         }
+        match enc {
+            Enc::Utf8 => {
+                if let Some(p) = &mut sink.slot.meta.plain {
+                    *p += skip as u8;
+                }
+            }
+            _ => sink.slot.not_plain(),
+        }
         self.enc = enc;
         skip
     }
