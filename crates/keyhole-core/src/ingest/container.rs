@@ -1,7 +1,9 @@
 //! Container sniffing from magic bytes: gzip (`1f 8b`), zip (`PK\x03\x04`), or plain text.
 
+use super::format::Format;
 use super::gzip::Gzip;
 use super::text::Text;
+use super::unit::Boundary;
 use super::zip::Zip;
 use super::{Shape, Sink, Wrapper};
 use crate::event::Str;
@@ -24,6 +26,19 @@ impl Container {
             buf: Vec::new(),
             allow_zip,
             name,
+        }
+    }
+
+    /// Plain UTF-8 text resumed at a record boundary.
+    pub fn resume(b: &Boundary) -> Container {
+        Container::Plain(Text::resume(b))
+    }
+
+    /// The format parser of plain UTF-8 text (not decompressed, not transcoded).
+    pub fn plain_format(&mut self) -> Option<&mut Format> {
+        match self {
+            Container::Plain(t) => t.utf8_format(),
+            _ => None,
         }
     }
 

@@ -45,6 +45,32 @@ impl Lines {
         }
     }
 
+    /// A parser resumed at decoded offset `pos`, the start of a line (numbered 1: positions
+    /// are rebased when the unit is merged).
+    pub fn resume(pos: u64) -> Lines {
+        Lines {
+            pos,
+            line_start: pos,
+            ..Lines::new()
+        }
+    }
+
+    /// `Some(offset)` when the parser is at the start of a line with nothing buffered: a fresh
+    /// [`Lines::resume`] there would do exactly what this parser does next.
+    pub fn boundary(&self) -> Option<u64> {
+        (self.buf.is_empty() && !self.skipping).then_some(self.pos)
+    }
+
+    /// The number of the current line.
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
+    /// Shift line numbers by `d` (a resumed unit's, once its first line number is known).
+    pub fn rebase(&mut self, d: u64) {
+        self.line = self.line.wrapping_add(d);
+    }
+
     pub fn feed(&mut self, data: &[u8], sink: &mut Sink) {
         let base = self.pos;
         self.pos += data.len() as u64;

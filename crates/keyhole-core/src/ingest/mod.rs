@@ -27,7 +27,10 @@ pub mod jsonl;
 pub mod normalize;
 pub mod record;
 pub mod text;
+pub mod unit;
 pub mod zip;
+
+pub use unit::{Cut, SplitPlan, PLAN_HEAD};
 
 use crate::event::{Event, Str};
 use crate::store::{Batch, EventStore, FileMeta, Prov, StoreBuilder, NO_RECORD};
@@ -205,7 +208,8 @@ impl Shared {
 #[derive(Debug, Clone)]
 pub(crate) struct FileSlot {
     pub meta: FileMeta,
-    pub idx: Option<u32>,
+    /// (batch id, index in that batch's file table)
+    pub idx: Option<(u64, u32)>,
 }
 
 impl FileSlot {
@@ -326,10 +330,10 @@ impl Sink<'_> {
                 self.report.first = Some(self.report.first.map_or(t, |f| f.min(t)));
                 self.report.last = Some(self.report.last.map_or(t, |l| l.max(t)));
                 let file = match self.slot.idx {
-                    Some(i) => i,
-                    None => {
+                    Some((b, i)) if b == self.batch.id() => i,
+                    _ => {
                         let i = self.batch.file(&self.slot.meta);
-                        self.slot.idx = Some(i);
+                        self.slot.idx = Some((self.batch.id(), i));
                         i
                     }
                 };
@@ -396,15 +400,31 @@ fn shape_of(layout: Layout, dialect: Dialect) -> Shape {
 }
 
 /// The collector of a drop: opens per-file parsers, merges their batches in order into the
-/// columnar store (de-duplicated as they arrive), sorts by time at the end.
+/// columnar store (de-duplicated as they arrive), sorts by time at the end. A file may come in
+/// several units (see [`unit`]): [`Dataset::add_unit`] them in order, then [`Dataset::end_file`].
 pub struct Dataset {
     opts: IngestOptions,
     shared: Arc<Shared>,
     builder: StoreBuilder,
     reports: Vec<FileReport>,
+    /// The file whose units are being merged: its merged report and the parser of its last
+    /// accepted unit.
+    open: Option<(FileReport, FileIngest)>,
 }
 
-/// A push parser for one file. Feed it bytes; its events go to the dataset when it is closed.
+/// Where a parse unit starts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Origin {
+    /// At the start of its file.
+    Start,
+    /// At a cut, assuming this state (checked when merged).
+    Resume(unit::Boundary),
+    /// Continuing the parser of the unit before it (a re-parse): always exact.
+    Continued,
+}
+
+/// A push parser for one file or one unit of a file. Feed it bytes; its events go to the
+/// dataset when it is closed or added.
 pub struct FileIngest {
     report: FileReport,
     batch: Batch,
@@ -413,6 +433,33 @@ pub struct FileIngest {
     shared: Arc<Shared>,
     finished: bool,
     dirty: bool,
+    origin: Origin,
+    /// File offsets of the bytes this unit covers (start; end grows as bytes are fed).
+    start: u64,
+    end: u64,
+}
+
+/// A unit whose assumed start state did not hold: feed its bytes (file offsets
+/// [`Reparse::range`]) to the parser of the unit before it, then [`Dataset::add_unit`] the
+/// result ([`Reparse::into_unit`]).
+pub struct Reparse {
+    ingest: FileIngest,
+    range: std::ops::Range<u64>,
+}
+
+impl Reparse {
+    /// File offsets of the bytes to feed again.
+    pub fn range(&self) -> std::ops::Range<u64> {
+        self.range.clone()
+    }
+
+    pub fn feed(&mut self, chunk: &[u8]) {
+        self.ingest.feed(chunk);
+    }
+
+    pub fn into_unit(self) -> FileIngest {
+        self.ingest
+    }
 }
 
 impl Dataset {
@@ -423,6 +470,7 @@ impl Dataset {
             shared,
             builder: StoreBuilder::new(),
             reports: Vec::new(),
+            open: None,
         }
     }
 
@@ -433,16 +481,113 @@ impl Dataset {
 
     /// Start reading a file called `name` (the name is provenance only; the shape comes from the bytes).
     pub fn open(&mut self, name: &str) -> FileIngest {
-        FileIngest::new(name, self.shared.clone())
+        FileIngest::with(name, self.shared.clone())
     }
 
-    /// Finish a file: flushes what it buffered and keeps its events and report.
-    pub fn close(&mut self, mut file: FileIngest) -> &FileReport {
-        file.finish();
-        let FileIngest { report, batch, .. } = file;
+    /// Finish a file read as one unit: flushes what it buffered and keeps its events and report.
+    pub fn close(&mut self, file: FileIngest) -> &FileReport {
+        debug_assert!(file.origin == Origin::Start, "close() takes a whole file");
+        if let Err(r) = self.add_unit(file) {
+            // A whole file starts at its start: never rejected. Keep its events regardless.
+            self.add_continued(r.ingest);
+        }
+        self.end_file()
+    }
+
+    /// Merge the next unit, in file order: the first unit of a file ([`Dataset::open`],
+    /// [`FileIngest::new`]) ends the file before it; a resumed unit ([`FileIngest::resume`])
+    /// is accepted when the unit before it ended exactly in the state it assumed, else it must
+    /// be parsed again in sequence ([`Reparse`]).
+    pub fn add_unit(&mut self, mut unit: FileIngest) -> Result<(), Reparse> {
+        match std::mem::replace(&mut unit.origin, Origin::Continued) {
+            Origin::Start => {
+                if self.open.is_some() {
+                    self.end_file();
+                }
+                let report = FileReport::new(unit.report.file.clone());
+                self.open = Some((report, unit));
+                self.absorb();
+                Ok(())
+            }
+            Origin::Continued => {
+                self.add_continued(unit);
+                Ok(())
+            }
+            Origin::Resume(assumed) => {
+                let Some((_, tail)) = &mut self.open else {
+                    // nothing to continue: keep it as it is
+                    unit.origin = Origin::Start;
+                    return self.add_unit(unit);
+                };
+                let ok = !unit.dirty
+                    && tail.report.file == unit.report.file
+                    && !tail.finished
+                    && tail
+                        .container
+                        .plain_format()
+                        .and_then(|f| f.boundary())
+                        .as_ref()
+                        == Some(&assumed);
+                if !ok {
+                    let range = unit.start..unit.end;
+                    let (_, tail) = self.open.as_mut().expect("checked");
+                    let mut ingest = std::mem::replace(
+                        tail,
+                        FileIngest::with(&unit.report.file, self.shared.clone()),
+                    );
+                    ingest.origin = Origin::Continued;
+                    ingest.start = range.start;
+                    ingest.end = range.start;
+                    return Err(Reparse { ingest, range });
+                }
+                let by = tail
+                    .container
+                    .plain_format()
+                    .map(|f| f.counters())
+                    .unwrap_or_default();
+                unit.batch.rebase(by.line.wrapping_sub(1), by.record);
+                if let Some(f) = unit.container.plain_format() {
+                    f.rebase(by);
+                }
+                self.add_continued(unit);
+                Ok(())
+            }
+        }
+    }
+
+    /// Make `unit` the open file's parser and take its events and report.
+    fn add_continued(&mut self, unit: FileIngest) {
+        match &mut self.open {
+            Some((_, tail)) => *tail = unit,
+            None => self.open = Some((FileReport::new(unit.report.file.clone()), unit)),
+        }
+        self.absorb();
+    }
+
+    /// Move the open parser's batch to the store and its report into the file's.
+    fn absorb(&mut self) {
+        let Some((report, tail)) = &mut self.open else {
+            return;
+        };
+        let batch = std::mem::take(&mut tail.batch);
         self.builder.add(batch);
-        self.reports.push(report);
-        self.reports.last().expect("just pushed")
+        let part = std::mem::replace(&mut tail.report, FileReport::new(report.file.clone()));
+        report.merge(part, self.shared.max_problems);
+    }
+
+    /// End the open file: its parser flushes what it buffered (a truncated last record is
+    /// reported), and its report is kept. Returns it.
+    pub fn end_file(&mut self) -> &FileReport {
+        if let Some((mut report, mut tail)) = self.open.take() {
+            if !tail.finished {
+                tail.report = std::mem::replace(&mut report, FileReport::default());
+                tail.finish();
+                report = std::mem::take(&mut tail.report);
+            }
+            self.builder.add(std::mem::take(&mut tail.batch));
+            self.reports.push(report);
+        }
+        self.reports.last().expect("a file was added")
     }
 
     /// Events kept so far (de-duplicated, not yet sorted).
@@ -455,7 +600,10 @@ impl Dataset {
     }
 
     /// The columnar store of the de-duplicated events in time order, and the summary of the drop.
-    pub fn finish_store(self) -> (EventStore, Summary) {
+    pub fn finish_store(mut self) -> (EventStore, Summary) {
+        if self.open.is_some() {
+            self.end_file();
+        }
         let duplicates = self.builder.duplicates();
         let store = self.builder.finish();
         let summary = summarize(&store, duplicates, self.reports);
@@ -468,6 +616,35 @@ impl Dataset {
     pub fn finish(self) -> (Vec<Event>, Summary) {
         let (store, summary) = self.finish_store();
         (crate::store::to_events(&store), summary)
+    }
+}
+
+impl FileReport {
+    /// Fold the report of the file's next unit into this one, as if one parser had read both:
+    /// counts add up, shapes and wrappers keep first-seen order, problems are replayed under
+    /// the cap (a unit's own list holds every problem the file's list can keep from it).
+    fn merge(&mut self, part: FileReport, max_problems: usize) {
+        self.bytes += part.bytes;
+        self.records += part.records;
+        self.skipped += part.skipped;
+        for s in part.shapes {
+            self.add_shape(s);
+        }
+        for w in part.wrappers {
+            self.add_wrapper(w);
+        }
+        for p in part.problems {
+            if p.warning || self.problems.len() < max_problems {
+                self.problems.push(p);
+            }
+        }
+        if let Some(f) = part.first {
+            self.first = Some(self.first.map_or(f, |x| x.min(f)));
+        }
+        if let Some(l) = part.last {
+            self.last = Some(self.last.map_or(l, |x| x.max(l)));
+        }
+        self.members.extend(part.members);
     }
 }
 
@@ -499,7 +676,12 @@ pub fn summarize(store: &EventStore, duplicates: u64, files: Vec<FileReport>) ->
 }
 
 impl FileIngest {
-    pub(crate) fn new(name: &str, shared: Arc<Shared>) -> FileIngest {
+    /// A parser for a whole file (or its first unit), named `name` (provenance only).
+    pub fn new(name: &str, opts: &IngestOptions) -> FileIngest {
+        FileIngest::with(name, Arc::new(Shared::new(opts)))
+    }
+
+    fn with(name: &str, shared: Arc<Shared>) -> FileIngest {
         let file: Str = Arc::from(name);
         FileIngest {
             report: FileReport::new(file.clone()),
@@ -509,7 +691,24 @@ impl FileIngest {
             shared,
             finished: false,
             dirty: false,
+            origin: Origin::Start,
+            start: 0,
+            end: 0,
         }
+    }
+
+    /// A parser for the unit of file `name` that starts at `cut` (see [`unit`]): feed it the
+    /// file's bytes from `cut.offset` up to the next cut (or the end), then
+    /// [`Dataset::add_unit`] it after the unit before it. Never call `finish` on it.
+    pub fn resume(name: &str, opts: &IngestOptions, plan: &SplitPlan, cut: Cut) -> FileIngest {
+        let b = plan.boundary(cut);
+        let mut f = FileIngest::new(name, opts);
+        f.container = container::Container::resume(&b);
+        f.slot.meta.plain = Some(plan.shift() as u8);
+        f.origin = Origin::Resume(b);
+        f.start = cut.offset;
+        f.end = cut.offset;
+        f
     }
 
     fn sink(&mut self) -> (Sink<'_>, &mut container::Container) {
@@ -531,6 +730,7 @@ impl FileIngest {
             return;
         }
         self.report.bytes += chunk.len() as u64;
+        self.end += chunk.len() as u64;
         let (mut sink, container) = self.sink();
         container.feed(chunk, &mut sink);
     }
@@ -572,7 +772,7 @@ impl FileIngest {
 /// file order) and the file's report.
 /// TEMPORARY (issue 10 phase 1): returns `Event`s through [`crate::store::to_events`].
 pub fn parse_bytes(name: &str, bytes: &[u8], opts: IngestOptions) -> (Vec<Event>, FileReport) {
-    let mut f = FileIngest::new(name, Arc::new(Shared::new(&opts)));
+    let mut f = FileIngest::new(name, &opts);
     f.batch = Batch::keeping_duplicates();
     f.feed(bytes);
     f.finish();

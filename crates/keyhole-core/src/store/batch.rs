@@ -131,7 +131,11 @@ pub struct Batch {
     /// Keep duplicates (the single-file convenience parse).
     keep_duplicates: bool,
     key_buf: Vec<u8>,
+    /// Distinguishes batches, so a cached file index is never used with another batch's table.
+    id: u64,
 }
+
+static NEXT_BATCH: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 impl Default for Batch {
     fn default() -> Self {
@@ -301,6 +305,26 @@ impl Batch {
             duplicates: 0,
             keep_duplicates: false,
             key_buf: Vec::with_capacity(256),
+            id: NEXT_BATCH.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        }
+    }
+
+    /// This batch's identity (for caches of its file indices).
+    pub(crate) fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// Shift every event's line by `dline` and record index (when it has one) by `drecord`:
+    /// a resumed unit's numbers, counted from its own start, become the file's.
+    pub(crate) fn rebase(&mut self, dline: u64, drecord: u64) {
+        if dline == 0 && drecord == 0 {
+            return;
+        }
+        for p in &mut self.rows.prov {
+            p.line = p.line.wrapping_add(dline);
+            if p.record != NO_RECORD {
+                p.record = p.record.wrapping_add(drecord);
+            }
         }
     }
 
