@@ -6,6 +6,7 @@ mod input;
 mod output;
 mod progress;
 mod query;
+mod units;
 
 use analyze::{FindingFormat, IntelArg};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -32,12 +33,29 @@ pub enum EventFormat {
     Csv,
 }
 
+/// How to read: threads and archive limits.
+#[derive(Args)]
+struct LoadArgs {
+    /// Worker threads for reading (default: every core). Large plain files are cut into
+    /// record-aligned ranges; the result is the same for any N.
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+    /// Stop reading an archive (gzip, zip) that expands to more than this many GiB (default 64).
+    #[arg(long, value_name = "GB")]
+    max_expanded_gb: Option<u64>,
+    /// Stop reading an archive that expands to more than this many times its size (default 200).
+    #[arg(long, value_name = "RATIO")]
+    max_ratio: Option<u64>,
+}
+
 /// Options every subcommand shares: what to read.
 #[derive(Args)]
 struct InputArgs {
     /// Offset from UTC, in minutes, of a portal CSV "[Local Time]" column (e.g. 120 for UTC+2).
     #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
     local_offset: i32,
+    #[command(flatten)]
+    load: LoadArgs,
     /// Files, folders, .zip, .gz, or - for standard input.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
@@ -90,21 +108,33 @@ enum Command {
         args: Vec<String>,
         #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
         local_offset: i32,
+        #[command(flatten)]
+        load: LoadArgs,
     },
 }
 
-fn load(paths: &[PathBuf], local_offset: i32) -> Result<input::Loaded, ExitCode> {
+fn load(paths: &[PathBuf], local_offset: i32, how: &LoadArgs) -> Result<input::Loaded, ExitCode> {
     let opts = IngestOptions {
         local_time_offset_minutes: local_offset,
+        max_expanded_bytes: how.max_expanded_gb.map(|g| g.saturating_mul(1 << 30)),
+        max_expansion_ratio: how.max_ratio,
         ..IngestOptions::default()
     };
     let t = std::time::Instant::now();
-    let loaded = input::load(paths, opts);
+    let threads = input::threads(how.threads);
+    let loaded = input::load(paths, opts, threads);
     if std::env::var_os("KEYHOLE_TIMINGS").is_some() {
-        eprintln!("timings: ingest {:.3} s", t.elapsed().as_secs_f64());
+        let b = loaded.store.heap_bytes();
+        eprintln!(
+            "timings: ingest {:.3} s ({threads} threads); store {} events, {:.1} bytes/event (columns + provenance), {} MiB in all",
+            t.elapsed().as_secs_f64(),
+            b.events,
+            b.per_event(),
+            b.total() >> 20
+        );
     }
     input::print_summary(&loaded);
-    if loaded.events.is_empty() {
+    if loaded.store.is_empty() {
         eprintln!("keyhole: nothing could be read");
         return Err(ExitCode::from(2));
     }
@@ -131,7 +161,7 @@ fn main() -> ExitCode {
                 Ok(c) => c,
                 Err(e) => return fail(e),
             };
-            let loaded = match load(&input.paths, input.local_offset) {
+            let loaded = match load(&input.paths, input.local_offset, &input.load) {
                 Ok(l) => l,
                 Err(code) => return code,
             };
@@ -149,7 +179,7 @@ fn main() -> ExitCode {
             output,
             input,
         } => {
-            let loaded = match load(&input.paths, input.local_offset) {
+            let loaded = match load(&input.paths, input.local_offset, &input.load) {
                 Ok(l) => l,
                 Err(code) => return code,
             };
@@ -157,7 +187,7 @@ fn main() -> ExitCode {
                 Ok(o) => o,
                 Err(e) => return fail(e),
             };
-            match events::write(&loaded.events, format, &mut out) {
+            match events::write(&loaded.store, format, &mut out) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => fail(format!("write error: {e}")),
             }
@@ -169,6 +199,7 @@ fn main() -> ExitCode {
             output,
             mut args,
             local_offset,
+            load: how,
         } => {
             let query = match file {
                 Some(f) => match std::fs::read_to_string(&f) {
@@ -181,7 +212,7 @@ fn main() -> ExitCode {
                 return fail("no PATH given: name files, folders, .zip, .gz or - after the query");
             }
             let paths: Vec<PathBuf> = args.into_iter().map(PathBuf::from).collect();
-            let loaded = match load(&paths, local_offset) {
+            let loaded = match load(&paths, local_offset, &how) {
                 Ok(l) => l,
                 Err(code) => return code,
             };

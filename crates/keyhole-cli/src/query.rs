@@ -26,7 +26,9 @@ pub fn run(
 ) -> Result<(), String> {
     let opts = QueryOptions { now };
     let t = std::time::Instant::now();
-    let table: Table = keyhole_kql::run(query, &loaded.events, &opts).map_err(|e| {
+    // TEMPORARY (issue 10 phase 1): KQL still reads `&[Event]`.
+    let events = keyhole_core::store::to_events(&loaded.store);
+    let table: Table = keyhole_kql::run(query, &events, &opts).map_err(|e| {
         let line_text = query
             .lines()
             .nth(e.line.saturating_sub(1) as usize)

@@ -18,5 +18,6 @@ pub mod store;
 pub mod time;
 pub mod workbook;
 
-pub use event::{Event, Identity, IdentityKind, ObjectKind, Op, Outcome, Str, Verb};
+pub use event::{Event, Identity, IdentityKind, ObjectKind, Op, Outcome, Source, Str, Verb};
+pub use store::{EventRef, EventStore};
 pub use time::Timestamp;
