@@ -159,7 +159,13 @@ pub(crate) fn handle_line(raw: &[u8], line: u64, offset: u64, sink: &mut Sink) {
     };
     match t[0] {
         // Matched by reference: a `Rec` is kilobytes, moving it out of the `Result` is a memcpy a line.
-        b'{' => match &serde_json::from_slice::<Rec>(t) {
+        b'{' => match &{
+            let mut rec = Rec::default();
+            match super::fast::parse_rec_into(t, &mut rec, &mut sink.batch.key_cache) {
+                Some(()) => Ok(rec),
+                None => serde_json::from_slice::<Rec>(t),
+            }
+        } {
             Ok(rec) => {
                 let envelope = |f: &Flex| matches!(f, Flex::Other);
                 if envelope(&rec.records) || envelope(&rec.value) || envelope(&rec.tables) {

@@ -20,6 +20,7 @@
 
 pub mod container;
 pub mod csv;
+pub(crate) mod fast;
 pub mod format;
 pub mod gzip;
 pub mod jsondoc;
@@ -306,6 +307,10 @@ impl Sink<'_> {
                 format!("{}: longer than {m}, skipped", pos.describe()),
             );
             return;
+        }
+        let mut rec = Rec::default();
+        if fast::parse_rec_into(bytes, &mut rec, &mut self.batch.key_cache).is_some() {
+            return self.record(&rec, pos, layout, tz);
         }
         match serde_json::from_slice::<Rec>(bytes) {
             Ok(rec) => self.record(&rec, pos, layout, tz),

@@ -22,16 +22,39 @@ fn first<'r>(a: &'r Flex<'_>, b: &'r Flex<'_>) -> Option<&'r str> {
 /// (`/SUBSCRIPTIONS/<sub>/RESOURCEGROUPS/<rg>/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/<name>`).
 pub fn parse_arm_id(id: &str) -> (Option<&str>, Option<&str>, Option<&str>) {
     let (mut vault, mut sub, mut rg) = (None, None, None);
-    let mut it = id.split('/').filter(|s| !s.is_empty()).peekable();
-    while let Some(seg) = it.next() {
-        let next = it.peek().copied();
-        if seg.eq_ignore_ascii_case("subscriptions") {
-            sub = next;
-        } else if seg.eq_ignore_ascii_case("resourcegroups") {
-            rg = next;
-        } else if seg.eq_ignore_ascii_case("vaults") || seg.eq_ignore_ascii_case("managedhsms") {
-            vault = next;
+    // Each keyword names the next non-empty segment (the last occurrence wins; a keyword at
+    // the end names nothing). A byte scan: `/` is ASCII, so every cut is a char boundary.
+    let mut pending: Option<u8> = None;
+    let b = id.as_bytes();
+    let mut start = 0;
+    while start <= b.len() {
+        let end = memchr::memchr(b'/', &b[start..]).map_or(b.len(), |i| start + i);
+        if end > start {
+            let seg = &id[start..end];
+            match pending.take() {
+                Some(0) => sub = Some(seg),
+                Some(1) => rg = Some(seg),
+                Some(_) => vault = Some(seg),
+                None => {}
+            }
+            let is = |w: &str| seg.len() == w.len() && seg.eq_ignore_ascii_case(w);
+            pending = if is("subscriptions") {
+                Some(0)
+            } else if is("resourcegroups") {
+                Some(1)
+            } else if is("vaults") || is("managedhsms") {
+                Some(2)
+            } else {
+                None
+            };
         }
+        start = end + 1;
+    }
+    match pending {
+        Some(0) => sub = None,
+        Some(1) => rg = None,
+        Some(_) => vault = None,
+        None => {}
     }
     (vault, sub, rg)
 }
@@ -618,6 +641,42 @@ mod tests {
         assert_eq!(parse_caller_addr(""), None);
         assert_eq!(parse_caller_addr("1.2.3.4:x"), None);
         assert_eq!(parse_caller_addr("999.1.1.1"), None);
+    }
+
+    #[test]
+    fn arm_ids_parse_like_a_split() {
+        // the reference: the first implementation, a split on '/'
+        fn reference(id: &str) -> (Option<&str>, Option<&str>, Option<&str>) {
+            let (mut vault, mut sub, mut rg) = (None, None, None);
+            let mut it = id.split('/').filter(|s| !s.is_empty()).peekable();
+            while let Some(seg) = it.next() {
+                let next = it.peek().copied();
+                if seg.eq_ignore_ascii_case("subscriptions") {
+                    sub = next;
+                } else if seg.eq_ignore_ascii_case("resourcegroups") {
+                    rg = next;
+                } else if seg.eq_ignore_ascii_case("vaults")
+                    || seg.eq_ignore_ascii_case("managedhsms")
+                {
+                    vault = next;
+                }
+            }
+            (vault, sub, rg)
+        }
+        for id in [
+            "/SUBSCRIPTIONS/ABC/RESOURCEGROUPS/RG1/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/KV1",
+            "subscriptions//a///resourceGroups/b/vaults/",
+            "/vaults/vaults/vaults",
+            "/SUBSCRIPTIONS/x/SUBSCRIPTIONS",
+            "managedHSMs/h/",
+            "",
+            "/",
+            "//",
+            "vaults",
+            "/subscriptions/é/resourcegroups/ü/vaults/ß",
+        ] {
+            assert_eq!(parse_arm_id(id), reference(id), "{id}");
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::event::{IdentityKind, Str};
 use crate::ingest::normalize::{Norm, NormPolicy};
 use rustc_hash::FxBuildHasher;
 use std::collections::HashSet;
-use std::hash::Hasher;
+use std::hash::{BuildHasher, Hasher};
 
 /// Per-event flag bits.
 pub(crate) mod flag {
@@ -133,6 +133,8 @@ pub struct Batch {
     key_buf: Vec<u8>,
     /// Distinguishes batches, so a cached file index is never used with another batch's table.
     id: u64,
+    /// The record scanner's cache of key positions (parse scratch, not data).
+    pub(crate) key_cache: crate::ingest::fast::KeyCache,
 }
 
 static NEXT_BATCH: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -197,41 +199,54 @@ pub(crate) fn guid_text(v: u128, upper: bool) -> String {
     out
 }
 
-/// Split a URL around the event's object name and version (searched after the host) into a
-/// template: the rebuilt text is always exactly the input.
-fn template(strings: &mut Strings, url: Option<&str>, name: Sym, version: Sym) -> Tpl {
+/// Where `part` is in `url`: by address when it is a slice of it (the normaliser cut the
+/// object's name and version out of the URLs), else by search; only after `from`.
+#[inline]
+fn locate(url: &str, from: usize, part: &str) -> Option<(usize, usize)> {
+    if part.is_empty() {
+        return None;
+    }
+    let (u, p) = (url.as_ptr() as usize, part.as_ptr() as usize);
+    if p >= u + from && p + part.len() <= u + url.len() {
+        let at = p - u;
+        return Some((at, at + part.len()));
+    }
+    let rest = url.get(from..)?;
+    memchr::memmem::find(rest.as_bytes(), part.as_bytes())
+        .map(|i| (from + i, from + i + part.len()))
+}
+
+/// Split a URL around the event's object name and version (looked for after the host) into
+/// a template: the rebuilt text is always exactly the input.
+fn template(
+    strings: &mut Strings,
+    url: Option<&str>,
+    name: Option<&str>,
+    version: Option<&str>,
+) -> Tpl {
     let Some(url) = url else {
         return Tpl::NONE;
     };
-    let path_from = url
-        .find("://")
+    let u = url.as_bytes();
+    let path_from = memchr::memmem::find(u, b"://")
         .map(|i| i + 3)
-        .and_then(|h| url[h..].find('/').map(|p| h + p))
+        .and_then(|h| memchr::memchr(b'/', &u[h..]).map(|p| h + p))
         .unwrap_or(url.len());
-    let find = |from: usize, sym: Sym, strings: &Strings| -> Option<(usize, usize)> {
-        let t = strings.text(sym)?;
-        if t.is_empty() {
-            return None;
-        }
-        url.get(from..)?
-            .find(t)
-            .map(|p| (from + p, from + p + t.len()))
-    };
-    let n = find(path_from, name, strings);
-    let v = find(n.map_or(path_from, |n| n.1), version, strings);
-    let (shape, cuts): (u8, Vec<(usize, usize)>) = match (n, v) {
-        (None, None) => (0, vec![]),
-        (Some(n), None) => (1, vec![n]),
-        (None, Some(v)) => (2, vec![v]),
-        (Some(n), Some(v)) => (3, vec![n, v]),
+    let n = name.and_then(|t| locate(url, path_from, t));
+    let v = version.and_then(|t| locate(url, n.map_or(path_from, |n| n.1), t));
+    let (shape, cuts, k): (u8, [(usize, usize); 2], usize) = match (n, v) {
+        (None, None) => (0, [(0, 0); 2], 0),
+        (Some(n), None) => (1, [n, (0, 0)], 1),
+        (None, Some(v)) => (2, [v, (0, 0)], 1),
+        (Some(n), Some(v)) => (3, [n, v], 2),
     };
     let mut lit = [NONE; 3];
     let mut at = 0;
-    for (i, (a, b)) in cuts.iter().enumerate() {
+    for (i, (a, b)) in cuts[..k].iter().enumerate() {
         lit[i] = strings.get(&url[at..*a]);
         at = *b;
     }
-    lit[cuts.len()] = strings.get(&url[at..]);
+    lit[k] = strings.get(&url[at..]);
     Tpl { shape, lit }
 }
 
@@ -285,9 +300,9 @@ fn dedup_key(k: &KeyFields, buf: &mut Vec<u8>) -> u128 {
     text(buf, k.result_signature);
     text(buf, k.upn);
     text(buf, k.app_id);
-    let h = |salt: u64| {
-        let mut s = std::collections::hash_map::DefaultHasher::new();
-        s.write_u64(salt);
+    // two independently seeded 64-bit hashes of the one buffer
+    let h = |seed: u64| {
+        let mut s = foldhash::quality::FixedState::with_seed(seed).build_hasher();
         s.write(buf);
         s.finish()
     };
@@ -306,6 +321,7 @@ impl Batch {
             keep_duplicates: false,
             key_buf: Vec::with_capacity(256),
             id: NEXT_BATCH.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            key_cache: Default::default(),
         }
     }
 
@@ -432,8 +448,8 @@ impl Batch {
             kind: n.object_kind as u8,
             name,
             version,
-            request_uri: template(s, n.request_uri, name, version),
-            object_id: template(s, n.object_id, name, version),
+            request_uri: template(s, n.request_uri, n.object_name, n.object_version),
+            object_id: template(s, n.object_id, n.object_name, n.object_version),
         };
 
         // ---- de-duplication, on arrival ----
@@ -559,8 +575,7 @@ mod tests {
     #[test]
     fn templates_rebuild_exactly() {
         let mut s = Strings::new();
-        let name = s.get("npm-token");
-        let ver = s.get("1ca2cd9c7110567daffb91d93b29215a");
+        let (name, ver) = (Some("npm-token"), Some("1ca2cd9c7110567daffb91d93b29215a"));
         let cases = [
             "https://kv.vault.azure.net/secrets/npm-token/1ca2cd9c7110567daffb91d93b29215a",
             "https://kv.vault.azure.net/secrets/npm-token/?api-version=7.4",
@@ -590,7 +605,7 @@ mod tests {
             &mut s,
             Some("https://npm-token.vault.azure.net/secrets/npm-token/"),
             name,
-            NONE,
+            None,
         );
         assert_eq!(
             s.text(t.lit[0]),

@@ -22,6 +22,8 @@ pub struct Strings {
     /// A small direct-mapped cache in front of the map: consecutive records repeat most of
     /// their texts, and a hit costs one comparison instead of a hash and a probe.
     front: Vec<Sym>,
+    /// Original text → symbol of its lower-case form, direct-mapped likewise.
+    front_lower: Vec<(Box<str>, Sym)>,
     lower: String,
 }
 
@@ -48,6 +50,7 @@ impl Strings {
             map: HashMap::default(),
             texts: Vec::new(),
             front: vec![NONE; FRONT],
+            front_lower: Vec::new(),
             lower: String::new(),
         }
     }
@@ -82,12 +85,21 @@ impl Strings {
         if !s.bytes().any(|b| b.is_ascii_uppercase()) {
             return self.get(s);
         }
+        if self.front_lower.is_empty() {
+            self.front_lower = vec![(Box::from(""), NONE); FRONT];
+        }
+        let k = fingerprint(s.as_bytes());
+        let (orig, sym) = &self.front_lower[k];
+        if *sym != NONE && **orig == *s {
+            return *sym;
+        }
         let mut l = std::mem::take(&mut self.lower);
         l.clear();
         l.push_str(s);
         l.make_ascii_lowercase();
         let sym = self.get(&l);
         self.lower = l;
+        self.front_lower[k] = (Box::from(s), sym);
         sym
     }
 
@@ -141,6 +153,11 @@ impl Strings {
             + self.texts.capacity() * std::mem::size_of::<Box<str>>()
             + self.map.capacity() * (std::mem::size_of::<(Box<str>, Sym)>() + 1)
             + self.front.capacity() * 4
+            + self
+                .front_lower
+                .iter()
+                .map(|(t, _)| t.len() + 20)
+                .sum::<usize>()
     }
 }
 
