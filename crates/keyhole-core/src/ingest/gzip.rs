@@ -43,21 +43,21 @@ impl Inflater {
     }
 
     fn over_limit(&self) -> Option<String> {
-        let gib = |b: u64| b as f64 / (1u64 << 30) as f64;
+        use super::size_text;
         if self.total_out > self.max_out {
             return Some(format!(
-                "archive expands to more than {:.1} GiB (the limit: IngestOptions::max_expanded_bytes, keyhole --max-expanded-gb); the rest is not read",
-                gib(self.max_out)
+                "this archive expands to more than {} (the limit: keyhole --max-expanded-gb, IngestOptions::max_expanded_bytes); the rest is not read",
+                size_text(self.max_out)
             ));
         }
         if self.total_out > super::RATIO_CHECK_AFTER
             && self.total_out / self.total_in.max(1) > self.max_ratio
         {
             return Some(format!(
-                "archive expands to more than {} times its compressed size ({:.1} GiB from {:.1} MiB; the limit: IngestOptions::max_expansion_ratio, keyhole --max-ratio); the rest is not read",
+                "this archive expands to more than {} times its compressed size ({} from {}; the limit: keyhole --max-ratio, IngestOptions::max_expansion_ratio); the rest is not read",
                 self.max_ratio,
-                gib(self.total_out),
-                self.total_in as f64 / (1u64 << 20) as f64
+                size_text(self.total_out),
+                size_text(self.total_in)
             ));
         }
         None

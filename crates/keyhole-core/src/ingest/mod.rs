@@ -68,7 +68,7 @@ pub const MAX_EXPANDED_BYTES: u64 = 64 << 30;
 /// Default cap of an archive's expansion ratio (real audit logs compress 10–30 : 1).
 pub const MAX_EXPANSION_RATIO: u64 = 200;
 /// The ratio is judged once this much has been decompressed (small files may be all padding).
-pub const RATIO_CHECK_AFTER: u64 = 256 << 20;
+pub const RATIO_CHECK_AFTER: u64 = 64 << 20;
 
 /// Every input shape Keyhole recognises.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -356,6 +356,20 @@ impl Sink<'_> {
                 self.problem(pos.line, format!("{d}: {reason}"));
             }
         }
+    }
+}
+
+/// A byte count for messages: "64 GiB", "1.5 GiB", "8 MiB".
+pub(crate) fn size_text(b: u64) -> String {
+    let (v, unit) = if b >= 1 << 30 {
+        (b as f64 / (1u64 << 30) as f64, "GiB")
+    } else {
+        (b as f64 / (1u64 << 20) as f64, "MiB")
+    };
+    if v.fract() == 0.0 {
+        format!("{v:.0} {unit}")
+    } else {
+        format!("{v:.1} {unit}")
     }
 }
 
@@ -656,7 +670,7 @@ impl FileReport {
 /// The summary of a drop: counts, time span, vaults (sorted), the file reports.
 pub fn summarize(store: &EventStore, duplicates: u64, files: Vec<FileReport>) -> Summary {
     let mut used = vec![false; store.resources().len()];
-    for &r in store.vault_ids() {
+    for r in store.vault_ids().iter() {
         used[r as usize] = true;
     }
     let mut vaults: Vec<Str> = store

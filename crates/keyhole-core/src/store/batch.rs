@@ -26,9 +26,9 @@ pub(crate) mod flag {
 }
 
 /// Duration column: no value.
-pub(crate) const DUR_NONE: u32 = u32::MAX;
-/// Duration column: the value is in the side table (does not fit).
-pub(crate) const DUR_BIG: u32 = u32::MAX - 1;
+pub(crate) const DUR_NONE: u16 = u16::MAX;
+/// Duration column: the value is in the side table (65,534 ms or more: rare).
+pub(crate) const DUR_BIG: u16 = u16::MAX - 1;
 /// Record index column: no index (line-oriented shapes).
 pub(crate) const NO_RECORD: u64 = u64::MAX;
 
@@ -72,7 +72,7 @@ pub(crate) struct Rows {
     pub ident: Vec<u32>,
     pub client: Vec<u32>,
     pub object: Vec<u32>,
-    pub dur: Vec<u32>,
+    pub dur: Vec<u16>,
     pub corr: Vec<u128>,
     pub prov: Vec<Prov>,
     pub cfg: Vec<(u32, u32)>,
@@ -95,9 +95,9 @@ impl Rows {
                 + self.caller.capacity()
                 + self.ident.capacity()
                 + self.client.capacity()
-                + self.object.capacity()
-                + self.dur.capacity())
+                + self.object.capacity())
                 * 4
+            + self.dur.capacity() * 2
             + self.corr.capacity() * 16
             + self.prov.capacity() * std::mem::size_of::<Prov>()
             + self.cfg.capacity() * 8
@@ -488,7 +488,7 @@ impl Batch {
         r.object.push(d.objects.id(obj));
         r.dur.push(match n.duration_ms {
             None => DUR_NONE,
-            Some(v) if v < DUR_BIG as u64 => v as u32,
+            Some(v) if v < DUR_BIG as u64 => v as u16,
             Some(v) => {
                 r.dur_big.push((row, v));
                 DUR_BIG

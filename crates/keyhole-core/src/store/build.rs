@@ -9,7 +9,7 @@ use super::batch::{Batch, ChangeSyms, FileMeta, PolicySyms, Prov, Rows};
 use super::intern::{unb3, Dicts, Remap, Strings, Sym, Tpl, NONE};
 use super::prov::Provenance;
 use super::{
-    Caller, Changes, Client, EventStore, Object, Operation, Resource, ResultInfo, UrlTemplate,
+    Caller, Changes, Client, EventStore, Ids, Object, Operation, Resource, ResultInfo, UrlTemplate,
 };
 use crate::event::{
     AccessPolicyChange, Authorization, Identity, IdentityKind, ObjectKind, Op, Str, VaultConfig,
@@ -248,13 +248,13 @@ impl StoreBuilder {
         } = rows;
         let time = permute(time, &perm);
         let flags = permute(flags, &perm);
-        let res = permute(res, &perm);
-        let op = permute(op, &perm);
-        let result = permute(result, &perm);
-        let caller = permute(caller, &perm);
-        let ident = permute(ident, &perm);
-        let client = permute(client, &perm);
-        let object = permute(object, &perm);
+        let res = Ids::narrow(permute(res, &perm), dicts.res.len());
+        let op = Ids::narrow(permute(op, &perm), dicts.ops.len());
+        let result = Ids::narrow(permute(result, &perm), dicts.results.len());
+        let caller = Ids::narrow(permute(caller, &perm), dicts.callers.len());
+        let ident = Ids::narrow(permute(ident, &perm), dicts.idents.len());
+        let client = Ids::narrow(permute(client, &perm), dicts.clients.len());
+        let object = Ids::narrow(permute(object, &perm), dicts.objects.len());
         let dur = permute(dur, &perm);
         let corr = permute(corr, &perm);
         let provenance = match &perm {

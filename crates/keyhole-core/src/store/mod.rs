@@ -1,14 +1,14 @@
 //! The columnar event store: every event of a drop as columns (struct of arrays), time-ordered.
 //!
-//! Per event the store keeps an `i64` time, a flag byte, one `u32` id per group of fields that
-//! travel together (resource = vault + subscription + resource group; operation = name +
+//! Per event the store keeps an `i64` time, a flag byte, one dictionary id per group of fields
+//! that travel together (one, two or four bytes: as narrow as the dictionary allows) (resource = vault + subscription + resource group; operation = name +
 //! version + category; result = status + type + signature + description; caller IP; identity;
 //! client = client info + TLS + authorisation; object = kind + name + version + the request URI
-//! and object-id URL as templates around them), the duration, the correlation id as 128 bits,
-//! and a few bytes of packed provenance. The ids point into per-column dictionaries of shared
+//! and object-id URL as templates around them), the duration (`u16`), the correlation id as
+//! 128 bits, and a few bytes of packed provenance: about 45 bytes an event on raw records. The ids point into per-column dictionaries of shared
 //! texts, so memory follows distinct values, not input bytes. Rare data lives in side tables
 //! keyed by row: vault-configuration snapshots, access-policy and firewall changes, correlation
-//! ids that are not GUIDs, durations over 4 × 10⁹ ms.
+//! ids that are not GUIDs, durations of 65,534 ms or more.
 //!
 //! Reading:
 //! - row view: [`EventStore::rows`] / [`EventStore::row`] give [`EventRef`]s (`Copy`), whose
@@ -38,6 +38,71 @@ use crate::event::{
     AccessPolicyChange, Authorization, Identity, ObjectKind, Op, Outcome, Str, VaultConfig,
 };
 use std::net::IpAddr;
+
+/// A column of dictionary ids, as narrow as its dictionary allows (most dictionaries of a drop
+/// have fewer than 256 or 65,536 entries: one or two bytes an event instead of four).
+#[derive(Clone, Debug)]
+pub enum Ids {
+    U8(Vec<u8>),
+    U16(Vec<u16>),
+    U32(Vec<u32>),
+}
+
+impl Default for Ids {
+    fn default() -> Self {
+        Ids::U8(Vec::new())
+    }
+}
+
+impl Ids {
+    /// The narrowest column for ids below `distinct`.
+    pub(crate) fn narrow(v: Vec<u32>, distinct: usize) -> Ids {
+        if distinct <= 1 << 8 {
+            Ids::U8(v.into_iter().map(|x| x as u8).collect())
+        } else if distinct <= 1 << 16 {
+            Ids::U16(v.into_iter().map(|x| x as u16).collect())
+        } else {
+            let mut v = v;
+            v.shrink_to_fit();
+            Ids::U32(v)
+        }
+    }
+
+    /// The id of row `i`.
+    #[inline]
+    pub fn get(&self, i: usize) -> u32 {
+        match self {
+            Ids::U8(v) => v[i] as u32,
+            Ids::U16(v) => v[i] as u32,
+            Ids::U32(v) => v[i],
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            Ids::U8(v) => v.len(),
+            Ids::U16(v) => v.len(),
+            Ids::U32(v) => v.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every id in row order.
+    pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        (0..self.len()).map(move |i| self.get(i))
+    }
+
+    pub fn heap_bytes(&self) -> usize {
+        match self {
+            Ids::U8(v) => v.capacity(),
+            Ids::U16(v) => v.capacity() * 2,
+            Ids::U32(v) => v.capacity() * 4,
+        }
+    }
+}
 
 /// Where an event was, by vault.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -155,14 +220,14 @@ pub trait RawSource {
 pub struct EventStore {
     pub(crate) time: Vec<i64>,
     pub(crate) flags: Vec<u8>,
-    pub(crate) res: Vec<u32>,
-    pub(crate) op: Vec<u32>,
-    pub(crate) result: Vec<u32>,
-    pub(crate) caller: Vec<u32>,
-    pub(crate) ident: Vec<u32>,
-    pub(crate) client: Vec<u32>,
-    pub(crate) object: Vec<u32>,
-    pub(crate) dur: Vec<u32>,
+    pub(crate) res: Ids,
+    pub(crate) op: Ids,
+    pub(crate) result: Ids,
+    pub(crate) caller: Ids,
+    pub(crate) ident: Ids,
+    pub(crate) client: Ids,
+    pub(crate) object: Ids,
+    pub(crate) dur: Vec<u16>,
     pub(crate) corr: Vec<u128>,
     pub(crate) resources: Vec<Resource>,
     pub(crate) operations: Vec<Operation>,
@@ -208,37 +273,37 @@ impl EventStore {
     }
 
     /// Per event: index into [`EventStore::resources`] (vault, subscription, resource group).
-    pub fn vault_ids(&self) -> &[u32] {
+    pub fn vault_ids(&self) -> &Ids {
         &self.res
     }
 
     /// Per event: index into [`EventStore::operations`].
-    pub fn operation_ids(&self) -> &[u32] {
+    pub fn operation_ids(&self) -> &Ids {
         &self.op
     }
 
     /// Per event: index into [`EventStore::results`].
-    pub fn result_ids(&self) -> &[u32] {
+    pub fn result_ids(&self) -> &Ids {
         &self.result
     }
 
     /// Per event: index into [`EventStore::callers`].
-    pub fn caller_ids(&self) -> &[u32] {
+    pub fn caller_ids(&self) -> &Ids {
         &self.caller
     }
 
     /// Per event: index into [`EventStore::identities`].
-    pub fn identity_ids(&self) -> &[u32] {
+    pub fn identity_ids(&self) -> &Ids {
         &self.ident
     }
 
     /// Per event: index into [`EventStore::clients`].
-    pub fn client_ids(&self) -> &[u32] {
+    pub fn client_ids(&self) -> &Ids {
         &self.client
     }
 
     /// Per event: index into [`EventStore::objects`].
-    pub fn object_ids(&self) -> &[u32] {
+    pub fn object_ids(&self) -> &Ids {
         &self.object
     }
 
@@ -302,15 +367,19 @@ impl EventStore {
         let n = self.len();
         let columns = self.time.capacity() * 8
             + self.flags.capacity()
-            + (self.res.capacity()
-                + self.op.capacity()
-                + self.result.capacity()
-                + self.caller.capacity()
-                + self.ident.capacity()
-                + self.client.capacity()
-                + self.object.capacity()
-                + self.dur.capacity())
-                * 4
+            + [
+                &self.res,
+                &self.op,
+                &self.result,
+                &self.caller,
+                &self.ident,
+                &self.client,
+                &self.object,
+            ]
+            .iter()
+            .map(|c| c.heap_bytes())
+            .sum::<usize>()
+            + self.dur.capacity() * 2
             + self.corr.capacity() * 16;
         fn s(x: &Option<Str>) -> usize {
             x.as_ref().map_or(0, |t| t.len() + 16)

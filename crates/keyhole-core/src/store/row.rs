@@ -64,7 +64,7 @@ impl<'a> EventRef<'a> {
     // ---- resource ----
     #[inline]
     fn res(self) -> &'a super::Resource {
-        &self.store.resources[self.store.res[self.i()] as usize]
+        &self.store.resources[self.store.res.get(self.i()) as usize]
     }
     /// Lower-case vault name.
     pub fn vault(self) -> &'a Str {
@@ -78,13 +78,13 @@ impl<'a> EventRef<'a> {
     }
     /// Index into [`EventStore::resources`].
     pub fn vault_id(self) -> u32 {
-        self.store.res[self.i()]
+        self.store.res.get(self.i())
     }
 
     // ---- operation ----
     #[inline]
     fn opn(self) -> &'a super::Operation {
-        &self.store.operations[self.store.op[self.i()] as usize]
+        &self.store.operations[self.store.op.get(self.i()) as usize]
     }
     /// The operation name as the record gave it.
     pub fn operation(self) -> &'a Str {
@@ -100,13 +100,13 @@ impl<'a> EventRef<'a> {
         &self.opn().category
     }
     pub fn operation_id(self) -> u32 {
-        self.store.op[self.i()]
+        self.store.op.get(self.i())
     }
 
     // ---- result ----
     #[inline]
     fn result(self) -> &'a super::ResultInfo {
-        &self.store.results[self.store.result[self.i()] as usize]
+        &self.store.results[self.store.result.get(self.i()) as usize]
     }
     pub fn status(self) -> Option<u16> {
         self.result().status
@@ -127,27 +127,27 @@ impl<'a> EventRef<'a> {
     // ---- caller ----
     /// `callerIpAddress` text as given.
     pub fn caller_ip(self) -> &'a Option<Str> {
-        &self.store.callers[self.store.caller[self.i()] as usize].caller_ip
+        &self.store.callers[self.store.caller.get(self.i()) as usize].caller_ip
     }
     pub fn caller_addr(self) -> Option<IpAddr> {
-        self.store.callers[self.store.caller[self.i()] as usize].caller_addr
+        self.store.callers[self.store.caller.get(self.i()) as usize].caller_addr
     }
     pub fn caller_id(self) -> u32 {
-        self.store.caller[self.i()]
+        self.store.caller.get(self.i())
     }
 
     // ---- identity ----
     pub fn identity(self) -> &'a Identity {
-        &self.store.identities[self.store.ident[self.i()] as usize]
+        &self.store.identities[self.store.ident.get(self.i()) as usize]
     }
     pub fn identity_id(self) -> u32 {
-        self.store.ident[self.i()]
+        self.store.ident.get(self.i())
     }
 
     // ---- client ----
     #[inline]
     fn client(self) -> &'a super::Client {
-        &self.store.clients[self.store.client[self.i()] as usize]
+        &self.store.clients[self.store.client.get(self.i()) as usize]
     }
     pub fn client_info(self) -> &'a Option<Str> {
         &self.client().client_info
@@ -162,7 +162,7 @@ impl<'a> EventRef<'a> {
     // ---- object ----
     #[inline]
     fn obj(self) -> &'a Object {
-        &self.store.objects[self.store.object[self.i()] as usize]
+        &self.store.objects[self.store.object.get(self.i()) as usize]
     }
     pub fn object_kind(self) -> ObjectKind {
         self.obj().object_kind
@@ -181,7 +181,7 @@ impl<'a> EventRef<'a> {
         self.obj().object_id()
     }
     pub fn object_ref_id(self) -> u32 {
-        self.store.object[self.i()]
+        self.store.object.get(self.i())
     }
 
     // ---- the rest ----
