@@ -70,7 +70,12 @@ pub fn threads(arg: Option<usize>) -> usize {
     })
 }
 
-pub fn load(paths: &[PathBuf], opts: IngestOptions, threads: usize) -> Loaded {
+pub fn load(
+    paths: &[PathBuf],
+    opts: IngestOptions,
+    threads: usize,
+    unit_bytes: Option<u64>,
+) -> Loaded {
     let mut unreadable = Vec::new();
     let inputs = expand(paths, &mut unreadable);
     let total: u64 = inputs
@@ -80,7 +85,7 @@ pub fn load(paths: &[PathBuf], opts: IngestOptions, threads: usize) -> Loaded {
             Input::Stdin => 0,
         })
         .sum();
-    let plan = units::plan(&inputs, threads, &opts);
+    let plan = units::plan(&inputs, threads, &opts, unit_bytes);
     let mut how = format!("{threads} thread(s)");
     if !plan.sequential.is_empty() {
         how.push_str(&format!(

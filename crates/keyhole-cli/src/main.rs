@@ -46,6 +46,9 @@ struct LoadArgs {
     /// Stop reading an archive that expands to more than this many times its size (default 200).
     #[arg(long, value_name = "RATIO")]
     max_ratio: Option<u64>,
+    /// Target size of a parse unit in bytes (tests: many cuts in small files).
+    #[arg(long, value_name = "BYTES", hide = true)]
+    unit_bytes: Option<u64>,
 }
 
 /// Options every subcommand shares: what to read.
@@ -122,7 +125,7 @@ fn load(paths: &[PathBuf], local_offset: i32, how: &LoadArgs) -> Result<input::L
     };
     let t = std::time::Instant::now();
     let threads = input::threads(how.threads);
-    let loaded = input::load(paths, opts, threads);
+    let loaded = input::load(paths, opts, threads, how.unit_bytes);
     if std::env::var_os("KEYHOLE_TIMINGS").is_some() {
         let b = loaded.store.heap_bytes();
         eprintln!(

@@ -63,8 +63,14 @@ fn read_at(path: &PathBuf, at: u64, len: usize) -> io::Result<Vec<u8>> {
     Ok(buf)
 }
 
-/// Cut every input into units for `threads` workers.
-pub fn plan(inputs: &[Input], threads: usize, opts: &IngestOptions) -> Plan {
+/// Cut every input into units for `threads` workers (`unit_bytes`: the target size of a unit,
+/// instead of one from the total size and the thread count).
+pub fn plan(
+    inputs: &[Input],
+    threads: usize,
+    opts: &IngestOptions,
+    unit_bytes: Option<u64>,
+) -> Plan {
     let sizes: Vec<u64> = inputs
         .iter()
         .map(|i| match i {
@@ -73,7 +79,9 @@ pub fn plan(inputs: &[Input], threads: usize, opts: &IngestOptions) -> Plan {
         })
         .collect();
     let total: u64 = sizes.iter().sum();
-    let unit = (total / (threads as u64 * 8).max(1)).clamp(MIN_UNIT, MAX_UNIT);
+    let unit = unit_bytes
+        .filter(|&u| u > 0)
+        .unwrap_or_else(|| (total / (threads as u64 * 8).max(1)).clamp(MIN_UNIT, MAX_UNIT));
     let mut jobs = Vec::new();
     let mut sequential = Vec::new();
     for (k, input) in inputs.iter().enumerate() {
@@ -97,7 +105,8 @@ pub fn plan(inputs: &[Input], threads: usize, opts: &IngestOptions) -> Plan {
             whole(&mut jobs);
             continue;
         }
-        let plan = read_at(path, 0, PLAN_HEAD)
+        let head = PLAN_HEAD.min(unit as usize);
+        let plan = read_at(path, 0, head)
             .ok()
             .and_then(|head| SplitPlan::new(&head, opts));
         let Some(plan) = plan.map(Arc::new) else {
