@@ -787,6 +787,27 @@ impl FileIngest {
     }
 }
 
+/// Fuzzing hook: read `bytes` as one record with the fast scanner and with serde_json. `Ok(true)`
+/// when the scanner took it (and read exactly what serde_json reads), `Ok(false)` when it
+/// declined; `Err` when it accepted what serde_json rejects or read it differently.
+#[doc(hidden)]
+pub fn check_record_scanner(bytes: &[u8]) -> Result<bool, String> {
+    let mut rec = Rec::default();
+    let fast = fast::parse_rec_into(bytes, &mut rec, &mut fast::KeyCache::default());
+    match (fast, serde_json::from_slice::<Rec>(bytes)) {
+        (None, _) => Ok(false),
+        (Some(()), Ok(s)) => {
+            let (a, b) = (format!("{rec:?}"), format!("{s:?}"));
+            if a == b {
+                Ok(true)
+            } else {
+                Err(format!("read differently:\n fast  {a}\n serde {b}"))
+            }
+        }
+        (Some(()), Err(e)) => Err(format!("accepted what serde_json rejects: {e}")),
+    }
+}
+
 /// Convenience: parse one whole in-memory file, returning the events (not de-duplicated, in
 /// file order) and the file's report.
 /// TEMPORARY (issue 10 phase 1): returns `Event`s through [`crate::store::to_events`].
