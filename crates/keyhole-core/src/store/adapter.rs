@@ -10,8 +10,21 @@ use crate::event::Event;
 /// dictionaries), in time order. TEMPORARY: see the module documentation.
 pub fn to_events(store: &EventStore) -> Vec<Event> {
     let mut out = Vec::with_capacity(store.len());
+    // each object's request URI and id URL built once, shared by its events (as the interner
+    // shared them before the store)
+    let urls: Vec<(Option<Str>, Option<Str>)> = store
+        .objects()
+        .iter()
+        .map(|o| {
+            (
+                o.request_uri().map(|u| Str::from(&*u)),
+                o.object_id().map(|u| Str::from(&*u)),
+            )
+        })
+        .collect();
     for (e, source) in store.rows().zip(store.sources()) {
         let s = |t: Option<std::borrow::Cow<'_, str>>| t.map(|t| Str::from(&*t));
+        let (request_uri, object_id) = &urls[e.object_ref_id() as usize];
         out.push(Event {
             time: e.time(),
             vault: e.vault().clone(),
@@ -33,8 +46,8 @@ pub fn to_events(store: &EventStore) -> Vec<Event> {
             caller_addr: e.caller_addr(),
             identity: e.identity().clone(),
             client_info: e.client_info().clone(),
-            request_uri: s(e.request_uri()),
-            object_id: s(e.object_id()),
+            request_uri: request_uri.clone(),
+            object_id: object_id.clone(),
             duration_ms: e.duration_ms(),
             tls_version: e.tls_version().clone(),
             correlation_id: s(e.correlation_id()),
