@@ -815,10 +815,9 @@ pub(crate) fn parse_rec_into<'a>(b: &'a [u8], r: &mut Rec<'a>, keys: &mut KeyCac
     let (mut seen_identity, mut seen_properties) = (false, false);
     let mut pos = 0;
     p.members(1, |k, p| {
-        match {
-            pos += 1;
-            keys.field(pos - 1, k)
-        } {
+        let field = keys.field(pos, k);
+        pos += 1;
+        match field {
             None => p.skip_value(1),
             Some(Field::Flex(i)) => set(rec_flex(r, i), p, 1),
             Some(Field::Identity) => {

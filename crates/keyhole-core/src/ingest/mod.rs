@@ -462,7 +462,7 @@ pub struct FileIngest {
 /// [`Reparse::range`]) to the parser of the unit before it, then [`Dataset::add_unit`] the
 /// result ([`Reparse::into_unit`]).
 pub struct Reparse {
-    ingest: FileIngest,
+    ingest: Box<FileIngest>,
     range: std::ops::Range<u64>,
 }
 
@@ -477,7 +477,7 @@ impl Reparse {
     }
 
     pub fn into_unit(self) -> FileIngest {
-        self.ingest
+        *self.ingest
     }
 }
 
@@ -508,7 +508,7 @@ impl Dataset {
         debug_assert!(file.origin == Origin::Start, "close() takes a whole file");
         if let Err(r) = self.add_unit(file) {
             // A whole file starts at its start: never rejected. Keep its events regardless.
-            self.add_continued(r.ingest);
+            self.add_continued(*r.ingest);
         }
         self.end_file()
     }
@@ -557,7 +557,10 @@ impl Dataset {
                     ingest.origin = Origin::Continued;
                     ingest.start = range.start;
                     ingest.end = range.start;
-                    return Err(Reparse { ingest, range });
+                    return Err(Reparse {
+                        ingest: Box::new(ingest),
+                        range,
+                    });
                 }
                 let by = tail
                     .container
@@ -599,7 +602,7 @@ impl Dataset {
     pub fn end_file(&mut self) -> &FileReport {
         if let Some((mut report, mut tail)) = self.open.take() {
             if !tail.finished {
-                tail.report = std::mem::replace(&mut report, FileReport::default());
+                tail.report = std::mem::take(&mut report);
                 tail.finish();
                 report = std::mem::take(&mut tail.report);
             }

@@ -277,7 +277,7 @@ impl StoreBuilder {
         } = dicts;
         let texts: Vec<Str> = Strings::into_texts(strings)
             .into_iter()
-            .map(|b| Arc::<str>::from(b))
+            .map(Arc::<str>::from)
             .collect();
         let t = |s: Sym| -> Option<Str> {
             if s == NONE {

@@ -129,12 +129,9 @@ impl Strings {
         }
     }
 
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.texts.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.texts.is_empty()
     }
 
     pub fn iter(&self) -> impl Iterator<Item = &str> {
@@ -203,10 +200,6 @@ impl<K: Copy + Eq + Hash> Tuples<K> {
 
     pub fn len(&self) -> usize {
         self.keys.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.keys.is_empty()
     }
 
     pub fn into_keys(self) -> Vec<K> {
