@@ -68,14 +68,20 @@ const VAULT_HOST_SUFFIXES: [&str; 6] = [
     ".managedhsm.azure.cn",
 ];
 
+/// After the scheme of a URL (`https://…` → `…`): the common scheme is matched first.
+#[inline]
+fn after_scheme(url: &str) -> Option<&str> {
+    if let Some(r) = url.strip_prefix("https://") {
+        return Some(r);
+    }
+    url.split_once("://").map(|(_, r)| r)
+}
+
 /// `(host, path)` of an https URL, the query dropped.
 fn split_url(url: &str) -> Option<(&str, &str)> {
-    let rest = url.split_once("://").map(|(_, r)| r)?;
+    let rest = after_scheme(url)?;
     // A byte scan, not a char-set pattern: `?` and `#` are ASCII, so the cut is a char boundary.
-    let cut = rest
-        .bytes()
-        .position(|b| b == b'?' || b == b'#')
-        .unwrap_or(rest.len());
+    let cut = memchr::memchr2(b'?', b'#', rest.as_bytes()).unwrap_or(rest.len());
     let rest = &rest[..cut];
     match memchr::memchr(b'/', rest.as_bytes()) {
         Some(i) => Some((&rest[..i], &rest[i..])),

@@ -199,6 +199,21 @@ pub(crate) fn guid_text(v: u128, upper: bool) -> String {
     out
 }
 
+/// The first occurrence of `needle` in `hay` (short texts: a first-byte scan beats building a
+/// searcher every call).
+fn find_bytes(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    let (&first, rest) = needle.split_first()?;
+    let mut from = 0;
+    while let Some(i) = memchr::memchr(first, &hay[from..]) {
+        let at = from + i;
+        if hay[at + 1..].starts_with(rest) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
 /// Where `part` is in `url`: by address when it is a slice of it (the normaliser cut the
 /// object's name and version out of the URLs), else by search; only after `from`.
 #[inline]
@@ -212,8 +227,7 @@ fn locate(url: &str, from: usize, part: &str) -> Option<(usize, usize)> {
         return Some((at, at + part.len()));
     }
     let rest = url.get(from..)?;
-    memchr::memmem::find(rest.as_bytes(), part.as_bytes())
-        .map(|i| (from + i, from + i + part.len()))
+    find_bytes(rest.as_bytes(), part.as_bytes()).map(|i| (from + i, from + i + part.len()))
 }
 
 /// Split a URL around the event's object name and version (looked for after the host) into
@@ -228,8 +242,12 @@ fn template(
         return Tpl::NONE;
     };
     let u = url.as_bytes();
-    let path_from = memchr::memmem::find(u, b"://")
-        .map(|i| i + 3)
+    let host = if u.starts_with(b"https://") {
+        Some(8)
+    } else {
+        u.windows(3).position(|w| w == b"://").map(|i| i + 3)
+    };
+    let path_from = host
         .and_then(|h| memchr::memchr(b'/', &u[h..]).map(|p| h + p))
         .unwrap_or(url.len());
     let n = name.and_then(|t| locate(url, path_from, t));
