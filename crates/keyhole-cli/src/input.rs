@@ -89,7 +89,7 @@ pub fn load(
     let mut how = format!("{threads} thread(s)");
     if !plan.sequential.is_empty() {
         how.push_str(&format!(
-            "; sequential (one compressed or transcoded stream): {}",
+            "; read as one sequential stream (gzip, zip, UTF-16, stdin, or no safe cut): {}",
             plan.sequential.join(", ")
         ));
     }

@@ -97,11 +97,18 @@ pub fn plan(
             })
         };
         let Input::File(path) = input else {
+            sequential.push(name.clone());
             whole(&mut jobs);
             continue;
         };
         let size = sizes[k];
         if size < 2 * unit {
+            // a compressed stream is one unit however large it expands: say so when it is big
+            let magic = read_at(path, 0, 4).unwrap_or_default();
+            let compressed = magic.starts_with(&[0x1f, 0x8b]) || magic.starts_with(b"PK\x03\x04");
+            if compressed && size >= MIN_UNIT {
+                sequential.push(name.clone());
+            }
             whole(&mut jobs);
             continue;
         }
