@@ -4,10 +4,14 @@
 //! ```text
 //! let mut ds = Dataset::new(IngestOptions::default());
 //! let mut file = ds.open("PT1H.json");
-//! file.feed(chunk1); file.feed(chunk2);      // events accumulate in the dataset
-//! ds.close(file);                              // report for the file
-//! let (events, summary) = ds.finish();         // de-duplicated, sorted by time
+//! file.feed(chunk1); file.feed(chunk2);      // events go to the file's batch (duplicates dropped)
+//! ds.close(file);                              // batch merged into the store; report for the file
+//! let (store, summary) = ds.finish_store();    // the columnar store, de-duplicated, sorted by time
 //! ```
+//!
+//! A large plain file can also be read as parse units on several threads ([`unit`]):
+//! `FileIngest::new` for its first range, `FileIngest::resume` for the others, each fed its
+//! bytes anywhere, then `Dataset::add_unit` in order and `Dataset::end_file`.
 //!
 //! Layers, one file each (Chainsaw-style: one parser per format behind one enum):
 //! - [`container`]: content sniffing of containers → [`gzip`] (multi-member, streaming inflate),
@@ -16,7 +20,9 @@
 //! - [`format`]: format sniffing → [`jsonl`] (memchr line splitting, typed borrowing parse),
 //!   [`jsondoc`] (non-recursive structure scanner cutting out each record of `{"records":[…]}`,
 //!   `[…]`, `{"value":[…]}`, `{"tables":[…]}`), [`csv`] (portal export, csv-core);
-//! - [`record`]: the one typed view of a record of any dialect; [`normalize`]: record → [`Event`].
+//! - [`record`]: the one typed view of a record of any dialect (filled by the fast scanner
+//!   `fast` or by serde_json); [`normalize`]: record → a borrowed normalised event, interned
+//!   into the unit's [`crate::store::Batch`].
 
 pub mod container;
 pub mod csv;
