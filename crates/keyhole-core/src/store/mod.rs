@@ -22,6 +22,7 @@
 mod adapter;
 mod batch;
 mod build;
+mod fixture;
 mod intern;
 mod prov;
 mod row;

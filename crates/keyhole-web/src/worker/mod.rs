@@ -13,9 +13,9 @@ mod views;
 use crate::bridge::codec;
 use crate::protocol::{ExportKind, KqlResult, Reply, Request, WorkerCmd, WorkerMsg};
 use keyhole_core::detect::Analysis;
-use keyhole_core::event::Event;
 use keyhole_core::export;
 use keyhole_core::ingest::Summary;
+use keyhole_core::store::{EventRef, EventStore};
 use keyhole_core::workbook::{self, report, EventFilter, Workbook, WorkbookOptions};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -30,7 +30,7 @@ const KQL_CSV_ROWS: usize = 200_000;
 
 /// What the worker holds after a drop was read.
 pub(crate) struct Loaded {
-    events: Vec<Event>,
+    events: EventStore,
     summary: Summary,
     analysis: Analysis,
     workbook: Workbook,
@@ -136,7 +136,7 @@ fn handle(req: Request, files: JsValue) {
                 offset: lo as u64,
                 rows: idx[lo..hi]
                     .iter()
-                    .map(|&i| views::row(&s.events[i as usize], i))
+                    .map(|&i| views::row(s.events.row(i as usize), i))
                     .collect(),
             }
         }),
@@ -144,18 +144,22 @@ fn handle(req: Request, files: JsValue) {
             rows: idx
                 .iter()
                 .take(5000)
-                .filter_map(|&i| s.events.get(i as usize).map(|e| views::row(e, i)))
+                .filter(|&&i| (i as usize) < s.events.len())
+                .map(|&i| views::row(s.events.row(i as usize), i))
                 .collect(),
         }),
-        WorkerCmd::Raw { idx } => with_data(seq, |s| match s.events.get(idx as usize) {
-            None => WorkerMsg::Error {
-                message: format!("no event {idx}"),
-            },
-            Some(e) => WorkerMsg::Raw {
+        WorkerCmd::Raw { idx } => with_data(seq, |s| {
+            if idx as usize >= s.events.len() {
+                return WorkerMsg::Error {
+                    message: format!("no event {idx}"),
+                };
+            }
+            let e = s.events.row(idx as usize);
+            WorkerMsg::Raw {
                 idx,
                 text: raw_text(s, e).unwrap_or_default(),
-                normalised: serde_json::to_string_pretty(e).unwrap_or_default(),
-            },
+                normalised: serde_json::to_string_pretty(&e).unwrap_or_default(),
+            }
         }),
         WorkerCmd::Mass { threshold, hours } => with_data(seq, |s| WorkerMsg::Mass {
             panel: workbook::mass_retrieval(
@@ -170,7 +174,7 @@ fn handle(req: Request, files: JsValue) {
     }
 }
 
-fn kql(events: &[Event], query: &str) -> WorkerMsg {
+fn kql(events: &EventStore, query: &str) -> WorkerMsg {
     let t0 = js_sys::Date::now();
     match keyhole_kql::run(query, events, &keyhole_kql::QueryOptions::default()) {
         Ok(t) => WorkerMsg::Kql {
@@ -247,19 +251,20 @@ fn exported(s: &mut Loaded, kind: ExportKind, options: &WorkbookOptions) -> Work
 
 /// The record's original bytes, when the file was plain text (no zip/gzip/UTF-16 wrapper) so
 /// that the source offsets address the file itself.
-fn raw_text(s: &Loaded, e: &Event) -> Option<String> {
-    if let Some(bytes) = s.mem_files.get(&*e.source.file) {
-        let lo = (e.source.offset as usize).min(bytes.len());
-        let hi = (lo + e.source.len as usize).min(bytes.len());
+fn raw_text(s: &Loaded, e: EventRef<'_>) -> Option<String> {
+    let source = e.source();
+    if let Some(bytes) = s.mem_files.get(&*source.file) {
+        let lo = (source.offset as usize).min(bytes.len());
+        let hi = (lo + source.len as usize).min(bytes.len());
         return Some(String::from_utf8_lossy(&bytes[lo..hi]).into_owned());
     }
-    let (file, plain) = s.files.get(&*e.source.file)?;
-    if !*plain || e.source.len == 0 {
+    let (file, plain) = s.files.get(&*source.file)?;
+    if !*plain || source.len == 0 {
         return None;
     }
-    let len = (e.source.len as u64).min(1 << 20);
+    let len = (source.len as u64).min(1 << 20);
     let blob = file
-        .slice_with_f64_and_f64(e.source.offset as f64, (e.source.offset + len) as f64)
+        .slice_with_f64_and_f64(source.offset as f64, (source.offset + len) as f64)
         .ok()?;
     let buf = FileReaderSync::new()
         .ok()?
