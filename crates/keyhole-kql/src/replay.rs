@@ -123,7 +123,7 @@ pub fn ticks(first: i64, last: i64, every: i64) -> impl Iterator<Item = i64> {
         .take_while(move |t| *t <= end)
 }
 
-/// Replay `query` over `events` (time-sorted, as `Dataset::finish` returns them).
+/// Replay `query` over the store's events (time-sorted, as `Dataset::finish_store` returns them).
 /// `progress(done, total)` is called after each tick; returning `false` stops the replay with
 /// the rows so far.
 pub fn replay(

@@ -59,12 +59,7 @@ fn sekoia_records_flatten_like_log_analytics() {
     let q = "AzureDiagnostics | project OperationName, CallerIPAddress, httpStatusCode_d, id_s, requestUri_s, Resource, \
              ResultSignature, ResultType, identity_claim_http_schemas_xmlsoap_org_ws_2005_05_identity_claims_upn_s, \
              identity_claim_upn_s, identity_claim_appid_g";
-    let t = run(
-        q,
-        &keyhole_core::EventStore::from_events(&events),
-        &QueryOptions::default(),
-    )
-    .unwrap();
+    let t = run(q, &events, &QueryOptions::default()).unwrap();
     let mut got: BTreeMap<Vec<String>, u32> = BTreeMap::new();
     for r in &t.rows {
         *got.entry(r.iter().map(|v| v.to_string()).collect())

@@ -2,7 +2,7 @@
 //! rules, one file each under [`rules`], over time-ordered events in a single pass.
 //!
 //! Design:
-//! - one pass over the events (already time-sorted by `Dataset::finish`); every rule keeps
+//! - one pass over the events (the store, time-sorted by `Dataset::finish_store`); every rule keeps
 //!   per-entity state in hash maps keyed by the interned `Arc<str>` of vault and principal
 //!   (`Identity::principal_key`), so the cost is O(n) hash operations plus O(n log n) at worst
 //!   for the final sort of findings and the per-day medians;

@@ -19,7 +19,6 @@
 //!
 //! Built by [`StoreBuilder`] from [`Batch`]es (one per parse unit), merged in unit order.
 
-mod adapter;
 mod batch;
 mod build;
 mod fixture;
@@ -27,7 +26,6 @@ mod intern;
 mod prov;
 mod row;
 
-pub use adapter::to_events;
 pub use batch::{Batch, FileMeta};
 pub use build::StoreBuilder;
 pub use prov::Provenance;
