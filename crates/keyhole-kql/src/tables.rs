@@ -159,7 +159,7 @@ fn policy_field(
 }
 
 fn cfg<T>(e: EventRef<'_>, pick: fn(&keyhole_core::event::VaultConfig) -> Option<T>) -> Option<T> {
-    e.vault_config().as_deref().and_then(pick)
+    e.vault_config().and_then(pick)
 }
 
 fn cfg_s(e: EventRef<'_>, pick: fn(&keyhole_core::event::VaultConfig) -> &Option<Str>) -> Value {
@@ -193,7 +193,7 @@ pub(crate) static AZURE_DIAGNOSTICS: &[SourceColumn] = &[
     col("TenantId", S, missing_s),
     col_res("ResourceId", S, |e| rid(e, false)),
     col_res("_ResourceId", S, |e| rid(e, true)),
-    col("SubscriptionId", S, |e| s(&e.subscription())),
+    col("SubscriptionId", S, |e| s(e.subscription())),
     col_res("ResourceGroup", S, |e| upper(e.resource_group())),
     col_res("Resource", S, |e| st(&e.vault().to_ascii_uppercase())),
     col("ResourceProvider", S, |_| konst!("MICROSOFT.KEYVAULT")),
@@ -203,22 +203,22 @@ pub(crate) static AZURE_DIAGNOSTICS: &[SourceColumn] = &[
         None => konst!("AuditEvent"),
     }),
     col("OperationName", S, |e| Value::String(e.operation().clone())),
-    col("OperationVersion", S, |e| s(&e.operation_version())),
-    col("ResultType", S, |e| s(&e.result_type())),
-    col("ResultSignature", S, |e| s(&e.result_signature())),
-    col("ResultDescription", S, |e| s(&e.result_description())),
+    col("OperationVersion", S, |e| s(e.operation_version())),
+    col("ResultType", S, |e| s(e.result_type())),
+    col("ResultSignature", S, |e| s(e.result_signature())),
+    col("ResultDescription", S, |e| s(e.result_description())),
     col("DurationMs", L, |e| {
         e.duration_ms()
             .map(|d| Value::Long(d.min(i64::MAX as u64) as i64))
             .unwrap_or(Value::Null)
     }),
-    col("CallerIPAddress", S, |e| s(&e.caller_ip())),
+    col("CallerIPAddress", S, |e| s(e.caller_ip())),
     col("CorrelationId", S, |e| sc(e.correlation_id())),
     col("SourceSystem", S, |_| konst!("Azure")),
     col("Type", S, |_| konst!("AzureDiagnostics")),
     col_obj("id_s", S, |e| sc(e.object_id())),
     col_obj("requestUri_s", S, |e| sc(e.request_uri())),
-    col("clientInfo_s", S, |e| s(&e.client_info())),
+    col("clientInfo_s", S, |e| s(e.client_info())),
     col("httpStatusCode_d", R, |e| {
         e.status()
             .map(|v| Value::Real(v as f64))
@@ -233,7 +233,7 @@ pub(crate) static AZURE_DIAGNOSTICS: &[SourceColumn] = &[
     col("appliedAssignmentId_g", G, |e| {
         s(&e.authorization().assignment_id)
     }),
-    col("tlsVersion_s", S, |e| s(&e.tls_version())),
+    col("tlsVersion_s", S, |e| s(e.tls_version())),
     col("subnetId_s", S, missing_s),
     col("privateEndpointId_s", S, missing_s),
     col("addrAuthType_s", S, missing_s),
@@ -377,8 +377,8 @@ pub(crate) static AZURE_DIAGNOSTICS: &[SourceColumn] = &[
     col("removedAccessPolicy_Permissions_certificates_s", S, |e| {
         perms(e.policy_removed(), |p| &p.certificates)
     }),
-    col("addedIpRule_Value_s", S, |e| s(&e.ip_rule_added())),
-    col("removedIpRule_Value_s", S, |e| s(&e.ip_rule_removed())),
+    col("addedIpRule_Value_s", S, |e| s(e.ip_rule_added())),
+    col("removedIpRule_Value_s", S, |e| s(e.ip_rule_removed())),
     col("secretProperties_attributes_enabled_b", B, missing),
     col("secretProperties_type_s", S, missing_s),
     col("keyProperties_type_s", S, missing_s),
@@ -545,12 +545,12 @@ pub(crate) static AZKV_AUDIT_LOGS: &[SourceColumn] = &[
     col("AppliedAssignmentId", S, |e| {
         s(&e.authorization().assignment_id)
     }),
-    col("CallerIpAddress", S, |e| s(&e.caller_ip())),
+    col("CallerIpAddress", S, |e| s(e.caller_ip())),
     col("CertificateIssuerProperties", Y, missing),
     col("CertificatePolicyProperties", Y, missing),
     col("CertificateProperties", Y, missing),
     col("CertificateRequestProperties", Y, missing),
-    col("ClientInfo", S, |e| s(&e.client_info())),
+    col("ClientInfo", S, |e| s(e.client_info())),
     col("CorrelationId", S, |e| sc(e.correlation_id())),
     col("DurationMs", Type::Int, |e| {
         e.duration_ms()
@@ -592,13 +592,13 @@ pub(crate) static AZKV_AUDIT_LOGS: &[SourceColumn] = &[
     col("NetworkAcls", Y, network_acls),
     col("Nsp", Y, missing),
     col("OperationName", S, |e| Value::String(e.operation().clone())),
-    col("OperationVersion", S, |e| s(&e.operation_version())),
+    col("OperationVersion", S, |e| s(e.operation_version())),
     col("Properties", Y, properties_dynamic),
     col_obj("RequestUri", S, |e| sc(e.request_uri())),
     col_res("_ResourceId", S, |e| rid(e, true)),
-    col("ResultDescription", S, |e| s(&e.result_description())),
-    col("ResultSignature", S, |e| s(&e.result_signature())),
-    col("ResultType", S, |e| s(&e.result_type())),
+    col("ResultDescription", S, |e| s(e.result_description())),
+    col("ResultSignature", S, |e| s(e.result_signature())),
+    col("ResultType", S, |e| s(e.result_type())),
     col("SecretProperties", Y, missing),
     col("Sku", Y, |e| match cfg(e, |c| c.sku.clone()) {
         Some(sku) => Value::dynamic(serde_json::json!({ "Name": sku.to_string() })),
@@ -613,10 +613,10 @@ pub(crate) static AZKV_AUDIT_LOGS: &[SourceColumn] = &[
     col("StorageAccountProperties", Y, missing),
     col("StorageSasDefinitionProperties", Y, missing),
     col("SubnetId", S, missing_s),
-    col("_SubscriptionId", S, |e| s(&e.subscription())),
+    col("_SubscriptionId", S, |e| s(e.subscription())),
     col("TenantId", S, missing_s),
     col("TimeGenerated", D, |e| Value::DateTime(e.time())),
-    col("Tlsversion", S, |e| s(&e.tls_version())),
+    col("Tlsversion", S, |e| s(e.tls_version())),
     col("TrustedService", S, missing_s),
     col("Type", S, |_| konst!("AZKVAuditLogs")),
     col("VaultProperties", Y, missing),

@@ -110,9 +110,9 @@ pub struct EvIds {
 impl EvIds {
     pub fn of(i: &mut Interner, ev: EventRef<'_>) -> EvIds {
         EvIds {
-            vault: i.id(&ev.vault()),
+            vault: i.id(ev.vault()),
             principal: ev.identity().principal_key().map(|p| i.id(p)),
-            operation: i.id(&ev.operation()),
+            operation: i.id(ev.operation()),
             object: ev.object_name().as_ref().map(|o| i.id(o)),
             app: ev.identity().app_id.as_ref().map(|a| i.id(a)),
         }

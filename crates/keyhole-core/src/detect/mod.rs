@@ -192,7 +192,7 @@ impl<'a> Cx<'a> {
     pub fn history_basis(&self, ev: EventRef<'_>, what: &str) -> (String, Confidence) {
         match (self.mode(ev), self.vault_span()) {
             (judging::Mode::InDrop, Some(span)) => {
-                let (b, c) = judging::in_drop_basis(span, &ev.vault(), self.cfg);
+                let (b, c) = judging::in_drop_basis(span, ev.vault(), self.cfg);
                 (
                     if what.is_empty() {
                         b
@@ -244,7 +244,7 @@ pub fn new_finding(
         severity: info.severity,
         tactics: info.tactics.to_vec(),
         vault: vault.to_string(),
-        identity: FindingIdentity::of(&ev.identity()),
+        identity: FindingIdentity::of(ev.identity()),
         ip: event_ip(ev),
         first_seen: ev.time(),
         last_seen: ev.time(),

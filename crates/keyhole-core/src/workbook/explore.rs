@@ -59,7 +59,7 @@ impl EventFilter {
         if !self.outcome.is_empty() && !e.outcome().as_str().eq_ignore_ascii_case(&self.outcome) {
             return false;
         }
-        if !contains_ci(&e.operation(), &self.operation) {
+        if !contains_ci(e.operation(), &self.operation) {
             return false;
         }
         if !self.ip.is_empty() {

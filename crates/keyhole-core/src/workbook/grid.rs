@@ -201,7 +201,7 @@ pub(super) fn series(
         if let Some(d) = ev.duration_ms() {
             lat[b].add(d);
         }
-        let v = vaults.entry(&ev.vault()).or_insert_with(|| VaultAcc {
+        let v = vaults.entry(ev.vault()).or_insert_with(|| VaultAcc {
             events: 0,
             requests: z(),
             failed: z(),

@@ -111,10 +111,10 @@ pub(super) fn top_panels(events: &EventStore, top: usize) -> Vec<TopPanel> {
     for ev in events.rows() {
         let failed = u64::from(is_failure(ev));
         let keys = [
-            Key::Str(&ev.vault()),
+            Key::Str(ev.vault()),
             ip_key(ev),
             Key::Str(identity_key(ev)),
-            Key::Str(&ev.operation()),
+            Key::Str(ev.operation()),
         ];
         for (m, k) in maps.iter_mut().zip(keys) {
             let e = m.entry(k).or_default();
@@ -182,7 +182,7 @@ pub(super) fn callers(events: &EventStore, rows: usize) -> Rows<CallerRow> {
         if ev.is_auth_challenge() {
             continue;
         }
-        let a = m.entry((ip_key(ev), &ev.vault())).or_insert_with(|| Acc {
+        let a = m.entry((ip_key(ev), ev.vault())).or_insert_with(|| Acc {
             events: 0,
             failed: 0,
             ids: Vec::new(),
@@ -391,7 +391,7 @@ pub fn mass_retrieval(
             .entry((
                 ev.time().micros.div_euclid(width),
                 identity_key(ev),
-                &ev.vault(),
+                ev.vault(),
             ))
             .or_default();
         e.0 += 1;

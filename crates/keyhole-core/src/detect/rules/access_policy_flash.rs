@@ -72,7 +72,7 @@ impl Rule for AccessPolicyFlash {
             &INFO,
             grant,
             gi,
-            &ev.vault(),
+            ev.vault(),
             format!(
                 "{} granted object {} access to {} ({}) and {} removed it {} later",
                 who(grant),

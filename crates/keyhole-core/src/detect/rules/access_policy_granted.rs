@@ -86,7 +86,7 @@ impl Rule for AccessPolicyGranted {
                 &INFO,
                 ev,
                 idx,
-                &ev.vault(),
+                ev.vault(),
                 format!(
                     "{} granted object {} access to {} ({})",
                     who(ev),
@@ -94,7 +94,7 @@ impl Rule for AccessPolicyGranted {
                     ev.vault(),
                     permissions(p)
                 ),
-                json!({"granted": policy_json(p), "operation": &*ev.operation()}),
+                json!({"granted": policy_json(p), "operation": ev.operation()}),
             )
         });
     }

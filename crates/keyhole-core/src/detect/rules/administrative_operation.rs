@@ -57,7 +57,7 @@ impl Rule for AdministrativeOperation {
                 &INFO,
                 ev,
                 idx,
-                &ev.vault(),
+                ev.vault(),
                 String::new(),
                 json!({"operations": {}}),
             )

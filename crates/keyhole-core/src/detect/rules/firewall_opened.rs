@@ -63,7 +63,7 @@ impl Rule for FirewallOpened {
             &INFO,
             ev,
             idx,
-            &ev.vault(),
+            ev.vault(),
             format!(
                 "the firewall of {} went from Deny to Allow: {} shows defaultAction Allow by {} at {}; the previous snapshot ({} at {}) had Deny",
                 ev.vault(),
@@ -73,7 +73,7 @@ impl Rule for FirewallOpened {
                 before.operation(),
                 super::secs(before.time())
             ),
-            json!({"old": {"default_action": &*prev}, "new": {"default_action": &*action}, "operation": &*ev.operation()}),
+            json!({"old": {"default_action": &*prev}, "new": {"default_action": &*action}, "operation": ev.operation()}),
         );
         f.evidence
             .insert(0, crate::detect::EvidenceRef::of(before, pidx));

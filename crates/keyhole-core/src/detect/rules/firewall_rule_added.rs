@@ -65,7 +65,7 @@ impl Rule for FirewallRuleAdded {
                 &INFO,
                 ev,
                 idx,
-                &ev.vault(),
+                ev.vault(),
                 format!(
                     "{} added IP rule {} to the firewall of {}{}",
                     who(ev),
@@ -84,7 +84,7 @@ impl Rule for FirewallRuleAdded {
                         None => String::new(),
                     }
                 ),
-                json!({"ip_rule": &**range, "operation": &*ev.operation()}),
+                json!({"ip_rule": &**range, "operation": ev.operation()}),
             )
         });
     }

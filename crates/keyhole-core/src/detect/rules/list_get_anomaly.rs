@@ -142,7 +142,7 @@ impl Rule for ListGetAnomaly {
                 f.details = details;
                 return;
             }
-            let mut f = new_finding(&INFO, cx.events.row(li), li, &ev.vault(), reason, details);
+            let mut f = new_finding(&INFO, cx.events.row(li), li, ev.vault(), reason, details);
             f.count = 0;
             for &(_, i) in &st.fresh {
                 f.add(cx.events.row(i), i);
@@ -158,7 +158,7 @@ impl Rule for ListGetAnomaly {
                 out[fi].details = details;
             }
             None => {
-                let mut f = new_finding(&INFO, cx.events.row(li), li, &ev.vault(), reason, details)
+                let mut f = new_finding(&INFO, cx.events.row(li), li, ev.vault(), reason, details)
                     .with_basis(
                         cx.rolling_basis(ev, "secrets the principal read"),
                         Confidence::High,

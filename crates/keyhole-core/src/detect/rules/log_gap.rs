@@ -59,7 +59,7 @@ fn gap_finding(cx: &Cx, (bi, ai): (usize, usize), why: String) -> Finding {
         &INFO,
         before,
         bi,
-        &ev.vault(),
+        ev.vault(),
         format!(
             "{} logged events {} and then nothing for {:.1} h, until {}",
             ev.vault(),

@@ -128,7 +128,7 @@ impl Rule for MassSecretRetrieval {
             );
             let (fi, new) = self.pending.hit(key, ev, idx, || {
                 (
-                    new_finding(&INFO, ev, idx, &ev.vault(), String::new(), json!({})),
+                    new_finding(&INFO, ev, idx, ev.vault(), String::new(), json!({})),
                     Candidate {
                         vault: cx.cur.vault,
                         principal: pk,
@@ -184,7 +184,7 @@ impl Rule for MassSecretRetrieval {
         };
         let details = json!({"distinct_objects": distinct, "reads": reads, "previous_max": max, "active_days": days});
         let (fi, new) = self.groups.hit(out, key, ev, idx, || {
-            let mut f = new_finding(&INFO, ev, idx, &ev.vault(), reason.clone(), details.clone())
+            let mut f = new_finding(&INFO, ev, idx, ev.vault(), reason.clone(), details.clone())
                 .with_basis(basis.clone(), confidence);
             f.severity = severity;
             f

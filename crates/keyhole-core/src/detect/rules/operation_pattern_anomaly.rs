@@ -174,7 +174,7 @@ impl Rule for OperationPatternAnomaly {
                 Confidence::High,
             ),
         };
-        let mut f = new_finding(&INFO, cx.events.row(i0), i0, &ev.vault(), reason, details)
+        let mut f = new_finding(&INFO, cx.events.row(i0), i0, ev.vault(), reason, details)
             .with_basis(basis, confidence);
         if mode == Mode::InDrop {
             // A user's rarer operations (a KeyGet once a week) appear late in a short drop:

@@ -114,7 +114,7 @@ impl Rule for OperationVolumeAnomaly {
                     (hist.len(), m, mad, hist.iter().copied().fold(0.0, f64::max))
                 });
                 (
-                    new_finding(&INFO, ev, idx, &ev.vault(), String::new(), json!({})),
+                    new_finding(&INFO, ev, idx, ev.vault(), String::new(), json!({})),
                     Candidate {
                         vault: cx.cur.vault,
                         principal: pk,
@@ -159,7 +159,7 @@ impl Rule for OperationVolumeAnomaly {
         if days < cx.cfg.established_days {
             return;
         }
-        let mut f = new_finding(&INFO, ev, idx, &ev.vault(), String::new(), json!({}));
+        let mut f = new_finding(&INFO, ev, idx, ev.vault(), String::new(), json!({}));
         f.count = today;
         out.push(f);
         let fi = out.len() - 1;

@@ -101,7 +101,7 @@ impl Rule for ProtectionWeakened {
             &INFO,
             ev,
             idx,
-            &ev.vault(),
+            ev.vault(),
             format!(
                 "{} on {} ({} by {})",
                 changes.join("; "),

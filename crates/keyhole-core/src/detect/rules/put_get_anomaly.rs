@@ -130,7 +130,7 @@ impl Rule for PutGetAnomaly {
                 &INFO,
                 ev,
                 idx,
-                &ev.vault(),
+                ev.vault(),
                 format!(
                     "{} changed the access policy of {} ({}) and {} later {} ({}) performed {}{}",
                     changer_label,

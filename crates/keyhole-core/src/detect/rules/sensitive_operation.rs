@@ -70,7 +70,7 @@ impl Rule for SensitiveOperation {
                 &INFO,
                 ev,
                 idx,
-                &ev.vault(),
+                ev.vault(),
                 format!(
                     "{} performed {}{} on {}",
                     who(ev),
@@ -78,7 +78,7 @@ impl Rule for SensitiveOperation {
                     object_phrase(ev),
                     ev.vault()
                 ),
-                json!({"operation": &*ev.operation(), "objects": []}),
+                json!({"operation": ev.operation(), "objects": []}),
             );
             if matches!(ev.op(), Op::Object(_, Verb::Purge)) {
                 f.severity = Severity::Medium;

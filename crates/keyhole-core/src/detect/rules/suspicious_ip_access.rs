@@ -62,7 +62,7 @@ impl Rule for SuspiciousIpAccess {
                 &INFO,
                 ev,
                 idx,
-                &ev.vault(),
+                ev.vault(),
                 format!(
                     "{} made a successful {} request on {} from {}, listed as suspicious ({} in {})",
                     who(ev),
@@ -72,7 +72,7 @@ impl Rule for SuspiciousIpAccess {
                     net,
                     src
                 ),
-                json!({"list": src, "network": net.to_string(), "operation": &*ev.operation()}),
+                json!({"list": src, "network": net.to_string(), "operation": ev.operation()}),
             )
             .with_basis(format!("IP listed in {src}, needs no history"), Confidence::High)
         });

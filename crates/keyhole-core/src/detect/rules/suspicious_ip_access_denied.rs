@@ -64,7 +64,7 @@ impl Rule for SuspiciousIpAccessDenied {
                 &INFO,
                 ev,
                 idx,
-                &ev.vault(),
+                ev.vault(),
                 format!(
                     "{} was denied ({}) on {} for {} from {}, listed as {} ({} in {})",
                     who(ev),
@@ -76,7 +76,7 @@ impl Rule for SuspiciousIpAccessDenied {
                     net,
                     src
                 ),
-                json!({"list": src, "network": net.to_string(), "operation": &*ev.operation()}),
+                json!({"list": src, "network": net.to_string(), "operation": ev.operation()}),
             )
             .with_basis(
                 format!("IP listed in {src}, needs no history"),

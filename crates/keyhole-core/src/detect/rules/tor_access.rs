@@ -62,7 +62,7 @@ impl Rule for TorAccess {
                 &INFO,
                 ev,
                 idx,
-                &ev.vault(),
+                ev.vault(),
                 format!(
                     "{} made a successful {} request on {} from {}, a TOR exit node ({} on the {})",
                     who(ev),
@@ -72,7 +72,7 @@ impl Rule for TorAccess {
                     net,
                     src
                 ),
-                json!({"list": src, "network": net.to_string(), "operation": &*ev.operation()}),
+                json!({"list": src, "network": net.to_string(), "operation": ev.operation()}),
             )
             .with_basis(
                 format!("IP listed in {src}, needs no history"),

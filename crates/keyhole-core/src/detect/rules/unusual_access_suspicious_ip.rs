@@ -135,7 +135,7 @@ impl Rule for UnusualAccessSuspiciousIp {
                 &INFO,
                 ev,
                 idx,
-                &ev.vault(),
+                ev.vault(),
                 format!(
                     "{} succeeded on {} from {} (network {}), a network it never used in {} active days; it had used {} other network{}",
                     who(ev),

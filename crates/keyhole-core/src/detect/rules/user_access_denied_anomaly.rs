@@ -84,7 +84,7 @@ impl Rule for UserAccessDeniedAnomaly {
                     &INFO,
                     ev,
                     idx,
-                    &ev.vault(),
+                    ev.vault(),
                     format!(
                         "{} was denied ({}) {} on {} and never succeeded on this vault in the {} of this drop",
                         who(ev),
@@ -93,7 +93,7 @@ impl Rule for UserAccessDeniedAnomaly {
                         ev.vault(),
                         hours_text(span.last - span.first)
                     ),
-                    json!({"operation": &*ev.operation(), "status": ev.status()}),
+                    json!({"operation": ev.operation(), "status": ev.status()}),
                 )
                 .with_basis(
                     format!(
@@ -120,7 +120,7 @@ impl Rule for UserAccessDeniedAnomaly {
                 &INFO,
                 ev,
                 idx,
-                &ev.vault(),
+                ev.vault(),
                 format!(
                     "{} was denied ({}) {} on {} and never succeeded on this vault before",
                     who(ev),
@@ -128,7 +128,7 @@ impl Rule for UserAccessDeniedAnomaly {
                     ev.operation(),
                     ev.vault()
                 ),
-                json!({"operation": &*ev.operation(), "status": ev.status()}),
+                json!({"operation": ev.operation(), "status": ev.status()}),
             )
             .with_basis(
                 cx.rolling_basis(ev, "successes on the vault"),

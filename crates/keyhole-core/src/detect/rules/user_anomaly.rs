@@ -137,7 +137,7 @@ impl Novelty {
                 info,
                 ev,
                 idx,
-                &ev.vault(),
+                ev.vault(),
                 format!(
                     "{} {} performed {}{} on {}: its first successful data-plane operation there {}",
                     kind,
@@ -147,7 +147,7 @@ impl Novelty {
                     ev.vault(),
                     history
                 ),
-                json!({"history_days": days, "operation": &*ev.operation()}),
+                json!({"history_days": days, "operation": ev.operation()}),
             )
             .with_basis(basis, confidence)
         });

@@ -90,7 +90,7 @@ impl Rule for UserAppAnomaly {
                 &INFO,
                 ev,
                 idx,
-                &ev.vault(),
+                ev.vault(),
                 format!(
                     "user {} performed {}{} on {} through application {}, never used with this vault before; it had used {} application{} there ({})",
                     who(ev),
