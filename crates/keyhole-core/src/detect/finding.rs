@@ -93,9 +93,10 @@ pub struct EvidenceRef {
 
 impl EvidenceRef {
     pub fn of(ev: EventRef<'_>, idx: usize) -> EvidenceRef {
+        let source = ev.source();
         EvidenceRef {
-            source: ev.source().file.to_string(),
-            line: ev.source().line,
+            source: source.file.to_string(),
+            line: source.line,
             event: idx,
         }
     }
