@@ -18,6 +18,9 @@
 //!   for KQL and the workbook (group by id, resolve the dictionary once per group).
 //!
 //! Built by [`StoreBuilder`] from [`Batch`]es (one per parse unit), merged in unit order.
+//! Detection, the workbook and KQL read nothing else: no `Vec<Event>` of a drop is built.
+//! Hand-written [`crate::Event`]s (tests, golden fixtures, benchmarks) become a store through
+//! the same batch/builder path with [`EventStore::from_events`].
 
 mod batch;
 mod build;
