@@ -87,7 +87,7 @@ pub struct EvidenceRef {
     pub source: String,
     /// 1-based line of the record.
     pub line: u64,
-    /// Index into the events slice given to `analyze`.
+    /// Row of the event in the store given to `analyze`.
     pub event: usize,
 }
 
