@@ -52,7 +52,7 @@ pub fn write(store: &EventStore, format: EventFormat, out: &mut dyn Write) -> io
         EventFormat::Csv => {
             // RFC 4180 like every other CSV Keyhole writes: the core's one record writer
             // (defused cells, quoting, CRLF line ends).
-            out.write_all(csv_record(&CSV_COLUMNS).as_bytes())?;
+            out.write_all(csv_record(CSV_COLUMNS).as_bytes())?;
             for (e, src) in events {
                 out.write_all(csv_record(&csv_row(e, &src)).as_bytes())?;
             }
