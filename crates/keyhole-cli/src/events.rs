@@ -2,7 +2,8 @@
 
 use crate::EventFormat;
 use keyhole_core::export::csv_cell;
-use keyhole_core::Event;
+use keyhole_core::store::{EventRef, EventStore, Located};
+use keyhole_core::Source;
 use std::io::{self, Write};
 
 pub const CSV_COLUMNS: &[&str] = &[
@@ -36,13 +37,14 @@ pub const CSV_COLUMNS: &[&str] = &[
     "source_line",
 ];
 
-pub fn write(events: &[Event], format: EventFormat, out: &mut dyn Write) -> io::Result<()> {
+pub fn write(store: &EventStore, format: EventFormat, out: &mut dyn Write) -> io::Result<()> {
+    let events = store.rows().zip(store.sources());
     match format {
         EventFormat::Jsonl => {
             let mut line = Vec::with_capacity(2048);
-            for e in events {
+            for (e, src) in events {
                 line.clear();
-                serde_json::to_writer(&mut line, e).map_err(io::Error::other)?;
+                serde_json::to_writer(&mut line, &Located(e, src)).map_err(io::Error::other)?;
                 line.push(b'\n');
                 out.write_all(&line)?;
             }
@@ -51,9 +53,9 @@ pub fn write(events: &[Event], format: EventFormat, out: &mut dyn Write) -> io::
             out.write_all(CSV_COLUMNS.join(",").as_bytes())?;
             out.write_all(b"\n")?;
             let mut row = String::with_capacity(2048);
-            for e in events {
+            for (e, src) in events {
                 row.clear();
-                for (i, cell) in csv_row(e).iter().enumerate() {
+                for (i, cell) in csv_row(e, &src).iter().enumerate() {
                     if i > 0 {
                         row.push(',');
                     }
@@ -71,39 +73,44 @@ fn s(v: &Option<keyhole_core::Str>) -> String {
     v.as_deref().unwrap_or("").to_string()
 }
 
-fn csv_row(e: &Event) -> Vec<String> {
+fn c(v: Option<std::borrow::Cow<'_, str>>) -> String {
+    v.map(|t| t.into_owned()).unwrap_or_default()
+}
+
+fn csv_row(e: EventRef<'_>, source: &Source) -> Vec<String> {
+    let id = e.identity();
     vec![
-        e.time.to_rfc3339(),
-        e.vault.to_string(),
-        s(&e.subscription),
-        s(&e.resource_group),
-        e.operation.to_string(),
-        e.object_kind.as_str().to_string(),
-        s(&e.object_name),
-        s(&e.object_version),
-        e.status.map(|v| v.to_string()).unwrap_or_default(),
-        e.outcome.as_str().to_string(),
-        s(&e.result_signature),
-        s(&e.result_description),
-        e.caller_addr.map(|a| a.to_string()).unwrap_or_default(),
-        s(&e.caller_ip),
-        s(&e.identity.upn),
-        s(&e.identity.object_id),
-        s(&e.identity.app_id),
-        s(&e.identity.tenant_id),
-        match e.identity.kind {
+        e.time().to_rfc3339(),
+        e.vault().to_string(),
+        s(e.subscription()),
+        s(e.resource_group()),
+        e.operation().to_string(),
+        e.object_kind().as_str().to_string(),
+        s(e.object_name()),
+        s(e.object_version()),
+        e.status().map(|v| v.to_string()).unwrap_or_default(),
+        e.outcome().as_str().to_string(),
+        s(e.result_signature()),
+        s(e.result_description()),
+        e.caller_addr().map(|a| a.to_string()).unwrap_or_default(),
+        s(e.caller_ip()),
+        s(&id.upn),
+        s(&id.object_id),
+        s(&id.app_id),
+        s(&id.tenant_id),
+        match id.kind {
             Some(keyhole_core::IdentityKind::User) => "user".into(),
             Some(keyhole_core::IdentityKind::App) => "app".into(),
             None => String::new(),
         },
-        s(&e.client_info),
-        s(&e.request_uri),
-        e.duration_ms.map(|v| v.to_string()).unwrap_or_default(),
-        s(&e.tls_version),
-        s(&e.correlation_id),
-        s(&e.object_id),
+        s(e.client_info()),
+        c(e.request_uri()),
+        e.duration_ms().map(|v| v.to_string()).unwrap_or_default(),
+        s(e.tls_version()),
+        c(e.correlation_id()),
+        c(e.object_id()),
         e.is_auth_challenge().to_string(),
-        e.source.file.to_string(),
-        e.source.line.to_string(),
+        source.file.to_string(),
+        source.line.to_string(),
     ]
 }

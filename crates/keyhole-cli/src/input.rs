@@ -2,29 +2,12 @@
 //! parser, with a progress bar on a terminal and the drop summary on standard error.
 
 use crate::progress::Progress;
+use crate::units::{self, Files, Input, Tally};
 use keyhole_core::export::{human_bytes, thousands, visible};
 use keyhole_core::ingest::{Dataset, IngestOptions, Summary};
-use keyhole_core::Event;
-use std::fs::File;
-use std::io::{self, Read};
+use keyhole_core::store::EventStore;
 use std::path::{Path, PathBuf};
-
-const CHUNK: usize = 4 << 20;
-
-/// One input to read: a file on disk or standard input.
-enum Input {
-    File(PathBuf),
-    Stdin,
-}
-
-impl Input {
-    fn name(&self) -> String {
-        match self {
-            Input::File(p) => p.display().to_string(),
-            Input::Stdin => "-".to_string(),
-        }
-    }
-}
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Expands folders (recursively, sorted, hidden entries skipped) into files.
 fn expand(paths: &[PathBuf], problems: &mut Vec<String>) -> Vec<Input> {
@@ -70,13 +53,30 @@ fn walk(dir: &Path, out: &mut Vec<Input>, problems: &mut Vec<String>) {
 
 /// Everything read from the PATH arguments.
 pub struct Loaded {
-    pub events: Vec<Event>,
+    pub store: EventStore,
     pub summary: Summary,
     /// Paths that could not be opened at all.
     pub unreadable: Vec<String>,
+    /// The input files, to re-read records from.
+    #[allow(dead_code)]
+    pub files: Files,
 }
 
-pub fn load(paths: &[PathBuf], opts: IngestOptions) -> Loaded {
+/// Worker threads: `--threads N`, else every core.
+pub fn threads(arg: Option<usize>) -> usize {
+    arg.filter(|&n| n > 0).unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    })
+}
+
+pub fn load(
+    paths: &[PathBuf],
+    opts: IngestOptions,
+    threads: usize,
+    unit_bytes: Option<u64>,
+) -> Loaded {
     let mut unreadable = Vec::new();
     let inputs = expand(paths, &mut unreadable);
     let total: u64 = inputs
@@ -86,48 +86,39 @@ pub fn load(paths: &[PathBuf], opts: IngestOptions) -> Loaded {
             Input::Stdin => 0,
         })
         .sum();
-    let mut progress = Progress::new(total);
-    let mut ds = Dataset::new(opts);
-    let mut buf = vec![0u8; CHUNK];
-    for input in &inputs {
-        let name = input.name();
-        let mut reader: Box<dyn Read> = match input {
-            Input::File(p) => match File::open(p) {
-                Ok(f) => Box::new(f),
-                Err(e) => {
-                    unreadable.push(format!("{name}: {e}"));
-                    continue;
-                }
-            },
-            Input::Stdin => Box::new(io::stdin().lock()),
-        };
-        let mut file = ds.open(&name);
-        loop {
-            match reader.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => {
-                    file.feed(&buf[..n]);
-                    let r = file.report();
-                    progress.update(n as u64, r.records, r.skipped);
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    unreadable.push(format!(
-                        "{name}: read error after {} bytes: {e}",
-                        file.report().bytes
-                    ));
-                    break;
-                }
-            }
-        }
-        ds.close(file);
+    let plan = units::plan(&inputs, threads, &opts, unit_bytes);
+    let mut how = format!("{threads} thread(s)");
+    if !plan.sequential.is_empty() {
+        how.push_str(&format!(
+            "; read as one sequential stream (gzip, zip, UTF-16, stdin, or no safe cut): {}",
+            plan.sequential.join(", ")
+        ));
     }
+    let mut progress = Progress::new(total, how);
+    let mut ds = Dataset::new(opts);
+    let tally = Tally {
+        bytes: AtomicU64::new(0),
+        records: AtomicU64::new(0),
+        skipped: AtomicU64::new(0),
+    };
+    let mut shown = 0u64;
+    let errors = units::run(&inputs, plan, threads, &mut ds, &tally, || {
+        let b = tally.bytes.load(Ordering::Relaxed);
+        progress.update(
+            b - shown,
+            tally.records.load(Ordering::Relaxed),
+            tally.skipped.load(Ordering::Relaxed),
+        );
+        shown = b;
+    });
+    unreadable.extend(errors);
     progress.finish();
-    let (events, summary) = ds.finish();
+    let (store, summary) = ds.finish_store();
     Loaded {
-        events,
+        store,
         summary,
         unreadable,
+        files: Files::new(&inputs),
     }
 }
 

@@ -8,6 +8,7 @@ mod progress;
 mod query;
 mod replay;
 mod rules;
+mod units;
 mod workbook;
 
 use analyze::{FindingFormat, IntelArg};
@@ -55,12 +56,32 @@ impl DetectArgs {
     }
 }
 
+/// How to read: threads and archive limits.
+#[derive(Args)]
+struct LoadArgs {
+    /// Worker threads for reading (default: every core). Large plain files are cut into
+    /// record-aligned ranges; the result is the same for any N.
+    #[arg(long, value_name = "N")]
+    threads: Option<usize>,
+    /// Stop reading an archive (gzip, zip) that expands to more than this many GiB (default 64).
+    #[arg(long, value_name = "GB")]
+    max_expanded_gb: Option<u64>,
+    /// Stop reading an archive that expands to more than this many times its size (default 200).
+    #[arg(long, value_name = "RATIO")]
+    max_ratio: Option<u64>,
+    /// Target size of a parse unit in bytes (tests: many cuts in small files).
+    #[arg(long, value_name = "BYTES", hide = true)]
+    unit_bytes: Option<u64>,
+}
+
 /// Options every subcommand shares: what to read.
 #[derive(Args)]
 struct InputArgs {
     /// Offset from UTC, in minutes, of a portal CSV "[Local Time]" column (e.g. 120 for UTC+2).
     #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
     local_offset: i32,
+    #[command(flatten)]
+    load: LoadArgs,
     /// Files, folders, .zip, .gz, or - for standard input.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
@@ -143,6 +164,8 @@ enum Command {
         /// With --replay: each run sees only the last PERIOD of events (Sentinel's queryPeriod).
         #[arg(long, value_name = "PERIOD", value_parser = replay::parse_duration, requires = "replay")]
         period: Option<i64>,
+        #[command(flatten)]
+        load: LoadArgs,
     },
     /// The alert catalogue; every rule as a Microsoft Sentinel analytics rule or KQL query.
     Rules {
@@ -169,18 +192,28 @@ enum Command {
     },
 }
 
-fn load(paths: &[PathBuf], local_offset: i32) -> Result<input::Loaded, ExitCode> {
+fn load(paths: &[PathBuf], local_offset: i32, how: &LoadArgs) -> Result<input::Loaded, ExitCode> {
     let opts = IngestOptions {
         local_time_offset_minutes: local_offset,
+        max_expanded_bytes: how.max_expanded_gb.map(|g| g.saturating_mul(1 << 30)),
+        max_expansion_ratio: how.max_ratio,
         ..IngestOptions::default()
     };
     let t = std::time::Instant::now();
-    let loaded = input::load(paths, opts);
+    let threads = input::threads(how.threads);
+    let loaded = input::load(paths, opts, threads, how.unit_bytes);
     if std::env::var_os("KEYHOLE_TIMINGS").is_some() {
-        eprintln!("timings: ingest {:.3} s", t.elapsed().as_secs_f64());
+        let b = loaded.store.heap_bytes();
+        eprintln!(
+            "timings: ingest {:.3} s ({threads} threads); store {} events, {:.1} bytes/event (columns + provenance), {} MiB in all",
+            t.elapsed().as_secs_f64(),
+            b.events,
+            b.per_event(),
+            b.total() >> 20
+        );
     }
     input::print_summary(&loaded);
-    if loaded.events.is_empty() {
+    if loaded.store.is_empty() {
         eprintln!("keyhole: nothing could be read");
         return Err(ExitCode::from(2));
     }
@@ -202,7 +235,7 @@ fn prepare(
     ExitCode,
 > {
     let cfg = detect.config().map_err(fail)?;
-    let loaded = load(&input.paths, input.local_offset)?;
+    let loaded = load(&input.paths, input.local_offset, &input.load)?;
     let out = output::open(output).map_err(fail)?;
     Ok((cfg, loaded, out))
 }
@@ -272,7 +305,7 @@ fn main() -> ExitCode {
             output,
             input,
         } => {
-            let loaded = match load(&input.paths, input.local_offset) {
+            let loaded = match load(&input.paths, input.local_offset, &input.load) {
                 Ok(l) => l,
                 Err(code) => return code,
             };
@@ -280,7 +313,7 @@ fn main() -> ExitCode {
                 Ok(o) => o,
                 Err(e) => return fail(e),
             };
-            match events::write(&loaded.events, format, &mut out) {
+            match events::write(&loaded.store, format, &mut out) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => fail(format!("write error: {e}")),
             }
@@ -295,6 +328,7 @@ fn main() -> ExitCode {
             local_offset,
             replay,
             period,
+            load: how,
         } => {
             let query = match file {
                 Some(f) => match std::fs::read_to_string(&f) {
@@ -307,7 +341,7 @@ fn main() -> ExitCode {
                 return fail("no PATH given: name files, folders, .zip, .gz or - after the query");
             }
             let paths: Vec<PathBuf> = args.into_iter().map(PathBuf::from).collect();
-            let loaded = match load(&paths, local_offset) {
+            let loaded = match load(&paths, local_offset, &how) {
                 Ok(l) => l,
                 Err(code) => return code,
             };

@@ -10,10 +10,12 @@ pub struct Progress {
     start: Instant,
     shown: bool,
     done: u64,
+    how: String,
 }
 
 impl Progress {
-    pub fn new(total: u64) -> Progress {
+    /// `how`: how the input is read (threads; which inputs are one sequential stream).
+    pub fn new(total: u64, how: String) -> Progress {
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
             bar.set_style(
@@ -29,6 +31,7 @@ impl Progress {
             start: Instant::now(),
             shown: false,
             done: 0,
+            how,
         }
     }
 
@@ -40,7 +43,10 @@ impl Progress {
             self.shown = true;
         }
         bar.set_position(self.done);
-        bar.set_message(format!("{records} records, {skipped} skipped"));
+        bar.set_message(format!(
+            "{records} records, {skipped} skipped; {}",
+            self.how
+        ));
     }
 
     pub fn finish(&mut self) {

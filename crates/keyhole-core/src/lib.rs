@@ -14,8 +14,10 @@ pub mod detect;
 pub mod event;
 pub mod export;
 pub mod ingest;
+pub mod store;
 pub mod time;
 pub mod workbook;
 
-pub use event::{Event, Identity, IdentityKind, ObjectKind, Op, Outcome, Str, Verb};
+pub use event::{Event, Identity, IdentityKind, ObjectKind, Op, Outcome, Source, Str, Verb};
+pub use store::{EventRef, EventStore};
 pub use time::Timestamp;

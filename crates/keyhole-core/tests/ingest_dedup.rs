@@ -193,7 +193,6 @@ fn run_chunked(name: &str, bytes: &[u8], seed: u64) -> (Vec<String>, Vec<String>
     let mut f = ds.open(name);
     let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     let mut i = 0;
-    let mut drained = Vec::new();
     while i < bytes.len() {
         x ^= x << 13;
         x ^= x >> 7;
@@ -211,14 +210,11 @@ fn run_chunked(name: &str, bytes: &[u8], seed: u64) -> (Vec<String>, Vec<String>
             f.report().bytes == i as u64,
             "progress is reported while feeding"
         );
-        if x.is_multiple_of(5) {
-            drained.extend(f.drain());
-        }
     }
     f.finish();
-    drained.extend(f.drain());
     let rep = ds.close(f).clone();
-    let ev = drained
+    let (events, _) = ds.finish();
+    let ev = events
         .iter()
         .map(|e| serde_json::to_string(e).unwrap())
         .collect();

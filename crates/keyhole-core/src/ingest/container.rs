@@ -1,7 +1,9 @@
 //! Container sniffing from magic bytes: gzip (`1f 8b`), zip (`PK\x03\x04`), or plain text.
 
+use super::format::Format;
 use super::gzip::Gzip;
 use super::text::Text;
+use super::unit::Boundary;
 use super::zip::Zip;
 use super::{Shape, Sink, Wrapper};
 use crate::event::Str;
@@ -24,6 +26,19 @@ impl Container {
             buf: Vec::new(),
             allow_zip,
             name,
+        }
+    }
+
+    /// Plain UTF-8 text resumed at a record boundary.
+    pub fn resume(b: &Boundary) -> Container {
+        Container::Plain(Text::resume(b))
+    }
+
+    /// The format parser of plain UTF-8 text (not decompressed, not transcoded).
+    pub fn plain_format(&mut self) -> Option<&mut Format> {
+        match self {
+            Container::Plain(t) => t.utf8_format(),
+            _ => None,
         }
     }
 
@@ -60,13 +75,16 @@ impl Container {
         };
         let allow_zip = *allow_zip;
         let name = name.clone();
+        let (max_out, max_ratio) = (sink.shared.max_expanded, sink.shared.max_ratio);
         *self = if head.starts_with(&[0x1f, 0x8b]) {
             sink.report.add_wrapper(Wrapper::Gzip);
-            Container::Gzip(Box::new(Gzip::new()))
+            sink.slot.not_plain();
+            Container::Gzip(Box::new(Gzip::new(max_out, max_ratio)))
         } else if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
+            sink.slot.not_plain();
             if allow_zip {
                 sink.report.add_wrapper(Wrapper::Zip);
-                Container::Zip(Box::new(Zip::new(name)))
+                Container::Zip(Box::new(Zip::new(name, max_out, max_ratio)))
             } else {
                 sink.report.add_wrapper(Wrapper::Zip);
                 sink.report.add_shape(Shape::Unrecognised);

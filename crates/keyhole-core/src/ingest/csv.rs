@@ -40,6 +40,22 @@ pub(crate) struct Csv {
     rec_line: u64,
     too_long: bool,
     row: u64,
+    /// Only line terminators were consumed since the last record ended (csv-core is at a
+    /// record start).
+    clean: bool,
+}
+
+/// Where a CSV parser stands between two records: what a resumed parser must be given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct CsvBoundary {
+    pub header: Vec<String>,
+    pub tz: i32,
+    /// Decoded offset of the next byte.
+    pub pos: u64,
+    /// Bytes since the last record ended (the LF of a CRLF, blank lines).
+    pub back: u64,
+    /// Newlines among them.
+    pub back_lines: u64,
 }
 
 const MAX_FIELDS: usize = 4096;
@@ -60,11 +76,65 @@ impl Csv {
             rec_line: 1,
             too_long: false,
             row: 0,
+            clean: false,
         }
+    }
+
+    /// A parser resumed between two records (line numbers from 1, rows from 0: rebased when
+    /// the unit is merged).
+    pub fn resume(b: &CsvBoundary) -> Csv {
+        Csv {
+            header: Some(b.header.clone()),
+            tz: b.tz,
+            pos: b.pos,
+            rec_start: b.pos - b.back,
+            rec_line: 1u64.wrapping_sub(b.back_lines),
+            clean: true,
+            ..Csv::new()
+        }
+    }
+
+    /// `Some` when between two records with nothing buffered.
+    pub fn boundary(&self) -> Option<CsvBoundary> {
+        let header = self.header.as_ref()?;
+        (self.clean && self.outlen == 0 && self.endlen == 0 && !self.too_long).then(|| {
+            CsvBoundary {
+                header: header.clone(),
+                tz: self.tz,
+                pos: self.pos,
+                back: self.pos - self.rec_start,
+                back_lines: self.line.wrapping_sub(self.rec_line),
+            }
+        })
+    }
+
+    /// The header and time zone, once the header was read (what units of the file resume with).
+    pub fn header_boundary(&self) -> Option<CsvBoundary> {
+        Some(CsvBoundary {
+            header: self.header.clone()?,
+            tz: self.tz,
+            pos: 0,
+            back: 0,
+            back_lines: 0,
+        })
+    }
+
+    /// (current line, rows read).
+    pub fn counters(&self) -> (u64, u64) {
+        (self.line, self.row)
+    }
+
+    /// Shift line numbers by `dline` and row indices by `drow`.
+    pub fn rebase(&mut self, dline: u64, drow: u64) {
+        self.line = self.line.wrapping_add(dline);
+        self.rec_line = self.rec_line.wrapping_add(dline);
+        self.row = self.row.wrapping_add(drow);
     }
 
     pub fn feed(&mut self, data: &[u8], sink: &mut Sink) {
         let mut i = 0;
+        // start of the bytes consumed since the last record ended (within `data`)
+        let mut after_record = 0;
         loop {
             let (res, nin, nout, nend) = self.rdr.read_record(
                 &data[i..],
@@ -103,6 +173,8 @@ impl Csv {
                     self.record(end, sink);
                     self.rec_start = end;
                     self.rec_line = self.line;
+                    self.clean = true;
+                    after_record = i;
                 }
                 ReadRecordResult::End => break,
             }
@@ -110,6 +182,12 @@ impl Csv {
             if i >= data.len() {
                 break;
             }
+        }
+        if !data[after_record..i]
+            .iter()
+            .all(|&b| b == b'\r' || b == b'\n')
+        {
+            self.clean = false;
         }
         self.pos += data.len() as u64;
     }

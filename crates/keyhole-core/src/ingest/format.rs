@@ -5,6 +5,7 @@ use super::csv::Csv;
 use super::jsondoc::{probe, Doc};
 use super::jsonl::Lines;
 use super::normalize::clip;
+use super::unit::{Boundary, Counters};
 use super::{Layout, Shape, Sink};
 
 /// How much text is looked at to decide a non-JSON file's format.
@@ -115,6 +116,63 @@ fn decide(buf: &[u8], eof: bool, max_record: usize) -> Decision {
 impl Format {
     pub fn new() -> Format {
         Format::Sniff(Vec::new())
+    }
+
+    /// The parser a unit cut at `b` starts with.
+    pub fn resume(b: &Boundary) -> Format {
+        match b {
+            Boundary::Lines(pos) => Format::Lines(Lines::resume(*pos)),
+            Boundary::Csv(c) => Format::Csv(Box::new(Csv::resume(c))),
+            Boundary::Doc(d) => Format::Doc(Box::new(Doc::resume(d))),
+        }
+    }
+
+    /// Where the parser stands, when it is between two records with nothing buffered.
+    pub fn boundary(&self) -> Option<Boundary> {
+        match self {
+            Format::Lines(p) => p.boundary().map(Boundary::Lines),
+            Format::Csv(p) => p.boundary().map(Boundary::Csv),
+            Format::Doc(p) => p.boundary().map(Boundary::Doc),
+            Format::Sniff(_) | Format::Ignore => None,
+        }
+    }
+
+    /// The position counters a following unit is rebased by.
+    pub fn counters(&self) -> Counters {
+        match self {
+            Format::Lines(p) => Counters {
+                line: p.line(),
+                ..Counters::default()
+            },
+            Format::Csv(p) => {
+                let (line, record) = p.counters();
+                Counters {
+                    line,
+                    record,
+                    singles: 0,
+                }
+            }
+            Format::Doc(p) => {
+                let (line, record, singles) = p.counters();
+                Counters {
+                    line,
+                    record,
+                    singles,
+                }
+            }
+            Format::Sniff(_) | Format::Ignore => Counters::default(),
+        }
+    }
+
+    /// Shift a resumed parser's positions by the counters of the unit before it.
+    pub fn rebase(&mut self, by: Counters) {
+        let dline = by.line.wrapping_sub(1);
+        match self {
+            Format::Lines(p) => p.rebase(dline),
+            Format::Csv(p) => p.rebase(dline, by.record),
+            Format::Doc(p) => p.rebase(dline, by.record, by.singles),
+            Format::Sniff(_) | Format::Ignore => {}
+        }
     }
 
     pub fn feed(&mut self, data: &[u8], sink: &mut Sink) {

@@ -12,22 +12,55 @@ const MAX_HEADER: usize = 64 << 10;
 pub(crate) struct Inflater {
     st: Box<InflateState>,
     out: Vec<u8>,
+    /// Bytes decompressed, over every member/stream since creation.
     pub total_out: u64,
+    /// Compressed bytes consumed, likewise.
+    pub total_in: u64,
+    max_out: u64,
+    max_ratio: u64,
 }
 
 pub(crate) enum Inflated {
     NeedMore,
     End,
     Error(String),
+    /// The archive expanded past a limit (the message says which).
+    Limit(String),
 }
 
 impl Inflater {
-    pub fn new() -> Inflater {
+    /// `max_out`: stop after this many decompressed bytes; `max_ratio`: … or once past
+    /// [`super::RATIO_CHECK_AFTER`] bytes, after more than this many times the compressed bytes.
+    pub fn new(max_out: u64, max_ratio: u64) -> Inflater {
         Inflater {
             st: InflateState::new_boxed(DataFormat::Raw),
             out: vec![0; 64 << 10],
             total_out: 0,
+            total_in: 0,
+            max_out,
+            max_ratio,
         }
+    }
+
+    fn over_limit(&self) -> Option<String> {
+        use super::size_text;
+        if self.total_out > self.max_out {
+            return Some(format!(
+                "this archive expands to more than {} (the limit: keyhole --max-expanded-gb, IngestOptions::max_expanded_bytes); the rest is not read",
+                size_text(self.max_out)
+            ));
+        }
+        if self.total_out > super::RATIO_CHECK_AFTER
+            && self.total_out / self.total_in.max(1) > self.max_ratio
+        {
+            return Some(format!(
+                "this archive expands to more than {} times its compressed size ({} from {}; the limit: keyhole --max-ratio, IngestOptions::max_expansion_ratio); the rest is not read",
+                self.max_ratio,
+                size_text(self.total_out),
+                size_text(self.total_in)
+            ));
+        }
+        None
     }
 
     pub fn reset(&mut self) {
@@ -40,8 +73,12 @@ impl Inflater {
         loop {
             let r = inflate(&mut self.st, &input[i..], &mut self.out, MZFlush::None);
             i += r.bytes_consumed;
+            self.total_in += r.bytes_consumed as u64;
             if r.bytes_written > 0 {
                 self.total_out += r.bytes_written as u64;
+                if let Some(msg) = self.over_limit() {
+                    return (i, Inflated::Limit(msg));
+                }
                 emit(&self.out[..r.bytes_written]);
             }
             match r.status {
@@ -123,12 +160,12 @@ fn header_len(b: &[u8]) -> Result<Option<usize>, String> {
 }
 
 impl Gzip {
-    pub fn new() -> Gzip {
+    pub fn new(max_out: u64, max_ratio: u64) -> Gzip {
         Gzip {
             state: State::Header,
             hdr: Vec::new(),
             pending: Vec::new(),
-            inf: Inflater::new(),
+            inf: Inflater::new(max_out, max_ratio),
             inner: Text::new(),
             members: 0,
         }
@@ -201,6 +238,11 @@ impl Gzip {
                                     self.members
                                 ),
                             );
+                            self.state = State::Broken;
+                            return;
+                        }
+                        Inflated::Limit(msg) => {
+                            sink.problem(0, msg);
                             self.state = State::Broken;
                             return;
                         }

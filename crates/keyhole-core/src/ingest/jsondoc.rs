@@ -13,7 +13,7 @@ use super::record::{Column, Rec};
 use super::{json_error, Layout, Pos, Sink};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Role {
+pub(crate) enum Role {
     /// A top-level object: an envelope, or itself a record.
     TopObj,
     /// An array whose elements are records.
@@ -29,7 +29,7 @@ enum Role {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Expect {
+pub(crate) enum Expect {
     Key,
     Colon,
     Value,
@@ -46,7 +46,7 @@ struct Frame {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Key {
+pub(crate) enum Key {
     None,
     Records,
     Value,
@@ -104,9 +104,29 @@ pub(crate) struct Doc {
     key: Vec<u8>,
     columns: Vec<String>,
     singles: u64,
+    /// Resumed inside a record array at this stack depth (a parse unit cut from a large file);
+    /// `Some(false)` once that array closed: a record after it would be numbered from a counter
+    /// the unit cannot rebase, so it marks the unit for a sequential parse.
+    resumed: Option<(usize, bool)>,
 }
 
 const MAX_FRAMES: usize = 8;
+
+/// One open frame of the structure, as a resumed parser needs it (its index excepted).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct FrameKey {
+    pub role: Role,
+    pub obj: bool,
+    pub expect: Expect,
+    pub key: Key,
+}
+
+/// Where a document parser stands between two elements of a record array.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct DocBoundary {
+    pub pos: u64,
+    pub frames: Vec<FrameKey>,
+}
 
 impl Doc {
     /// `base`: absolute offset of the first byte fed; `line`: its line number.
@@ -123,6 +143,121 @@ impl Doc {
             key: Vec::new(),
             columns: Vec::new(),
             singles: 0,
+            resumed: None,
+        }
+    }
+
+    /// A parser resumed between two elements of a record array (lines from 1, indices from
+    /// 0: rebased when the unit is merged).
+    pub fn resume(b: &DocBoundary) -> Doc {
+        let mut d = Doc::new(b.pos, 1);
+        d.stack = b
+            .frames
+            .iter()
+            .map(|f| Frame {
+                role: f.role,
+                obj: f.obj,
+                expect: f.expect,
+                key: f.key,
+                index: 0,
+            })
+            .collect();
+        d.resumed = Some((b.frames.len(), true));
+        d
+    }
+
+    /// `Some` when between two elements of a record array (after a comma or the opening
+    /// bracket), with nothing captured or pending.
+    pub fn boundary(&self) -> Option<DocBoundary> {
+        let top = self.stack.last()?;
+        let ok = matches!(self.mode, Mode::Struct)
+            && self.cap.is_none()
+            && self.tentative.is_none()
+            && !self.tentative_dropped
+            && self.columns.is_empty()
+            && matches!(top.role, Role::RecArr(_))
+            && top.expect == Expect::Value
+            && self.buf.is_empty();
+        ok.then(|| DocBoundary {
+            pos: self.base,
+            frames: self
+                .stack
+                .iter()
+                .map(|f| FrameKey {
+                    role: f.role,
+                    obj: f.obj,
+                    expect: f.expect,
+                    key: f.key,
+                })
+                .collect(),
+        })
+    }
+
+    /// The open frames, when the innermost one is a record array: the state after a comma
+    /// between two of its elements (what units of the file resume with).
+    pub fn array_boundary(&self) -> Option<DocBoundary> {
+        let top = self.stack.last()?;
+        if !matches!(top.role, Role::RecArr(_)) {
+            return None;
+        }
+        let n = self.stack.len();
+        Some(DocBoundary {
+            pos: 0,
+            frames: self
+                .stack
+                .iter()
+                .enumerate()
+                .map(|(i, f)| FrameKey {
+                    role: f.role,
+                    obj: f.obj,
+                    expect: if i + 1 == n { Expect::Value } else { f.expect },
+                    key: f.key,
+                })
+                .collect(),
+        })
+    }
+
+    /// (current line, index of the next element of the innermost array, single records read).
+    pub fn counters(&self) -> (u64, u64, u64) {
+        (
+            self.line,
+            self.stack.last().map_or(0, |f| f.index),
+            self.singles,
+        )
+    }
+
+    /// Shift line numbers by `dline`, the resumed array's indices by `dindex`, single-record
+    /// numbers by `dsingles`.
+    pub fn rebase(&mut self, dline: u64, dindex: u64, dsingles: u64) {
+        self.line = self.line.wrapping_add(dline);
+        if let Some(c) = &mut self.cap {
+            c.line = c.line.wrapping_add(dline);
+        }
+        if let Some((_, l)) = &mut self.tentative {
+            *l = l.wrapping_add(dline);
+        }
+        if let Some((depth, alive)) = self.resumed.take() {
+            if alive {
+                if let Some(f) = self.stack.get_mut(depth - 1) {
+                    f.index = f.index.wrapping_add(dindex);
+                }
+                if let Some(c) = &mut self.cap {
+                    if self.stack.len() == depth {
+                        c.index = c.index.wrapping_add(dindex);
+                    }
+                }
+            }
+        }
+        self.singles = self.singles.wrapping_add(dsingles);
+    }
+
+    /// A record is about to be emitted from the innermost frame: in a resumed parser, only the
+    /// resumed array's records can be rebased.
+    fn check_resumed(&self, single: bool, sink: &mut Sink) {
+        if let Some((depth, alive)) = self.resumed {
+            if single || !alive || self.stack.len() != depth {
+                *sink.dirty = true;
+            }
         }
     }
 
@@ -194,6 +329,9 @@ impl Doc {
     }
 
     fn structural_error(&mut self, b: u8, sink: &mut Sink) {
+        if let Some((_, alive)) = &mut self.resumed {
+            *alive = false;
+        }
         let what = if b.is_ascii_graphic() {
             format!("'{}'", b as char)
         } else {
@@ -517,6 +655,11 @@ impl Doc {
     /// The innermost frame closed at `abs`.
     fn close(&mut self, abs: u64, sink: &mut Sink) {
         let f = self.stack.pop();
+        if let Some((depth, alive)) = &mut self.resumed {
+            if self.stack.len() < *depth {
+                *alive = false;
+            }
+        }
         if let Some(Frame {
             role: Role::TopObj, ..
         }) = f
@@ -537,6 +680,7 @@ impl Doc {
                     len: bytes.len(),
                 };
                 self.singles += 1;
+                self.check_resumed(true, sink);
                 sink.parse_record(&bytes, pos, Layout::Single, 0);
             } else if self.tentative_dropped {
                 self.tentative_dropped = false;
@@ -581,6 +725,7 @@ impl Doc {
         let pos = pos_of(&c);
         match c.kind {
             CapKind::Record(layout) => {
+                self.check_resumed(false, sink);
                 let bytes = self.slice(c.start, end);
                 // `parse_record` needs `&mut sink` only; the slice borrows self.
                 let bytes = bytes.to_vec();
@@ -601,6 +746,7 @@ impl Doc {
                 }
             }
             CapKind::Row => {
+                self.check_resumed(true, sink);
                 let r = serde_json::from_slice::<Vec<serde_json::Value>>(self.slice(c.start, end));
                 match r {
                     Ok(cells) => {

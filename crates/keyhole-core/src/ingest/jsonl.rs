@@ -45,6 +45,32 @@ impl Lines {
         }
     }
 
+    /// A parser resumed at decoded offset `pos`, the start of a line (numbered 1: positions
+    /// are rebased when the unit is merged).
+    pub fn resume(pos: u64) -> Lines {
+        Lines {
+            pos,
+            line_start: pos,
+            ..Lines::new()
+        }
+    }
+
+    /// `Some(offset)` when the parser is at the start of a line with nothing buffered: a fresh
+    /// [`Lines::resume`] there would do exactly what this parser does next.
+    pub fn boundary(&self) -> Option<u64> {
+        (self.buf.is_empty() && !self.skipping).then_some(self.pos)
+    }
+
+    /// The number of the current line.
+    pub fn line(&self) -> u64 {
+        self.line
+    }
+
+    /// Shift line numbers by `d` (a resumed unit's, once its first line number is known).
+    pub fn rebase(&mut self, d: u64) {
+        self.line = self.line.wrapping_add(d);
+    }
+
     pub fn feed(&mut self, data: &[u8], sink: &mut Sink) {
         let base = self.pos;
         self.pos += data.len() as u64;
@@ -133,7 +159,13 @@ pub(crate) fn handle_line(raw: &[u8], line: u64, offset: u64, sink: &mut Sink) {
     };
     match t[0] {
         // Matched by reference: a `Rec` is kilobytes, moving it out of the `Result` is a memcpy a line.
-        b'{' => match &serde_json::from_slice::<Rec>(t) {
+        b'{' => match &{
+            let mut rec = Rec::default();
+            match super::fast::parse_rec_into(t, &mut rec, &mut sink.batch.key_cache) {
+                Some(()) => Ok(rec),
+                None => serde_json::from_slice::<Rec>(t),
+            }
+        } {
             Ok(rec) => {
                 let envelope = |f: &Flex| matches!(f, Flex::Other);
                 if envelope(&rec.records) || envelope(&rec.value) || envelope(&rec.tables) {

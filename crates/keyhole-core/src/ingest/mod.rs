@@ -4,10 +4,14 @@
 //! ```text
 //! let mut ds = Dataset::new(IngestOptions::default());
 //! let mut file = ds.open("PT1H.json");
-//! file.feed(chunk1); file.feed(chunk2);      // events accumulate in the dataset
-//! ds.close(file);                              // report for the file
-//! let (events, summary) = ds.finish();         // de-duplicated, sorted by time
+//! file.feed(chunk1); file.feed(chunk2);      // events go to the file's batch (duplicates dropped)
+//! ds.close(file);                              // batch merged into the store; report for the file
+//! let (store, summary) = ds.finish_store();    // the columnar store, de-duplicated, sorted by time
 //! ```
+//!
+//! A large plain file can also be read as parse units on several threads ([`unit`]):
+//! `FileIngest::new` for its first range, `FileIngest::resume` for the others, each fed its
+//! bytes anywhere, then `Dataset::add_unit` in order and `Dataset::end_file`.
 //!
 //! Layers, one file each (Chainsaw-style: one parser per format behind one enum):
 //! - [`container`]: content sniffing of containers → [`gzip`] (multi-member, streaming inflate),
@@ -16,10 +20,13 @@
 //! - [`format`]: format sniffing → [`jsonl`] (memchr line splitting, typed borrowing parse),
 //!   [`jsondoc`] (non-recursive structure scanner cutting out each record of `{"records":[…]}`,
 //!   `[…]`, `{"value":[…]}`, `{"tables":[…]}`), [`csv`] (portal export, csv-core);
-//! - [`record`]: the one typed view of a record of any dialect; [`normalize`]: record → [`Event`].
+//! - [`record`]: the one typed view of a record of any dialect (filled by the fast scanner
+//!   `fast` or by serde_json); [`normalize`]: record → a borrowed normalised event, interned
+//!   into the unit's [`crate::store::Batch`].
 
 pub mod container;
 pub mod csv;
+pub(crate) mod fast;
 pub mod format;
 pub mod gzip;
 pub mod jsondoc;
@@ -27,16 +34,18 @@ pub mod jsonl;
 pub mod normalize;
 pub mod record;
 pub mod text;
+pub mod unit;
 pub mod zip;
 
-use crate::event::{Event, Source, Str};
+pub use unit::{Cut, SplitPlan, PLAN_HEAD};
+
+use crate::event::{Event, Str};
+use crate::store::{Batch, EventStore, FileMeta, Prov, StoreBuilder, NO_RECORD};
 use crate::time::Timestamp;
-use normalize::{Dialect, Interner};
+use normalize::Dialect;
 use record::Rec;
 use serde::Serialize;
-use std::collections::HashSet;
-use std::hash::Hasher;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 /// A single record or line is capped at this many bytes (a longer one is skipped and reported).
 pub const MAX_RECORD_BYTES: usize = 16 << 20;
@@ -52,7 +61,20 @@ pub struct IngestOptions {
     pub max_problems_per_file: Option<usize>,
     /// Cap of one record/line in bytes (default [`MAX_RECORD_BYTES`]).
     pub max_record_bytes: Option<usize>,
+    /// An archive (gzip, zip member) stops being read once it has expanded to more than this
+    /// many bytes (default [`MAX_EXPANDED_BYTES`]).
+    pub max_expanded_bytes: Option<u64>,
+    /// … or to more than this many times its compressed size, once past
+    /// [`RATIO_CHECK_AFTER`] bytes (default [`MAX_EXPANSION_RATIO`]).
+    pub max_expansion_ratio: Option<u64>,
 }
+
+/// Default cap of what one archive may expand to: 64 GiB.
+pub const MAX_EXPANDED_BYTES: u64 = 64 << 30;
+/// Default cap of an archive's expansion ratio (real audit logs compress 10–30 : 1).
+pub const MAX_EXPANSION_RATIO: u64 = 200;
+/// The ratio is judged once this much has been decompressed (small files may be all padding).
+pub const RATIO_CHECK_AFTER: u64 = 64 << 20;
 
 /// Every input shape Keyhole recognises.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -163,13 +185,52 @@ pub struct Summary {
     pub vaults: Vec<Str>,
 }
 
-/// State shared by the files of one dataset.
-#[derive(Debug)]
+/// Settings shared by the files of one dataset.
+#[derive(Debug, Clone)]
 pub(crate) struct Shared {
     pub max_problems: usize,
     pub max_record: usize,
     pub local_offset: i32,
-    pub interner: Arc<Mutex<Interner>>,
+    pub max_expanded: u64,
+    pub max_ratio: u64,
+}
+
+impl Shared {
+    pub(crate) fn new(opts: &IngestOptions) -> Shared {
+        Shared {
+            max_problems: opts.max_problems_per_file.unwrap_or(DEFAULT_MAX_PROBLEMS),
+            max_record: opts.max_record_bytes.unwrap_or(MAX_RECORD_BYTES).max(1024),
+            local_offset: opts.local_time_offset_minutes,
+            max_expanded: opts.max_expanded_bytes.unwrap_or(MAX_EXPANDED_BYTES),
+            max_ratio: opts
+                .max_expansion_ratio
+                .unwrap_or(MAX_EXPANSION_RATIO)
+                .max(1),
+        }
+    }
+}
+
+/// The (sub-)file records are attributed to: its name and whether its bytes are re-readable,
+/// and its index in the batch's file table once a record was kept.
+#[derive(Debug, Clone)]
+pub(crate) struct FileSlot {
+    pub meta: FileMeta,
+    /// (batch id, index in that batch's file table)
+    pub idx: Option<(u64, u32)>,
+}
+
+impl FileSlot {
+    pub fn new(name: Str, plain: Option<u8>) -> FileSlot {
+        FileSlot {
+            meta: FileMeta { name, plain },
+            idx: None,
+        }
+    }
+
+    /// The bytes are not the file's own (decompressed, transcoded).
+    pub fn not_plain(&mut self) {
+        self.meta.plain = None;
+    }
 }
 
 /// How a record was laid out in its file (with the dialect, gives the [`Shape`]).
@@ -202,15 +263,20 @@ impl Pos {
     }
 }
 
-/// Where parsers put their output: events, and the report of the (sub-)file.
+/// Where parsers put their output: events into the batch, and the report of the (sub-)file.
 pub(crate) struct Sink<'a> {
-    pub out: &'a mut Vec<Event>,
+    pub batch: &'a mut Batch,
     pub report: &'a mut FileReport,
     pub shared: &'a Shared,
+    pub slot: &'a mut FileSlot,
+    /// Set when a problem or warning was reported (a speculative unit's texts would need their
+    /// positions rebased: such a unit is parsed again in sequence instead).
+    pub dirty: &'a mut bool,
 }
 
 impl Sink<'_> {
     pub fn problem(&mut self, line: u64, reason: String) {
+        *self.dirty = true;
         self.report.skipped += 1;
         if self.report.problems.len() < self.shared.max_problems {
             let file = self.report.file.clone();
@@ -224,6 +290,7 @@ impl Sink<'_> {
     }
 
     pub fn warning(&mut self, line: u64, reason: String) {
+        *self.dirty = true;
         let file = self.report.file.clone();
         self.report.problems.push(Problem {
             file,
@@ -247,6 +314,10 @@ impl Sink<'_> {
             );
             return;
         }
+        let mut rec = Rec::default();
+        if fast::parse_rec_into(bytes, &mut rec, &mut self.batch.key_cache).is_some() {
+            return self.record(&rec, pos, layout, tz);
+        }
         match serde_json::from_slice::<Rec>(bytes) {
             Ok(rec) => self.record(&rec, pos, layout, tz),
             Err(e) => {
@@ -261,36 +332,50 @@ impl Sink<'_> {
 
     /// Normalise a parsed record into an event (or report why it is not one).
     pub fn record(&mut self, rec: &Rec, pos: Pos, layout: Layout, tz: i32) {
-        let source = Source {
-            file: self.report.file.clone(),
-            line: pos.line,
-            record: pos.record,
-            offset: pos.offset,
-            len: pos.len.min(u32::MAX as usize) as u32,
-        };
-        let res = {
-            let mut int = self
-                .shared
-                .interner
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
-            normalize::normalize(rec, &mut int, tz, source)
-        };
-        match res {
-            Ok((ev, dialect)) => {
+        match normalize::normalize(rec, tz) {
+            Ok((norm, dialect)) => {
                 let shape = shape_of(layout, dialect);
                 self.report.add_shape(shape);
                 self.report.records += 1;
-                let t = ev.time;
+                let t = norm.time;
                 self.report.first = Some(self.report.first.map_or(t, |f| f.min(t)));
                 self.report.last = Some(self.report.last.map_or(t, |l| l.max(t)));
-                self.out.push(ev);
+                let file = match self.slot.idx {
+                    Some((b, i)) if b == self.batch.id() => i,
+                    _ => {
+                        let i = self.batch.file(&self.slot.meta);
+                        self.slot.idx = Some((self.batch.id(), i));
+                        i
+                    }
+                };
+                let prov = Prov {
+                    file,
+                    len: pos.len.min(u32::MAX as usize) as u32,
+                    line: pos.line,
+                    record: pos.record.unwrap_or(NO_RECORD),
+                    offset: pos.offset,
+                };
+                self.batch.push(&norm, prov);
             }
             Err(reason) => {
                 let d = pos.describe();
                 self.problem(pos.line, format!("{d}: {reason}"));
             }
         }
+    }
+}
+
+/// A byte count for messages: "64 GiB", "1.5 GiB", "8 MiB".
+pub(crate) fn size_text(b: u64) -> String {
+    let (v, unit) = if b >= 1 << 30 {
+        (b as f64 / (1u64 << 30) as f64, "GiB")
+    } else {
+        (b as f64 / (1u64 << 20) as f64, "MiB")
+    };
+    if v.fract() == 0.0 {
+        format!("{v:.0} {unit}")
+    } else {
+        format!("{v:.1} {unit}")
     }
 }
 
@@ -339,37 +424,78 @@ fn shape_of(layout: Layout, dialect: Dialect) -> Shape {
     }
 }
 
-/// The collector of a drop: opens per-file parsers, de-duplicates across files, sorts by time.
+/// The collector of a drop: opens per-file parsers, merges their batches in order into the
+/// columnar store (de-duplicated as they arrive), sorts by time at the end. A file may come in
+/// several units (see [`unit`]): [`Dataset::add_unit`] them in order, then [`Dataset::end_file`].
 pub struct Dataset {
     opts: IngestOptions,
     shared: Arc<Shared>,
-    events: Vec<Event>,
+    builder: StoreBuilder,
     reports: Vec<FileReport>,
+    /// The file whose units are being merged: its merged report and the parser of its last
+    /// accepted unit.
+    open: Option<(FileReport, FileIngest)>,
 }
 
-/// A push parser for one file. Feed it bytes; events go to the dataset when it is closed
-/// (or are drained with [`FileIngest::drain`] for streaming consumers).
+/// Where a parse unit starts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Origin {
+    /// At the start of its file.
+    Start,
+    /// At a cut, assuming this state (checked when merged).
+    Resume(unit::Boundary),
+    /// Continuing the parser of the unit before it (a re-parse): always exact.
+    Continued,
+}
+
+/// A push parser for one file or one unit of a file. Feed it bytes; its events go to the
+/// dataset when it is closed or added.
 pub struct FileIngest {
     report: FileReport,
-    out: Vec<Event>,
+    batch: Batch,
+    slot: FileSlot,
     container: container::Container,
     shared: Arc<Shared>,
     finished: bool,
+    dirty: bool,
+    origin: Origin,
+    /// File offsets of the bytes this unit covers (start; end grows as bytes are fed).
+    start: u64,
+    end: u64,
+}
+
+/// A unit whose assumed start state did not hold: feed its bytes (file offsets
+/// [`Reparse::range`]) to the parser of the unit before it, then [`Dataset::add_unit`] the
+/// result ([`Reparse::into_unit`]).
+pub struct Reparse {
+    ingest: Box<FileIngest>,
+    range: std::ops::Range<u64>,
+}
+
+impl Reparse {
+    /// File offsets of the bytes to feed again.
+    pub fn range(&self) -> std::ops::Range<u64> {
+        self.range.clone()
+    }
+
+    pub fn feed(&mut self, chunk: &[u8]) {
+        self.ingest.feed(chunk);
+    }
+
+    pub fn into_unit(self) -> FileIngest {
+        *self.ingest
+    }
 }
 
 impl Dataset {
     pub fn new(opts: IngestOptions) -> Dataset {
-        let shared = Arc::new(Shared {
-            max_problems: opts.max_problems_per_file.unwrap_or(DEFAULT_MAX_PROBLEMS),
-            max_record: opts.max_record_bytes.unwrap_or(MAX_RECORD_BYTES).max(1024),
-            local_offset: opts.local_time_offset_minutes,
-            interner: Arc::new(Mutex::new(Interner::default())),
-        });
+        let shared = Arc::new(Shared::new(&opts));
         Dataset {
             opts,
             shared,
-            events: Vec::new(),
+            builder: StoreBuilder::new(),
             reports: Vec::new(),
+            open: None,
         }
     }
 
@@ -380,169 +506,261 @@ impl Dataset {
 
     /// Start reading a file called `name` (the name is provenance only; the shape comes from the bytes).
     pub fn open(&mut self, name: &str) -> FileIngest {
-        let file = self
-            .shared
-            .interner
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(name);
-        FileIngest {
-            report: FileReport::new(file.clone()),
-            out: Vec::new(),
-            container: container::Container::new(file, true),
-            shared: self.shared.clone(),
-            finished: false,
+        FileIngest::with(name, self.shared.clone())
+    }
+
+    /// Finish a file read as one unit: flushes what it buffered and keeps its events and report.
+    pub fn close(&mut self, file: FileIngest) -> &FileReport {
+        debug_assert!(file.origin == Origin::Start, "close() takes a whole file");
+        if let Err(r) = self.add_unit(file) {
+            // A whole file starts at its start: never rejected. Keep its events regardless.
+            self.add_continued(*r.ingest);
+        }
+        self.end_file()
+    }
+
+    /// Merge the next unit, in file order: the first unit of a file ([`Dataset::open`],
+    /// [`FileIngest::new`]) ends the file before it; a resumed unit ([`FileIngest::resume`])
+    /// is accepted when the unit before it ended exactly in the state it assumed, else it must
+    /// be parsed again in sequence ([`Reparse`]).
+    pub fn add_unit(&mut self, mut unit: FileIngest) -> Result<(), Reparse> {
+        match std::mem::replace(&mut unit.origin, Origin::Continued) {
+            Origin::Start => {
+                if self.open.is_some() {
+                    self.end_file();
+                }
+                let report = FileReport::new(unit.report.file.clone());
+                self.open = Some((report, unit));
+                self.absorb();
+                Ok(())
+            }
+            Origin::Continued => {
+                self.add_continued(unit);
+                Ok(())
+            }
+            Origin::Resume(assumed) => {
+                let Some((_, tail)) = &mut self.open else {
+                    // nothing to continue: keep it as it is
+                    unit.origin = Origin::Start;
+                    return self.add_unit(unit);
+                };
+                let ok = !unit.dirty
+                    && tail.report.file == unit.report.file
+                    && !tail.finished
+                    && tail
+                        .container
+                        .plain_format()
+                        .and_then(|f| f.boundary())
+                        .as_ref()
+                        == Some(&assumed);
+                if !ok {
+                    let range = unit.start..unit.end;
+                    let (_, tail) = self.open.as_mut().expect("checked");
+                    let mut ingest = std::mem::replace(
+                        tail,
+                        FileIngest::with(&unit.report.file, self.shared.clone()),
+                    );
+                    ingest.origin = Origin::Continued;
+                    ingest.start = range.start;
+                    ingest.end = range.start;
+                    return Err(Reparse {
+                        ingest: Box::new(ingest),
+                        range,
+                    });
+                }
+                let by = tail
+                    .container
+                    .plain_format()
+                    .map(|f| f.counters())
+                    .unwrap_or_default();
+                unit.batch.rebase(by.line.wrapping_sub(1), by.record);
+                if let Some(f) = unit.container.plain_format() {
+                    f.rebase(by);
+                }
+                self.add_continued(unit);
+                Ok(())
+            }
         }
     }
 
-    /// Finish a file: flushes what it buffered and keeps its events and report.
-    pub fn close(&mut self, mut file: FileIngest) -> &FileReport {
-        file.finish();
-        if self.events.is_empty() {
-            // Move, don't copy: a single large file would otherwise be held twice.
-            self.events = std::mem::take(&mut file.out);
-        } else {
-            self.events.append(&mut file.out);
+    /// Make `unit` the open file's parser and take its events and report.
+    fn add_continued(&mut self, unit: FileIngest) {
+        match &mut self.open {
+            Some((_, tail)) => *tail = unit,
+            None => self.open = Some((FileReport::new(unit.report.file.clone()), unit)),
         }
-        self.reports.push(file.report);
-        self.reports.last().expect("just pushed")
+        self.absorb();
     }
 
-    /// Events so far (not yet de-duplicated or sorted).
+    /// Move the open parser's batch to the store and its report into the file's.
+    fn absorb(&mut self) {
+        let Some((report, tail)) = &mut self.open else {
+            return;
+        };
+        let batch = std::mem::take(&mut tail.batch);
+        self.builder.add(batch);
+        let part = std::mem::replace(&mut tail.report, FileReport::new(report.file.clone()));
+        report.merge(part, self.shared.max_problems);
+    }
+
+    /// End the open file: its parser flushes what it buffered (a truncated last record is
+    /// reported), and its report is kept. Returns it.
+    pub fn end_file(&mut self) -> &FileReport {
+        if let Some((mut report, mut tail)) = self.open.take() {
+            if !tail.finished {
+                tail.report = std::mem::take(&mut report);
+                tail.finish();
+                report = std::mem::take(&mut tail.report);
+            }
+            self.builder.add(std::mem::take(&mut tail.batch));
+            self.reports.push(report);
+        }
+        self.reports.last().expect("a file was added")
+    }
+
+    /// Events kept so far (de-duplicated, not yet sorted).
     pub fn len(&self) -> usize {
-        self.events.len()
+        self.builder.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.events.is_empty()
+        self.builder.is_empty()
+    }
+
+    /// The columnar store of the de-duplicated events in time order, and the summary of the drop.
+    pub fn finish_store(mut self) -> (EventStore, Summary) {
+        if self.open.is_some() {
+            self.end_file();
+        }
+        let duplicates = self.builder.duplicates();
+        let store = self.builder.finish();
+        let summary = summarize(&store, duplicates, self.reports);
+        (store, summary)
     }
 
     /// De-duplicated events in time order, and the summary of the drop.
+    /// TEMPORARY (issue 10 phase 1): goes through [`crate::store::to_events`] for the consumers
+    /// that still read `&[Event]`; use [`Dataset::finish_store`].
     pub fn finish(self) -> (Vec<Event>, Summary) {
-        // The keys are already uniformly distributed 128-bit hashes: fold them, don't re-hash.
-        let mut seen: HashSet<u128, std::hash::BuildHasherDefault<normalize::FxHasher>> =
-            HashSet::with_capacity_and_hasher(self.events.len(), Default::default());
-        let total = self.events.len();
-        let mut events = self.events;
-        let mut buf = Vec::with_capacity(256);
-        events.retain(|ev| seen.insert(dedup_key_with(ev, &mut buf)));
-        drop(seen);
-        let duplicates = (total - events.len()) as u64;
-        if !events.is_sorted_by_key(|e| e.time) {
-            sort_by_time(&mut events);
-        }
-        let mut vaults: Vec<Str> = Vec::new();
-        {
-            let mut vs: HashSet<&Str> = HashSet::new();
-            for e in &events {
-                if vs.insert(&e.vault) {
-                    vaults.push(e.vault.clone());
-                }
-            }
-        }
-        vaults.sort();
-        let summary = Summary {
-            records: events.len() as u64,
-            duplicates,
-            skipped: self.reports.iter().map(|r| r.skipped).sum(),
-            first: events.first().map(|e| e.time),
-            last: events.last().map(|e| e.time),
-            vaults,
-            files: self.reports,
-        };
-        (events, summary)
+        let (store, summary) = self.finish_store();
+        (crate::store::to_events(&store), summary)
     }
 }
 
-/// Stable sort by time without a merge buffer of events: sorts 4-byte indices, then applies the
-/// permutation in place by following its cycles (an `Event` is hundreds of bytes; a stable sort of
-/// the events themselves would allocate half of them again).
-fn sort_by_time(events: &mut [Event]) {
-    let mut idx: Vec<u32> = (0..events.len() as u32).collect();
-    idx.sort_by_key(|&i| events[i as usize].time);
-    // new[j] = old[idx[j]]
-    for i in 0..events.len() {
-        if idx[i] as usize == i {
-            continue;
+impl FileReport {
+    /// Fold the report of the file's next unit into this one, as if one parser had read both:
+    /// counts add up, shapes and wrappers keep first-seen order, problems are replayed under
+    /// the cap (a unit's own list holds every problem the file's list can keep from it).
+    fn merge(&mut self, part: FileReport, max_problems: usize) {
+        self.bytes += part.bytes;
+        self.records += part.records;
+        self.skipped += part.skipped;
+        for s in part.shapes {
+            self.add_shape(s);
         }
-        let mut j = i;
-        loop {
-            let k = idx[j] as usize;
-            idx[j] = j as u32;
-            if k == i {
-                break;
+        for w in part.wrappers {
+            self.add_wrapper(w);
+        }
+        for p in part.problems {
+            if p.warning || self.problems.len() < max_problems {
+                self.problems.push(p);
             }
-            events.swap(j, k);
-            j = k;
         }
+        if let Some(f) = part.first {
+            self.first = Some(self.first.map_or(f, |x| x.min(f)));
+        }
+        if let Some(l) = part.last {
+            self.last = Some(self.last.map_or(l, |x| x.max(l)));
+        }
+        self.members.extend(part.members);
     }
 }
 
-/// The de-duplication key: fields every shape carries (time to the millisecond — the portal
-/// CSV's precision —, vault, operation, correlation id, status, caller ip text, request uri,
-/// object id, identity object id), hashed to 128 bits.
-pub fn dedup_key(e: &Event) -> u128 {
-    dedup_key_with(e, &mut Vec::with_capacity(256))
-}
-
-/// [`dedup_key`] with a reusable scratch buffer: the fields are laid out once in an injective
-/// byte encoding (a tag, then a length-prefixed text), and the buffer is hashed in one call per
-/// half — SipHash over one contiguous slice, not a dozen small writes twice over.
-fn dedup_key_with(e: &Event, buf: &mut Vec<u8>) -> u128 {
-    #[inline]
-    fn text(buf: &mut Vec<u8>, s: Option<&str>) {
-        match s {
-            None => buf.push(0),
-            Some(s) => {
-                buf.push(1);
-                buf.extend_from_slice(&(s.len() as u64).to_le_bytes());
-                buf.extend_from_slice(s.as_bytes());
-            }
-        }
+/// The summary of a drop: counts, time span, vaults (sorted), the file reports.
+pub fn summarize(store: &EventStore, duplicates: u64, files: Vec<FileReport>) -> Summary {
+    let mut used = vec![false; store.resources().len()];
+    for r in store.vault_ids().iter() {
+        used[r as usize] = true;
     }
-    buf.clear();
-    buf.extend_from_slice(&e.time.millis().to_le_bytes());
-    text(buf, Some(&e.vault));
-    text(buf, Some(&e.operation));
-    text(buf, e.correlation_id.as_deref());
-    match e.status {
-        None => buf.push(0),
-        Some(s) => {
-            buf.push(1);
-            buf.extend_from_slice(&s.to_le_bytes());
-        }
+    let mut vaults: Vec<Str> = store
+        .resources()
+        .iter()
+        .zip(&used)
+        .filter(|(_, u)| **u)
+        .map(|(r, _)| r.vault.clone())
+        .collect();
+    vaults.sort();
+    vaults.dedup();
+    let t = |micros: Option<&i64>, row: usize| micros.map(|_| store.row(row).time());
+    Summary {
+        records: store.len() as u64,
+        duplicates,
+        skipped: files.iter().map(|r| r.skipped).sum(),
+        first: t(store.times().first(), 0),
+        last: t(store.times().last(), store.len().saturating_sub(1)),
+        vaults,
+        files,
     }
-    text(buf, e.caller_ip.as_deref());
-    text(buf, e.request_uri.as_deref());
-    text(buf, e.object_id.as_deref());
-    text(buf, e.identity.object_id.as_deref());
-    // Records that differ only in these are different records (the docs example and its
-    // hand-edited "Forbidden" variant; the same example redacted with another app id).
-    text(buf, e.result_signature.as_deref());
-    text(buf, e.identity.upn.as_deref());
-    text(buf, e.identity.app_id.as_deref());
-    let h = |salt: u64| {
-        let mut s = std::collections::hash_map::DefaultHasher::new();
-        s.write_u64(salt);
-        s.write(buf);
-        s.finish()
-    };
-    ((h(0x6b65_7968_6f6c_6531) as u128) << 64) | h(0x9e37_79b9_7f4a_7c15) as u128
 }
 
 impl FileIngest {
+    /// A parser for a whole file (or its first unit), named `name` (provenance only).
+    pub fn new(name: &str, opts: &IngestOptions) -> FileIngest {
+        FileIngest::with(name, Arc::new(Shared::new(opts)))
+    }
+
+    fn with(name: &str, shared: Arc<Shared>) -> FileIngest {
+        let file: Str = Arc::from(name);
+        FileIngest {
+            report: FileReport::new(file.clone()),
+            batch: Batch::new(),
+            slot: FileSlot::new(file.clone(), Some(0)),
+            container: container::Container::new(file, true),
+            shared,
+            finished: false,
+            dirty: false,
+            origin: Origin::Start,
+            start: 0,
+            end: 0,
+        }
+    }
+
+    /// A parser for the unit of file `name` that starts at `cut` (see [`unit`]): feed it the
+    /// file's bytes from `cut.offset` up to the next cut (or the end), then
+    /// [`Dataset::add_unit`] it after the unit before it. Never call `finish` on it.
+    pub fn resume(name: &str, opts: &IngestOptions, plan: &SplitPlan, cut: Cut) -> FileIngest {
+        let b = plan.boundary(cut);
+        let mut f = FileIngest::new(name, opts);
+        f.container = container::Container::resume(&b);
+        f.slot.meta.plain = Some(plan.shift() as u8);
+        f.origin = Origin::Resume(b);
+        f.start = cut.offset;
+        f.end = cut.offset;
+        f
+    }
+
+    fn sink(&mut self) -> (Sink<'_>, &mut container::Container) {
+        (
+            Sink {
+                batch: &mut self.batch,
+                report: &mut self.report,
+                shared: &self.shared,
+                slot: &mut self.slot,
+                dirty: &mut self.dirty,
+            },
+            &mut self.container,
+        )
+    }
+
     /// Feed the next chunk of the file's bytes (any size, any split point).
     pub fn feed(&mut self, chunk: &[u8]) {
         if self.finished || chunk.is_empty() {
             return;
         }
         self.report.bytes += chunk.len() as u64;
-        let mut sink = Sink {
-            out: &mut self.out,
-            report: &mut self.report,
-            shared: &self.shared,
-        };
-        self.container.feed(chunk, &mut sink);
+        self.end += chunk.len() as u64;
+        let (mut sink, container) = self.sink();
+        container.feed(chunk, &mut sink);
     }
 
     /// Flush buffered input at end of file (a truncated last record is reported, not lost silently).
@@ -551,72 +769,64 @@ impl FileIngest {
             return;
         }
         self.finished = true;
-        let mut sink = Sink {
-            out: &mut self.out,
-            report: &mut self.report,
-            shared: &self.shared,
-        };
+        let (mut sink, container) = self.sink();
         if sink.report.bytes == 0 {
             sink.report.add_shape(Shape::Unrecognised);
             sink.problem(0, "empty file".into());
             return;
         }
-        self.container.finish(&mut sink);
+        container.finish(&mut sink);
         if self.report.shapes.is_empty() {
             self.report.add_shape(Shape::Unrecognised);
         }
-    }
-
-    /// Take the events parsed so far.
-    pub fn drain(&mut self) -> Vec<Event> {
-        std::mem::take(&mut self.out)
     }
 
     /// Progress so far: bytes, records, skipped.
     pub fn report(&self) -> &FileReport {
         &self.report
     }
+
+    /// Events kept so far (duplicates within the file are dropped as they arrive).
+    pub fn len(&self) -> usize {
+        self.batch.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.batch.is_empty()
+    }
 }
 
-/// Convenience: parse one whole in-memory file with default options, returning the events (not
-/// de-duplicated) and the file's report.
+/// Fuzzing hook: read `bytes` as one record with the fast scanner and with serde_json. `Ok(true)`
+/// when the scanner took it (and read exactly what serde_json reads), `Ok(false)` when it
+/// declined; `Err` when it accepted what serde_json rejects or read it differently.
+#[doc(hidden)]
+pub fn check_record_scanner(bytes: &[u8]) -> Result<bool, String> {
+    let mut rec = Rec::default();
+    let fast = fast::parse_rec_into(bytes, &mut rec, &mut fast::KeyCache::default());
+    match (fast, serde_json::from_slice::<Rec>(bytes)) {
+        (None, _) => Ok(false),
+        (Some(()), Ok(s)) => {
+            let (a, b) = (format!("{rec:?}"), format!("{s:?}"));
+            if a == b {
+                Ok(true)
+            } else {
+                Err(format!("read differently:\n fast  {a}\n serde {b}"))
+            }
+        }
+        (Some(()), Err(e)) => Err(format!("accepted what serde_json rejects: {e}")),
+    }
+}
+
+/// Convenience: parse one whole in-memory file, returning the events (not de-duplicated, in
+/// file order) and the file's report.
+/// TEMPORARY (issue 10 phase 1): returns `Event`s through [`crate::store::to_events`].
 pub fn parse_bytes(name: &str, bytes: &[u8], opts: IngestOptions) -> (Vec<Event>, FileReport) {
-    let mut ds = Dataset::new(opts);
-    let mut f = ds.open(name);
+    let mut f = FileIngest::new(name, &opts);
+    f.batch = Batch::keeping_duplicates();
     f.feed(bytes);
     f.finish();
-    let ev = f.drain();
-    (ev, f.report.clone())
-}
-
-#[cfg(test)]
-mod sort_tests {
-    use super::sort_by_time;
-    use crate::detect::testkit::ev;
-
-    #[test]
-    fn sorts_by_time_and_keeps_the_order_of_equal_times() {
-        let times = [5, 3, 9, 3, 1, 5, 0, 9, 3, 7, 2, 2, 8];
-        let mut events: Vec<_> = times
-            .iter()
-            .enumerate()
-            .map(|(i, t)| {
-                let mut e = ev(&format!("2026-10-01T00:00:0{t}Z"));
-                e.source.line = i as u64;
-                e
-            })
-            .collect();
-        sort_by_time(&mut events);
-        let mut expected: Vec<(u64, u64)> = times
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (*t as u64, i as u64))
-            .collect();
-        expected.sort(); // by time, then by original position: what a stable sort gives
-        let got: Vec<(u64, u64)> = events
-            .iter()
-            .map(|e| ((e.time.micros / 1_000_000 % 60) as u64, e.source.line))
-            .collect();
-        assert_eq!(got, expected);
-    }
+    let FileIngest { report, batch, .. } = f;
+    let mut b = StoreBuilder::keeping_order();
+    b.add(batch);
+    (crate::store::to_events(&b.finish()), report)
 }

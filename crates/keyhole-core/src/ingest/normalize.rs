@@ -2,148 +2,9 @@
 //! gives the same [`Event`].
 
 use super::record::{Acls, Claim, Flex, Policy, Rec, Sku};
-use crate::event::{
-    AccessPolicyChange, Authorization, Event, Identity, IdentityKind, ObjectKind, Op, Outcome,
-    Source, Str, VaultConfig,
-};
+use crate::event::{IdentityKind, ObjectKind, Op, Outcome};
 use crate::time::Timestamp;
-use std::collections::HashSet;
 use std::net::{IpAddr, Ipv6Addr};
-use std::sync::Arc;
-
-/// A small, fast, non-cryptographic hasher (FxHash's multiply-rotate) for the interner, whose
-/// keys are short strings. Collisions only cost a comparison, never correctness.
-#[derive(Default, Clone, Copy)]
-pub struct FxHasher(u64);
-
-const FX_K: u64 = 0x517c_c1b7_2722_0a95;
-
-impl FxHasher {
-    #[inline]
-    fn add(&mut self, w: u64) {
-        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(FX_K);
-    }
-}
-
-impl std::hash::Hasher for FxHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut c = bytes.chunks_exact(8);
-        for w in &mut c {
-            self.add(u64::from_le_bytes(w.try_into().expect("8 bytes")));
-        }
-        let r = c.remainder();
-        if !r.is_empty() {
-            let mut b = [0u8; 8];
-            b[..r.len()].copy_from_slice(r);
-            self.add(u64::from_le_bytes(b));
-        }
-    }
-    #[inline]
-    fn write_u8(&mut self, i: u8) {
-        self.add(i as u64);
-    }
-    #[inline]
-    fn write_u64(&mut self, i: u64) {
-        self.add(i);
-    }
-    #[inline]
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-pub type FxBuild = std::hash::BuildHasherDefault<FxHasher>;
-
-/// One interner per dataset: repeated strings share one allocation.
-///
-/// In front of the hash set sit two small direct-mapped caches indexed by a cheap fingerprint
-/// (length and three bytes): consecutive records repeat most of their strings (vault, operation,
-/// client, signature…), and a hit costs one comparison instead of a hash and a probe.
-#[derive(Debug)]
-pub struct Interner {
-    set: HashSet<Arc<str>, FxBuild>,
-    front: Vec<Option<Str>>,
-    /// original text → interned lower-case text
-    lower: Vec<Option<(Box<str>, Str)>>,
-}
-
-impl Default for Interner {
-    fn default() -> Self {
-        Interner {
-            set: HashSet::default(),
-            front: vec![None; FRONT],
-            lower: vec![None; FRONT],
-        }
-    }
-}
-
-const FRONT: usize = 1024;
-
-#[inline]
-fn fingerprint(s: &str) -> usize {
-    let b = s.as_bytes();
-    let n = b.len();
-    if n == 0 {
-        return 0;
-    }
-    let h = n
-        .wrapping_mul(31)
-        .wrapping_add(b[0] as usize)
-        .wrapping_add((b[n - 1] as usize) << 3)
-        .wrapping_add((b[n / 2] as usize) << 5)
-        .wrapping_add((b[n * 3 / 4] as usize) << 1);
-    (h ^ (h >> 8)) & (FRONT - 1)
-}
-
-impl Interner {
-    pub fn get(&mut self, s: &str) -> Str {
-        let k = fingerprint(s);
-        if let Some(a) = &self.front[k] {
-            if **a == *s {
-                return a.clone();
-            }
-        }
-        let a = match self.set.get(s) {
-            Some(a) => a.clone(),
-            None => {
-                let a: Arc<str> = Arc::from(s);
-                self.set.insert(a.clone());
-                a
-            }
-        };
-        self.front[k] = Some(a.clone());
-        a
-    }
-
-    /// The interned ASCII-lower-case form of `s`.
-    pub fn get_lower(&mut self, s: &str) -> Str {
-        if !s.bytes().any(|b| b.is_ascii_uppercase()) {
-            return self.get(s);
-        }
-        let k = fingerprint(s);
-        if let Some((orig, v)) = &self.lower[k] {
-            if **orig == *s {
-                return v.clone();
-            }
-        }
-        let v = self.get(&s.to_ascii_lowercase());
-        self.lower[k] = Some((s.into(), v.clone()));
-        v
-    }
-
-    pub fn len(&self) -> usize {
-        self.set.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.set.is_empty()
-    }
-}
 
 /// Which dialect a record was in (decided per record).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -161,16 +22,39 @@ fn first<'r>(a: &'r Flex<'_>, b: &'r Flex<'_>) -> Option<&'r str> {
 /// (`/SUBSCRIPTIONS/<sub>/RESOURCEGROUPS/<rg>/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/<name>`).
 pub fn parse_arm_id(id: &str) -> (Option<&str>, Option<&str>, Option<&str>) {
     let (mut vault, mut sub, mut rg) = (None, None, None);
-    let mut it = id.split('/').filter(|s| !s.is_empty()).peekable();
-    while let Some(seg) = it.next() {
-        let next = it.peek().copied();
-        if seg.eq_ignore_ascii_case("subscriptions") {
-            sub = next;
-        } else if seg.eq_ignore_ascii_case("resourcegroups") {
-            rg = next;
-        } else if seg.eq_ignore_ascii_case("vaults") || seg.eq_ignore_ascii_case("managedhsms") {
-            vault = next;
+    // Each keyword names the next non-empty segment (the last occurrence wins; a keyword at
+    // the end names nothing). A byte scan: `/` is ASCII, so every cut is a char boundary.
+    let mut pending: Option<u8> = None;
+    let b = id.as_bytes();
+    let mut start = 0;
+    while start <= b.len() {
+        let end = memchr::memchr(b'/', &b[start..]).map_or(b.len(), |i| start + i);
+        if end > start {
+            let seg = &id[start..end];
+            match pending.take() {
+                Some(0) => sub = Some(seg),
+                Some(1) => rg = Some(seg),
+                Some(_) => vault = Some(seg),
+                None => {}
+            }
+            let is = |w: &str| seg.len() == w.len() && seg.eq_ignore_ascii_case(w);
+            pending = if is("subscriptions") {
+                Some(0)
+            } else if is("resourcegroups") {
+                Some(1)
+            } else if is("vaults") || is("managedhsms") {
+                Some(2)
+            } else {
+                None
+            };
         }
+        start = end + 1;
+    }
+    match pending {
+        Some(0) => sub = None,
+        Some(1) => rg = None,
+        Some(_) => vault = None,
+        None => {}
     }
     (vault, sub, rg)
 }
@@ -184,14 +68,20 @@ const VAULT_HOST_SUFFIXES: [&str; 6] = [
     ".managedhsm.azure.cn",
 ];
 
+/// After the scheme of a URL (`https://…` → `…`): the common scheme is matched first.
+#[inline]
+fn after_scheme(url: &str) -> Option<&str> {
+    if let Some(r) = url.strip_prefix("https://") {
+        return Some(r);
+    }
+    url.split_once("://").map(|(_, r)| r)
+}
+
 /// `(host, path)` of an https URL, the query dropped.
 fn split_url(url: &str) -> Option<(&str, &str)> {
-    let rest = url.split_once("://").map(|(_, r)| r)?;
+    let rest = after_scheme(url)?;
     // A byte scan, not a char-set pattern: `?` and `#` are ASCII, so the cut is a char boundary.
-    let cut = rest
-        .bytes()
-        .position(|b| b == b'?' || b == b'#')
-        .unwrap_or(rest.len());
+    let cut = memchr::memchr2(b'?', b'#', rest.as_bytes()).unwrap_or(rest.len());
     let rest = &rest[..cut];
     match memchr::memchr(b'/', rest.as_bytes()) {
         Some(i) => Some((&rest[..i], &rest[i..])),
@@ -278,32 +168,106 @@ fn tenant_from_iss(iss: &str) -> Option<&str> {
     path.split('/').find(|s| !s.is_empty())
 }
 
-fn interned(int: &mut Interner, s: Option<&str>) -> Option<Str> {
-    s.map(|s| int.get(s))
+/// The identity of a record, borrowed (spec §1): `*_lower` fields are ASCII-lower-cased when
+/// interned.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NormIdentity<'r> {
+    pub object_id_lower: Option<&'r str>,
+    pub upn: Option<&'r str>,
+    pub app_id_lower: Option<&'r str>,
+    pub tenant_id_lower: Option<&'r str>,
+    pub kind: Option<IdentityKind>,
 }
 
-fn lower_interned(int: &mut Interner, s: Option<&str>) -> Option<Str> {
-    s.map(|s| int.get_lower(s))
+/// An access-policy change, borrowed; the ids are lower-cased when interned.
+#[derive(Clone, Copy, Debug)]
+pub struct NormPolicy<'r> {
+    pub object_id_lower: Option<&'r str>,
+    pub tenant_id_lower: Option<&'r str>,
+    pub keys: &'r [String],
+    pub secrets: &'r [String],
+    pub certificates: &'r [String],
+    pub storage: &'r [String],
 }
 
-fn identity(int: &mut Interner, c: Option<&Claim>, rec: &Rec) -> Identity {
-    let empty = Claim::default();
-    let c = c.unwrap_or(&empty);
-    let object_id = c
-        .oid
-        .str()
-        .or_else(|| c.oid_long.str())
+impl NormPolicy<'_> {
+    fn is_empty(&self) -> bool {
+        self.object_id_lower.is_none()
+            && self.tenant_id_lower.is_none()
+            && self.keys.is_empty()
+            && self.secrets.is_empty()
+            && self.certificates.is_empty()
+            && self.storage.is_empty()
+    }
+}
+
+/// The vault configuration of a record, borrowed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NormConfig<'r> {
+    pub network_default_action: Option<&'r str>,
+    pub network_bypass: Option<&'r str>,
+    pub soft_delete: Option<bool>,
+    pub purge_protection: Option<bool>,
+    pub rbac_authorization: Option<bool>,
+    pub soft_delete_retention_days: Option<u32>,
+    pub enabled_for_deployment: Option<bool>,
+    pub enabled_for_disk_encryption: Option<bool>,
+    pub enabled_for_template_deployment: Option<bool>,
+    pub sku: Option<&'r str>,
+    pub tenant_id_lower: Option<&'r str>,
+}
+
+/// One normalised record, every text borrowed from the parsed record: what the store interns
+/// (spec §2). Derived values (`Op`, outcome, parsed caller address) are computed once per
+/// distinct value by the store, not here.
+#[derive(Clone, Debug)]
+pub struct Norm<'r> {
+    pub time: Timestamp,
+    /// Lower-cased when interned.
+    pub vault_lower: &'r str,
+    pub subscription_lower: Option<&'r str>,
+    pub resource_group_lower: Option<&'r str>,
+    pub operation: &'r str,
+    pub operation_version: Option<&'r str>,
+    pub category: Option<&'r str>,
+    pub object_kind: ObjectKind,
+    pub object_name: Option<&'r str>,
+    pub object_version: Option<&'r str>,
+    pub status: Option<u16>,
+    pub result_type: Option<&'r str>,
+    pub result_signature: Option<&'r str>,
+    pub result_description: Option<&'r str>,
+    pub caller_ip: Option<&'r str>,
+    pub identity: NormIdentity<'r>,
+    pub client_info: Option<&'r str>,
+    pub request_uri: Option<&'r str>,
+    pub object_id: Option<&'r str>,
+    pub duration_ms: Option<u64>,
+    pub tls_version: Option<&'r str>,
+    pub correlation_id: Option<&'r str>,
+    pub access_policy_match: Option<bool>,
+    pub rbac_authorized: Option<bool>,
+    pub assignment_id_lower: Option<&'r str>,
+    pub vault_config: Option<NormConfig<'r>>,
+    pub policy_added: Option<NormPolicy<'r>>,
+    pub policy_removed: Option<NormPolicy<'r>>,
+    pub ip_rule_added: Option<&'r str>,
+    pub ip_rule_removed: Option<&'r str>,
+}
+
+fn identity<'r>(c: Option<&'r Claim<'r>>, rec: &'r Rec<'r>) -> NormIdentity<'r> {
+    let cf = |f: fn(&'r Claim<'r>) -> &'r Flex<'r>| c.and_then(|c| f(c).str());
+    let object_id = cf(|c| &c.oid)
+        .or_else(|| cf(|c| &c.oid_long))
         .or_else(|| rec.identity_claim_oid_g.str())
         .or_else(|| {
             rec.identity_claim_http_schemas_microsoft_com_identity_claims_objectidentifier_g
                 .str()
         });
-    let upn = c
-        .upn
-        .str()
-        .or_else(|| c.unique_name.str())
-        .or_else(|| c.upn_long.str())
-        .or_else(|| c.name_long.str())
+    let upn = cf(|c| &c.upn)
+        .or_else(|| cf(|c| &c.unique_name))
+        .or_else(|| cf(|c| &c.upn_long))
+        .or_else(|| cf(|c| &c.name_long))
         .or_else(|| rec.identity_claim_upn_s.str())
         .or_else(|| rec.identity_claim_unique_name_s.str())
         .or_else(|| {
@@ -315,24 +279,20 @@ fn identity(int: &mut Interner, c: Option<&Claim>, rec: &Rec) -> Identity {
                 .str()
         })
         .or_else(|| rec.identity_claim.str().filter(|s| s.contains('@')));
-    let app_id = c
-        .appid
-        .str()
-        .or_else(|| c.azp.str())
+    let app_id = cf(|c| &c.appid)
+        .or_else(|| cf(|c| &c.azp))
         .or_else(|| rec.identity_claim_appid_g.str())
         .or_else(|| rec.identity_claim_azp_g.str());
-    let tenant_id = c
-        .tid
-        .str()
-        .or_else(|| c.tid_long.str())
-        .or_else(|| c.iss.str().and_then(tenant_from_iss))
+    let tenant_id = cf(|c| &c.tid)
+        .or_else(|| cf(|c| &c.tid_long))
+        .or_else(|| cf(|c| &c.iss).and_then(tenant_from_iss))
         .or_else(|| rec.identity_claim_tid_g.str())
         .or_else(|| {
             rec.identity_claim_http_schemas_microsoft_com_identity_claims_tenantid_g
                 .str()
         })
         .or_else(|| rec.identity_claim_iss_s.str().and_then(tenant_from_iss));
-    let idtyp = c.idtyp.str().or_else(|| rec.identity_claim_idtyp_s.str());
+    let idtyp = cf(|c| &c.idtyp).or_else(|| rec.identity_claim_idtyp_s.str());
     let kind = match idtyp {
         Some(t) if t.eq_ignore_ascii_case("user") => Some(IdentityKind::User),
         Some(t) if t.eq_ignore_ascii_case("app") => Some(IdentityKind::App),
@@ -340,72 +300,54 @@ fn identity(int: &mut Interner, c: Option<&Claim>, rec: &Rec) -> Identity {
         _ if object_id.is_some() || app_id.is_some() => Some(IdentityKind::App),
         _ => None,
     };
-    Identity {
-        object_id: lower_interned(int, object_id),
-        upn: interned(int, upn),
-        app_id: lower_interned(int, app_id),
-        tenant_id: lower_interned(int, tenant_id),
+    NormIdentity {
+        object_id_lower: object_id,
+        upn,
+        app_id_lower: app_id,
+        tenant_id_lower: tenant_id,
         kind,
     }
 }
 
-fn list(int: &mut Interner, l: &Option<Vec<String>>) -> Vec<Str> {
-    l.as_ref()
-        .map(|v| v.iter().map(|s| int.get(s)).collect())
-        .unwrap_or_default()
+fn list(l: &Option<Vec<String>>) -> &[String] {
+    l.as_deref().unwrap_or(&[])
 }
 
-fn policy_raw(int: &mut Interner, p: &Policy) -> Option<AccessPolicyChange> {
+fn policy_raw(p: &Policy) -> Option<NormPolicy<'_>> {
     let perms = p.permissions.0.as_ref();
-    let object_id = p
-        .object_id
-        .as_deref()
-        .filter(|s| !s.is_empty() && *s != "None");
-    let tenant_id = p
-        .tenant_id
-        .as_deref()
-        .filter(|s| !s.is_empty() && *s != "None");
-    let ch = AccessPolicyChange {
-        object_id: lower_interned(int, object_id),
-        tenant_id: lower_interned(int, tenant_id),
-        keys: perms.map(|p| list(int, &p.keys.0)).unwrap_or_default(),
-        secrets: perms.map(|p| list(int, &p.secrets.0)).unwrap_or_default(),
-        certificates: perms
-            .map(|p| list(int, &p.certificates.0))
-            .unwrap_or_default(),
-        storage: perms.map(|p| list(int, &p.storage.0)).unwrap_or_default(),
+    let keep = |s: &&str| !s.is_empty() && *s != "None";
+    let ch = NormPolicy {
+        object_id_lower: p.object_id.as_deref().filter(keep),
+        tenant_id_lower: p.tenant_id.as_deref().filter(keep),
+        keys: perms.map(|p| list(&p.keys.0)).unwrap_or_default(),
+        secrets: perms.map(|p| list(&p.secrets.0)).unwrap_or_default(),
+        certificates: perms.map(|p| list(&p.certificates.0)).unwrap_or_default(),
+        storage: perms.map(|p| list(&p.storage.0)).unwrap_or_default(),
     };
-    (ch != AccessPolicyChange::default()).then_some(ch)
+    (!ch.is_empty()).then_some(ch)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn policy_flat(
-    int: &mut Interner,
-    oid: &Flex,
-    tid: &Flex,
-    keys: &Option<Vec<String>>,
-    secrets: &Option<Vec<String>>,
-    certs: &Option<Vec<String>>,
-    storage: &Option<Vec<String>>,
-) -> Option<AccessPolicyChange> {
-    let ch = AccessPolicyChange {
-        object_id: lower_interned(int, oid.str()),
-        tenant_id: lower_interned(int, tid.str()),
-        keys: list(int, keys),
-        secrets: list(int, secrets),
-        certificates: list(int, certs),
-        storage: list(int, storage),
+fn policy_flat<'r>(
+    oid: &'r Flex<'r>,
+    tid: &'r Flex<'r>,
+    lists: [&'r Option<Vec<String>>; 4],
+) -> Option<NormPolicy<'r>> {
+    let ch = NormPolicy {
+        object_id_lower: oid.str(),
+        tenant_id_lower: tid.str(),
+        keys: list(lists[0]),
+        secrets: list(lists[1]),
+        certificates: list(lists[2]),
+        storage: list(lists[3]),
     };
-    (ch != AccessPolicyChange::default()).then_some(ch)
+    (!ch.is_empty()).then_some(ch)
 }
 
-/// Turn one record into an event, or say why it is not one.
-pub fn normalize(
-    rec: &Rec,
-    int: &mut Interner,
+/// Turn one record into a normalised event, or say why it is not one.
+pub fn normalize<'r>(
+    rec: &'r Rec<'r>,
     tz_offset_minutes: i32,
-    source: Source,
-) -> Result<(Event, Dialect), String> {
+) -> Result<(Norm<'r>, Dialect), String> {
     // ---- dialect, decided per record ----
     let dialect = if rec.time.present() || rec.operation_name.present() {
         Dialect::Raw
@@ -452,8 +394,7 @@ pub fn normalize(
             .ok_or_else(|| format!("unreadable time {:?}", clip(time_text)))?,
     };
 
-    let props_holder = rec.properties.0.as_ref();
-    let p = props_holder;
+    let p = rec.properties.0.as_ref();
 
     // ---- where: vault, subscription, resource group ----
     let arm = first(&rec.resource_id, &rec.resource_id_col)
@@ -471,18 +412,14 @@ pub fn normalize(
         .or_else(|| object_url.and_then(vault_from_url))
         .or_else(|| request_uri.and_then(vault_from_url))
         .ok_or("record without a vault (no resourceId, Resource, id or requestUri)")?;
-    let vault = lower_interned(int, Some(vault)).expect("some");
-    let subscription = lower_interned(
-        int,
-        arm.1
-            .filter(|s| *s != "...")
-            .or_else(|| rec.subscription_id.str()),
-    );
-    let resource_group = lower_interned(int, arm.2.or_else(|| rec.resource_group.str()));
+    let subscription = arm
+        .1
+        .filter(|s| *s != "...")
+        .or_else(|| rec.subscription_id.str());
+    let resource_group = arm.2.or_else(|| rec.resource_group.str());
 
     // ---- what ----
     let op = Op::parse(operation);
-    let operation_s = int.get(operation);
     let url_obj = object_url
         .and_then(|u| parse_object_url(u, false))
         .or_else(|| request_uri.and_then(|u| parse_object_url(u, true)));
@@ -503,35 +440,15 @@ pub fn normalize(
         .map(|s| s as u16);
     let result_signature = first(&rec.result_signature, &rec.result_signature_col);
     let result_type = first(&rec.result_type, &rec.result_type_col);
-    let outcome = match status {
-        Some(s) => Outcome::from_status(s),
-        None => Outcome::from_signature(result_signature, result_type),
-    };
     // Empty means absent: a CSV cell cannot tell them apart, and the same record must give the
     // same event in every shape.
     let result_description = first(&rec.result_description, &rec.result_description_col);
 
     // ---- who ----
     let claim_holder = rec.identity.0.as_ref().and_then(|i| i.claim.0.as_ref());
-    let identity = identity(int, claim_holder, rec);
+    let identity = identity(claim_holder, rec);
     let caller_text =
         first(&rec.caller_ip_address, &rec.caller_ip_col).filter(|s| !s.trim().is_empty());
-    let caller_addr = caller_text.and_then(parse_caller_addr);
-
-    // ---- authorisation ----
-    let authorization = Authorization {
-        access_policy_match: p
-            .and_then(|p| p.is_access_policy_match.bool())
-            .or_else(|| rec.is_access_policy_match_b.bool()),
-        rbac_authorized: p
-            .and_then(|p| p.is_rbac_authorized.bool())
-            .or_else(|| rec.is_rbac_authorized_b.bool()),
-        assignment_id: lower_interned(
-            int,
-            p.and_then(|p| p.applied_assignment_id.str())
-                .or_else(|| rec.applied_assignment_id_g.str()),
-        ),
-    };
 
     // ---- vault configuration ----
     let vp = p.and_then(|p| p.properties.0.as_ref());
@@ -542,17 +459,13 @@ pub fn normalize(
     let pick = |raw: Option<&Flex>, flat: &Flex| -> Option<bool> {
         raw.and_then(|f| f.bool()).or_else(|| flat.bool())
     };
-    let cfg = VaultConfig {
-        network_default_action: interned(
-            int,
-            acls.and_then(|a| a.default_action.str())
-                .or_else(|| rec.properties_network_acls_default_action_s.str()),
-        ),
-        network_bypass: interned(
-            int,
-            acls.and_then(|a| a.bypass.str())
-                .or_else(|| rec.properties_network_acls_bypass_s.str()),
-        ),
+    let cfg = NormConfig {
+        network_default_action: acls
+            .and_then(|a| a.default_action.str())
+            .or_else(|| rec.properties_network_acls_default_action_s.str()),
+        network_bypass: acls
+            .and_then(|a| a.bypass.str())
+            .or_else(|| rec.properties_network_acls_bypass_s.str()),
         soft_delete: pick(
             vp.map(|v| &v.enable_soft_delete),
             &rec.properties_enable_soft_delete_b,
@@ -581,107 +494,106 @@ pub fn normalize(
             vp.map(|v| &v.enabled_for_template_deployment),
             &rec.properties_enabled_for_template_deployment_b,
         ),
-        sku: interned(
-            int,
-            sku.and_then(|s| s.name.str())
-                .or_else(|| rec.properties_sku_name_s.str()),
-        ),
-        tenant_id: lower_interned(
-            int,
-            vp.and_then(|v| v.tenant_id.str())
-                .or_else(|| rec.properties_tenant_id_g.str()),
-        ),
+        sku: sku
+            .and_then(|s| s.name.str())
+            .or_else(|| rec.properties_sku_name_s.str()),
+        tenant_id_lower: vp
+            .and_then(|v| v.tenant_id.str())
+            .or_else(|| rec.properties_tenant_id_g.str()),
     };
-    let vault_config = (!cfg.is_empty()).then_some(cfg);
+    let vault_config = (cfg != NormConfig::default()).then_some(cfg);
 
     // ---- access-policy and firewall changes ----
     let policy_added = p
         .and_then(|p| p.added_access_policy.0.as_ref())
-        .and_then(|x| policy_raw(int, x))
+        .and_then(policy_raw)
         .or_else(|| {
             policy_flat(
-                int,
                 &rec.added_policy_object_id,
                 &rec.added_policy_tenant_id,
-                &rec.added_policy_keys.0,
-                &rec.added_policy_secrets.0,
-                &rec.added_policy_certificates.0,
-                &rec.added_policy_storage.0,
+                [
+                    &rec.added_policy_keys.0,
+                    &rec.added_policy_secrets.0,
+                    &rec.added_policy_certificates.0,
+                    &rec.added_policy_storage.0,
+                ],
             )
         });
     let policy_removed = p
         .and_then(|p| p.removed_access_policy.0.as_ref())
-        .and_then(|x| policy_raw(int, x))
+        .and_then(policy_raw)
         .or_else(|| {
             policy_flat(
-                int,
                 &rec.removed_policy_object_id,
                 &rec.removed_policy_tenant_id,
-                &rec.removed_policy_keys.0,
-                &rec.removed_policy_secrets.0,
-                &rec.removed_policy_certificates.0,
-                &rec.removed_policy_storage.0,
+                [
+                    &rec.removed_policy_keys.0,
+                    &rec.removed_policy_secrets.0,
+                    &rec.removed_policy_certificates.0,
+                    &rec.removed_policy_storage.0,
+                ],
             )
         });
-    let ip_rule_added = interned(
-        int,
-        p.and_then(|p| p.added_ip_rule.0.as_ref())
-            .and_then(|r| r.value.str())
-            .or_else(|| rec.added_ip_rule_s.str()),
-    );
-    let ip_rule_removed = interned(
-        int,
-        p.and_then(|p| p.removed_ip_rule.0.as_ref())
-            .and_then(|r| r.value.str())
-            .or_else(|| rec.removed_ip_rule_s.str()),
-    );
+    let ip_rule_added = p
+        .and_then(|p| p.added_ip_rule.0.as_ref())
+        .and_then(|r| r.value.str())
+        .or_else(|| rec.added_ip_rule_s.str());
+    let ip_rule_removed = p
+        .and_then(|p| p.removed_ip_rule.0.as_ref())
+        .and_then(|r| r.value.str())
+        .or_else(|| rec.removed_ip_rule_s.str());
 
-    let ev = Event {
+    let norm = Norm {
         time,
-        vault,
-        subscription,
-        resource_group,
-        operation: operation_s,
-        op,
-        operation_version: interned(
-            int,
-            first(&rec.operation_version, &rec.operation_version_col),
-        ),
-        category: interned(int, first(&rec.category, &rec.category_col)),
+        vault_lower: vault,
+        subscription_lower: subscription,
+        resource_group_lower: resource_group,
+        operation,
+        operation_version: first(&rec.operation_version, &rec.operation_version_col),
+        category: first(&rec.category, &rec.category_col),
         object_kind,
-        object_name: interned(int, object_name),
-        object_version: interned(int, object_version),
+        object_name,
+        object_version,
         status,
-        outcome,
-        result_type: interned(int, result_type),
-        result_signature: interned(int, result_signature),
-        result_description: interned(int, result_description),
-        caller_ip: interned(int, caller_text),
-        caller_addr,
+        result_type,
+        result_signature,
+        result_description,
+        caller_ip: caller_text,
         identity,
-        client_info: interned(
-            int,
-            p.and_then(|p| p.client_info.str())
-                .or_else(|| rec.client_info_s.str()),
-        ),
-        request_uri: interned(int, request_uri),
-        object_id: interned(int, object_url),
+        client_info: p
+            .and_then(|p| p.client_info.str())
+            .or_else(|| rec.client_info_s.str()),
+        request_uri,
+        object_id: object_url,
         duration_ms: rec.duration_ms.u64().or_else(|| rec.duration_ms_col.u64()),
-        tls_version: interned(
-            int,
-            p.and_then(|p| p.tls_version.str())
-                .or_else(|| rec.tls_version_s.str()),
-        ),
-        correlation_id: first(&rec.correlation_id, &rec.correlation_id_col).map(Arc::from),
-        authorization,
-        vault_config: vault_config.map(Box::new),
-        policy_added: policy_added.map(Box::new),
-        policy_removed: policy_removed.map(Box::new),
+        tls_version: p
+            .and_then(|p| p.tls_version.str())
+            .or_else(|| rec.tls_version_s.str()),
+        correlation_id: first(&rec.correlation_id, &rec.correlation_id_col),
+        access_policy_match: p
+            .and_then(|p| p.is_access_policy_match.bool())
+            .or_else(|| rec.is_access_policy_match_b.bool()),
+        rbac_authorized: p
+            .and_then(|p| p.is_rbac_authorized.bool())
+            .or_else(|| rec.is_rbac_authorized_b.bool()),
+        assignment_id_lower: p
+            .and_then(|p| p.applied_assignment_id.str())
+            .or_else(|| rec.applied_assignment_id_g.str()),
+        vault_config,
+        policy_added,
+        policy_removed,
         ip_rule_added,
         ip_rule_removed,
-        source,
     };
-    Ok((ev, dialect))
+    Ok((norm, dialect))
+}
+
+/// The outcome of a record (never from `resultType` alone when there is a status).
+pub fn outcome(status: Option<u16>, signature: Option<&str>, result_type: Option<&str>) -> Outcome {
+    match status {
+        Some(s) => Outcome::from_status(s),
+        None => Outcome::from_signature(signature, result_type),
+    }
 }
 
 /// Whether an ISO 8601 time text names its zone (`Z`, `+02:00`, `-0500`).
@@ -710,24 +622,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn interner_shares_and_lowers() {
-        let mut i = Interner::default();
-        let a = i.get("SecretGet");
-        let b = i.get(&String::from("SecretGet"));
-        assert!(Arc::ptr_eq(&a, &b));
-        let c = i.get_lower("KV-PROD");
-        assert_eq!(&*c, "kv-prod");
-        assert!(Arc::ptr_eq(&c, &i.get("kv-prod")));
-        assert!(Arc::ptr_eq(&c, &i.get_lower("KV-PROD")));
-        // fingerprint collisions fall back to the set
-        for n in 0..2000 {
-            let s = format!("s{n}");
-            assert_eq!(&*i.get(&s), s);
-        }
-        assert_eq!(i.len(), 2000 + 2);
-    }
-
-    #[test]
     fn zones() {
         assert!(has_zone("2024-01-01T00:00:00Z"));
         assert!(has_zone("2024-01-01T00:00:00+02:00"));
@@ -753,6 +647,42 @@ mod tests {
         assert_eq!(parse_caller_addr(""), None);
         assert_eq!(parse_caller_addr("1.2.3.4:x"), None);
         assert_eq!(parse_caller_addr("999.1.1.1"), None);
+    }
+
+    #[test]
+    fn arm_ids_parse_like_a_split() {
+        // the reference: the first implementation, a split on '/'
+        fn reference(id: &str) -> (Option<&str>, Option<&str>, Option<&str>) {
+            let (mut vault, mut sub, mut rg) = (None, None, None);
+            let mut it = id.split('/').filter(|s| !s.is_empty()).peekable();
+            while let Some(seg) = it.next() {
+                let next = it.peek().copied();
+                if seg.eq_ignore_ascii_case("subscriptions") {
+                    sub = next;
+                } else if seg.eq_ignore_ascii_case("resourcegroups") {
+                    rg = next;
+                } else if seg.eq_ignore_ascii_case("vaults")
+                    || seg.eq_ignore_ascii_case("managedhsms")
+                {
+                    vault = next;
+                }
+            }
+            (vault, sub, rg)
+        }
+        for id in [
+            "/SUBSCRIPTIONS/ABC/RESOURCEGROUPS/RG1/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/KV1",
+            "subscriptions//a///resourceGroups/b/vaults/",
+            "/vaults/vaults/vaults",
+            "/SUBSCRIPTIONS/x/SUBSCRIPTIONS",
+            "managedHSMs/h/",
+            "",
+            "/",
+            "//",
+            "vaults",
+            "/subscriptions/é/resourcegroups/ü/vaults/ß",
+        ] {
+            assert_eq!(parse_arm_id(id), reference(id), "{id}");
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! streaming (odd bytes and surrogate pairs split across chunks are carried over).
 
 use super::format::Format;
+use super::unit::Boundary;
 use super::{Sink, Wrapper};
 
 enum Enc {
@@ -28,6 +29,23 @@ impl Text {
             enc: Enc::Sniff(Vec::new()),
             fmt: Format::new(),
             scratch: Vec::new(),
+        }
+    }
+
+    /// UTF-8 text resumed at a record boundary.
+    pub fn resume(b: &Boundary) -> Text {
+        Text {
+            enc: Enc::Utf8,
+            fmt: Format::resume(b),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// The format parser, when the text is UTF-8 (positions are the file's own bytes).
+    pub fn utf8_format(&mut self) -> Option<&mut Format> {
+        match self.enc {
+            Enc::Utf8 => Some(&mut self.fmt),
+            _ => None,
         }
     }
 
@@ -104,6 +122,14 @@ impl Text {
         };
         if let Some(w) = w {
             sink.report.add_wrapper(w);
+        }
+        match enc {
+            Enc::Utf8 => {
+                if let Some(p) = &mut sink.slot.meta.plain {
+                    *p += skip as u8;
+                }
+            }
+            _ => sink.slot.not_plain(),
         }
         self.enc = enc;
         skip

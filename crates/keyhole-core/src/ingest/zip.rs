@@ -6,7 +6,7 @@
 
 use super::container::Container;
 use super::gzip::{Inflated, Inflater};
-use super::{FileReport, Sink};
+use super::{FileReport, FileSlot, Sink};
 use crate::event::Str;
 
 const LOCAL: &[u8; 4] = b"PK\x03\x04";
@@ -25,6 +25,7 @@ enum State {
 struct Member {
     report: FileReport,
     container: Container,
+    slot: FileSlot,
 }
 
 pub(crate) struct Zip {
@@ -52,14 +53,14 @@ fn u64le(b: &[u8], i: usize) -> u64 {
 }
 
 impl Zip {
-    pub fn new(name: Str) -> Zip {
+    pub fn new(name: Str, max_out: u64, max_ratio: u64) -> Zip {
         Zip {
             name,
             buf: Vec::new(),
             base: 0,
             state: State::Header,
             member: None,
-            inf: Inflater::new(),
+            inf: Inflater::new(max_out, max_ratio),
             members: 0,
             eof: false,
         }
@@ -76,9 +77,11 @@ impl Zip {
         if let Some(m) = &mut self.member {
             m.report.bytes += (to - from) as u64;
             let mut ms = Sink {
-                out: sink.out,
+                batch: sink.batch,
                 report: &mut m.report,
                 shared: sink.shared,
+                slot: &mut m.slot,
+                dirty: sink.dirty,
             };
             m.container.feed(&self.buf[from..to], &mut ms);
         }
@@ -88,9 +91,11 @@ impl Zip {
         if let Some(mut m) = self.member.take() {
             {
                 let mut ms = Sink {
-                    out: sink.out,
+                    batch: sink.batch,
                     report: &mut m.report,
                     shared: sink.shared,
+                    slot: &mut m.slot,
+                    dirty: sink.dirty,
                 };
                 m.container.finish(&mut ms);
             }
@@ -120,9 +125,11 @@ impl Zip {
     fn member_problem(&mut self, sink: &mut Sink, reason: String) {
         if let Some(m) = &mut self.member {
             let mut ms = Sink {
-                out: sink.out,
+                batch: sink.batch,
                 report: &mut m.report,
                 shared: sink.shared,
+                slot: &mut m.slot,
+                dirty: sink.dirty,
             };
             ms.problem(0, reason);
         } else {
@@ -188,19 +195,13 @@ impl Zip {
                         }
                         self.members += 1;
                         let full = format!("{}:{}", self.name, name);
-                        let file: Str = {
-                            let mut int = sink
-                                .shared
-                                .interner
-                                .lock()
-                                .unwrap_or_else(|e| e.into_inner());
-                            int.get(&full)
-                        };
+                        let file: Str = Str::from(full.as_str());
                         self.member = Some(Member {
                             report: FileReport {
                                 file: file.clone(),
                                 ..FileReport::default()
                             },
+                            slot: FileSlot::new(file.clone(), None),
                             container: Container::new(file, false),
                         });
                         let skip_to = |known: Option<u64>| match known {
@@ -283,9 +284,11 @@ impl Zip {
                         match member {
                             Some(m) => {
                                 let mut ms = Sink {
-                                    out: sink.out,
+                                    batch: sink.batch,
                                     report: &mut m.report,
                                     shared: sink.shared,
+                                    slot: &mut m.slot,
+                                    dirty: sink.dirty,
                                 };
                                 let c = &mut m.container;
                                 inf.run(input, |d| c.feed(d, &mut ms))
@@ -328,6 +331,11 @@ impl Zip {
                                 self.state = State::Deflate { left, dd };
                                 return i;
                             }
+                        }
+                        Inflated::Limit(msg) => {
+                            sink.problem(0, msg);
+                            self.end_member(sink);
+                            self.state = State::Done;
                         }
                         Inflated::Error(e) => {
                             self.member_problem(
