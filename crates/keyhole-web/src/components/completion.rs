@@ -563,7 +563,20 @@ pub struct CompletionListProps {
 /// The list of entries under the caret (text only; the textarea keeps the focus).
 #[function_component(CompletionList)]
 pub fn completion_list(p: &CompletionListProps) -> Html {
-    let style = format!("left:{:.0}px;top:{:.0}px", p.at.0, p.at.1);
+    // Placed through the CSSOM: the page's Content-Security-Policy (style-src 'self') refuses
+    // style attributes.
+    let list_ref = use_node_ref();
+    {
+        let list_ref = list_ref.clone();
+        use_effect_with((p.at.0.to_bits(), p.at.1.to_bits()), move |&(x, y)| {
+            if let Some(el) = list_ref.cast::<web_sys::HtmlElement>() {
+                let st = el.style();
+                let _ = st.set_property("left", &format!("{:.0}px", f64::from_bits(x)));
+                let _ = st.set_property("top", &format!("{:.0}px", f64::from_bits(y)));
+            }
+            || ()
+        });
+    }
     // Keep the selected entry in view as the arrows move it.
     use_effect_with(p.selected, |i| {
         if let Some(el) = web_sys::window()
@@ -575,7 +588,7 @@ pub fn completion_list(p: &CompletionListProps) -> Html {
         || ()
     });
     html! {
-        <ul class="completions" id="kql-complete" role="listbox" aria-label="completions" {style}>
+        <ul class="completions" id="kql-complete" role="listbox" aria-label="completions" ref={list_ref}>
             { for p.suggestions.items.iter().enumerate().map(|(i, s)| {
                 let pick = p.on_pick.clone();
                 // mousedown, not click: the textarea keeps the focus and the caret.

@@ -196,15 +196,19 @@ pub fn kql_editor(p: &KqlEditorProps) -> Html {
             open.set(s.map(|s| Open { s, selected: 0 }));
         }
     };
+    // A character key was pressed: the next input is typing (a paste or a script's edit is not,
+    // and opens no list).
+    let keyed = use_mut_ref(|| false);
     let oninput = {
         let cb = p.on_input.clone();
         let refresh = refresh.clone();
         let open = open.clone();
+        let keyed = keyed.clone();
         Callback::from(move |e: InputEvent| {
             let ta: web_sys::HtmlTextAreaElement = e.target_unchecked_into();
             let v = ta.value();
             // Only typing opens the list; deleting keeps it open if it was.
-            let typed = e.input_type().starts_with("insert");
+            let typed = std::mem::take(&mut *keyed.borrow_mut()) && e.input_type() == "insertText";
             cb.emit(v.clone());
             if typed || open.is_some() {
                 refresh(&ta, &v, false);
@@ -234,9 +238,11 @@ pub fn kql_editor(p: &KqlEditorProps) -> Html {
         let input = p.on_input.clone();
         let open = open.clone();
         let accept = accept.clone();
+        let keyed = keyed.clone();
         Callback::from(move |e: KeyboardEvent| {
             let ta: web_sys::HtmlTextAreaElement = e.target_unchecked_into();
             let key = e.key();
+            *keyed.borrow_mut() = key.chars().count() == 1 && !e.ctrl_key() && !e.meta_key();
             if key == "Enter" && (e.ctrl_key() || e.meta_key()) {
                 e.prevent_default();
                 open.set(None);

@@ -283,9 +283,9 @@ pub fn query() -> Html {
                 { " Tables: " }{ keyhole_kql::table_names().join(", ") }
             </p>
             <KqlEditor value={(*text).clone()} {on_input} on_run={run} {error_span} />
-            { replay_controls }
             <button class="button" id="kql-run" {onclick} title="Ctrl+Enter">{ "Run" }</button>
-            <span class="muted">{ " Ctrl+Enter runs the query." }</span>
+            <span class="muted">{ " Ctrl+Enter runs the query; Ctrl+Space completes." }</span>
+            { replay_controls }
             { result }
         </section>
     }
