@@ -176,9 +176,23 @@ test('replay: a Sentinel rule from keyhole rules --format kql gives the rows of 
   assert.match(replayed, new RegExp(`every ${every} over the last ${period}: ${ticks.toLocaleString('en-US')} ticks`));
   assert.equal(await download(page, '#kql-export'), picked.csv, `${picked.f}: the page's replay differs from the CLI's`);
   await shot(page, 'query-replay');
+  // A long replay reports its ticks as it goes; Stop ends it and the drop is read again.
+  await page.fill('#kql-replay-every', '1m');
+  await page.press('#kql-replay-every', 'Tab');
+  await page.click('#kql-run');
+  // 10 days of minutes: about 14,400 ticks.
+  await page.waitForFunction(() => /Replaying: tick [\d,]+ of 14,[34]\d\d/.test(document.querySelector('#kql-running')?.textContent ?? ''),
+    null, { timeout: 60000 }).catch(async (e) => { throw new Error(`${e.message}: ${await page.textContent('#tab-hunt')}`); });
+  const at = await page.textContent('#kql-running');
+  await page.click('#kql-stop');
+  await page.waitForFunction(() => (document.querySelector('#error')?.textContent ?? '').includes('you stopped the replay'));
+  await page.waitForSelector('#status[data-done="1"]', { timeout: 120000 });
+  console.log(`replay every 1m: stopped at "${at.trim()}", the drop read again`);
+  await page.click('a[data-tab="hunt"]');
+  assert.equal(await page.isChecked('#kql-replay'), false);
   // Without the switch the same text runs once.
-  await page.uncheck('#kql-replay');
   await runQuery(page);
+  assert.ok(await page.$('#kql-result'), await page.textContent('#kql-error').catch(() => 'no result'));
   assert.equal(await page.$('#kql-replayed'), null);
   console.log(`replay: ${picked.f} every ${every} over ${period}: ${ticks} ticks, ${picked.csv.trim().split('\n').length - 1} rows, as the CLI`);
   await p.context.close();

@@ -190,7 +190,7 @@ pub fn query() -> Html {
     // worker and reads the drop again in a new one, as when a worker dies.
     let stop = {
         let bridge = app.bridge.clone();
-        Callback::from(move |_: MouseEvent| bridge.restart("the replay was stopped"))
+        Callback::from(move |_: MouseEvent| bridge.restart("you stopped the replay"))
     };
     let replay_controls = {
         let set = |f: fn(&mut ReplayForm, &web_sys::HtmlInputElement)| {
