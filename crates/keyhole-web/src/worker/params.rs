@@ -103,107 +103,24 @@ pub fn bind(defaults: BTreeMap<String, String>, scope: &ParamScope) -> Bound {
     b
 }
 
-/// A `{Name}` / `{Name:part}` reference at byte `i`: the name and the byte after the `}`.
-fn reference(q: &str, i: usize) -> Option<(&str, usize)> {
-    let b = q.as_bytes();
-    let start = i + 1;
-    let mut j = start;
-    while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_') {
-        j += 1;
-    }
-    if j == start || b[start].is_ascii_digit() {
-        return None;
-    }
-    let name = &q[start..j];
-    if b.get(j) == Some(&b':') {
-        j += 1;
-        while j < b.len() && b[j].is_ascii_alphanumeric() {
-            j += 1;
-        }
-    }
-    (b.get(j) == Some(&b'}')).then_some((name, j + 1))
-}
-
-/// The parameter references of a query, read as the engine reads them (strings, verbatim
-/// strings, `//` comments, a function body `(…){…}` is no reference): each name once, in order,
-/// with whether it only appears inside strings (there an unbound `{…}` is left alone).
-pub fn referenced(query: &str) -> Vec<(String, bool)> {
-    let b = query.as_bytes();
-    let mut out: Vec<(String, bool)> = Vec::new();
-    let mut add = |name: &str, in_string: bool| match out
-        .iter_mut()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-    {
-        Some(e) => e.1 &= in_string,
-        None => out.push((name.to_string(), in_string)),
-    };
-    let mut quote: Option<(u8, bool)> = None;
-    let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        if let Some((q, verbatim)) = quote {
-            if c == b'\n' {
-                quote = None;
-            } else if c == b'\\' && !verbatim {
-                i += 2;
-                continue;
-            } else if c == q {
-                if verbatim && b.get(i + 1) == Some(&q) {
-                    i += 2;
-                    continue;
-                }
-                quote = None;
-            } else if c == b'{' {
-                if let Some((name, end)) = reference(query, i) {
-                    add(name, true);
-                    i = end;
-                    continue;
-                }
-            }
-            i += 1;
-            continue;
-        }
-        if c == b'/' && b.get(i + 1) == Some(&b'/') {
-            while i < b.len() && b[i] != b'\n' {
-                i += 1;
-            }
-            continue;
-        }
-        if c == b'"' || c == b'\'' {
-            quote = Some((c, i > 0 && b[i - 1] == b'@'));
-        } else if c == b'{' && !query[..i].trim_end().ends_with(')') {
-            if let Some((name, end)) = reference(query, i) {
-                add(name, false);
-                i = end;
-                continue;
-            }
-        }
-        i += 1;
-    }
-    out
-}
-
 fn lookup<'a>(m: &'a BTreeMap<String, String>, name: &str) -> Option<(&'a String, &'a String)> {
     m.get_key_value(name)
         .or_else(|| m.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)))
 }
 
-/// The parameters `query` names (inside strings only when bound), with values and sources.
+/// The parameters `query` names (as the engine reads it), with values and sources.
 pub fn shown(query: &str, b: &Bound) -> Vec<BoundParam> {
-    referenced(query)
+    keyhole_kql::parameter_references(query, &b.values)
         .into_iter()
-        .filter_map(|(name, in_string)| {
+        .map(|name| {
             let hit = lookup(&b.values, &name);
-            if in_string && hit.is_none() {
-                return None;
-            }
-            Some(BoundParam {
+            BoundParam {
                 value: hit.map(|(_, v)| v.clone()),
                 source: hit
                     .and_then(|(k, _)| b.sources.get(k).cloned())
                     .unwrap_or_else(|| "unbound".to_string()),
                 name,
-            })
+            }
         })
         .collect()
 }
@@ -286,16 +203,15 @@ mod tests {
     fn the_parameters_a_query_names_are_shown_with_their_values() {
         let q = "AzureDiagnostics | where ResourceId in~ ({KeyVault}) and TimeGenerated {TimeRange}\n\
                  | where TimeGenerated > {TimeRange:start} and x matches regex @'\\p{L}' and {Nope:grain} > 0 and '{0}' == ''";
-        let names: Vec<String> = referenced(q).into_iter().map(|(n, _)| n).collect();
-        assert_eq!(names, vec!["KeyVault", "TimeRange", "L", "Nope"]);
         let b = bind(
             keyhole_kql::workbook_defaults(&events()),
             &ParamScope::default(),
         );
         let s = shown(q, &b);
+        let names: Vec<&str> = s.iter().map(|p| p.name.as_str()).collect();
         assert_eq!(
-            s.len(),
-            3,
+            names,
+            vec!["KeyVault", "TimeRange", "Nope"],
             "an unbound {{L}} inside a string is no parameter"
         );
         assert_eq!(s[0].value, b.values.get("KeyVault").cloned());
