@@ -204,7 +204,12 @@ impl Bridge {
             });
             return;
         }
-        let cb = self.0.pending.borrow_mut().remove(&r.seq);
+        // A progress message: more follow for the same request.
+        let cb = if matches!(r.msg, WorkerMsg::ReplayProgress { .. }) {
+            self.0.pending.borrow().get(&r.seq).cloned()
+        } else {
+            self.0.pending.borrow_mut().remove(&r.seq)
+        };
         if let Some(cb) = cb {
             cb.emit(r.msg);
         }
@@ -276,6 +281,12 @@ impl Bridge {
         self.0.pending.borrow_mut().insert(seq, on_reply);
         self.post(&Request { seq, cmd }, None);
         seq
+    }
+
+    /// Stop what the worker is busy with (it cannot hear a message while it runs): end it and
+    /// read the same drop again in a new one, as when a worker dies.
+    pub fn restart(&self, why: &str) {
+        self.on_death(why.to_string());
     }
 
     /// Stop whatever the worker does; nothing of the drop is kept.
