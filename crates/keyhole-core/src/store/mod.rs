@@ -25,6 +25,7 @@ mod build;
 mod intern;
 mod prov;
 mod row;
+pub mod wire;
 
 pub use adapter::to_events;
 pub use batch::{Batch, FileMeta};
