@@ -21,6 +21,7 @@
 
 mod adapter;
 mod batch;
+pub mod budget;
 mod build;
 mod intern;
 mod prov;
