@@ -625,6 +625,11 @@ impl Dataset {
         self.builder.len()
     }
 
+    /// A file's units are being merged (its last one not yet ended).
+    pub fn is_open(&self) -> bool {
+        self.open.is_some()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.builder.is_empty()
     }

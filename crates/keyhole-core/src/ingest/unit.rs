@@ -794,6 +794,20 @@ pub struct UnitMerger {
     /// The file being merged and the offset its units have been parsed up to.
     covered: Option<(String, u64)>,
     pub stats: UnitStats,
+    /// Records and skipped records of the units merged so far (for progress).
+    pub records: u64,
+    pub skipped: u64,
+}
+
+/// What [`UnitMerger::add`] did with a unit.
+#[derive(Debug)]
+pub enum Merged {
+    /// Its bytes were parsed by the unit before it.
+    Skipped,
+    /// Merged; its file goes on.
+    Unit,
+    /// Merged, and its file ended: the file's report.
+    FileEnd(Box<super::FileReport>),
 }
 
 impl UnitMerger {
@@ -808,7 +822,7 @@ impl UnitMerger {
             .is_some_and(|(n, until)| *n == task.name && task.start < *until)
     }
 
-    /// Merge the next task's unit. `Ok(false)`: skipped ([`UnitMerger::covers`]).
+    /// Merge the next task's unit (see [`Merged`]).
     pub fn add(
         &mut self,
         ds: &mut super::Dataset,
@@ -816,12 +830,14 @@ impl UnitMerger {
         wire: &[u8],
         chunk: u64,
         read: &mut ReadAt,
-    ) -> Result<bool, String> {
+    ) -> Result<Merged, String> {
         if self.covers(task) {
-            return Ok(false);
+            return Ok(Merged::Skipped);
         }
         let unit = FileIngest::from_wire(wire, ds.options()).map_err(|e| e.to_string())?;
         let end = unit.range().end;
+        self.records += unit.report().records;
+        self.skipped += unit.report().skipped;
         self.stats.units += 1;
         if let Err(mut again) = ds.add_unit(unit) {
             self.stats.reparsed += 1;
@@ -832,9 +848,22 @@ impl UnitMerger {
         }
         self.covered = Some((task.name.clone(), end));
         if end >= task.size() {
-            ds.end_file();
+            return Ok(Merged::FileEnd(Box::new(ds.end_file().clone())));
         }
-        Ok(true)
+        Ok(Merged::Unit)
+    }
+
+    /// Give up on the rest of `task`'s file (it could not be read): end it as it stands.
+    pub fn abandon(&mut self, ds: &mut super::Dataset, task: &UnitTask) -> super::FileReport {
+        self.covered = Some((task.name.clone(), u64::MAX));
+        if ds.is_open() {
+            ds.end_file().clone()
+        } else {
+            super::FileReport {
+                file: task.name.as_str().into(),
+                ..Default::default()
+            }
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 //! files' heads, then measured as the drop is read), and when it will not fit, picks the newest
 //! part that does. Pure arithmetic: the page formats what it returns.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What a wasm32 instance can address.
 pub const WASM32_MEMORY: u64 = 4 << 30;
@@ -22,7 +22,7 @@ pub const FIXED_BYTES: u64 = 160 << 20;
 pub const DEFAULT_BYTES_PER_RECORD: f64 = 400.0;
 
 /// The estimate for one drop.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Fit {
     pub input_bytes: u64,
     /// Input bytes per record (sampled or measured; compressed bytes for compressed files).
