@@ -275,6 +275,30 @@ impl Bridge {
         self.start_load(Load { cmd, files });
     }
 
+    /// Read the newest `bytes` of the last drop again (the answer to a drop that will not fit).
+    pub fn load_newest(&self, bytes: u64) {
+        let last = self
+            .0
+            .load
+            .borrow()
+            .as_ref()
+            .map(|l| (l.cmd.clone(), l.files.clone()));
+        if let Some((
+            WorkerCmd::Analyze {
+                paths, settings, ..
+            },
+            files,
+        )) = last
+        {
+            let cmd = WorkerCmd::Analyze {
+                paths,
+                settings,
+                newest_bytes: Some(bytes),
+            };
+            self.start_load(Load { cmd, files });
+        }
+    }
+
     /// Ask the worker; `on_reply` gets its answer (or an `Error` if the worker dies first).
     pub fn request(&self, cmd: WorkerCmd, on_reply: Callback<WorkerMsg>) -> u64 {
         let seq = self.next_seq();

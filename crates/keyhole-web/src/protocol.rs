@@ -2,6 +2,7 @@
 //! out, each carrying a sequence number (the bridge routes a reply to whoever asked), and the
 //! view types inside them. Every number in them comes from keyhole-core; these types only carry.
 
+use keyhole_core::store::budget::Fit;
 use keyhole_core::workbook::{EventFilter, MassRetrieval, Workbook, WorkbookOptions};
 use keyhole_core::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -297,6 +298,9 @@ pub enum WorkerCmd {
     Analyze {
         paths: Vec<String>,
         settings: Settings,
+        /// Read only the newest this many bytes of the drop (the answer to `TooBig`).
+        #[serde(default)]
+        newest_bytes: Option<u64>,
     },
     Demo {
         settings: Settings,
@@ -392,6 +396,12 @@ pub enum WorkerMsg {
     Error {
         message: String,
     },
+    /// The drop will not fit in the worker's memory (nothing was kept): the estimate, and the
+    /// newest part that fits (per file: its name, size and the bytes of its end that fit).
+    TooBig {
+        fit: Fit,
+        newest: Vec<(String, u64, u64)>,
+    },
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -404,4 +414,14 @@ pub struct Progress {
     pub records: u64,
     pub skipped: u64,
     pub phase: String,
+    /// Parse workers running, the read rate, and the inputs read as one sequential stream.
+    #[serde(default)]
+    pub workers: u32,
+    #[serde(default)]
+    pub bytes_per_sec: f64,
+    #[serde(default)]
+    pub sequential: Vec<String>,
+    /// The memory estimate as it stands (bytes per record measured so far).
+    #[serde(default)]
+    pub fit: Option<Fit>,
 }

@@ -21,10 +21,12 @@
 
 mod adapter;
 mod batch;
+pub mod budget;
 mod build;
 mod intern;
 mod prov;
 mod row;
+pub mod wire;
 
 pub use adapter::to_events;
 pub use batch::{Batch, FileMeta};

@@ -9,6 +9,7 @@ mod demo;
 mod detection;
 mod load;
 mod params;
+mod pool;
 mod views;
 
 use crate::bridge::codec;
@@ -113,9 +114,13 @@ fn with_data(seq: u64, f: impl FnOnce(&mut Loaded) -> WorkerMsg) {
 fn handle(req: Request, files: JsValue) {
     let seq = req.seq;
     match req.cmd {
-        WorkerCmd::Analyze { paths, settings } => {
+        WorkerCmd::Analyze {
+            paths,
+            settings,
+            newest_bytes,
+        } => {
             STATE.with(|s| *s.borrow_mut() = None);
-            load::files(seq, load::file_list(files, paths), &settings);
+            pool::files(seq, load::file_list(files, paths), &settings, newest_bytes);
         }
         WorkerCmd::Demo { settings } => {
             STATE.with(|s| *s.borrow_mut() = None);
