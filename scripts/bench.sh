@@ -19,3 +19,16 @@ if [ ! -f "$DATA" ]; then
 fi
 python3 -c "import duckdb" 2>/dev/null || pip install -q duckdb >/dev/null 2>&1 || true
 python3 bench/bench.py "$DATA" "$REPEAT" target/release/keyhole
+# PAGE=1: also the page (scripts/build-web.sh's release build, headless Chromium) on the same file,
+# or on a generated ${PAGE_GB} GB file when PAGE_GB is set (needs the disk: deleted afterwards).
+if [ "${PAGE:-0}" = 1 ]; then
+  test -f dist/index.html || scripts/build-web.sh
+  (cd tests/e2e && test -d node_modules/playwright-core || PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+  PDATA=$DATA
+  if [ -n "${PAGE_GB:-}" ]; then
+    PDATA=target/bench-data/raw-${PAGE_GB}GB.jsonl
+    target/release/keyhole-gen --seed 7 --attacks --shape raw-jsonl --size "$((PAGE_GB * 1000))MB" --out "$PDATA"
+  fi
+  node bench/page_bench.mjs "$PDATA" target/release/keyhole
+  if [ -n "${PAGE_GB:-}" ]; then rm -f "$PDATA"; fi
+fi

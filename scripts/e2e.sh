@@ -12,6 +12,6 @@ if [ "${KEYHOLE_E2E_NO_CLI:-0}" != 1 ]; then
 fi
 cd tests/e2e
 test -d node_modules/playwright-core || PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
-files=(page.test.mjs workbook.test.mjs single.test.mjs)
+files=(page.test.mjs workbook.test.mjs single.test.mjs query.test.mjs pool.test.mjs)
 if [ "${KEYHOLE_E2E_BENCH:-0}" = 1 ]; then files+=(bench.test.mjs); fi
 node --test --test-concurrency=1 "${files[@]}"

@@ -24,7 +24,12 @@
     } else {
       w = new Worker('worker.js', { name: 'keyhole' });
     }
-    w.postMessage({ kind: 'keyhole-init', module: self.KEYHOLE_WASM_MODULE });
+    // The worker starts its own parse workers (nested, from the same module and source). A
+    // lower memory ceiling can be set for tests: localStorage keyhole.memoryLimit (bytes).
+    let memoryLimit = null;
+    try { memoryLimit = Number(self.localStorage.getItem('keyhole.memoryLimit')) || null; } catch (e) { /* no storage */ }
+    w.postMessage({ kind: 'keyhole-init', module: self.KEYHOLE_WASM_MODULE,
+      src: self.KEYHOLE_WORKER_SRC || null, memoryLimit });
     return w;
   };
   ready.then((module) => wasm_bindgen({ module_or_path: module }))

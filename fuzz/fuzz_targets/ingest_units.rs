@@ -5,7 +5,7 @@
 //! so that each kind of plan is exercised, the plan's head size, and the cut targets.
 #![no_main]
 
-use keyhole_core::ingest::unit::ingest_in_units;
+use keyhole_core::ingest::unit::{ingest_in_units, ingest_in_units_over_wire};
 use keyhole_core::ingest::{Dataset, IngestOptions};
 use libfuzzer_sys::fuzz_target;
 
@@ -55,6 +55,13 @@ fuzz_target!(|data: &[u8]| {
         .take(16)
         .map(|&b| (b as u64 * bytes.len() as u64 / 256) ^ head[3] as u64)
         .collect();
+    // the page's way: units handed over as bytes (store/wire.rs)
+    let mut ds = Dataset::new(opts.clone());
+    ingest_in_units_over_wire(&mut ds, "fuzz", bytes, plan_head, &targets, chunk)
+        .expect("units round-trip");
+    let wired = observable(ds);
+    assert_eq!(wired.1, want.1, "reports differ over the wire");
+    assert_eq!(wired.0, want.0, "events differ over the wire");
     let mut ds = Dataset::new(opts);
     let stats = ingest_in_units(&mut ds, "fuzz", bytes, plan_head, &targets, chunk);
     let got = observable(ds);

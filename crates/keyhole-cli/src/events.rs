@@ -1,7 +1,7 @@
 //! `keyhole events`: the normalised events as JSON lines or CSV.
 
 use crate::EventFormat;
-use keyhole_core::export::csv_cell;
+use keyhole_core::export::csv_record;
 use keyhole_core::store::{EventRef, EventStore, Located};
 use keyhole_core::Source;
 use std::io::{self, Write};
@@ -50,19 +50,11 @@ pub fn write(store: &EventStore, format: EventFormat, out: &mut dyn Write) -> io
             }
         }
         EventFormat::Csv => {
-            out.write_all(CSV_COLUMNS.join(",").as_bytes())?;
-            out.write_all(b"\n")?;
-            let mut row = String::with_capacity(2048);
+            // RFC 4180 like every other CSV Keyhole writes: the core's one record writer
+            // (defused cells, quoting, CRLF line ends).
+            out.write_all(csv_record(CSV_COLUMNS).as_bytes())?;
             for (e, src) in events {
-                row.clear();
-                for (i, cell) in csv_row(e, &src).iter().enumerate() {
-                    if i > 0 {
-                        row.push(',');
-                    }
-                    row.push_str(&csv_cell(cell));
-                }
-                row.push('\n');
-                out.write_all(row.as_bytes())?;
+                out.write_all(csv_record(&csv_row(e, &src)).as_bytes())?;
             }
         }
     }

@@ -216,6 +216,13 @@ fn events_csv_defuses_formulas() {
     let o = run(&["events", "--format", "csv", p(&f)]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
+    // RFC 4180 records, as every CSV export of the page and the CLI: CRLF, no bare LF
+    assert!(out.ends_with("\r\n"), "{out:?}");
+    assert_eq!(
+        out.matches("\r\n").count(),
+        out.matches('\n').count(),
+        "{out:?}"
+    );
     let mut lines = out.lines();
     assert!(lines.next().unwrap().starts_with("time,vault,"));
     let row = lines.next().unwrap();

@@ -221,4 +221,38 @@ fn memory_follows_unique_events_and_archives_are_bounded() {
     assert!(n > 50_000, "{n} events");
     assert!(marginal <= 64.0, "{marginal:.1} bytes an event");
     assert!(per_event <= 64.0, "{per_event:.1} bytes an event in all");
+    drop(store);
+
+    // ---- the page's analysis worker, to the first alert: its peak per event ----
+    // (store::budget::PEAK_BYTES_PER_EVENT must not be below it: the page's "will it fit")
+    let base = now();
+    PEAK.store(base, Ordering::Relaxed);
+    {
+        let mut ds = Dataset::new(IngestOptions::default());
+        let mut f = ds.open("raw.jsonl");
+        for c in raw.chunks(4 * MIB) {
+            f.feed(c);
+        }
+        ds.close(f);
+        let (events, _) = ds.finish_store();
+        let cfg = keyhole_core::detect::DetectConfig::default();
+        let analysis = keyhole_core::detect::analyze(&events, &cfg);
+        let wb = keyhole_core::workbook::compute(
+            &events,
+            &analysis.findings,
+            &keyhole_core::workbook::WorkbookOptions::default(),
+        );
+        drop((wb, analysis, events));
+    }
+    let peak = (PEAK.load(Ordering::Relaxed) - base) as f64 / n as f64;
+    eprintln!(
+        "page pipeline (ingest, store, detection, workbook): peak {peak:.0} bytes an event, \
+         {:.0} input bytes a record; the page's estimate assumes {} bytes an event",
+        raw.len() as f64 / n as f64,
+        keyhole_core::store::budget::PEAK_BYTES_PER_EVENT
+    );
+    assert!(
+        peak <= keyhole_core::store::budget::PEAK_BYTES_PER_EVENT as f64,
+        "the page's memory estimate is too low: {peak:.0} bytes an event measured"
+    );
 }

@@ -1,9 +1,11 @@
 //! Parse units (issue 10): a file cut into record-aligned ranges, each parsed on its own and
 //! merged in order, gives exactly the events and problems of one sequential parse — for every
 //! golden fixture and every shape the generator writes, at random cut points. And the cuts are
-//! real: on the shapes that can be cut, most units are accepted without a second parse.
+//! real: on the shapes that can be cut, most units are accepted without a second parse. Each
+//! check runs twice: units merged in place (the CLI) and units handed over as bytes (the page's
+//! parse workers, `store/wire.rs`).
 
-use keyhole_core::ingest::unit::{ingest_in_units, UnitStats};
+use keyhole_core::ingest::unit::{ingest_in_units, ingest_in_units_over_wire, UnitStats};
 use keyhole_core::ingest::{Dataset, IngestOptions, Summary};
 use keyhole_core::store::EventStore;
 use keyhole_gen::{generate_all, writer_for, GenConfig, OutShape};
@@ -93,6 +95,31 @@ fn check(name: &str, bytes: &[u8], head: usize, seeds: u64) -> (usize, usize) {
                 want.1, got.1
             );
         }
+        // the page's way: units parsed elsewhere, handed over as bytes, merged in order
+        let mut ds = Dataset::new(opts());
+        let wst = ingest_in_units_over_wire(
+            &mut ds,
+            name,
+            bytes,
+            head,
+            &targets(bytes.len(), n, seed),
+            chunk,
+        )
+        .unwrap_or_else(|e| panic!("{name}, seed {seed}: {e}"));
+        let (s, sum) = ds.finish_store();
+        let wired = observable(&s, &sum);
+        assert!(
+            wired == want,
+            "{name}, seed {seed} ({wst:?}): over the wire differs from the sequential parse{}\n  report want {}\n  report got  {}",
+            want.0
+                .iter()
+                .zip(&wired.0)
+                .find(|(a, b)| a != b)
+                .map(|(a, b)| format!("\n  want {a}\n  got  {b}"))
+                .unwrap_or_else(|| format!("{} vs {} events", want.0.len(), wired.0.len())),
+            want.1,
+            wired.1
+        );
         units += st.units;
         reparsed += st.reparsed;
     }

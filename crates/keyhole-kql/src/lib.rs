@@ -138,6 +138,13 @@ pub fn workbook_defaults(events: &EventStore) -> BTreeMap<String, String> {
     m
 }
 
+/// The workbook parameters a query refers to (`{Name}`, `{Name:start}`, …), each name once in
+/// order, read as [`run`] reads them: not in comments or function bodies, inside strings only
+/// when `params` binds them (there an unbound `{…}` is text).
+pub fn parameter_references(query: &str, params: &BTreeMap<String, String>) -> Vec<String> {
+    params::references(query, params)
+}
+
 /// Names of the tables a query can read.
 pub fn table_names() -> &'static [&'static str] {
     tables::TABLE_NAMES

@@ -188,6 +188,24 @@ fn lookup<'a>(params: &'a BTreeMap<String, String>, name: &str) -> Option<&'a St
     })
 }
 
+/// The workbook parameters `query` refers to, as [`substitute`] reads them (not in comments or
+/// function bodies; inside strings only when `params` binds them): each name once, in order.
+pub fn references(query: &str, params: &BTreeMap<String, String>) -> Vec<String> {
+    let map = substitute_with(query, params, true)
+        .or_else(|_| substitute_with(query, &BTreeMap::new(), true))
+        .map(|(_, m)| m)
+        .unwrap_or_default();
+    let mut out: Vec<String> = Vec::new();
+    for &(_, _, a, b) in &map.spans {
+        let inner = query.get(a + 1..b.saturating_sub(1)).unwrap_or_default();
+        let name = inner.split(':').next().unwrap_or_default();
+        if !name.is_empty() && !out.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+            out.push(name.to_string());
+        }
+    }
+    out
+}
+
 /// Replace the parameter references of `query`.
 pub(crate) fn substitute(query: &str, params: &BTreeMap<String, String>) -> Res<(String, PosMap)> {
     substitute_with(query, params, false)

@@ -1,6 +1,7 @@
 //! A query's result: named, typed columns and rows, rendered as text, CSV or JSON.
 
 use crate::value::{Type, Value};
+use keyhole_core::export::{csv_cell, visible};
 
 /// One result column.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -16,38 +17,6 @@ pub struct Table {
     pub columns: Vec<Column>,
     pub rows: Vec<Vec<Value>>,
     pub render: Option<String>,
-}
-
-/// Cells that a spreadsheet would read as a formula get a leading `'`.
-fn defuse(cell: &str) -> String {
-    match cell.as_bytes().first() {
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{cell}"),
-        _ => cell.to_string(),
-    }
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
-/// Control characters in log text would break a terminal table (and can carry escape
-/// sequences): show them escaped.
-fn printable(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 impl Table {
@@ -66,7 +35,11 @@ impl Table {
         let cells: Vec<Vec<String>> = self
             .rows
             .iter()
-            .map(|r| r.iter().map(|v| printable(&v.to_string())).collect())
+            .map(|r| {
+                r.iter()
+                    .map(|v| visible(&v.to_string()).into_owned())
+                    .collect()
+            })
             .collect();
         let mut widths: Vec<usize> = self
             .columns
@@ -100,7 +73,11 @@ impl Table {
             out.push('\n');
         };
         let numeric: Vec<bool> = self.columns.iter().map(|c| c.ty.is_numeric()).collect();
-        let header: Vec<String> = self.columns.iter().map(|c| printable(&c.name)).collect();
+        let header: Vec<String> = self
+            .columns
+            .iter()
+            .map(|c| visible(&c.name).into_owned())
+            .collect();
         line(&mut out, &header, &vec![false; header.len()]);
         let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
         line(&mut out, &rule, &vec![false; rule.len()]);
@@ -110,27 +87,21 @@ impl Table {
         out
     }
 
-    /// RFC 4180 CSV with a header; string cells a spreadsheet would run as a formula
-    /// (beginning with `=`, `+`, `-`, `@`, tab or CR) get a leading `'`. Numbers are left as they are.
+    /// RFC 4180 CSV with a header, CRLF records, by the core's output rules
+    /// ([`keyhole_core::export::csv_cell`]): a text cell a spreadsheet would run as a formula
+    /// (its first non-blank character `=`, `+`, `-`, `@`, or a leading tab or CR) gets a leading
+    /// `'`. Numbers are left as they are (`-3` is a number, not a formula).
     pub fn to_csv(&self) -> String {
         let mut out = String::new();
-        let header: Vec<String> = self
-            .columns
-            .iter()
-            .map(|c| csv_field(&defuse(&c.name)))
-            .collect();
+        let header: Vec<String> = self.columns.iter().map(|c| csv_cell(&c.name)).collect();
         out.push_str(&header.join(","));
         out.push_str("\r\n");
         for row in &self.rows {
             let cells: Vec<String> = row
                 .iter()
-                .map(|v| {
-                    let s = v.to_string();
-                    let s = match v {
-                        Value::Long(_) | Value::Real(_) | Value::TimeSpan(_) => s,
-                        _ => defuse(&s),
-                    };
-                    csv_field(&s)
+                .map(|v| match v {
+                    Value::Long(_) | Value::Real(_) | Value::TimeSpan(_) => v.to_string(),
+                    _ => csv_cell(&v.to_string()),
                 })
                 .collect();
             out.push_str(&cells.join(","));
@@ -216,6 +187,45 @@ mod tests {
             t().to_csv(),
             "Name,count_\r\n'=cmd|' /C calc'!A0,-3\r\n\"a,\"\"b\"\"\",12\r\n"
         );
+    }
+
+    /// The table's CSV and text follow the core's one definition of a defused cell and a
+    /// visible name: a formula behind blanks is defused (not only one in the first byte), and
+    /// control and bidi characters are shown as `⟨U+…⟩` as everywhere else.
+    #[test]
+    fn csv_and_text_use_the_core_output_rules() {
+        let hostile = [
+            " =HYPERLINK(\"http://evil\")",
+            "\u{a0}+1",
+            "\n-2+3",
+            "\tcmd",
+            "@SUM(A1)",
+            "evil\u{202E}nosj.exe",
+            "a\u{1b}[31mred",
+            "plain",
+        ];
+        let t = Table {
+            columns: vec![Column {
+                name: "=Name".into(),
+                ty: Type::String,
+            }],
+            rows: hostile.iter().map(|h| vec![Value::str(h)]).collect(),
+            render: None,
+        };
+        let csv = t.to_csv();
+        let mut want = keyhole_core::export::csv_record(&["=Name"]);
+        for h in hostile {
+            want.push_str(&keyhole_core::export::csv_record(&[h]));
+        }
+        assert_eq!(csv, want);
+        assert!(csv.contains("\"' =HYPERLINK"), "{csv}");
+        assert!(csv.contains("'\u{a0}+1"), "{csv}");
+        let text = t.to_text();
+        assert!(text.contains("evil⟨U+202E⟩nosj.exe"), "{text}");
+        assert!(text.contains("a⟨U+001B⟩[31mred"), "{text}");
+        assert!(text.contains("⟨U+000A⟩-2+3"), "{text}");
+        assert!(!text.contains(['\u{1b}', '\u{202E}', '\t']), "{text}");
+        assert_eq!(text.lines().count(), 2 + hostile.len(), "one line a row");
     }
 
     #[test]

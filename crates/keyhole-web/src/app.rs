@@ -4,7 +4,7 @@
 
 use crate::bridge::{now_ms, Bridge};
 use crate::components::dropzone::{DropZone, Picked};
-use crate::components::progress::{FileProblems, ProgressBar, StatusLine};
+use crate::components::progress::{FileProblems, ProgressBar, StatusLine, TooBigNotice};
 use crate::components::raw_modal::RawModal;
 use crate::components::settings::SettingsPanel;
 use crate::components::time::ZoneToggle;
@@ -14,13 +14,9 @@ use crate::route::{parse_route, route_hash, Tab};
 use crate::state::{Action, Phase, State};
 use crate::storage::{load_settings, load_triage, load_zone};
 use crate::tabs;
-use keyhole_core::export::human_bytes;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
-
-/// Above this, say honestly what may happen before the tab runs out of memory.
-const BIG_DROP: u64 = 1 << 30;
 
 fn current_hash() -> String {
     web_sys::window()
@@ -29,24 +25,6 @@ fn current_hash() -> String {
 }
 
 /// What to tell the user before a drop that may not fit in a tab.
-fn big_drop_notice(files: &Picked) -> Option<String> {
-    let total: u64 = files.iter().map(|(f, _)| f.size() as u64).sum();
-    let compressed = files.iter().any(|(_, p)| {
-        let p = p.to_ascii_lowercase();
-        p.ends_with(".gz") || p.ends_with(".zip")
-    });
-    (total >= BIG_DROP || (compressed && total >= BIG_DROP / 8)).then(|| {
-        format!(
-            "{} dropped{}. Keyhole reads it in 4 MiB chunks, but keeps every normalised event in this tab's memory: \
-             measured at about 1.7 bytes of memory per byte of raw JSON, and a browser tab's WebAssembly memory \
-             stops at 4 GiB, so more than about 2 GiB of uncompressed logs will probably not fit. If memory runs out \
-             you will be told which file it reached. The keyhole command-line tool has no such limit.",
-            human_bytes(total),
-            if compressed { " (compressed: the logs inside are several times larger)" } else { "" }
-        )
-    })
-}
-
 #[function_component(App)]
 pub fn app() -> Html {
     let state = use_reducer(|| {
@@ -82,21 +60,22 @@ pub fn app() -> Html {
                 ));
                 return;
             }
-            let notice = big_drop_notice(&files);
             let arr = js_sys::Array::new();
             let mut paths = Vec::new();
             for (f, p) in files {
                 arr.push(&f);
                 paths.push(p);
             }
+            // (whether the drop fits in memory is the worker's estimate: `TooBig`)
             state.dispatch(Action::Started {
-                notice,
+                notice: None,
                 at: now_ms(),
             });
             bridge.load(
                 WorkerCmd::Analyze {
                     paths,
                     settings: load_settings(),
+                    newest_bytes: None,
                 },
                 Some(arr),
             );
@@ -162,6 +141,7 @@ pub fn app() -> Html {
             <DropZone {on_files} {on_demo} busy={s.phase == Phase::Running} />
             <SettingsPanel />
             <ProgressBar {on_cancel} />
+            <TooBigNotice />
             <StatusLine />
             if let Some(n) = &s.notice { <p class="notice" id="notice">{ n }</p> }
             if let Some(e) = &s.error { <p class="error" id="error">{ e }</p> }

@@ -204,7 +204,12 @@ impl Bridge {
             });
             return;
         }
-        let cb = self.0.pending.borrow_mut().remove(&r.seq);
+        // A progress message: more follow for the same request.
+        let cb = if matches!(r.msg, WorkerMsg::ReplayProgress { .. }) {
+            self.0.pending.borrow().get(&r.seq).cloned()
+        } else {
+            self.0.pending.borrow_mut().remove(&r.seq)
+        };
         if let Some(cb) = cb {
             cb.emit(r.msg);
         }
@@ -270,12 +275,42 @@ impl Bridge {
         self.start_load(Load { cmd, files });
     }
 
+    /// Read the newest `bytes` of the last drop again (the answer to a drop that will not fit).
+    pub fn load_newest(&self, bytes: u64) {
+        let last = self
+            .0
+            .load
+            .borrow()
+            .as_ref()
+            .map(|l| (l.cmd.clone(), l.files.clone()));
+        if let Some((
+            WorkerCmd::Analyze {
+                paths, settings, ..
+            },
+            files,
+        )) = last
+        {
+            let cmd = WorkerCmd::Analyze {
+                paths,
+                settings,
+                newest_bytes: Some(bytes),
+            };
+            self.start_load(Load { cmd, files });
+        }
+    }
+
     /// Ask the worker; `on_reply` gets its answer (or an `Error` if the worker dies first).
     pub fn request(&self, cmd: WorkerCmd, on_reply: Callback<WorkerMsg>) -> u64 {
         let seq = self.next_seq();
         self.0.pending.borrow_mut().insert(seq, on_reply);
         self.post(&Request { seq, cmd }, None);
         seq
+    }
+
+    /// Stop what the worker is busy with (it cannot hear a message while it runs): end it and
+    /// read the same drop again in a new one, as when a worker dies.
+    pub fn restart(&self, why: &str) {
+        self.on_death(why.to_string());
     }
 
     /// Stop whatever the worker does; nothing of the drop is kept.

@@ -2,6 +2,7 @@
 //! out, each carrying a sequence number (the bridge routes a reply to whoever asked), and the
 //! view types inside them. Every number in them comes from keyhole-core; these types only carry.
 
+use keyhole_core::store::budget::Fit;
 use keyhole_core::workbook::{EventFilter, MassRetrieval, Workbook, WorkbookOptions};
 use keyhole_core::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -128,12 +129,19 @@ pub struct EventRow {
     pub line: u64,
 }
 
+/// A rule of the catalogue and how it judged this drop (the core's `RuleStatus`).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RuleStatusView {
     pub rule: String,
+    pub title: String,
+    pub severity: String,
     pub ran: bool,
+    /// What limited the rule on this drop, when something did.
     pub note: Option<String>,
+    /// How it judged this drop ("needs no history", "learned from the first 24 h of this
+    /// drop", …).
+    pub judged: String,
 }
 
 /// A finished analysis.
@@ -217,8 +225,44 @@ pub struct ChartSeries {
     pub values: Vec<Option<f64>>,
 }
 
+/// What a query's workbook parameters (`{KeyVault}`, `{TimeRange:start}`, …) follow on the
+/// page: its vault and time filters, and the values typed in the Query tab. The worker binds
+/// them over the defaults a workbook would pick on the drop (`keyhole_kql::workbook_defaults`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ParamScope {
+    /// The vault the page is filtered to, and which filter that is.
+    pub vault: Option<(String, String)>,
+    /// The page's time filter (microseconds UTC, inclusive; an open side is the drop's), and
+    /// which filter that is.
+    pub range: Option<(Option<i64>, Option<i64>, String)>,
+    /// `NAME=VALUE` typed in the Query tab: they win over everything.
+    pub overrides: Vec<(String, String)>,
+}
+
+/// A workbook parameter the query names, the value it was given and where that came from.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BoundParam {
+    pub name: String,
+    /// `None`: nothing binds it (the engine's error names it).
+    pub value: Option<String>,
+    pub source: String,
+}
+
+/// How a replayed result was made (`keyhole query --replay`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ReplayInfo {
+    pub every: String,
+    pub period: Option<String>,
+    pub ticks: u64,
+    pub ticks_with_rows: u64,
+}
+
 /// A KQL result (cells as text).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct KqlResult {
     pub columns: Vec<String>,
     pub rows: Vec<Vec<String>>,
@@ -227,6 +271,10 @@ pub struct KqlResult {
     pub chart: Option<ChartSpec>,
     pub csv: String,
     pub millis: f64,
+    /// The workbook parameters the query names, as bound.
+    pub params: Vec<BoundParam>,
+    /// Set when the query was replayed as a scheduler would run it.
+    pub replay: Option<ReplayInfo>,
 }
 
 /// Page → worker.
@@ -250,6 +298,9 @@ pub enum WorkerCmd {
     Analyze {
         paths: Vec<String>,
         settings: Settings,
+        /// Read only the newest this many bytes of the drop (the answer to `TooBig`).
+        #[serde(default)]
+        newest_bytes: Option<u64>,
     },
     Demo {
         settings: Settings,
@@ -274,6 +325,18 @@ pub enum WorkerCmd {
     },
     Kql {
         query: String,
+        #[serde(default)]
+        params: ParamScope,
+    },
+    /// The query run at every tick (`every`, e.g. `1h`) across the drop, each run seeing the
+    /// last `period` (or everything) up to its tick; answered by `ReplayProgress` messages,
+    /// then `Kql` with a `ReplayTime` column (or `KqlError`).
+    Replay {
+        query: String,
+        every: String,
+        period: Option<String>,
+        #[serde(default)]
+        params: ParamScope,
     },
     Export {
         kind: ExportKind,
@@ -312,10 +375,18 @@ pub enum WorkerMsg {
     Kql {
         result: Box<KqlResult>,
     },
-    /// A query that did not run: the message, and the byte range of the query it points at.
+    /// A query that did not run: the message, the byte range of the query it points at, and
+    /// the workbook parameters as bound.
     KqlError {
         message: String,
         span: Option<(usize, usize)>,
+        #[serde(default)]
+        params: Vec<BoundParam>,
+    },
+    /// A replay ran `done` of its `total` ticks (more messages follow for the same request).
+    ReplayProgress {
+        done: u64,
+        total: u64,
     },
     Export {
         name: String,
@@ -324,6 +395,12 @@ pub enum WorkerMsg {
     },
     Error {
         message: String,
+    },
+    /// The drop will not fit in the worker's memory (nothing was kept): the estimate, and the
+    /// newest part that fits (per file: its name, size and the bytes of its end that fit).
+    TooBig {
+        fit: Fit,
+        newest: Vec<(String, u64, u64)>,
     },
 }
 
@@ -337,4 +414,14 @@ pub struct Progress {
     pub records: u64,
     pub skipped: u64,
     pub phase: String,
+    /// Parse workers running, the read rate, and the inputs read as one sequential stream.
+    #[serde(default)]
+    pub workers: u32,
+    #[serde(default)]
+    pub bytes_per_sec: f64,
+    #[serde(default)]
+    pub sequential: Vec<String>,
+    /// The memory estimate as it stands (bytes per record measured so far).
+    #[serde(default)]
+    pub fit: Option<Fit>,
 }

@@ -4,6 +4,7 @@
 
 use crate::protocol::{FileView, Progress, ResultView, WorkerMsg};
 use crate::route::{Filter, Tab};
+use keyhole_core::store::budget::Fit;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -40,6 +41,10 @@ pub struct RawRecord {
     pub normalised: String,
 }
 
+/// The core's estimate of a drop that will not fit, and per file (name, size, bytes of its end)
+/// the newest part that does.
+pub type TooBig = (Fit, Vec<(String, u64, u64)>);
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct State {
     pub phase: Phase,
@@ -50,6 +55,8 @@ pub struct State {
     pub generation: u64,
     pub error: Option<String>,
     pub notice: Option<String>,
+    /// The last drop will not fit: the core's estimate and its newest part that does.
+    pub too_big: Option<Rc<TooBig>>,
     pub tab: Tab,
     pub filter: Filter,
     pub raw: Option<Rc<RawRecord>>,
@@ -74,6 +81,7 @@ impl State {
             generation: 0,
             error: None,
             notice: None,
+            too_big: None,
             tab,
             filter,
             raw: None,
@@ -130,6 +138,11 @@ impl Reducible for State {
                     s.generation += 1;
                     s.progress = None;
                 }
+                WorkerMsg::TooBig { fit, newest } => {
+                    s.phase = Phase::Idle;
+                    s.progress = None;
+                    s.too_big = Some(Rc::new((fit, newest)));
+                }
                 WorkerMsg::Error { message } => {
                     if s.phase == Phase::Running {
                         s.phase = Phase::Failed;
@@ -146,6 +159,7 @@ impl Reducible for State {
                 s.generation += 1;
                 s.error = None;
                 s.notice = notice;
+                s.too_big = None;
                 s.raw = None;
                 s.started_at = at;
                 s.took_ms = None;

@@ -164,6 +164,13 @@ impl Format {
         }
     }
 
+    /// See `Doc::rearm` (the other parsers rebase without state).
+    pub fn rearm(&mut self) {
+        if let Format::Doc(p) = self {
+            p.rearm();
+        }
+    }
+
     /// Shift a resumed parser's positions by the counters of the unit before it.
     pub fn rebase(&mut self, by: Counters) {
         let dline = by.line.wrapping_sub(1);

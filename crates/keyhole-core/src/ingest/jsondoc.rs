@@ -226,6 +226,12 @@ impl Doc {
         )
     }
 
+    /// Make a parser rebuilt at a boundary (and rebased to its own counters) rebase-able once
+    /// more, as the resumed unit it stands for still is (`FileIngest::from_wire`).
+    pub fn rearm(&mut self) {
+        self.resumed = Some((self.stack.len(), true));
+    }
+
     /// Shift line numbers by `dline`, the resumed array's indices by `dindex`, single-record
     /// numbers by `dsingles`.
     pub fn rebase(&mut self, dline: u64, dindex: u64, dsingles: u64) {

@@ -611,6 +611,8 @@ impl Dataset {
                 tail.report = std::mem::take(&mut report);
                 tail.finish();
                 report = std::mem::take(&mut tail.report);
+            } else if report.shapes.is_empty() {
+                report.add_shape(Shape::Unrecognised);
             }
             self.builder.add(std::mem::take(&mut tail.batch));
             self.reports.push(report);
@@ -621,6 +623,11 @@ impl Dataset {
     /// Events kept so far (de-duplicated, not yet sorted).
     pub fn len(&self) -> usize {
         self.builder.len()
+    }
+
+    /// A file's units are being merged (its last one not yet ended).
+    pub fn is_open(&self) -> bool {
+        self.open.is_some()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -768,7 +775,9 @@ impl FileIngest {
             return;
         }
         container.finish(&mut sink);
-        if self.report.shapes.is_empty() {
+        // A resumed unit finished on its own (a page parse worker's last unit) leaves this to
+        // the file's merged report (`Dataset::end_file`): its own few records decide nothing.
+        if self.report.shapes.is_empty() && !matches!(self.origin, Origin::Resume(_)) {
             self.report.add_shape(Shape::Unrecognised);
         }
     }
@@ -785,6 +794,12 @@ impl FileIngest {
 
     pub fn is_empty(&self) -> bool {
         self.batch.is_empty()
+    }
+
+    /// The events parsed so far (tests).
+    #[cfg(test)]
+    pub(crate) fn take_batch(&mut self) -> Batch {
+        std::mem::take(&mut self.batch)
     }
 }
 

@@ -23,11 +23,13 @@
 //! the same batch/builder path with [`EventStore::from_events`].
 
 mod batch;
+pub mod budget;
 mod build;
 mod fixture;
 mod intern;
 mod prov;
 mod row;
+pub mod wire;
 
 pub use batch::{Batch, FileMeta};
 pub use build::StoreBuilder;

@@ -1,6 +1,7 @@
 //! Reusable pieces of the page, one a file: props in, callbacks out.
 
 pub mod charts;
+pub mod completion;
 pub mod dropzone;
 pub mod entity_graph;
 pub mod event_table;

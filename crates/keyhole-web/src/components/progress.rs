@@ -27,13 +27,76 @@ pub fn progress_bar(p: &ProgressProps) -> Html {
         pr.phase.clone()
     };
     let oncancel = p.on_cancel.reform(|_: MouseEvent| ());
+    let rate = if pr.workers > 0 {
+        format!(
+            " · {:.0} MB/s on {} parse worker{}",
+            pr.bytes_per_sec / 1e6,
+            pr.workers,
+            if pr.workers == 1 { "" } else { "s" }
+        )
+    } else {
+        String::new()
+    };
+    let sequential = match pr.sequential.len() {
+        0 => String::new(),
+        1 => format!(" · {} is read as one sequential stream (compressed, UTF-16 or no safe cut)", shown(&pr.sequential[0])),
+        n => format!(" · {n} files are read as single sequential streams (compressed, UTF-16 or no safe cut)"),
+    };
+    let memory = pr
+        .fit
+        .as_ref()
+        .map(|f| {
+            format!(
+                " · memory needed about {} of {}",
+                human_bytes(f.needed_bytes),
+                human_bytes(f.limit_bytes)
+            )
+        })
+        .unwrap_or_default();
     html! {
-        <div class="progress" id="progress">
+        <div class="progress" id="progress" data-workers={pr.workers.to_string()}>
             <progress max={pr.bytes_total.max(1).to_string()} value={pr.bytes_done.to_string()} />
-            <span>{ format!("{phase} {} of {} · file {} of {} {} · {} records · {} skipped",
+            <span>{ format!("{phase} {} of {} · file {} of {} {} · {} records · {} skipped{rate}{memory}{sequential}",
                 human_bytes(pr.bytes_done), human_bytes(pr.bytes_total), (pr.file_index + 1).min(pr.files.max(1)), pr.files,
                 shown(&pr.file), thousands(pr.records), thousands(pr.skipped)) }</span>
             <button id="cancel" class="button" onclick={oncancel}>{ "Cancel" }</button>
+        </div>
+    }
+}
+
+/// A drop that will not fit in this tab's memory: the core's numbers, and a button that reads
+/// the newest part that fits instead.
+#[function_component(TooBigNotice)]
+pub fn too_big_notice() -> Html {
+    let app = use_app();
+    let Some(tb) = app.state.too_big.clone() else {
+        return html! {};
+    };
+    let (fit, newest) = &*tb;
+    let part: u64 = newest.iter().map(|(_, _, t)| t).sum();
+    let onclick = {
+        let app = app.clone();
+        Callback::from(move |_: MouseEvent| {
+            app.state.dispatch(crate::state::Action::Started {
+                notice: None,
+                at: crate::bridge::now_ms(),
+            });
+            app.bridge.load_newest(part);
+        })
+    };
+    html! {
+        <div class="notice warn" id="too-big" data-needed={fit.needed_bytes.to_string()} data-limit={fit.limit_bytes.to_string()}>
+            <p>{ format!("This drop will not fit in this tab's memory, so it was not read. {} of logs at about {:.0} bytes a record                 is about {} events; reading them to the first alert needs about {} of memory ({} bytes an event),                 and this tab's WebAssembly memory allows {} (its ceiling less headroom). About {} of these logs fit.                 The keyhole command-line tool has no such limit.",
+                human_bytes(fit.input_bytes), fit.bytes_per_record, thousands(fit.events), human_bytes(fit.needed_bytes),
+                fit.bytes_per_event, human_bytes(fit.limit_bytes), human_bytes(fit.fitting_input_bytes)) }</p>
+            if part > 0 {
+                <p>{ "The newest part that fits (files newest first; of a file that fits only in part, its end):" }</p>
+                <ul>{ for newest.iter().map(|(name, size, take)| html!{
+                    <li>{ if take == size { format!("{} (all, {})", shown(name), human_bytes(*size)) }
+                          else { format!("{}: its last {} of {} (line numbers counted from there)", shown(name), human_bytes(*take), human_bytes(*size)) } }</li>
+                }) }</ul>
+                <button id="newest-part" class="button" {onclick}>{ format!("Analyse the newest {}", human_bytes(part)) }</button>
+            }
         </div>
     }
 }

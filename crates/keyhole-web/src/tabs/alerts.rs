@@ -154,6 +154,7 @@ pub fn alerts() -> Html {
                                 <b>{ shown(&f.title) }</b>
                                 <span class="meta">{ format!("{} · {} · ", shown(f.vault.as_deref().unwrap_or("*")), shown(f.identity.label())) }
                                     if let Some(l) = f.last_seen { <Time t={l} /> }{ format!(" · ×{}", thousands(f.count)) }</span>
+                                if let Some(c) = &f.confidence { <span class={classes!("confidence", format!("c-{c}"))} title={f.basis.as_deref().map(shown)}>{ format!("{c} confidence") }</span> }
                                 <span class={classes!("triage", format!("t-{}", t.state.to_lowercase()))}>{ &t.state }</span>
                             </li>
                         }
@@ -168,16 +169,52 @@ pub fn alerts() -> Html {
     }
 }
 
+/// Every rule and how it judged this drop (the core's `RuleStatus`: whether it ran, its basis on
+/// this drop, what limited it), opened when a rule did not run or judged with less than it is
+/// designed for.
 fn rule_status(r: &ResultView) -> Html {
-    let idle: Vec<_> = r.rules.iter().filter(|x| !x.ran).collect();
-    if idle.is_empty() && r.settings_notes.is_empty() {
+    if r.rules.is_empty() && r.settings_notes.is_empty() {
         return html! {};
     }
+    let idle = r.rules.iter().filter(|x| !x.ran).count();
+    let limited = r.rules.iter().filter(|x| x.ran && x.note.is_some()).count();
+    let summary = format!(
+        "{} of {} rules ran on this drop{}{}",
+        r.rules.len() - idle,
+        r.rules.len(),
+        if limited > 0 {
+            format!(", {limited} judged with less history than they are designed for")
+        } else {
+            String::new()
+        },
+        if r.settings_notes.is_empty() {
+            String::new()
+        } else {
+            format!(" · {}", r.settings_notes.join(" · "))
+        }
+    );
+    let row = |x: &crate::protocol::RuleStatusView| {
+        let state = if !x.ran {
+            "did not run"
+        } else if x.note.is_some() {
+            "limited"
+        } else {
+            "as designed"
+        };
+        html! {
+            <li data-rule={x.rule.clone()} data-state={state}>
+                <code>{ &x.rule }</code>
+                if !x.title.is_empty() { { format!(" {}", x.title) } }
+                if !x.severity.is_empty() { <span class="muted">{ format!(" ({})", x.severity) }</span> }
+                { ": " }<span class="judged">{ if x.judged.is_empty() { state.to_string() } else { x.judged.clone() } }</span>
+                if let Some(n) = &x.note { <span class="muted note">{ format!(" — {n}") }</span> }
+            </li>
+        }
+    };
     html! {
-        <details class="rule-status" id="rule-status">
-            <summary>{ format!("{} of {} rules ran on this drop{}", r.rules.len() - idle.len(), r.rules.len(),
-                if r.settings_notes.is_empty() { String::new() } else { format!(" · {}", r.settings_notes.join(" · ")) }) }</summary>
-            <ul>{ for idle.iter().map(|x| html!{ <li><code>{ &x.rule }</code>{ format!(": {}", x.note.clone().unwrap_or_default()) }</li> }) }</ul>
+        <details class="rule-status" id="rule-status" open={idle + limited > 0}>
+            <summary>{ summary }</summary>
+            <ul>{ for r.rules.iter().map(row) }</ul>
         </details>
     }
 }
@@ -276,7 +313,7 @@ fn detail(p: &DetailProps) -> Html {
             <p class="reason" id="alert-reason">{ shown(&f.reason) }</p>
             if f.basis.is_some() || f.confidence.is_some() {
                 <p class="basis" id="alert-basis">
-                    if let Some(b) = &f.basis { <span>{ format!("Basis: {b}") }</span> }
+                    if let Some(b) = &f.basis { <span>{ format!("Basis: {}", shown(b)) }</span> }
                     if let Some(c) = &f.confidence { <span class={classes!("confidence", format!("c-{c}"))}>{ format!("Confidence: {c}") }</span> }
                 </p>
             }

@@ -1,6 +1,6 @@
-//! Reading a drop in the worker: dropped files in 4 MiB chunks (never a whole file in one
-//! string) or the demo's generated files, through the core's push parsers; then detection and
-//! the workbook. Progress goes to the page as it happens.
+//! Reading a drop in the worker: the demo's generated files through the core's push parsers
+//! (dropped files are read by the pool of parse workers, `pool.rs`, in 4 MiB chunks); then
+//! detection and the workbook. Progress goes to the page as it happens.
 
 use super::{detection, post, views, Loaded, STATE};
 use crate::protocol::{FileView, Progress, ResultView, Settings, WorkerMsg};
@@ -9,7 +9,7 @@ use keyhole_core::ingest::{Dataset, FileReport, IngestOptions};
 use keyhole_core::workbook::{self, WorkbookOptions};
 use std::collections::HashMap;
 use wasm_bindgen::JsCast;
-use web_sys::{File, FileReaderSync};
+use web_sys::File;
 
 /// Bytes read per step: small enough for smooth progress, large enough to be fast.
 pub const CHUNK: u64 = 4 << 20;
@@ -21,7 +21,7 @@ fn now() -> f64 {
     js_sys::Date::now()
 }
 
-fn options(s: &Settings) -> IngestOptions {
+pub(super) fn options(s: &Settings) -> IngestOptions {
     let local = s
         .local_offset_minutes
         .unwrap_or_else(|| -(js_sys::Date::new_0().get_timezone_offset() as i32));
@@ -53,82 +53,23 @@ impl Counter<'_> {
                 records: self.closed.iter().map(|r| r.records).sum::<u64>() + cur.records,
                 skipped: self.closed.iter().map(|r| r.skipped).sum::<u64>() + cur.skipped,
                 phase: "reading".into(),
+                ..Progress::default()
             }),
         );
     }
 }
 
-/// Dropped files (File objects beside their relative paths).
-pub fn files(seq: u64, list: Vec<(File, String)>, settings: &Settings) {
-    let t0 = now();
+/// The end of a drop read by the pool (`pool.rs`): detection and the workbook, then the result.
+pub(super) fn finish_files(
+    seq: u64,
+    ds: Dataset,
+    t0: f64,
+    reports: Vec<FileView>,
+    settings: &Settings,
+    files: HashMap<String, (File, bool)>,
+) {
     let (cfg, notes) = detection::config(settings, &[]);
-    let reader = match FileReaderSync::new() {
-        Ok(r) => r,
-        Err(_) => {
-            return post(
-                seq,
-                WorkerMsg::Error {
-                    message: "this browser cannot read files in a worker (FileReaderSync)".into(),
-                },
-            )
-        }
-    };
-    let mut ds = Dataset::new(options(settings));
-    let total: u64 = list.iter().map(|(f, _)| f.size() as u64).sum();
-    let n = list.len();
-    let mut reports: Vec<FileView> = Vec::new();
-    let mut done = 0u64;
-    let mut buf: Vec<u8> = Vec::new();
-    let mut keep: HashMap<String, (File, bool)> = HashMap::new();
-    for (i, (file, path)) in list.into_iter().enumerate() {
-        let size = file.size() as u64;
-        let mut fi = ds.open(&path);
-        let mut pos = 0u64;
-        let mut error = None;
-        while pos < size {
-            let end = (pos + CHUNK).min(size);
-            let chunk = file
-                .slice_with_f64_and_f64(pos as f64, end as f64)
-                .and_then(|b| reader.read_as_array_buffer(&b));
-            match chunk {
-                Ok(ab) => {
-                    let arr = js_sys::Uint8Array::new(&ab);
-                    buf.resize(arr.length() as usize, 0);
-                    arr.copy_to(&mut buf);
-                    fi.feed(&buf);
-                }
-                Err(e) => {
-                    error = Some(format!(
-                        "could not read bytes {pos}–{end}: {}",
-                        e.as_string().unwrap_or_else(|| format!("{e:?}"))
-                    ));
-                    break;
-                }
-            }
-            pos = end;
-            Counter {
-                seq,
-                files: n,
-                total,
-                done: done + pos,
-                closed: &reports,
-            }
-            .progress(&path, i, fi.report());
-        }
-        done += size;
-        let mut rep = views::file(ds.close(fi));
-        rep.error = error;
-        let plain = rep.wrappers.is_empty() || rep.wrappers == ["utf8_bom"];
-        keep.insert(path, (file.clone(), plain));
-        post(
-            seq,
-            WorkerMsg::FileDone {
-                report: rep.clone(),
-            },
-        );
-        reports.push(rep);
-    }
-    finish(seq, ds, t0, reports, cfg, notes, keep, HashMap::new());
+    finish(seq, ds, t0, reports, cfg, notes, files, HashMap::new());
 }
 
 /// "Try with demo data": the generator runs here and its files go through the same ingest.
@@ -204,6 +145,7 @@ fn finish(
             records: reports.iter().map(|r| r.records).sum(),
             skipped: reports.iter().map(|r| r.skipped).sum(),
             phase: "analysing".into(),
+            ..Progress::default()
         }),
     );
     let (result, loaded) = analyse(ds, t0, reports, &cfg, settings_notes, files, mem_files);

@@ -8,17 +8,21 @@ mod chart;
 mod demo;
 mod detection;
 mod load;
+mod params;
+mod pool;
 mod views;
 
 use crate::bridge::codec;
-use crate::protocol::{ExportKind, KqlResult, Reply, Request, WorkerCmd, WorkerMsg};
+use crate::protocol::{
+    BoundParam, ExportKind, KqlResult, ParamScope, ReplayInfo, Reply, Request, WorkerCmd, WorkerMsg,
+};
 use keyhole_core::detect::Analysis;
 use keyhole_core::export;
 use keyhole_core::ingest::Summary;
 use keyhole_core::store::{EventRef, EventStore};
 use keyhole_core::workbook::{self, report, EventFilter, Workbook, WorkbookOptions};
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, File, FileReaderSync, MessageEvent};
@@ -110,9 +114,13 @@ fn with_data(seq: u64, f: impl FnOnce(&mut Loaded) -> WorkerMsg) {
 fn handle(req: Request, files: JsValue) {
     let seq = req.seq;
     match req.cmd {
-        WorkerCmd::Analyze { paths, settings } => {
+        WorkerCmd::Analyze {
+            paths,
+            settings,
+            newest_bytes,
+        } => {
             STATE.with(|s| *s.borrow_mut() = None);
-            load::files(seq, load::file_list(files, paths), &settings);
+            pool::files(seq, load::file_list(files, paths), &settings, newest_bytes);
         }
         WorkerCmd::Demo { settings } => {
             STATE.with(|s| *s.borrow_mut() = None);
@@ -169,38 +177,171 @@ fn handle(req: Request, files: JsValue) {
                 WorkbookOptions::default().rows,
             ),
         }),
-        WorkerCmd::Kql { query } => with_data(seq, |s| kql(&s.events, &query)),
+        WorkerCmd::Kql { query, params } => with_data(seq, |s| kql(&s.events, &query, &params)),
+        WorkerCmd::Replay {
+            query,
+            every,
+            period,
+            params,
+        } => with_data(seq, |s| {
+            replayed(seq, &s.events, &query, &every, period.as_deref(), &params)
+        }),
         WorkerCmd::Export { kind, options } => with_data(seq, |s| exported(s, kind, &options)),
     }
 }
 
-fn kql(events: &EventStore, query: &str) -> WorkerMsg {
+/// Which dataset workbook defaults were computed on: its address, length, first and last time.
+type DatasetKey = (usize, usize, i64, i64);
+
+thread_local! {
+    // The workbook defaults of the dataset they were computed on.
+    static DEFAULTS: RefCell<Option<(DatasetKey, BTreeMap<String, String>)>> =
+        const { RefCell::new(None) };
+}
+
+/// The workbook parameters for a query on `events`: the drop's defaults (computed once a
+/// dataset), then the page's filters and the values typed in the Query tab.
+fn bound_params(events: &EventStore, scope: &ParamScope) -> params::Bound {
+    let times = events.times();
+    let key = (
+        events as *const EventStore as usize,
+        events.len(),
+        times.first().copied().unwrap_or(0),
+        times.last().copied().unwrap_or(0),
+    );
+    let defaults = DEFAULTS.with(|d| {
+        let mut d = d.borrow_mut();
+        match &*d {
+            Some((k, m)) if *k == key => m.clone(),
+            _ => {
+                let m = keyhole_kql::workbook_defaults(events);
+                *d = Some((key, m.clone()));
+                m
+            }
+        }
+    });
+    params::bind(defaults, scope)
+}
+
+/// A result table as the page shows it.
+fn result_of(
+    t: &keyhole_kql::Table,
+    total_rows: usize,
+    t0: f64,
+    params: Vec<BoundParam>,
+    replay: Option<ReplayInfo>,
+) -> WorkerMsg {
+    WorkerMsg::Kql {
+        result: Box::new(KqlResult {
+            columns: t.columns.iter().map(|c| c.name.clone()).collect(),
+            total_rows: total_rows as u64,
+            rows: t
+                .rows
+                .iter()
+                .take(KQL_ROWS)
+                .map(|r| r.iter().map(|v| v.to_string()).collect())
+                .collect(),
+            render: t.render.clone(),
+            chart: chart::layout(t),
+            csv: if t.rows.len() <= KQL_CSV_ROWS && total_rows == t.rows.len() {
+                t.to_csv()
+            } else {
+                String::new()
+            },
+            millis: js_sys::Date::now() - t0,
+            params,
+            replay,
+        }),
+    }
+}
+
+fn kql_error(e: &keyhole_kql::KqlError, params: Vec<BoundParam>) -> WorkerMsg {
+    WorkerMsg::KqlError {
+        message: e.to_string(),
+        span: Some(e.span),
+        params,
+    }
+}
+
+fn kql(events: &EventStore, query: &str, scope: &ParamScope) -> WorkerMsg {
     let t0 = js_sys::Date::now();
-    match keyhole_kql::run(query, events, &keyhole_kql::QueryOptions::default()) {
-        Ok(t) => WorkerMsg::Kql {
-            result: Box::new(KqlResult {
-                columns: t.columns.iter().map(|c| c.name.clone()).collect(),
-                total_rows: t.rows.len() as u64,
-                rows: t
-                    .rows
-                    .iter()
-                    .take(KQL_ROWS)
-                    .map(|r| r.iter().map(|v| v.to_string()).collect())
-                    .collect(),
-                render: t.render.clone(),
-                chart: chart::layout(&t),
-                csv: if t.rows.len() <= KQL_CSV_ROWS {
-                    t.to_csv()
-                } else {
-                    String::new()
+    let b = bound_params(events, scope);
+    let shown = params::shown(query, &b);
+    let opts = keyhole_kql::QueryOptions {
+        params: b.values,
+        ..Default::default()
+    };
+    match keyhole_kql::run(query, events, &opts) {
+        Ok(t) => result_of(&t, t.rows.len(), t0, shown, None),
+        Err(e) => kql_error(&e, shown),
+    }
+}
+
+/// The query replayed as a scheduler would run it (`keyhole query --replay`), with
+/// `ReplayProgress` messages at most every 100 ms.
+fn replayed(
+    seq: u64,
+    events: &EventStore,
+    query: &str,
+    every: &str,
+    period: Option<&str>,
+    scope: &ParamScope,
+) -> WorkerMsg {
+    use keyhole_kql::replay::{self, format_duration, parse_duration, ReplayOptions};
+    let t0 = js_sys::Date::now();
+    let bad = |what: &str, v: &str| WorkerMsg::KqlError {
+        message: format!("{what}: not a duration: '{v}' (use e.g. 5m, 1h, 1d, 14d)"),
+        span: None,
+        params: Vec::new(),
+    };
+    let Some(every_us) = parse_duration(every) else {
+        return bad("replay frequency", every);
+    };
+    let period_us = match period.map(str::trim).filter(|p| !p.is_empty()) {
+        None => None,
+        Some(p) => match parse_duration(p) {
+            Some(us) => Some(us),
+            None => return bad("replay period", p),
+        },
+    };
+    let b = bound_params(events, scope);
+    let shown = params::shown(query, &b);
+    let opts = ReplayOptions {
+        every: every_us,
+        period: period_us,
+        max_rows: KQL_CSV_ROWS,
+        params: b.values,
+        ..ReplayOptions::default()
+    };
+    let mut last = t0;
+    let progress = |done: usize, total: usize| {
+        let now = js_sys::Date::now();
+        if now - last >= 100.0 || done == total {
+            last = now;
+            post(
+                seq,
+                WorkerMsg::ReplayProgress {
+                    done: done as u64,
+                    total: total as u64,
                 },
-                millis: js_sys::Date::now() - t0,
+            );
+        }
+        true
+    };
+    match replay::replay(query, events, &opts, progress) {
+        Ok(r) => result_of(
+            &r.table,
+            r.total_rows,
+            t0,
+            shown,
+            Some(ReplayInfo {
+                every: format_duration(every_us),
+                period: period_us.map(format_duration),
+                ticks: r.ticks as u64,
+                ticks_with_rows: r.ticks_with_rows as u64,
             }),
-        },
-        Err(e) => WorkerMsg::KqlError {
-            message: e.to_string(),
-            span: Some(e.span),
-        },
+        ),
+        Err(e) => kql_error(&e, shown),
     }
 }
 

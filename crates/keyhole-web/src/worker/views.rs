@@ -46,10 +46,16 @@ pub fn finding(f: &Finding, events: usize) -> FindingView {
 }
 
 pub fn rule(r: &RuleStatus) -> RuleStatusView {
+    let info = keyhole_core::detect::catalogue()
+        .iter()
+        .find(|i| i.id == r.rule);
     RuleStatusView {
         rule: r.rule.to_string(),
+        title: info.map(|i| i.title.to_string()).unwrap_or_default(),
+        severity: info.map(|i| name(&i.severity)).unwrap_or_default(),
         ran: r.ran,
         note: r.note.clone(),
+        judged: r.judged.clone(),
     }
 }
 

@@ -1,0 +1,78 @@
+// Page benchmark (issue 10): the built page served on loopback, headless Chromium drops a raw
+// JSON-lines file; prints the time to the first alert and the peak PSS of every Chromium process
+// (sum of /proc/<pid>/smaps_rollup), side by side with `keyhole analyze` on the same file (wall
+// time, peak RSS from /usr/bin/time or getrusage). Prints figures, asserts nothing.
+//   node bench/page_bench.mjs FILE [KEYHOLE_BIN]     (scripts/bench.sh runs it with PAGE=1)
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { serve, launch, instrumentedPage, ROOT } from '../tests/e2e/lib.mjs';
+
+const FILE = process.argv[2];
+const BIN = process.argv[3] || path.join(ROOT, 'target/release/keyhole');
+if (!FILE || !fs.existsSync(FILE)) { console.error('usage: node bench/page_bench.mjs FILE [KEYHOLE_BIN]'); process.exit(2); }
+const size = fs.statSync(FILE).size;
+
+function treePssKb() {
+  const kids = new Map();
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (!kids.has(ppid)) kids.set(ppid, []);
+      kids.get(ppid).push(Number(d));
+    } catch { /* gone */ }
+  }
+  let total = 0; const stack = [...(kids.get(process.pid) || [])];
+  while (stack.length) {
+    const pid = stack.pop();
+    stack.push(...(kids.get(pid) || []));
+    try {
+      const m = /Pss:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+      if (m) total += Number(m[1]);
+    } catch { /* gone */ }
+  }
+  return total;
+}
+
+// keyhole analyze (all cores)
+const t0 = Date.now();
+const cli = spawnSync('/usr/bin/time', ['-f', '%M', BIN, 'analyze', '--format', 'jsonl', FILE], { encoding: 'utf8', maxBuffer: 1 << 30 });
+const cliS = (Date.now() - t0) / 1000;
+const cliRssKb = Number((cli.stderr.trim().split('\n').pop() || '0'));
+const cliAlerts = cli.stdout.split('\n').filter(Boolean).length;
+
+const srv = await serve();
+const { browser, userDataDir } = await launch();
+let page = {};
+try {
+  const p = await instrumentedPage(browser);
+  await p.page.goto(srv.origin + '/');
+  await p.page.waitForSelector('#dropzone');
+  await p.page.waitForTimeout(500);
+  const base = treePssKb();
+  let peak = base; let workers = 0;
+  const timer = setInterval(() => { peak = Math.max(peak, treePssKb()); }, 200);
+  const poll = setInterval(async () => {
+    try { workers = Math.max(workers, Number(await p.page.getAttribute('#progress', 'data-workers', { timeout: 50 })) || 0); } catch { /* */ }
+  }, 500);
+  const t1 = Date.now();
+  await p.page.setInputFiles('#file-input', FILE);
+  await p.page.waitForSelector('#alert-list [data-rule], #error, #too-big', { timeout: 3_600_000 });
+  const s = (Date.now() - t1) / 1000;
+  clearInterval(timer); clearInterval(poll);
+  peak = Math.max(peak, treePssKb());
+  const err = await p.page.$('#error, #too-big');
+  const st = await p.page.$eval('#status', (e) => ({ records: Number(e.dataset.records), alerts: Number(e.dataset.alerts) })).catch(() => ({}));
+  page = { s, peakMB: peak / 1024, baseMB: base / 1024, workers, records: st.records, alerts: st.alerts,
+    error: err ? (await err.textContent()).slice(0, 300) : null };
+} finally { await browser.close(); await srv.close(); fs.rmSync(userDataDir, { recursive: true, force: true }); }
+
+const mb = size / 1e6;
+console.log(`file: ${FILE} (${mb.toFixed(0)} MB)`);
+console.log('| | time to first alert / wall (s) | MB/s | peak memory (MB) | memory / input | alerts |');
+console.log('|---|---|---|---|---|---|');
+console.log(`| keyhole analyze (all cores) | ${cliS.toFixed(2)} | ${(mb / cliS).toFixed(0)} | RSS ${(cliRssKb / 1024).toFixed(0)} | ${(cliRssKb * 1024 / size).toFixed(3)} | ${cliAlerts} |`);
+console.log(`| page, headless Chromium (${page.workers} parse workers) | ${page.s?.toFixed(2)} | ${(mb / page.s).toFixed(0)} | PSS ${page.peakMB?.toFixed(0)} (baseline ${page.baseMB?.toFixed(0)}) | ${(page.peakMB * 1048576 / size).toFixed(3)} | ${page.alerts} |`);
+console.log(`page / CLI time: ${(page.s / cliS).toFixed(2)}×${page.error ? ' · page said: ' + page.error : ''}`);

@@ -1,0 +1,613 @@
+//! Parallel reading of a drop: a pool of parse workers, coordinated by the analysis worker.
+//!
+//! The analysis worker plans: each dropped file is cut into units by the core (`plan_file`:
+//! `SplitPlan` from the file's head, `find_cut` on `File.slice` windows); a gzip stream, a zip
+//! archive, UTF-16 text or a file with no safe cut is one unit (said in the progress line). It
+//! starts `navigator.hardwareConcurrency` parse workers (at most [`MAX_WORKERS`]) as nested
+//! workers of its own — each instantiates the same compiled module the page compiled once, so
+//! nothing is fetched after load — and hands each a unit: the `File` and its byte range. A parse
+//! worker reads its range with `FileReaderSync`, runs the core's `run_unit` and returns the unit
+//! as bytes (`store/wire.rs`) in a transferred `ArrayBuffer`. The analysis worker merges units
+//! in plan order with the core's `UnitMerger`, exactly as the CLI merges its threads' units, so
+//! the events are the same whatever the worker count.
+//!
+//! Why the analysis worker coordinates (not the page's main thread): it owns the dataset the
+//! units merge into; results go worker to worker without a hop through the UI thread; and its
+//! parse workers are its children, so terminating it (Cancel, a new drop, its death) stops them
+//! all. The pool lives for one drop (wasm memory never shrinks: idle parse workers would keep
+//! theirs).
+//!
+//! Before reading, the core estimates the memory the drop needs (`store::budget`); a drop that
+//! will not fit is not read: the page is told the numbers and offered the newest part that fits.
+//! While reading, the estimate is redone with the bytes per record measured so far, and reading
+//! stops the same way when it no longer fits.
+
+use super::{post, views};
+use crate::protocol::{FileView, Progress, Settings, WorkerMsg};
+use keyhole_core::ingest::unit::{plan_file, run_unit, Merged, UnitMerger, UnitTask};
+use keyhole_core::ingest::{Dataset, FileIngest, IngestOptions, PLAN_HEAD};
+use keyhole_core::store::budget::{self, Part};
+use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{File, FileReaderSync, MessageEvent, Worker};
+
+/// At most this many parse workers.
+pub const MAX_WORKERS: usize = 8;
+/// Units are at least this large (smaller files are one unit) …
+const MIN_UNIT: u64 = 4 << 20;
+/// … and at most this large (a unit's bytes and batch are held by its worker until merged).
+const MAX_UNIT: u64 = 64 << 20;
+/// Bytes looked at from a target offset for a safe cut.
+const CUT_WINDOW: u64 = 1 << 20;
+/// Head bytes parsed per file to sample bytes per record (at most this much in all).
+const SAMPLE_TOTAL: u64 = 8 << 20;
+/// The estimate is trusted over the sample once this much was merged.
+const MEASURE_AFTER: u64 = 32 << 20;
+
+/// What a parse worker is given (beside the `File`).
+#[derive(Serialize, Deserialize)]
+struct Job {
+    index: usize,
+    task: UnitTask,
+    local_offset: i32,
+    max_problems: usize,
+}
+
+fn global(name: &str) -> JsValue {
+    js_sys::Reflect::get(&js_sys::global(), &name.into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// `navigator.hardwareConcurrency`, within 1..=MAX_WORKERS.
+pub fn worker_count() -> usize {
+    let n = js_sys::Reflect::get(&global("navigator"), &"hardwareConcurrency".into())
+        .ok()
+        .and_then(|v| v.as_f64())
+        .unwrap_or(1.0) as usize;
+    n.clamp(1, MAX_WORKERS)
+}
+
+/// The memory ceiling: wasm32's, or a lower one set for tests (`localStorage`
+/// `keyhole.memoryLimit`, handed over by boot.js).
+fn ceiling() -> Option<u64> {
+    global("KEYHOLE_MEMORY_LIMIT")
+        .as_f64()
+        .filter(|v| *v > 0.0)
+        .map(|v| v as u64)
+}
+
+fn read_range(reader: &FileReaderSync, file: &File, from: u64, to: u64) -> Result<Vec<u8>, String> {
+    let blob = file
+        .slice_with_f64_and_f64(from as f64, to as f64)
+        .map_err(|e| format!("{e:?}"))?;
+    let ab = reader
+        .read_as_array_buffer(&blob)
+        .map_err(|e| e.as_string().unwrap_or_else(|| format!("{e:?}")))?;
+    Ok(js_sys::Uint8Array::new(&ab).to_vec())
+}
+
+fn ingest_options(local_offset: i32, max_problems: usize) -> IngestOptions {
+    IngestOptions {
+        max_problems_per_file: Some(max_problems),
+        local_time_offset_minutes: local_offset,
+        ..IngestOptions::default()
+    }
+}
+
+// ---- the parse worker ----
+
+/// Entry point of a parse worker (called by `web/worker.js`): parses each unit it is given and
+/// returns it as bytes in a transferred `ArrayBuffer`.
+#[wasm_bindgen]
+pub fn parse_worker_start() {
+    let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let reply = scope.clone();
+    let cb = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+        let data = e.data();
+        let job = js_sys::Reflect::get(&data, &"job".into())
+            .ok()
+            .and_then(|j| j.as_string())
+            .and_then(|j| serde_json::from_str::<Job>(&j).ok());
+        let file = js_sys::Reflect::get(&data, &"file".into())
+            .ok()
+            .and_then(|f| f.dyn_into::<File>().ok());
+        let out = js_sys::Object::new();
+        let (Some(job), Some(file)) = (job, file) else {
+            let _ = js_sys::Reflect::set(&out, &"error".into(), &"bad job".into());
+            let _ = reply.post_message(&out);
+            return;
+        };
+        let _ = js_sys::Reflect::set(&out, &"index".into(), &(job.index as f64).into());
+        let opts = ingest_options(job.local_offset, job.max_problems);
+        let result = FileReaderSync::new()
+            .map_err(|_| "this browser cannot read files in a worker".to_string())
+            .and_then(|reader| {
+                run_unit(&job.task, &opts, super::load::CHUNK, &mut |a, b| {
+                    read_range(&reader, &file, a, b)
+                })
+            });
+        match result {
+            Ok(bytes) => {
+                let buf = js_sys::Uint8Array::from(&bytes[..]).buffer();
+                drop(bytes);
+                let _ = js_sys::Reflect::set(&out, &"wire".into(), &buf);
+                let _ = reply.post_message_with_transfer(&out, &js_sys::Array::of1(&buf));
+            }
+            Err(e) => {
+                let _ = js_sys::Reflect::set(&out, &"error".into(), &e.into());
+                let _ = reply.post_message(&out);
+            }
+        }
+    });
+    scope.set_onmessage(Some(cb.as_ref().unchecked_ref()));
+    cb.forget();
+    let ready = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&ready, &"ready".into(), &true.into());
+    let _ = scope.post_message(&ready);
+}
+
+// ---- the analysis worker's side ----
+
+struct Unit {
+    file: usize,
+    task: UnitTask,
+}
+
+/// One drop being read by the pool.
+struct Run {
+    seq: u64,
+    t0: f64,
+    settings: Settings,
+    files: Vec<(File, String)>,
+    units: Vec<Unit>,
+    queue: VecDeque<usize>,
+    done: BTreeMap<usize, Result<Vec<u8>, String>>,
+    next_merge: usize,
+    ds: Option<Dataset>,
+    merger: UnitMerger,
+    reports: Vec<FileView>,
+    workers: Vec<Worker>,
+    busy: usize,
+    total: u64,
+    parsed: u64,
+    merged_bytes: u64,
+    sequential: Vec<String>,
+    local_offset: i32,
+    max_problems: usize,
+    reader: FileReaderSync,
+    /// Bytes per record of the heads (the estimate until enough was merged).
+    sample: (u64, u64),
+    ceiling: Option<u64>,
+    /// The files (and how much of each) as planned: for the "too big" message.
+    sizes: Vec<u64>,
+    finished: bool,
+}
+
+thread_local! {
+    static RUN: RefCell<Option<Rc<RefCell<Run>>>> = const { RefCell::new(None) };
+}
+
+/// Read dropped files with the pool; `newest_bytes`: only the newest part of this size.
+pub fn files(seq: u64, list: Vec<(File, String)>, settings: &Settings, newest_bytes: Option<u64>) {
+    let t0 = js_sys::Date::now();
+    let reader = match FileReaderSync::new() {
+        Ok(r) => r,
+        Err(_) => {
+            return post(
+                seq,
+                WorkerMsg::Error {
+                    message: "this browser cannot read files in a worker (FileReaderSync)".into(),
+                },
+            )
+        }
+    };
+    let opts = super::load::options(settings);
+    let local_offset = opts.local_time_offset_minutes;
+    let max_problems = opts.max_problems_per_file.unwrap_or(100);
+    let n_workers = worker_count();
+    let sizes: Vec<u64> = list.iter().map(|(f, _)| f.size() as u64).collect();
+    let total_all: u64 = sizes.iter().sum();
+
+    // Sample bytes per record (and each file's first time) from the heads.
+    let mut sample = (0u64, 0u64);
+    let mut firsts: Vec<Option<i64>> = vec![None; list.len()];
+    let mut sampled = 0u64;
+    for (i, (file, path)) in list.iter().enumerate() {
+        let want_time = newest_bytes.is_some();
+        if sampled >= SAMPLE_TOTAL && !want_time {
+            break;
+        }
+        let head = (sizes[i]).min(PLAN_HEAD as u64);
+        let Ok(bytes) = read_range(&reader, file, 0, head) else {
+            continue;
+        };
+        let mut f = FileIngest::new(path, &opts);
+        f.feed(&bytes);
+        let r = f.report();
+        if sampled < SAMPLE_TOTAL {
+            sample.0 += r.bytes;
+            sample.1 += r.records;
+            sampled += head;
+        }
+        firsts[i] = r.first.map(|t| t.micros);
+    }
+    let limit = ceiling();
+    let fit = budget::estimate(total_all, sample.0, sample.1, limit);
+    // What to read of each file: all of it, or (newest part) the bytes of its end that fit.
+    let take: Vec<u64> = match newest_bytes {
+        None => sizes.clone(),
+        Some(b) => budget::newest_part(
+            &sizes
+                .iter()
+                .zip(&firsts)
+                .map(|(&bytes, &first_micros)| Part {
+                    bytes,
+                    first_micros,
+                })
+                .collect::<Vec<_>>(),
+            b,
+        ),
+    };
+    if newest_bytes.is_none() && !fit.fits {
+        return too_big(seq, &list, &sizes, &firsts, fit);
+    }
+
+    // Plan the units.
+    let total: u64 = take.iter().sum();
+    let unit = (total / (n_workers as u64 * 4).max(1)).clamp(MIN_UNIT, MAX_UNIT);
+    let mut units = Vec::new();
+    let mut sequential = Vec::new();
+    for (i, (file, path)) in list.iter().enumerate() {
+        let (size, want) = (sizes[i], take[i]);
+        if want == 0 {
+            continue;
+        }
+        let from = size - want;
+        let mut targets: Vec<u64> = Vec::new();
+        if from > 0 {
+            targets.push(from);
+        }
+        let mut at = from + unit;
+        while at + unit / 2 < size {
+            targets.push(at);
+            at += unit;
+        }
+        let mut read = |a: u64, b: u64| read_range(&reader, file, a, b);
+        let tasks = plan_file(
+            path,
+            size,
+            &opts,
+            (PLAN_HEAD as u64).min(unit),
+            &targets,
+            CUT_WINDOW,
+            &mut read,
+        );
+        if tasks.len() == 1 && size >= 2 * MIN_UNIT {
+            sequential.push(path.clone());
+        }
+        for t in tasks {
+            // the newest part of a file starts at its first cut at or after `from`
+            if from > 0 && t.start < from {
+                continue;
+            }
+            if from > 0 && t.cut.is_none() {
+                continue; // cannot be cut (compressed…): all or nothing, and not all fits
+            }
+            units.push(Unit { file: i, task: t });
+        }
+    }
+    let n = n_workers.min(units.len()).max(1);
+    let run = Rc::new(RefCell::new(Run {
+        seq,
+        t0,
+        settings: settings.clone(),
+        files: list,
+        queue: (0..units.len()).collect(),
+        units,
+        done: BTreeMap::new(),
+        next_merge: 0,
+        ds: Some(Dataset::new(opts)),
+        merger: UnitMerger::new(),
+        reports: Vec::new(),
+        workers: Vec::new(),
+        busy: 0,
+        total,
+        parsed: 0,
+        merged_bytes: 0,
+        sequential,
+        local_offset,
+        max_problems,
+        reader,
+        sample,
+        ceiling: limit,
+        sizes,
+        finished: false,
+    }));
+    RUN.with(|r| *r.borrow_mut() = Some(run.clone()));
+    if run.borrow().units.is_empty() {
+        return finish(&run);
+    }
+    for k in 0..n {
+        match spawn(&run, k) {
+            Ok(w) => run.borrow_mut().workers.push(w),
+            Err(e) => {
+                stop(&run);
+                return post(
+                    seq,
+                    WorkerMsg::Error {
+                        message: format!("could not start a parse worker: {e}"),
+                    },
+                );
+            }
+        }
+    }
+    progress(&run.borrow());
+}
+
+fn too_big(
+    seq: u64,
+    list: &[(File, String)],
+    sizes: &[u64],
+    firsts: &[Option<i64>],
+    fit: budget::Fit,
+) {
+    let parts: Vec<Part> = sizes
+        .iter()
+        .zip(firsts)
+        .map(|(&bytes, &first_micros)| Part {
+            bytes,
+            first_micros,
+        })
+        .collect();
+    let take = budget::newest_part(&parts, fit.fitting_input_bytes);
+    let newest = list
+        .iter()
+        .zip(sizes.iter().zip(&take))
+        .filter(|(_, (_, t))| **t > 0)
+        .map(|((_, p), (s, t))| (p.clone(), *s, *t))
+        .collect();
+    post(seq, WorkerMsg::TooBig { fit, newest });
+}
+
+fn spawn(run: &Rc<RefCell<Run>>, k: usize) -> Result<Worker, String> {
+    let f: js_sys::Function = global("keyholeSpawnParser")
+        .dyn_into()
+        .map_err(|_| "worker.js did not load")?;
+    let w: Worker = f
+        .call0(&JsValue::NULL)
+        .map_err(|e| format!("{e:?}"))?
+        .dyn_into()
+        .map_err(|_| "not a worker")?;
+    let me = run.clone();
+    let cb = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+        on_message(&me, k, e.data());
+    });
+    w.set_onmessage(Some(cb.as_ref().unchecked_ref()));
+    // (kept for the drop's life: the last message runs the analysis inside this handler)
+    cb.forget();
+    let me = run.clone();
+    let onerr = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
+        e.prevent_default();
+        let seq = me.borrow().seq;
+        stop(&me);
+        // A parse worker died (out of memory, a trap): the drop cannot be read exactly.
+        post(
+            seq,
+            WorkerMsg::Error {
+                message: format!("a parse worker stopped: {}", e.message()),
+            },
+        );
+    });
+    w.set_onerror(Some(onerr.as_ref().unchecked_ref()));
+    onerr.forget();
+    Ok(w)
+}
+
+/// Give worker `k` the next unit, if any.
+fn dispatch(run: &mut Run, k: usize) {
+    let Some(i) = run.queue.pop_front() else {
+        return;
+    };
+    let u = &run.units[i];
+    let job = Job {
+        index: i,
+        task: u.task.clone(),
+        local_offset: run.local_offset,
+        max_problems: run.max_problems,
+    };
+    let msg = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(
+        &msg,
+        &"job".into(),
+        &serde_json::to_string(&job).unwrap_or_default().into(),
+    );
+    let _ = js_sys::Reflect::set(&msg, &"file".into(), &run.files[u.file].0);
+    let _ = run.workers[k].post_message(&msg);
+    run.busy += 1;
+}
+
+fn on_message(run: &Rc<RefCell<Run>>, k: usize, data: JsValue) {
+    {
+        let mut r = run.borrow_mut();
+        if r.finished {
+            return;
+        }
+        if js_sys::Reflect::get(&data, &"ready".into())
+            .ok()
+            .is_some_and(|v| v.is_truthy())
+        {
+            dispatch(&mut r, k);
+            return;
+        }
+        let index = js_sys::Reflect::get(&data, &"index".into())
+            .ok()
+            .and_then(|v| v.as_f64());
+        let Some(index) = index.map(|v| v as usize) else {
+            return;
+        };
+        let got = match js_sys::Reflect::get(&data, &"wire".into()) {
+            Ok(w) if !w.is_undefined() => Ok(js_sys::Uint8Array::new(&w).to_vec()),
+            _ => Err(js_sys::Reflect::get(&data, &"error".into())
+                .ok()
+                .and_then(|e| e.as_string())
+                .unwrap_or_else(|| "the parse worker failed".into())),
+        };
+        r.busy = r.busy.saturating_sub(1);
+        if let Some(u) = r.units.get(index) {
+            r.parsed += u.task.ends.first().copied().unwrap_or(0) - u.task.start;
+        }
+        r.done.insert(index, got);
+        dispatch(&mut r, k);
+        merge_ready(&mut r);
+        if r.finished {
+            return;
+        }
+    }
+    let (all_merged, over) = {
+        let r = run.borrow();
+        (r.next_merge >= r.units.len(), over_budget(&r))
+    };
+    if let Some(fit) = over {
+        let (seq, list, sizes) = {
+            let r = run.borrow();
+            (r.seq, r.files.clone(), r.sizes.clone())
+        };
+        stop(run);
+        let firsts = vec![None; list.len()];
+        return too_big(seq, &list, &sizes, &firsts, fit);
+    }
+    if all_merged {
+        finish(run);
+    } else {
+        progress(&run.borrow());
+    }
+}
+
+/// Merge every unit that is next in order.
+fn merge_ready(r: &mut Run) {
+    while let Some(got) = r.done.remove(&r.next_merge) {
+        let i = r.next_merge;
+        r.next_merge += 1;
+        let Run {
+            units,
+            files,
+            ds,
+            merger,
+            reader,
+            reports,
+            seq,
+            ..
+        } = r;
+        let (u, Some(ds)) = (&units[i], ds.as_mut()) else {
+            return;
+        };
+        let file = &files[u.file].0;
+        let mut read = |a: u64, b: u64| read_range(reader, file, a, b);
+        let res = got.and_then(|w| merger.add(ds, &u.task, &w, super::load::CHUNK, &mut read));
+        let ended = match res {
+            Ok(Merged::FileEnd(rep)) => Some((views::file(&rep), None)),
+            Ok(_) => None,
+            Err(e) if merger.covers(&u.task) => {
+                let _ = e; // already parsed by the unit before it
+                None
+            }
+            Err(e) => {
+                let rep = merger.abandon(ds, &u.task);
+                Some((views::file(&rep), Some(format!("could not read: {e}"))))
+            }
+        };
+        if let Some((mut view, err)) = ended {
+            view.error = err;
+            post(
+                *seq,
+                WorkerMsg::FileDone {
+                    report: view.clone(),
+                },
+            );
+            reports.push(view);
+        }
+        r.merged_bytes += u.task.ends.first().copied().unwrap_or(0) - u.task.start;
+    }
+}
+
+/// The estimate with the bytes per record measured so far, when it no longer fits.
+fn over_budget(r: &Run) -> Option<budget::Fit> {
+    if r.merged_bytes < MEASURE_AFTER || r.merger.records == 0 {
+        return None;
+    }
+    let fit = budget::estimate(r.total, r.merged_bytes, r.merger.records, r.ceiling);
+    (!fit.fits).then_some(fit)
+}
+
+fn progress(r: &Run) {
+    let secs = ((js_sys::Date::now() - r.t0) / 1000.0).max(0.001);
+    let current = r
+        .units
+        .get(r.next_merge.min(r.units.len().saturating_sub(1)))
+        .map(|u| (u.file, u.task.name.clone()))
+        .unwrap_or_default();
+    let (sb, sr) = if r.merger.records > 0 {
+        (r.merged_bytes, r.merger.records)
+    } else {
+        r.sample
+    };
+    post(
+        r.seq,
+        WorkerMsg::Progress(Progress {
+            file: current.1,
+            file_index: current.0,
+            files: r.files.len(),
+            bytes_done: r.parsed.min(r.total),
+            bytes_total: r.total,
+            records: r.merger.records,
+            skipped: r.merger.skipped,
+            phase: "reading".into(),
+            workers: r.busy.max(1) as u32,
+            bytes_per_sec: r.parsed as f64 / secs,
+            sequential: r.sequential.clone(),
+            fit: Some(budget::estimate(r.total, sb, sr, r.ceiling)),
+        }),
+    );
+}
+
+/// Terminate the parse workers (the drop is done, failed or cancelled).
+fn stop(run: &Rc<RefCell<Run>>) {
+    let mut r = run.borrow_mut();
+    r.finished = true;
+    for w in r.workers.drain(..) {
+        w.terminate();
+    }
+    r.queue.clear();
+    r.done.clear();
+    RUN.with(|x| *x.borrow_mut() = None);
+}
+
+fn finish(run: &Rc<RefCell<Run>>) {
+    stop(run);
+    let (seq, t0, ds, reports, settings, files) = {
+        let mut r = run.borrow_mut();
+        (
+            r.seq,
+            r.t0,
+            r.ds.take(),
+            std::mem::take(&mut r.reports),
+            r.settings.clone(),
+            std::mem::take(&mut r.files),
+        )
+    };
+    let Some(ds) = ds else { return };
+    let keep: HashMap<String, (File, bool)> = files
+        .into_iter()
+        .map(|(f, p)| {
+            let plain = reports
+                .iter()
+                .find(|r| r.file == p)
+                .is_none_or(|r| r.wrappers.is_empty() || r.wrappers == ["utf8_bom"]);
+            (p, (f, plain))
+        })
+        .collect();
+    super::load::finish_files(seq, ds, t0, reports, &settings, keep);
+}
