@@ -19,10 +19,10 @@ fuzz_target!(|data: &[u8]| {
         let _ = f.report();
     }
     let rep = ds.close(f).clone();
-    let (events, summary) = ds.finish();
+    let (events, summary) = ds.finish_store();
     assert!(events.len() as u64 <= rep.records);
     assert_eq!(summary.records, events.len() as u64);
-    for e in &events {
-        let _ = e.vault.len();
+    for e in events.rows() {
+        let _ = e.vault().len();
     }
 });

@@ -3,13 +3,13 @@
 //! never more memory than its budget (issue 14, items 1 and 2).
 #![no_main]
 
-use keyhole_core::Event;
+use keyhole_core::EventStore;
 use keyhole_kql::{run_limited, workbook_defaults, QueryOptions};
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 
-fn dataset() -> &'static (Vec<Event>, QueryOptions) {
-    static D: OnceLock<(Vec<Event>, QueryOptions)> = OnceLock::new();
+fn dataset() -> &'static (EventStore, QueryOptions) {
+    static D: OnceLock<(EventStore, QueryOptions)> = OnceLock::new();
     D.get_or_init(|| {
         let cfg = keyhole_gen::GenConfig {
             seed: 7,
@@ -30,7 +30,7 @@ fn dataset() -> &'static (Vec<Event>, QueryOptions) {
         f.feed(&buf);
         f.finish();
         ds.close(f);
-        let events = ds.finish().0;
+        let events = ds.finish_store().0;
         let opts = QueryOptions {
             // Well under libFuzzer's 2 GiB RSS limit, so an unaccounted allocation shows.
             memory_limit: Some(64 << 20),

@@ -109,10 +109,7 @@ pub fn run(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let t = std::time::Instant::now();
-    // TEMPORARY (issue 10 phase 1): detection still reads `&[Event]`.
-    let events = keyhole_core::store::to_events(&loaded.store);
-    let analysis = detect::analyze(&events, cfg);
-    drop(events);
+    let analysis = detect::analyze(&loaded.store, cfg);
     let detect_secs = t.elapsed().as_secs_f64();
     if std::env::var_os("KEYHOLE_TIMINGS").is_some() {
         eprintln!("timings: detection {detect_secs:.3} s");

@@ -34,9 +34,8 @@ pub fn run(
     format: TableFormat,
     out: &mut dyn Write,
 ) -> Result<(), String> {
-    // TEMPORARY (issue 10 phase 1): KQL still reads `&[Event]`.
-    let events = keyhole_core::store::to_events(&loaded.store);
-    let mut bound = keyhole_kql::workbook_defaults(&events);
+    let events = &loaded.store;
+    let mut bound = keyhole_kql::workbook_defaults(events);
     bound.extend(params.iter().cloned());
     let opts = QueryOptions {
         now,
@@ -44,7 +43,7 @@ pub fn run(
         ..Default::default()
     };
     let t = std::time::Instant::now();
-    let table: Table = keyhole_kql::run(query, &events, &opts).map_err(|e| explain(query, &e))?;
+    let table: Table = keyhole_kql::run(query, events, &opts).map_err(|e| explain(query, &e))?;
     eprintln!(
         "keyhole: {} row(s) in {:.3} s",
         table.rows.len(),

@@ -22,9 +22,8 @@ pub fn run(
     format: TableFormat,
     out: &mut dyn Write,
 ) -> Result<(), String> {
-    // TEMPORARY (issue 10 phase 1): KQL still reads `&[Event]`.
-    let events = keyhole_core::store::to_events(&loaded.store);
-    let mut bound = keyhole_kql::workbook_defaults(&events);
+    let events = &loaded.store;
+    let mut bound = keyhole_kql::workbook_defaults(events);
     bound.extend(params.iter().cloned());
     let opts = ReplayOptions {
         every,
@@ -33,7 +32,7 @@ pub fn run(
         ..ReplayOptions::default()
     };
     let t = std::time::Instant::now();
-    let r = replay::replay(query, &events, &opts, |_, _| true)
+    let r = replay::replay(query, events, &opts, |_, _| true)
         .map_err(|e| crate::query::explain(query, &e))?;
     eprintln!(
         "keyhole: replayed every {}{} at {} tick(s): {} row(s) from {} tick(s) in {:.3} s{}",

@@ -40,10 +40,8 @@ impl PanelArgs {
 
 /// Detection and the workbook over the loaded drop.
 pub fn compute(loaded: &Loaded, cfg: &DetectConfig, panels: &PanelArgs) -> (Analysis, Workbook) {
-    // TEMPORARY (issue 10 phase 1): detection and the workbook still read `&[Event]`.
-    let events = keyhole_core::store::to_events(&loaded.store);
-    let analysis = detect::analyze(&events, cfg);
-    let wb = workbook::compute(&events, &analysis.findings, &panels.options());
+    let analysis = detect::analyze(&loaded.store, cfg);
+    let wb = workbook::compute(&loaded.store, &analysis.findings, &panels.options());
     (analysis, wb)
 }
 

@@ -4,7 +4,7 @@
 //! (time compared at millisecond precision, the portal CSV's resolution; provenance excluded).
 
 use keyhole_core::ingest::{Dataset, IngestOptions};
-use keyhole_core::Event;
+use keyhole_core::{EventRef, EventStore};
 use keyhole_gen::zip::{gzip, utf16le, ZipTree};
 use keyhole_gen::{generate_all, writer_for, GenConfig, OutShape, Record};
 use serde_json::Value;
@@ -49,7 +49,7 @@ fn zip_tree(recs: &[Record]) -> Vec<u8> {
 }
 
 /// Ingests named byte buffers as one drop, feeding odd-sized chunks.
-fn ingest(files: &[(&str, &[u8])]) -> (Vec<Event>, keyhole_core::ingest::Summary) {
+fn ingest(files: &[(&str, &[u8])]) -> (EventStore, keyhole_core::ingest::Summary) {
     let opts = IngestOptions {
         local_time_offset_minutes: LOCAL_OFFSET,
         ..IngestOptions::default()
@@ -62,17 +62,17 @@ fn ingest(files: &[(&str, &[u8])]) -> (Vec<Event>, keyhole_core::ingest::Summary
         }
         ds.close(f);
     }
-    ds.finish()
+    ds.finish_store()
 }
 
 /// An event as comparable JSON: provenance dropped, time at millisecond precision.
 /// `without_vault_tenant`: the AZKVAuditLogs table has no column for the vault's own tenant id
 /// (its `TenantId` is the workspace's), so that one value cannot survive that shape.
-fn canonical(e: &Event, without_vault_tenant: bool) -> String {
+fn canonical(e: EventRef<'_>, without_vault_tenant: bool) -> String {
     let mut v = serde_json::to_value(e).expect("event serialises");
     let obj = v.as_object_mut().expect("event is an object");
     obj.remove("source");
-    obj.insert("time".into(), Value::from(e.time.millis()));
+    obj.insert("time".into(), Value::from(e.time().millis()));
     if without_vault_tenant {
         if let Some(Value::Object(cfg)) = obj.get_mut("vault_config") {
             cfg.insert("tenant_id".into(), Value::Null);
@@ -81,9 +81,9 @@ fn canonical(e: &Event, without_vault_tenant: bool) -> String {
     serde_json::to_string(&v).expect("json")
 }
 
-fn canonical_set(events: &[Event], without_vault_tenant: bool) -> Vec<String> {
+fn canonical_set(events: &EventStore, without_vault_tenant: bool) -> Vec<String> {
     let mut v: Vec<String> = events
-        .iter()
+        .rows()
         .map(|e| canonical(e, without_vault_tenant))
         .collect();
     v.sort();
@@ -189,7 +189,7 @@ fn overlapping_files_give_each_event_once() {
     let (events, _) = ingest(&[("first.jsonl", &first), ("second.jsonl", &second)]);
     assert_eq!(events.len(), recs.len());
     assert!(
-        events.windows(2).all(|w| w[0].time <= w[1].time),
+        events.times().windows(2).all(|w| w[0] <= w[1]),
         "sorted by time"
     );
 }

@@ -61,7 +61,8 @@ fn read(shape: OutShape, recs: &[keyhole_gen::Record]) -> Vec<Event> {
     }
     let rep = ds.close(f);
     assert_eq!(rep.skipped, 0, "{}: {:?}", shape.name(), rep.problems);
-    ds.finish().0
+    let (store, _) = ds.finish_store();
+    store.rows().map(|e| e.to_event()).collect()
 }
 
 /// An alert reduced to what both sides can compare.
@@ -206,7 +207,8 @@ fn judge(
     manifest: &[InjectedAttack],
     attackers: &[String],
 ) -> (Vec<Tally>, Vec<String>) {
-    let analysis = analyze(events, cfg);
+    let store = keyhole_core::EventStore::from_events(events);
+    let analysis = analyze(&store, cfg);
     let opts = ExportOptions {
         table,
         lists: ListMode::Inline,
@@ -219,7 +221,7 @@ fn judge(
         let t0 = std::time::Instant::now();
         let r = replay(
             &exported.query,
-            events,
+            &store,
             &ReplayOptions {
                 every: rule.frequency,
                 period: Some(rule.period(cfg)),

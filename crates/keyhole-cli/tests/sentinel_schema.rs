@@ -319,7 +319,7 @@ fn columns_named(r: &Value) -> Vec<String> {
     v
 }
 
-fn small_drop() -> Vec<keyhole_core::Event> {
+fn small_drop() -> keyhole_core::EventStore {
     let (recs, _) = keyhole_gen::generate_all(&GenConfig {
         seed: 3,
         days: 10,
@@ -336,7 +336,7 @@ fn small_drop() -> Vec<keyhole_core::Event> {
     let mut f = ds.open("drop.json");
     f.feed(&bytes);
     ds.close(f);
-    ds.finish().0
+    ds.finish_store().0
 }
 
 #[test]

@@ -215,7 +215,7 @@ fn gen_mode(scale: f64) {
     let t = Instant::now();
     let c = cpu_s();
     let rep = ds.close(f).clone();
-    let (events, _summary) = ds.finish();
+    let (events, _summary) = ds.finish_store();
     ingest_s += t.elapsed().as_secs_f64();
     ingest_cpu += cpu_s() - c;
     let rss_ingest = peak_rss_kb();
@@ -279,7 +279,7 @@ fn main() {
         .and_then(|a| a.parse().ok())
         .unwrap_or(1_000_000);
     let t0 = Instant::now();
-    let events = build(n);
+    let events = keyhole_core::EventStore::from_events(&build(n));
     let build_s = t0.elapsed().as_secs_f64();
     let rss_before = peak_rss_kb();
     let cfg = DetectConfig::default();

@@ -1,9 +1,11 @@
 //! The normalised event: one model for every input shape (spec §2).
 //!
-//! Every parser in [`crate::ingest`] produces [`Event`]s; every rule in [`crate::detect`], every
-//! workbook view and the KQL engine read them. Strings that repeat across events (vault names,
-//! principals, IPs, client strings) are shared `Arc<str>` handed out by an interner, so a million
-//! events cost a fraction of the bytes they were parsed from.
+//! A drop's events live in the columnar [`crate::store::EventStore`]; rules, workbook and KQL
+//! read them through its row view [`crate::store::EventRef`], whose accessors are named like
+//! [`Event`]'s fields and which serialises exactly like it. [`Event`] itself is the owned form
+//! of one event: hand-written in tests, golden fixtures and benchmarks (turned into a store by
+//! [`crate::store::EventStore::from_events`]). The enums and small structs here (`Op`,
+//! `Outcome`, `Identity`, `VaultConfig`, …) are shared by both.
 
 use crate::time::Timestamp;
 use serde::ser::{SerializeMap, Serializer};

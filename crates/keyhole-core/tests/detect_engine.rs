@@ -1,8 +1,8 @@
 //! Engine-level behaviour: learning periods and rule statuses, rolling judgement, allow-lists,
 //! intel lists, export formats, hostile input.
 
-use keyhole_core::detect::testkit::{ev, parse_fixture, EventBuilder};
-use keyhole_core::detect::{analyze, catalogue, DetectConfig, IntelKind, Severity};
+use keyhole_core::detect::testkit::{analyze_events as analyze, ev, parse_fixture, EventBuilder};
+use keyhole_core::detect::{catalogue, DetectConfig, IntelKind, Severity};
 use keyhole_core::export::{findings_csv, findings_json, findings_jsonl, findings_table};
 use keyhole_core::Event;
 
@@ -332,9 +332,11 @@ fn hostile_and_degenerate_input_never_panics() {
     assert!(analyze(&[], &DetectConfig::default()).span.is_none());
     let opts = keyhole_core::workbook::WorkbookOptions::default();
     for e in &events {
-        let _ = keyhole_core::workbook::compute(std::slice::from_ref(e), &a.findings, &opts);
+        let one = keyhole_core::EventStore::from_events(std::slice::from_ref(e));
+        let _ = keyhole_core::workbook::compute(&one, &a.findings, &opts);
     }
-    let _ = keyhole_core::workbook::compute(&events, &a.findings, &opts);
+    let all = keyhole_core::EventStore::from_events(&events);
+    let _ = keyhole_core::workbook::compute(&all, &a.findings, &opts);
 }
 
 /// Attacker-shaped volume: one principal, inside an hour, thousands of new operation names, new

@@ -8,6 +8,7 @@
 
 use keyhole_core::detect::testkit::parse_fixture;
 use keyhole_core::detect::{analyze, catalogue, DetectConfig, IntelKind, Severity};
+use keyhole_core::EventStore;
 use std::path::{Path, PathBuf};
 
 fn root() -> PathBuf {
@@ -43,7 +44,7 @@ fn run(dir: &Path, file: &str, rule: &str) -> Vec<serde_json::Value> {
     let path = dir.join(file);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let events = parse_fixture(file, &text).unwrap();
-    let a = analyze(&events, &config(dir));
+    let a = analyze(&EventStore::from_events(&events), &config(dir));
     a.findings
         .iter()
         .filter(|f| f.rule == rule)

@@ -30,7 +30,7 @@ fn real_samples_analyse_cleanly() {
         f.feed(&bytes);
         ds.close(f);
     }
-    let (events, _summary) = ds.finish();
+    let (events, _summary) = ds.finish_store();
     assert!(events.len() >= 30, "{} events", events.len());
     let a = analyze(&events, &DetectConfig::default());
     for f in &a.findings {

@@ -5,7 +5,7 @@
 
 use keyhole_core::detect::{analyze, Analysis, DetectConfig, Finding, IntelKind, Severity};
 use keyhole_core::ingest::{Dataset, IngestOptions};
-use keyhole_core::{Event, Timestamp};
+use keyhole_core::{EventStore, Timestamp};
 use keyhole_gen::{
     demo_suspicious_list, demo_tor_list, writer_for, GenConfig, InjectedAttack, OutShape,
 };
@@ -19,7 +19,7 @@ fn config() -> DetectConfig {
     cfg
 }
 
-fn read(shape: OutShape, recs: &[keyhole_gen::Record]) -> Vec<Event> {
+fn read(shape: OutShape, recs: &[keyhole_gen::Record]) -> EventStore {
     let mut w = writer_for(shape, 120);
     let mut bytes = Vec::new();
     for r in recs {
@@ -37,7 +37,7 @@ fn read(shape: OutShape, recs: &[keyhole_gen::Record]) -> Vec<Event> {
     }
     let rep = ds.close(f);
     assert_eq!(rep.skipped, 0, "{}: {:?}", shape.name(), rep.problems);
-    ds.finish().0
+    ds.finish_store().0
 }
 
 fn involves(f: &Finding, who: &str) -> bool {
@@ -283,7 +283,12 @@ fn found_alerting(a: &Analysis, atk: &InjectedAttack) -> bool {
 
 /// Score a window: `inside` are the attacks whose injected events fall inside it; only their
 /// principals count as attackers (a victim whose attack lies outside the window is benign here).
-fn score(a: &Analysis, inside: &[InjectedAttack], window: (i64, i64), events: &[Event]) -> Score {
+fn score(
+    a: &Analysis,
+    inside: &[InjectedAttack],
+    window: (i64, i64),
+    events: &EventStore,
+) -> Score {
     let mut s = Score {
         inside: inside.len(),
         ..Score::default()
@@ -329,20 +334,20 @@ fn score(a: &Analysis, inside: &[InjectedAttack], window: (i64, i64), events: &[
 
 /// How long before the attack the attack's principal had its first successful data-plane
 /// event on the attack's vault in `events` (`None`: none before the attack).
-fn history_before(events: &[Event], atk: &InjectedAttack) -> Option<i64> {
+fn history_before(events: &EventStore, atk: &InjectedAttack) -> Option<i64> {
     let p = atk.principal.as_deref()?;
     events
-        .iter()
-        .take_while(|e| e.time.micros < atk.first.micros)
+        .rows()
+        .take_while(|e| e.time().micros < atk.first.micros)
         .find(|e| {
-            &*e.vault == atk.vault.as_str()
+            &**e.vault() == atk.vault.as_str()
                 && e.is_success()
                 && e.is_data_plane()
-                && [&e.identity.upn, &e.identity.object_id]
+                && [&e.identity().upn, &e.identity().object_id]
                     .iter()
                     .any(|v| v.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(p)))
         })
-        .map(|e| atk.first.micros - e.time.micros)
+        .map(|e| atk.first.micros - e.time().micros)
 }
 
 fn window_label(days: u32, of: u32) -> String {
@@ -423,7 +428,6 @@ fn short_drop_report(gen: &GenConfig, windows: &[u32], shapes: &[OutShape]) -> V
 fn sliding_report(gen: &GenConfig, windows: &[u32]) -> Vec<String> {
     let cfg = config();
     let (recs, manifest) = keyhole_gen::generate_all(gen);
-    let events = read(OutShape::RawJsonLines, &recs);
     let mut problems = Vec::new();
     println!(
         "sliding windows: seed {}, {} days, scale {} (raw records)",
@@ -445,10 +449,15 @@ fn sliding_report(gen: &GenConfig, windows: &[u32]) -> Vec<String> {
             if inside.is_empty() {
                 continue;
             }
-            let lo = events.partition_point(|e| e.time.micros < start.micros);
-            let hi = events.partition_point(|e| e.time.micros < stop.micros);
-            let a = analyze(&events[lo..hi], &cfg);
-            let s = score(&a, &inside, (start.micros, stop.micros), &events[lo..hi]);
+            // the window's records read as a drop of their own (event time = ticks / 10)
+            let window: Vec<keyhole_gen::Record> = recs
+                .iter()
+                .filter(|r| (start.micros..stop.micros).contains(&r.ticks.div_euclid(10)))
+                .cloned()
+                .collect();
+            let events = read(OutShape::RawJsonLines, &window);
+            let a = analyze(&events, &cfg);
+            let s = score(&a, &inside, (start.micros, stop.micros), &events);
             count += 1;
             limited += s.limited.len();
             limited_info += s.limited.iter().filter(|(_, i)| *i).count();

@@ -2,7 +2,7 @@
 //! no hang, no stack overflow.
 
 use keyhole_core::ingest::{parse_bytes, Dataset, FileReport, IngestOptions, Shape, Wrapper};
-use keyhole_core::Event;
+use keyhole_core::EventStore;
 
 const GOOD: &str = r#"{"time":"2026-10-18T03:10:11.1234567Z","operationName":"SecretGet","resultType":"Success","correlationId":"c-1","callerIpAddress":"203.0.113.10","identity":{"claim":{"oid":"11111111-2222-3333-4444-555555555555","upn":"alice@contoso.com"}},"properties":{"id":"https://kv1.vault.azure.net/secrets/s1/0123456789abcdef0123456789abcdef","httpStatusCode":200,"requestUri":"https://kv1.vault.azure.net/secrets/s1?api-version=7.5"},"resourceId":"/SUBSCRIPTIONS/S/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/KV1","durationMs":"5"}"#;
 
@@ -15,14 +15,14 @@ fn lines(n: usize) -> String {
     (0..n).map(|i| good(i) + "\n").collect()
 }
 
-fn feed_chunks(name: &str, bytes: &[u8], chunk: usize) -> (Vec<Event>, FileReport) {
+fn feed_chunks(name: &str, bytes: &[u8], chunk: usize) -> (EventStore, FileReport) {
     let mut ds = Dataset::new(IngestOptions::default());
     let mut f = ds.open(name);
     for c in bytes.chunks(chunk.max(1)) {
         f.feed(c);
     }
     let rep = ds.close(f).clone();
-    let (ev, _) = ds.finish();
+    let (ev, _) = ds.finish_store();
     (ev, rep)
 }
 
@@ -121,7 +121,7 @@ fn garbage_between_good_lines() {
         "{r:?}"
     );
     assert_eq!(
-        ev.iter().map(|e| e.source.line).collect::<Vec<_>>(),
+        ev.rows().map(|e| e.source().line).collect::<Vec<_>>(),
         vec![1, 3, 6]
     );
 }
@@ -192,7 +192,7 @@ fn utf16_with_and_without_bom() {
     .concat();
     let (ev, _) = feed_chunks("sp", &le, 1);
     assert_eq!(
-        ev[0].identity.upn.as_deref(),
+        ev.row(0).identity().upn.as_deref(),
         Some("alice\u{1F512}@contoso.com")
     );
 }
@@ -339,8 +339,8 @@ fn zip_with_one_corrupt_member() {
         assert_eq!(rep.members[2].problems[0].reason, "empty file");
         assert_eq!(rep.members[4].wrappers, vec![Wrapper::Gzip]);
         assert!(ev
-            .iter()
-            .any(|e| &*e.source.file == "drop.zip:logs/d/PT1H.json.gz"));
+            .rows()
+            .any(|e| &*e.source().file == "drop.zip:logs/d/PT1H.json.gz"));
         assert_eq!(rep.records, 7);
     }
 }
@@ -457,15 +457,15 @@ fn unknown_operation_names_are_kept() {
         + &good(2).replace("SecretGet", "QuantumVaultTeleport");
     let (ev, rep) = parse_bytes("new.json", s.as_bytes(), IngestOptions::default());
     assert_eq!(ev.len(), 2, "{:?}", rep.problems);
-    assert_eq!(&*ev[0].operation, "SecretBrandNewThing");
+    assert_eq!(&**ev.row(0).operation(), "SecretBrandNewThing");
     assert_eq!(
-        ev[0].op,
+        ev.row(0).op(),
         keyhole_core::Op::Object(keyhole_core::ObjectKind::Secret, keyhole_core::Verb::Other)
     );
-    assert_eq!(&*ev[1].operation, "QuantumVaultTeleport");
-    assert_eq!(ev[1].op, keyhole_core::Op::Other);
+    assert_eq!(&**ev.row(1).operation(), "QuantumVaultTeleport");
+    assert_eq!(ev.row(1).op(), keyhole_core::Op::Other);
     assert_eq!(
-        ev[1].object_kind,
+        ev.row(1).object_kind(),
         keyhole_core::ObjectKind::Secret,
         "from the object URL"
     );
@@ -480,12 +480,12 @@ fn local_time_csv_with_iso_times_is_shifted_too() {
     };
     let (ev, rep) = parse_bytes("local.csv", csv.as_bytes(), opts);
     assert_eq!(ev.len(), 3, "{:?}", rep.problems);
-    for e in &ev {
+    for e in ev.rows() {
         assert_eq!(
-            e.time.to_rfc3339(),
+            e.time().to_rfc3339(),
             "2024-09-24T19:34:57.433Z",
             "{}",
-            e.operation
+            e.operation()
         );
     }
     assert!(

@@ -70,7 +70,7 @@ fn throughput_raw_json_lines() {
         }
         ds.close(f);
         let (t1, c1) = (Instant::now(), cpu());
-        let (ev, sum) = ds.finish();
+        let (ev, sum) = ds.finish_store();
         let (t2, c2) = (Instant::now(), cpu());
         assert_eq!(ev.len(), 200_000);
         assert_eq!(sum.skipped, 0);
@@ -178,7 +178,7 @@ fn throughput_other_shapes() {
             f.feed(c);
         }
         ds.close(f);
-        let (ev, _) = ds.finish();
+        let (ev, _) = ds.finish_store();
         let c1 = cpu();
         assert_eq!(ev.len(), 50_000, "{label}");
         println!(

@@ -2,7 +2,7 @@
 //! (property-style: the same events and problems whatever the chunking).
 
 use keyhole_core::ingest::{Dataset, IngestOptions, Summary};
-use keyhole_core::Event;
+use keyhole_core::EventStore;
 use std::path::{Path, PathBuf};
 
 fn golden(name: &str) -> Vec<u8> {
@@ -28,14 +28,14 @@ fn golden_inputs() -> Vec<PathBuf> {
     v
 }
 
-fn ingest(files: &[(&str, Vec<u8>)], opts: IngestOptions) -> (Vec<Event>, Summary) {
+fn ingest(files: &[(&str, Vec<u8>)], opts: IngestOptions) -> (EventStore, Summary) {
     let mut ds = Dataset::new(opts);
     for (name, bytes) in files {
         let mut f = ds.open(name);
         f.feed(bytes);
         ds.close(f);
     }
-    ds.finish()
+    ds.finish_store()
 }
 
 fn local() -> IngestOptions {
@@ -56,7 +56,7 @@ fn same_file_twice() {
     assert_eq!(sum.duplicates, 5);
     assert_eq!(sum.records, 5);
     assert!(
-        ev.iter().all(|e| &*e.source.file == "a/PT1H.json"),
+        ev.rows().all(|e| &*e.source().file == "a/PT1H.json"),
         "the first occurrence is kept"
     );
 }
@@ -123,8 +123,8 @@ fn every_shape_of_the_same_five_records_gives_five_events() {
         ev.len(),
         5,
         "{:?}",
-        ev.iter()
-            .map(|e| (&e.operation, e.time))
+        ev.rows()
+            .map(|e| (e.operation(), e.time()))
             .collect::<Vec<_>>()
     );
     let total: u64 = sum.files.iter().map(|f| f.records).sum();
@@ -134,9 +134,12 @@ fn every_shape_of_the_same_five_records_gives_five_events() {
         vec!["kv-payments-prod"]
     );
     assert_eq!(sum.skipped, 1, "the storage row");
-    assert_eq!(sum.first.unwrap().to_rfc3339(), ev[0].time.to_rfc3339());
+    assert_eq!(
+        sum.first.unwrap().to_rfc3339(),
+        ev.row(0).time().to_rfc3339()
+    );
     assert!(
-        ev.windows(2).all(|w| w[0].time <= w[1].time),
+        ev.times().windows(2).all(|w| w[0] <= w[1]),
         "sorted by time"
     );
 }
@@ -180,10 +183,10 @@ fn summary_lists_vaults_sorted_and_time_span() {
     );
     assert_eq!(sum.files.len(), 2);
     // stable: equal times keep file order
-    let same: Vec<&str> = ev
-        .iter()
-        .filter(|e| e.time == ev[0].time)
-        .map(|e| &*e.source.file)
+    let same: Vec<String> = ev
+        .rows()
+        .filter(|e| e.time() == ev.row(0).time())
+        .map(|e| e.source().file.to_string())
         .collect();
     assert_eq!(same, vec!["b", "a"]);
 }
@@ -213,10 +216,10 @@ fn run_chunked(name: &str, bytes: &[u8], seed: u64) -> (Vec<String>, Vec<String>
     }
     f.finish();
     let rep = ds.close(f).clone();
-    let (events, _) = ds.finish();
+    let (events, _) = ds.finish_store();
     let ev = events
-        .iter()
-        .map(|e| serde_json::to_string(e).unwrap())
+        .rows()
+        .map(|e| serde_json::to_string(&e).unwrap())
         .collect();
     let mut probs: Vec<String> = rep
         .problems

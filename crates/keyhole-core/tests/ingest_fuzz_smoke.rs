@@ -87,7 +87,7 @@ fn run(bytes: &[u8], r: Option<&mut Rng>) -> (Vec<String>, Vec<String>) {
         }
     }
     let rep: FileReport = ds.close(f).clone();
-    let (ev, sum) = ds.finish();
+    let (ev, sum) = ds.finish_store();
     assert_eq!(sum.records, ev.len() as u64);
     assert!(ev.len() as u64 <= rep.records);
     let mut p: Vec<String> = rep
@@ -103,8 +103,8 @@ fn run(bytes: &[u8], r: Option<&mut Rng>) -> (Vec<String>, Vec<String>) {
         );
     }
     (
-        ev.iter()
-            .map(|e| serde_json::to_string(e).unwrap())
+        ev.rows()
+            .map(|e| serde_json::to_string(&e).unwrap())
             .collect(),
         p,
     )

@@ -54,10 +54,10 @@ fn run(name: &str, bytes: &[u8], chunks: &[usize]) -> (String, String) {
         k += 1;
     }
     ds.close(f);
-    let (events, summary) = ds.finish();
+    let (events, summary) = ds.finish_store();
     let mut out = String::new();
-    for e in &events {
-        out.push_str(&serde_json::to_string(e).unwrap());
+    for e in events.rows() {
+        out.push_str(&serde_json::to_string(&e).unwrap());
         out.push('\n');
     }
     let mut probs = String::new();

@@ -234,7 +234,7 @@ fn memory_follows_unique_events_and_archives_are_bounded() {
             f.feed(c);
         }
         ds.close(f);
-        let (events, _) = ds.finish();
+        let (events, _) = ds.finish_store();
         let cfg = keyhole_core::detect::DetectConfig::default();
         let analysis = keyhole_core::detect::analyze(&events, &cfg);
         let wb = keyhole_core::workbook::compute(
@@ -246,7 +246,7 @@ fn memory_follows_unique_events_and_archives_are_bounded() {
     }
     let peak = (PEAK.load(Ordering::Relaxed) - base) as f64 / n as f64;
     eprintln!(
-        "page pipeline (ingest, events, detection, workbook): peak {peak:.0} bytes an event, \
+        "page pipeline (ingest, store, detection, workbook): peak {peak:.0} bytes an event, \
          {:.0} input bytes a record; the page's estimate assumes {} bytes an event",
         raw.len() as f64 / n as f64,
         keyhole_core::store::budget::PEAK_BYTES_PER_EVENT

@@ -1,9 +1,9 @@
 //! The store's column read path, proven on a real aggregate (issue 10):
 //! - the seed000-1 aggregate (requests by caller IP and vault) counted over the id
-//!   columns, each dictionary entry resolved once per group, equals the count over `Event`s.
+//!   columns, each dictionary entry resolved once per group, equals the count over the rows.
 
 use keyhole_core::ingest::{Dataset, IngestOptions};
-use keyhole_core::store::{to_events, EventStore};
+use keyhole_core::store::EventStore;
 use keyhole_core::Timestamp;
 use keyhole_gen::{generate_all, writer_for, GenConfig, OutShape};
 use std::collections::HashMap;
@@ -67,11 +67,11 @@ fn column_aggregate_equals_the_event_path() {
         *by_text.entry((ip, vault)).or_default() += n;
     }
     let mut want: HashMap<(Option<String>, String), u64> = HashMap::new();
-    for e in to_events(&store) {
+    for e in store.rows() {
         *want
             .entry((
-                e.caller_ip.as_deref().map(str::to_string),
-                e.vault.to_ascii_uppercase(),
+                e.caller_ip().as_deref().map(str::to_string),
+                e.vault().to_ascii_uppercase(),
             ))
             .or_default() += 1;
     }

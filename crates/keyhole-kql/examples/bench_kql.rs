@@ -11,7 +11,7 @@
 //! runs the equivalent SQL over the same rows and compares).
 
 use keyhole_core::ingest::Dataset;
-use keyhole_core::Event;
+use keyhole_core::EventStore;
 use keyhole_kql::{run, QueryOptions};
 use std::io::Write;
 use std::time::Instant;
@@ -32,7 +32,7 @@ fn reset_peak() -> bool {
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
 
-fn build_events(target: usize) -> Vec<Event> {
+fn build_events(target: usize) -> EventStore {
     // scale 1.0 ≈ 50–100k records over 28 days; grow until the target is met.
     let mut scale = (target as f64 / 40_000.0).max(0.25);
     loop {
@@ -61,7 +61,7 @@ fn build_events(target: usize) -> Vec<Event> {
         f.feed(&buf);
         f.finish();
         ds.close(f);
-        let (ev, _) = ds.finish();
+        let (ev, _) = ds.finish_store();
         eprintln!(
             "generated scale {scale:.2}: {} events from {:.0} MiB of raw JSON lines",
             ev.len(),
@@ -100,7 +100,7 @@ fn main() {
     let t0 = Instant::now();
     let events = build_events(target);
     let load_s = t0.elapsed().as_secs_f64();
-    let now = events.iter().map(|e| e.time).max();
+    let now = events.rows().map(|e| e.time()).max();
     println!(
         "events: {}  (generate + ingest {:.1} s; RSS after load {}; peak so far {})",
         events.len(),

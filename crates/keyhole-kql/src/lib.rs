@@ -34,7 +34,7 @@ pub use replay::{replay, Replay, ReplayOptions};
 pub use table::{Column, Table};
 pub use value::{Type, Value};
 
-use keyhole_core::{Event, Timestamp};
+use keyhole_core::{EventStore, Timestamp};
 use std::collections::BTreeMap;
 
 /// How to run a query.
@@ -58,7 +58,7 @@ pub struct QueryOptions {
 ///
 /// Errors carry the line and column of the offending text, what was expected there, and a
 /// "did you mean" for misspelt columns, tables, functions and operators.
-pub fn run(query: &str, events: &[Event], opts: &QueryOptions) -> Result<Table, KqlError> {
+pub fn run(query: &str, events: &EventStore, opts: &QueryOptions) -> Result<Table, KqlError> {
     run_limited(query, events, opts, usize::MAX).map(|(t, _)| t)
 }
 
@@ -66,16 +66,17 @@ pub fn run(query: &str, events: &[Event], opts: &QueryOptions) -> Result<Table, 
 /// million events should not materialise them all); also returns the full row count.
 pub fn run_limited(
     query: &str,
-    events: &[Event],
+    events: &EventStore,
     opts: &QueryOptions,
     max_rows: usize,
 ) -> Result<(Table, usize), KqlError> {
     let (text, map) = params::substitute(query, &opts.params).map_err(|e| e.resolve(query))?;
     let back = |e: error::RawError| map.back_error(e).resolve(query);
     let stmts = parse(&text).map_err(back)?;
+    let memo = tables::Memo::default();
     exec::run_program(
         &stmts,
-        tables::Store::new(events),
+        tables::Store::new(events, &memo),
         exec::RunOptions {
             now: opts.now.map(|t| t.micros),
             budget: opts.memory_limit.unwrap_or(exec::DEFAULT_BUDGET),
@@ -108,8 +109,9 @@ fn parse(query: &str) -> Result<Vec<ast::Stmt>, error::RawError> {
 /// first of them; the time ranges (`TimeRange`, `BaselineTimeRange`, `MonitoredTimeRange`) the
 /// whole drop; the Key Vault workbook's thresholds and choices (`EventCountThreshold` 1000,
 /// `GetOperationsScale` log, `Identity` all, `selectedTab` secret).
-pub fn workbook_defaults(events: &[Event]) -> BTreeMap<String, String> {
-    let store = tables::Store::new(events);
+pub fn workbook_defaults(events: &EventStore) -> BTreeMap<String, String> {
+    let memo = tables::Memo::default();
+    let store = tables::Store::new(events, &memo);
     let ids = store.vault_resource_ids();
     let quoted: Vec<String> = ids.iter().map(|i| format!("'{i}'")).collect();
     let mut m = BTreeMap::new();

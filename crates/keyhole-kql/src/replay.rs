@@ -17,7 +17,7 @@ use crate::table::{Column, Table};
 use crate::value::{Type, Value};
 use crate::{exec, tables};
 use keyhole_core::time::{MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MIN, MICROS_PER_SEC};
-use keyhole_core::{Event, Timestamp};
+use keyhole_core::{EventStore, Timestamp};
 use std::collections::BTreeMap;
 
 /// How to replay.
@@ -123,19 +123,20 @@ pub fn ticks(first: i64, last: i64, every: i64) -> impl Iterator<Item = i64> {
         .take_while(move |t| *t <= end)
 }
 
-/// Replay `query` over `events` (time-sorted, as `Dataset::finish` returns them).
+/// Replay `query` over the store's events (time-sorted, as `Dataset::finish_store` returns them).
 /// `progress(done, total)` is called after each tick; returning `false` stops the replay with
 /// the rows so far.
 pub fn replay(
     query: &str,
-    events: &[Event],
+    events: &EventStore,
     opts: &ReplayOptions,
     mut progress: impl FnMut(usize, usize) -> bool,
 ) -> Result<Replay, KqlError> {
     if opts.every <= 0 {
         return Err(error("the replay interval must be positive"));
     }
-    if events.windows(2).any(|w| w[1].time < w[0].time) {
+    let times = events.times();
+    if times.windows(2).any(|w| w[1] < w[0]) {
         return Err(error("replay needs the events in time order"));
     }
     let (text, map) =
@@ -147,20 +148,21 @@ pub fn replay(
         name: "ReplayTime".into(),
         ty: Type::DateTime,
     });
-    let (Some(first), Some(last)) = (events.first(), events.last()) else {
+    let (Some(&first), Some(&last)) = (times.first(), times.last()) else {
         return Ok(out);
     };
-    let all: Vec<i64> = ticks(first.time.micros, last.time.micros, opts.every).collect();
+    let all: Vec<i64> = ticks(first, last, opts.every).collect();
+    let memo = tables::Memo::default();
     let budget = opts.memory_limit.unwrap_or(exec::DEFAULT_BUDGET);
     for (i, &t) in all.iter().enumerate() {
-        let hi = events.partition_point(|e| e.time.micros <= t);
+        let hi = times.partition_point(|&m| m <= t);
         let lo = match opts.period {
-            Some(p) => events[..hi].partition_point(|e| e.time.micros <= t - p),
+            Some(p) => times[..hi].partition_point(|&m| m <= t - p),
             None => 0,
         };
         let (table, _) = exec::run_program(
             &stmts,
-            tables::Store::new(&events[lo..hi]),
+            tables::Store::window(events, lo..hi, &memo),
             exec::RunOptions {
                 now: Some(t),
                 budget,
@@ -233,6 +235,7 @@ fn append(out: &mut Replay, t: Table, at: Timestamp, max_rows: usize) {
 mod tests {
     use super::*;
     use keyhole_core::detect::testkit::{ev, EventBuilder};
+    use keyhole_core::Event;
 
     #[test]
     fn durations() {
@@ -272,7 +275,7 @@ mod tests {
         };
         let r = replay(
             "AzureDiagnostics | summarize n = count(), last = max(TimeGenerated), ago1h = countif(TimeGenerated > ago(1h))",
-            &events,
+            &keyhole_core::EventStore::from_events(&events),
             &opts,
             |_, _| true,
         )
@@ -288,7 +291,13 @@ mod tests {
             assert_eq!(row[3].to_string(), "1", "ago() is relative to the tick");
         }
         // Stopping early keeps the rows so far.
-        let r = replay("AzureDiagnostics | count", &events, &opts, |d, _| d < 2).unwrap();
+        let r = replay(
+            "AzureDiagnostics | count",
+            &keyhole_core::EventStore::from_events(&events),
+            &opts,
+            |d, _| d < 2,
+        )
+        .unwrap();
         assert_eq!(r.ticks, 2);
     }
 
@@ -296,14 +305,14 @@ mod tests {
     fn errors_and_empty_input() {
         assert!(replay(
             "AzureDiagnostics | wher x",
-            &[],
+            &keyhole_core::EventStore::default(),
             &ReplayOptions::default(),
             |_, _| true
         )
         .is_err());
         let r = replay(
             "AzureDiagnostics | count",
-            &[],
+            &keyhole_core::EventStore::default(),
             &ReplayOptions::default(),
             |_, _| true,
         )

@@ -32,7 +32,12 @@ fn run_named(name: &str, events: &[keyhole_core::Event], now: Option<&str>) -> k
         now: now.map(ts),
         ..Default::default()
     };
-    run(query(name), events, &opts).unwrap_or_else(|e| panic!("{name}: {e}"))
+    run(
+        query(name),
+        &keyhole_core::EventStore::from_events(events),
+        &opts,
+    )
+    .unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
 #[test]
@@ -600,12 +605,13 @@ fn seed001_6_new_apps() {
             "OperationName"
         ]
     );
+    // app ids come back lower-cased: the store normalises ids as ingest does
     assert_eq!(
         sorted(rows(&t)),
         exp(&[
             &[
                 "2026-10-30T11:00:00Z",
-                "A2",
+                "a2",
                 "RG-PROD",
                 SUB,
                 "KV-A",
@@ -614,7 +620,7 @@ fn seed001_6_new_apps() {
             ],
             &[
                 "2026-10-30T11:05:00Z",
-                "A2",
+                "a2",
                 "RG-PROD",
                 SUB,
                 "KV-A",
@@ -623,7 +629,7 @@ fn seed001_6_new_apps() {
             ],
             &[
                 "2026-10-30T11:06:00Z",
-                "A2",
+                "a2",
                 "RG-PROD",
                 SUB,
                 "KV-A",
@@ -632,7 +638,7 @@ fn seed001_6_new_apps() {
             ],
             &[
                 "2026-10-30T12:00:00Z",
-                "A1",
+                "a1",
                 "RG-PROD",
                 SUB,
                 "KV-B",
@@ -641,7 +647,7 @@ fn seed001_6_new_apps() {
             ],
             &[
                 "2026-10-30T14:00:00Z",
-                "A4",
+                "a4",
                 "RG-PROD",
                 SUB,
                 "KV-A",

@@ -272,7 +272,13 @@ fn documented_examples() {
             continue;
         }
         let kql = case.kql.clone();
-        let res = std::panic::catch_unwind(|| run(&kql, &[], &Default::default()));
+        let res = std::panic::catch_unwind(|| {
+            run(
+                &kql,
+                &keyhole_core::EventStore::default(),
+                &Default::default(),
+            )
+        });
         let outcome = match res {
             Err(_) => Err("PANIC".to_string()),
             Ok(Err(e)) => Err(format!("error: {e}")),

@@ -6,7 +6,11 @@ use keyhole_kql::{run, KqlError};
 
 fn err(q: &str) -> KqlError {
     let events = vec![support::ev("2026-10-01T00:00:00Z", "kv-a", "SecretGet").build()];
-    match run(q, &events, &Default::default()) {
+    match run(
+        q,
+        &keyhole_core::EventStore::from_events(&events),
+        &Default::default(),
+    ) {
         Ok(_) => panic!("query should fail: {q}"),
         Err(e) => e,
     }
@@ -282,7 +286,7 @@ fn garbage_never_panics() {
         "| where Resource has_any (",
     ];
     for q in inputs {
-        let _ = run(q, &[], &Default::default());
+        let _ = run(q, &keyhole_core::EventStore::default(), &Default::default());
         let _ = keyhole_kql::highlight(q);
     }
 }
@@ -405,7 +409,11 @@ fn token_soup_never_panics() {
             .map(|_| vocab[(next() % vocab.len() as u64) as usize])
             .collect();
         let q = q.join(" ");
-        if let Err(e) = run(&q, &events, &Default::default()) {
+        if let Err(e) = run(
+            &q,
+            &keyhole_core::EventStore::from_events(&events),
+            &Default::default(),
+        ) {
             assert!(
                 e.line >= 1 && e.column >= 1 && e.span.1 <= q.len(),
                 "{q:?} => {e:?}"

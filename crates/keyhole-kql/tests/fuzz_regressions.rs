@@ -26,7 +26,7 @@ fn eval_ok(q: &str) {
         memory_limit: Some(64 << 20),
         ..QueryOptions::default()
     };
-    match run_limited(q, &[], &opts, 1000) {
+    match run_limited(q, &keyhole_core::EventStore::default(), &opts, 1000) {
         Ok((t, total)) => {
             assert!(t.rows.len() <= 1000 && t.rows.len() <= total);
             assert!(t.rows.iter().all(|r| r.len() == t.columns.len()));
@@ -68,12 +68,17 @@ fn a_two_thousand_year_range_of_days_stops_at_the_value_limit() {
     // under its sanitiser) because the array was built before its size was checked.
     let q = "pRint r = range(datetime(2006-01-01), datetime(4014-12-31), 1d)";
     eval_ok(q);
-    let e = keyhole_kql::run(q, &[], &QueryOptions::default()).unwrap_err();
+    let e = keyhole_kql::run(
+        q,
+        &keyhole_core::EventStore::default(),
+        &QueryOptions::default(),
+    )
+    .unwrap_err();
     assert!(e.message.contains("16 MiB"), "{e}");
     // Kusto's largest range (1,048,576 small numbers) fits.
     let t = keyhole_kql::run(
         "print r = range(1, 1000000000) | mv-expand r | count",
-        &[],
+        &keyhole_core::EventStore::default(),
         &QueryOptions::default(),
     )
     .unwrap();

@@ -45,8 +45,14 @@ fn data() -> &'static (Vec<Event>, Vec<keyhole_gen::InjectedAttack>) {
     })
 }
 
+/// The events of [`data`] as one store (built once).
+fn store() -> &'static keyhole_core::EventStore {
+    static S: OnceLock<keyhole_core::EventStore> = OnceLock::new();
+    S.get_or_init(|| keyhole_core::EventStore::from_events(&data().0))
+}
+
 fn go(name: &str) -> Table {
-    run(query(name), &data().0, &QueryOptions::default()).unwrap_or_else(|e| panic!("{name}: {e}"))
+    run(query(name), store(), &QueryOptions::default()).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
 fn s(v: &Option<std::sync::Arc<str>>) -> String {
@@ -328,7 +334,7 @@ fn gen_seed001_4_5_6_run_and_find_injected_principals() {
         )),
         ..Default::default()
     };
-    let t6 = run(query("seed001-6"), &data().0, &opts).unwrap();
+    let t6 = run(query("seed001-6"), store(), &opts).unwrap();
     let ai = t6.column_index("AppId").unwrap();
     let found: Vec<String> = t6.rows.iter().map(|r| r[ai].to_string()).collect();
     assert!(

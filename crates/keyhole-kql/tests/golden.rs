@@ -57,8 +57,12 @@ fn cell_eq(got: &str, want: &str) -> bool {
 }
 
 fn check(page: &str, query: &str, columns: &[&str], rows: &[&[&str]]) {
-    let t = run(query, &[], &QueryOptions::default())
-        .unwrap_or_else(|e| panic!("{page}: {e}\n{query}"));
+    let t = run(
+        query,
+        &keyhole_core::EventStore::default(),
+        &QueryOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("{page}: {e}\n{query}"));
     let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, columns, "{page}: columns of\n{query}");
     let got = render(&t);

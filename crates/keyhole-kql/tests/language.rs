@@ -6,7 +6,12 @@ use keyhole_kql::{run, Type, Value};
 use support::*;
 
 fn q(text: &str) -> keyhole_kql::Table {
-    run(text, &[], &Default::default()).unwrap_or_else(|e| panic!("{text}\n{e}"))
+    run(
+        text,
+        &keyhole_core::EventStore::default(),
+        &Default::default(),
+    )
+    .unwrap_or_else(|e| panic!("{text}\n{e}"))
 }
 
 fn r(text: &str) -> Vec<Vec<String>> {
@@ -341,7 +346,7 @@ fn time_and_now() {
     // now() defaults to the latest event; ago() is relative to it.
     let t = run(
         "AzureDiagnostics | where TimeGenerated > ago(1d) | project TimeGenerated, now()",
-        &e,
+        &keyhole_core::EventStore::from_events(&e),
         &Default::default(),
     )
     .unwrap();
@@ -355,7 +360,7 @@ fn time_and_now() {
     };
     let t = run(
         "AzureDiagnostics | where TimeGenerated between (ago(2d) .. now()) | count",
-        &e,
+        &keyhole_core::EventStore::from_events(&e),
         &opts,
     )
     .unwrap();
@@ -379,7 +384,7 @@ fn azkvauditlogs_table() {
     ];
     let t = run(
         "AZKVAuditLogs | project OperationName, HttpStatusCode, upn = tostring(Identity.claim.upn), long = tostring(Identity.claim['http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn']), Type",
-        &e,
+        &keyhole_core::EventStore::from_events(&e),
         &Default::default(),
     )
     .unwrap();
@@ -413,7 +418,7 @@ fn tabular_arguments() {
 fn limited_results_report_the_full_count() {
     let (t, total) = keyhole_kql::run_limited(
         "range x from 1 to 100 step 1 | where x % 2 == 0",
-        &[],
+        &keyhole_core::EventStore::default(),
         &Default::default(),
         10,
     )

@@ -16,11 +16,16 @@ fn gen_events() -> &'static Vec<Event> {
 }
 
 fn ok(q: &str, ev: &[Event]) -> Table {
-    run(q, ev, &QueryOptions::default()).unwrap_or_else(|e| panic!("{e}"))
+    run(
+        q,
+        &keyhole_core::EventStore::from_events(ev),
+        &QueryOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn fails(q: &str, ev: &[Event], opts: &QueryOptions) -> KqlError {
-    match run(q, ev, opts) {
+    match run(q, &keyhole_core::EventStore::from_events(ev), opts) {
         Ok(t) => panic!("query should fail; got {} rows", t.rows.len()),
         Err(e) => e,
     }
@@ -131,15 +136,28 @@ fn nesting_at_the_limit_fits_a_small_stack() {
                 format!("print x = {}1{}", "(1 + ".repeat(depth), ")".repeat(depth)),
             ];
             for q in &cases {
-                if let Err(e) = run(q, &[], &QueryOptions::default()) {
+                if let Err(e) = run(
+                    q,
+                    &keyhole_core::EventStore::default(),
+                    &QueryOptions::default(),
+                ) {
                     panic!("{q}: {e}");
                 }
                 let deeper = q.replace("print x = ", "print x = (((((((");
                 let deeper = format!("{deeper})))))))");
-                let _ = run(&deeper, &[], &QueryOptions::default());
+                let _ = run(
+                    &deeper,
+                    &keyhole_core::EventStore::default(),
+                    &QueryOptions::default(),
+                );
             }
             let q = format!("print x = {}1{}", "(".repeat(200), ")".repeat(200));
-            let e = run(&q, &[], &QueryOptions::default()).unwrap_err();
+            let e = run(
+                &q,
+                &keyhole_core::EventStore::default(),
+                &QueryOptions::default(),
+            )
+            .unwrap_err();
             assert!(e.message.contains("nested too deeply"), "{e}");
         })
         .unwrap();

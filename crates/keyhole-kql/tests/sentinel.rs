@@ -48,6 +48,8 @@ const DELETER_OID: &str = "0d0d0d0d-5555-6666-7777-888888888888";
 /// review time: half an hour into the day after the last one, as a scheduled rule would run.
 struct Drop {
     events: Vec<Event>,
+    /// The same events as the store queries read.
+    store: keyhole_core::EventStore,
     now: i64,
 }
 
@@ -106,6 +108,7 @@ fn data() -> &'static Drop {
         events.extend(burst);
         events.push(del);
         Drop {
+            store: keyhole_core::EventStore::from_events(&events),
             events,
             now: last_day + DAY + 30 * 60_000_000,
         }
@@ -127,7 +130,7 @@ const ASIM_DEFAULTS: &[(&str, &str)] = &[
 ];
 
 fn options(d: &Drop) -> QueryOptions {
-    let mut params: BTreeMap<String, String> = workbook_defaults(&d.events);
+    let mut params: BTreeMap<String, String> = workbook_defaults(&d.store);
     for (k, v) in ASIM_DEFAULTS {
         params.insert(k.to_string(), v.to_string());
     }
@@ -139,7 +142,7 @@ fn options(d: &Drop) -> QueryOptions {
 }
 
 fn run_file(text: &str, d: &Drop) -> Result<Table, keyhole_kql::KqlError> {
-    run(text, &d.events, &options(d))
+    run(text, &d.store, &options(d))
 }
 
 /// A shared file by its number (`"001"`), or `None` when `../shared` is absent.
@@ -629,7 +632,7 @@ fn rule_005_timeseries_access_anomaly() {
     let head = &text[..text.find("//Filter anomolies").expect("the rule's comment")];
     let t = run(
         &format!("{head}\nTimeSeriesData | project Resource, HourlyCount"),
-        &d.events,
+        &d.store,
         &options(d),
     )
     .unwrap();

@@ -256,7 +256,7 @@ mod tests {
             findings: vec![],
             rules: vec![],
             settings_notes: vec![],
-            workbook: compute(&[], &[], &WorkbookOptions::default()),
+            workbook: compute(&Default::default(), &[], &WorkbookOptions::default()),
             millis_ingest: 0.0,
             millis_detect: 0.0,
             millis_workbook: 0.0,

@@ -4,7 +4,8 @@
 //! Everything here is updated in time order, one event at a time, after the rules have judged
 //! that event, so a rule always sees the history *before* the event.
 
-use crate::event::{Event, Str};
+use crate::event::Str;
+use crate::store::EventRef;
 use crate::time::MICROS_PER_DAY;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
@@ -107,13 +108,13 @@ pub struct EvIds {
 }
 
 impl EvIds {
-    pub fn of(i: &mut Interner, ev: &Event) -> EvIds {
+    pub fn of(i: &mut Interner, ev: EventRef<'_>) -> EvIds {
         EvIds {
-            vault: i.id(&ev.vault),
-            principal: ev.identity.principal_key().map(|p| i.id(p)),
-            operation: i.id(&ev.operation),
-            object: ev.object_name.as_ref().map(|o| i.id(o)),
-            app: ev.identity.app_id.as_ref().map(|a| i.id(a)),
+            vault: i.id(ev.vault()),
+            principal: ev.identity().principal_key().map(|p| i.id(p)),
+            operation: i.id(ev.operation()),
+            object: ev.object_name().as_ref().map(|o| i.id(o)),
+            app: ev.identity().app_id.as_ref().map(|a| i.id(a)),
         }
     }
 }
@@ -174,13 +175,13 @@ pub struct Baseline {
 impl Baseline {
     /// Record an event (after the rules judged it). Vault first days are recorded before
     /// judging by [`Baseline::see_vault`] so a vault's first event is inside its learning period.
-    pub fn update(&mut self, ev: &Event, ids: &EvIds) {
-        let day = ev.time.day();
+    pub fn update(&mut self, ev: EventRef<'_>, ids: &EvIds) {
+        let day = ev.time().day();
         if let Some(pk) = ids.principal {
-            self.principal_since.entry(pk).or_insert(ev.time.micros);
+            self.principal_since.entry(pk).or_insert(ev.time().micros);
             self.vault_principal_since
                 .entry((ids.vault, pk))
-                .or_insert(ev.time.micros);
+                .or_insert(ev.time().micros);
             self.principal_days
                 .entry(pk)
                 .and_modify(|d| d.see(day))
@@ -192,8 +193,8 @@ impl Baseline {
         }
     }
 
-    pub fn see_vault(&mut self, ev: &Event, ids: &EvIds) {
-        let day = ev.time.day();
+    pub fn see_vault(&mut self, ev: EventRef<'_>, ids: &EvIds) {
+        let day = ev.time().day();
         if self.drop_first_day.is_none() {
             self.drop_first_day = Some(day);
         }

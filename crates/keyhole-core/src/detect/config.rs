@@ -2,7 +2,7 @@
 //! allow-lists (built-in Microsoft first-party principals, user principals and IPs) and
 //! threat-intel lists (IPs and CIDRs, v4 and v6, `#` comments).
 
-use crate::event::Event;
+use crate::store::EventRef;
 use std::collections::HashSet;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -469,18 +469,18 @@ impl DetectConfig {
     }
 
     /// True when the event's principal or IP is allow-listed (first party or user list).
-    pub fn is_allowed(&self, ev: &Event) -> bool {
+    pub fn is_allowed(&self, ev: EventRef<'_>) -> bool {
         self.is_allowed_principal(ev) || self.is_allowed_ip(ev)
     }
 
     /// True when the event's caller IP is on the user's allow-list.
-    pub fn is_allowed_ip(&self, ev: &Event) -> bool {
-        !self.allow_ips.is_empty() && ev.caller_addr.is_some_and(|a| self.allow_ips.contains(a))
+    pub fn is_allowed_ip(&self, ev: EventRef<'_>) -> bool {
+        !self.allow_ips.is_empty() && ev.caller_addr().is_some_and(|a| self.allow_ips.contains(a))
     }
 
     /// True when the event's principal is allow-listed (first party or user list).
-    pub fn is_allowed_principal(&self, ev: &Event) -> bool {
-        let id = &ev.identity;
+    pub fn is_allowed_principal(&self, ev: EventRef<'_>) -> bool {
+        let id = &ev.identity();
         if self.allow_first_party {
             if let Some(app) = &id.app_id {
                 // An app-only token of a first-party app (a user acting through the portal

@@ -1,6 +1,7 @@
 //! Findings (alerts) as spec §3/§4 describe them.
 
-use crate::event::{Event, Identity};
+use crate::event::Identity;
+use crate::store::EventRef;
 use crate::time::Timestamp;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
@@ -86,15 +87,16 @@ pub struct EvidenceRef {
     pub source: String,
     /// 1-based line of the record.
     pub line: u64,
-    /// Index into the events slice given to `analyze`.
+    /// Row of the event in the store given to `analyze`.
     pub event: usize,
 }
 
 impl EvidenceRef {
-    pub fn of(ev: &Event, idx: usize) -> EvidenceRef {
+    pub fn of(ev: EventRef<'_>, idx: usize) -> EvidenceRef {
+        let source = ev.source();
         EvidenceRef {
-            source: ev.source.file.to_string(),
-            line: ev.source.line,
+            source: source.file.to_string(),
+            line: source.line,
             event: idx,
         }
     }
@@ -133,13 +135,13 @@ pub struct Finding {
 
 impl Finding {
     /// Add one more supporting event (count, last seen, evidence up to the cap).
-    pub fn add(&mut self, ev: &Event, idx: usize) {
+    pub fn add(&mut self, ev: EventRef<'_>, idx: usize) {
         self.count += 1;
-        if ev.time > self.last_seen {
-            self.last_seen = ev.time;
+        if ev.time() > self.last_seen {
+            self.last_seen = ev.time();
         }
-        if ev.time < self.first_seen {
-            self.first_seen = ev.time;
+        if ev.time() < self.first_seen {
+            self.first_seen = ev.time();
         }
         if self.evidence.len() < MAX_EVIDENCE && !self.evidence.iter().any(|e| e.event == idx) {
             self.evidence.push(EvidenceRef::of(ev, idx));

@@ -26,7 +26,7 @@
 
 use super::baseline::{median_mad, FxMap, Id, Interner};
 use super::{Confidence, DetectConfig, Finding};
-use crate::event::Event;
+use crate::store::{EventRef, EventStore};
 use crate::time::{MICROS_PER_DAY, MICROS_PER_HOUR};
 
 /// First and last event time (microseconds) of a vault or of the whole drop.
@@ -80,11 +80,14 @@ pub struct Frame {
 
 impl Frame {
     /// One pass over the (time-sorted) events: the span of every vault, ids from `interner`.
-    pub fn build(events: &[Event], interner: &mut Interner) -> Frame {
+    pub fn build(events: &EventStore, interner: &mut Interner) -> Frame {
         let mut vaults: FxMap<Id, Span> = FxMap::default();
-        for ev in events {
-            let t = ev.time.micros;
-            let v = interner.id(&ev.vault);
+        // columns: the vault's name is interned once per dictionary entry, in row order
+        let (times, vids, res) = (events.times(), events.vault_ids(), events.resources());
+        let mut ids: Vec<Option<Id>> = vec![None; res.len()];
+        for (i, &t) in times.iter().enumerate() {
+            let r = vids.get(i) as usize;
+            let v = *ids[r].get_or_insert_with(|| interner.id(&res[r].vault));
             vaults
                 .entry(v)
                 .and_modify(|s| {
@@ -93,10 +96,10 @@ impl Frame {
                 })
                 .or_insert(Span { first: t, last: t });
         }
-        let drop = match (events.first(), events.last()) {
-            (Some(a), Some(b)) => Some(Span {
-                first: a.time.micros.min(b.time.micros),
-                last: a.time.micros.max(b.time.micros),
+        let drop = match (times.first(), times.last()) {
+            (Some(&a), Some(&b)) => Some(Span {
+                first: a.min(b),
+                last: a.max(b),
             }),
             _ => None,
         };
@@ -383,7 +386,7 @@ impl<K: std::hash::Hash + Eq, M> Pending<K, M> {
     pub fn hit(
         &mut self,
         key: K,
-        ev: &Event,
+        ev: EventRef<'_>,
         idx: usize,
         make: impl FnOnce() -> (Finding, M),
     ) -> (usize, bool) {

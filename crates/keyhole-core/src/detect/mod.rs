@@ -2,7 +2,7 @@
 //! rules, one file each under [`rules`], over time-ordered events in a single pass.
 //!
 //! Design:
-//! - one pass over the events (already time-sorted by `Dataset::finish`); every rule keeps
+//! - one pass over the events (the store, time-sorted by `Dataset::finish_store`); every rule keeps
 //!   per-entity state in hash maps keyed by the interned `Arc<str>` of vault and principal
 //!   (`Identity::principal_key`), so the cost is O(n) hash operations plus O(n log n) at worst
 //!   for the final sort of findings and the per-day medians;
@@ -39,7 +39,7 @@ pub use finding::{
     Analysis, Confidence, EvidenceRef, Finding, FindingIdentity, RuleInfo, RuleStatus, Severity,
 };
 
-use crate::event::Event;
+use crate::store::{EventRef, EventStore};
 use crate::time::Timestamp;
 use baseline::{Baseline, EvIds, FxMap, Id, Interner};
 use std::hash::Hash;
@@ -48,7 +48,7 @@ use std::hash::Hash;
 pub struct Cx<'a> {
     pub cfg: &'a DetectConfig,
     /// The events being analysed (rules cite earlier events by index).
-    pub events: &'a [Event],
+    pub events: &'a EventStore,
     pub base: Baseline,
     /// Every vault's span and the drop's, known before the pass (judging modes).
     pub frame: judging::Frame,
@@ -80,7 +80,7 @@ fn first_hit(lists: &[(String, NetSet)], addr: std::net::IpAddr) -> Option<(usiz
 }
 
 impl<'a> Cx<'a> {
-    fn new(cfg: &'a DetectConfig, events: &'a [Event]) -> Cx<'a> {
+    fn new(cfg: &'a DetectConfig, events: &'a EventStore) -> Cx<'a> {
         let mut tor = Vec::new();
         if cfg.bundled_tor {
             let mut set = NetSet::default();
@@ -140,18 +140,18 @@ impl<'a> Cx<'a> {
 
     /// True unless the event is judged against the rolling history of a long vault (after its
     /// learning period). Rules that judge short vaults too use [`Cx::mode`].
-    pub fn learning(&self, ev: &Event) -> bool {
+    pub fn learning(&self, ev: EventRef<'_>) -> bool {
         self.mode(ev) != judging::Mode::Rolling
     }
 
     /// How the event is judged on its vault: learning part, rolling, or in-drop learning.
-    pub fn mode(&self, ev: &Event) -> judging::Mode {
-        judging::Frame::mode(self.frame.vault(self.cur.vault), ev.time.micros, self.cfg)
+    pub fn mode(&self, ev: EventRef<'_>) -> judging::Mode {
+        judging::Frame::mode(self.frame.vault(self.cur.vault), ev.time().micros, self.cfg)
     }
 
     /// How the event is judged by rules across vaults (the drop's span).
-    pub fn drop_mode(&self, ev: &Event) -> judging::Mode {
-        judging::Frame::mode(self.frame.drop, ev.time.micros, self.cfg)
+    pub fn drop_mode(&self, ev: EventRef<'_>) -> judging::Mode {
+        judging::Frame::mode(self.frame.drop, ev.time().micros, self.cfg)
     }
 
     /// The event's vault's span.
@@ -160,19 +160,19 @@ impl<'a> Cx<'a> {
     }
 
     /// Whole UTC days of the event's vault's data before the event's day.
-    pub fn vault_history_days(&self, ev: &Event) -> i64 {
+    pub fn vault_history_days(&self, ev: EventRef<'_>) -> i64 {
         let first = self
             .base
             .vault_first_day
             .get(&self.cur.vault)
             .copied()
-            .unwrap_or(ev.time.day());
-        ev.time.day() - first
+            .unwrap_or(ev.time().day());
+        ev.time().day() - first
     }
 
     /// The basis of a verdict against the vault's rolling history: "rolling 12-day history of
     /// kv-x (after its 7-day learning period)", with `what` naming the measure when given.
-    pub fn rolling_basis(&self, ev: &Event, what: &str) -> String {
+    pub fn rolling_basis(&self, ev: EventRef<'_>, what: &str) -> String {
         let days = self.vault_history_days(ev);
         format!(
             "{}rolling {}-day history of {} (after its {}-day learning period)",
@@ -182,17 +182,17 @@ impl<'a> Cx<'a> {
                 format!("{what}: ")
             },
             days,
-            ev.vault,
+            ev.vault(),
             self.cfg.learning_days
         )
     }
 
     /// The basis of a verdict against the history before the event: the rolling history of a
     /// long vault (`what` names the measure), or the in-drop learning of a short one.
-    pub fn history_basis(&self, ev: &Event, what: &str) -> (String, Confidence) {
+    pub fn history_basis(&self, ev: EventRef<'_>, what: &str) -> (String, Confidence) {
         match (self.mode(ev), self.vault_span()) {
             (judging::Mode::InDrop, Some(span)) => {
-                let (b, c) = judging::in_drop_basis(span, &ev.vault, self.cfg);
+                let (b, c) = judging::in_drop_basis(span, ev.vault(), self.cfg);
                 (
                     if what.is_empty() {
                         b
@@ -217,7 +217,14 @@ pub trait Rule {
     fn info(&self) -> &'static RuleInfo;
     /// Called for every event that is not the 401 challenge. `allowed` is true for allow-listed
     /// principals and IPs: most rules return at once; state-tracking rules only observe.
-    fn on_event(&mut self, cx: &Cx, idx: usize, ev: &Event, allowed: bool, out: &mut Vec<Finding>);
+    fn on_event(
+        &mut self,
+        cx: &Cx,
+        idx: usize,
+        ev: EventRef<'_>,
+        allowed: bool,
+        out: &mut Vec<Finding>,
+    );
     /// Called once after the last event (flush open windows, finalise reasons).
     fn finish(&mut self, _cx: &Cx, _out: &mut Vec<Finding>) {}
 }
@@ -225,7 +232,7 @@ pub trait Rule {
 /// A new finding from one event: identity and IP from the event, count 1, one evidence ref.
 pub fn new_finding(
     info: &'static RuleInfo,
-    ev: &Event,
+    ev: EventRef<'_>,
     idx: usize,
     vault: &str,
     reason: String,
@@ -237,10 +244,10 @@ pub fn new_finding(
         severity: info.severity,
         tactics: info.tactics.to_vec(),
         vault: vault.to_string(),
-        identity: FindingIdentity::of(&ev.identity),
+        identity: FindingIdentity::of(ev.identity()),
         ip: event_ip(ev),
-        first_seen: ev.time,
-        last_seen: ev.time,
+        first_seen: ev.time(),
+        last_seen: ev.time(),
         count: 1,
         reason,
         basis: info.basis.to_string(),
@@ -251,15 +258,15 @@ pub fn new_finding(
 }
 
 /// The caller IP as text: the parsed address when there is one, else the raw text.
-pub fn event_ip(ev: &Event) -> Option<String> {
-    ev.caller_addr
+pub fn event_ip(ev: EventRef<'_>) -> Option<String> {
+    ev.caller_addr()
         .map(|a| a.to_string())
-        .or_else(|| ev.caller_ip.as_deref().map(str::to_string))
+        .or_else(|| ev.caller_ip().as_deref().map(str::to_string))
 }
 
 /// A human label of the event's principal.
-pub fn who(ev: &Event) -> &str {
-    ev.identity
+pub fn who(ev: EventRef<'_>) -> &str {
+    ev.identity()
         .display()
         .map(|s| &**s)
         .unwrap_or("an unidentified caller")
@@ -285,12 +292,12 @@ impl<K: Hash + Eq> Groups<K> {
         &mut self,
         out: &mut Vec<Finding>,
         key: K,
-        ev: &Event,
+        ev: EventRef<'_>,
         idx: usize,
         make: impl FnOnce() -> Finding,
     ) -> (usize, bool) {
         if let Some(&fi) = self.open.get(&key) {
-            if ev.time.micros - out[fi].first_seen.micros < self.window {
+            if ev.time().micros - out[fi].first_seen.micros < self.window {
                 out[fi].add(ev, idx);
                 return (fi, false);
             }
@@ -320,28 +327,29 @@ pub fn catalogue() -> &'static [RuleInfo] {
     rules::CATALOGUE
 }
 
-/// Run every rule over `events` (time-sorted, as `Dataset::finish` returns them).
-pub fn analyze(events: &[Event], cfg: &DetectConfig) -> Analysis {
+/// Run every rule over the store's events (time-sorted, as `Dataset::finish_store` returns
+/// them).
+pub fn analyze(events: &EventStore, cfg: &DetectConfig) -> Analysis {
     let mut cx = Cx::new(cfg, events);
     cx.frame = judging::Frame::build(events, &mut cx.interner);
     let mut rules = rules::all();
     let mut out: Vec<Finding> = Vec::new();
     let mut span: Option<(Timestamp, Timestamp)> = None;
     let mut allow_cache: FxMap<(Option<Id>, Option<Id>, bool), bool> = FxMap::default();
-    for (i, ev) in events.iter().enumerate() {
+    for (i, ev) in events.rows().enumerate() {
         span = Some(match span {
-            None => (ev.time, ev.time),
-            Some((a, b)) => (a.min(ev.time), b.max(ev.time)),
+            None => (ev.time(), ev.time()),
+            Some((a, b)) => (a.min(ev.time()), b.max(ev.time())),
         });
         cx.cur = EvIds::of(&mut cx.interner, ev);
-        cx.classify(ev.caller_addr);
+        cx.classify(ev.caller_addr());
         cx.base.see_vault(ev, &cx.cur);
         if ev.is_auth_challenge() {
             continue;
         }
         // Principal allow-listing depends on (principal, app, upn presence): cached per pair.
         let allowed = {
-            let key = (cx.cur.principal, cx.cur.app, ev.identity.upn.is_some());
+            let key = (cx.cur.principal, cx.cur.app, ev.identity().upn.is_some());
             let by_principal = *allow_cache
                 .entry(key)
                 .or_insert_with(|| cfg.is_allowed_principal(ev));

@@ -1,4 +1,5 @@
-//! Building [`Event`]s directly, for tests, golden fixtures and benchmarks:
+//! Building [`Event`]s directly, for tests, golden fixtures and benchmarks (analysed through
+//! [`EventStore::from_events`], see [`analyze_events`]):
 //! `ev("2026-10-20T03:10:11Z").vault("kv1").user("a@x").op("SecretGet").ip("1.2.3.4").status(200)`.
 //!
 //! The fixture format (`tests/golden/detect/<rule>/*.jsonl`) is one compact JSON object a line:
@@ -12,6 +13,7 @@
 //! Lines starting with `//` are comments.
 
 use crate::event::*;
+use crate::store::EventStore;
 use crate::time::{Timestamp, MICROS_PER_DAY, MICROS_PER_SEC};
 use serde_json::Value;
 use std::sync::Arc;
@@ -282,11 +284,20 @@ pub fn findings_of(
     cfg: &crate::detect::DetectConfig,
 ) -> Vec<crate::detect::Finding> {
     events.sort_by_key(|e| e.time);
-    crate::detect::analyze(&events, cfg)
+    analyze_events(&events, cfg)
         .findings
         .into_iter()
         .filter(|f| f.rule == rule)
         .collect()
+}
+
+/// Every rule over hand-built `events` (time-sorted): through a store built from them
+/// ([`EventStore::from_events`]), as a drop's events are analysed.
+pub fn analyze_events(
+    events: &[Event],
+    cfg: &crate::detect::DetectConfig,
+) -> crate::detect::Analysis {
+    crate::detect::analyze(&EventStore::from_events(events), cfg)
 }
 
 /// `n` daily copies of `e` (one a day at the same time of day), for building history.

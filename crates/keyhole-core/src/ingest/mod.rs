@@ -39,7 +39,7 @@ pub mod zip;
 
 pub use unit::{Cut, SplitPlan, PLAN_HEAD};
 
-use crate::event::{Event, Str};
+use crate::event::Str;
 use crate::store::{Batch, EventStore, FileMeta, Prov, StoreBuilder, NO_RECORD};
 use crate::time::Timestamp;
 use normalize::Dialect;
@@ -644,14 +644,6 @@ impl Dataset {
         let summary = summarize(&store, duplicates, self.reports);
         (store, summary)
     }
-
-    /// De-duplicated events in time order, and the summary of the drop.
-    /// TEMPORARY (issue 10 phase 1): goes through [`crate::store::to_events`] for the consumers
-    /// that still read `&[Event]`; use [`Dataset::finish_store`].
-    pub fn finish(self) -> (Vec<Event>, Summary) {
-        let (store, summary) = self.finish_store();
-        (crate::store::to_events(&store), summary)
-    }
 }
 
 impl FileReport {
@@ -832,10 +824,9 @@ pub fn check_record_scanner(bytes: &[u8]) -> Result<bool, String> {
     }
 }
 
-/// Convenience: parse one whole in-memory file, returning the events (not de-duplicated, in
-/// file order) and the file's report.
-/// TEMPORARY (issue 10 phase 1): returns `Event`s through [`crate::store::to_events`].
-pub fn parse_bytes(name: &str, bytes: &[u8], opts: IngestOptions) -> (Vec<Event>, FileReport) {
+/// Convenience: parse one whole in-memory file, returning its events as a store (not
+/// de-duplicated, in file order) and the file's report.
+pub fn parse_bytes(name: &str, bytes: &[u8], opts: IngestOptions) -> (EventStore, FileReport) {
     let mut f = FileIngest::new(name, &opts);
     f.batch = Batch::keeping_duplicates();
     f.feed(bytes);
@@ -843,5 +834,5 @@ pub fn parse_bytes(name: &str, bytes: &[u8], opts: IngestOptions) -> (Vec<Event>
     let FileIngest { report, batch, .. } = f;
     let mut b = StoreBuilder::keeping_order();
     b.add(batch);
-    (crate::store::to_events(&b.finish()), report)
+    (b.finish(), report)
 }

@@ -18,17 +18,19 @@
 //!   for KQL and the workbook (group by id, resolve the dictionary once per group).
 //!
 //! Built by [`StoreBuilder`] from [`Batch`]es (one per parse unit), merged in unit order.
+//! Detection, the workbook and KQL read nothing else: no `Vec<Event>` of a drop is built.
+//! Hand-written [`crate::Event`]s (tests, golden fixtures, benchmarks) become a store through
+//! the same batch/builder path with [`EventStore::from_events`].
 
-mod adapter;
 mod batch;
 pub mod budget;
 mod build;
+mod fixture;
 mod intern;
 mod prov;
 mod row;
 pub mod wire;
 
-pub use adapter::to_events;
 pub use batch::{Batch, FileMeta};
 pub use build::StoreBuilder;
 pub use prov::Provenance;

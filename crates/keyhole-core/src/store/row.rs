@@ -66,6 +66,10 @@ impl<'a> EventRef<'a> {
     fn res(self) -> &'a super::Resource {
         &self.store.resources[self.store.res.get(self.i()) as usize]
     }
+    /// The resource entry (vault, subscription, resource group) of [`EventRef::vault_id`].
+    pub fn resource(self) -> &'a super::Resource {
+        self.res()
+    }
     /// Lower-case vault name.
     pub fn vault(self) -> &'a Str {
         &self.res().vault
@@ -281,6 +285,13 @@ impl EventStore {
     /// [`EventRef::source`] row by row).
     pub fn sources(&self) -> impl Iterator<Item = Source> + '_ {
         self.provenance.iter().map(|p| self.source_of(p))
+    }
+
+    /// Every event's file name in time order (sequential decoding, nothing allocated).
+    pub fn file_names(&self) -> impl Iterator<Item = &Str> + '_ {
+        self.provenance
+            .iter()
+            .map(|p| &self.files[p.file as usize].name)
     }
 }
 

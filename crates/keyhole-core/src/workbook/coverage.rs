@@ -10,7 +10,7 @@
 
 use super::{is_failure, Rows, MAX_DAYS};
 use crate::detect::baseline::robust_z;
-use crate::event::Event;
+use crate::store::EventStore;
 use crate::time::{Timestamp, MICROS_PER_DAY, MICROS_PER_HOUR};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -70,30 +70,30 @@ struct Acc<'a> {
 }
 
 /// Each vault's coverage, sorted by vault name; the first `rows` rows beside the total.
-pub fn coverage(events: &[Event], rows: usize) -> Rows<VaultCoverage> {
+pub fn coverage(events: &EventStore, rows: usize) -> Rows<VaultCoverage> {
     let mut m: HashMap<&str, Acc> = HashMap::new();
-    for ev in events {
-        let a = m.entry(&ev.vault).or_default();
-        a.first = Some(a.first.map_or(ev.time, |t| t.min(ev.time)));
-        a.last = Some(a.last.map_or(ev.time, |t| t.max(ev.time)));
+    for (ev, file) in events.rows().zip(events.file_names()) {
+        let a = m.entry(ev.vault()).or_default();
+        a.first = Some(a.first.map_or(ev.time(), |t| t.min(ev.time())));
+        a.last = Some(a.last.map_or(ev.time(), |t| t.max(ev.time())));
         a.events += 1;
         let failed = is_failure(ev);
         if failed {
             a.failed += 1;
         }
-        let d = a.days.entry(ev.time.day()).or_default();
+        let d = a.days.entry(ev.time().day()).or_default();
         d.0 += 1;
         if failed {
             d.1 += 1;
         }
-        a.hours.insert(ev.time.hour());
-        if let Some(p) = ev.identity.principal_key() {
+        a.hours.insert(ev.time().hour());
+        if let Some(p) = ev.identity().principal_key() {
             a.principals.insert(p);
         }
-        if let Some(ip) = &ev.caller_ip {
+        if let Some(ip) = ev.caller_ip() {
             a.ips.insert(ip);
         }
-        a.sources.insert(&ev.source.file);
+        a.sources.insert(file);
     }
     let total = m.len() as u64;
     let mut names: Vec<&str> = m.keys().copied().collect();

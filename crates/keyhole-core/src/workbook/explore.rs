@@ -2,7 +2,7 @@
 //! range, the vault, and case-insensitive substrings of identity, IP and operation, and the
 //! outcome.
 
-use crate::event::Event;
+use crate::store::{EventRef, EventStore};
 use serde::{Deserialize, Serialize};
 
 /// What the explorer shows. Empty strings and `None` bounds match everything.
@@ -47,35 +47,35 @@ impl EventFilter {
         self
     }
 
-    pub fn matches(&self, e: &Event) -> bool {
-        if self.from.is_some_and(|f| e.time.micros < f)
-            || self.to.is_some_and(|t| e.time.micros > t)
+    pub fn matches(&self, e: EventRef<'_>) -> bool {
+        if self.from.is_some_and(|f| e.time().micros < f)
+            || self.to.is_some_and(|t| e.time().micros > t)
         {
             return false;
         }
-        if !self.vault.is_empty() && !e.vault.eq_ignore_ascii_case(&self.vault) {
+        if !self.vault.is_empty() && !e.vault().eq_ignore_ascii_case(&self.vault) {
             return false;
         }
-        if !self.outcome.is_empty() && !e.outcome.as_str().eq_ignore_ascii_case(&self.outcome) {
+        if !self.outcome.is_empty() && !e.outcome().as_str().eq_ignore_ascii_case(&self.outcome) {
             return false;
         }
-        if !contains_ci(&e.operation, &self.operation) {
+        if !contains_ci(e.operation(), &self.operation) {
             return false;
         }
         if !self.ip.is_empty() {
             let text = e
-                .caller_ip
+                .caller_ip()
                 .as_deref()
                 .is_some_and(|t| contains_ci(t, &self.ip));
             let addr = e
-                .caller_addr
+                .caller_addr()
                 .is_some_and(|a| contains_ci(&a.to_string(), &self.ip));
             if !text && !addr {
                 return false;
             }
         }
         if !self.identity.is_empty() {
-            let id = &e.identity;
+            let id = &e.identity();
             let hit = [&id.upn, &id.object_id, &id.app_id]
                 .into_iter()
                 .any(|f| f.as_deref().is_some_and(|s| contains_ci(s, &self.identity)));
@@ -87,15 +87,14 @@ impl EventFilter {
     }
 
     /// Indices of the matching events, newest first (ties: the later index first).
-    pub fn newest_first(&self, events: &[Event]) -> Vec<u32> {
+    pub fn newest_first(&self, events: &EventStore) -> Vec<u32> {
         let mut out: Vec<u32> = (0..events.len())
-            .filter(|&i| self.matches(&events[i]))
+            .filter(|&i| self.matches(events.row(i)))
             .map(|i| i as u32)
             .collect();
         out.sort_by(|&a, &b| {
-            events[b as usize]
-                .time
-                .cmp(&events[a as usize].time)
+            events.times()[b as usize]
+                .cmp(&events.times()[a as usize])
                 .then(b.cmp(&a))
         });
         out

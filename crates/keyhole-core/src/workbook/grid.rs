@@ -3,7 +3,8 @@
 //! services.
 
 use super::{is_failure, is_user, MAX_BUCKETS};
-use crate::event::{Event, ObjectKind, Outcome};
+use crate::event::{ObjectKind, Outcome};
+use crate::store::EventStore;
 use crate::time::{Timestamp, MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_SEC};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -156,7 +157,7 @@ struct VaultAcc {
 }
 
 pub(super) fn series(
-    events: &[Event],
+    events: &EventStore,
     grid: &TimeGrid,
     series_vaults: usize,
 ) -> (Monitoring, ObjectOps) {
@@ -180,11 +181,11 @@ pub(super) fn series(
     };
     let mut lat: Vec<Latency> = (0..n).map(|_| Latency::default()).collect();
     let mut vaults: HashMap<&str, VaultAcc> = HashMap::new();
-    for ev in events {
+    for ev in events.rows() {
         if n == 0 {
             break;
         }
-        let b = grid.index(ev.time);
+        let b = grid.index(ev.time());
         m.requests[b] += 1;
         let failed = is_failure(ev);
         if ev.is_auth_challenge() {
@@ -193,14 +194,14 @@ pub(super) fn series(
             m.failed[b] += 1;
             if ev.is_denied() {
                 m.denied[b] += 1;
-            } else if ev.outcome == Outcome::Throttled {
+            } else if ev.outcome() == Outcome::Throttled {
                 m.throttled[b] += 1;
             }
         }
-        if let Some(d) = ev.duration_ms {
+        if let Some(d) = ev.duration_ms() {
             lat[b].add(d);
         }
-        let v = vaults.entry(&ev.vault).or_insert_with(|| VaultAcc {
+        let v = vaults.entry(ev.vault()).or_insert_with(|| VaultAcc {
             events: 0,
             requests: z(),
             failed: z(),
@@ -212,12 +213,12 @@ pub(super) fn series(
         if failed {
             v.failed[b] += 1;
         }
-        if let Some(d) = ev.duration_ms {
+        if let Some(d) = ev.duration_ms() {
             v.lat_sum[b] = v.lat_sum[b].saturating_add(d);
             v.lat_n[b] += 1;
         }
         if ev.is_data_plane() && !ev.is_auth_challenge() {
-            let slot = match (ev.object_kind, is_user(ev)) {
+            let slot = match (ev.object_kind(), is_user(ev)) {
                 (ObjectKind::Secret, true) => &mut o.secret_users,
                 (ObjectKind::Secret, false) => &mut o.secret_services,
                 (ObjectKind::Key, true) => &mut o.key_users,

@@ -62,7 +62,8 @@ pub use tables::{
 };
 
 use crate::detect::Finding;
-use crate::event::{Event, IdentityKind, Outcome};
+use crate::event::{IdentityKind, Outcome};
+use crate::store::{EventRef, EventStore};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -75,28 +76,28 @@ pub const MAX_BUCKETS: usize = 5000;
 pub const MAX_DAYS: usize = 400;
 
 /// A failed event: not a success, and not the SDK's 401 challenge (see the module doc).
-pub fn is_failure(ev: &Event) -> bool {
-    ev.outcome != Outcome::Success && !ev.is_auth_challenge()
+pub fn is_failure(ev: EventRef<'_>) -> bool {
+    ev.outcome() != Outcome::Success && !ev.is_auth_challenge()
 }
 
 /// A user's request (the token names a user), as opposed to a service's.
-pub fn is_user(ev: &Event) -> bool {
-    ev.identity.upn.is_some() || ev.identity.kind == Some(IdentityKind::User)
+pub fn is_user(ev: EventRef<'_>) -> bool {
+    ev.identity().upn.is_some() || ev.identity().kind == Some(IdentityKind::User)
 }
 
 /// upn, else object id, else app id, else `(anonymous)`.
-pub fn identity_label(ev: &Event) -> String {
-    ev.identity
+pub fn identity_label(ev: EventRef<'_>) -> String {
+    ev.identity()
         .display()
         .map(|s| s.to_string())
         .unwrap_or_else(|| "(anonymous)".into())
 }
 
 /// The parsed caller address, else the raw caller text, else `(none)`.
-pub fn ip_label(ev: &Event) -> String {
-    ev.caller_addr
+pub fn ip_label(ev: EventRef<'_>) -> String {
+    ev.caller_addr()
         .map(|a| a.to_string())
-        .or_else(|| ev.caller_ip.as_deref().map(str::to_string))
+        .or_else(|| ev.caller_ip().as_deref().map(str::to_string))
         .unwrap_or_else(|| "(none)".into())
 }
 
@@ -157,11 +158,11 @@ pub struct Workbook {
     pub mass_retrieval: MassRetrieval,
 }
 
-/// Computes every panel. `events` in any order (the drop's are time-sorted); `findings` are
+/// Computes every panel. `events`: the drop's store (time-sorted); `findings` are
 /// those of [`crate::detect::analyze`] over the same events.
-pub fn compute(events: &[Event], findings: &[Finding], opts: &WorkbookOptions) -> Workbook {
-    let first = events.iter().map(|e| e.time).min();
-    let last = events.iter().map(|e| e.time).max();
+pub fn compute(events: &EventStore, findings: &[Finding], opts: &WorkbookOptions) -> Workbook {
+    let first = events.rows().map(|e| e.time()).min();
+    let last = events.rows().map(|e| e.time()).max();
     let grid = TimeGrid::spanning(first, last);
     let coverage = coverage::coverage(events, opts.rows);
     let (monitoring, object_ops) = grid::series(events, &grid, opts.series_vaults);

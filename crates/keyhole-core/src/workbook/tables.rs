@@ -3,7 +3,7 @@
 //! retrieval. Definitions in the module doc of [`super`].
 
 use super::{is_failure, is_object_read, is_sensitive};
-use crate::event::Event;
+use crate::store::{EventRef, EventStore};
 use crate::time::{Timestamp, MICROS_PER_HOUR};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -38,16 +38,19 @@ impl Key<'_> {
     }
 }
 
-fn ip_key(ev: &Event) -> Key<'_> {
-    match (ev.caller_addr, ev.caller_ip.as_deref()) {
+fn ip_key(ev: EventRef<'_>) -> Key<'_> {
+    match (ev.caller_addr(), ev.caller_ip().as_deref()) {
         (Some(a), _) => Key::Addr(a),
         (None, Some(t)) => Key::Str(t),
         (None, None) => Key::Str("(none)"),
     }
 }
 
-fn identity_key(ev: &Event) -> &str {
-    ev.identity.display().map(|s| &**s).unwrap_or("(anonymous)")
+fn identity_key(ev: EventRef<'_>) -> &str {
+    ev.identity()
+        .display()
+        .map(|s| &**s)
+        .unwrap_or("(anonymous)")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -103,15 +106,15 @@ pub struct TopPanel {
     pub failed: Vec<Count>,
 }
 
-pub(super) fn top_panels(events: &[Event], top: usize) -> Vec<TopPanel> {
+pub(super) fn top_panels(events: &EventStore, top: usize) -> Vec<TopPanel> {
     let mut maps: [HashMap<Key, (u64, u64)>; 4] = Default::default();
-    for ev in events {
+    for ev in events.rows() {
         let failed = u64::from(is_failure(ev));
         let keys = [
-            Key::Str(&ev.vault),
+            Key::Str(ev.vault()),
             ip_key(ev),
             Key::Str(identity_key(ev)),
-            Key::Str(&ev.operation),
+            Key::Str(ev.operation()),
         ];
         for (m, k) in maps.iter_mut().zip(keys) {
             let e = m.entry(k).or_default();
@@ -166,7 +169,7 @@ pub struct CallerRow {
 
 /// Callers by IP × vault, most events first (then IP, vault). The 401 challenge is left out:
 /// it carries no identity and every client sends it.
-pub(super) fn callers(events: &[Event], rows: usize) -> Rows<CallerRow> {
+pub(super) fn callers(events: &EventStore, rows: usize) -> Rows<CallerRow> {
     struct Acc<'a> {
         events: u64,
         failed: u64,
@@ -175,22 +178,22 @@ pub(super) fn callers(events: &[Event], rows: usize) -> Rows<CallerRow> {
         last: Timestamp,
     }
     let mut m: HashMap<(Key, &str), Acc> = HashMap::new();
-    for ev in events {
+    for ev in events.rows() {
         if ev.is_auth_challenge() {
             continue;
         }
-        let a = m.entry((ip_key(ev), &ev.vault)).or_insert_with(|| Acc {
+        let a = m.entry((ip_key(ev), ev.vault())).or_insert_with(|| Acc {
             events: 0,
             failed: 0,
             ids: Vec::new(),
-            first: ev.time,
-            last: ev.time,
+            first: ev.time(),
+            last: ev.time(),
         });
         a.events += 1;
         a.failed += u64::from(is_failure(ev));
-        a.first = a.first.min(ev.time);
-        a.last = a.last.max(ev.time);
-        if let Some(id) = ev.identity.display() {
+        a.first = a.first.min(ev.time());
+        a.last = a.last.max(ev.time());
+        if let Some(id) = ev.identity().display() {
             if a.ids.len() < 20 && !a.ids.contains(&&**id) {
                 a.ids.push(id);
             }
@@ -238,23 +241,28 @@ pub struct FailureRow {
 
 /// Failed events grouped by request URI (query dropped), result signature and status, most
 /// first (then URI, signature, status).
-pub(super) fn failures(events: &[Event], rows: usize) -> Rows<FailureRow> {
+pub(super) fn failures(events: &EventStore, rows: usize) -> Rows<FailureRow> {
     type K<'a> = (&'a str, &'a str, Option<u16>);
     let mut m: HashMap<K, (u64, Vec<&str>, Timestamp)> = HashMap::new();
-    for ev in events {
+    // the request URI is rebuilt once per object dictionary entry, not per event
+    let uris: Vec<std::cell::OnceCell<String>> = (0..events.objects().len())
+        .map(|_| std::cell::OnceCell::new())
+        .collect();
+    for ev in events.rows() {
         if !is_failure(ev) {
             continue;
         }
-        let uri = ev.request_uri.as_deref().unwrap_or("");
+        let uri = uris[ev.object_ref_id() as usize]
+            .get_or_init(|| ev.request_uri().map(|u| u.into_owned()).unwrap_or_default());
         let uri = uri.split('?').next().unwrap_or(uri);
-        let sig = ev.result_signature.as_deref().unwrap_or("");
+        let sig = ev.result_signature().as_deref().unwrap_or("");
         let e = m
-            .entry((uri, sig, ev.status))
-            .or_insert_with(|| (0, Vec::new(), ev.time));
+            .entry((uri, sig, ev.status()))
+            .or_insert_with(|| (0, Vec::new(), ev.time()));
         e.0 += 1;
-        e.2 = e.2.max(ev.time);
-        if e.1.len() < 20 && !e.1.contains(&&*ev.vault) {
-            e.1.push(&ev.vault);
+        e.2 = e.2.max(ev.time());
+        if e.1.len() < 20 && !e.1.contains(&&**ev.vault()) {
+            e.1.push(ev.vault());
         }
     }
     let mut out: Vec<FailureRow> = m
@@ -309,12 +317,13 @@ pub struct SensitiveOps {
     pub rows: Vec<SensitiveRow>,
 }
 
-pub(super) fn sensitive(events: &[Event], rows: usize) -> SensitiveOps {
+pub(super) fn sensitive(events: &EventStore, rows: usize) -> SensitiveOps {
     let mut idx: Vec<usize> = (0..events.len())
-        .filter(|&i| is_sensitive(events[i].op))
+        .filter(|&i| is_sensitive(events.row(i).op()))
         .collect();
-    let succeeded = idx.iter().filter(|&&i| events[i].is_success()).count() as u64;
-    idx.sort_by(|&a, &b| events[b].time.cmp(&events[a].time).then(a.cmp(&b)));
+    let succeeded = idx.iter().filter(|&&i| events.row(i).is_success()).count() as u64;
+    let t = events.times();
+    idx.sort_by(|&a, &b| t[b].cmp(&t[a]).then(a.cmp(&b)));
     let total = idx.len() as u64;
     idx.truncate(rows);
     SensitiveOps {
@@ -323,16 +332,16 @@ pub(super) fn sensitive(events: &[Event], rows: usize) -> SensitiveOps {
         rows: idx
             .into_iter()
             .map(|i| {
-                let ev = &events[i];
+                let ev = events.row(i);
                 SensitiveRow {
-                    time: ev.time,
-                    vault: ev.vault.to_string(),
-                    operation: ev.operation.to_string(),
-                    object: ev.object_name.as_deref().map(str::to_string),
+                    time: ev.time(),
+                    vault: ev.vault().to_string(),
+                    operation: ev.operation().to_string(),
+                    object: ev.object_name().as_deref().map(str::to_string),
                     identity: identity_key(ev).to_string(),
                     ip: ip_key(ev).label(),
-                    status: ev.status,
-                    outcome: ev.outcome.as_str().to_string(),
+                    status: ev.status(),
+                    outcome: ev.outcome().as_str().to_string(),
                     event: i,
                 }
             })
@@ -366,7 +375,7 @@ pub struct MassRetrieval {
 
 /// Principals whose successful reads on one vault within one period reach `threshold`.
 pub fn mass_retrieval(
-    events: &[Event],
+    events: &EventStore,
     threshold: u64,
     period_hours: u64,
     rows: usize,
@@ -374,19 +383,19 @@ pub fn mass_retrieval(
     let period_hours = period_hours.clamp(1, 24 * 366);
     let width = period_hours as i64 * MICROS_PER_HOUR;
     let mut m: HashMap<(i64, &str, &str), (u64, HashSet<&str>)> = HashMap::new();
-    for ev in events {
+    for ev in events.rows() {
         if !ev.is_success() || !is_object_read(ev) {
             continue;
         }
         let e = m
             .entry((
-                ev.time.micros.div_euclid(width),
+                ev.time().micros.div_euclid(width),
                 identity_key(ev),
-                &ev.vault,
+                ev.vault(),
             ))
             .or_default();
         e.0 += 1;
-        if let Some(o) = &ev.object_name {
+        if let Some(o) = &ev.object_name() {
             e.1.insert(o);
         }
     }

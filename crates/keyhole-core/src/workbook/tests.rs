@@ -5,8 +5,15 @@
 use super::*;
 use crate::detect::testkit::{ev, EventBuilder};
 use crate::detect::{Confidence, EvidenceRef, FindingIdentity, Severity};
+use crate::event::Event;
+use crate::store::EventStore;
 use crate::time::MICROS_PER_DAY;
 use std::sync::Arc;
+
+/// [`super::compute`] over a store of hand-built events.
+fn compute(events: &[Event], findings: &[Finding], opts: &WorkbookOptions) -> Workbook {
+    super::compute(&EventStore::from_events(events), findings, opts)
+}
 
 fn t(s: &str) -> Timestamp {
     Timestamp::parse_iso(s).unwrap()
@@ -186,25 +193,27 @@ fn counts(n: usize, at: &[(usize, u64)]) -> Vec<u64> {
 
 #[test]
 fn definitions() {
-    let e = sample();
-    let failed: Vec<usize> = (0..e.len()).filter(|&i| is_failure(&e[i])).collect();
+    let e = EventStore::from_events(&sample());
+    let failed: Vec<usize> = (0..e.len()).filter(|&i| is_failure(e.row(i))).collect();
     assert_eq!(
         failed,
         vec![2, 5, 7],
         "403, 429, 403; never the 401 challenge"
     );
-    let sensitive: Vec<usize> = (0..e.len()).filter(|&i| is_sensitive(e[i].op)).collect();
+    let sensitive: Vec<usize> = (0..e.len())
+        .filter(|&i| is_sensitive(e.row(i).op()))
+        .collect();
     assert_eq!(sensitive, vec![4, 7, 9]);
-    let reads: Vec<usize> = (0..e.len()).filter(|&i| is_object_read(&e[i])).collect();
+    let reads: Vec<usize> = (0..e.len()).filter(|&i| is_object_read(e.row(i))).collect();
     assert_eq!(
         reads,
         vec![0, 2, 3, 5, 9],
         "Get/Backup of a named object; not List/Decrypt"
     );
-    assert!(is_user(&e[0]) && !is_user(&e[2]) && !is_user(&e[1]));
-    assert_eq!(identity_label(&e[1]), "(anonymous)");
-    assert_eq!(identity_label(&e[2]), "sp-app1");
-    assert_eq!(ip_label(&e[0]), "1.2.3.4");
+    assert!(is_user(e.row(0)) && !is_user(e.row(2)) && !is_user(e.row(1)));
+    assert_eq!(identity_label(e.row(1)), "(anonymous)");
+    assert_eq!(identity_label(e.row(2)), "sp-app1");
+    assert_eq!(ip_label(e.row(0)), "1.2.3.4");
 }
 
 #[test]
@@ -625,7 +634,7 @@ fn mass_retrieval_threshold_and_period() {
         (1000, 24)
     );
     assert_eq!(w.mass_retrieval.total, 0);
-    let m = tables::mass_retrieval(&sample(), 1, 24, 10);
+    let m = tables::mass_retrieval(&EventStore::from_events(&sample()), 1, 24, 10);
     let got: Vec<(Timestamp, &str, &str, u64)> = m
         .rows
         .iter()
@@ -658,14 +667,20 @@ fn mass_retrieval_threshold_and_period() {
                 .secs(i * 60),
         );
     }
-    let m = tables::mass_retrieval(&evs, 25, 24, 10);
+    let m = tables::mass_retrieval(&EventStore::from_events(&evs), 25, 24, 10);
     assert_eq!(
         (m.total, m.rows[0].reads, m.rows[0].distinct_objects),
         (1, 30, 7)
     );
-    assert_eq!(tables::mass_retrieval(&evs, 31, 24, 10).total, 0);
+    assert_eq!(
+        tables::mass_retrieval(&EventStore::from_events(&evs), 31, 24, 10).total,
+        0
+    );
     // 08:00–08:29 in one-hour periods: one period of 30; the threshold is "at least".
-    assert_eq!(tables::mass_retrieval(&evs, 30, 1, 10).total, 1);
+    assert_eq!(
+        tables::mass_retrieval(&EventStore::from_events(&evs), 30, 1, 10).total,
+        1
+    );
 }
 
 #[test]
@@ -740,6 +755,7 @@ fn workbook_json_round_trips() {
 #[test]
 fn explorer_filter() {
     let e = sample();
+    let e = EventStore::from_events(&e);
     let f = |x: EventFilter| x.newest_first(&e);
     assert_eq!(
         f(EventFilter::default()),

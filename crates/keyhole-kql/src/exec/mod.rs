@@ -425,7 +425,7 @@ pub(crate) fn group_name(e: &Expr) -> Option<String> {
 /// Evaluate an expression that uses no columns (datatable values).
 pub(crate) fn const_eval(e: &Expr) -> Res<Value> {
     let ctx = Ctx {
-        src: Store::new(&[]),
+        src: Store::empty(),
         env: Env::new(0, DEFAULT_BUDGET),
         scalars: HashMap::new(),
         tabulars: HashMap::new(),

@@ -119,7 +119,12 @@ fn format_ipv6_mask(a: &[Value], _: &Env) -> Value {
 #[cfg(test)]
 mod tests {
     fn one(q: &str) -> String {
-        let t = crate::run(&format!("print r = {q}"), &[], &Default::default()).unwrap();
+        let t = crate::run(
+            &format!("print r = {q}"),
+            &keyhole_core::EventStore::default(),
+            &Default::default(),
+        )
+        .unwrap();
         t.rows[0][0].to_string()
     }
 
@@ -189,7 +194,12 @@ mod tests {
             "range x from 1 to 2000 step 1 | extend ip = strcat('10.', x % 78, '.', x % 256, '.7') | where ipv4_is_in_any_range(ip, dynamic([{}])) | count",
             ranges.join(",")
         );
-        let t = crate::run(&q, &[], &Default::default()).unwrap();
+        let t = crate::run(
+            &q,
+            &keyhole_core::EventStore::default(),
+            &Default::default(),
+        )
+        .unwrap();
         assert_eq!(t.rows[0][0].to_string(), "2000");
     }
 }

@@ -434,8 +434,12 @@ mod tests {
         for f in all() {
             for (ex, want) in f.examples {
                 let q = format!("print r = {ex}");
-                let t = crate::run(&q, &[], &Default::default())
-                    .unwrap_or_else(|e| panic!("{}: {q}: {e}", f.name));
+                let t = crate::run(
+                    &q,
+                    &keyhole_core::EventStore::default(),
+                    &Default::default(),
+                )
+                .unwrap_or_else(|e| panic!("{}: {q}: {e}", f.name));
                 assert_eq!(t.rows[0][0].to_string(), *want, "{}: {q}", f.name);
                 n += 1;
             }

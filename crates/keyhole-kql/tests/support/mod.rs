@@ -173,7 +173,8 @@ pub fn generated(cfg: &keyhole_gen::GenConfig) -> Vec<Event> {
     f.feed(&buf);
     f.finish();
     ds.close(f);
-    ds.finish().0
+    let (store, _) = ds.finish_store();
+    store.rows().map(|e| e.to_event()).collect()
 }
 
 /// The read-only shared folder (`../shared` next to the repository), or the folder named by

@@ -72,7 +72,7 @@ fn parameters() -> &'static [Completion] {
     static PARAMS: OnceLock<Vec<Completion>> = OnceLock::new();
     PARAMS.get_or_init(|| {
         let mut out = Vec::new();
-        for name in keyhole_kql::workbook_defaults(&[]).into_keys() {
+        for name in keyhole_kql::workbook_defaults(&Default::default()).into_keys() {
             out.push(Completion {
                 label: name,
                 kind: CompletionKind::Keyword,
@@ -743,7 +743,11 @@ mod tests {
         // Every name the engine binds on a drop is offered.
         use keyhole_core::detect::testkit::ev;
         let offered: Vec<&str> = parameters().iter().map(|c| c.label.as_str()).collect();
-        for name in keyhole_kql::workbook_defaults(&[ev("2026-10-18T03:00:00Z")]).keys() {
+        for name in keyhole_kql::workbook_defaults(&keyhole_core::EventStore::from_events(&[ev(
+            "2026-10-18T03:00:00Z",
+        )]))
+        .keys()
+        {
             assert!(offered.contains(&name.as_str()), "{name} not offered");
         }
     }

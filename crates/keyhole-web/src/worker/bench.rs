@@ -79,7 +79,7 @@ pub async fn bench_codec(rounds: u32) -> Result<String, JsValue> {
     );
     let rows = loaded
         .events
-        .iter()
+        .rows()
         .take(2000)
         .enumerate()
         .map(|(i, e)| views::row(e, i as u32))

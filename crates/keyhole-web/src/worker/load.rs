@@ -169,7 +169,7 @@ pub(super) fn analyse(
     files: HashMap<String, (File, bool)>,
     mem_files: HashMap<String, Vec<u8>>,
 ) -> (ResultView, Loaded) {
-    let (events, summary) = ds.finish();
+    let (events, summary) = ds.finish_store();
     // The dataset's final reports are authoritative (problems found at finish).
     if summary.files.len() == reports.len() {
         for (r, s) in reports.iter_mut().zip(&summary.files) {

@@ -17,9 +17,9 @@ use crate::protocol::{
     BoundParam, ExportKind, KqlResult, ParamScope, ReplayInfo, Reply, Request, WorkerCmd, WorkerMsg,
 };
 use keyhole_core::detect::Analysis;
-use keyhole_core::event::Event;
 use keyhole_core::export;
 use keyhole_core::ingest::Summary;
+use keyhole_core::store::{EventRef, EventStore};
 use keyhole_core::workbook::{self, report, EventFilter, Workbook, WorkbookOptions};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
@@ -34,7 +34,7 @@ const KQL_CSV_ROWS: usize = 200_000;
 
 /// What the worker holds after a drop was read.
 pub(crate) struct Loaded {
-    events: Vec<Event>,
+    events: EventStore,
     summary: Summary,
     analysis: Analysis,
     workbook: Workbook,
@@ -144,7 +144,7 @@ fn handle(req: Request, files: JsValue) {
                 offset: lo as u64,
                 rows: idx[lo..hi]
                     .iter()
-                    .map(|&i| views::row(&s.events[i as usize], i))
+                    .map(|&i| views::row(s.events.row(i as usize), i))
                     .collect(),
             }
         }),
@@ -152,18 +152,22 @@ fn handle(req: Request, files: JsValue) {
             rows: idx
                 .iter()
                 .take(5000)
-                .filter_map(|&i| s.events.get(i as usize).map(|e| views::row(e, i)))
+                .filter(|&&i| (i as usize) < s.events.len())
+                .map(|&i| views::row(s.events.row(i as usize), i))
                 .collect(),
         }),
-        WorkerCmd::Raw { idx } => with_data(seq, |s| match s.events.get(idx as usize) {
-            None => WorkerMsg::Error {
-                message: format!("no event {idx}"),
-            },
-            Some(e) => WorkerMsg::Raw {
+        WorkerCmd::Raw { idx } => with_data(seq, |s| {
+            if idx as usize >= s.events.len() {
+                return WorkerMsg::Error {
+                    message: format!("no event {idx}"),
+                };
+            }
+            let e = s.events.row(idx as usize);
+            WorkerMsg::Raw {
                 idx,
                 text: raw_text(s, e).unwrap_or_default(),
-                normalised: serde_json::to_string_pretty(e).unwrap_or_default(),
-            },
+                normalised: serde_json::to_string_pretty(&e).unwrap_or_default(),
+            }
         }),
         WorkerCmd::Mass { threshold, hours } => with_data(seq, |s| WorkerMsg::Mass {
             panel: workbook::mass_retrieval(
@@ -197,13 +201,13 @@ thread_local! {
 
 /// The workbook parameters for a query on `events`: the drop's defaults (computed once a
 /// dataset), then the page's filters and the values typed in the Query tab.
-fn bound_params(events: &[Event], scope: &ParamScope) -> params::Bound {
-    let time = |e: Option<&Event>| e.map_or(0, |e| e.time.micros);
+fn bound_params(events: &EventStore, scope: &ParamScope) -> params::Bound {
+    let times = events.times();
     let key = (
-        events.as_ptr() as usize,
+        events as *const EventStore as usize,
         events.len(),
-        time(events.first()),
-        time(events.last()),
+        times.first().copied().unwrap_or(0),
+        times.last().copied().unwrap_or(0),
     );
     let defaults = DEFAULTS.with(|d| {
         let mut d = d.borrow_mut();
@@ -259,7 +263,7 @@ fn kql_error(e: &keyhole_kql::KqlError, params: Vec<BoundParam>) -> WorkerMsg {
     }
 }
 
-fn kql(events: &[Event], query: &str, scope: &ParamScope) -> WorkerMsg {
+fn kql(events: &EventStore, query: &str, scope: &ParamScope) -> WorkerMsg {
     let t0 = js_sys::Date::now();
     let b = bound_params(events, scope);
     let shown = params::shown(query, &b);
@@ -277,7 +281,7 @@ fn kql(events: &[Event], query: &str, scope: &ParamScope) -> WorkerMsg {
 /// `ReplayProgress` messages at most every 100 ms.
 fn replayed(
     seq: u64,
-    events: &[Event],
+    events: &EventStore,
     query: &str,
     every: &str,
     period: Option<&str>,
@@ -388,19 +392,20 @@ fn exported(s: &mut Loaded, kind: ExportKind, options: &WorkbookOptions) -> Work
 
 /// The record's original bytes, when the file was plain text (no zip/gzip/UTF-16 wrapper) so
 /// that the source offsets address the file itself.
-fn raw_text(s: &Loaded, e: &Event) -> Option<String> {
-    if let Some(bytes) = s.mem_files.get(&*e.source.file) {
-        let lo = (e.source.offset as usize).min(bytes.len());
-        let hi = (lo + e.source.len as usize).min(bytes.len());
+fn raw_text(s: &Loaded, e: EventRef<'_>) -> Option<String> {
+    let source = e.source();
+    if let Some(bytes) = s.mem_files.get(&*source.file) {
+        let lo = (source.offset as usize).min(bytes.len());
+        let hi = (lo + source.len as usize).min(bytes.len());
         return Some(String::from_utf8_lossy(&bytes[lo..hi]).into_owned());
     }
-    let (file, plain) = s.files.get(&*e.source.file)?;
-    if !*plain || e.source.len == 0 {
+    let (file, plain) = s.files.get(&*source.file)?;
+    if !*plain || source.len == 0 {
         return None;
     }
-    let len = (e.source.len as u64).min(1 << 20);
+    let len = (source.len as u64).min(1 << 20);
     let blob = file
-        .slice_with_f64_and_f64(e.source.offset as f64, (e.source.offset + len) as f64)
+        .slice_with_f64_and_f64(source.offset as f64, (source.offset + len) as f64)
         .ok()?;
     let buf = FileReaderSync::new()
         .ok()?

@@ -141,7 +141,7 @@ mod tests {
     #[test]
     fn defaults_then_page_filters_then_typed_values() {
         let ev = events();
-        let defaults = keyhole_kql::workbook_defaults(&ev);
+        let defaults = keyhole_kql::workbook_defaults(&keyhole_core::EventStore::from_events(&ev));
         let all = defaults["KeyVault"].clone();
         assert_eq!(quoted_list(&all).len(), 2);
         // No filter: the workbook's defaults, said so.
@@ -204,7 +204,7 @@ mod tests {
         let q = "AzureDiagnostics | where ResourceId in~ ({KeyVault}) and TimeGenerated {TimeRange}\n\
                  | where TimeGenerated > {TimeRange:start} and x matches regex @'\\p{L}' and {Nope:grain} > 0 and '{0}' == ''";
         let b = bind(
-            keyhole_kql::workbook_defaults(&events()),
+            keyhole_kql::workbook_defaults(&keyhole_core::EventStore::from_events(&events())),
             &ParamScope::default(),
         );
         let s = shown(q, &b);

@@ -3,29 +3,30 @@
 
 use crate::protocol::{EventRow, FileView, FindingView, ProblemView, RuleStatusView};
 use keyhole_core::detect::{Finding, RuleStatus};
-use keyhole_core::event::Event;
 use keyhole_core::ingest::FileReport;
+use keyhole_core::store::EventRef;
 
 /// One event as a table row.
-pub fn row(e: &Event, idx: u32) -> EventRow {
+pub fn row(e: EventRef<'_>, idx: u32) -> EventRow {
+    let source = e.source();
     EventRow {
         idx,
-        time: e.time,
-        vault: e.vault.to_string(),
-        operation: e.operation.to_string(),
-        object_name: e.object_name.as_deref().map(str::to_string),
-        status: e.status,
-        outcome: e.outcome.as_str().into(),
+        time: e.time(),
+        vault: e.vault().to_string(),
+        operation: e.operation().to_string(),
+        object_name: e.object_name().as_deref().map(str::to_string),
+        status: e.status(),
+        outcome: e.outcome().as_str().into(),
         challenge: e.is_auth_challenge(),
         ip: e
-            .caller_ip
+            .caller_ip()
             .as_deref()
             .map(str::to_string)
-            .or_else(|| e.caller_addr.map(|a| a.to_string())),
-        identity: e.identity.display().map(|s| s.to_string()),
-        app_id: e.identity.app_id.as_deref().map(str::to_string),
-        file: e.source.file.to_string(),
-        line: e.source.line,
+            .or_else(|| e.caller_addr().map(|a| a.to_string())),
+        identity: e.identity().display().map(|s| s.to_string()),
+        app_id: e.identity().app_id.as_deref().map(str::to_string),
+        file: source.file.to_string(),
+        line: source.line,
     }
 }
 
@@ -90,6 +91,7 @@ mod tests {
     use super::*;
     use keyhole_core::detect::testkit::{ev, EventBuilder};
     use keyhole_core::detect::{analyze, DetectConfig};
+    use keyhole_core::EventStore;
 
     #[test]
     fn findings_keep_every_field_and_resolve_evidence() {
@@ -98,7 +100,7 @@ mod tests {
             .user("a@x")
             .op("SecretDelete")
             .obj("s")];
-        let a = analyze(&events, &DetectConfig::default());
+        let a = analyze(&EventStore::from_events(&events), &DetectConfig::default());
         let f = a
             .findings
             .iter()
@@ -117,8 +119,9 @@ mod tests {
     fn the_challenge_row_is_marked() {
         let mut e = ev("2026-10-18T03:00:00Z").op("Authentication").status(401);
         e.identity = Default::default();
-        assert!(row(&e, 3).challenge);
-        assert_eq!(row(&e, 3).outcome, "denied");
-        assert!(!row(&ev("2026-10-18T03:00:00Z").status(403), 0).challenge);
+        let s = EventStore::from_events(&[e, ev("2026-10-18T03:00:00Z").status(403)]);
+        assert!(row(s.row(0), 3).challenge);
+        assert_eq!(row(s.row(0), 3).outcome, "denied");
+        assert!(!row(s.row(1), 0).challenge);
     }
 }

@@ -8,7 +8,8 @@
 use super::access_policy_granted::{permissions, policy_json};
 use crate::detect::baseline::{FxMap, Id};
 use crate::detect::{new_finding, who, Cx, EvidenceRef, Finding, Rule, RuleInfo, Severity};
-use crate::event::{Event, Str};
+use crate::event::Str;
+use crate::store::EventRef;
 use crate::time::MICROS_PER_MIN;
 use serde_json::json;
 
@@ -34,43 +35,54 @@ impl Rule for AccessPolicyFlash {
         &INFO
     }
 
-    fn on_event(&mut self, cx: &Cx, idx: usize, ev: &Event, allowed: bool, out: &mut Vec<Finding>) {
+    fn on_event(
+        &mut self,
+        cx: &Cx,
+        idx: usize,
+        ev: EventRef<'_>,
+        allowed: bool,
+        out: &mut Vec<Finding>,
+    ) {
         if !ev.is_success() {
             return;
         }
-        if let Some(oid) = ev.policy_added.as_ref().and_then(|p| p.object_id.clone()) {
+        if let Some(oid) = ev.policy_added().as_ref().and_then(|p| p.object_id.clone()) {
             self.grants
                 .insert((cx.cur.vault, oid.to_ascii_lowercase().into()), idx);
         }
-        let Some(oid) = ev.policy_removed.as_ref().and_then(|p| p.object_id.clone()) else {
+        let Some(oid) = ev
+            .policy_removed()
+            .as_ref()
+            .and_then(|p| p.object_id.clone())
+        else {
             return;
         };
         let key: (Id, Str) = (cx.cur.vault, oid.to_ascii_lowercase().into());
         let Some(gi) = self.grants.get(&key).copied() else {
             return;
         };
-        let grant = &cx.events[gi];
-        let dt = ev.time.micros - grant.time.micros;
+        let grant = cx.events.row(gi);
+        let dt = ev.time().micros - grant.time().micros;
         if allowed || dt > cx.cfg.flash_window_min * MICROS_PER_MIN || gi == idx {
             return;
         }
         self.grants.remove(&key);
-        let p = grant.policy_added.as_ref().expect("grant has policy_added");
+        let p = grant.policy_added().expect("grant has policy_added");
         let mut f = new_finding(
             &INFO,
             grant,
             gi,
-            &ev.vault,
+            ev.vault(),
             format!(
                 "{} granted object {} access to {} ({}) and {} removed it {} later",
                 who(grant),
                 oid,
-                ev.vault,
+                ev.vault(),
                 permissions(p),
                 who(ev),
-                super::dur_between(grant.time, ev.time)
+                super::dur_between(grant.time(), ev.time())
             ),
-            json!({"granted": policy_json(p), "seconds": (super::secs(ev.time).micros - super::secs(grant.time).micros) / 1_000_000, "removed_by": who(ev)}),
+            json!({"granted": policy_json(p), "seconds": (super::secs(ev.time()).micros - super::secs(grant.time()).micros) / 1_000_000, "removed_by": who(ev)}),
         );
         f.add(ev, idx);
         debug_assert!(f.evidence.contains(&EvidenceRef::of(ev, idx)));

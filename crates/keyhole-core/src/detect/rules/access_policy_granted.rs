@@ -7,7 +7,8 @@
 
 use crate::detect::baseline::Id;
 use crate::detect::{new_finding, who, Cx, Finding, Groups, Rule, RuleInfo, Severity};
-use crate::event::{AccessPolicyChange, Event, Str};
+use crate::event::{AccessPolicyChange, Str};
+use crate::store::EventRef;
 use crate::time::MICROS_PER_HOUR;
 use serde_json::json;
 
@@ -67,26 +68,33 @@ impl Rule for AccessPolicyGranted {
         &INFO
     }
 
-    fn on_event(&mut self, cx: &Cx, idx: usize, ev: &Event, allowed: bool, out: &mut Vec<Finding>) {
+    fn on_event(
+        &mut self,
+        cx: &Cx,
+        idx: usize,
+        ev: EventRef<'_>,
+        allowed: bool,
+        out: &mut Vec<Finding>,
+    ) {
         if allowed || !ev.is_success() {
             return;
         }
-        let Some(p) = &ev.policy_added else { return };
+        let Some(p) = &ev.policy_added() else { return };
         let key = (cx.cur.vault, cx.cur.principal, p.object_id.clone());
         self.groups.hit(out, key, ev, idx, || {
             new_finding(
                 &INFO,
                 ev,
                 idx,
-                &ev.vault,
+                ev.vault(),
                 format!(
                     "{} granted object {} access to {} ({})",
                     who(ev),
                     p.object_id.as_deref().unwrap_or("(unknown object)"),
-                    ev.vault,
+                    ev.vault(),
                     permissions(p)
                 ),
-                json!({"granted": policy_json(p), "operation": &*ev.operation}),
+                json!({"granted": policy_json(p), "operation": ev.operation()}),
             )
         });
     }

@@ -8,7 +8,7 @@
 use crate::detect::baseline::{FxMap, Id};
 use crate::detect::baseline::{SlidingDistinct, DAY};
 use crate::detect::{who, Cx, Finding, Groups, Rule, RuleInfo, Severity};
-use crate::event::Event;
+use crate::store::EventRef;
 use serde_json::json;
 
 pub static INFO: RuleInfo = RuleInfo {
@@ -42,7 +42,14 @@ impl Rule for AccountVolumeAccessDeniedAnomaly {
         &INFO
     }
 
-    fn on_event(&mut self, cx: &Cx, idx: usize, ev: &Event, allowed: bool, out: &mut Vec<Finding>) {
+    fn on_event(
+        &mut self,
+        cx: &Cx,
+        idx: usize,
+        ev: EventRef<'_>,
+        allowed: bool,
+        out: &mut Vec<Finding>,
+    ) {
         if allowed || !ev.is_denied() {
             return;
         }
@@ -53,7 +60,7 @@ impl Rule for AccountVolumeAccessDeniedAnomaly {
             .windows
             .entry(pk)
             .or_insert_with(|| SlidingDistinct::new(DAY));
-        w.push(ev.time.micros, cx.cur.vault, idx);
+        w.push(ev.time().micros, cx.cur.vault, idx);
         let n = w.distinct();
         if n < cx.cfg.denied_vaults {
             return;

@@ -26,7 +26,7 @@ use crate::detect::judging::{
     earlier_max, OwnHistory, PeerScope, Peers, Pending, ShortVerdict, TENANT,
 };
 use crate::detect::{who, Cx, Finding, Groups, Rule, RuleInfo, Severity};
-use crate::event::Event;
+use crate::store::EventRef;
 use serde_json::json;
 
 pub static INFO: RuleInfo = RuleInfo {
@@ -85,21 +85,28 @@ impl Rule for AccountVolumeAnomaly {
         self.finish_short(cx, out);
     }
 
-    fn on_event(&mut self, cx: &Cx, idx: usize, ev: &Event, allowed: bool, out: &mut Vec<Finding>) {
-        if allowed || !ev.is_success() || !(ev.is_data_plane() || ev.op.is_vault_write()) {
+    fn on_event(
+        &mut self,
+        cx: &Cx,
+        idx: usize,
+        ev: EventRef<'_>,
+        allowed: bool,
+        out: &mut Vec<Finding>,
+    ) {
+        if allowed || !ev.is_success() || !(ev.is_data_plane() || ev.op().is_vault_write()) {
             return;
         }
         let Some(pk) = cx.cur.principal else {
             return;
         };
-        let day = ev.time.day();
+        let day = ev.time().day();
         let st = self.state.entry(pk).or_default();
         if !cx.frame.drop.is_some_and(|s| s.long(cx.cfg.learning_days)) {
             if !is_object_read(ev) {
                 return;
             }
             let w = st.reads.get_or_insert_with(|| SlidingDistinct::new(DAY));
-            w.push(ev.time.micros, cx.cur.vault, idx);
+            w.push(ev.time().micros, cx.cur.vault, idx);
             let n = w.distinct();
             let max = st.reads_max.before(day);
             st.reads_max.observe(day, n as u64);
@@ -133,7 +140,7 @@ impl Rule for AccountVolumeAnomaly {
             return;
         }
         let w = st.window.get_or_insert_with(|| SlidingDistinct::new(DAY));
-        w.push(ev.time.micros, cx.cur.vault, idx);
+        w.push(ev.time().micros, cx.cur.vault, idx);
         let n = w.distinct();
         let max = st.max.before(day);
         st.max.observe(day, n as u64);

@@ -7,7 +7,7 @@
 
 use crate::detect::baseline::Id;
 use crate::detect::{new_finding, who, Cx, Finding, Groups, Rule, RuleInfo, Severity};
-use crate::event::Event;
+use crate::store::EventRef;
 use crate::time::MICROS_PER_DAY;
 use serde_json::json;
 
@@ -40,8 +40,15 @@ impl Rule for AdministrativeOperation {
         &INFO
     }
 
-    fn on_event(&mut self, cx: &Cx, idx: usize, ev: &Event, allowed: bool, out: &mut Vec<Finding>) {
-        if allowed || !ev.is_success() || !ev.op.is_vault_write() {
+    fn on_event(
+        &mut self,
+        cx: &Cx,
+        idx: usize,
+        ev: EventRef<'_>,
+        allowed: bool,
+        out: &mut Vec<Finding>,
+    ) {
+        if allowed || !ev.is_success() || !ev.op().is_vault_write() {
             return;
         }
         let key = (cx.cur.vault, cx.cur.principal);
@@ -50,21 +57,24 @@ impl Rule for AdministrativeOperation {
                 &INFO,
                 ev,
                 idx,
-                &ev.vault,
+                ev.vault(),
                 String::new(),
                 json!({"operations": {}}),
             )
         });
         let f = &mut out[fi];
         if let Some(m) = f.details["operations"].as_object_mut() {
-            let n = m.get(&*ev.operation).and_then(|v| v.as_u64()).unwrap_or(0);
-            m.insert(ev.operation.to_string(), json!(n + 1));
+            let n = m
+                .get(&**ev.operation())
+                .and_then(|v| v.as_u64())
+                .unwrap_or(0);
+            m.insert(ev.operation().to_string(), json!(n + 1));
         }
         let ops: Vec<String> = f.details["operations"]
             .as_object()
             .map(|m| m.iter().map(|(k, v)| format!("{k} x{v}")).collect())
             .unwrap_or_default();
-        f.reason = format!("{} performed {} on {}", who(ev), ops.join(", "), ev.vault);
+        f.reason = format!("{} performed {} on {}", who(ev), ops.join(", "), ev.vault());
     }
 }
 

@@ -8,7 +8,7 @@
 
 use super::user_anomaly::Novelty;
 use crate::detect::{Cx, Finding, Rule, RuleInfo, Severity};
-use crate::event::Event;
+use crate::store::EventRef;
 
 pub static INFO: RuleInfo = RuleInfo {
     id: "KV_AppAnomaly",
@@ -37,7 +37,14 @@ impl Rule for AppAnomaly {
     fn finish(&mut self, _cx: &Cx, out: &mut Vec<Finding>) {
         self.0.finish(out);
     }
-    fn on_event(&mut self, cx: &Cx, idx: usize, ev: &Event, allowed: bool, out: &mut Vec<Finding>) {
+    fn on_event(
+        &mut self,
+        cx: &Cx,
+        idx: usize,
+        ev: EventRef<'_>,
+        allowed: bool,
+        out: &mut Vec<Finding>,
+    ) {
         self.0.judge(&INFO, cx, idx, ev, allowed, out);
     }
 }

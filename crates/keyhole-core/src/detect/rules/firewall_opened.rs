@@ -9,7 +9,8 @@
 
 use crate::detect::baseline::{FxMap, Id};
 use crate::detect::{new_finding, who, Cx, Finding, Rule, RuleInfo, Severity};
-use crate::event::{Event, Str};
+use crate::event::Str;
+use crate::store::EventRef;
 use serde_json::json;
 
 pub static INFO: RuleInfo = RuleInfo {
@@ -34,9 +35,16 @@ impl Rule for FirewallOpened {
         &INFO
     }
 
-    fn on_event(&mut self, cx: &Cx, idx: usize, ev: &Event, allowed: bool, out: &mut Vec<Finding>) {
+    fn on_event(
+        &mut self,
+        cx: &Cx,
+        idx: usize,
+        ev: EventRef<'_>,
+        allowed: bool,
+        out: &mut Vec<Finding>,
+    ) {
         let Some(action) = ev
-            .vault_config
+            .vault_config()
             .as_ref()
             .and_then(|c| c.network_default_action.clone())
         else {
@@ -50,22 +58,22 @@ impl Rule for FirewallOpened {
         if allowed || !prev.eq_ignore_ascii_case("deny") || !action.eq_ignore_ascii_case("allow") {
             return;
         }
-        let before = &cx.events[pidx];
+        let before = cx.events.row(pidx);
         let mut f = new_finding(
             &INFO,
             ev,
             idx,
-            &ev.vault,
+            ev.vault(),
             format!(
                 "the firewall of {} went from Deny to Allow: {} shows defaultAction Allow by {} at {}; the previous snapshot ({} at {}) had Deny",
-                ev.vault,
-                ev.operation,
+                ev.vault(),
+                ev.operation(),
                 who(ev),
-                super::secs(ev.time),
-                before.operation,
-                super::secs(before.time)
+                super::secs(ev.time()),
+                before.operation(),
+                super::secs(before.time())
             ),
-            json!({"old": {"default_action": &*prev}, "new": {"default_action": &*action}, "operation": &*ev.operation}),
+            json!({"old": {"default_action": &*prev}, "new": {"default_action": &*action}, "operation": ev.operation()}),
         );
         f.evidence
             .insert(0, crate::detect::EvidenceRef::of(before, pidx));

@@ -8,7 +8,8 @@
 use crate::detect::baseline::Id;
 use crate::detect::config::Net;
 use crate::detect::{new_finding, who, Cx, Finding, Groups, Rule, RuleInfo, Severity};
-use crate::event::{Event, Str};
+use crate::event::Str;
+use crate::store::EventRef;
 use crate::time::MICROS_PER_HOUR;
 use serde_json::json;
 
@@ -41,11 +42,18 @@ impl Rule for FirewallRuleAdded {
         &INFO
     }
 
-    fn on_event(&mut self, cx: &Cx, idx: usize, ev: &Event, allowed: bool, out: &mut Vec<Finding>) {
+    fn on_event(
+        &mut self,
+        cx: &Cx,
+        idx: usize,
+        ev: EventRef<'_>,
+        allowed: bool,
+        out: &mut Vec<Finding>,
+    ) {
         if allowed || !ev.is_success() {
             return;
         }
-        let Some(range) = &ev.ip_rule_added else {
+        let Some(range) = &ev.ip_rule_added() else {
             return;
         };
         let wide = Net::parse(range)
@@ -57,12 +65,12 @@ impl Rule for FirewallRuleAdded {
                 &INFO,
                 ev,
                 idx,
-                &ev.vault,
+                ev.vault(),
                 format!(
                     "{} added IP rule {} to the firewall of {}{}",
                     who(ev),
                     range,
-                    ev.vault,
+                    ev.vault(),
                     match wide {
                         Some(n) => format!(
                             " — a /{} opens it to {} addresses",
@@ -76,7 +84,7 @@ impl Rule for FirewallRuleAdded {
                         None => String::new(),
                     }
                 ),
-                json!({"ip_rule": &**range, "operation": &*ev.operation}),
+                json!({"ip_rule": &**range, "operation": ev.operation()}),
             )
         });
     }

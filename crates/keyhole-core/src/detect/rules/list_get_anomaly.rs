@@ -21,7 +21,8 @@ use super::is_user;
 use crate::detect::baseline::{FxMap, FxSet, Id};
 use crate::detect::judging::{hours_text, OwnHistory, PeerScope, Peers};
 use crate::detect::{new_finding, who, Confidence, Cx, Finding, Rule, RuleInfo, Severity};
-use crate::event::{Event, ObjectKind, Op, Verb};
+use crate::event::{ObjectKind, Op, Verb};
+use crate::store::EventRef;
 use crate::time::{MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MIN};
 use serde_json::json;
 
@@ -67,14 +68,21 @@ impl Rule for ListGetAnomaly {
         &INFO
     }
 
-    fn on_event(&mut self, cx: &Cx, idx: usize, ev: &Event, allowed: bool, out: &mut Vec<Finding>) {
+    fn on_event(
+        &mut self,
+        cx: &Cx,
+        idx: usize,
+        ev: EventRef<'_>,
+        allowed: bool,
+        out: &mut Vec<Finding>,
+    ) {
         if allowed || !ev.is_success() {
             return;
         }
         let Some(pk) = cx.cur.principal else {
             return;
         };
-        let is_list = match ev.op {
+        let is_list = match ev.op() {
             Op::Object(ObjectKind::Secret, Verb::List) => true,
             Op::Object(ObjectKind::Secret, Verb::Get) => false,
             _ => return,
@@ -83,12 +91,12 @@ impl Rule for ListGetAnomaly {
             .state
             .entry((cx.cur.vault, pk))
             .or_insert_with(|| State {
-                since: ev.time.micros,
+                since: ev.time().micros,
                 user: is_user(ev),
                 ..State::default()
             });
         if is_list {
-            st.list = Some((ev.time.micros, idx));
+            st.list = Some((ev.time().micros, idx));
             st.fresh.clear();
             st.fresh_n = 0;
             st.open = None;
@@ -103,7 +111,7 @@ impl Rule for ListGetAnomaly {
         // A vault shorter than the learning period: the absolute pattern, judged from the
         // first event ("never read" = not in this drop before), verdict at the end.
         let span = cx.vault_span().filter(|s| !s.long(cx.cfg.learning_days));
-        if ev.time.micros - lt > window || (span.is_none() && cx.learning(ev)) {
+        if ev.time().micros - lt > window || (span.is_none() && cx.learning(ev)) {
             return;
         }
         st.fresh_n += 1;
@@ -118,8 +126,8 @@ impl Rule for ListGetAnomaly {
             format!(
             "{} listed the secrets of {} and within {} read {} secrets it never read before ({})",
             who(ev),
-            ev.vault,
-            super::dur_between(crate::time::Timestamp::from_micros(lt), ev.time),
+            ev.vault(),
+            super::dur_between(crate::time::Timestamp::from_micros(lt), ev.time()),
             st.fresh_n,
             names.iter().take(10).copied().collect::<Vec<_>>().join(", ")
                 + if st.fresh_n > 10 { ", …" } else { "" }
@@ -134,10 +142,10 @@ impl Rule for ListGetAnomaly {
                 f.details = details;
                 return;
             }
-            let mut f = new_finding(&INFO, &cx.events[li], li, &ev.vault, reason, details);
+            let mut f = new_finding(&INFO, cx.events.row(li), li, ev.vault(), reason, details);
             f.count = 0;
             for &(_, i) in &st.fresh {
-                f.add(&cx.events[i], i);
+                f.add(cx.events.row(i), i);
             }
             self.pending.push((f, (cx.cur.vault, pk, lt - st.since)));
             st.open = Some(self.pending.len() - 1);
@@ -150,14 +158,14 @@ impl Rule for ListGetAnomaly {
                 out[fi].details = details;
             }
             None => {
-                let mut f = new_finding(&INFO, &cx.events[li], li, &ev.vault, reason, details)
+                let mut f = new_finding(&INFO, cx.events.row(li), li, ev.vault(), reason, details)
                     .with_basis(
                         cx.rolling_basis(ev, "secrets the principal read"),
                         Confidence::High,
                     );
                 f.count = 0;
                 for &(_, i) in &st.fresh {
-                    f.add(&cx.events[i], i);
+                    f.add(cx.events.row(i), i);
                 }
                 out.push(f);
                 st.open = Some(out.len() - 1);

@@ -13,7 +13,7 @@ use crate::detect::baseline::{FxMap, Id};
 use crate::detect::{
     new_finding, Confidence, Cx, EvidenceRef, Finding, FindingIdentity, Rule, RuleInfo, Severity,
 };
-use crate::event::Event;
+use crate::store::EventRef;
 use crate::time::MICROS_PER_HOUR;
 use serde_json::json;
 
@@ -53,25 +53,25 @@ pub struct LogGap {
 /// The finding for a silence between events `bi` and `ai`; `why` says what made the vault
 /// "active every hour".
 fn gap_finding(cx: &Cx, (bi, ai): (usize, usize), why: String) -> Finding {
-    let (before, ev) = (&cx.events[bi], &cx.events[ai]);
-    let gap_s = super::secs(ev.time).micros - super::secs(before.time).micros;
+    let (before, ev) = (cx.events.row(bi), cx.events.row(ai));
+    let gap_s = super::secs(ev.time()).micros - super::secs(before.time()).micros;
     let mut f = new_finding(
         &INFO,
         before,
         bi,
-        &ev.vault,
+        ev.vault(),
         format!(
             "{} logged events {} and then nothing for {:.1} h, until {}",
-            ev.vault,
+            ev.vault(),
             why,
             gap_s as f64 / MICROS_PER_HOUR as f64,
-            super::secs(ev.time)
+            super::secs(ev.time())
         ),
         json!({"silent_hours": (gap_s as f64 / MICROS_PER_HOUR as f64 * 10.0).round() / 10.0}),
     );
     f.identity = FindingIdentity::default();
     f.ip = None;
-    f.last_seen = ev.time;
+    f.last_seen = ev.time();
     f.count = 1;
     f.evidence.push(EvidenceRef::of(ev, ai));
     f
@@ -86,11 +86,11 @@ impl Rule for LogGap {
         &mut self,
         cx: &Cx,
         idx: usize,
-        ev: &Event,
+        ev: EventRef<'_>,
         _allowed: bool,
         out: &mut Vec<Finding>,
     ) {
-        let t = ev.time.micros;
+        let t = ev.time().micros;
         let Some(st) = self.state.get_mut(&cx.cur.vault) else {
             self.state.insert(
                 cx.cur.vault,
@@ -99,7 +99,7 @@ impl Rule for LogGap {
                     last_idx: idx,
                     streak: 1,
                     hours: 1,
-                    first_hour: ev.time.hour(),
+                    first_hour: ev.time().hour(),
                 },
             );
             return;
@@ -107,14 +107,14 @@ impl Rule for LogGap {
         let gap = t - st.last;
         if gap >= cx.cfg.gap_hours * MICROS_PER_HOUR {
             if st.streak >= cx.cfg.gap_active_hours {
-                let before = &cx.events[st.last_idx];
+                let before = cx.events.row(st.last_idx);
                 let mut f = gap_finding(
                     cx,
                     (st.last_idx, idx),
                     format!(
                         "in each of the {} hours up to {}",
                         st.streak,
-                        super::secs(before.time)
+                        super::secs(before.time())
                     ),
                 );
                 f.details["active_hours_before"] = json!(st.streak);
@@ -126,7 +126,7 @@ impl Rule for LogGap {
                 self.short.push((cx.cur.vault, st.last_idx, idx));
             }
         }
-        let (h0, h1) = (st.last.div_euclid(MICROS_PER_HOUR), ev.time.hour());
+        let (h0, h1) = (st.last.div_euclid(MICROS_PER_HOUR), ev.time().hour());
         if h1 == h0 + 1 {
             st.streak += 1;
         } else if h1 != h0 {
@@ -145,7 +145,10 @@ impl Rule for LogGap {
             let Some(st) = self.state.get(&v) else {
                 continue;
             };
-            let (h0, h1) = (cx.events[bi].time.hour(), cx.events[ai].time.hour());
+            let (h0, h1) = (
+                cx.events.row(bi).time().hour(),
+                cx.events.row(ai).time().hour(),
+            );
             let span_hours = st.last.div_euclid(MICROS_PER_HOUR) - st.first_hour + 1;
             let other = span_hours - (h1 - h0 - 1);
             if st.hours != other || other < cx.cfg.in_drop_min_hours as i64 {

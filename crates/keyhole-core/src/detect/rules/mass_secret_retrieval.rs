@@ -27,7 +27,8 @@ use crate::detect::judging::{
     earlier_max, Mode, OwnHistory, PeerScope, Peers, Pending, ShortVerdict,
 };
 use crate::detect::{new_finding, who, Confidence, Cx, Finding, Groups, Rule, RuleInfo, Severity};
-use crate::event::{Event, Op, Verb};
+use crate::event::{Op, Verb};
+use crate::store::EventRef;
 use serde_json::json;
 
 pub static INFO: RuleInfo = RuleInfo {
@@ -43,8 +44,8 @@ pub static INFO: RuleInfo = RuleInfo {
 };
 
 /// A read of one named object (what the mass-retrieval rule and workbook panel count).
-pub fn is_object_read(ev: &Event) -> bool {
-    matches!(ev.op, Op::Object(_, Verb::Get | Verb::Backup)) && ev.object_name.is_some()
+pub fn is_object_read(ev: EventRef<'_>) -> bool {
+    matches!(ev.op(), Op::Object(_, Verb::Get | Verb::Backup)) && ev.object_name().is_some()
 }
 
 #[derive(Default)]
@@ -87,18 +88,25 @@ impl Rule for MassSecretRetrieval {
         &INFO
     }
 
-    fn on_event(&mut self, cx: &Cx, idx: usize, ev: &Event, allowed: bool, out: &mut Vec<Finding>) {
+    fn on_event(
+        &mut self,
+        cx: &Cx,
+        idx: usize,
+        ev: EventRef<'_>,
+        allowed: bool,
+        out: &mut Vec<Finding>,
+    ) {
         if allowed || !ev.is_success() || !is_object_read(ev) {
             return;
         }
         let (Some(pk), Some(name)) = (cx.cur.principal, cx.cur.object) else {
             return;
         };
-        let day = ev.time.day();
+        let day = ev.time().day();
         let key = (cx.cur.vault, pk);
         let st = self.state.entry(key).or_default();
         let w = st.window.get_or_insert_with(|| SlidingDistinct::new(DAY));
-        w.push(ev.time.micros, name, idx);
+        w.push(ev.time().micros, name, idx);
         let (distinct, reads) = (w.distinct(), w.total() as u64);
         let max = st.max.before(day);
         st.max.observe(day, distinct as u64);
@@ -120,7 +128,7 @@ impl Rule for MassSecretRetrieval {
             );
             let (fi, new) = self.pending.hit(key, ev, idx, || {
                 (
-                    new_finding(&INFO, ev, idx, &ev.vault, String::new(), json!({})),
+                    new_finding(&INFO, ev, idx, ev.vault(), String::new(), json!({})),
                     Candidate {
                         vault: cx.cur.vault,
                         principal: pk,
@@ -152,11 +160,11 @@ impl Rule for MassSecretRetrieval {
                 Severity::Medium,
                 format!(
                     "{} read {} distinct objects ({} reads) on {} in 24 h; its maximum on {} earlier active days was {}",
-                    who(ev), distinct, reads, ev.vault, days, max
+                    who(ev), distinct, reads, ev.vault(), days, max
                 ),
                 format!(
                     "rolling history of the principal on {} ({} earlier active days, after the vault's {}-day learning period)",
-                    ev.vault, days, cx.cfg.learning_days
+                    ev.vault(), days, cx.cfg.learning_days
                 ),
                 Confidence::High,
             )
@@ -165,7 +173,7 @@ impl Rule for MassSecretRetrieval {
                 Severity::Low,
                 format!(
                     "{} read {} distinct objects ({} reads) on {} in 24 h with no history on this vault ({} earlier active days)",
-                    who(ev), distinct, reads, ev.vault, days
+                    who(ev), distinct, reads, ev.vault(), days
                 ),
                 format!(
                     "absolute threshold (Sentinel: > {} distinct objects and > {} reads in 24 h); dropped: distinct objects > {} x the principal's daily maximum (no history on the vault)",
@@ -176,7 +184,7 @@ impl Rule for MassSecretRetrieval {
         };
         let details = json!({"distinct_objects": distinct, "reads": reads, "previous_max": max, "active_days": days});
         let (fi, new) = self.groups.hit(out, key, ev, idx, || {
-            let mut f = new_finding(&INFO, ev, idx, &ev.vault, reason.clone(), details.clone())
+            let mut f = new_finding(&INFO, ev, idx, ev.vault(), reason.clone(), details.clone())
                 .with_basis(basis.clone(), confidence);
             f.severity = severity;
             f

@@ -2,7 +2,8 @@
 //! why, its MITRE tactic, default thresholds (all in [`super::DetectConfig`]) and its origin.
 
 use super::{NetSet, Rule, RuleInfo};
-use crate::event::{Event, IdentityKind};
+use crate::event::IdentityKind;
+use crate::store::EventRef;
 
 pub mod access_policy_flash;
 pub mod access_policy_granted;
@@ -93,14 +94,14 @@ pub(crate) fn intel_name(
 }
 
 /// A user (delegated token with a upn, or kind user), as opposed to an application.
-pub(crate) fn is_user(ev: &Event) -> bool {
-    ev.identity.upn.is_some() || ev.identity.kind == Some(IdentityKind::User)
+pub(crate) fn is_user(ev: EventRef<'_>) -> bool {
+    ev.identity().upn.is_some() || ev.identity().kind == Some(IdentityKind::User)
 }
 
 /// A phrase naming the object the event touched: ` secret 'db-password'` or empty.
-pub(crate) fn object_phrase(ev: &Event) -> String {
-    match &ev.object_name {
-        Some(n) => format!(" {} '{}'", ev.object_kind.as_str(), n),
+pub(crate) fn object_phrase(ev: EventRef<'_>) -> String {
+    match &ev.object_name() {
+        Some(n) => format!(" {} '{}'", ev.object_kind().as_str(), n),
         None => String::new(),
     }
 }
@@ -142,7 +143,7 @@ pub(crate) fn cross_vault_hit(
     groups: &mut super::Groups<super::baseline::Id>,
     cx: &super::Cx,
     out: &mut Vec<super::Finding>,
-    (pk, ev, idx): (super::baseline::Id, &Event, usize),
+    (pk, ev, idx): (super::baseline::Id, EventRef<'_>, usize),
     w: &super::baseline::SlidingDistinct<super::baseline::Id>,
     info: &'static RuleInfo,
     (reason, basis): (String, String),
@@ -157,7 +158,7 @@ pub(crate) fn cross_vault_hit(
         v.truncate(50);
         v
     };
-    if let Some(fi) = groups.open_at(out, &pk, ev.time) {
+    if let Some(fi) = groups.open_at(out, &pk, ev.time()) {
         let f = &mut out[fi];
         f.add(ev, idx);
         if f.details["distinct_vaults"].as_u64().unwrap_or(0) < n as u64 {
@@ -181,7 +182,7 @@ pub(crate) fn cross_vault_hit(
         let first = seed[0];
         let mut f = super::new_finding(
             info,
-            &cx.events[first],
+            cx.events.row(first),
             first,
             "*",
             reason.clone(),
@@ -189,7 +190,7 @@ pub(crate) fn cross_vault_hit(
         );
         f.basis = basis.clone();
         for &i in &seed[1..] {
-            f.add(&cx.events[i], i);
+            f.add(cx.events.row(i), i);
         }
         f.count = total;
         f

@@ -16,7 +16,8 @@
 use crate::detect::baseline::{FxMap, FxSet, Id};
 use crate::detect::judging::{hours_text, Mode};
 use crate::detect::{new_finding, who, Confidence, Cx, Finding, Groups, Rule, RuleInfo, Severity};
-use crate::event::{Event, Outcome};
+use crate::event::Outcome;
+use crate::store::EventRef;
 use crate::time::{MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MIN};
 use serde_json::json;
 use std::collections::VecDeque;
@@ -58,8 +59,15 @@ impl Rule for OperationPatternAnomaly {
         &INFO
     }
 
-    fn on_event(&mut self, cx: &Cx, idx: usize, ev: &Event, allowed: bool, out: &mut Vec<Finding>) {
-        if allowed || !matches!(ev.outcome, Outcome::Success | Outcome::Denied) {
+    fn on_event(
+        &mut self,
+        cx: &Cx,
+        idx: usize,
+        ev: EventRef<'_>,
+        allowed: bool,
+        out: &mut Vec<Finding>,
+    ) {
+        if allowed || !matches!(ev.outcome(), Outcome::Success | Outcome::Denied) {
             return;
         }
         let Some(pk) = cx.cur.principal else {
@@ -70,12 +78,12 @@ impl Rule for OperationPatternAnomaly {
         if !st.known.insert(cx.cur.operation) {
             return;
         }
-        let day = ev.time.day();
+        let day = ev.time().day();
         let mode = cx.mode(ev);
         let days = cx.base.vault_principal_days_before(cx.cur.vault, pk, day);
         let known_for = cx
             .base
-            .vault_principal_known_for(cx.cur.vault, pk, ev.time.micros);
+            .vault_principal_known_for(cx.cur.vault, pk, ev.time().micros);
         match mode {
             Mode::Learning => return,
             Mode::Rolling if days < cx.cfg.established_days => return,
@@ -85,9 +93,10 @@ impl Rule for OperationPatternAnomaly {
             _ => {}
         }
         let window = cx.cfg.pattern_window_min * MICROS_PER_MIN;
-        st.recent.push_back((ev.time.micros, cx.cur.operation, idx));
+        st.recent
+            .push_back((ev.time().micros, cx.cur.operation, idx));
         while let Some((t, _, _)) = st.recent.front() {
-            if ev.time.micros - t >= window {
+            if ev.time().micros - t >= window {
                 st.recent.pop_front();
             } else {
                 break;
@@ -104,7 +113,7 @@ impl Rule for OperationPatternAnomaly {
             format!(
                 "{}, active on {} on {} earlier days, performed {} operation types it never performed there within {} min: {}{}",
                 who(ev),
-                ev.vault,
+                ev.vault(),
                 days,
                 n,
                 cx.cfg.pattern_window_min,
@@ -112,7 +121,7 @@ impl Rule for OperationPatternAnomaly {
                 if n > ops.len() { ", …" } else { "" }
             )
         };
-        if let Some(fi) = self.groups.open_at(out, &key, ev.time) {
+        if let Some(fi) = self.groups.open_at(out, &key, ev.time()) {
             // Extend the open finding: O(1) amortised, the listed names are capped at 50.
             let f = &mut out[fi];
             f.add(ev, idx);
@@ -147,7 +156,7 @@ impl Rule for OperationPatternAnomaly {
                     format!(
                         "operation types of the principal's {} on {} in this drop; {}",
                         hours_text(known_for),
-                        ev.vault,
+                        ev.vault(),
                         b
                     ),
                     c.min(if known_for >= MICROS_PER_DAY {
@@ -160,12 +169,12 @@ impl Rule for OperationPatternAnomaly {
             _ => (
                 format!(
                     "operation types of the principal's {} earlier active days on {} (after its {}-day learning period)",
-                    days, ev.vault, cx.cfg.learning_days
+                    days, ev.vault(), cx.cfg.learning_days
                 ),
                 Confidence::High,
             ),
         };
-        let mut f = new_finding(&INFO, &cx.events[i0], i0, &ev.vault, reason, details)
+        let mut f = new_finding(&INFO, cx.events.row(i0), i0, ev.vault(), reason, details)
             .with_basis(basis, confidence);
         if mode == Mode::InDrop {
             // A user's rarer operations (a KeyGet once a week) appear late in a short drop:
@@ -176,7 +185,7 @@ impl Rule for OperationPatternAnomaly {
             );
         }
         for &(_, _, i) in st.recent.iter().skip(1) {
-            f.add(&cx.events[i], i);
+            f.add(cx.events.row(i), i);
         }
         out.push(f);
         self.groups.insert(key, out.len() - 1);

@@ -19,7 +19,7 @@ use crate::detect::baseline::{median_mad, DailyCounts};
 use crate::detect::baseline::{FxMap, Id};
 use crate::detect::judging::{OwnHistory, PeerScope, Peers, Pending, ShortVerdict};
 use crate::detect::{new_finding, Confidence, Cx, Finding, Rule, RuleInfo, Severity};
-use crate::event::Event;
+use crate::store::EventRef;
 use crate::time::Timestamp;
 use serde_json::json;
 
@@ -76,14 +76,21 @@ impl Rule for OperationVolumeAnomaly {
         &INFO
     }
 
-    fn on_event(&mut self, cx: &Cx, idx: usize, ev: &Event, allowed: bool, out: &mut Vec<Finding>) {
+    fn on_event(
+        &mut self,
+        cx: &Cx,
+        idx: usize,
+        ev: EventRef<'_>,
+        allowed: bool,
+        out: &mut Vec<Finding>,
+    ) {
         if allowed {
             return;
         }
         let Some(pk) = cx.cur.principal else {
             return;
         };
-        let day = ev.time.day();
+        let day = ev.time().day();
         let window = cx.cfg.volume_window_days as i64;
         let st = self.state.entry((cx.cur.vault, pk)).or_default();
         st.counts.add(day, 1, window + 1);
@@ -107,7 +114,7 @@ impl Rule for OperationVolumeAnomaly {
                     (hist.len(), m, mad, hist.iter().copied().fold(0.0, f64::max))
                 });
                 (
-                    new_finding(&INFO, ev, idx, &ev.vault, String::new(), json!({})),
+                    new_finding(&INFO, ev, idx, ev.vault(), String::new(), json!({})),
                     Candidate {
                         vault: cx.cur.vault,
                         principal: pk,
@@ -152,7 +159,7 @@ impl Rule for OperationVolumeAnomaly {
         if days < cx.cfg.established_days {
             return;
         }
-        let mut f = new_finding(&INFO, ev, idx, &ev.vault, String::new(), json!({}));
+        let mut f = new_finding(&INFO, ev, idx, ev.vault(), String::new(), json!({}));
         f.count = today;
         out.push(f);
         let fi = out.len() - 1;

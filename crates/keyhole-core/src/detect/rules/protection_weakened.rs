@@ -9,7 +9,8 @@
 
 use crate::detect::baseline::{FxMap, Id};
 use crate::detect::{new_finding, who, Cx, EvidenceRef, Finding, Rule, RuleInfo, Severity};
-use crate::event::{Event, VaultConfig};
+use crate::event::VaultConfig;
+use crate::store::EventRef;
 use serde_json::json;
 
 pub static INFO: RuleInfo = RuleInfo {
@@ -38,8 +39,17 @@ impl Rule for ProtectionWeakened {
         &INFO
     }
 
-    fn on_event(&mut self, cx: &Cx, idx: usize, ev: &Event, allowed: bool, out: &mut Vec<Finding>) {
-        let Some(cfg) = &ev.vault_config else { return };
+    fn on_event(
+        &mut self,
+        cx: &Cx,
+        idx: usize,
+        ev: EventRef<'_>,
+        allowed: bool,
+        out: &mut Vec<Finding>,
+    ) {
+        let Some(cfg) = &ev.vault_config() else {
+            return;
+        };
         if !ev.is_success() {
             return;
         }
@@ -86,17 +96,17 @@ impl Rule for ProtectionWeakened {
         if changes.is_empty() || allowed {
             return;
         }
-        let before = &cx.events[pidx];
+        let before = cx.events.row(pidx);
         let mut f = new_finding(
             &INFO,
             ev,
             idx,
-            &ev.vault,
+            ev.vault(),
             format!(
                 "{} on {} ({} by {})",
                 changes.join("; "),
-                ev.vault,
-                ev.operation,
+                ev.vault(),
+                ev.operation(),
                 who(ev)
             ),
             json!({

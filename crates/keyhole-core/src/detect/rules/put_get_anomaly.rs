@@ -12,7 +12,8 @@
 use super::object_phrase;
 use crate::detect::baseline::{FxMap, Id};
 use crate::detect::{new_finding, who, Cx, Finding, Groups, Rule, RuleInfo, Severity};
-use crate::event::{Event, Str};
+use crate::event::Str;
+use crate::store::EventRef;
 use crate::time::MICROS_PER_MIN;
 use serde_json::json;
 
@@ -54,31 +55,38 @@ impl Rule for PutGetAnomaly {
         &INFO
     }
 
-    fn on_event(&mut self, cx: &Cx, idx: usize, ev: &Event, allowed: bool, out: &mut Vec<Finding>) {
+    fn on_event(
+        &mut self,
+        cx: &Cx,
+        idx: usize,
+        ev: EventRef<'_>,
+        allowed: bool,
+        out: &mut Vec<Finding>,
+    ) {
         if !ev.is_success() {
             return;
         }
         let window = cx.cfg.put_get_window_min * MICROS_PER_MIN;
-        if ev.op.is_vault_write() && ev.policy_added.is_some() {
+        if ev.op().is_vault_write() && ev.policy_added().is_some() {
             let list = self.changes.entry(cx.cur.vault).or_default();
-            list.retain(|c| ev.time.micros - c.t <= window);
+            list.retain(|c| ev.time().micros - c.t <= window);
             // Bounded: the 64 most recent changes of the window are enough to attribute reads.
             if list.len() >= 64 {
                 list.remove(0);
             }
             list.push(Change {
-                t: ev.time.micros,
+                t: ev.time().micros,
                 idx,
                 changer: ev
-                    .identity
+                    .identity()
                     .object_id
                     .clone()
-                    .or_else(|| ev.identity.principal_key().cloned()),
-                granted: ev.policy_added.as_ref().and_then(|p| p.object_id.clone()),
+                    .or_else(|| ev.identity().principal_key().cloned()),
+                granted: ev.policy_added().as_ref().and_then(|p| p.object_id.clone()),
             });
             return;
         }
-        if allowed || !ev.is_data_plane() || !ev.op.is_data_read() {
+        if allowed || !ev.is_data_plane() || !ev.op().is_data_read() {
             return;
         }
         let Some(me_id) = cx.cur.principal else {
@@ -88,13 +96,13 @@ impl Rule for PutGetAnomaly {
             return;
         };
         let me = ev
-            .identity
+            .identity()
             .object_id
             .as_ref()
-            .or(ev.identity.principal_key());
+            .or(ev.identity().principal_key());
         let Some(me) = me else { return };
         let hit = list.iter().rev().find(|c| {
-            ev.time.micros - c.t <= window
+            ev.time().micros - c.t <= window
                 && (c
                     .changer
                     .as_deref()
@@ -113,7 +121,7 @@ impl Rule for PutGetAnomaly {
         } else {
             "the object the change granted"
         };
-        let change_ev = &cx.events[c.idx];
+        let change_ev = cx.events.row(c.idx);
         let key = (cx.cur.vault, me_id, c.idx);
         let cidx = c.idx;
         let changer_label = who(change_ev).to_string();
@@ -122,21 +130,21 @@ impl Rule for PutGetAnomaly {
                 &INFO,
                 ev,
                 idx,
-                &ev.vault,
+                ev.vault(),
                 format!(
                     "{} changed the access policy of {} ({}) and {} later {} ({}) performed {}{}",
                     changer_label,
-                    ev.vault,
-                    change_ev.operation,
-                    super::dur_between(change_ev.time, ev.time),
+                    ev.vault(),
+                    change_ev.operation(),
+                    super::dur_between(change_ev.time(), ev.time()),
                     who(ev),
                     role,
-                    ev.operation,
+                    ev.operation(),
                     object_phrase(ev)
                 ),
-                json!({"granted_object_id": change_ev.policy_added.as_ref().and_then(|p| p.object_id.as_deref()), "change_time": super::secs(change_ev.time).to_rfc3339()}),
+                json!({"granted_object_id": change_ev.policy_added().as_ref().and_then(|p| p.object_id.as_deref()), "change_time": super::secs(change_ev.time()).to_rfc3339()}),
             );
-            f.first_seen = change_ev.time;
+            f.first_seen = change_ev.time();
             f.evidence.insert(0, crate::detect::EvidenceRef::of(change_ev, cidx));
             f
         });

@@ -9,7 +9,8 @@
 use super::object_phrase;
 use crate::detect::baseline::Id;
 use crate::detect::{new_finding, who, Cx, Finding, Groups, Rule, RuleInfo, Severity};
-use crate::event::{Event, ObjectKind, Op, Verb};
+use crate::event::{ObjectKind, Op, Verb};
+use crate::store::EventRef;
 use crate::time::MICROS_PER_DAY;
 use serde_json::json;
 
@@ -52,8 +53,15 @@ impl Rule for SensitiveOperation {
         &INFO
     }
 
-    fn on_event(&mut self, cx: &Cx, idx: usize, ev: &Event, allowed: bool, out: &mut Vec<Finding>) {
-        if allowed || !ev.is_success() || !is_sensitive(ev.op) {
+    fn on_event(
+        &mut self,
+        cx: &Cx,
+        idx: usize,
+        ev: EventRef<'_>,
+        allowed: bool,
+        out: &mut Vec<Finding>,
+    ) {
+        if allowed || !ev.is_success() || !is_sensitive(ev.op()) {
             return;
         }
         let key = (cx.cur.vault, cx.cur.principal, cx.cur.operation);
@@ -62,24 +70,24 @@ impl Rule for SensitiveOperation {
                 &INFO,
                 ev,
                 idx,
-                &ev.vault,
+                ev.vault(),
                 format!(
                     "{} performed {}{} on {}",
                     who(ev),
-                    ev.operation,
+                    ev.operation(),
                     object_phrase(ev),
-                    ev.vault
+                    ev.vault()
                 ),
-                json!({"operation": &*ev.operation, "objects": []}),
+                json!({"operation": ev.operation(), "objects": []}),
             );
-            if matches!(ev.op, Op::Object(_, Verb::Purge)) {
+            if matches!(ev.op(), Op::Object(_, Verb::Purge)) {
                 f.severity = Severity::Medium;
                 f.reason.push_str(" (a purge cannot be undone)");
             }
             f
         });
         if let (Some(name), Some(objs)) =
-            (&ev.object_name, out[fi].details["objects"].as_array_mut())
+            (&ev.object_name(), out[fi].details["objects"].as_array_mut())
         {
             if objs.len() < 50 && !objs.iter().any(|o| o.as_str() == Some(name)) {
                 objs.push(json!(&**name));
@@ -91,10 +99,10 @@ impl Rule for SensitiveOperation {
                 out[fi].reason = format!(
                     "{} performed {} on {} objects of {}{}",
                     out[fi].identity.label(),
-                    ev.operation,
+                    ev.operation(),
                     n,
-                    ev.vault,
-                    if matches!(ev.op, Op::Object(_, Verb::Purge)) {
+                    ev.vault(),
+                    if matches!(ev.op(), Op::Object(_, Verb::Purge)) {
                         " (a purge cannot be undone)"
                     } else {
                         ""

@@ -8,7 +8,7 @@
 
 use crate::detect::baseline::Id;
 use crate::detect::{new_finding, who, Confidence, Cx, Finding, Groups, Rule, RuleInfo, Severity};
-use crate::event::Event;
+use crate::store::EventRef;
 use crate::time::MICROS_PER_DAY;
 use serde_json::json;
 
@@ -41,11 +41,18 @@ impl Rule for SuspiciousIpAccess {
         &INFO
     }
 
-    fn on_event(&mut self, cx: &Cx, idx: usize, ev: &Event, allowed: bool, out: &mut Vec<Finding>) {
+    fn on_event(
+        &mut self,
+        cx: &Cx,
+        idx: usize,
+        ev: EventRef<'_>,
+        allowed: bool,
+        out: &mut Vec<Finding>,
+    ) {
         if allowed || !ev.is_success() {
             return;
         }
-        let Some(addr) = ev.caller_addr else { return };
+        let Some(addr) = ev.caller_addr() else { return };
         let Some((src, net)) = super::intel_name(&cx.suspicious, cx.ip.suspicious) else {
             return;
         };
@@ -55,17 +62,17 @@ impl Rule for SuspiciousIpAccess {
                 &INFO,
                 ev,
                 idx,
-                &ev.vault,
+                ev.vault(),
                 format!(
                     "{} made a successful {} request on {} from {}, listed as suspicious ({} in {})",
                     who(ev),
-                    ev.operation,
-                    ev.vault,
+                    ev.operation(),
+                    ev.vault(),
                     addr,
                     net,
                     src
                 ),
-                json!({"list": src, "network": net.to_string(), "operation": &*ev.operation}),
+                json!({"list": src, "network": net.to_string(), "operation": ev.operation()}),
             )
             .with_basis(format!("IP listed in {src}, needs no history"), Confidence::High)
         });

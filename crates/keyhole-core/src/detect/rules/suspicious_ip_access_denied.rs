@@ -7,7 +7,7 @@
 
 use crate::detect::baseline::Id;
 use crate::detect::{new_finding, who, Confidence, Cx, Finding, Groups, Rule, RuleInfo, Severity};
-use crate::event::Event;
+use crate::store::EventRef;
 use crate::time::MICROS_PER_DAY;
 use serde_json::json;
 
@@ -40,11 +40,18 @@ impl Rule for SuspiciousIpAccessDenied {
         &INFO
     }
 
-    fn on_event(&mut self, cx: &Cx, idx: usize, ev: &Event, allowed: bool, out: &mut Vec<Finding>) {
+    fn on_event(
+        &mut self,
+        cx: &Cx,
+        idx: usize,
+        ev: EventRef<'_>,
+        allowed: bool,
+        out: &mut Vec<Finding>,
+    ) {
         if allowed || !ev.is_denied() {
             return;
         }
-        let Some(addr) = ev.caller_addr else { return };
+        let Some(addr) = ev.caller_addr() else { return };
         let hit = super::intel_name(&cx.suspicious, cx.ip.suspicious)
             .map(|h| (h, "suspicious"))
             .or_else(|| super::intel_name(&cx.tor, cx.ip.tor).map(|h| (h, "TOR exit node")));
@@ -57,19 +64,19 @@ impl Rule for SuspiciousIpAccessDenied {
                 &INFO,
                 ev,
                 idx,
-                &ev.vault,
+                ev.vault(),
                 format!(
                     "{} was denied ({}) on {} for {} from {}, listed as {} ({} in {})",
                     who(ev),
-                    ev.status.map_or("denied".to_string(), |s| s.to_string()),
-                    ev.vault,
-                    ev.operation,
+                    ev.status().map_or("denied".to_string(), |s| s.to_string()),
+                    ev.vault(),
+                    ev.operation(),
                     addr,
                     what,
                     net,
                     src
                 ),
-                json!({"list": src, "network": net.to_string(), "operation": &*ev.operation}),
+                json!({"list": src, "network": net.to_string(), "operation": ev.operation()}),
             )
             .with_basis(
                 format!("IP listed in {src}, needs no history"),

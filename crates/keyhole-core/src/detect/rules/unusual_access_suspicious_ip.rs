@@ -20,7 +20,7 @@ use crate::detect::baseline::{FxMap, Id};
 use crate::detect::config::Net;
 use crate::detect::judging::{hours_text, Mode};
 use crate::detect::{new_finding, who, Confidence, Cx, Finding, Groups, Rule, RuleInfo, Severity};
-use crate::event::Event;
+use crate::store::EventRef;
 use crate::time::MICROS_PER_DAY;
 use serde_json::json;
 use std::collections::HashSet;
@@ -78,11 +78,18 @@ impl Rule for UnusualAccessSuspiciousIp {
         &INFO
     }
 
-    fn on_event(&mut self, cx: &Cx, idx: usize, ev: &Event, allowed: bool, out: &mut Vec<Finding>) {
+    fn on_event(
+        &mut self,
+        cx: &Cx,
+        idx: usize,
+        ev: EventRef<'_>,
+        allowed: bool,
+        out: &mut Vec<Finding>,
+    ) {
         if allowed || !ev.is_success() {
             return;
         }
-        let (Some(addr), Some(pk)) = (ev.caller_addr, cx.cur.principal) else {
+        let (Some(addr), Some(pk)) = (ev.caller_addr(), cx.cur.principal) else {
             return;
         };
         let prefix = if addr.is_ipv4() {
@@ -99,7 +106,7 @@ impl Rule for UnusualAccessSuspiciousIp {
         }
         st.last = Some(net);
         if st.alerted {
-            if let Some(fi) = self.groups.open_at(out, &key, ev.time) {
+            if let Some(fi) = self.groups.open_at(out, &key, ev.time()) {
                 out[fi].add(ev, idx);
                 return;
             }
@@ -113,8 +120,8 @@ impl Rule for UnusualAccessSuspiciousIp {
         if ordinary(addr) || cx.ip.microsoft || mode == Mode::Learning {
             return;
         }
-        let days = cx.base.principal_days_before(pk, ev.time.day());
-        let known_for = cx.base.principal_known_for(pk, ev.time.micros);
+        let days = cx.base.principal_days_before(pk, ev.time().day());
+        let known_for = cx.base.principal_known_for(pk, ev.time().micros);
         let established = match mode {
             Mode::InDrop => known_for >= MICROS_PER_DAY,
             _ => days >= cx.cfg.established_days,
@@ -128,11 +135,11 @@ impl Rule for UnusualAccessSuspiciousIp {
                 &INFO,
                 ev,
                 idx,
-                &ev.vault,
+                ev.vault(),
                 format!(
                     "{} succeeded on {} from {} (network {}), a network it never used in {} active days; it had used {} other network{}",
                     who(ev),
-                    ev.vault,
+                    ev.vault(),
                     addr,
                     net,
                     days,

@@ -14,7 +14,7 @@
 use crate::detect::baseline::{FxSet, Id};
 use crate::detect::judging::{hours_text, Pending};
 use crate::detect::{new_finding, who, Confidence, Cx, Finding, Groups, Rule, RuleInfo, Severity};
-use crate::event::Event;
+use crate::store::EventRef;
 use crate::time::MICROS_PER_DAY;
 use serde_json::json;
 
@@ -56,7 +56,14 @@ impl Rule for UserAccessDeniedAnomaly {
         self.finish_short(out);
     }
 
-    fn on_event(&mut self, cx: &Cx, idx: usize, ev: &Event, allowed: bool, out: &mut Vec<Finding>) {
+    fn on_event(
+        &mut self,
+        cx: &Cx,
+        idx: usize,
+        ev: EventRef<'_>,
+        allowed: bool,
+        out: &mut Vec<Finding>,
+    ) {
         if allowed {
             return;
         }
@@ -77,21 +84,21 @@ impl Rule for UserAccessDeniedAnomaly {
                     &INFO,
                     ev,
                     idx,
-                    &ev.vault,
+                    ev.vault(),
                     format!(
                         "{} was denied ({}) {} on {} and never succeeded on this vault in the {} of this drop",
                         who(ev),
-                        ev.status.map_or("denied".to_string(), |s| s.to_string()),
-                        ev.operation,
-                        ev.vault,
+                        ev.status().map_or("denied".to_string(), |s| s.to_string()),
+                        ev.operation(),
+                        ev.vault(),
                         hours_text(span.last - span.first)
                     ),
-                    json!({"operation": &*ev.operation, "status": ev.status}),
+                    json!({"operation": ev.operation(), "status": ev.status()}),
                 )
                 .with_basis(
                     format!(
                         "the whole drop: no success on {} in its {} (shorter than the {}-day learning period)",
-                        ev.vault,
+                        ev.vault(),
                         hours_text(span.last - span.first),
                         cx.cfg.learning_days
                     ),
@@ -113,15 +120,15 @@ impl Rule for UserAccessDeniedAnomaly {
                 &INFO,
                 ev,
                 idx,
-                &ev.vault,
+                ev.vault(),
                 format!(
                     "{} was denied ({}) {} on {} and never succeeded on this vault before",
                     who(ev),
-                    ev.status.map_or("denied".to_string(), |s| s.to_string()),
-                    ev.operation,
-                    ev.vault
+                    ev.status().map_or("denied".to_string(), |s| s.to_string()),
+                    ev.operation(),
+                    ev.vault()
                 ),
-                json!({"operation": &*ev.operation, "status": ev.status}),
+                json!({"operation": ev.operation(), "status": ev.status()}),
             )
             .with_basis(
                 cx.rolling_basis(ev, "successes on the vault"),

@@ -11,7 +11,8 @@ use super::{is_user, object_phrase};
 use crate::detect::baseline::{FxMap, FxSet, Id};
 use crate::detect::judging::{hours_text, Mode};
 use crate::detect::{new_finding, who, Confidence, Cx, Finding, Groups, Rule, RuleInfo, Severity};
-use crate::event::{Event, Op, Verb};
+use crate::event::{Op, Verb};
+use crate::store::EventRef;
 use crate::time::MICROS_PER_DAY;
 use serde_json::json;
 
@@ -83,7 +84,7 @@ impl Novelty {
         info: &'static RuleInfo,
         cx: &Cx,
         idx: usize,
-        ev: &Event,
+        ev: EventRef<'_>,
         allowed: bool,
         out: &mut Vec<Finding>,
     ) {
@@ -94,9 +95,9 @@ impl Novelty {
             return;
         };
         let key = (cx.cur.vault, pk);
-        if let Some(fi) = self.groups.open_at(out, &key, ev.time) {
+        if let Some(fi) = self.groups.open_at(out, &key, ev.time()) {
             out[fi].add(ev, idx);
-            if !self.users && matches!(ev.op, Op::Object(_, Verb::List)) {
+            if !self.users && matches!(ev.op(), Op::Object(_, Verb::List)) {
                 if let Some(&si) = self.short_open.get(&key) {
                     if self.short[si].0 == fi {
                         self.short[si].1 = true;
@@ -117,7 +118,7 @@ impl Novelty {
         // is reported (informational, see above).
         if mode == Mode::InDrop
             && self.users
-            && cx.base.principal_known_for(pk, ev.time.micros) == 0
+            && cx.base.principal_known_for(pk, ev.time().micros) == 0
         {
             return;
         }
@@ -126,7 +127,7 @@ impl Novelty {
         let history = match (mode, cx.vault_span()) {
             (Mode::InDrop, Some(s)) => format!(
                 "in the {} of the vault's data in this drop before it",
-                hours_text(ev.time.micros - s.first)
+                hours_text(ev.time().micros - s.first)
             ),
             _ => format!("in {days} days of the vault's history"),
         };
@@ -136,22 +137,22 @@ impl Novelty {
                 info,
                 ev,
                 idx,
-                &ev.vault,
+                ev.vault(),
                 format!(
                     "{} {} performed {}{} on {}: its first successful data-plane operation there {}",
                     kind,
                     who(ev),
-                    ev.operation,
+                    ev.operation(),
                     object_phrase(ev),
-                    ev.vault,
+                    ev.vault(),
                     history
                 ),
-                json!({"history_days": days, "operation": &*ev.operation}),
+                json!({"history_days": days, "operation": ev.operation()}),
             )
             .with_basis(basis, confidence)
         });
         if mode == Mode::InDrop {
-            let listed = !self.users && matches!(ev.op, Op::Object(_, Verb::List));
+            let listed = !self.users && matches!(ev.op(), Op::Object(_, Verb::List));
             self.short.push((fi, listed));
             self.short_open.insert(key, self.short.len() - 1);
         }
@@ -173,7 +174,14 @@ impl Rule for UserAnomaly {
     fn finish(&mut self, _cx: &Cx, out: &mut Vec<Finding>) {
         self.0.finish(out);
     }
-    fn on_event(&mut self, cx: &Cx, idx: usize, ev: &Event, allowed: bool, out: &mut Vec<Finding>) {
+    fn on_event(
+        &mut self,
+        cx: &Cx,
+        idx: usize,
+        ev: EventRef<'_>,
+        allowed: bool,
+        out: &mut Vec<Finding>,
+    ) {
         self.0.judge(&INFO, cx, idx, ev, allowed, out);
     }
 }

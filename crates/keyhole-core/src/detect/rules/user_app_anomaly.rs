@@ -12,7 +12,7 @@ use super::{is_user, object_phrase};
 use crate::detect::baseline::{FxMap, FxSet, Id};
 use crate::detect::judging::Mode;
 use crate::detect::{new_finding, who, Cx, Finding, Groups, Rule, RuleInfo, Severity};
-use crate::event::Event;
+use crate::store::EventRef;
 use crate::time::MICROS_PER_DAY;
 use serde_json::json;
 
@@ -47,17 +47,24 @@ impl Rule for UserAppAnomaly {
         &INFO
     }
 
-    fn on_event(&mut self, cx: &Cx, idx: usize, ev: &Event, allowed: bool, out: &mut Vec<Finding>) {
+    fn on_event(
+        &mut self,
+        cx: &Cx,
+        idx: usize,
+        ev: EventRef<'_>,
+        allowed: bool,
+        out: &mut Vec<Finding>,
+    ) {
         if allowed || !ev.is_success() || !ev.is_data_plane() || !is_user(ev) {
             return;
         }
         let (Some(pk), Some(app), Some(app_text)) =
-            (cx.cur.principal, cx.cur.app, ev.identity.app_id.as_ref())
+            (cx.cur.principal, cx.cur.app, ev.identity().app_id.as_ref())
         else {
             return;
         };
         let gkey = (cx.cur.vault, pk, app);
-        if let Some(fi) = self.groups.open_at(out, &gkey, ev.time) {
+        if let Some(fi) = self.groups.open_at(out, &gkey, ev.time()) {
             out[fi].add(ev, idx);
             return;
         }
@@ -83,13 +90,13 @@ impl Rule for UserAppAnomaly {
                 &INFO,
                 ev,
                 idx,
-                &ev.vault,
+                ev.vault(),
                 format!(
                     "user {} performed {}{} on {} through application {}, never used with this vault before; it had used {} application{} there ({})",
                     who(ev),
-                    ev.operation,
+                    ev.operation(),
                     object_phrase(ev),
-                    ev.vault,
+                    ev.vault(),
                     app_text,
                     n_prior,
                     if n_prior == 1 { "" } else { "s" },
