@@ -107,12 +107,12 @@ fn sqrt(a: &[Value], _: &Env) -> Value {
 }
 
 fn log10(a: &[Value], _: &Env) -> Value {
-    real(&a[0], f64::log10)
+    real(&a[0], libm::log10)
 }
 
 fn pow(a: &[Value], _: &Env) -> Value {
     match (a[0].as_f64(), a[1].as_f64()) {
-        (Some(x), Some(y)) => Value::Real(x.powf(y)),
+        (Some(x), Some(y)) => Value::Real(libm::pow(x, y)),
         _ => Value::Null,
     }
 }
@@ -153,23 +153,23 @@ fn positive(a: &Value, f: fn(f64) -> f64) -> Value {
 }
 
 fn log(a: &[Value], _: &Env) -> Value {
-    positive(&a[0], f64::ln)
+    positive(&a[0], libm::log)
 }
 
 fn log2(a: &[Value], _: &Env) -> Value {
-    positive(&a[0], f64::log2)
+    positive(&a[0], libm::log2)
 }
 
 fn exp(a: &[Value], _: &Env) -> Value {
-    real(&a[0], f64::exp)
+    real(&a[0], libm::exp)
 }
 
 fn exp2(a: &[Value], _: &Env) -> Value {
-    real(&a[0], f64::exp2)
+    real(&a[0], libm::exp2)
 }
 
 fn exp10(a: &[Value], _: &Env) -> Value {
-    real(&a[0], |x| 10f64.powf(x))
+    real(&a[0], |x| libm::pow(10.0, x))
 }
 
 fn sign(a: &[Value], _: &Env) -> Value {
@@ -197,36 +197,36 @@ fn radians(a: &[Value], _: &Env) -> Value {
 }
 
 fn sin(a: &[Value], _: &Env) -> Value {
-    real(&a[0], f64::sin)
+    real(&a[0], libm::sin)
 }
 
 fn cos(a: &[Value], _: &Env) -> Value {
-    real(&a[0], f64::cos)
+    real(&a[0], libm::cos)
 }
 
 fn tan(a: &[Value], _: &Env) -> Value {
-    real(&a[0], f64::tan)
+    real(&a[0], libm::tan)
 }
 
 fn cot(a: &[Value], _: &Env) -> Value {
-    real(&a[0], |x| 1.0 / x.tan())
+    real(&a[0], |x| 1.0 / libm::tan(x))
 }
 
 fn asin(a: &[Value], _: &Env) -> Value {
-    real(&a[0], f64::asin)
+    real(&a[0], libm::asin)
 }
 
 fn acos(a: &[Value], _: &Env) -> Value {
-    real(&a[0], f64::acos)
+    real(&a[0], libm::acos)
 }
 
 fn atan(a: &[Value], _: &Env) -> Value {
-    real(&a[0], f64::atan)
+    real(&a[0], libm::atan)
 }
 
 fn atan2(a: &[Value], _: &Env) -> Value {
     match (a[0].as_f64(), a[1].as_f64()) {
-        (Some(y), Some(x)) => Value::Real(y.atan2(x)),
+        (Some(y), Some(x)) => Value::Real(libm::atan2(y, x)),
         _ => Value::Null,
     }
 }
@@ -251,15 +251,15 @@ fn ln_gamma_pos(x: f64) -> f64 {
         s += c / (x + i as f64);
     }
     let t = x + G + 0.5;
-    0.5 * (2.0 * std::f64::consts::PI).ln() + (x + 0.5) * t.ln() - t + s.ln()
+    0.5 * libm::log(2.0 * std::f64::consts::PI) + (x + 0.5) * libm::log(t) - t + libm::log(s)
 }
 
 /// Γ(x), with the reflection formula below ½.
 fn gamma_fn(x: f64) -> f64 {
     if x < 0.5 {
-        std::f64::consts::PI / ((std::f64::consts::PI * x).sin() * gamma_fn(1.0 - x))
+        std::f64::consts::PI / (libm::sin(std::f64::consts::PI * x) * gamma_fn(1.0 - x))
     } else {
-        let v = ln_gamma_pos(x).exp();
+        let v = libm::exp(ln_gamma_pos(x));
         // Whole-number arguments give whole factorials.
         if x.fract() == 0.0 && x <= 171.0 {
             v.round()
@@ -278,7 +278,7 @@ fn loggamma(a: &[Value], _: &Env) -> Value {
         if x > 0.0 {
             ln_gamma_pos(x)
         } else {
-            gamma_fn(x).abs().ln()
+            libm::log(gamma_fn(x).abs())
         }
     })
 }

@@ -159,7 +159,7 @@ fn series_divide(a: &[Value], _: &Env) -> Value {
 }
 
 fn series_pow(a: &[Value], _: &Env) -> Value {
-    arith(a, f64::powf, false)
+    arith(a, libm::pow, false)
 }
 
 fn compare(a: &[Value], f: fn(f64, f64) -> bool) -> Value {
@@ -231,35 +231,35 @@ fn series_ceiling(a: &[Value], _: &Env) -> Value {
 }
 
 fn series_exp(a: &[Value], _: &Env) -> Value {
-    unary(&a[0], f64::exp, false)
+    unary(&a[0], libm::exp, false)
 }
 
 fn series_log(a: &[Value], _: &Env) -> Value {
-    unary(&a[0], f64::ln, false)
+    unary(&a[0], libm::log, false)
 }
 
 fn series_sin(a: &[Value], _: &Env) -> Value {
-    unary(&a[0], f64::sin, false)
+    unary(&a[0], libm::sin, false)
 }
 
 fn series_cos(a: &[Value], _: &Env) -> Value {
-    unary(&a[0], f64::cos, false)
+    unary(&a[0], libm::cos, false)
 }
 
 fn series_tan(a: &[Value], _: &Env) -> Value {
-    unary(&a[0], f64::tan, false)
+    unary(&a[0], libm::tan, false)
 }
 
 fn series_asin(a: &[Value], _: &Env) -> Value {
-    unary(&a[0], f64::asin, false)
+    unary(&a[0], libm::asin, false)
 }
 
 fn series_acos(a: &[Value], _: &Env) -> Value {
-    unary(&a[0], f64::acos, false)
+    unary(&a[0], libm::acos, false)
 }
 
 fn series_atan(a: &[Value], _: &Env) -> Value {
-    unary(&a[0], f64::atan, false)
+    unary(&a[0], libm::atan, false)
 }
 
 fn series_sum(a: &[Value], _: &Env) -> Value {
