@@ -23,7 +23,7 @@ python3 bench/bench.py "$DATA" "$REPEAT" target/release/keyhole
 # or on a generated ${PAGE_GB} GB file when PAGE_GB is set (needs the disk: deleted afterwards).
 if [ "${PAGE:-0}" = 1 ]; then
   test -f dist/index.html || scripts/build-web.sh
-  (cd tests/e2e && test -d node_modules/playwright-core || PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+  (cd tests/e2e && { test -d node_modules/playwright-core || PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error; })
   PDATA=$DATA
   if [ -n "${PAGE_GB:-}" ]; then
     PDATA=target/bench-data/raw-${PAGE_GB}GB.jsonl
