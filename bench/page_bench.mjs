@@ -48,6 +48,11 @@ const { browser, userDataDir } = await launch();
 let page = {};
 try {
   const p = await instrumentedPage(browser);
+  // PAGE_MEMORY_LIMIT=BYTES: the ceiling the page's estimate compares with (localStorage
+  // keyhole.memoryLimit), e.g. above wasm32's 4 GiB to see where a drop really stops.
+  if (process.env.PAGE_MEMORY_LIMIT) {
+    await p.page.addInitScript((v) => localStorage.setItem('keyhole.memoryLimit', v), process.env.PAGE_MEMORY_LIMIT);
+  }
   await p.page.goto(srv.origin + '/');
   await p.page.waitForSelector('#dropzone');
   await p.page.waitForTimeout(500);

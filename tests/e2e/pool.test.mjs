@@ -126,9 +126,9 @@ test('Cancel stops every parse worker and the page stays usable', { timeout: 300
 
 test('a drop that will not fit is not read: the numbers, then the newest part that fits', { timeout: 300_000 }, async (t) => {
   const dir = fs.mkdtempSync(path.join(OUT, 'pool-'));
-  // 250 MiB ceiling (187.5 MiB usable): two 48 MB files need more (~96k events at the core's
-  // 400 bytes an event + 160 MiB fixed ≈ 197 MiB); the newest ~65 MB fits
-  const p = await open(() => localStorage.setItem('keyhole.memoryLimit', String(250 * 1024 * 1024)));
+  // 240 MiB ceiling (180 MiB usable): two 48 MB files need more (~96k events at the core's
+  // 300 bytes an event + 160 MiB fixed ≈ 188 MiB); the newest ~63 MB fits
+  const p = await open(() => localStorage.setItem('keyhole.memoryLimit', String(240 * 1024 * 1024)));
   try {
     const all = gen(t, dir, 'raw-jsonl', 96);
     if (!all) return;
