@@ -6,35 +6,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { serve, launch, instrumentedPage, ROOT } from '../tests/e2e/lib.mjs';
+import { serve, launch, instrumentedPage, treePssKb, ROOT } from '../tests/e2e/lib.mjs';
 
 const FILE = process.argv[2];
 const BIN = process.argv[3] || path.join(ROOT, 'target/release/keyhole');
 if (!FILE || !fs.existsSync(FILE)) { console.error('usage: node bench/page_bench.mjs FILE [KEYHOLE_BIN]'); process.exit(2); }
 const size = fs.statSync(FILE).size;
-
-function treePssKb() {
-  const kids = new Map();
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (!kids.has(ppid)) kids.set(ppid, []);
-      kids.get(ppid).push(Number(d));
-    } catch { /* gone */ }
-  }
-  let total = 0; const stack = [...(kids.get(process.pid) || [])];
-  while (stack.length) {
-    const pid = stack.pop();
-    stack.push(...(kids.get(pid) || []));
-    try {
-      const m = /Pss:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
-      if (m) total += Number(m[1]);
-    } catch { /* gone */ }
-  }
-  return total;
-}
 
 // keyhole analyze (all cores)
 const t0 = Date.now();

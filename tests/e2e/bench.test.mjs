@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { serve, launch, instrumentedPage, ROOT, OUT } from './lib.mjs';
+import { serve, launch, instrumentedPage, treePssKb, ROOT, OUT } from './lib.mjs';
 
 const MB = Number(process.env.KEYHOLE_BENCH_MB || 1024);
 const FILE = process.env.KEYHOLE_BENCH_FILE || `/tmp/keyhole-bench-${MB}MB.jsonl`;
@@ -18,30 +18,6 @@ function ensureFile() {
   if (!fs.existsSync(bin)) execFileSync('cargo', ['build', '--release', '-q', '-p', 'keyhole-gen'], { cwd: ROOT, stdio: 'inherit' });
   console.log(`generating ${FILE} (${MB} MB)…`);
   execFileSync(bin, ['--seed', '7', '--attacks', '--shape', 'raw-jsonl', '--size', `${MB}MB`, '--out', FILE], { stdio: 'inherit' });
-}
-
-/** PSS (kB) summed over every descendant process of this node process (the browser tree). */
-function treePssKb() {
-  const kids = new Map();
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (!kids.has(ppid)) kids.set(ppid, []);
-      kids.get(ppid).push(Number(d));
-    } catch { /* gone */ }
-  }
-  let total = 0; const stack = [...(kids.get(process.pid) || [])];
-  while (stack.length) {
-    const pid = stack.pop();
-    stack.push(...(kids.get(pid) || []));
-    try {
-      const m = /Pss:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
-      if (m) total += Number(m[1]);
-    } catch { /* gone */ }
-  }
-  return total;
 }
 
 test(`benchmark: ${MB} MB of raw records through the page`, { timeout: 3_600_000 }, async () => {

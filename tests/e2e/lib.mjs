@@ -132,3 +132,27 @@ export async function runQuery(page) {
     return el && el.getAttribute('data-seq') !== prev;
   }, before);
 }
+
+/** PSS (kB) summed over every descendant process of this node process (the browser tree). */
+export function treePssKb() {
+  const kids = new Map();
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (!kids.has(ppid)) kids.set(ppid, []);
+      kids.get(ppid).push(Number(d));
+    } catch { /* gone */ }
+  }
+  let total = 0; const stack = [...(kids.get(process.pid) || [])];
+  while (stack.length) {
+    const pid = stack.pop();
+    stack.push(...(kids.get(pid) || []));
+    try {
+      const m = /Pss:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+      if (m) total += Number(m[1]);
+    } catch { /* gone */ }
+  }
+  return total;
+}
