@@ -287,6 +287,11 @@ impl EventStore {
         self.provenance.iter().map(|p| self.source_of(p))
     }
 
+    /// Every event's file, as an index into [`EventStore::files`], in time order.
+    pub fn file_ids(&self) -> impl Iterator<Item = u32> + '_ {
+        self.provenance.iter().map(|p| p.file)
+    }
+
     /// Every event's file name in time order (sequential decoding, nothing allocated).
     pub fn file_names(&self) -> impl Iterator<Item = &Str> + '_ {
         self.provenance

@@ -8,12 +8,14 @@
 //! range; a median/MAD z over a trailing fortnight reads the same way (|score| > 3 is
 //! anomalous) and needs no seasonality fit on short drops.
 
+use super::slots::{at, Slots};
 use super::{is_failure, Rows, MAX_DAYS};
 use crate::detect::baseline::robust_z;
 use crate::store::EventStore;
 use crate::time::{Timestamp, MICROS_PER_DAY, MICROS_PER_HOUR};
+use rustc_hash::FxHashSet;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 
 /// Days of history the score compares with, and the fewest it needs.
 pub const SCORE_WINDOW: usize = 14;
@@ -57,54 +59,71 @@ pub struct DailyPoint {
 }
 
 #[derive(Default)]
-struct Acc<'a> {
+struct Acc {
     first: Option<Timestamp>,
     last: Option<Timestamp>,
     events: u64,
     failed: u64,
-    days: BTreeMap<i64, (u64, u64)>,
-    hours: HashSet<i64>,
-    principals: HashSet<&'a str>,
-    ips: HashSet<&'a str>,
-    sources: HashSet<&'a str>,
+    /// (day, events, failed), days in order (the store is sorted by time).
+    days: Vec<(i64, u64, u64)>,
+    hours: u64,
+    last_hour: Option<i64>,
+    principals: u64,
+    ips: u64,
+    sources: u64,
 }
 
 /// Each vault's coverage, sorted by vault name; the first `rows` rows beside the total.
 pub fn coverage(events: &EventStore, rows: usize) -> Rows<VaultCoverage> {
-    let mut m: HashMap<&str, Acc> = HashMap::new();
-    for (ev, file) in events.rows().zip(events.file_names()) {
-        let a = m.entry(ev.vault()).or_default();
-        a.first = Some(a.first.map_or(ev.time(), |t| t.min(ev.time())));
-        a.last = Some(a.last.map_or(ev.time(), |t| t.max(ev.time())));
+    let mut vaults: Slots<&str> = Slots::new(events.resources().len());
+    let mut principals: Slots<Option<&str>> = Slots::new(events.identities().len());
+    let mut ips: Slots<Option<&str>> = Slots::new(events.callers().len());
+    let mut sources: Slots<&str> = Slots::new(events.files().len());
+    // (vault slot, kind, slot) pairs already counted: 0 principal, 1 IP, 2 source
+    let mut seen: FxHashSet<(u32, u8, u32)> = FxHashSet::default();
+    let mut accs: Vec<Acc> = Vec::new();
+    for (ev, file) in events.rows().zip(events.file_ids()) {
+        let v = vaults.slot(ev.vault_id(), || ev.vault());
+        let a = at(&mut accs, v);
+        let t = ev.time();
+        a.first = Some(a.first.map_or(t, |f| f.min(t)));
+        a.last = Some(a.last.map_or(t, |l| l.max(t)));
         a.events += 1;
-        let failed = is_failure(ev);
-        if failed {
-            a.failed += 1;
+        let failed = u64::from(is_failure(ev));
+        a.failed += failed;
+        match a.days.last_mut() {
+            Some(d) if d.0 == t.day() => {
+                d.1 += 1;
+                d.2 += failed;
+            }
+            _ => a.days.push((t.day(), 1, failed)),
         }
-        let d = a.days.entry(ev.time().day()).or_default();
-        d.0 += 1;
-        if failed {
-            d.1 += 1;
+        if a.last_hour != Some(t.hour()) {
+            a.last_hour = Some(t.hour());
+            a.hours += 1;
         }
-        a.hours.insert(ev.time().hour());
-        if let Some(p) = ev.identity().principal_key() {
-            a.principals.insert(p);
+        let p = principals.slot(ev.identity_id(), || {
+            ev.identity().principal_key().map(|s| &**s)
+        });
+        if principals.keys()[p].is_some() && seen.insert((v as u32, 0, p as u32)) {
+            a.principals += 1;
         }
-        if let Some(ip) = ev.caller_ip() {
-            a.ips.insert(ip);
+        let i = ips.slot(ev.caller_id(), || ev.caller_ip().as_deref());
+        if ips.keys()[i].is_some() && seen.insert((v as u32, 1, i as u32)) {
+            a.ips += 1;
         }
-        a.sources.insert(file);
+        let f = sources.slot(file, || &events.files()[file as usize].name);
+        if seen.insert((v as u32, 2, f as u32)) {
+            a.sources += 1;
+        }
     }
-    let total = m.len() as u64;
-    let mut names: Vec<&str> = m.keys().copied().collect();
-    names.sort_unstable();
-    names.truncate(rows);
-    let rows = names
+    let total = vaults.len() as u64;
+    let mut order: Vec<usize> = (0..vaults.len()).collect();
+    order.sort_unstable_by_key(|&i| vaults.keys()[i]);
+    order.truncate(rows);
+    let rows = order
         .into_iter()
-        .map(|name| {
-            let a = m.remove(name).unwrap_or_default();
-            row(name, a)
-        })
+        .map(|i| row(vaults.keys()[i], std::mem::take(&mut accs[i])))
         .collect();
     Rows { total, rows }
 }
@@ -114,19 +133,20 @@ fn row(name: &str, a: Acc) -> VaultCoverage {
     let last = a.last.unwrap_or_default();
     let (d0, d1) = (first.day(), last.day());
     let span_days = (d1 - d0 + 1) as u64;
-    let daily = daily(&a.days, d0, d1);
+    let days: BTreeMap<i64, (u64, u64)> = a.days.iter().map(|&(d, e, f)| (d, (e, f))).collect();
+    let daily = daily(&days, d0, d1);
     VaultCoverage {
         vault: name.to_string(),
         first,
         last,
         events: a.events,
         failed: a.failed,
-        principals: a.principals.len() as u64,
-        caller_ips: a.ips.len() as u64,
-        sources: a.sources.len() as u64,
-        days_with_data: a.days.len() as u64,
-        missing_days: span_days.saturating_sub(a.days.len() as u64),
-        hours_with_data: a.hours.len() as u64,
+        principals: a.principals,
+        caller_ips: a.ips,
+        sources: a.sources,
+        days_with_data: days.len() as u64,
+        missing_days: span_days.saturating_sub(days.len() as u64),
+        hours_with_data: a.hours,
         span_hours: (last.micros.div_euclid(MICROS_PER_HOUR)
             - first.micros.div_euclid(MICROS_PER_HOUR)
             + 1) as u64,

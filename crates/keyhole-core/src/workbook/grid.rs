@@ -2,12 +2,13 @@
 //! throttled, challenges, latency) and the data-plane operations by object kind, users vs
 //! services.
 
+use super::slots::{at, Slots};
 use super::{is_failure, is_user, MAX_BUCKETS};
 use crate::event::{ObjectKind, Outcome};
 use crate::store::EventStore;
 use crate::time::{Timestamp, MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_SEC};
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 
 /// A bucket boundary: whole seconds, printed without a fraction.
 pub(super) fn whole(micros: i64) -> Timestamp {
@@ -113,7 +114,7 @@ pub struct ObjectOps {
 struct Latency {
     sum: u128,
     n: u64,
-    values: HashMap<u64, u64>,
+    values: FxHashMap<u64, u64>,
 }
 
 impl Latency {
@@ -180,7 +181,8 @@ pub(super) fn series(
         certificate_services: z(),
     };
     let mut lat: Vec<Latency> = (0..n).map(|_| Latency::default()).collect();
-    let mut vaults: HashMap<&str, VaultAcc> = HashMap::new();
+    let mut names: Slots<&str> = Slots::new(events.resources().len());
+    let mut vaults: Vec<Option<VaultAcc>> = Vec::new();
     for ev in events.rows() {
         if n == 0 {
             break;
@@ -201,13 +203,16 @@ pub(super) fn series(
         if let Some(d) = ev.duration_ms() {
             lat[b].add(d);
         }
-        let v = vaults.entry(ev.vault()).or_insert_with(|| VaultAcc {
-            events: 0,
-            requests: z(),
-            failed: z(),
-            lat_sum: z(),
-            lat_n: z(),
-        });
+        let v =
+            at(&mut vaults, names.slot(ev.vault_id(), || ev.vault())).get_or_insert_with(|| {
+                VaultAcc {
+                    events: 0,
+                    requests: z(),
+                    failed: z(),
+                    lat_sum: z(),
+                    lat_n: z(),
+                }
+            });
         v.events += 1;
         v.requests[b] += 1;
         if failed {
@@ -236,7 +241,12 @@ pub(super) fn series(
         m.latency_p95_ms.push(p95);
         m.latency_max_ms.push(max);
     }
-    let mut vs: Vec<(&str, VaultAcc)> = vaults.into_iter().collect();
+    let mut vs: Vec<(&str, VaultAcc)> = names
+        .keys()
+        .iter()
+        .zip(vaults)
+        .filter_map(|(&name, a)| Some((name, a?)))
+        .collect();
     vs.sort_by(|a, b| b.1.events.cmp(&a.1.events).then(a.0.cmp(b.0)));
     vs.truncate(series_vaults);
     m.by_vault = vs

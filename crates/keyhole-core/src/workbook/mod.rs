@@ -48,6 +48,7 @@ mod coverage;
 pub mod explore;
 mod grid;
 pub mod report;
+mod slots;
 mod tables;
 #[cfg(test)]
 mod tests;
@@ -161,8 +162,9 @@ pub struct Workbook {
 /// Computes every panel. `events`: the drop's store (time-sorted); `findings` are
 /// those of [`crate::detect::analyze`] over the same events.
 pub fn compute(events: &EventStore, findings: &[Finding], opts: &WorkbookOptions) -> Workbook {
-    let first = events.rows().map(|e| e.time()).min();
-    let last = events.rows().map(|e| e.time()).max();
+    // the store is sorted by time: the first and the last row (as `min`/`max` of the rows)
+    let first = (!events.is_empty()).then(|| events.row(0).time());
+    let last = events.len().checked_sub(1).map(|i| events.row(i).time());
     let grid = TimeGrid::spanning(first, last);
     let coverage = coverage::coverage(events, opts.rows);
     let (monitoring, object_ops) = grid::series(events, &grid, opts.series_vaults);

@@ -2,11 +2,12 @@
 //! vault, failures by request URI × result signature × status, sensitive operations and mass
 //! retrieval. Definitions in the module doc of [`super`].
 
+use super::slots::{at, Slots};
 use super::{is_failure, is_object_read, is_sensitive};
 use crate::store::{EventRef, EventStore};
 use crate::time::{Timestamp, MICROS_PER_HOUR};
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 
 /// The first rows of a table and how many it has in all.
@@ -107,21 +108,34 @@ pub struct TopPanel {
 }
 
 pub(super) fn top_panels(events: &EventStore, top: usize) -> Vec<TopPanel> {
-    let mut maps: [HashMap<Key, (u64, u64)>; 4] = Default::default();
+    let mut slots: [Slots<Key>; 4] = [
+        Slots::new(events.resources().len()),
+        Slots::new(events.callers().len()),
+        Slots::new(events.identities().len()),
+        Slots::new(events.operations().len()),
+    ];
+    let mut counts: [Vec<(u64, u64)>; 4] = Default::default();
     for ev in events.rows() {
         let failed = u64::from(is_failure(ev));
-        let keys = [
-            Key::Str(ev.vault()),
-            ip_key(ev),
-            Key::Str(identity_key(ev)),
-            Key::Str(ev.operation()),
+        let at_slot = [
+            slots[0].slot(ev.vault_id(), || Key::Str(ev.vault())),
+            slots[1].slot(ev.caller_id(), || ip_key(ev)),
+            slots[2].slot(ev.identity_id(), || Key::Str(identity_key(ev))),
+            slots[3].slot(ev.operation_id(), || Key::Str(ev.operation())),
         ];
-        for (m, k) in maps.iter_mut().zip(keys) {
-            let e = m.entry(k).or_default();
+        for (c, i) in counts.iter_mut().zip(at_slot) {
+            let e = at(c, i);
             e.0 += 1;
             e.1 += failed;
         }
     }
+    let maps = slots.iter().zip(counts).map(|(s, c)| {
+        s.keys()
+            .iter()
+            .zip(c)
+            .map(|(&k, n)| (k, n))
+            .collect::<Vec<_>>()
+    });
     Dimension::ALL
         .into_iter()
         .zip(maps)
@@ -177,12 +191,16 @@ pub(super) fn callers(events: &EventStore, rows: usize) -> Rows<CallerRow> {
         first: Timestamp,
         last: Timestamp,
     }
-    let mut m: HashMap<(Key, &str), Acc> = HashMap::new();
+    let mut ips: Slots<Key> = Slots::new(events.callers().len());
+    let mut vaults: Slots<&str> = Slots::new(events.resources().len());
+    let mut m: FxHashMap<(u32, u32), Acc> = FxHashMap::default();
     for ev in events.rows() {
         if ev.is_auth_challenge() {
             continue;
         }
-        let a = m.entry((ip_key(ev), ev.vault())).or_insert_with(|| Acc {
+        let ip = ips.slot(ev.caller_id(), || ip_key(ev)) as u32;
+        let vault = vaults.slot(ev.vault_id(), || ev.vault()) as u32;
+        let a = m.entry((ip, vault)).or_insert_with(|| Acc {
             events: 0,
             failed: 0,
             ids: Vec::new(),
@@ -205,8 +223,8 @@ pub(super) fn callers(events: &EventStore, rows: usize) -> Rows<CallerRow> {
             let mut identities: Vec<String> = a.ids.iter().map(|s| s.to_string()).collect();
             identities.sort();
             CallerRow {
-                ip: ip.label(),
-                vault: vault.to_string(),
+                ip: ips.keys()[ip as usize].label(),
+                vault: vaults.keys()[vault as usize].to_string(),
                 events: a.events,
                 failed: a.failed,
                 identities,
@@ -243,7 +261,7 @@ pub struct FailureRow {
 /// first (then URI, signature, status).
 pub(super) fn failures(events: &EventStore, rows: usize) -> Rows<FailureRow> {
     type K<'a> = (&'a str, &'a str, Option<u16>);
-    let mut m: HashMap<K, (u64, Vec<&str>, Timestamp)> = HashMap::new();
+    let mut m: FxHashMap<K, (u64, Vec<&str>, Timestamp)> = FxHashMap::default();
     // the request URI is rebuilt once per object dictionary entry, not per event
     let uris: Vec<std::cell::OnceCell<String>> = (0..events.objects().len())
         .map(|_| std::cell::OnceCell::new())
@@ -382,17 +400,17 @@ pub fn mass_retrieval(
 ) -> MassRetrieval {
     let period_hours = period_hours.clamp(1, 24 * 366);
     let width = period_hours as i64 * MICROS_PER_HOUR;
-    let mut m: HashMap<(i64, &str, &str), (u64, HashSet<&str>)> = HashMap::new();
+    let mut ids: Slots<&str> = Slots::new(events.identities().len());
+    let mut vaults: Slots<&str> = Slots::new(events.resources().len());
+    let mut m: FxHashMap<(i64, u32, u32), (u64, FxHashSet<&str>)> = FxHashMap::default();
     for ev in events.rows() {
         if !ev.is_success() || !is_object_read(ev) {
             continue;
         }
+        let id = ids.slot(ev.identity_id(), || identity_key(ev)) as u32;
+        let vault = vaults.slot(ev.vault_id(), || ev.vault()) as u32;
         let e = m
-            .entry((
-                ev.time().micros.div_euclid(width),
-                identity_key(ev),
-                ev.vault(),
-            ))
+            .entry((ev.time().micros.div_euclid(width), id, vault))
             .or_default();
         e.0 += 1;
         if let Some(o) = &ev.object_name() {
@@ -404,8 +422,8 @@ pub fn mass_retrieval(
         .filter(|(_, (n, _))| *n >= threshold)
         .map(|((bin, id, vault), (n, objs))| MassRow {
             period_start: super::grid::whole(bin * width),
-            identity: id.to_string(),
-            vault: vault.to_string(),
+            identity: ids.keys()[id as usize].to_string(),
+            vault: vaults.keys()[vault as usize].to_string(),
             reads: n,
             distinct_objects: objs.len() as u64,
         })
