@@ -30,6 +30,7 @@ try {
   if (process.env.PAGE_MEMORY_LIMIT) {
     await p.page.addInitScript((v) => localStorage.setItem('keyhole.memoryLimit', v), process.env.PAGE_MEMORY_LIMIT);
   }
+  if (process.env.PAGE_CONSOLE) p.page.on('console', (m) => console.log('console:', m.text()));
   await p.page.goto(srv.origin + '/');
   await p.page.waitForSelector('#dropzone');
   await p.page.waitForTimeout(500);
@@ -46,9 +47,10 @@ try {
   clearInterval(timer); clearInterval(poll);
   peak = Math.max(peak, treePssKb());
   const err = await p.page.$('#error, #too-big');
-  const st = await p.page.$eval('#status', (e) => ({ records: Number(e.dataset.records), alerts: Number(e.dataset.alerts) })).catch(() => ({}));
+  await p.page.waitForSelector('#status', { timeout: 600_000 }).catch(() => {});
+  const st = await p.page.$eval('#status', (e) => ({ records: Number(e.dataset.records), alerts: Number(e.dataset.alerts), text: e.textContent })).catch(() => ({}));
   page = { s, peakMB: peak / 1024, baseMB: base / 1024, workers, records: st.records, alerts: st.alerts,
-    error: err ? (await err.textContent()).slice(0, 300) : null };
+    status: st.text, error: err ? (await err.textContent()).slice(0, 300) : null };
 } finally { await browser.close(); await srv.close(); fs.rmSync(userDataDir, { recursive: true, force: true }); }
 
 const mb = size / 1e6;
@@ -57,4 +59,5 @@ console.log('| | time to first alert / wall (s) | MB/s | peak memory (MB) | memo
 console.log('|---|---|---|---|---|---|');
 console.log(`| keyhole analyze (all cores) | ${cliS.toFixed(2)} | ${(mb / cliS).toFixed(0)} | RSS ${(cliRssKb / 1024).toFixed(0)} | ${(cliRssKb * 1024 / size).toFixed(3)} | ${cliAlerts} |`);
 console.log(`| page, headless Chromium (${page.workers} parse workers) | ${page.s?.toFixed(2)} | ${(mb / page.s).toFixed(0)} | PSS ${page.peakMB?.toFixed(0)} (baseline ${page.baseMB?.toFixed(0)}) | ${(page.peakMB * 1048576 / size).toFixed(3)} | ${page.alerts} |`);
+if (page.status) console.log(`page status line: ${page.status}`);
 console.log(`page / CLI time: ${(page.s / cliS).toFixed(2)}×${page.error ? ' · page said: ' + page.error : ''}`);

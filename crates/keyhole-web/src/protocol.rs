@@ -162,6 +162,9 @@ pub struct ResultView {
     pub millis_ingest: f64,
     pub millis_detect: f64,
     pub millis_workbook: f64,
+    /// A pooled read: the parse workers' busy time, summed, and the analysis worker's merging.
+    pub millis_workers: f64,
+    pub millis_merge: f64,
 }
 
 /// Detection settings the user can change (kept in the browser).

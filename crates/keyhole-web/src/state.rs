@@ -260,6 +260,8 @@ mod tests {
             millis_ingest: 0.0,
             millis_detect: 0.0,
             millis_workbook: 0.0,
+            millis_workers: 0.0,
+            millis_merge: 0.0,
         })
     }
 

@@ -115,6 +115,9 @@ pub fn status_line() -> Html {
             { format!("{} files · {} records · {} skipped · {} duplicates · {} alerts · {} vaults · read in {:.0} ms, detections {:.0} ms, workbook {:.0} ms",
                 thousands(r.files.len() as u64), thousands(r.records), thousands(r.skipped), thousands(r.duplicates),
                 thousands(r.findings.len() as u64), thousands(r.vault_count), r.millis_ingest, r.millis_detect, r.millis_workbook) }
+            if r.millis_workers > 0.0 {
+                { format!(" (parse workers busy {:.0} ms in all, merging {:.0} ms)", r.millis_workers, r.millis_merge) }
+            }
             if let (Some(a), Some(b)) = (wb.first, wb.last) {
                 { " · " }<super::time::Time t={a} />{ " → " }<super::time::Time t={b} />
             }

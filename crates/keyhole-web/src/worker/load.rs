@@ -67,9 +67,11 @@ pub(super) fn finish_files(
     reports: Vec<FileView>,
     settings: &Settings,
     files: HashMap<String, (File, bool)>,
+    pool_ms: (f64, f64),
 ) {
     let (cfg, notes) = detection::config(settings, &[]);
-    finish(seq, ds, t0, reports, cfg, notes, files, HashMap::new());
+    let (result, loaded) = finish(seq, ds, t0, reports, cfg, notes, files, HashMap::new());
+    send(seq, result, loaded, pool_ms);
 }
 
 /// "Try with demo data": the generator runs here and its files go through the same ingest.
@@ -119,7 +121,8 @@ pub fn demo(seq: u64, settings: &Settings) {
         reports.push(rep);
     }
     let mem = demo.files.into_iter().collect();
-    finish(seq, ds, t0, reports, cfg, notes, HashMap::new(), mem);
+    let (result, loaded) = finish(seq, ds, t0, reports, cfg, notes, HashMap::new(), mem);
+    send(seq, result, loaded, (0.0, 0.0));
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -132,7 +135,7 @@ fn finish(
     settings_notes: Vec<String>,
     files: HashMap<String, (File, bool)>,
     mem_files: HashMap<String, Vec<u8>>,
-) {
+) -> (ResultView, Loaded) {
     let bytes: u64 = reports.iter().map(|r| r.bytes).sum();
     post(
         seq,
@@ -148,7 +151,13 @@ fn finish(
             ..Progress::default()
         }),
     );
-    let (result, loaded) = analyse(ds, t0, reports, &cfg, settings_notes, files, mem_files);
+    analyse(ds, t0, reports, &cfg, settings_notes, files, mem_files)
+}
+
+/// Keep the drop and send its result (`pool_ms`: the parse workers' summed busy time and the
+/// merge time, when a pool read it).
+fn send(seq: u64, mut result: ResultView, loaded: Loaded, pool_ms: (f64, f64)) {
+    (result.millis_workers, result.millis_merge) = pool_ms;
     STATE.with(|s| *s.borrow_mut() = Some(loaded));
     post(
         seq,
@@ -206,6 +215,8 @@ pub(super) fn analyse(
         millis_ingest: t1 - t0,
         millis_detect: t2 - t1,
         millis_workbook: t3 - t2,
+        millis_workers: 0.0,
+        millis_merge: 0.0,
     };
     let loaded = Loaded {
         events,
