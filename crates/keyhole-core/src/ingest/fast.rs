@@ -372,38 +372,29 @@ impl<'a> P<'a> {
         }
     }
 
-    /// A `Nested<T>` slot whose object this scanner can read with `obj`; serde's rules for
-    /// the other JSON types (text holding JSON → `None`, serde_json reads it).
-    fn nested<T>(
+    /// A `Nested<T>` slot whose object this scanner can read with `obj`, filled in place (a
+    /// claim or property object is hundreds of bytes: built where it stays, not moved there);
+    /// serde's rules for the other JSON types (text holding JSON → `None`, serde_json reads it).
+    fn nested<T: Default>(
         &mut self,
         depth: u32,
-        obj: impl FnOnce(&mut P<'a>) -> Option<T>,
-    ) -> Option<Nested<T>> {
-        Some(match self.peek()? {
-            b'{' => Nested(Some(obj(self)?)),
-            b'n' => {
-                self.literal(b"null")?;
-                Nested(None)
-            }
-            b't' => {
-                self.literal(b"true")?;
-                Nested(None)
-            }
-            b'f' => {
-                self.literal(b"false")?;
-                Nested(None)
-            }
+        slot: &mut Nested<T>,
+        obj: impl FnOnce(&mut P<'a>, &mut T) -> Option<()>,
+    ) -> Option<()> {
+        slot.0 = None;
+        match self.peek()? {
+            b'{' => obj(self, slot.0.insert(T::default()))?,
+            b'n' => self.literal(b"null")?,
+            b't' => self.literal(b"true")?,
+            b'f' => self.literal(b"false")?,
             b'0'..=b'9' => {
                 // only plain integers: serde_json's range errors on floats are its to report
                 self.number()??;
-                Nested(None)
             }
-            b'[' => {
-                self.skip_value(depth)?;
-                Nested(None)
-            }
+            b'[' => self.skip_value(depth)?,
             _ => return None,
-        })
+        }
+        Some(())
     }
 }
 
@@ -417,8 +408,7 @@ fn set<'a>(slot: &mut Flex<'a>, p: &mut P<'a>, depth: u32) -> Option<()> {
     Some(())
 }
 
-fn claim<'a>(p: &mut P<'a>, depth: u32) -> Option<Claim<'a>> {
-    let mut c = Claim::default();
+fn claim<'a>(p: &mut P<'a>, depth: u32, c: &mut Claim<'a>) -> Option<()> {
     p.members(depth, |k, p| match k {
         "oid" => set(&mut c.oid, p, depth + 1),
         "http://schemas.microsoft.com/identity/claims/objectidentifier" => {
@@ -442,62 +432,58 @@ fn claim<'a>(p: &mut P<'a>, depth: u32) -> Option<Claim<'a>> {
         "idtyp" => set(&mut c.idtyp, p, depth + 1),
         _ => p.skip_value(depth + 1),
     })?;
-    Some(c)
+    Some(())
 }
 
-fn ident<'a>(p: &mut P<'a>, depth: u32) -> Option<Ident<'a>> {
-    let mut id = Ident::default();
+fn ident<'a>(p: &mut P<'a>, depth: u32, id: &mut Ident<'a>) -> Option<()> {
     let mut seen = false;
     p.members(depth, |k, p| match k {
         "claim" => {
             if std::mem::replace(&mut seen, true) {
                 return None;
             }
-            id.claim = p.nested(depth + 1, |p| claim(p, depth + 1))?;
+            p.nested(depth + 1, &mut id.claim, |p, c| claim(p, depth + 1, c))?;
             Some(())
         }
         _ => p.skip_value(depth + 1),
     })?;
-    Some(id)
+    Some(())
 }
 
-fn sku<'a>(p: &mut P<'a>, depth: u32) -> Option<Sku<'a>> {
-    let mut r = Sku::default();
+fn sku<'a>(p: &mut P<'a>, depth: u32, r: &mut Sku<'a>) -> Option<()> {
     p.members(depth, |k, p| match k {
         "family" | "Family" => set(&mut r.family, p, depth + 1),
         "name" | "Name" => set(&mut r.name, p, depth + 1),
         _ => p.skip_value(depth + 1),
     })?;
-    Some(r)
+    Some(())
 }
 
-fn acls<'a>(p: &mut P<'a>, depth: u32) -> Option<Acls<'a>> {
-    let mut r = Acls::default();
+fn acls<'a>(p: &mut P<'a>, depth: u32, r: &mut Acls<'a>) -> Option<()> {
     p.members(depth, |k, p| match k {
         "defaultAction" | "DefaultAction" => set(&mut r.default_action, p, depth + 1),
         "bypass" | "Bypass" => set(&mut r.bypass, p, depth + 1),
         _ => p.skip_value(depth + 1),
     })?;
-    Some(r)
+    Some(())
 }
 
 /// `properties.properties`: the vault configuration of VaultGet/Put/Patch records.
-fn vault_props<'a>(p: &mut P<'a>, depth: u32) -> Option<VaultProps<'a>> {
-    let mut r = VaultProps::default();
+fn vault_props<'a>(p: &mut P<'a>, depth: u32, r: &mut VaultProps<'a>) -> Option<()> {
     let (mut seen_sku, mut seen_acls) = (false, false);
     p.members(depth, |k, p| match k {
         "sku" => {
             if std::mem::replace(&mut seen_sku, true) {
                 return None;
             }
-            r.sku = p.nested(depth + 1, |p| sku(p, depth + 1))?;
+            p.nested(depth + 1, &mut r.sku, |p, x| sku(p, depth + 1, x))?;
             Some(())
         }
         "networkAcls" => {
             if std::mem::replace(&mut seen_acls, true) {
                 return None;
             }
-            r.network_acls = p.nested(depth + 1, |p| acls(p, depth + 1))?;
+            p.nested(depth + 1, &mut r.network_acls, |p, x| acls(p, depth + 1, x))?;
             Some(())
         }
         "tenantId" => set(&mut r.tenant_id, p, depth + 1),
@@ -510,11 +496,10 @@ fn vault_props<'a>(p: &mut P<'a>, depth: u32) -> Option<VaultProps<'a>> {
         "enablePurgeProtection" => set(&mut r.enable_purge_protection, p, depth + 1),
         _ => p.skip_value(depth + 1),
     })?;
-    Some(r)
+    Some(())
 }
 
-fn props<'a>(p: &mut P<'a>, depth: u32) -> Option<Props<'a>> {
-    let mut r = Props::default();
+fn props<'a>(p: &mut P<'a>, depth: u32, r: &mut Props<'a>) -> Option<()> {
     let mut seen_vault = false;
     p.members(depth, |k, p| match k {
         "id" => set(&mut r.id, p, depth + 1),
@@ -529,7 +514,9 @@ fn props<'a>(p: &mut P<'a>, depth: u32) -> Option<Props<'a>> {
             if std::mem::replace(&mut seen_vault, true) {
                 return None;
             }
-            r.properties = p.nested(depth + 1, |p| vault_props(p, depth + 1))?;
+            p.nested(depth + 1, &mut r.properties, |p, x| {
+                vault_props(p, depth + 1, x)
+            })?;
             Some(())
         }
         // access-policy and firewall changes (rare): serde_json's job
@@ -543,7 +530,7 @@ fn props<'a>(p: &mut P<'a>, depth: u32) -> Option<Props<'a>> {
         | "RemovedIpRule" => None,
         _ => p.skip_value(depth + 1),
     })?;
-    Some(r)
+    Some(())
 }
 
 /// What a top-level key of a record is to the scanner.
@@ -824,14 +811,14 @@ pub(crate) fn parse_rec_into<'a>(b: &'a [u8], r: &mut Rec<'a>, keys: &mut KeyCac
                 if std::mem::replace(&mut seen_identity, true) {
                     return None;
                 }
-                r.identity = p.nested(2, |p| ident(p, 2))?;
+                p.nested(2, &mut r.identity, |p, x| ident(p, 2, x))?;
                 Some(())
             }
             Some(Field::Properties) => {
                 if std::mem::replace(&mut seen_properties, true) {
                     return None;
                 }
-                r.properties = p.nested(2, |p| props(p, 2))?;
+                p.nested(2, &mut r.properties, |p, x| props(p, 2, x))?;
                 Some(())
             }
             Some(Field::Decline) => None,

@@ -158,27 +158,21 @@ pub(crate) fn handle_line(raw: &[u8], line: u64, offset: u64, sink: &mut Sink) {
         len: t.len(),
     };
     match t[0] {
-        // Matched by reference: a `Rec` is kilobytes, moving it out of the `Result` is a memcpy a line.
-        b'{' => match &{
+        // A `Rec` is kilobytes: parsed in place and handed on by reference, never moved.
+        b'{' => {
             let mut rec = Rec::default();
-            match super::fast::parse_rec_into(t, &mut rec, &mut sink.batch.key_cache) {
-                Some(()) => Ok(rec),
-                None => serde_json::from_slice::<Rec>(t),
-            }
-        } {
-            Ok(rec) => {
-                let envelope = |f: &Flex| matches!(f, Flex::Other);
-                if envelope(&rec.records) || envelope(&rec.value) || envelope(&rec.tables) {
-                    doc_line(t, line, offset, sink);
-                } else {
-                    sink.record(rec, pos, Layout::Lines, 0);
+            if super::fast::parse_rec_into(t, &mut rec, &mut sink.batch.key_cache).is_some() {
+                object_line(&rec, t, line, offset, pos, sink);
+            } else {
+                match serde_json::from_slice::<Rec>(t) {
+                    Ok(rec) => object_line(&rec, t, line, offset, pos, sink),
+                    Err(e) => {
+                        let msg = json_error(&e, line);
+                        sink.problem(line, format!("line {line}: not JSON: {msg}"));
+                    }
                 }
             }
-            Err(e) => {
-                let msg = json_error(e, line);
-                sink.problem(line, format!("line {line}: not JSON: {msg}"));
-            }
-        },
+        }
         b'[' => doc_line(t, line, offset, sink),
         _ => {
             let msg = match serde_json::from_slice::<serde::de::IgnoredAny>(t) {
@@ -187,6 +181,16 @@ pub(crate) fn handle_line(raw: &[u8], line: u64, offset: u64, sink: &mut Sink) {
             };
             sink.problem(line, format!("line {line}: not JSON: {msg}"));
         }
+    }
+}
+
+/// A line holding one JSON object: a record, or an envelope of records.
+fn object_line(rec: &Rec, t: &[u8], line: u64, offset: u64, pos: Pos, sink: &mut Sink) {
+    let envelope = |f: &Flex| matches!(f, Flex::Other);
+    if envelope(&rec.records) || envelope(&rec.value) || envelope(&rec.tables) {
+        doc_line(t, line, offset, sink);
+    } else {
+        sink.record(rec, pos, Layout::Lines, 0);
     }
 }
 
