@@ -223,22 +223,66 @@ struct Score {
     informational: Vec<&'static str>,
 }
 
+/// What the window shows of an attack's principal on the attack's vault (successful
+/// data-plane events).
+struct Facts {
+    /// How long before the attack its first one in the window was (`None`: none before).
+    history: Option<i64>,
+    /// Whether it read a secret there again an hour or more after the attack began.
+    after: bool,
+    /// Distinct clock hours it was active there outside the attack.
+    other_hours: usize,
+}
+
+fn facts(events: &EventStore, atk: &InjectedAttack) -> Facts {
+    let mut f = Facts {
+        history: None,
+        after: false,
+        other_hours: 0,
+    };
+    let Some(p) = atk.principal.as_deref() else {
+        return f;
+    };
+    let hour = 3_600_000_000i64;
+    let mut hours = std::collections::BTreeSet::new();
+    for e in events.rows() {
+        let mine = &**e.vault() == atk.vault.as_str()
+            && e.is_success()
+            && e.is_data_plane()
+            && [&e.identity().upn, &e.identity().object_id]
+                .iter()
+                .any(|v| v.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(p)));
+        if !mine {
+            continue;
+        }
+        let t = e.time().micros;
+        if t < atk.first.micros && f.history.is_none() {
+            f.history = Some(atk.first.micros - t);
+        }
+        if t >= atk.first.micros + hour && e.operation().eq_ignore_ascii_case("SecretGet") {
+            f.after = true;
+        }
+        if t < atk.first.micros || t > atk.last.micros {
+            hours.insert(t.div_euclid(hour));
+        }
+    }
+    f.other_hours = hours.len();
+    f
+}
+
 /// Why a rule may miss an attack on a drop shorter than the learning period, or `None` when it
 /// must find it (`start..end`: the window, as long as every vault's data in it):
 /// - novelty of a vault, a network or an operation type is informational on a short drop (a
 ///   day or two does not show a principal's weekly vault, home network or rarer operations);
-/// - a user's new client is learned from the drop's first third (at least 12 h): an attack
-///   inside it is learned, not judged;
 /// - a List then never-read secrets needs 12 h of the principal's own reads on the vault before
-///   the list, or its own reads on both sides of it (`history`: how long before the attack the
-///   principal's first data-plane success there in the drop was; `after`: whether it read
-///   secrets there again after the list's hour); a user's new client needs an earlier
-///   data-plane success of the user there (a victim attacked on a Monday after a quiet weekend
-///   may have little or none).
+///   the list, or its own reads on both sides of it;
+/// - a user's new client that nothing before it judges (inside the learned first third, or
+///   the user's first success there) is judged against the user's usual client, which must
+///   show in two other clock hours of the window.
 fn known_limit(
     atk: &InjectedAttack,
     (start, end): (i64, i64),
-    (history, after): (Option<i64>, bool),
+    facts: &Facts,
     learning_days: u32,
 ) -> Option<&'static str> {
     let day = 86_400_000_000i64;
@@ -246,21 +290,20 @@ fn known_limit(
         return None;
     }
     let learned = start + ((end - start) / 3).max(12 * 3_600_000_000);
+    let judged_before = facts.history.is_some() && atk.first.micros >= learned;
     match atk.rule {
         "KV_UserAnomaly" | "KV_UnusualAccessSuspiciousIP" | "KV_OperationPatternAnomaly" => {
             Some("novelty is informational on a short drop")
         }
-        "KV_UserAppAnomaly" if atk.first.micros < learned => {
-            Some("inside the drop's learned first third")
-        }
         "KV_ListGetAnomaly"
-            if history.is_none_or(|h| h < 12 * 3_600_000_000) && (history.is_none() || !after) =>
+            if facts.history.is_none_or(|h| h < 12 * 3_600_000_000)
+                && (facts.history.is_none() || !facts.after) =>
         {
             Some("less than 12 h of the principal's reads before the list and none of its reads on both sides of it")
         }
-        "KV_UserAppAnomaly" if history.is_none() => {
-            Some("no earlier data-plane success of the user on the vault in the drop")
-        }
+        "KV_UserAppAnomaly" if !judged_before && facts.other_hours < 2 => Some(
+            "nothing before the new client, and the user's usual client in fewer than 2 other hours",
+        ),
         _ => None,
     }
 }
@@ -300,12 +343,9 @@ fn score(
     for atk in inside {
         if found_alerting(a, atk) {
             s.found += 1;
-        } else if let Some(why) = known_limit(
-            atk,
-            window,
-            (history_before(events, atk), reads_after(events, atk)),
-            config().learning_days,
-        ) {
+        } else if let Some(why) =
+            known_limit(atk, window, &facts(events, atk), config().learning_days)
+        {
             s.limited
                 .push((format!("{}: {why} ({})", atk.rule, atk.note), found(a, atk)));
         } else {
@@ -334,41 +374,6 @@ fn score(
         }
     }
     s
-}
-
-/// How long before the attack the attack's principal had its first successful data-plane
-/// event on the attack's vault in `events` (`None`: none before the attack).
-fn history_before(events: &EventStore, atk: &InjectedAttack) -> Option<i64> {
-    let p = atk.principal.as_deref()?;
-    events
-        .rows()
-        .take_while(|e| e.time().micros < atk.first.micros)
-        .find(|e| {
-            &**e.vault() == atk.vault.as_str()
-                && e.is_success()
-                && e.is_data_plane()
-                && [&e.identity().upn, &e.identity().object_id]
-                    .iter()
-                    .any(|v| v.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(p)))
-        })
-        .map(|e| atk.first.micros - e.time().micros)
-}
-
-/// Whether the attack's principal read a secret on the attack's vault again an hour or more
-/// after the attack began.
-fn reads_after(events: &EventStore, atk: &InjectedAttack) -> bool {
-    let Some(p) = atk.principal.as_deref() else {
-        return false;
-    };
-    events.rows().any(|e| {
-        e.time().micros >= atk.first.micros + 3_600_000_000
-            && &**e.vault() == atk.vault.as_str()
-            && e.is_success()
-            && e.operation().eq_ignore_ascii_case("SecretGet")
-            && [&e.identity().upn, &e.identity().object_id]
-                .iter()
-                .any(|v| v.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(p)))
-    })
 }
 
 fn window_label(days: u32, of: u32) -> String {
