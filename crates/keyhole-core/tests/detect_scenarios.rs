@@ -272,8 +272,10 @@ fn facts(events: &EventStore, atk: &InjectedAttack) -> Facts {
 
 /// Why a rule may miss an attack on a drop shorter than the learning period, or `None` when it
 /// must find it (`start..end`: the window, as long as every vault's data in it):
-/// - novelty of a vault, a network or an operation type is informational on a short drop (a
-///   day or two does not show a principal's weekly vault, home network or rarer operations);
+/// - novelty of a vault or a network is informational on a short drop (a day or two does not
+///   show a principal's weekly vault or home network);
+/// - new operation types are judged after the learned first third, for a principal active on
+///   the vault for 12 h (then against its peers);
 /// - a List then never-read secrets needs 12 h of the principal's own reads on the vault before
 ///   the list, or its own reads on both sides of it;
 /// - a user's new client that nothing before it judges (inside the learned first third, or
@@ -292,8 +294,11 @@ fn known_limit(
     let learned = start + ((end - start) / 3).max(12 * 3_600_000_000);
     let judged_before = facts.history.is_some() && atk.first.micros >= learned;
     match atk.rule {
-        "KV_UserAnomaly" | "KV_UnusualAccessSuspiciousIP" | "KV_OperationPatternAnomaly" => {
+        "KV_UserAnomaly" | "KV_UnusualAccessSuspiciousIP" => {
             Some("novelty is informational on a short drop")
+        }
+        "KV_OperationPatternAnomaly" if !(facts.history.is_some_and(|h| h >= 12 * 3_600_000_000) && atk.first.micros >= learned) => {
+            Some("inside the learned first third, or less than 12 h of the principal's activity on the vault before it")
         }
         "KV_ListGetAnomaly"
             if facts.history.is_none_or(|h| h < 12 * 3_600_000_000)
