@@ -571,11 +571,10 @@ fn short_drops_the_last_7_3_and_1_days_in_every_shape() {
     assert_no_problems(short_drop_report(&gen, &[21, 7, 3, 1], &OutShape::ALL));
 }
 
-#[test]
-fn short_drops_every_window_of_two_tenants() {
-    let mut problems = Vec::new();
-    // `KEYHOLE_SHORT_TENANTS=seed,days,scale;…` sweeps other tenants.
-    let tenants: Vec<(u64, u32, f64)> = match std::env::var("KEYHOLE_SHORT_TENANTS") {
+/// The tenants of the sliding-window sweep: seed 7 (21 days) and 4242 (30 days), or
+/// `KEYHOLE_SHORT_TENANTS=seed,days,scale;…`.
+fn tenants() -> Vec<(u64, u32, f64)> {
+    match std::env::var("KEYHOLE_SHORT_TENANTS") {
         Ok(v) => v
             .split(';')
             .map(|t| {
@@ -588,8 +587,13 @@ fn short_drops_every_window_of_two_tenants() {
             })
             .collect(),
         Err(_) => vec![(7, 21, 0.25), (4242, 30, 0.5)],
-    };
-    for (seed, days, scale) in tenants {
+    }
+}
+
+#[test]
+fn short_drops_every_window_of_two_tenants() {
+    let mut problems = Vec::new();
+    for (seed, days, scale) in tenants() {
         let gen = GenConfig {
             seed,
             days,
@@ -602,7 +606,7 @@ fn short_drops_every_window_of_two_tenants() {
 }
 
 /// Every finding of the rules in `KEYHOLE_DUMP_RULES` (comma-separated) in every sliding window
-/// of 7, 3 and 1 day(s) of the two tenants, attackers marked: a tool to study what separates an
+/// of 7, 3 and 1 day(s) of the sweep's tenants, attackers marked: a tool to study what separates an
 /// attack from benign principals on short drops.
 /// `KEYHOLE_DUMP_RULES=KV_UserAnomaly cargo test -p keyhole-core --test detect_scenarios dump -- --ignored --nocapture`
 #[test]
@@ -611,7 +615,7 @@ fn short_drops_dump_findings() {
     let rules = std::env::var("KEYHOLE_DUMP_RULES").unwrap_or_default();
     let rules: Vec<&str> = rules.split(',').filter(|s| !s.is_empty()).collect();
     let cfg = config();
-    for (seed, days, scale) in [(7u64, 21u32, 0.25f64), (4242, 30, 0.5)] {
+    for (seed, days, scale) in tenants() {
         let gen = GenConfig {
             seed,
             days,
