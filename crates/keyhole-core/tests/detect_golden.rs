@@ -117,7 +117,8 @@ fn every_rule_has_golden_fixtures_that_fire_and_benign_lookalikes_that_do_not() 
 /// drop shorter than the learning period judged by peers, by in-drop learning, by the whole
 /// drop, by the vault's other hours, or by an absolute threshold alone. `config.json` names the
 /// rule (`"rule"`) and the mode; `fires.jsonl` must give exactly the findings of that rule in
-/// `expected.json` (basis and confidence included), and its twin `benign.jsonl` none of them.
+/// `expected.json` (basis and confidence included), and its twin `benign.jsonl` none of them
+/// (none above informational with `"benign": "informational"`).
 #[test]
 fn short_drop_judging_modes_have_a_firing_case_and_a_benign_twin() {
     let bless = std::env::var_os("KEYHOLE_BLESS").is_some();
@@ -152,7 +153,13 @@ fn short_drop_judging_modes_have_a_firing_case_and_a_benign_twin() {
             }
         }
         failures.extend(against_expected(dir, &name, &got, bless));
-        let benign = run(dir, "benign.jsonl", rule);
+        // `"benign": "informational"`: the twin may be reported, as informational only (a short
+        // drop shows the pattern, the judging mode puts it below an alert).
+        let info_ok = meta["benign"].as_str() == Some("informational");
+        let benign: Vec<_> = run(dir, "benign.jsonl", rule)
+            .into_iter()
+            .filter(|f| !(info_ok && f["severity"] == "informational"))
+            .collect();
         if !benign.is_empty() {
             failures.push(format!(
                 "{name}: the benign twin fired:\n{}",

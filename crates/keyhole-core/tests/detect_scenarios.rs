@@ -223,20 +223,68 @@ struct Score {
     informational: Vec<&'static str>,
 }
 
+/// What the window shows of an attack's principal on the attack's vault (successful
+/// data-plane events).
+struct Facts {
+    /// How long before the attack its first one in the window was (`None`: none before).
+    history: Option<i64>,
+    /// Whether it read a secret there again an hour or more after the attack began.
+    after: bool,
+    /// Distinct clock hours it was active there outside the attack.
+    other_hours: usize,
+}
+
+fn facts(events: &EventStore, atk: &InjectedAttack) -> Facts {
+    let mut f = Facts {
+        history: None,
+        after: false,
+        other_hours: 0,
+    };
+    let Some(p) = atk.principal.as_deref() else {
+        return f;
+    };
+    let hour = 3_600_000_000i64;
+    let mut hours = std::collections::BTreeSet::new();
+    for e in events.rows() {
+        let mine = &**e.vault() == atk.vault.as_str()
+            && e.is_success()
+            && e.is_data_plane()
+            && [&e.identity().upn, &e.identity().object_id]
+                .iter()
+                .any(|v| v.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(p)));
+        if !mine {
+            continue;
+        }
+        let t = e.time().micros;
+        if t < atk.first.micros && f.history.is_none() {
+            f.history = Some(atk.first.micros - t);
+        }
+        if t >= atk.first.micros + hour && e.operation().eq_ignore_ascii_case("SecretGet") {
+            f.after = true;
+        }
+        if t < atk.first.micros || t > atk.last.micros {
+            hours.insert(t.div_euclid(hour));
+        }
+    }
+    f.other_hours = hours.len();
+    f
+}
+
 /// Why a rule may miss an attack on a drop shorter than the learning period, or `None` when it
 /// must find it (`start..end`: the window, as long as every vault's data in it):
-/// - novelty of a vault, a network or an operation type is informational on a short drop (a
-///   day or two does not show a principal's weekly vault, home network or rarer operations);
-/// - application novelty and a user's new client are learned from the drop's first third
-///   (at least 12 h): an attack inside it is learned, not judged;
+/// - novelty of a vault or a network is informational on a short drop (a day or two does not
+///   show a principal's weekly vault or home network);
+/// - new operation types are judged after the learned first third, for a principal active on
+///   the vault for 12 h (then against its peers);
 /// - a List then never-read secrets needs 12 h of the principal's own reads on the vault before
-///   the list, and a user's new client an earlier data-plane success of the user there
-///   (`history`: how long before the attack the principal's first one in the drop was; a victim
-///   attacked on a Monday after a quiet weekend may have little or none).
+///   the list, or its own reads on both sides of it;
+/// - a user's new client that nothing before it judges (inside the learned first third, or
+///   the user's first success there) is judged against the user's usual client, which must
+///   show in two other clock hours of the window.
 fn known_limit(
     atk: &InjectedAttack,
     (start, end): (i64, i64),
-    history: Option<i64>,
+    facts: &Facts,
     learning_days: u32,
 ) -> Option<&'static str> {
     let day = 86_400_000_000i64;
@@ -244,19 +292,23 @@ fn known_limit(
         return None;
     }
     let learned = start + ((end - start) / 3).max(12 * 3_600_000_000);
+    let judged_before = facts.history.is_some() && atk.first.micros >= learned;
     match atk.rule {
-        "KV_UserAnomaly" | "KV_UnusualAccessSuspiciousIP" | "KV_OperationPatternAnomaly" => {
+        "KV_UserAnomaly" | "KV_UnusualAccessSuspiciousIP" => {
             Some("novelty is informational on a short drop")
         }
-        "KV_AppAnomaly" | "KV_UserAppAnomaly" if atk.first.micros < learned => {
-            Some("inside the drop's learned first third")
+        "KV_OperationPatternAnomaly" if !(facts.history.is_some_and(|h| h >= 12 * 3_600_000_000) && atk.first.micros >= learned) => {
+            Some("inside the learned first third, or less than 12 h of the principal's activity on the vault before it")
         }
-        "KV_ListGetAnomaly" if history.is_none_or(|h| h < 12 * 3_600_000_000) => {
-            Some("less than 12 h of the principal's reads before the list")
+        "KV_ListGetAnomaly"
+            if facts.history.is_none_or(|h| h < 12 * 3_600_000_000)
+                && (facts.history.is_none() || !facts.after) =>
+        {
+            Some("less than 12 h of the principal's reads before the list and none of its reads on both sides of it")
         }
-        "KV_UserAppAnomaly" if history.is_none() => {
-            Some("no earlier data-plane success of the user on the vault in the drop")
-        }
+        "KV_UserAppAnomaly" if !judged_before && facts.other_hours < 2 => Some(
+            "nothing before the new client, and the user's usual client in fewer than 2 other hours",
+        ),
         _ => None,
     }
 }
@@ -296,12 +348,9 @@ fn score(
     for atk in inside {
         if found_alerting(a, atk) {
             s.found += 1;
-        } else if let Some(why) = known_limit(
-            atk,
-            window,
-            history_before(events, atk),
-            config().learning_days,
-        ) {
+        } else if let Some(why) =
+            known_limit(atk, window, &facts(events, atk), config().learning_days)
+        {
             s.limited
                 .push((format!("{}: {why} ({})", atk.rule, atk.note), found(a, atk)));
         } else {
@@ -330,24 +379,6 @@ fn score(
         }
     }
     s
-}
-
-/// How long before the attack the attack's principal had its first successful data-plane
-/// event on the attack's vault in `events` (`None`: none before the attack).
-fn history_before(events: &EventStore, atk: &InjectedAttack) -> Option<i64> {
-    let p = atk.principal.as_deref()?;
-    events
-        .rows()
-        .take_while(|e| e.time().micros < atk.first.micros)
-        .find(|e| {
-            &**e.vault() == atk.vault.as_str()
-                && e.is_success()
-                && e.is_data_plane()
-                && [&e.identity().upn, &e.identity().object_id]
-                    .iter()
-                    .any(|v| v.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(p)))
-        })
-        .map(|e| atk.first.micros - e.time().micros)
 }
 
 fn window_label(days: u32, of: u32) -> String {
@@ -540,11 +571,10 @@ fn short_drops_the_last_7_3_and_1_days_in_every_shape() {
     assert_no_problems(short_drop_report(&gen, &[21, 7, 3, 1], &OutShape::ALL));
 }
 
-#[test]
-fn short_drops_every_window_of_two_tenants() {
-    let mut problems = Vec::new();
-    // `KEYHOLE_SHORT_TENANTS=seed,days,scale;…` sweeps other tenants.
-    let tenants: Vec<(u64, u32, f64)> = match std::env::var("KEYHOLE_SHORT_TENANTS") {
+/// The tenants of the sliding-window sweep: seed 7 (21 days) and 4242 (30 days), or
+/// `KEYHOLE_SHORT_TENANTS=seed,days,scale;…`.
+fn tenants() -> Vec<(u64, u32, f64)> {
+    match std::env::var("KEYHOLE_SHORT_TENANTS") {
         Ok(v) => v
             .split(';')
             .map(|t| {
@@ -557,8 +587,13 @@ fn short_drops_every_window_of_two_tenants() {
             })
             .collect(),
         Err(_) => vec![(7, 21, 0.25), (4242, 30, 0.5)],
-    };
-    for (seed, days, scale) in tenants {
+    }
+}
+
+#[test]
+fn short_drops_every_window_of_two_tenants() {
+    let mut problems = Vec::new();
+    for (seed, days, scale) in tenants() {
         let gen = GenConfig {
             seed,
             days,
@@ -568,4 +603,73 @@ fn short_drops_every_window_of_two_tenants() {
         problems.extend(sliding_report(&gen, &[7, 3, 1]));
     }
     assert_no_problems(problems);
+}
+
+/// Every finding of the rules in `KEYHOLE_DUMP_RULES` (comma-separated) in every sliding window
+/// of 7, 3 and 1 day(s) of the sweep's tenants, attackers marked: a tool to study what separates an
+/// attack from benign principals on short drops.
+/// `KEYHOLE_DUMP_RULES=KV_UserAnomaly cargo test -p keyhole-core --test detect_scenarios dump -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn short_drops_dump_findings() {
+    let rules = std::env::var("KEYHOLE_DUMP_RULES").unwrap_or_default();
+    let rules: Vec<&str> = rules.split(',').filter(|s| !s.is_empty()).collect();
+    let cfg = config();
+    for (seed, days, scale) in tenants() {
+        let gen = GenConfig {
+            seed,
+            days,
+            scale,
+            ..GenConfig::default()
+        };
+        let (recs, manifest) = keyhole_gen::generate_all(&gen);
+        for n in [7u32, 3, 1] {
+            for end in n..=gen.days {
+                let (start, stop) = keyhole_gen::window_bounds(&gen, end - n, end);
+                let inside = keyhole_gen::attacks_inside(&manifest, start, stop);
+                let window: Vec<keyhole_gen::Record> = recs
+                    .iter()
+                    .filter(|r| (start.micros..stop.micros).contains(&r.ticks.div_euclid(10)))
+                    .cloned()
+                    .collect();
+                let events = read(OutShape::RawJsonLines, &window);
+                let a = analyze(&events, &cfg);
+                let attackers = attackers(&inside);
+                for f in &a.findings {
+                    if !rules.contains(&f.rule) {
+                        continue;
+                    }
+                    let atk = attackers.iter().any(|p| involves(f, p));
+                    let hit = inside.iter().any(|m| m.rule == f.rule && found(&a, m));
+                    println!(
+                        "seed {seed} {n}d end {end} {} {} {} {} {} | {} | {} | {}",
+                        if atk && hit {
+                            "ATTACK"
+                        } else if atk {
+                            "attacker"
+                        } else {
+                            "benign"
+                        },
+                        f.rule,
+                        f.severity.as_str(),
+                        f.vault,
+                        f.identity.label(),
+                        f.reason,
+                        f.basis,
+                        f.details
+                    );
+                }
+                for m in &inside {
+                    if rules.contains(&m.rule)
+                        && !a.findings.iter().any(|f| f.rule == m.rule && found(&a, m))
+                    {
+                        println!(
+                            "seed {seed} {n}d end {end} MISSED {} {} {:?} ({})",
+                            m.rule, m.vault, m.principal, m.note
+                        );
+                    }
+                }
+            }
+        }
+    }
 }

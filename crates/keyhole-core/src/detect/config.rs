@@ -339,6 +339,9 @@ pub struct DetectConfig {
     /// KV_OperationPatternAnomaly: new operation types within `pattern_window_min`.
     pub pattern_new_ops: usize,
     pub pattern_window_min: i64,
+    /// KV_OperationPatternAnomaly on a short drop: of the new operation types, at least this
+    /// many that no other principal of the principal's kind performed in the drop.
+    pub pattern_rare_ops: usize,
     /// KV_ListGetAnomaly: new secrets read within `list_get_window_min` of a SecretList.
     pub list_get_secrets: usize,
     pub list_get_window_min: i64,
@@ -392,6 +395,7 @@ impl Default for DetectConfig {
             denied_vaults: 5,
             pattern_new_ops: 3,
             pattern_window_min: 60,
+            pattern_rare_ops: 2,
             list_get_secrets: 5,
             list_get_window_min: 60,
             put_get_window_min: 60,

@@ -34,8 +34,8 @@ impl Rule for AppAnomaly {
     fn info(&self) -> &'static RuleInfo {
         &INFO
     }
-    fn finish(&mut self, _cx: &Cx, out: &mut Vec<Finding>) {
-        self.0.finish(out);
+    fn finish(&mut self, cx: &Cx, out: &mut Vec<Finding>) {
+        self.0.finish(cx, out);
     }
     fn on_event(
         &mut self,

@@ -12,10 +12,15 @@
 //! judged from the first event ("never read" = not read in this drop before). Early in a drop
 //! everything is "never read", so the verdict waits for the end of the pass: medium when the
 //! principal had at least `in_drop_min_hours` (12 h) of secret reads and lists on the vault
-//! before the list (peers alone do not make "never read" meaningful), unless its distinct
-//! secrets read there in the drop are usual among its peers (no more than some other user of
-//! the vault reads; an application against itself on other vaults); informational on the
-//! pattern alone.
+//! before the list (peers alone do not make "never read" meaningful), or, with less, when the
+//! whole drop shows its own read set on both sides of the list: it read other secrets there
+//! before the list, and after the list's hour it read secrets again but none of the listed ones
+//! (a user or a workload reads what it needs again and again; secrets read once right after a
+//! list and never again were collected, not used: a user starting its day with a list and
+//! reads of its own names reads them again later). Either way not when its distinct secrets
+//! read there in the drop are usual among its peers (no more than some other user of the vault
+//! reads; an application against itself on other vaults); informational on the pattern alone
+//! (a list at the end of the drop, or the principal's first activity on the vault).
 
 use super::is_user;
 use crate::detect::baseline::{FxMap, FxSet, Id};
@@ -32,10 +37,10 @@ pub static INFO: RuleInfo = RuleInfo {
     severity: Severity::Medium,
     tactics: &["Discovery", "CredentialAccess"],
     origin: "Defender",
-    doc: "A successful SecretList followed within 60 min by successful gets of >= 5 secrets the principal never read on that vault, after the 7-day learning period; on a shorter vault from the first event, medium when the principal has 12 h of history there and reads more distinct secrets than its peers, else informational.",
+    doc: "A successful SecretList followed within 60 min by successful gets of >= 5 secrets the principal never read on that vault, after the 7-day learning period; on a shorter vault from the first event, medium when the principal has 12 h of history there (or read other secrets before the list and, after its hour, only those again) and reads more distinct secrets than its peers, else informational.",
     needs_baseline: true,
     basis: "every secret the principal read on the vault before, after its learning period",
-    short_drop: "absolute from the first event; medium with 12 h of the principal's own reads before the list unless usual among its peers, else informational",
+    short_drop: "absolute from the first event; medium with 12 h of the principal's own reads before the list, or its own other secrets read before the list and again after it (never the listed ones), unless usual among its peers, else informational",
 };
 
 #[derive(Default)]
@@ -49,13 +54,29 @@ struct State {
     fresh_n: usize,
     /// The open finding (in `out`, or in `pending` on a short vault).
     open: Option<usize>,
+    /// The principal's latest pending finding (short vaults), watched for later reads.
+    watch: Option<usize>,
     /// When the principal's first secret list or read on the vault was.
     since: i64,
     user: bool,
 }
 
-/// A short-vault finding waiting for the peers: (vault, principal, history before the list).
-type Candidate = (Id, Id, i64);
+/// A short-vault finding waiting for the end of the pass (the peers and what the principal did
+/// after the list).
+struct Candidate {
+    vault: Id,
+    principal: Id,
+    /// How long the principal had read or listed secrets on the vault before the list.
+    known: i64,
+    /// Distinct secrets the principal had read on the vault before the list.
+    before: usize,
+    /// The secrets read after the list, and the end of the list's window.
+    fresh: FxSet<Id>,
+    until: i64,
+    /// After the window: the principal read one of `fresh` again / another secret.
+    reread: bool,
+    later: bool,
+}
 
 #[derive(Default)]
 pub struct ListGetAnomaly {
@@ -103,6 +124,15 @@ impl Rule for ListGetAnomaly {
             return;
         }
         let Some(name) = cx.cur.object else { return };
+        if let Some(c) = st.watch.map(|pi| &mut self.pending[pi].1) {
+            if ev.time().micros >= c.until {
+                if c.fresh.contains(&name) {
+                    c.reread = true;
+                } else {
+                    c.later = true;
+                }
+            }
+        }
         if !st.read.insert(name) {
             return;
         }
@@ -136,6 +166,7 @@ impl Rule for ListGetAnomaly {
         if span.is_some() {
             // Pending findings live in `self.pending`; `open` indexes it.
             if let Some(fi) = st.open {
+                self.pending[fi].1.fresh.insert(name);
                 let f = &mut self.pending[fi].0;
                 f.add(ev, idx);
                 f.reason = reason;
@@ -147,8 +178,19 @@ impl Rule for ListGetAnomaly {
             for &(_, i) in &st.fresh {
                 f.add(cx.events.row(i), i);
             }
-            self.pending.push((f, (cx.cur.vault, pk, lt - st.since)));
+            let c = Candidate {
+                vault: cx.cur.vault,
+                principal: pk,
+                known: lt - st.since,
+                before: st.read.len() - st.fresh_n,
+                fresh: st.fresh.iter().map(|(n, _)| *n).collect(),
+                until: lt + window,
+                reread: false,
+                later: false,
+            };
+            self.pending.push((f, c));
             st.open = Some(self.pending.len() - 1);
+            st.watch = st.open;
             return;
         }
         match st.open {
@@ -182,12 +224,13 @@ impl Rule for ListGetAnomaly {
         for (&(v, p), st) in &self.state {
             peers.observe(v, p, st.user, st.read.len() as u64);
         }
-        for (mut f, (v, p, known)) in self.pending.drain(..) {
+        for (mut f, c) in self.pending.drain(..) {
+            let (v, p, known) = (c.vault, c.principal, c.known);
             let Some(st) = self.state.get(&(v, p)) else {
                 continue;
             };
-            let own =
-                (known >= cfg.in_drop_min_hours as i64 * MICROS_PER_HOUR).then(|| OwnHistory {
+            let own = if known >= cfg.in_drop_min_hours as i64 * MICROS_PER_HOUR {
+                Some(OwnHistory {
                     exceeded: true,
                     basis: format!(
                         "never read in its {} of secret reads and lists on {} before the list",
@@ -199,7 +242,27 @@ impl Rule for ListGetAnomaly {
                     } else {
                         Confidence::Low
                     },
-                });
+                })
+            } else if c.before > 0 && c.later && !c.reread {
+                // Less than 12 h before the list, but the drop shows the principal's own read
+                // set on both sides of it: before the list it read other secrets, after the
+                // list's hour it went back to them and never read the listed ones again. A
+                // user or a workload reads the secrets it needs again and again; secrets read
+                // once right after a list and never used again were collected, not used.
+                Some(OwnHistory {
+                    exceeded: true,
+                    basis: format!(
+                        "none of them among the {} secret{} it read on {} in the {} before the list, and none read again after the list's hour while it went on reading its own (judged on the whole drop)",
+                        c.before,
+                        if c.before == 1 { "" } else { "s" },
+                        f.vault,
+                        hours_text(known)
+                    ),
+                    confidence: Confidence::Low,
+                })
+            } else {
+                None
+            };
             let pv = peers.judge(
                 PeerScope::Vault,
                 (v, &f.vault),
@@ -240,7 +303,7 @@ impl Rule for ListGetAnomaly {
                         .push_str(" (early in this drop everything is \"never read\")");
                     f = f.with_basis(
                         format!(
-                            "{absolute}; dropped: a known read set ({} h of the principal's secret reads before the list)",
+                            "{absolute}; dropped: a known read set ({} h of the principal's secret reads before the list, or its own reads on both sides of the list)",
                             cfg.in_drop_min_hours
                         ),
                         Confidence::Low,

@@ -10,9 +10,14 @@
 //!
 //! On a vault with less data than the learning period the operation types are learned from the
 //! drop (the vault's first third, at least 12 h, and the principal active there for 12 h); new
-//! types after that are reported as informational: a user's rarer operations (a KeyGet or a
-//! SecretSet now and then) first appear on day 3 of a drop as readily as an intruder's.
+//! types after that are judged against the principal's peers at the end of the pass: a user's
+//! rarer operations (a KeyGet or a SecretSet now and then) first appear on day 3 of a drop as
+//! readily as an intruder's, but they are its colleagues' daily ones. The finding keeps the
+//! rule's severity when at least `pattern_rare_ops` (2) of the new types were performed by no
+//! other principal of its kind (users for a user, applications for an application; at least
+//! `peer_min` of them) anywhere in the drop; informational otherwise.
 
+use super::is_user;
 use crate::detect::baseline::{FxMap, FxSet, Id};
 use crate::detect::judging::{hours_text, Mode};
 use crate::detect::{new_finding, who, Confidence, Cx, Finding, Groups, Rule, RuleInfo, Severity};
@@ -31,7 +36,7 @@ pub static INFO: RuleInfo = RuleInfo {
     doc: "A principal active on a vault on >= 3 earlier days performs >= 3 operation types it never performed there within 1 h, after the 7-day learning period.",
     needs_baseline: true,
     basis: "the principal's earlier active days on the vault, after its learning period",
-    short_drop: "operation types learned from the vault's first third (at least 12 h); new types after it are informational",
+    short_drop: "operation types learned from the vault's first third (at least 12 h); new types after it alert when at least 2 of them are performed by no other principal of its kind in the drop, else informational",
 };
 
 #[derive(Default)]
@@ -43,6 +48,13 @@ struct State {
 pub struct OperationPatternAnomaly {
     state: FxMap<(Id, Id), State>,
     groups: Groups<(Id, Id)>,
+    /// Per (operation type, user?): the first two principals that performed it in the drop.
+    doers: FxMap<(Id, bool), (Id, Option<Id>)>,
+    /// Principals of each kind (user?) in the drop.
+    principals: FxSet<(Id, bool)>,
+    /// Findings judged in-drop (index in `out`), with the principal, its kind and the new
+    /// operation types, for the peer verdict at the end of the pass.
+    short: Vec<(usize, Id, bool, Vec<Id>)>,
 }
 
 impl Default for OperationPatternAnomaly {
@@ -50,6 +62,9 @@ impl Default for OperationPatternAnomaly {
         OperationPatternAnomaly {
             state: FxMap::default(),
             groups: Groups::new(MICROS_PER_DAY),
+            doers: FxMap::default(),
+            principals: FxSet::default(),
+            short: Vec::new(),
         }
     }
 }
@@ -74,6 +89,15 @@ impl Rule for OperationPatternAnomaly {
             return;
         };
         let key = (cx.cur.vault, pk);
+        let user = is_user(ev);
+        let d = self
+            .doers
+            .entry((cx.cur.operation, user))
+            .or_insert((pk, None));
+        if d.0 != pk && d.1.is_none() {
+            d.1 = Some(pk);
+        }
+        self.principals.insert((pk, user));
         let st = self.state.entry(key).or_default();
         if !st.known.insert(cx.cur.operation) {
             return;
@@ -123,6 +147,9 @@ impl Rule for OperationPatternAnomaly {
         };
         if let Some(fi) = self.groups.open_at(out, &key, ev.time()) {
             // Extend the open finding: O(1) amortised, the listed names are capped at 50.
+            if let Some(s) = self.short.iter_mut().rev().find(|s| s.0 == fi) {
+                s.3.push(cx.cur.operation);
+            }
             let f = &mut out[fi];
             f.add(ev, idx);
             let n = f.details["count"].as_u64().unwrap_or(0) as usize + 1;
@@ -178,17 +205,63 @@ impl Rule for OperationPatternAnomaly {
             .with_basis(basis, confidence);
         if mode == Mode::InDrop {
             // A user's rarer operations (a KeyGet once a week) appear late in a short drop:
-            // informational.
+            // informational, unless its peers say otherwise (at the end of the pass).
             f.severity = Severity::Informational;
-            f.reason.push_str(
-                " (judged on a short drop: a principal's rarer operations may not have appeared yet)",
-            );
+            let ops: Vec<Id> = st.recent.iter().map(|(_, o, _)| *o).collect();
+            self.short.push((out.len(), pk, user, ops));
         }
         for &(_, _, i) in st.recent.iter().skip(1) {
             f.add(cx.events.row(i), i);
         }
         out.push(f);
         self.groups.insert(key, out.len() - 1);
+    }
+
+    /// Short drops: the new operation types against the principal's peers. A finding whose new
+    /// types include at least `pattern_rare_ops` that no other principal of its kind (users for
+    /// a user, applications for an application) performed anywhere in the drop keeps the
+    /// rule's severity: a user's rarer operations are its colleagues' daily ones, an intruder's
+    /// enumeration and exfiltration types are nobody's. Otherwise informational.
+    fn finish(&mut self, cx: &Cx, out: &mut Vec<Finding>) {
+        for (fi, pk, user, ops) in self.short.drain(..) {
+            let f = &mut out[fi];
+            let rare: Vec<&str> = ops
+                .iter()
+                .filter(|o| {
+                    self.doers
+                        .get(&(**o, user))
+                        .is_some_and(|&(a, b)| a == pk && b.is_none())
+                })
+                .map(|o| cx.name(*o))
+                .collect();
+            let kind = if user { "user" } else { "application" };
+            let peers = self
+                .principals
+                .iter()
+                .filter(|(p, u)| *u == user && *p != pk)
+                .count();
+            if rare.len() >= cx.cfg.pattern_rare_ops && peers >= cx.cfg.peer_min {
+                f.severity = INFO.severity;
+                f.reason.push_str(&format!(
+                    "; no other {kind} of this drop performed {}",
+                    rare.join(", ")
+                ));
+                f.basis = format!(
+                    "{}; compared with {peers} other {kind}s of the drop: {} performed by none of them",
+                    f.basis,
+                    rare.join(", ")
+                );
+                f.confidence = f.confidence.max(if peers >= cx.cfg.peer_alert_min {
+                    Confidence::Medium
+                } else {
+                    Confidence::Low
+                });
+            } else {
+                f.reason.push_str(
+                    " (judged on a short drop: a principal's rarer operations may not have appeared yet, and its peers perform them too)",
+                );
+            }
+        }
     }
 }
 

@@ -9,11 +9,11 @@
 
 use super::{is_user, object_phrase};
 use crate::detect::baseline::{FxMap, FxSet, Id};
-use crate::detect::judging::{hours_text, Mode};
+use crate::detect::judging::{hours_text, Mode, Span};
 use crate::detect::{new_finding, who, Confidence, Cx, Finding, Groups, Rule, RuleInfo, Severity};
 use crate::event::{Op, Verb};
 use crate::store::EventRef;
-use crate::time::MICROS_PER_DAY;
+use crate::time::{MICROS_PER_DAY, MICROS_PER_HOUR};
 use serde_json::json;
 
 pub static INFO: RuleInfo = RuleInfo {
@@ -46,6 +46,24 @@ pub struct Novelty {
     /// Findings on short vaults (index in `out`) and whether the principal listed there.
     short: Vec<(usize, bool)>,
     short_open: FxMap<(Id, Id), usize>,
+    /// Applications first seen in the learned part of a short vault, judged on the whole drop
+    /// at the end of the pass (see [`Burst`]).
+    learned: Vec<Burst>,
+    learned_open: FxMap<(Id, Id), usize>,
+}
+
+/// An application first seen on a short vault inside the part that in-drop learning only
+/// learns from: nothing before it to judge it against, so it is judged on the whole drop
+/// (leave-one-out). A workload that runs on the vault shows up again and again; an application
+/// whose only activity in the drop is one burst of at most an hour that enumerated the vault (a
+/// List) and never came back in the 12 h or more of the vault's data after it is reported at
+/// the rule's severity.
+struct Burst {
+    finding: Finding,
+    /// Its last data-plane success on the vault, whether it listed in its first hour.
+    last: i64,
+    listed: bool,
+    span: Span,
 }
 
 impl Novelty {
@@ -56,11 +74,41 @@ impl Novelty {
             groups: Groups::new(MICROS_PER_DAY),
             short: Vec::new(),
             short_open: FxMap::default(),
+            learned: Vec::new(),
+            learned_open: FxMap::default(),
         }
     }
 
-    /// Short vaults: the findings of a rule judged in-drop get their final severity.
-    pub fn finish(&mut self, out: &mut [Finding]) {
+    /// Short vaults: the findings of a rule judged in-drop get their final severity; the
+    /// applications of the learned part are judged on the whole drop.
+    pub fn finish(&mut self, cx: &Cx, out: &mut Vec<Finding>) {
+        let min_after = cx.cfg.in_drop_min_hours as i64 * MICROS_PER_HOUR;
+        for b in self.learned.drain(..) {
+            let mut f = b.finding;
+            let burst = b.last - f.first_seen.micros;
+            let after = b.span.last - b.last;
+            if !b.listed || burst > MICROS_PER_HOUR || after < min_after {
+                continue;
+            }
+            f.reason = format!(
+                "{}: its only activity there in this drop, one burst of {} that enumerated the vault (a List), and nothing in the {} of the vault's data after it",
+                f.reason,
+                super::dur(burst),
+                hours_text(after)
+            );
+            f.basis = format!(
+                "judged on the whole drop (leave-one-out): the burst lies in the first {} of {}'s {} that in-drop learning only learns from; a workload of the vault shows up again, this application never did",
+                hours_text(b.span.learn_until(cx.cfg) - b.span.first),
+                f.vault,
+                hours_text(b.span.last - b.span.first)
+            );
+            f.confidence = if after >= MICROS_PER_DAY {
+                Confidence::Medium
+            } else {
+                Confidence::Low
+            };
+            out.push(f);
+        }
         for &(fi, listed) in &self.short {
             let f = &mut out[fi];
             if listed {
@@ -106,11 +154,45 @@ impl Novelty {
             }
             return;
         }
+        if let Some(&li) = self.learned_open.get(&key) {
+            let b = &mut self.learned[li];
+            b.last = ev.time().micros;
+            // Evidence: the first hour only (a longer presence is no burst).
+            if b.last - b.finding.first_seen.micros <= MICROS_PER_HOUR {
+                b.finding.add(ev, idx);
+                b.listed |= matches!(ev.op(), Op::Object(_, Verb::List));
+            }
+            return;
+        }
         if !self.known.insert(key) {
             return;
         }
         let mode = cx.mode(ev);
         if mode == Mode::Learning {
+            if let Some(span) = cx.vault_span().filter(|s| !s.long(cx.cfg.learning_days)) {
+                if !self.users {
+                    self.learned.push(Burst {
+                        finding: new_finding(
+                            info,
+                            ev,
+                            idx,
+                            ev.vault(),
+                            format!(
+                                "application {} performed {}{} on {}",
+                                who(ev),
+                                ev.operation(),
+                                object_phrase(ev),
+                                ev.vault()
+                            ),
+                            json!({"history_days": 0, "operation": ev.operation()}),
+                        ),
+                        last: ev.time().micros,
+                        listed: matches!(ev.op(), Op::Object(_, Verb::List)),
+                        span,
+                    });
+                    self.learned_open.insert(key, self.learned.len() - 1);
+                }
+            }
             return;
         }
         // Short vaults: a user whose first activity in the whole drop is this one is starting
@@ -171,8 +253,8 @@ impl Rule for UserAnomaly {
     fn info(&self) -> &'static RuleInfo {
         &INFO
     }
-    fn finish(&mut self, _cx: &Cx, out: &mut Vec<Finding>) {
-        self.0.finish(out);
+    fn finish(&mut self, cx: &Cx, out: &mut Vec<Finding>) {
+        self.0.finish(cx, out);
     }
     fn on_event(
         &mut self,
