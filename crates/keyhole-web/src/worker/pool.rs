@@ -41,10 +41,11 @@ pub const MAX_WORKERS: usize = 8;
 const MIN_UNIT: u64 = 4 << 20;
 /// … and at most this large (a unit's bytes and batch are held by its worker until merged).
 const MAX_UNIT: u64 = 64 << 20;
-/// A parse worker reads its unit in slices of this size: each `FileReaderSync` call costs a
-/// round trip to the browser's file thread, so 4 MiB slices spent 40 % of a worker's time
-/// reading (150 ms of 350 per 30 MB unit, 240 MB drop), 16 MiB ones about half that.
-const READ_CHUNK: u64 = 16 << 20;
+/// A parse worker reads its unit in slices of this size: each `FileReaderSync` call is a round
+/// trip to the browser's file thread, and each slice is held twice (the JS buffer and its copy
+/// in wasm memory). Measured on a 1 GB drop (`bench/page_bench.mjs`, 2 workers): 4 MiB 6.11 s /
+/// PSS 783 MB, 8 MiB 5.51 s / 803 MB, 16 MiB 5.72 s / 847 MB.
+const READ_CHUNK: u64 = 8 << 20;
 /// Bytes looked at from a target offset for a safe cut.
 const CUT_WINDOW: u64 = 1 << 20;
 /// Head bytes parsed per file to sample bytes per record (at most this much in all).
