@@ -23,6 +23,7 @@ fi
 step "cargo test" cargo test --all-targets
 step "keyhole-web native tests (everything that is not web-sys)" cargo test -p keyhole-web
 step "doc tests" cargo test --doc
+step "rustdoc (no broken links)" env RUSTDOCFLAGS="-D warnings" cargo doc -q --workspace --no-deps
 if [ -f scripts/build-web.sh ]; then
   step "page build (trunk release + single file)" bash scripts/build-web.sh
 fi

@@ -15,10 +15,10 @@ pub enum RulesFormat {
     Table,
     /// The catalogue with thresholds, defaults and the Sentinel metadata.
     Json,
-    /// One Azure-Sentinel analytics-rule YAML a rule (with -o DIR: DIR/<rule>.yaml and the
+    /// One Azure-Sentinel analytics-rule YAML a rule (with -o DIR: DIR/RULE.yaml and the
     /// watchlists they read in DIR/watchlists/).
     Sentinel,
-    /// The queries alone (with -o DIR: DIR/<rule>.kql).
+    /// The queries alone (with -o DIR: DIR/RULE.kql).
     Kql,
 }
 

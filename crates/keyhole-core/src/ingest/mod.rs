@@ -9,7 +9,7 @@
 //! let (store, summary) = ds.finish_store();    // the columnar store, de-duplicated, sorted by time
 //! ```
 //!
-//! A large plain file can also be read as parse units on several threads ([`unit`]):
+//! A large plain file can also be read as parse units on several threads ([`unit`](mod@unit)):
 //! `FileIngest::new` for its first range, `FileIngest::resume` for the others, each fed its
 //! bytes anywhere, then `Dataset::add_unit` in order and `Dataset::end_file`.
 //!
@@ -17,7 +17,7 @@
 //! - [`container`]: content sniffing of containers → [`gzip`] (multi-member, streaming inflate),
 //!   [`zip`] (streamed local headers; every member is its own sub-file `archive.zip:member`);
 //! - [`text`]: encodings (UTF-8 ± BOM, UTF-16 LE/BE with or without BOM), transcoded streaming;
-//! - [`format`]: format sniffing → [`jsonl`] (memchr line splitting, typed borrowing parse),
+//! - [`format`](mod@format): format sniffing → [`jsonl`] (memchr line splitting, typed borrowing parse),
 //!   [`jsondoc`] (non-recursive structure scanner cutting out each record of `{"records":[…]}`,
 //!   `[…]`, `{"value":[…]}`, `{"tables":[…]}`), [`csv`] (portal export, csv-core);
 //! - [`record`]: the one typed view of a record of any dialect (filled by the fast scanner
@@ -426,7 +426,7 @@ fn shape_of(layout: Layout, dialect: Dialect) -> Shape {
 
 /// The collector of a drop: opens per-file parsers, merges their batches in order into the
 /// columnar store (de-duplicated as they arrive), sorts by time at the end. A file may come in
-/// several units (see [`unit`]): [`Dataset::add_unit`] them in order, then [`Dataset::end_file`].
+/// several units (see [`unit`](mod@unit)): [`Dataset::add_unit`] them in order, then [`Dataset::end_file`].
 pub struct Dataset {
     opts: IngestOptions,
     shared: Arc<Shared>,
@@ -724,7 +724,7 @@ impl FileIngest {
         }
     }
 
-    /// A parser for the unit of file `name` that starts at `cut` (see [`unit`]): feed it the
+    /// A parser for the unit of file `name` that starts at `cut` (see [`unit`](mod@unit)): feed it the
     /// file's bytes from `cut.offset` up to the next cut (or the end), then
     /// [`Dataset::add_unit`] it after the unit before it. Never call `finish` on it.
     pub fn resume(name: &str, opts: &IngestOptions, plan: &SplitPlan, cut: Cut) -> FileIngest {

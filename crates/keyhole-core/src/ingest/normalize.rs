@@ -1,5 +1,5 @@
 //! The one normalisation function every dialect feeds (spec §2): the same record in any shape
-//! gives the same [`Event`].
+//! gives the same [`Event`](crate::Event).
 
 use super::record::{Acls, Claim, Flex, Policy, Rec, Sku};
 use crate::event::{IdentityKind, ObjectKind, Op, Outcome};

@@ -14,12 +14,12 @@
 //! line start; between two CSV rows with the header known; between two elements of the record
 //! array), with line and record numbers counted from 1 and 0. When the units are merged in file
 //! order, unit `k` is accepted only if the parser of unit `k − 1`, having consumed every byte up
-//! to `c`, is in exactly that assumed state ([`Boundary`] equality: same parser, same buffered
+//! to `c`, is in exactly that assumed state (`Boundary` equality: same parser, same buffered
 //! bytes — none —, same offsets, same CSV header, same open JSON frames) and unit `k` reported
 //! no problem (a problem's text names lines, which it could only count from its own start). Its
 //! events' line and record numbers are then shifted by the counters of unit `k − 1`, and its
 //! parser (shifted likewise) becomes the one the next unit is checked against. Otherwise the
-//! unit is rejected and its bytes are fed to the parser of unit `k − 1` itself ([`Reparse`]):
+//! unit is rejected and its bytes are fed to the parser of unit `k − 1` itself ([`Reparse`](super::Reparse)):
 //! by construction that *is* the sequential parse. The file's last state is finished once, on
 //! the merged report. Batches go to the store in unit order, where de-duplication keeps first
 //! occurrences and the sort by time is stable, so the store is identical whatever the cuts and
