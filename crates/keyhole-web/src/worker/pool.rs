@@ -195,15 +195,29 @@ struct Run {
     /// Milliseconds the parse workers spent on units (summed) and this worker spent merging.
     busy_ms: f64,
     merge_ms: f64,
+    handlers: Vec<Handlers>,
 }
 
 thread_local! {
     static RUN: RefCell<Option<Rc<RefCell<Run>>>> = const { RefCell::new(None) };
+    /// The message handlers of stopped runs, dropped when the next drop starts.
+    static RETIRED: RefCell<Vec<Handlers>> = const { RefCell::new(Vec::new()) };
 }
+
+/// A parse worker's message and error handlers.
+struct Handlers(
+    #[allow(dead_code)] Closure<dyn FnMut(MessageEvent)>,
+    #[allow(dead_code)] Closure<dyn FnMut(web_sys::ErrorEvent)>,
+);
 
 /// Read dropped files with the pool; `newest_bytes`: only the newest part of this size.
 pub fn files(seq: u64, list: Vec<(File, String)>, settings: &Settings, newest_bytes: Option<u64>) {
     let t0 = js_sys::Date::now();
+    // A run still going is superseded (its workers stop); stopped runs' handlers are dropped.
+    if let Some(prev) = RUN.with(|r| r.borrow_mut().take()) {
+        stop(&prev);
+    }
+    RETIRED.with(|x| x.borrow_mut().clear());
     let reader = match FileReaderSync::new() {
         Ok(r) => r,
         Err(_) => {
@@ -338,6 +352,7 @@ pub fn files(seq: u64, list: Vec<(File, String)>, settings: &Settings, newest_by
         finished: false,
         busy_ms: 0.0,
         merge_ms: 0.0,
+        handlers: Vec::new(),
     }));
     RUN.with(|r| *r.borrow_mut() = Some(run.clone()));
     if run.borrow().units.is_empty() {
@@ -399,8 +414,6 @@ fn spawn(run: &Rc<RefCell<Run>>, k: usize) -> Result<Worker, String> {
         on_message(&me, k, e.data());
     });
     w.set_onmessage(Some(cb.as_ref().unchecked_ref()));
-    // (kept for the drop's life: the last message runs the analysis inside this handler)
-    cb.forget();
     let me = run.clone();
     let onerr = Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
         e.prevent_default();
@@ -415,7 +428,9 @@ fn spawn(run: &Rc<RefCell<Run>>, k: usize) -> Result<Worker, String> {
         );
     });
     w.set_onerror(Some(onerr.as_ref().unchecked_ref()));
-    onerr.forget();
+    // Kept with the run (the last message runs the analysis inside its handler) and retired
+    // when it stops: they hold the run, so forgetting them would keep every drop's run alive.
+    run.borrow_mut().handlers.push(Handlers(cb, onerr));
     Ok(w)
 }
 
@@ -597,10 +612,15 @@ fn stop(run: &Rc<RefCell<Run>>) {
     let mut r = run.borrow_mut();
     r.finished = true;
     for w in r.workers.drain(..) {
+        w.set_onmessage(None);
+        w.set_onerror(None);
         w.terminate();
     }
     r.queue.clear();
     r.done.clear();
+    // `stop` may run inside one of these handlers: they are dropped when the next drop starts.
+    let retired = std::mem::take(&mut r.handlers);
+    RETIRED.with(|x| x.borrow_mut().extend(retired));
     RUN.with(|x| *x.borrow_mut() = None);
 }
 
