@@ -109,7 +109,7 @@ pub fn run(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let t = std::time::Instant::now();
-    let analysis = detect::analyze(&loaded.store, cfg);
+    let analysis = crate::input::detect(loaded, cfg);
     let detect_secs = t.elapsed().as_secs_f64();
     if std::env::var_os("KEYHOLE_TIMINGS").is_some() {
         eprintln!("timings: detection {detect_secs:.3} s");

@@ -3,6 +3,7 @@
 
 use crate::progress::Progress;
 use crate::units::{self, Files, Input, Tally};
+use keyhole_core::detect::{self, Analysis, DetectConfig};
 use keyhole_core::export::{human_bytes, thousands, visible};
 use keyhole_core::ingest::{Dataset, IngestOptions, Summary};
 use keyhole_core::store::EventStore;
@@ -60,6 +61,8 @@ pub struct Loaded {
     /// The input files, to re-read records from.
     #[allow(dead_code)]
     pub files: Files,
+    /// The worker threads it was read with (detection uses as many).
+    pub threads: usize,
 }
 
 /// Worker threads: `--threads N`, else every core.
@@ -119,7 +122,22 @@ pub fn load(
         summary,
         unreadable,
         files: Files::new(&inputs),
+        threads,
     }
+}
+
+/// Every rule over the loaded drop, the rules split over the reading threads (the core's
+/// `analyze_in_parts`: the same findings for any thread count).
+pub fn detect(loaded: &Loaded, cfg: &DetectConfig) -> Analysis {
+    detect::analyze_in_parts(&loaded.store, cfg, loaded.threads, |jobs| {
+        std::thread::scope(|s| {
+            let running: Vec<_> = jobs.into_iter().map(|job| s.spawn(job)).collect();
+            running
+                .into_iter()
+                .map(|t| t.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        })
+    })
 }
 
 /// Files listed one a line in the summary; the rest are counted.

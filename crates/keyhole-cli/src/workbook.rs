@@ -4,7 +4,7 @@
 //! one self-contained HTML file.
 
 use crate::input::Loaded;
-use keyhole_core::detect::{self, Analysis, DetectConfig};
+use keyhole_core::detect::{Analysis, DetectConfig};
 use keyhole_core::export::{clip, thousands};
 use keyhole_core::workbook::{self, report, Workbook, WorkbookOptions};
 use keyhole_core::Timestamp;
@@ -40,7 +40,7 @@ impl PanelArgs {
 
 /// Detection and the workbook over the loaded drop.
 pub fn compute(loaded: &Loaded, cfg: &DetectConfig, panels: &PanelArgs) -> (Analysis, Workbook) {
-    let analysis = detect::analyze(&loaded.store, cfg);
+    let analysis = crate::input::detect(loaded, cfg);
     let wb = workbook::compute(&loaded.store, &analysis.findings, &panels.options());
     (analysis, wb)
 }

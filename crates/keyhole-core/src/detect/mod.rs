@@ -330,9 +330,74 @@ pub fn catalogue() -> &'static [RuleInfo] {
 /// Run every rule over the store's events (time-sorted, as `Dataset::finish_store` returns
 /// them).
 pub fn analyze(events: &EventStore, cfg: &DetectConfig) -> Analysis {
+    analyze_in_parts(events, cfg, 1, |jobs| {
+        jobs.into_iter().map(|j| j()).collect()
+    })
+}
+
+/// One part of [`analyze_in_parts`]: some of the rules over every event.
+pub type PartJob<'a> = Box<dyn FnOnce() -> PartOut + Send + 'a>;
+
+/// What a part found (opaque: [`analyze_in_parts`] merges the parts).
+pub struct PartOut {
+    findings: Vec<Finding>,
+    rules: Vec<RuleStatus>,
+    span: Option<(Timestamp, Timestamp)>,
+}
+
+/// [`analyze`] as `parts` independent jobs for a caller with threads (the core has none): each
+/// runs every `parts`-th rule of the catalogue over every event, with its own copy of the shared
+/// per-event state (baselines, judging frame). `run` runs the jobs (on threads, in any order)
+/// and returns their outputs in job order. The result is the same for any `parts`: each rule
+/// sees the same events and state, and findings are sorted on a key that only ties within one
+/// rule, whose own order a part keeps.
+pub fn analyze_in_parts<'a>(
+    events: &'a EventStore,
+    cfg: &'a DetectConfig,
+    parts: usize,
+    run: impl FnOnce(Vec<PartJob<'a>>) -> Vec<PartOut>,
+) -> Analysis {
+    let parts = parts.clamp(1, catalogue().len());
+    let jobs: Vec<PartJob<'a>> = (0..parts)
+        .map(|part| Box::new(move || analyze_part(events, cfg, part, parts)) as PartJob<'a>)
+        .collect();
+    let mut outs = run(jobs).into_iter();
+    let Some(first) = outs.next() else {
+        return analyze(events, cfg);
+    };
+    let (mut out, rules, span) = (first.findings, first.rules, first.span);
+    for o in outs {
+        out.extend(o.findings);
+    }
+    out.sort_by(|a, b| {
+        a.first_seen
+            .cmp(&b.first_seen)
+            .then(b.severity.cmp(&a.severity))
+            .then(a.rule.cmp(b.rule))
+            .then(a.vault.cmp(&b.vault))
+            .then(a.identity.cmp(&b.identity))
+            .then(a.ip.cmp(&b.ip))
+            .then(a.last_seen.cmp(&b.last_seen))
+            .then(a.reason.cmp(&b.reason))
+    });
+    Analysis {
+        findings: out,
+        rules,
+        span,
+    }
+}
+
+/// The rules `part`, `part + parts`, … of the catalogue over every event (part 0 also says how
+/// every rule judged the drop).
+fn analyze_part(events: &EventStore, cfg: &DetectConfig, part: usize, parts: usize) -> PartOut {
     let mut cx = Cx::new(cfg, events);
     cx.frame = judging::Frame::build(events, &mut cx.interner);
-    let mut rules = rules::all();
+    let mut rules: Vec<Box<dyn Rule>> = rules::all()
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| i % parts == part)
+        .map(|(_, r)| r)
+        .collect();
     let mut out: Vec<Finding> = Vec::new();
     let mut span: Option<(Timestamp, Timestamp)> = None;
     let mut allow_cache: FxMap<(Option<Id>, Option<Id>, bool), bool> = FxMap::default();
@@ -365,20 +430,13 @@ pub fn analyze(events: &EventStore, cfg: &DetectConfig) -> Analysis {
     for r in rules.iter_mut() {
         r.finish(&cx, &mut out);
     }
-    out.sort_by(|a, b| {
-        a.first_seen
-            .cmp(&b.first_seen)
-            .then(b.severity.cmp(&a.severity))
-            .then(a.rule.cmp(b.rule))
-            .then(a.vault.cmp(&b.vault))
-            .then(a.identity.cmp(&b.identity))
-            .then(a.ip.cmp(&b.ip))
-            .then(a.last_seen.cmp(&b.last_seen))
-            .then(a.reason.cmp(&b.reason))
-    });
-    Analysis {
+    PartOut {
         findings: out,
-        rules: statuses(&cx, span),
+        rules: if part == 0 {
+            statuses(&cx, span)
+        } else {
+            Vec::new()
+        },
         span,
     }
 }
