@@ -146,6 +146,8 @@ test('a drop that will not fit is not read: the numbers, then the newest part th
     console.log(notice);
     assert.ok(needed > limit, `${needed} ≤ ${limit}`);
     assert.match(notice, /will not fit/);
+    // one sentence after another, single-spaced (the source's line breaks are not in the text)
+    assert.doesNotMatch(await p.page.textContent('#too-big p'), /\s{2}/);
     assert.match(notice, /newer\.jsonl \(all/);
     assert.match(notice, /older\.jsonl: its last/);
     assert.equal(await p.page.$('#status[data-done="1"]'), null);

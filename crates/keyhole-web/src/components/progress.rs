@@ -86,7 +86,10 @@ pub fn too_big_notice() -> Html {
     };
     html! {
         <div class="notice warn" id="too-big" data-needed={fit.needed_bytes.to_string()} data-limit={fit.limit_bytes.to_string()}>
-            <p>{ format!("This drop will not fit in this tab's memory, so it was not read. {} of logs at about {:.0} bytes a record                 is about {} events; reading them to the first alert needs about {} of memory ({} bytes an event),                 and this tab's WebAssembly memory allows {} (its ceiling less headroom). About {} of these logs fit.                 The keyhole command-line tool has no such limit.",
+            <p>{ format!("This drop will not fit in this tab's memory, so it was not read. {} of logs at about {:.0} bytes a record \
+                 is about {} events; reading them to the first alert needs about {} of memory ({} bytes an event), \
+                 and this tab's WebAssembly memory allows {} (its ceiling less headroom). About {} of these logs fit. \
+                 The keyhole command-line tool has no such limit.",
                 human_bytes(fit.input_bytes), fit.bytes_per_record, thousands(fit.events), human_bytes(fit.needed_bytes),
                 fit.bytes_per_event, human_bytes(fit.limit_bytes), human_bytes(fit.fitting_input_bytes)) }</p>
             if part > 0 {
