@@ -31,6 +31,10 @@ try {
     await p.page.addInitScript((v) => localStorage.setItem('keyhole.memoryLimit', v), process.env.PAGE_MEMORY_LIMIT);
   }
   if (process.env.PAGE_CONSOLE) p.page.on('console', (m) => console.log('console:', m.text()));
+  // Chromium itself (a blank tab), then the idle page: what the drop adds is measured above that.
+  await p.page.goto('about:blank');
+  await p.page.waitForTimeout(500);
+  const blank = treePssKb();
   await p.page.goto(srv.origin + '/');
   await p.page.waitForSelector('#dropzone');
   await p.page.waitForTimeout(500);
@@ -49,7 +53,7 @@ try {
   const err = await p.page.$('#error, #too-big');
   await p.page.waitForSelector('#status', { timeout: 600_000 }).catch(() => {});
   const st = await p.page.$eval('#status', (e) => ({ records: Number(e.dataset.records), alerts: Number(e.dataset.alerts), text: e.textContent })).catch(() => ({}));
-  page = { s, peakMB: peak / 1024, baseMB: base / 1024, workers, records: st.records, alerts: st.alerts,
+  page = { s, peakMB: peak / 1024, baseMB: base / 1024, blankMB: blank / 1024, workers, records: st.records, alerts: st.alerts,
     status: st.text, error: err ? (await err.textContent()).slice(0, 300) : null };
 } finally { await browser.close(); await srv.close(); fs.rmSync(userDataDir, { recursive: true, force: true }); }
 
@@ -59,5 +63,10 @@ console.log('| | time to first alert / wall (s) | MB/s | peak memory (MB) | memo
 console.log('|---|---|---|---|---|---|');
 console.log(`| keyhole analyze (all cores) | ${cliS.toFixed(2)} | ${(mb / cliS).toFixed(0)} | RSS ${(cliRssKb / 1024).toFixed(0)} | ${(cliRssKb * 1024 / size).toFixed(3)} | ${cliAlerts} |`);
 console.log(`| page, headless Chromium (${page.workers} parse workers) | ${page.s?.toFixed(2)} | ${(mb / page.s).toFixed(0)} | PSS ${page.peakMB?.toFixed(0)} (baseline ${page.baseMB?.toFixed(0)}) | ${(page.peakMB * 1048576 / size).toFixed(3)} | ${page.alerts} |`);
+if (page.peakMB) {
+  const drop = page.peakMB - page.baseMB;
+  console.log(`page memory: Chromium with a blank tab ${page.blankMB.toFixed(0)} MB, the idle page ${page.baseMB.toFixed(0)} MB, ` +
+    `the drop adds ${drop.toFixed(0)} MB = ${(drop * 1048576 / size).toFixed(3)} × input (peak PSS ${page.peakMB.toFixed(0)} MB)`);
+}
 if (page.status) console.log(`page status line: ${page.status}`);
 console.log(`page / CLI time: ${(page.s / cliS).toFixed(2)}×${page.error ? ' · page said: ' + page.error : ''}`);
