@@ -59,6 +59,50 @@ pub fn parse_arm_id(id: &str) -> (Option<&str>, Option<&str>, Option<&str>) {
     (vault, sub, rg)
 }
 
+/// The last ARM ids parsed and where their vault, subscription and resource group are: records
+/// repeat the resource ids of a few vaults, so finding the id among the remembered ones
+/// replaces the parse.
+#[derive(Debug, Default)]
+pub(crate) struct ArmMemo {
+    seen: Vec<(String, [Option<(usize, usize)>; 3])>,
+    /// The entry replaced next when all are taken.
+    next: usize,
+}
+
+const ARM_MEMO: usize = 16;
+
+impl ArmMemo {
+    /// [`parse_arm_id`] of `id`, from the memo when `id` is a remembered id.
+    pub(crate) fn parse<'s>(
+        &mut self,
+        id: &'s str,
+    ) -> (Option<&'s str>, Option<&'s str>, Option<&'s str>) {
+        let cuts = match self.seen.iter().find(|(t, _)| t == id) {
+            Some((_, c)) => *c,
+            None => {
+                let (v, s, r) = parse_arm_id(id);
+                let at = |p: Option<&str>| {
+                    p.map(|p| {
+                        let from = p.as_ptr() as usize - id.as_ptr() as usize;
+                        (from, from + p.len())
+                    })
+                };
+                let c = [at(v), at(s), at(r)];
+                if self.seen.len() < ARM_MEMO {
+                    self.seen.push((id.to_string(), c));
+                } else {
+                    self.seen[self.next] = (id.to_string(), c);
+                    self.next = (self.next + 1) % ARM_MEMO;
+                }
+                c
+            }
+        };
+        // the same text: the same cuts, on char boundaries of `id`
+        let get = |c: Option<(usize, usize)>| c.map(|(a, b)| &id[a..b]);
+        (get(cuts[0]), get(cuts[1]), get(cuts[2]))
+    }
+}
+
 const VAULT_HOST_SUFFIXES: [&str; 6] = [
     ".vault.azure.net",
     ".vault.azure.cn",
@@ -348,6 +392,15 @@ pub fn normalize<'r>(
     rec: &'r Rec<'r>,
     tz_offset_minutes: i32,
 ) -> Result<(Norm<'r>, Dialect), String> {
+    normalize_with(rec, tz_offset_minutes, &mut ArmMemo::default())
+}
+
+/// [`normalize`] with the ARM id of the previous record remembered (see [`ArmMemo`]).
+pub(crate) fn normalize_with<'r>(
+    rec: &'r Rec<'r>,
+    tz_offset_minutes: i32,
+    arm_memo: &mut ArmMemo,
+) -> Result<(Norm<'r>, Dialect), String> {
     // ---- dialect, decided per record ----
     let dialect = if rec.time.present() || rec.operation_name.present() {
         Dialect::Raw
@@ -399,7 +452,7 @@ pub fn normalize<'r>(
     // ---- where: vault, subscription, resource group ----
     let arm = first(&rec.resource_id, &rec.resource_id_col)
         .or_else(|| rec.resource_id_lower.str())
-        .map(parse_arm_id)
+        .map(|id| arm_memo.parse(id))
         .unwrap_or((None, None, None));
     let object_url = p.and_then(|p| p.id.str()).or_else(|| rec.id_s.str());
     let request_uri = p
@@ -647,6 +700,25 @@ mod tests {
         assert_eq!(parse_caller_addr(""), None);
         assert_eq!(parse_caller_addr("1.2.3.4:x"), None);
         assert_eq!(parse_caller_addr("999.1.1.1"), None);
+    }
+
+    #[test]
+    fn the_arm_memo_answers_as_the_parse_for_repeated_and_new_ids() {
+        let ids: Vec<String> = (0..40)
+            .map(|i| {
+                format!("/SUBSCRIPTIONS/s{}/RESOURCEGROUPS/rg{}/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/kv{i}", i % 3, i % 5)
+            })
+            .chain(["/subscriptions//resourceGroups/x/vaults/".to_string(), String::new()])
+            .collect();
+        let mut memo = ArmMemo::default();
+        // new ids, repeats of recent ones, and ids evicted long ago
+        for step in [1, 7, 1, 13] {
+            for k in 0..ids.len() {
+                let id = &ids[(k * step) % ids.len()];
+                assert_eq!(memo.parse(id), parse_arm_id(id), "{id}");
+                assert_eq!(memo.parse(id), parse_arm_id(id), "again: {id}");
+            }
+        }
     }
 
     #[test]
