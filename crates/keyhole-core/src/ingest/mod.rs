@@ -332,7 +332,7 @@ impl Sink<'_> {
 
     /// Normalise a parsed record into an event (or report why it is not one).
     pub fn record(&mut self, rec: &Rec, pos: Pos, layout: Layout, tz: i32) {
-        match normalize::normalize_with(rec, tz, &mut self.batch.arm_memo) {
+        match normalize::normalize_with(rec, tz, &mut self.batch.norm_memo) {
             Ok((norm, dialect)) => {
                 let shape = shape_of(layout, dialect);
                 self.report.add_shape(shape);

@@ -59,47 +59,70 @@ pub fn parse_arm_id(id: &str) -> (Option<&str>, Option<&str>, Option<&str>) {
     (vault, sub, rg)
 }
 
-/// The last ARM ids parsed and where their vault, subscription and resource group are: records
-/// repeat the resource ids of a few vaults, so finding the id among the remembered ones
-/// replaces the parse.
-#[derive(Debug, Default)]
-pub(crate) struct ArmMemo {
-    seen: Vec<(String, [Option<(usize, usize)>; 3])>,
+/// Where a part of a text is (byte range).
+type Cut = (usize, usize);
+
+fn cut_of(text: &str, part: &str) -> Cut {
+    let from = part.as_ptr() as usize - text.as_ptr() as usize;
+    (from, from + part.len())
+}
+
+/// The last texts parsed (at most [`RECENT`]) with what the parse found in them, as positions:
+/// records repeat a few vaults' resource ids, so finding the text among the remembered ones
+/// replaces the parse. (Object URLs repeat too little: remembering them cost more than it saved.)
+#[derive(Debug)]
+pub(crate) struct Recent<T> {
+    seen: Vec<(String, T)>,
     /// The entry replaced next when all are taken.
     next: usize,
 }
 
-const ARM_MEMO: usize = 16;
+impl<T> Default for Recent<T> {
+    fn default() -> Self {
+        Recent {
+            seen: Vec::new(),
+            next: 0,
+        }
+    }
+}
 
-impl ArmMemo {
-    /// [`parse_arm_id`] of `id`, from the memo when `id` is a remembered id.
-    pub(crate) fn parse<'s>(
+const RECENT: usize = 16;
+
+impl<T: Copy> Recent<T> {
+    fn get(&mut self, text: &str, parse: impl FnOnce() -> T) -> T {
+        if let Some((_, v)) = self.seen.iter().find(|(t, _)| t == text) {
+            return *v;
+        }
+        let v = parse();
+        if self.seen.len() < RECENT {
+            self.seen.push((text.to_string(), v));
+        } else {
+            self.seen[self.next] = (text.to_string(), v);
+            self.next = (self.next + 1) % RECENT;
+        }
+        v
+    }
+}
+
+/// What the normaliser remembers from record to record (parse scratch, not data).
+#[derive(Debug, Default)]
+pub(crate) struct NormMemo {
+    arm: Recent<[Option<Cut>; 3]>,
+}
+
+impl NormMemo {
+    /// [`parse_arm_id`] of `id`, remembered.
+    pub(crate) fn arm_id<'s>(
         &mut self,
         id: &'s str,
     ) -> (Option<&'s str>, Option<&'s str>, Option<&'s str>) {
-        let cuts = match self.seen.iter().find(|(t, _)| t == id) {
-            Some((_, c)) => *c,
-            None => {
-                let (v, s, r) = parse_arm_id(id);
-                let at = |p: Option<&str>| {
-                    p.map(|p| {
-                        let from = p.as_ptr() as usize - id.as_ptr() as usize;
-                        (from, from + p.len())
-                    })
-                };
-                let c = [at(v), at(s), at(r)];
-                if self.seen.len() < ARM_MEMO {
-                    self.seen.push((id.to_string(), c));
-                } else {
-                    self.seen[self.next] = (id.to_string(), c);
-                    self.next = (self.next + 1) % ARM_MEMO;
-                }
-                c
-            }
-        };
+        let cuts = self.arm.get(id, || {
+            let (v, s, r) = parse_arm_id(id);
+            [v, s, r].map(|p| p.map(|p| cut_of(id, p)))
+        });
         // the same text: the same cuts, on char boundaries of `id`
-        let get = |c: Option<(usize, usize)>| c.map(|(a, b)| &id[a..b]);
-        (get(cuts[0]), get(cuts[1]), get(cuts[2]))
+        let at = |c: Option<Cut>| c.map(|(a, b)| &id[a..b]);
+        (at(cuts[0]), at(cuts[1]), at(cuts[2]))
     }
 }
 
@@ -392,14 +415,14 @@ pub fn normalize<'r>(
     rec: &'r Rec<'r>,
     tz_offset_minutes: i32,
 ) -> Result<(Norm<'r>, Dialect), String> {
-    normalize_with(rec, tz_offset_minutes, &mut ArmMemo::default())
+    normalize_with(rec, tz_offset_minutes, &mut NormMemo::default())
 }
 
-/// [`normalize`] with the ARM id of the previous record remembered (see [`ArmMemo`]).
+/// [`normalize`] with what earlier records parsed remembered (see [`NormMemo`]).
 pub(crate) fn normalize_with<'r>(
     rec: &'r Rec<'r>,
     tz_offset_minutes: i32,
-    arm_memo: &mut ArmMemo,
+    memo: &mut NormMemo,
 ) -> Result<(Norm<'r>, Dialect), String> {
     // ---- dialect, decided per record ----
     let dialect = if rec.time.present() || rec.operation_name.present() {
@@ -452,7 +475,7 @@ pub(crate) fn normalize_with<'r>(
     // ---- where: vault, subscription, resource group ----
     let arm = first(&rec.resource_id, &rec.resource_id_col)
         .or_else(|| rec.resource_id_lower.str())
-        .map(|id| arm_memo.parse(id))
+        .map(|id| memo.arm_id(id))
         .unwrap_or((None, None, None));
     let object_url = p.and_then(|p| p.id.str()).or_else(|| rec.id_s.str());
     let request_uri = p
@@ -710,13 +733,13 @@ mod tests {
             })
             .chain(["/subscriptions//resourceGroups/x/vaults/".to_string(), String::new()])
             .collect();
-        let mut memo = ArmMemo::default();
+        let mut memo = NormMemo::default();
         // new ids, repeats of recent ones, and ids evicted long ago
         for step in [1, 7, 1, 13] {
             for k in 0..ids.len() {
                 let id = &ids[(k * step) % ids.len()];
-                assert_eq!(memo.parse(id), parse_arm_id(id), "{id}");
-                assert_eq!(memo.parse(id), parse_arm_id(id), "again: {id}");
+                assert_eq!(memo.arm_id(id), parse_arm_id(id), "{id}");
+                assert_eq!(memo.arm_id(id), parse_arm_id(id), "again: {id}");
             }
         }
     }

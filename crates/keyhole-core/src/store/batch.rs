@@ -135,8 +135,8 @@ pub struct Batch {
     id: u64,
     /// The record scanner's cache of key positions (parse scratch, not data).
     pub(crate) key_cache: crate::ingest::fast::KeyCache,
-    /// The normaliser's last ARM id (parse scratch, not data).
-    pub(crate) arm_memo: crate::ingest::normalize::ArmMemo,
+    /// What the normaliser remembers between records (parse scratch, not data).
+    pub(crate) norm_memo: crate::ingest::normalize::NormMemo,
 }
 
 static NEXT_BATCH: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
@@ -342,7 +342,7 @@ impl Batch {
             key_buf: Vec::with_capacity(256),
             id: NEXT_BATCH.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             key_cache: Default::default(),
-            arm_memo: Default::default(),
+            norm_memo: Default::default(),
         }
     }
 
