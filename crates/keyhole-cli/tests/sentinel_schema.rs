@@ -8,8 +8,7 @@
 
 use keyhole_core::detect::sentinel::{self, ExportOptions, ListMode, LogTable};
 use keyhole_core::detect::DetectConfig;
-use keyhole_core::ingest::{Dataset, IngestOptions};
-use keyhole_gen::{writer_for, GenConfig, OutShape};
+use keyhole_gen::GenConfig;
 use keyhole_kql::replay::parse_duration;
 use serde_json::Value;
 use std::collections::HashSet;
@@ -326,17 +325,7 @@ fn small_drop() -> keyhole_core::EventStore {
         scale: 0.05,
         ..GenConfig::default()
     });
-    let mut w = writer_for(OutShape::RawJsonLines, 0);
-    let mut bytes = Vec::new();
-    for r in &recs {
-        w.write_record(r, &mut bytes);
-    }
-    w.finish(&mut bytes);
-    let mut ds = Dataset::new(IngestOptions::default());
-    let mut f = ds.open("drop.json");
-    f.feed(&bytes);
-    ds.close(f);
-    ds.finish_store().0
+    keyhole_gen::raw_store(&recs)
 }
 
 #[test]

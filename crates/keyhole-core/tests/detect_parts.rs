@@ -4,8 +4,7 @@
 
 use keyhole_core::detect::{analyze, analyze_in_parts, DetectConfig, IntelKind, PartOut};
 use keyhole_core::export::findings_jsonl;
-use keyhole_core::ingest::{Dataset, IngestOptions};
-use keyhole_gen::{demo_suspicious_list, demo_tor_list, writer_for, GenConfig, OutShape};
+use keyhole_gen::{demo_suspicious_list, demo_tor_list, GenConfig};
 
 #[test]
 fn any_number_of_parts_run_in_any_order_gives_the_one_pass_result() {
@@ -16,17 +15,7 @@ fn any_number_of_parts_run_in_any_order_gives_the_one_pass_result() {
         ..GenConfig::default()
     };
     let (recs, _) = keyhole_gen::generate_all(&gen);
-    let mut w = writer_for(OutShape::RawJsonLines, 0);
-    let mut bytes = Vec::new();
-    for r in &recs {
-        w.write_record(r, &mut bytes);
-    }
-    w.finish(&mut bytes);
-    let mut ds = Dataset::new(IngestOptions::default());
-    let mut f = ds.open("tenant.jsonl");
-    f.feed(&bytes);
-    ds.close(f);
-    let events = ds.finish_store().0;
+    let events = keyhole_gen::raw_store(&recs);
     let mut cfg = DetectConfig::default();
     cfg.add_intel(IntelKind::Tor, "tor.txt", demo_tor_list())
         .unwrap();

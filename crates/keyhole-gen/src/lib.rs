@@ -239,6 +239,22 @@ pub fn manifest(cfg: &GenConfig) -> Vec<InjectedAttack> {
 }
 
 /// The demo TOR exit list (one address a line, `#` comments): contains the TOR attack's address.
+/// `recs` written as raw JSON lines and read back through the core's real ingest: the store a
+/// test analyses (the generator's own records, so nothing is skipped).
+pub fn raw_store(recs: &[Record]) -> keyhole_core::EventStore {
+    let mut w = writer_for(OutShape::RawJsonLines, 0);
+    let mut bytes = Vec::new();
+    for r in recs {
+        w.write_record(r, &mut bytes);
+    }
+    w.finish(&mut bytes);
+    let mut ds = keyhole_core::ingest::Dataset::new(keyhole_core::ingest::IngestOptions::default());
+    let mut f = ds.open("generated.jsonl");
+    f.feed(&bytes);
+    ds.close(f);
+    ds.finish_store().0
+}
+
 pub fn demo_tor_list() -> &'static str {
     "# Demo TOR exit-node snapshot (keyhole-gen)\n185.220.101.47\n185.220.101.48\n185.220.100.252\n199.249.230.87\n204.8.96.140\n"
 }
