@@ -9,7 +9,7 @@
 
 use super::{is_user, object_phrase};
 use crate::detect::baseline::{FxMap, FxSet, Id};
-use crate::detect::judging::{hours_text, Mode, Span};
+use crate::detect::judging::{hours_text, Mode, Pending, Span};
 use crate::detect::{new_finding, who, Confidence, Cx, Finding, Groups, Rule, RuleInfo, Severity};
 use crate::event::{Op, Verb};
 use crate::store::EventRef;
@@ -50,6 +50,37 @@ pub struct Novelty {
     /// at the end of the pass (see [`Burst`]).
     learned: Vec<Burst>,
     learned_open: FxMap<(Id, Id), usize>,
+    /// Users on short vaults: their first data-plane success on each, judged at the end of the
+    /// pass (see [`Stranger`]), and what every user did before it.
+    strangers: Pending<(Id, Id), Stranger>,
+    activity: FxMap<Id, Activity>,
+}
+
+/// A user's data-plane successes so far in the drop (any vault).
+#[derive(Default)]
+struct Activity {
+    ops: u64,
+    /// Distinct UTC days, in time order.
+    days: Vec<i64>,
+    vaults: FxSet<Id>,
+}
+
+/// A user's first data-plane success on a short vault, judged on the whole drop: a user
+/// already active in the drop on `min_days` earlier days with `min_ops` data-plane successes on
+/// other vaults and never on this one, that reads here the values of `min_reads` distinct
+/// objects within its first hour, is reported at the rule's severity. A user's regular vaults
+/// get their share of its work every working day; an account that suddenly reads several
+/// secrets of a vault it never touched over days of work elsewhere is how a stolen session
+/// moves.
+struct Stranger {
+    first: i64,
+    mode: Mode,
+    /// Seen anywhere in the drop before (the in-drop informational finding needs it).
+    known_elsewhere: bool,
+    earlier_days: u32,
+    ops_elsewhere: u64,
+    vaults_elsewhere: usize,
+    reads: FxSet<Id>,
 }
 
 /// An application first seen on a short vault inside the part that in-drop learning only
@@ -76,12 +107,15 @@ impl Novelty {
             short_open: FxMap::default(),
             learned: Vec::new(),
             learned_open: FxMap::default(),
+            strangers: Pending::new(MICROS_PER_DAY),
+            activity: FxMap::default(),
         }
     }
 
     /// Short vaults: the findings of a rule judged in-drop get their final severity; the
     /// applications of the learned part are judged on the whole drop.
     pub fn finish(&mut self, cx: &Cx, out: &mut Vec<Finding>) {
+        self.finish_strangers(cx, out);
         let min_after = cx.cfg.in_drop_min_hours as i64 * MICROS_PER_HOUR;
         for b in self.learned.drain(..) {
             let mut f = b.finding;
@@ -142,6 +176,12 @@ impl Novelty {
         let Some(pk) = cx.cur.principal else {
             return;
         };
+        if self.users {
+            if let Some(span) = cx.vault_span().filter(|s| !s.long(cx.cfg.learning_days)) {
+                self.judge_user_short(info, cx, idx, ev, pk, span);
+                return;
+            }
+        }
         let key = (cx.cur.vault, pk);
         if let Some(fi) = self.groups.open_at(out, &key, ev.time()) {
             out[fi].add(ev, idx);
@@ -237,6 +277,126 @@ impl Novelty {
             let listed = !self.users && matches!(ev.op(), Op::Object(_, Verb::List));
             self.short.push((fi, listed));
             self.short_open.insert(key, self.short.len() - 1);
+        }
+    }
+}
+
+impl Novelty {
+    /// A user's data-plane success on a short vault: its first one there opens a pending
+    /// [`Stranger`]; the hour after it collects the objects it read.
+    fn judge_user_short(
+        &mut self,
+        info: &'static RuleInfo,
+        cx: &Cx,
+        idx: usize,
+        ev: EventRef<'_>,
+        pk: Id,
+        span: Span,
+    ) {
+        let t = ev.time().micros;
+        let day = ev.time().day();
+        let key = (cx.cur.vault, pk);
+        let act = self.activity.entry(pk).or_default();
+        let before = (
+            act.ops,
+            act.days.iter().filter(|&&d| d < day).count() as u32,
+            act.vaults.len(),
+        );
+        act.ops += 1;
+        if act.days.last() != Some(&day) {
+            act.days.push(day);
+        }
+        act.vaults.insert(cx.cur.vault);
+        let read = matches!(ev.op(), Op::Object(_, Verb::Get))
+            .then_some(cx.cur.object)
+            .flatten();
+        let (groups, findings, meta) = self.strangers.parts();
+        if let Some(fi) = groups.open_at(findings, &key, ev.time()) {
+            findings[fi].add(ev, idx);
+            if let Some(o) = read.filter(|_| t - meta[fi].first <= MICROS_PER_HOUR) {
+                meta[fi].reads.insert(o);
+            }
+            return;
+        }
+        if !self.known.insert(key) {
+            return;
+        }
+        let mode = cx.mode(ev);
+        let history = format!(
+            "in the {} of the vault's data in this drop before it",
+            hours_text(t - span.first)
+        );
+        let (basis, confidence) = cx.history_basis(ev, "");
+        let f = new_finding(
+            info,
+            ev,
+            idx,
+            ev.vault(),
+            format!(
+                "user {} performed {}{} on {}: its first successful data-plane operation there {}",
+                who(ev),
+                ev.operation(),
+                object_phrase(ev),
+                ev.vault(),
+                history
+            ),
+            json!({"history_days": cx.vault_history_days(ev), "operation": ev.operation()}),
+        )
+        .with_basis(basis, confidence);
+        let m = Stranger {
+            first: t,
+            mode,
+            known_elsewhere: cx.base.principal_known_for(pk, t) > 0,
+            earlier_days: before.1,
+            ops_elsewhere: before.0,
+            vaults_elsewhere: before.2,
+            reads: read.into_iter().collect(),
+        };
+        self.strangers.hit(key, ev, idx, || (f, m));
+    }
+
+    fn finish_strangers(&mut self, cx: &Cx, out: &mut Vec<Finding>) {
+        let cfg = cx.cfg;
+        for (mut f, m) in self.strangers.drain() {
+            if let Some(d) = f.details.as_object_mut() {
+                d.insert("earlier_days".into(), json!(m.earlier_days));
+                d.insert("operations_elsewhere".into(), json!(m.ops_elsewhere));
+                d.insert("vaults_elsewhere".into(), json!(m.vaults_elsewhere));
+                d.insert("objects_read_first_hour".into(), json!(m.reads.len()));
+            }
+            let settled = m.earlier_days >= cfg.stranger_min_days
+                && m.vaults_elsewhere == 1
+                && m.ops_elsewhere >= cfg.stranger_min_ops;
+            if settled && m.reads.len() >= cfg.stranger_min_reads {
+                f.reason = format!(
+                    "{}; over its {} earlier days in this drop it worked on one other vault only ({} data-plane operations there) and never here, and within its first hour here it read {} distinct objects",
+                    f.reason,
+                    m.earlier_days,
+                    m.ops_elsewhere,
+                    m.reads.len()
+                );
+                f.basis = format!(
+                    "judged on the whole drop: the user's own earlier days in this drop (at least {} days and {} operations on a single vault, none on {}), then at least {} objects read here in an hour; {}",
+                    cfg.stranger_min_days,
+                    cfg.stranger_min_ops,
+                    f.vault,
+                    cfg.stranger_min_reads,
+                    f.basis
+                );
+                f.confidence = if m.earlier_days >= 3 {
+                    Confidence::Medium
+                } else {
+                    Confidence::Low
+                };
+                out.push(f);
+            } else if m.mode == Mode::InDrop && m.known_elsewhere {
+                f.severity = Severity::Informational;
+                f.confidence = Confidence::Low;
+                f.reason.push_str(
+                    " (first seen in this drop: a short drop cannot tell a new or occasional principal from an intruder)",
+                );
+                out.push(f);
+            }
         }
     }
 }
