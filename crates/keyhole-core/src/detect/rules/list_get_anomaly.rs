@@ -23,7 +23,7 @@
 //! (a list at the end of the drop, or the principal's first activity on the vault).
 
 use super::is_user;
-use crate::detect::baseline::{FxMap, FxSet, Id};
+use crate::detect::baseline::{FxMap, FxSet, Id, SlidingDistinct};
 use crate::detect::judging::{hours_text, OwnHistory, PeerScope, Peers};
 use crate::detect::{new_finding, who, Confidence, Cx, Finding, Rule, RuleInfo, Severity};
 use crate::event::{ObjectKind, Op, Verb};
@@ -59,6 +59,10 @@ struct State {
     /// When the principal's first secret list or read on the vault was.
     since: i64,
     user: bool,
+    /// Short vaults: the principal's secret reads of the last 24 h, and whether they ever
+    /// reached Sentinel's mass retrieval (see [`ListGetAnomaly::finish`]).
+    recent: Option<SlidingDistinct<Id>>,
+    mass: bool,
 }
 
 /// A short-vault finding waiting for the end of the pass (the peers and what the principal did
@@ -124,6 +128,16 @@ impl Rule for ListGetAnomaly {
             return;
         }
         let Some(name) = cx.cur.object else { return };
+        if cx
+            .vault_span()
+            .is_some_and(|s| !s.long(cx.cfg.learning_days))
+        {
+            let w = st
+                .recent
+                .get_or_insert_with(|| SlidingDistinct::new(MICROS_PER_DAY));
+            w.push(ev.time().micros, name, idx);
+            st.mass |= w.distinct() > cx.cfg.mass_objects && w.total() as u64 > cx.cfg.mass_reads;
+        }
         if let Some(c) = st.watch.map(|pi| &mut self.pending[pi].1) {
             if ev.time().micros >= c.until {
                 if c.fresh.contains(&name) {
@@ -220,48 +234,40 @@ impl Rule for ListGetAnomaly {
             return;
         }
         let cfg = cx.cfg;
+        // Peers veto a read set no larger than theirs, but a peer whose own reads are flagged is
+        // no evidence of usual: a candidate whose own history shows the pattern, or a principal
+        // whose reads reached Sentinel's mass retrieval (> `mass_objects` distinct secrets and
+        // > `mass_reads` reads in 24 h). An intruder that collected 16 secrets elsewhere in the
+        // drop does not make 10 usual.
+        let judged: Vec<(Finding, Candidate, Option<OwnHistory>)> = self
+            .pending
+            .drain(..)
+            .map(|(f, c)| {
+                let own = own_history(&f, &c, cfg);
+                (f, c, own)
+            })
+            .collect();
+        let flagged: FxSet<Id> = judged
+            .iter()
+            .filter(|(_, _, o)| o.is_some())
+            .map(|(_, c, _)| c.principal)
+            .chain(
+                self.state
+                    .iter()
+                    .filter(|(_, st)| st.mass)
+                    .map(|(k, _)| k.1),
+            )
+            .collect();
         let mut peers = Peers::default();
         for (&(v, p), st) in &self.state {
-            peers.observe(v, p, st.user, st.read.len() as u64);
+            if !flagged.contains(&p) {
+                peers.observe(v, p, st.user, st.read.len() as u64);
+            }
         }
-        for (mut f, c) in self.pending.drain(..) {
-            let (v, p, known) = (c.vault, c.principal, c.known);
+        for (mut f, c, own) in judged {
+            let (v, p) = (c.vault, c.principal);
             let Some(st) = self.state.get(&(v, p)) else {
                 continue;
-            };
-            let own = if known >= cfg.in_drop_min_hours as i64 * MICROS_PER_HOUR {
-                Some(OwnHistory {
-                    exceeded: true,
-                    basis: format!(
-                        "never read in its {} of secret reads and lists on {} before the list",
-                        hours_text(known),
-                        f.vault
-                    ),
-                    confidence: if known >= MICROS_PER_DAY {
-                        Confidence::Medium
-                    } else {
-                        Confidence::Low
-                    },
-                })
-            } else if c.before > 0 && c.later && !c.reread {
-                // Less than 12 h before the list, but the drop shows the principal's own read
-                // set on both sides of it: before the list it read other secrets, after the
-                // list's hour it went back to them and never read the listed ones again. A
-                // user or a workload reads the secrets it needs again and again; secrets read
-                // once right after a list and never used again were collected, not used.
-                Some(OwnHistory {
-                    exceeded: true,
-                    basis: format!(
-                        "none of them among the {} secret{} it read on {} in the {} before the list, and none read again after the list's hour while it went on reading its own (judged on the whole drop)",
-                        c.before,
-                        if c.before == 1 { "" } else { "s" },
-                        f.vault,
-                        hours_text(known)
-                    ),
-                    confidence: Confidence::Low,
-                })
-            } else {
-                None
             };
             let pv = peers.judge(
                 PeerScope::Vault,
@@ -313,6 +319,51 @@ impl Rule for ListGetAnomaly {
             }
             out.push(f);
         }
+    }
+}
+
+/// The principal's own history on the vault before a short-vault candidate's list (`None`
+/// without enough of it): 12 h of its reads and lists before the list, or its own read set on
+/// both sides of the list.
+fn own_history(
+    f: &Finding,
+    c: &Candidate,
+    cfg: &crate::detect::DetectConfig,
+) -> Option<OwnHistory> {
+    let known = c.known;
+    if known >= cfg.in_drop_min_hours as i64 * MICROS_PER_HOUR {
+        Some(OwnHistory {
+            exceeded: true,
+            basis: format!(
+                "never read in its {} of secret reads and lists on {} before the list",
+                hours_text(known),
+                f.vault
+            ),
+            confidence: if known >= MICROS_PER_DAY {
+                Confidence::Medium
+            } else {
+                Confidence::Low
+            },
+        })
+    } else if c.before > 0 && c.later && !c.reread {
+        // Less than 12 h before the list, but the drop shows the principal's own read
+        // set on both sides of it: before the list it read other secrets, after the
+        // list's hour it went back to them and never read the listed ones again. A
+        // user or a workload reads the secrets it needs again and again; secrets read
+        // once right after a list and never used again were collected, not used.
+        Some(OwnHistory {
+            exceeded: true,
+            basis: format!(
+                "none of them among the {} secret{} it read on {} in the {} before the list, and none read again after the list's hour while it went on reading its own (judged on the whole drop)",
+                c.before,
+                if c.before == 1 { "" } else { "s" },
+                f.vault,
+                hours_text(known)
+            ),
+            confidence: Confidence::Low,
+        })
+    } else {
+        None
     }
 }
 
