@@ -20,7 +20,11 @@
 //! reads of its own names reads them again later). Either way not when its distinct secrets
 //! read there in the drop are usual among its peers (no more than some other user of the vault
 //! reads; an application against itself on other vaults); informational on the pattern alone
-//! (a list at the end of the drop, or the principal's first activity on the vault).
+//! (a list at the end of the drop, or the principal's first activity on the vault). Flagged
+//! principals are nobody's peer: a candidate whose own history shows the pattern, or a
+//! principal whose reads on a short vault reached Sentinel's mass retrieval (> `mass_objects`
+//! distinct secrets and > `mass_reads` reads in 24 h): another intruder of the drop does not
+//! make the pattern usual.
 
 use super::is_user;
 use crate::detect::baseline::{FxMap, FxSet, Id, SlidingDistinct};
@@ -40,7 +44,7 @@ pub static INFO: RuleInfo = RuleInfo {
     doc: "A successful SecretList followed within 60 min by successful gets of >= 5 secrets the principal never read on that vault, after the 7-day learning period; on a shorter vault from the first event, medium when the principal has 12 h of history there (or read other secrets before the list and, after its hour, only those again) and reads more distinct secrets than its peers, else informational.",
     needs_baseline: true,
     basis: "every secret the principal read on the vault before, after its learning period",
-    short_drop: "absolute from the first event; medium with 12 h of the principal's own reads before the list, or its own other secrets read before the list and again after it (never the listed ones), unless usual among its peers, else informational",
+    short_drop: "absolute from the first event; medium with 12 h of the principal's own reads before the list, or its own other secrets read before the list and again after it (never the listed ones), unless usual among its peers (flagged ones left out: the pattern or a mass retrieval of their own), else informational",
 };
 
 #[derive(Default)]

@@ -13,6 +13,12 @@
 //! enough to alert on Mondays (5 weekend days of 14 cannot move a median of weekdays).
 //! MITRE: Collection, Exfiltration. One finding per (vault, principal, day); its count is
 //! the day's operations from the moment the threshold was crossed. Origin: Defender, Sentinel.
+//!
+//! On a vault with less data than the learning period a day of >= `volume_min` operations is
+//! judged against the principal's earlier days in the drop and its peers (their busiest day);
+//! flagged principals are nobody's peer: one whose own day is far above its earlier days, or
+//! whose reads reached Sentinel's mass retrieval (> `mass_objects` distinct objects and
+//! > `mass_reads` reads in 24 h): another intruder's bulk day does not make a bulk day usual.
 
 use super::is_user;
 use crate::detect::baseline::{median_mad, DailyCounts};
@@ -33,7 +39,7 @@ pub static INFO: RuleInfo = RuleInfo {
     doc: "A principal's operations on a vault in one UTC day reach >= 5 x its trailing 14-day median, robust z (median/MAD) >= 3, >= 25, and >= 4 x its busiest day of the window, for principals active there on >= 3 earlier days, after the 7-day learning period.",
     needs_baseline: true,
     basis: "rolling history of the principal on the vault, after its learning period",
-    short_drop: "daily operations against the principal's earlier days in the drop and its peers (the vault's other users, the same application on other vaults)",
+    short_drop: "daily operations against the principal's earlier days in the drop and its peers (the vault's other users, the same application on other vaults; flagged ones left out: a bulk day of their own or a mass retrieval)",
 };
 
 #[derive(Default)]

@@ -6,6 +6,14 @@
 //! learning period (7 days), against everything before the event. MITRE: Collection,
 //! Credential Access. Grouping: (vault, user) per 24 h. Origin: Defender, seed hunting
 //! query "new user vs 30 d".
+//!
+//! On a vault with less data than the learning period a user is judged on the whole drop (see
+//! `Stranger`): medium when the user worked on one other vault only on >= `stranger_min_days`
+//! (2) earlier UTC days of the drop (>= `stranger_min_ops`, 5, data-plane successes), never on
+//! this one, and reads >= `stranger_min_reads` (3) distinct objects here within its first hour;
+//! informational when it was only seen elsewhere before (a user on its second vault, an
+//! administrator's sweep that lists and reads nothing). A one-day drop, or a user's first or
+//! second day in the drop, shows no working pattern: never above informational.
 
 use super::{is_user, object_phrase};
 use crate::detect::baseline::{FxMap, FxSet, Id};
@@ -25,7 +33,7 @@ pub static INFO: RuleInfo = RuleInfo {
     doc: "A user's first successful data-plane operation (secret, key, certificate) on a vault, after the vault's 7-day learning period. One finding per vault and user per 24 h.",
     needs_baseline: true,
     basis: "the vault's history before the event, after its learning period",
-    short_drop: "learned from the vault's first third (at least 12 h); a user already seen elsewhere in the drop that reaches the vault after it is informational (a short drop cannot tell an occasional user from an intruder)",
+    short_drop: "users on the whole drop: medium for a user that worked on one other vault only on >= 2 earlier days (>= 5 operations), never here, and reads >= 3 distinct objects here in its first hour; else informational when seen elsewhere before; applications learned from the vault's first third (at least 12 h), informational unless they enumerated the vault",
 };
 
 /// Shared by KV_UserAnomaly and KV_AppAnomaly: first data-plane success of a principal on a vault.
