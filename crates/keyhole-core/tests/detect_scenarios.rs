@@ -290,8 +290,10 @@ fn facts(events: &EventStore, atk: &InjectedAttack) -> Facts {
 /// - a user's new vault is judged on the whole drop: it needs the user's work on one other
 ///   vault only on 2 earlier UTC days of the window (5 data-plane successes) — a one-day drop,
 ///   or an attack on the window's first or second day, shows no working pattern to compare with;
-/// - novelty of a network is informational on a short drop (a day or two does not show a
-///   principal's home network);
+/// - novelty of a network is informational on a short drop: in these tenants the injected
+///   network is unique to the victim and read from with its usual client and secrets, exactly
+///   like a user's home network (a quarter of the sessions of half the users), which a few days
+///   of a drop may not have shown yet; no signal in the drop tells them apart;
 /// - new operation types are judged after the learned first third, for a principal active on
 ///   the vault for 12 h (then against its peers);
 /// - a List then never-read secrets needs 12 h of the principal's own reads on the vault before

@@ -243,15 +243,6 @@ impl Novelty {
             }
             return;
         }
-        // Short vaults: a user whose first activity in the whole drop is this one is starting
-        // its day, not moving to another vault; only a user already seen elsewhere in the drop
-        // is reported (informational, see above).
-        if mode == Mode::InDrop
-            && self.users
-            && cx.base.principal_known_for(pk, ev.time().micros) == 0
-        {
-            return;
-        }
         let days = cx.vault_history_days(ev);
         let kind = if self.users { "user" } else { "application" };
         let history = match (mode, cx.vault_span()) {
