@@ -232,6 +232,9 @@ struct Facts {
     after: bool,
     /// Distinct clock hours it was active there outside the attack.
     other_hours: usize,
+    /// Its data-plane successes on any vault before the attack's UTC day: distinct days,
+    /// operations and vaults.
+    earlier: (usize, usize, usize),
 }
 
 fn facts(events: &EventStore, atk: &InjectedAttack) -> Facts {
@@ -239,20 +242,30 @@ fn facts(events: &EventStore, atk: &InjectedAttack) -> Facts {
         history: None,
         after: false,
         other_hours: 0,
+        earlier: (0, 0, 0),
     };
     let Some(p) = atk.principal.as_deref() else {
         return f;
     };
     let hour = 3_600_000_000i64;
     let mut hours = std::collections::BTreeSet::new();
+    let day = 86_400_000_000i64;
+    let (mut days, mut vaults) = (
+        std::collections::BTreeSet::new(),
+        std::collections::BTreeSet::new(),
+    );
     for e in events.rows() {
-        let mine = &**e.vault() == atk.vault.as_str()
-            && e.is_success()
+        let theirs = e.is_success()
             && e.is_data_plane()
             && [&e.identity().upn, &e.identity().object_id]
                 .iter()
                 .any(|v| v.as_deref().is_some_and(|x| x.eq_ignore_ascii_case(p)));
-        if !mine {
+        if theirs && e.time().micros.div_euclid(day) < atk.first.micros.div_euclid(day) {
+            days.insert(e.time().micros.div_euclid(day));
+            vaults.insert(e.vault().to_string());
+            f.earlier.1 += 1;
+        }
+        if !theirs || &**e.vault() != atk.vault.as_str() {
             continue;
         }
         let t = e.time().micros;
@@ -267,13 +280,20 @@ fn facts(events: &EventStore, atk: &InjectedAttack) -> Facts {
         }
     }
     f.other_hours = hours.len();
+    f.earlier.0 = days.len();
+    f.earlier.2 = vaults.len();
     f
 }
 
 /// Why a rule may miss an attack on a drop shorter than the learning period, or `None` when it
 /// must find it (`start..end`: the window, as long as every vault's data in it):
-/// - novelty of a vault or a network is informational on a short drop (a day or two does not
-///   show a principal's weekly vault or home network);
+/// - a user's new vault is judged on the whole drop: it needs the user's work on one other
+///   vault only on 2 earlier UTC days of the window (5 data-plane successes) — a one-day drop,
+///   or an attack on the window's first or second day, shows no working pattern to compare with;
+/// - novelty of a network is informational on a short drop: in these tenants the injected
+///   network is unique to the victim and read from with its usual client and secrets, exactly
+///   like a user's home network (a quarter of the sessions of half the users), which a few days
+///   of a drop may not have shown yet; no signal in the drop tells them apart;
 /// - new operation types are judged after the learned first third, for a principal active on
 ///   the vault for 12 h (then against its peers);
 /// - a List then never-read secrets needs 12 h of the principal's own reads on the vault before
@@ -294,9 +314,10 @@ fn known_limit(
     let learned = start + ((end - start) / 3).max(12 * 3_600_000_000);
     let judged_before = facts.history.is_some() && atk.first.micros >= learned;
     match atk.rule {
-        "KV_UserAnomaly" | "KV_UnusualAccessSuspiciousIP" => {
-            Some("novelty is informational on a short drop")
+        "KV_UserAnomaly" if facts.earlier.0 < 2 || facts.earlier.1 < 5 || facts.earlier.2 != 1 => {
+            Some("fewer than 2 earlier days of the user's work on one vault in the window")
         }
+        "KV_UnusualAccessSuspiciousIP" => Some("novelty of a network is informational on a short drop"),
         "KV_OperationPatternAnomaly" if !(facts.history.is_some_and(|h| h >= 12 * 3_600_000_000) && atk.first.micros >= learned) => {
             Some("inside the learned first third, or less than 12 h of the principal's activity on the vault before it")
         }

@@ -366,6 +366,12 @@ pub struct DetectConfig {
     pub peer_min: usize,
     pub peer_z: f64,
     pub peer_alert_min: usize,
+    /// KV_UserAnomaly on a short vault, judged on the whole drop: a user that worked on one
+    /// other vault only on `stranger_min_days` earlier days (`stranger_min_ops` data-plane
+    /// successes) and reads `stranger_min_reads` distinct objects in its first hour here.
+    pub stranger_min_days: u32,
+    pub stranger_min_ops: u64,
+    pub stranger_min_reads: usize,
     /// KV_UnusualAccessSuspiciousIP: network granularity (prefix bits) for "a network".
     pub network_prefix_v4: u8,
     pub network_prefix_v6: u8,
@@ -410,6 +416,9 @@ impl Default for DetectConfig {
             peer_min: 3,
             peer_z: 3.0,
             peer_alert_min: 5,
+            stranger_min_days: 2,
+            stranger_min_ops: 5,
+            stranger_min_reads: 3,
             network_prefix_v4: 16,
             network_prefix_v6: 32,
             allow_principals: HashSet::new(),

@@ -20,10 +20,14 @@
 //! reads of its own names reads them again later). Either way not when its distinct secrets
 //! read there in the drop are usual among its peers (no more than some other user of the vault
 //! reads; an application against itself on other vaults); informational on the pattern alone
-//! (a list at the end of the drop, or the principal's first activity on the vault).
+//! (a list at the end of the drop, or the principal's first activity on the vault). Flagged
+//! principals are nobody's peer: a candidate whose own history shows the pattern, or a
+//! principal whose reads on a short vault reached Sentinel's mass retrieval (> `mass_objects`
+//! distinct secrets and > `mass_reads` reads in 24 h): another intruder of the drop does not
+//! make the pattern usual.
 
 use super::is_user;
-use crate::detect::baseline::{FxMap, FxSet, Id};
+use crate::detect::baseline::{FxMap, FxSet, Id, SlidingDistinct};
 use crate::detect::judging::{hours_text, OwnHistory, PeerScope, Peers};
 use crate::detect::{new_finding, who, Confidence, Cx, Finding, Rule, RuleInfo, Severity};
 use crate::event::{ObjectKind, Op, Verb};
@@ -40,7 +44,7 @@ pub static INFO: RuleInfo = RuleInfo {
     doc: "A successful SecretList followed within 60 min by successful gets of >= 5 secrets the principal never read on that vault, after the 7-day learning period; on a shorter vault from the first event, medium when the principal has 12 h of history there (or read other secrets before the list and, after its hour, only those again) and reads more distinct secrets than its peers, else informational.",
     needs_baseline: true,
     basis: "every secret the principal read on the vault before, after its learning period",
-    short_drop: "absolute from the first event; medium with 12 h of the principal's own reads before the list, or its own other secrets read before the list and again after it (never the listed ones), unless usual among its peers, else informational",
+    short_drop: "absolute from the first event; medium with 12 h of the principal's own reads before the list, or its own other secrets read before the list and again after it (never the listed ones), unless usual among its peers (flagged ones left out: the pattern or a mass retrieval of their own), else informational",
 };
 
 #[derive(Default)]
@@ -59,6 +63,10 @@ struct State {
     /// When the principal's first secret list or read on the vault was.
     since: i64,
     user: bool,
+    /// Short vaults: the principal's secret reads of the last 24 h, and whether they ever
+    /// reached Sentinel's mass retrieval (see [`ListGetAnomaly::finish`]).
+    recent: Option<SlidingDistinct<Id>>,
+    mass: bool,
 }
 
 /// A short-vault finding waiting for the end of the pass (the peers and what the principal did
@@ -124,6 +132,16 @@ impl Rule for ListGetAnomaly {
             return;
         }
         let Some(name) = cx.cur.object else { return };
+        if cx
+            .vault_span()
+            .is_some_and(|s| !s.long(cx.cfg.learning_days))
+        {
+            let w = st
+                .recent
+                .get_or_insert_with(|| SlidingDistinct::new(MICROS_PER_DAY));
+            w.push(ev.time().micros, name, idx);
+            st.mass |= w.distinct() > cx.cfg.mass_objects && w.total() as u64 > cx.cfg.mass_reads;
+        }
         if let Some(c) = st.watch.map(|pi| &mut self.pending[pi].1) {
             if ev.time().micros >= c.until {
                 if c.fresh.contains(&name) {
@@ -220,48 +238,40 @@ impl Rule for ListGetAnomaly {
             return;
         }
         let cfg = cx.cfg;
+        // Peers veto a read set no larger than theirs, but a peer whose own reads are flagged is
+        // no evidence of usual: a candidate whose own history shows the pattern, or a principal
+        // whose reads reached Sentinel's mass retrieval (> `mass_objects` distinct secrets and
+        // > `mass_reads` reads in 24 h). An intruder that collected 16 secrets elsewhere in the
+        // drop does not make 10 usual.
+        let judged: Vec<(Finding, Candidate, Option<OwnHistory>)> = self
+            .pending
+            .drain(..)
+            .map(|(f, c)| {
+                let own = own_history(&f, &c, cfg);
+                (f, c, own)
+            })
+            .collect();
+        let flagged: FxSet<Id> = judged
+            .iter()
+            .filter(|(_, _, o)| o.is_some())
+            .map(|(_, c, _)| c.principal)
+            .chain(
+                self.state
+                    .iter()
+                    .filter(|(_, st)| st.mass)
+                    .map(|(k, _)| k.1),
+            )
+            .collect();
         let mut peers = Peers::default();
         for (&(v, p), st) in &self.state {
-            peers.observe(v, p, st.user, st.read.len() as u64);
+            if !flagged.contains(&p) {
+                peers.observe(v, p, st.user, st.read.len() as u64);
+            }
         }
-        for (mut f, c) in self.pending.drain(..) {
-            let (v, p, known) = (c.vault, c.principal, c.known);
+        for (mut f, c, own) in judged {
+            let (v, p) = (c.vault, c.principal);
             let Some(st) = self.state.get(&(v, p)) else {
                 continue;
-            };
-            let own = if known >= cfg.in_drop_min_hours as i64 * MICROS_PER_HOUR {
-                Some(OwnHistory {
-                    exceeded: true,
-                    basis: format!(
-                        "never read in its {} of secret reads and lists on {} before the list",
-                        hours_text(known),
-                        f.vault
-                    ),
-                    confidence: if known >= MICROS_PER_DAY {
-                        Confidence::Medium
-                    } else {
-                        Confidence::Low
-                    },
-                })
-            } else if c.before > 0 && c.later && !c.reread {
-                // Less than 12 h before the list, but the drop shows the principal's own read
-                // set on both sides of it: before the list it read other secrets, after the
-                // list's hour it went back to them and never read the listed ones again. A
-                // user or a workload reads the secrets it needs again and again; secrets read
-                // once right after a list and never used again were collected, not used.
-                Some(OwnHistory {
-                    exceeded: true,
-                    basis: format!(
-                        "none of them among the {} secret{} it read on {} in the {} before the list, and none read again after the list's hour while it went on reading its own (judged on the whole drop)",
-                        c.before,
-                        if c.before == 1 { "" } else { "s" },
-                        f.vault,
-                        hours_text(known)
-                    ),
-                    confidence: Confidence::Low,
-                })
-            } else {
-                None
             };
             let pv = peers.judge(
                 PeerScope::Vault,
@@ -313,6 +323,51 @@ impl Rule for ListGetAnomaly {
             }
             out.push(f);
         }
+    }
+}
+
+/// The principal's own history on the vault before a short-vault candidate's list (`None`
+/// without enough of it): 12 h of its reads and lists before the list, or its own read set on
+/// both sides of the list.
+fn own_history(
+    f: &Finding,
+    c: &Candidate,
+    cfg: &crate::detect::DetectConfig,
+) -> Option<OwnHistory> {
+    let known = c.known;
+    if known >= cfg.in_drop_min_hours as i64 * MICROS_PER_HOUR {
+        Some(OwnHistory {
+            exceeded: true,
+            basis: format!(
+                "never read in its {} of secret reads and lists on {} before the list",
+                hours_text(known),
+                f.vault
+            ),
+            confidence: if known >= MICROS_PER_DAY {
+                Confidence::Medium
+            } else {
+                Confidence::Low
+            },
+        })
+    } else if c.before > 0 && c.later && !c.reread {
+        // Less than 12 h before the list, but the drop shows the principal's own read
+        // set on both sides of it: before the list it read other secrets, after the
+        // list's hour it went back to them and never read the listed ones again. A
+        // user or a workload reads the secrets it needs again and again; secrets read
+        // once right after a list and never used again were collected, not used.
+        Some(OwnHistory {
+            exceeded: true,
+            basis: format!(
+                "none of them among the {} secret{} it read on {} in the {} before the list, and none read again after the list's hour while it went on reading its own (judged on the whole drop)",
+                c.before,
+                if c.before == 1 { "" } else { "s" },
+                f.vault,
+                hours_text(known)
+            ),
+            confidence: Confidence::Low,
+        })
+    } else {
+        None
     }
 }
 

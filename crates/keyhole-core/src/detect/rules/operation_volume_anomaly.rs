@@ -13,12 +13,19 @@
 //! enough to alert on Mondays (5 weekend days of 14 cannot move a median of weekdays).
 //! MITRE: Collection, Exfiltration. One finding per (vault, principal, day); its count is
 //! the day's operations from the moment the threshold was crossed. Origin: Defender, Sentinel.
+//!
+//! On a vault with less data than the learning period a day of >= `volume_min` operations is
+//! judged against the principal's earlier days in the drop and its peers (their busiest day);
+//! flagged principals are nobody's peer: one whose own day is far above its earlier days, or
+//! whose reads reached Sentinel's mass retrieval (> `mass_objects` distinct objects and
+//! > `mass_reads` reads in 24 h): another intruder's bulk day does not make a bulk day usual.
 
 use super::is_user;
 use crate::detect::baseline::{median_mad, DailyCounts};
-use crate::detect::baseline::{FxMap, Id};
+use crate::detect::baseline::{FxMap, FxSet, Id, SlidingDistinct};
 use crate::detect::judging::{OwnHistory, PeerScope, Peers, Pending, ShortVerdict};
 use crate::detect::{new_finding, Confidence, Cx, Finding, Rule, RuleInfo, Severity};
+use crate::event::{Op, Verb};
 use crate::store::EventRef;
 use crate::time::Timestamp;
 use serde_json::json;
@@ -32,7 +39,7 @@ pub static INFO: RuleInfo = RuleInfo {
     doc: "A principal's operations on a vault in one UTC day reach >= 5 x its trailing 14-day median, robust z (median/MAD) >= 3, >= 25, and >= 4 x its busiest day of the window, for principals active there on >= 3 earlier days, after the 7-day learning period.",
     needs_baseline: true,
     basis: "rolling history of the principal on the vault, after its learning period",
-    short_drop: "daily operations against the principal's earlier days in the drop and its peers (the vault's other users, the same application on other vaults)",
+    short_drop: "daily operations against the principal's earlier days in the drop and its peers (the vault's other users, the same application on other vaults; flagged ones left out: a bulk day of their own or a mass retrieval)",
 };
 
 #[derive(Default)]
@@ -45,6 +52,10 @@ struct State {
     /// The busiest day over the drop (the peers' measure) and whether the principal is a user.
     busiest: u64,
     user: bool,
+    /// Short vaults: the objects read in the last 24 h, and whether they ever reached
+    /// Sentinel's mass retrieval (see `finish_short`).
+    recent: Option<SlidingDistinct<Id>>,
+    mass: bool,
 }
 
 /// A short-drop candidate: the principal's own earlier days (count, median, MAD, busiest).
@@ -103,6 +114,16 @@ impl Rule for OperationVolumeAnomaly {
         {
             // A vault shorter than the learning period: judged at the end against the
             // principal's earlier days in the drop and its peers.
+            if let (Some(o), true, Op::Object(_, Verb::Get)) =
+                (cx.cur.object, ev.is_success(), ev.op())
+            {
+                let w = st
+                    .recent
+                    .get_or_insert_with(|| SlidingDistinct::new(crate::time::MICROS_PER_DAY));
+                w.push(ev.time().micros, o, idx);
+                st.mass |=
+                    w.distinct() > cx.cfg.mass_objects && w.total() as u64 > cx.cfg.mass_reads;
+            }
             if today < cx.cfg.volume_min {
                 return;
             }
@@ -203,33 +224,58 @@ impl OperationVolumeAnomaly {
             return;
         }
         let cfg = cx.cfg;
+        // The principal's own earlier days first. A flagged principal is nobody's peer: one
+        // whose day is far above its own earlier days, or whose reads reached Sentinel's mass
+        // retrieval (> `mass_objects` distinct objects and > `mass_reads` reads in 24 h). An
+        // intruder's bulk day elsewhere in the drop does not make another principal's usual.
+        let judged: Vec<_> = self
+            .pending
+            .drain()
+            .map(|(f, c)| {
+                let today = f.count;
+                let own = c.own.map(|(n, median, mad, max)| {
+                    let z = (today as f64 - median) / (1.4826 * mad).max(1.0);
+                    OwnHistory {
+                        exceeded: today as f64 >= cfg.volume_ratio * median
+                            && z >= cfg.volume_z
+                            && today as f64 >= cfg.volume_max_factor * max,
+                        basis: format!(
+                            "its {} earlier day{} on {} in this drop (median {}, busiest {})",
+                            n,
+                            if n == 1 { "" } else { "s" },
+                            f.vault,
+                            median,
+                            max
+                        ),
+                        confidence: if n >= 3 {
+                            Confidence::Medium
+                        } else {
+                            Confidence::Low
+                        },
+                    }
+                });
+                (f, c, own)
+            })
+            .collect();
+        let flagged: FxSet<Id> = judged
+            .iter()
+            .filter(|(_, _, o)| o.as_ref().is_some_and(|o| o.exceeded))
+            .map(|(_, c, _)| c.principal)
+            .chain(
+                self.state
+                    .iter()
+                    .filter(|(_, st)| st.mass)
+                    .map(|(k, _)| k.1),
+            )
+            .collect();
         let mut peers = Peers::default();
         for (&(v, p), st) in &self.state {
-            peers.observe(v, p, st.user, st.busiest);
+            if !flagged.contains(&p) {
+                peers.observe(v, p, st.user, st.busiest);
+            }
         }
-        for (f, c) in self.pending.drain() {
+        for (f, c, own) in judged {
             let today = f.count;
-            let own = c.own.map(|(n, median, mad, max)| {
-                let z = (today as f64 - median) / (1.4826 * mad).max(1.0);
-                OwnHistory {
-                    exceeded: today as f64 >= cfg.volume_ratio * median
-                        && z >= cfg.volume_z
-                        && today as f64 >= cfg.volume_max_factor * max,
-                    basis: format!(
-                        "its {} earlier day{} on {} in this drop (median {}, busiest {})",
-                        n,
-                        if n == 1 { "" } else { "s" },
-                        f.vault,
-                        median,
-                        max
-                    ),
-                    confidence: if n >= 3 {
-                        Confidence::Medium
-                    } else {
-                        Confidence::Low
-                    },
-                }
-            });
             let pv = peers.judge(
                 PeerScope::Vault,
                 (c.vault, &f.vault),

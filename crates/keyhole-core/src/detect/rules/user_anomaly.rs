@@ -6,10 +6,18 @@
 //! learning period (7 days), against everything before the event. MITRE: Collection,
 //! Credential Access. Grouping: (vault, user) per 24 h. Origin: Defender, seed hunting
 //! query "new user vs 30 d".
+//!
+//! On a vault with less data than the learning period a user is judged on the whole drop (see
+//! `Stranger`): medium when the user worked on one other vault only on >= `stranger_min_days`
+//! (2) earlier UTC days of the drop (>= `stranger_min_ops`, 5, data-plane successes), never on
+//! this one, and reads >= `stranger_min_reads` (3) distinct objects here within its first hour;
+//! informational when it was only seen elsewhere before (a user on its second vault, an
+//! administrator's sweep that lists and reads nothing). A one-day drop, or a user's first or
+//! second day in the drop, shows no working pattern: never above informational.
 
 use super::{is_user, object_phrase};
 use crate::detect::baseline::{FxMap, FxSet, Id};
-use crate::detect::judging::{hours_text, Mode, Span};
+use crate::detect::judging::{hours_text, Mode, Pending, Span};
 use crate::detect::{new_finding, who, Confidence, Cx, Finding, Groups, Rule, RuleInfo, Severity};
 use crate::event::{Op, Verb};
 use crate::store::EventRef;
@@ -25,7 +33,7 @@ pub static INFO: RuleInfo = RuleInfo {
     doc: "A user's first successful data-plane operation (secret, key, certificate) on a vault, after the vault's 7-day learning period. One finding per vault and user per 24 h.",
     needs_baseline: true,
     basis: "the vault's history before the event, after its learning period",
-    short_drop: "learned from the vault's first third (at least 12 h); a user already seen elsewhere in the drop that reaches the vault after it is informational (a short drop cannot tell an occasional user from an intruder)",
+    short_drop: "users on the whole drop: medium for a user that worked on one other vault only on >= 2 earlier days (>= 5 operations), never here, and reads >= 3 distinct objects here in its first hour; else informational when seen elsewhere before; applications learned from the vault's first third (at least 12 h), informational unless they enumerated the vault",
 };
 
 /// Shared by KV_UserAnomaly and KV_AppAnomaly: first data-plane success of a principal on a vault.
@@ -50,6 +58,37 @@ pub struct Novelty {
     /// at the end of the pass (see [`Burst`]).
     learned: Vec<Burst>,
     learned_open: FxMap<(Id, Id), usize>,
+    /// Users on short vaults: their first data-plane success on each, judged at the end of the
+    /// pass (see [`Stranger`]), and what every user did before it.
+    strangers: Pending<(Id, Id), Stranger>,
+    activity: FxMap<Id, Activity>,
+}
+
+/// A user's data-plane successes so far in the drop (any vault).
+#[derive(Default)]
+struct Activity {
+    ops: u64,
+    /// Distinct UTC days, in time order.
+    days: Vec<i64>,
+    vaults: FxSet<Id>,
+}
+
+/// A user's first data-plane success on a short vault, judged on the whole drop: a user
+/// already active in the drop on `min_days` earlier days with `min_ops` data-plane successes on
+/// other vaults and never on this one, that reads here the values of `min_reads` distinct
+/// objects within its first hour, is reported at the rule's severity. A user's regular vaults
+/// get their share of its work every working day; an account that suddenly reads several
+/// secrets of a vault it never touched over days of work elsewhere is how a stolen session
+/// moves.
+struct Stranger {
+    first: i64,
+    mode: Mode,
+    /// Seen anywhere in the drop before (the in-drop informational finding needs it).
+    known_elsewhere: bool,
+    earlier_days: u32,
+    ops_elsewhere: u64,
+    vaults_elsewhere: usize,
+    reads: FxSet<Id>,
 }
 
 /// An application first seen on a short vault inside the part that in-drop learning only
@@ -76,12 +115,15 @@ impl Novelty {
             short_open: FxMap::default(),
             learned: Vec::new(),
             learned_open: FxMap::default(),
+            strangers: Pending::new(MICROS_PER_DAY),
+            activity: FxMap::default(),
         }
     }
 
     /// Short vaults: the findings of a rule judged in-drop get their final severity; the
     /// applications of the learned part are judged on the whole drop.
     pub fn finish(&mut self, cx: &Cx, out: &mut Vec<Finding>) {
+        self.finish_strangers(cx, out);
         let min_after = cx.cfg.in_drop_min_hours as i64 * MICROS_PER_HOUR;
         for b in self.learned.drain(..) {
             let mut f = b.finding;
@@ -142,6 +184,12 @@ impl Novelty {
         let Some(pk) = cx.cur.principal else {
             return;
         };
+        if self.users {
+            if let Some(span) = cx.vault_span().filter(|s| !s.long(cx.cfg.learning_days)) {
+                self.judge_user_short(info, cx, idx, ev, pk, span);
+                return;
+            }
+        }
         let key = (cx.cur.vault, pk);
         if let Some(fi) = self.groups.open_at(out, &key, ev.time()) {
             out[fi].add(ev, idx);
@@ -195,15 +243,6 @@ impl Novelty {
             }
             return;
         }
-        // Short vaults: a user whose first activity in the whole drop is this one is starting
-        // its day, not moving to another vault; only a user already seen elsewhere in the drop
-        // is reported (informational, see above).
-        if mode == Mode::InDrop
-            && self.users
-            && cx.base.principal_known_for(pk, ev.time().micros) == 0
-        {
-            return;
-        }
         let days = cx.vault_history_days(ev);
         let kind = if self.users { "user" } else { "application" };
         let history = match (mode, cx.vault_span()) {
@@ -237,6 +276,126 @@ impl Novelty {
             let listed = !self.users && matches!(ev.op(), Op::Object(_, Verb::List));
             self.short.push((fi, listed));
             self.short_open.insert(key, self.short.len() - 1);
+        }
+    }
+}
+
+impl Novelty {
+    /// A user's data-plane success on a short vault: its first one there opens a pending
+    /// [`Stranger`]; the hour after it collects the objects it read.
+    fn judge_user_short(
+        &mut self,
+        info: &'static RuleInfo,
+        cx: &Cx,
+        idx: usize,
+        ev: EventRef<'_>,
+        pk: Id,
+        span: Span,
+    ) {
+        let t = ev.time().micros;
+        let day = ev.time().day();
+        let key = (cx.cur.vault, pk);
+        let act = self.activity.entry(pk).or_default();
+        let before = (
+            act.ops,
+            act.days.iter().filter(|&&d| d < day).count() as u32,
+            act.vaults.len(),
+        );
+        act.ops += 1;
+        if act.days.last() != Some(&day) {
+            act.days.push(day);
+        }
+        act.vaults.insert(cx.cur.vault);
+        let read = matches!(ev.op(), Op::Object(_, Verb::Get))
+            .then_some(cx.cur.object)
+            .flatten();
+        let (groups, findings, meta) = self.strangers.parts();
+        if let Some(fi) = groups.open_at(findings, &key, ev.time()) {
+            findings[fi].add(ev, idx);
+            if let Some(o) = read.filter(|_| t - meta[fi].first <= MICROS_PER_HOUR) {
+                meta[fi].reads.insert(o);
+            }
+            return;
+        }
+        if !self.known.insert(key) {
+            return;
+        }
+        let mode = cx.mode(ev);
+        let history = format!(
+            "in the {} of the vault's data in this drop before it",
+            hours_text(t - span.first)
+        );
+        let (basis, confidence) = cx.history_basis(ev, "");
+        let f = new_finding(
+            info,
+            ev,
+            idx,
+            ev.vault(),
+            format!(
+                "user {} performed {}{} on {}: its first successful data-plane operation there {}",
+                who(ev),
+                ev.operation(),
+                object_phrase(ev),
+                ev.vault(),
+                history
+            ),
+            json!({"history_days": cx.vault_history_days(ev), "operation": ev.operation()}),
+        )
+        .with_basis(basis, confidence);
+        let m = Stranger {
+            first: t,
+            mode,
+            known_elsewhere: cx.base.principal_known_for(pk, t) > 0,
+            earlier_days: before.1,
+            ops_elsewhere: before.0,
+            vaults_elsewhere: before.2,
+            reads: read.into_iter().collect(),
+        };
+        self.strangers.hit(key, ev, idx, || (f, m));
+    }
+
+    fn finish_strangers(&mut self, cx: &Cx, out: &mut Vec<Finding>) {
+        let cfg = cx.cfg;
+        for (mut f, m) in self.strangers.drain() {
+            if let Some(d) = f.details.as_object_mut() {
+                d.insert("earlier_days".into(), json!(m.earlier_days));
+                d.insert("operations_elsewhere".into(), json!(m.ops_elsewhere));
+                d.insert("vaults_elsewhere".into(), json!(m.vaults_elsewhere));
+                d.insert("objects_read_first_hour".into(), json!(m.reads.len()));
+            }
+            let settled = m.earlier_days >= cfg.stranger_min_days
+                && m.vaults_elsewhere == 1
+                && m.ops_elsewhere >= cfg.stranger_min_ops;
+            if settled && m.reads.len() >= cfg.stranger_min_reads {
+                f.reason = format!(
+                    "{}; over its {} earlier days in this drop it worked on one other vault only ({} data-plane operations there) and never here, and within its first hour here it read {} distinct objects",
+                    f.reason,
+                    m.earlier_days,
+                    m.ops_elsewhere,
+                    m.reads.len()
+                );
+                f.basis = format!(
+                    "judged on the whole drop: the user's own earlier days in this drop (at least {} days and {} operations on a single vault, none on {}), then at least {} objects read here in an hour; {}",
+                    cfg.stranger_min_days,
+                    cfg.stranger_min_ops,
+                    f.vault,
+                    cfg.stranger_min_reads,
+                    f.basis
+                );
+                f.confidence = if m.earlier_days >= 3 {
+                    Confidence::Medium
+                } else {
+                    Confidence::Low
+                };
+                out.push(f);
+            } else if m.mode == Mode::InDrop && m.known_elsewhere {
+                f.severity = Severity::Informational;
+                f.confidence = Confidence::Low;
+                f.reason.push_str(
+                    " (first seen in this drop: a short drop cannot tell a new or occasional principal from an intruder)",
+                );
+                out.push(f);
+            }
         }
     }
 }
