@@ -207,6 +207,23 @@ fn a_large_tenant_in_raw_records() {
 
 // ---- Short drops (issue 11, spec §6): the last 7, 3 and 1 day(s) of a tenant. ----
 
+/// The records of `start..stop` read as a drop of their own (event time = ticks / 10), and
+/// what detection finds in it.
+fn window_drop(
+    recs: &[keyhole_gen::Record],
+    (start, stop): (Timestamp, Timestamp),
+    cfg: &DetectConfig,
+) -> (EventStore, Analysis) {
+    let window: Vec<keyhole_gen::Record> = recs
+        .iter()
+        .filter(|r| (start.micros..stop.micros).contains(&r.ticks.div_euclid(10)))
+        .cloned()
+        .collect();
+    let events = read(OutShape::RawJsonLines, &window);
+    let a = analyze(&events, cfg);
+    (events, a)
+}
+
 /// What one analysed window scored: attacks inside it that were found (above informational,
 /// unless the rule itself is informational), the misses, and the benign principals alerted
 /// above informational.
@@ -501,14 +518,7 @@ fn sliding_report(gen: &GenConfig, windows: &[u32]) -> Vec<String> {
             if inside.is_empty() {
                 continue;
             }
-            // the window's records read as a drop of their own (event time = ticks / 10)
-            let window: Vec<keyhole_gen::Record> = recs
-                .iter()
-                .filter(|r| (start.micros..stop.micros).contains(&r.ticks.div_euclid(10)))
-                .cloned()
-                .collect();
-            let events = read(OutShape::RawJsonLines, &window);
-            let a = analyze(&events, &cfg);
+            let (events, a) = window_drop(&recs, (start, stop), &cfg);
             let s = score(&a, &inside, (start.micros, stop.micros), &events);
             count += 1;
             limited += s.limited.len();
@@ -648,13 +658,7 @@ fn short_drops_dump_findings() {
             for end in n..=gen.days {
                 let (start, stop) = keyhole_gen::window_bounds(&gen, end - n, end);
                 let inside = keyhole_gen::attacks_inside(&manifest, start, stop);
-                let window: Vec<keyhole_gen::Record> = recs
-                    .iter()
-                    .filter(|r| (start.micros..stop.micros).contains(&r.ticks.div_euclid(10)))
-                    .cloned()
-                    .collect();
-                let events = read(OutShape::RawJsonLines, &window);
-                let a = analyze(&events, &cfg);
+                let (_, a) = window_drop(&recs, (start, stop), &cfg);
                 let attackers = attackers(&inside);
                 for f in &a.findings {
                     if !rules.contains(&f.rule) {

@@ -24,7 +24,7 @@
 //! [`Confidence::Medium`] for in-drop learning from at least 24 h or at least 5 peers;
 //! [`Confidence::Low`] below that.
 
-use super::baseline::{median_mad, FxMap, Id, Interner};
+use super::baseline::{median_mad, FxMap, FxSet, Id, Interner, SlidingDistinct};
 use super::{Confidence, DetectConfig, Finding};
 use crate::store::{EventRef, EventStore};
 use crate::time::{MICROS_PER_DAY, MICROS_PER_HOUR};
@@ -166,6 +166,36 @@ pub enum PeerScope {
     /// The other principals of the same kind in the drop (measures across vaults, recorded
     /// under [`TENANT`]).
     Tenant,
+}
+
+/// Sentinel's mass retrieval as a flag on a principal of a short vault: more than
+/// `mass_objects` distinct objects and more than `mass_reads` reads within 24 h, at any time of
+/// the drop. A principal so flagged is another intruder, not a peer (see [`flagged`]).
+#[derive(Default)]
+pub struct MassFlag {
+    recent: Option<SlidingDistinct<Id>>,
+    pub reached: bool,
+}
+
+impl MassFlag {
+    /// A read of `object` (event `idx`) at `t`.
+    pub fn read(&mut self, t: i64, object: Id, idx: usize, cfg: &DetectConfig) {
+        let w = self
+            .recent
+            .get_or_insert_with(|| SlidingDistinct::new(MICROS_PER_DAY));
+        w.push(t, object, idx);
+        self.reached |= w.distinct() > cfg.mass_objects && w.total() as u64 > cfg.mass_reads;
+    }
+}
+
+/// The principals left out of a peer comparison: those the rule's own judging flagged, and
+/// those whose reads reached a mass retrieval on any vault (`mass`: per (vault, principal)).
+pub fn flagged<'a>(
+    own: impl Iterator<Item = Id>,
+    mass: impl Iterator<Item = (&'a (Id, Id), &'a MassFlag)>,
+) -> FxSet<Id> {
+    own.chain(mass.filter(|(_, m)| m.reached).map(|(k, _)| k.1))
+        .collect()
 }
 
 /// The pseudo-vault id under which measures across vaults are recorded in [`Peers`].

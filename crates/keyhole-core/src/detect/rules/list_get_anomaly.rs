@@ -27,8 +27,8 @@
 //! make the pattern usual.
 
 use super::is_user;
-use crate::detect::baseline::{FxMap, FxSet, Id, SlidingDistinct};
-use crate::detect::judging::{hours_text, OwnHistory, PeerScope, Peers};
+use crate::detect::baseline::{FxMap, FxSet, Id};
+use crate::detect::judging::{flagged, hours_text, MassFlag, OwnHistory, PeerScope, Peers};
 use crate::detect::{new_finding, who, Confidence, Cx, Finding, Rule, RuleInfo, Severity};
 use crate::event::{ObjectKind, Op, Verb};
 use crate::store::EventRef;
@@ -63,10 +63,9 @@ struct State {
     /// When the principal's first secret list or read on the vault was.
     since: i64,
     user: bool,
-    /// Short vaults: the principal's secret reads of the last 24 h, and whether they ever
-    /// reached Sentinel's mass retrieval (see [`ListGetAnomaly::finish`]).
-    recent: Option<SlidingDistinct<Id>>,
-    mass: bool,
+    /// Short vaults: whether the principal's secret reads reached Sentinel's mass retrieval
+    /// (see [`ListGetAnomaly::finish`]).
+    mass: MassFlag,
 }
 
 /// A short-vault finding waiting for the end of the pass (the peers and what the principal did
@@ -136,11 +135,7 @@ impl Rule for ListGetAnomaly {
             .vault_span()
             .is_some_and(|s| !s.long(cx.cfg.learning_days))
         {
-            let w = st
-                .recent
-                .get_or_insert_with(|| SlidingDistinct::new(MICROS_PER_DAY));
-            w.push(ev.time().micros, name, idx);
-            st.mass |= w.distinct() > cx.cfg.mass_objects && w.total() as u64 > cx.cfg.mass_reads;
+            st.mass.read(ev.time().micros, name, idx, cx.cfg);
         }
         if let Some(c) = st.watch.map(|pi| &mut self.pending[pi].1) {
             if ev.time().micros >= c.until {
@@ -251,17 +246,13 @@ impl Rule for ListGetAnomaly {
                 (f, c, own)
             })
             .collect();
-        let flagged: FxSet<Id> = judged
-            .iter()
-            .filter(|(_, _, o)| o.is_some())
-            .map(|(_, c, _)| c.principal)
-            .chain(
-                self.state
-                    .iter()
-                    .filter(|(_, st)| st.mass)
-                    .map(|(k, _)| k.1),
-            )
-            .collect();
+        let flagged = flagged(
+            judged
+                .iter()
+                .filter(|(_, _, o)| o.is_some())
+                .map(|(_, c, _)| c.principal),
+            self.state.iter().map(|(k, st)| (k, &st.mass)),
+        );
         let mut peers = Peers::default();
         for (&(v, p), st) in &self.state {
             if !flagged.contains(&p) {

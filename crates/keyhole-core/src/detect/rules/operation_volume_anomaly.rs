@@ -22,8 +22,10 @@
 
 use super::is_user;
 use crate::detect::baseline::{median_mad, DailyCounts};
-use crate::detect::baseline::{FxMap, FxSet, Id, SlidingDistinct};
-use crate::detect::judging::{OwnHistory, PeerScope, Peers, Pending, ShortVerdict};
+use crate::detect::baseline::{FxMap, Id};
+use crate::detect::judging::{
+    flagged, MassFlag, OwnHistory, PeerScope, Peers, Pending, ShortVerdict,
+};
 use crate::detect::{new_finding, Confidence, Cx, Finding, Rule, RuleInfo, Severity};
 use crate::event::{Op, Verb};
 use crate::store::EventRef;
@@ -52,10 +54,9 @@ struct State {
     /// The busiest day over the drop (the peers' measure) and whether the principal is a user.
     busiest: u64,
     user: bool,
-    /// Short vaults: the objects read in the last 24 h, and whether they ever reached
-    /// Sentinel's mass retrieval (see `finish_short`).
-    recent: Option<SlidingDistinct<Id>>,
-    mass: bool,
+    /// Short vaults: whether the principal's object reads reached Sentinel's mass retrieval
+    /// (see `finish_short`).
+    mass: MassFlag,
 }
 
 /// A short-drop candidate: the principal's own earlier days (count, median, MAD, busiest).
@@ -117,12 +118,7 @@ impl Rule for OperationVolumeAnomaly {
             if let (Some(o), true, Op::Object(_, Verb::Get)) =
                 (cx.cur.object, ev.is_success(), ev.op())
             {
-                let w = st
-                    .recent
-                    .get_or_insert_with(|| SlidingDistinct::new(crate::time::MICROS_PER_DAY));
-                w.push(ev.time().micros, o, idx);
-                st.mass |=
-                    w.distinct() > cx.cfg.mass_objects && w.total() as u64 > cx.cfg.mass_reads;
+                st.mass.read(ev.time().micros, o, idx, cx.cfg);
             }
             if today < cx.cfg.volume_min {
                 return;
@@ -257,17 +253,13 @@ impl OperationVolumeAnomaly {
                 (f, c, own)
             })
             .collect();
-        let flagged: FxSet<Id> = judged
-            .iter()
-            .filter(|(_, _, o)| o.as_ref().is_some_and(|o| o.exceeded))
-            .map(|(_, c, _)| c.principal)
-            .chain(
-                self.state
-                    .iter()
-                    .filter(|(_, st)| st.mass)
-                    .map(|(k, _)| k.1),
-            )
-            .collect();
+        let flagged = flagged(
+            judged
+                .iter()
+                .filter(|(_, _, o)| o.as_ref().is_some_and(|o| o.exceeded))
+                .map(|(_, c, _)| c.principal),
+            self.state.iter().map(|(k, st)| (k, &st.mass)),
+        );
         let mut peers = Peers::default();
         for (&(v, p), st) in &self.state {
             if !flagged.contains(&p) {
