@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { serve, launch, instrumentedPage, treePssKb, ROOT } from '../tests/e2e/lib.mjs';
+import { serve, launch, instrumentedPage, treePssKb, treeCpuByThread, ROOT } from '../tests/e2e/lib.mjs';
 
 const FILE = process.argv[2];
 const BIN = process.argv[3] || path.join(ROOT, 'target/release/keyhole');
@@ -44,16 +44,19 @@ try {
   const poll = setInterval(async () => {
     try { workers = Math.max(workers, Number(await p.page.getAttribute('#progress', 'data-workers', { timeout: 50 })) || 0); } catch { /* */ }
   }, 500);
+  const cpu0 = treeCpuByThread();
   const t1 = Date.now();
   await p.page.setInputFiles('#file-input', FILE);
   await p.page.waitForSelector('#alert-list [data-rule], #error, #too-big', { timeout: 3_600_000 });
   const s = (Date.now() - t1) / 1000;
+  const cpu1 = treeCpuByThread();
   clearInterval(timer); clearInterval(poll);
   peak = Math.max(peak, treePssKb());
   const err = await p.page.$('#error, #too-big');
   await p.page.waitForSelector('#status', { timeout: 600_000 }).catch(() => {});
   const st = await p.page.$eval('#status', (e) => ({ records: Number(e.dataset.records), alerts: Number(e.dataset.alerts), text: e.textContent })).catch(() => ({}));
-  page = { s, peakMB: peak / 1024, baseMB: base / 1024, blankMB: blank / 1024, workers, records: st.records, alerts: st.alerts,
+  const cpu = [...cpu1].map(([k, v]) => [k, v - (cpu0.get(k) || 0)]).filter(([, v]) => v >= 0.05).sort((a, b) => b[1] - a[1]);
+  page = { cpu, s, peakMB: peak / 1024, baseMB: base / 1024, blankMB: blank / 1024, workers, records: st.records, alerts: st.alerts,
     status: st.text, error: err ? (await err.textContent()).slice(0, 300) : null };
 } finally { await browser.close(); await srv.close(); fs.rmSync(userDataDir, { recursive: true, force: true }); }
 
@@ -67,6 +70,11 @@ if (page.peakMB) {
   const drop = page.peakMB - page.baseMB;
   console.log(`page memory: Chromium with a blank tab ${page.blankMB.toFixed(0)} MB, the idle page ${page.baseMB.toFixed(0)} MB, ` +
     `the drop adds ${drop.toFixed(0)} MB = ${(drop * 1048576 / size).toFixed(3)} × input (peak PSS ${page.peakMB.toFixed(0)} MB)`);
+}
+if (page.cpu) {
+  const all = page.cpu.reduce((a, [, v]) => a + v, 0);
+  console.log(`page CPU to the first alert: ${all.toFixed(2)} s in all (${(all / page.s).toFixed(2)} cores busy) — ` +
+    page.cpu.map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', '));
 }
 if (page.status) console.log(`page status line: ${page.status}`);
 console.log(`page / CLI time: ${(page.s / cliS).toFixed(2)}×${page.error ? ' · page said: ' + page.error : ''}`);

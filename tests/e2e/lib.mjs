@@ -156,3 +156,55 @@ export function treePssKb() {
   }
   return total;
 }
+
+/** CPU seconds (user + system) of every descendant process of this one, by thread name and
+ * process kind (`renderer:DedicatedWorker`, `browser:ThreadPoolForeg`…; threads that ended,
+ * such as a terminated worker's, as `kind:(ended threads)`): a bench's split of where a drop's
+ * CPU went. */
+export function treeCpuByThread() {
+  const kids = new Map();
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (!kids.has(ppid)) kids.set(ppid, []);
+      kids.get(ppid).push(Number(d));
+    } catch { /* gone */ }
+  }
+  const out = new Map();
+  const stack = [...(kids.get(process.pid) || [])];
+  while (stack.length) {
+    const pid = stack.pop();
+    stack.push(...(kids.get(pid) || []));
+    let kind = 'other';
+    try {
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      const m = /--type=([a-z-]+)/.exec(cmd);
+      kind = m ? m[1] : (/chrom/.test(cmd) ? 'browser' : 'other');
+    } catch { continue; }
+    let tids = [];
+    try { tids = fs.readdirSync(`/proc/${pid}/task`); } catch { continue; }
+    // the process's own total counts threads that have ended (a terminated worker's)
+    let live = 0;
+    try {
+      const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const g = f.slice(f.lastIndexOf(')') + 2).split(' ');
+      live = -(Number(g[11]) + Number(g[12])) / 100;
+    } catch { continue; }
+    for (const t of tids) {
+      try {
+        const s = fs.readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
+        const name = s.slice(s.indexOf('(') + 1, s.lastIndexOf(')')).replace(/[0-9]+$/, '').trim();
+        const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+        const secs = (Number(f[11]) + Number(f[12])) / 100;
+        const key = `${kind}:${name}`;
+        out.set(key, (out.get(key) || 0) + secs);
+        live += secs;
+      } catch { /* gone */ }
+    }
+    const ended = `${kind}:(ended threads)`;
+    out.set(ended, (out.get(ended) || 0) - live);
+  }
+  return out;
+}
