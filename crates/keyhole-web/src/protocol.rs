@@ -158,7 +158,12 @@ pub struct ResultView {
     pub rules: Vec<RuleStatusView>,
     /// Threat-intel and allow-list messages (entries loaded, bad lines).
     pub settings_notes: Vec<String>,
+    /// The workbook: at first its Alerts panels alone (`workbook_pending`), then every panel
+    /// ([`WorkerMsg::Workbook`] follows the result).
     pub workbook: Workbook,
+    /// The event panels are still being computed.
+    #[serde(default)]
+    pub workbook_pending: bool,
     pub millis_ingest: f64,
     pub millis_detect: f64,
     pub millis_workbook: f64,
@@ -358,6 +363,12 @@ pub enum WorkerMsg {
     },
     Done {
         result: Box<ResultView>,
+    },
+    /// Every workbook panel of the drop just done (it follows `Done`, which showed the alerts
+    /// with the Alerts panels only) and the milliseconds it took.
+    Workbook {
+        workbook: Box<Workbook>,
+        millis: f64,
     },
     Events {
         total: u64,

@@ -138,6 +138,15 @@ impl Reducible for State {
                     s.generation += 1;
                     s.progress = None;
                 }
+                WorkerMsg::Workbook { workbook, millis } => {
+                    if let Some(r) = &s.result {
+                        let mut r = (**r).clone();
+                        r.workbook = *workbook;
+                        r.workbook_pending = false;
+                        r.millis_workbook = millis;
+                        s.result = Some(Rc::new(r));
+                    }
+                }
                 WorkerMsg::TooBig { fit, newest } => {
                     s.phase = Phase::Idle;
                     s.progress = None;
@@ -257,6 +266,7 @@ mod tests {
             rules: vec![],
             settings_notes: vec![],
             workbook: compute(&Default::default(), &[], &WorkbookOptions::default()),
+            workbook_pending: true,
             millis_ingest: 0.0,
             millis_detect: 0.0,
             millis_workbook: 0.0,
@@ -281,6 +291,36 @@ mod tests {
         assert_eq!(s.took_ms, Some(250.0));
         assert_eq!(s.files.len(), 1);
         assert!(s.generation > g);
+    }
+
+    #[test]
+    fn the_workbook_panels_follow_the_alerts() {
+        let s = state()
+            .reduce(Action::Started {
+                notice: None,
+                at: 0.0,
+            })
+            .reduce(Action::Worker {
+                msg: WorkerMsg::Done { result: result() },
+                at: 1.0,
+            });
+        assert!(s.result.as_ref().unwrap().workbook_pending);
+        let g = s.generation;
+        let mut full = s.result.as_ref().unwrap().workbook.clone();
+        full.events = 3;
+        let s = s.reduce(Action::Worker {
+            msg: WorkerMsg::Workbook {
+                workbook: Box::new(full.clone()),
+                millis: 12.0,
+            },
+            at: 2.0,
+        });
+        let r = s.result.as_ref().unwrap();
+        assert!(!r.workbook_pending);
+        assert_eq!(r.workbook, full);
+        assert_eq!(r.millis_workbook, 12.0);
+        assert_eq!(s.generation, g, "the same drop: views keep their place");
+        assert_eq!(s.phase, Phase::Done);
     }
 
     #[test]

@@ -191,6 +191,42 @@ pub fn compute(events: &EventStore, findings: &[Finding], opts: &WorkbookOptions
     }
 }
 
+/// The Alerts tab's panels alone — severity tiles, alerts per vault, over time and per rule,
+/// which read the findings, not the events — in a workbook whose event panels are empty. The
+/// page shows it with the first alerts and sends [`compute`]'s panels when they are ready.
+pub fn alerts_only(events: &EventStore, findings: &[Finding], opts: &WorkbookOptions) -> Workbook {
+    let first = (!events.is_empty()).then(|| events.row(0).time());
+    let last = events.len().checked_sub(1).map(|i| events.row(i).time());
+    let grid = TimeGrid::spanning(first, last);
+    Workbook {
+        options: opts.clone(),
+        events: events.len() as u64,
+        first,
+        last,
+        alerts: alerts::panels(findings, &grid),
+        coverage: none(),
+        monitoring: Monitoring::default(),
+        object_ops: ObjectOps::default(),
+        top: Vec::new(),
+        callers: none(),
+        failures: none(),
+        sensitive: SensitiveOps::default(),
+        mass_retrieval: MassRetrieval {
+            threshold: opts.mass_threshold,
+            period_hours: opts.mass_period_hours,
+            ..MassRetrieval::default()
+        },
+        grid,
+    }
+}
+
+fn none<T>() -> Rows<T> {
+    Rows {
+        total: 0,
+        rows: Vec::new(),
+    }
+}
+
 impl Workbook {
     /// The workbook as pretty JSON (what `keyhole workbook --format json` prints and the page
     /// exports), with a final newline.

@@ -851,3 +851,24 @@ fn report_shows_every_alert_and_panel_and_escapes_log_text() {
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;⟨U+202E⟩kv"));
     assert!(html.contains("default-src 'none'"));
 }
+
+#[test]
+fn alerts_only_has_the_alert_panels_of_the_whole_workbook_and_no_event_panel() {
+    let whole = wb();
+    let store = EventStore::from_events(&sample());
+    let first = super::alerts_only(&store, &findings(), &WorkbookOptions::default());
+    assert!(whole.alerts.total > 0);
+    assert_eq!(first.alerts, whole.alerts);
+    assert_eq!(first.grid, whole.grid);
+    assert_eq!(
+        (first.events, first.first, first.last),
+        (whole.events, whole.first, whole.last)
+    );
+    assert_eq!(first.options, whole.options);
+    // the event panels are what `compute` adds
+    assert!(!whole.top.is_empty() && first.top.is_empty());
+    assert!(whole.coverage.total > 0 && first.coverage.total == 0);
+    assert_ne!(first, whole);
+    let full = super::compute(&store, &findings(), &WorkbookOptions::default());
+    assert_eq!(full, whole);
+}

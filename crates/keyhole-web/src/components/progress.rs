@@ -113,11 +113,18 @@ pub fn status_line() -> Html {
         return html! {};
     };
     let wb = &r.workbook;
+    // `data-done` once every panel is there (the alerts come first)
+    let done = if r.workbook_pending { "0" } else { "1" };
+    let workbook = if r.workbook_pending {
+        "workbook panels being computed".to_string()
+    } else {
+        format!("workbook {:.0} ms", r.millis_workbook)
+    };
     html! {
-        <p class="status" id="status" data-done="1" data-records={r.records.to_string()} data-alerts={r.findings.len().to_string()}>
-            { format!("{} files · {} records · {} skipped · {} duplicates · {} alerts · {} vaults · read in {:.0} ms, detections {:.0} ms, workbook {:.0} ms",
+        <p class="status" id="status" data-done={done} data-records={r.records.to_string()} data-alerts={r.findings.len().to_string()}>
+            { format!("{} files · {} records · {} skipped · {} duplicates · {} alerts · {} vaults · read in {:.0} ms, detections {:.0} ms, {workbook}",
                 thousands(r.files.len() as u64), thousands(r.records), thousands(r.skipped), thousands(r.duplicates),
-                thousands(r.findings.len() as u64), thousands(r.vault_count), r.millis_ingest, r.millis_detect, r.millis_workbook) }
+                thousands(r.findings.len() as u64), thousands(r.vault_count), r.millis_ingest, r.millis_detect) }
             if r.millis_workers > 0.0 {
                 { format!(" (parse workers busy {:.0} ms in all, merging {:.0} ms)", r.millis_workers, r.millis_merge) }
             }

@@ -51,6 +51,9 @@ pub fn analytics() -> Html {
     let Some(r) = app.state.result.clone() else {
         return empty();
     };
+    if r.workbook_pending {
+        return super::pending();
+    }
     let wb = &r.workbook;
     let g = &wb.grid;
     let sel = app.state.selected_vault.clone();

@@ -20,6 +20,12 @@ pub fn empty() -> Html {
     html! { <Empty /> }
 }
 
+/// An Analytics or Monitoring tab opened while the worker computes its panels (right after
+/// the alerts were shown).
+pub fn pending() -> Html {
+    html! { <p class="muted empty" id="workbook-pending">{ "Computing the workbook panels…" }</p> }
+}
+
 #[function_component(Empty)]
 fn empty_view() -> Html {
     let app = use_app();

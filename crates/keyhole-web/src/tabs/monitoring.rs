@@ -17,6 +17,9 @@ pub fn monitoring() -> Html {
     let Some(r) = app.state.result.clone() else {
         return empty();
     };
+    if r.workbook_pending {
+        return super::pending();
+    }
     let wb = &r.workbook;
     let g = &wb.grid;
     let m = &wb.monitoring;

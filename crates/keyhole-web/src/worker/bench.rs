@@ -95,6 +95,20 @@ pub async fn bench_codec(rounds: u32) -> Result<String, JsValue> {
             },
         ),
         (
+            "every workbook panel of the demo drop".to_string(),
+            Reply {
+                seq: 1,
+                msg: WorkerMsg::Workbook {
+                    workbook: Box::new(keyhole_core::workbook::compute(
+                        &loaded.events,
+                        &loaded.analysis.findings,
+                        &keyhole_core::workbook::WorkbookOptions::default(),
+                    )),
+                    millis: 0.0,
+                },
+            },
+        ),
+        (
             "explorer page of 2000 rows".to_string(),
             Reply {
                 seq: 2,

@@ -156,19 +156,37 @@ fn finish(
 
 /// Keep the drop and send its result (`pool_ms`: the parse workers' summed busy time and the
 /// merge time, when a pool read it).
-fn send(seq: u64, mut result: ResultView, loaded: Loaded, pool_ms: (f64, f64)) {
+///
+/// The alerts go first, with the workbook's Alerts panels (they read the findings alone); the
+/// event panels are computed next, in this same task, so every later request finds them.
+fn send(seq: u64, mut result: ResultView, mut loaded: Loaded, pool_ms: (f64, f64)) {
     (result.millis_workers, result.millis_merge) = pool_ms;
-    STATE.with(|s| *s.borrow_mut() = Some(loaded));
     post(
         seq,
         WorkerMsg::Done {
             result: Box::new(result),
         },
     );
+    let t = now();
+    loaded.workbook = workbook::compute(
+        &loaded.events,
+        &loaded.analysis.findings,
+        &WorkbookOptions::default(),
+    );
+    let millis = now() - t;
+    let wb = Box::new(loaded.workbook.clone());
+    STATE.with(|s| *s.borrow_mut() = Some(loaded));
+    post(
+        seq,
+        WorkerMsg::Workbook {
+            workbook: wb,
+            millis,
+        },
+    );
 }
 
-/// De-duplication and sorting, every rule, the workbook: the drop's result and what the worker
-/// keeps to answer later requests.
+/// De-duplication and sorting, every rule, the workbook's Alerts panels: the drop's result and
+/// what the worker keeps to answer later requests ([`send`] adds the other panels).
 pub(super) fn analyse(
     ds: Dataset,
     t0: f64,
@@ -190,8 +208,7 @@ pub(super) fn analyse(
     let t1 = now();
     let analysis = detect::analyze(&events, cfg);
     let t2 = now();
-    let wb = workbook::compute(&events, &analysis.findings, &WorkbookOptions::default());
-    let t3 = now();
+    let wb = workbook::alerts_only(&events, &analysis.findings, &WorkbookOptions::default());
     let result = ResultView {
         files: reports,
         records: events.len() as u64,
@@ -212,9 +229,10 @@ pub(super) fn analyse(
         rules: analysis.rules.iter().map(views::rule).collect(),
         settings_notes,
         workbook: wb.clone(),
+        workbook_pending: true,
         millis_ingest: t1 - t0,
         millis_detect: t2 - t1,
-        millis_workbook: t3 - t2,
+        millis_workbook: 0.0,
         millis_workers: 0.0,
         millis_merge: 0.0,
     };
