@@ -207,6 +207,9 @@ pub const TENANT: Id = Id::MAX;
 pub struct Peers {
     by_vault: FxMap<Id, FxMap<Id, (bool, u64)>>,
     by_principal: FxMap<Id, FxMap<Id, u64>>,
+    /// Principals left out of the comparison (see [`flagged`]) per vault, with their kind: the
+    /// verdict's group says how many.
+    left_out: FxMap<Id, FxMap<Id, bool>>,
 }
 
 /// What the peers say about a value.
@@ -223,15 +226,24 @@ pub struct PeerVerdict {
     pub outlier: bool,
     /// "6 other users of kv-x", "the same application on 3 other vaults".
     pub group: String,
+    /// Principals of that group left out because they were [`flagged`], and their kind.
+    pub left_out: (usize, &'static str),
 }
 
 impl PeerVerdict {
     /// The finding's basis: "compared with 6 other users of kv-x (at most 5, median 3 distinct
-    /// objects in 24 h)".
+    /// objects in 24 h)", with ", not counting 1 flagged user" when one was left out.
     pub fn basis(&self, measure: &str) -> (String, Confidence) {
+        let not_counting = match self.left_out {
+            (0, _) => String::new(),
+            (n, kind) => format!(
+                ", not counting {n} flagged {kind}{}",
+                if n == 1 { "" } else { "s" }
+            ),
+        };
         (
             format!(
-                "compared with {} (at most {}, median {} {})",
+                "compared with {}{not_counting} (at most {}, median {} {})",
                 self.group,
                 self.max,
                 trim_float(self.median),
@@ -275,6 +287,32 @@ impl Peers {
         }
     }
 
+    /// `principal` (a user when `user`) of `vault` is not a peer (it was [`flagged`]): it is
+    /// not compared with, and the verdict's group says so.
+    pub fn leave_out(&mut self, vault: Id, principal: Id, user: bool) {
+        self.left_out
+            .entry(vault)
+            .or_default()
+            .insert(principal, user);
+    }
+
+    /// How many principals of the kind (`user`) other than `principal` were left out on `vault`
+    /// (every vault but [`TENANT`] when `None`).
+    fn left_out_count(&self, vault: Option<Id>, principal: Id, user: bool) -> usize {
+        let mut seen: FxSet<Id> = FxSet::default();
+        for (v, m) in &self.left_out {
+            if vault.map_or(*v == TENANT, |x| x != *v) {
+                continue;
+            }
+            seen.extend(
+                m.iter()
+                    .filter(|(p, u)| **p != principal && **u == user)
+                    .map(|(p, _)| *p),
+            );
+        }
+        seen.len()
+    }
+
     /// The maximum recorded for (vault, principal).
     pub fn max_of(&self, vault: Id, principal: Id) -> u64 {
         self.by_vault
@@ -299,6 +337,7 @@ impl Peers {
         cfg: &DetectConfig,
     ) -> Option<PeerVerdict> {
         let mut vals: Vec<f64> = Vec::new();
+        let mut left_out = 0;
         let plural = |n: usize| if n == 1 { "" } else { "s" };
         let group = match (scope, user) {
             (PeerScope::Tenant, _) => {
@@ -309,6 +348,7 @@ impl Peers {
                             .map(|(_, (_, x))| *x as f64),
                     );
                 }
+                left_out = self.left_out_count(Some(vault), principal, user);
                 format!(
                     "{} other {}{} of the drop",
                     vals.len(),
@@ -340,6 +380,7 @@ impl Peers {
                     );
                 }
                 if vals.len() >= cfg.peer_alert_min {
+                    left_out = self.left_out_count(Some(vault), principal, true);
                     format!(
                         "{} other user{} of {}",
                         vals.len(),
@@ -362,6 +403,7 @@ impl Peers {
                         }
                     }
                     vals = per.values().map(|x| *x as f64).collect();
+                    left_out = self.left_out_count(None, principal, true);
                     format!(
                         "{} other user{} of the drop (fewer than {} on {})",
                         vals.len(),
@@ -384,6 +426,7 @@ impl Peers {
             mad,
             max,
             z,
+            left_out: (left_out, if user { "user" } else { "application" }),
             outlier: value > max
                 && value as f64 >= factor.1 * max as f64
                 && value as f64 >= factor.0 * median
@@ -671,5 +714,41 @@ mod tests {
             .unwrap();
         assert_eq!(v.group, "the same application on 3 other vaults");
         assert!(!v.outlier);
+    }
+
+    #[test]
+    fn the_basis_counts_the_flagged_principals_left_out() {
+        let c = cfg();
+        let mut p = Peers::default();
+        for (u, x) in [(1, 3), (2, 2), (3, 5), (4, 3), (6, 1)] {
+            p.observe(10, u, true, x);
+        }
+        p.leave_out(10, 7, true); // another intruder
+        p.leave_out(10, 5, true); // the judged principal itself is not a peer anyway
+        p.leave_out(10, 8, false); // an application is not a user's peer
+        p.leave_out(20, 9, true); // a user of another vault
+        let v = p
+            .judge(PeerScope::Vault, (10, "kv"), 5, true, 16, (3.0, 1.0), &c)
+            .unwrap();
+        assert_eq!(v.n, 5);
+        assert_eq!(
+            v.basis("distinct objects in 24 h").0,
+            "compared with 5 other users of kv, not counting 1 flagged user (at most 5, median 3 distinct objects in 24 h)"
+        );
+        // the drop's users (fewer than 5 on the vault): every vault's left-out users count
+        p.observe(20, 11, true, 4);
+        let v = p
+            .judge(PeerScope::Vault, (20, "kv2"), 11, true, 4, (3.0, 1.0), &c)
+            .unwrap();
+        assert!(
+            v.group.starts_with("5 other users of the drop"),
+            "{}",
+            v.group
+        );
+        assert!(
+            v.basis("x").0.contains(", not counting 3 flagged users ("),
+            "{}",
+            v.basis("x").0
+        );
     }
 }

@@ -255,7 +255,9 @@ impl Rule for ListGetAnomaly {
         );
         let mut peers = Peers::default();
         for (&(v, p), st) in &self.state {
-            if !flagged.contains(&p) {
+            if flagged.contains(&p) {
+                peers.leave_out(v, p, st.user);
+            } else {
                 peers.observe(v, p, st.user, st.read.len() as u64);
             }
         }

@@ -262,7 +262,9 @@ impl OperationVolumeAnomaly {
         );
         let mut peers = Peers::default();
         for (&(v, p), st) in &self.state {
-            if !flagged.contains(&p) {
+            if flagged.contains(&p) {
+                peers.leave_out(v, p, st.user);
+            } else {
                 peers.observe(v, p, st.user, st.busiest);
             }
         }
