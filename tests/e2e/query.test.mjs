@@ -228,6 +228,8 @@ test('workbook parameters follow the page filters and give the rows of keyhole q
     [r.querySelector('.value').textContent, r.lastElementChild.textContent]])));
   assert.deepEqual(bound.KeyVault, [`'${id}'`, "the Events tab's vault filter"]);
   assert.match(bound.TimeRange[1], /Events tab's time filter/);
+  // the bound range is the query's time context: every table is narrowed to it, and the page says so
+  assert.match(await page.textContent('#kql-time-context'), /time context TimeRange .* the tables hold [\d,]+ of the drop's [\d,]+ events/);
   // The Events filter's end is inclusive to the last microsecond of its minute.
   const fromPage = await download(page, '#kql-export');
   const fromCli = cli(g.bin, ['query', '--format', 'csv', '--param', `KeyVault='${id}'`,

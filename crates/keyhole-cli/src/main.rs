@@ -149,7 +149,10 @@ enum Command {
         output: Option<PathBuf>,
         /// Bind a workbook parameter ({NAME}, {NAME:start}, … in the query), repeatable.
         /// Unset ones take what a workbook would pick on the drop (every vault, the whole
-        /// time range, the workbook's thresholds).
+        /// time range, the workbook's thresholds). A time range (START..END or a timespan such
+        /// as 14d) is also the query's time context: every table is narrowed to it, as a
+        /// workbook item's time range narrows its query (TimeRange, or the time range the
+        /// query names).
         #[arg(long = "param", value_name = "NAME=VALUE", value_parser = query::parse_param)]
         params: Vec<(String, String)>,
         /// The query (unless --file), then files, folders, .zip, .gz, or -.

@@ -42,6 +42,9 @@ pub fn run(
         params: bound,
         ..Default::default()
     };
+    if let Some(c) = keyhole_kql::time_context(query, events, &opts) {
+        eprintln!("keyhole: {}", c.describe());
+    }
     let t = std::time::Instant::now();
     let table: Table = keyhole_kql::run(query, events, &opts).map_err(|e| explain(query, &e))?;
     eprintln!(

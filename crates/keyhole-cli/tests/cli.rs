@@ -441,6 +441,57 @@ fn query_binds_workbook_parameters() {
 }
 
 #[test]
+fn a_bound_time_range_is_the_query_time_context() {
+    let d = demo();
+    let raw = d.dir.join("raw.jsonl");
+    let json = |args: &[&str]| -> Vec<Value> {
+        let o = run(args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_str(&stdout(&o)).unwrap()
+    };
+    let first = json(&[
+        "query",
+        "--format",
+        "json",
+        "AzureDiagnostics | summarize a = min(TimeGenerated), b = min(TimeGenerated) + 4d",
+        p(&raw),
+    ]);
+    let (a, b) = (
+        first[0]["a"].as_str().unwrap().to_string(),
+        first[0]["b"].as_str().unwrap().to_string(),
+    );
+    // a query that never names {TimeRange} (a workbook's pie chart) is narrowed to it …
+    let range = format!("TimeRange={a}..{b}");
+    let q = "AzureDiagnostics | summarize n = count()";
+    let o = run(&["query", "--format", "json", "--param", &range, q, p(&raw)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("time context TimeRange"),
+        "{}",
+        stderr(&o)
+    );
+    let ctx: Vec<Value> = serde_json::from_str(&stdout(&o)).unwrap();
+    let n = ctx[0]["n"].as_u64().unwrap();
+    // … to exactly the events an explicit filter keeps
+    let explicit = json(&[
+        "query",
+        "--format",
+        "json",
+        &format!(
+            "AzureDiagnostics | where TimeGenerated between (datetime({a}) .. datetime({b})) | summarize n = count()"
+        ),
+        p(&raw),
+    ]);
+    assert_eq!(Some(n), explicit[0]["n"].as_u64());
+    assert!(n > 0 && (n as usize) < d.records, "{n} of {}", d.records);
+    // the defaults (the whole drop) leave every event in, and say nothing
+    let o = run(&["query", "--format", "json", q, p(&raw)]);
+    assert!(!stderr(&o).contains("time context"), "{}", stderr(&o));
+    let all: Vec<Value> = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(all[0]["n"].as_u64().unwrap() as usize, d.records);
+}
+
+#[test]
 fn hostile_queries_fail_with_a_message_naming_the_limit() {
     let d = demo();
     let raw = d.dir.join("raw.jsonl");

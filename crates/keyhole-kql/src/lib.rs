@@ -74,17 +74,103 @@ pub fn run_limited(
     let back = |e: error::RawError| map.back_error(e).resolve(query);
     let stmts = parse(&text).map_err(back)?;
     let memo = tables::Memo::default();
+    let all = tables::Store::new(events, &memo);
+    // `now()` is the drop's, whatever the time context
+    let now = opts.now.map(|t| t.micros).or_else(|| all.latest_time());
+    let source = match time_context(query, events, opts) {
+        Some(c) => tables::Store::window(events, c.rows, &memo),
+        None => all,
+    };
     exec::run_program(
         &stmts,
-        tables::Store::new(events, &memo),
+        source,
         exec::RunOptions {
-            now: opts.now.map(|t| t.micros),
+            now,
             budget: opts.memory_limit.unwrap_or(exec::DEFAULT_BUDGET),
             params: &opts.params,
         },
         max_rows,
     )
     .map_err(back)
+}
+
+/// The time range a query's tables are narrowed to before it runs — its time context, as Log
+/// Analytics applies a workbook item's time range parameter or the Logs blade's time picker to
+/// every table, whether or not the text names it (a workbook's pie chart counts only its time
+/// range too).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TimeContext {
+    /// The parameter(s) it comes from.
+    pub params: Vec<String>,
+    /// First and last time (inclusive, as `between` reads `{TimeRange}`).
+    pub from: Timestamp,
+    pub to: Timestamp,
+    /// The events inside it (rows of the time-ordered store) and how many the drop has.
+    pub rows: std::ops::Range<usize>,
+    pub of: usize,
+}
+
+impl TimeContext {
+    /// In words: "time context TimeRange 2026-10-03T00:00:00Z .. 2026-10-05T23:59:59Z: the
+    /// tables hold 3 of the drop's 10 events (…)".
+    pub fn describe(&self) -> String {
+        format!(
+            "time context {} {} .. {}: the tables hold {} of the drop's {} events (a bound time range narrows every table, as a workbook's time range does)",
+            self.params.join(" + "),
+            self.from.to_rfc3339(),
+            self.to.to_rfc3339(),
+            self.rows.len(),
+            self.of
+        )
+    }
+}
+
+const TIME_RANGES: [&str; 3] = ["TimeRange", "BaselineTimeRange", "MonitoredTimeRange"];
+
+/// The query's time context, when one is bound and leaves events out (`None`: every event is
+/// read). Its parameter: the time-range parameters the query names (their union when several —
+/// a baseline compared with a recent range reads both), else `TimeRange`. A timespan value
+/// (`14d`) ends at `now` (the option, or the latest event).
+pub fn time_context(query: &str, events: &EventStore, opts: &QueryOptions) -> Option<TimeContext> {
+    let mut names: Vec<String> = params::references(query, &opts.params)
+        .into_iter()
+        .filter_map(|r| {
+            let name = r.split(':').next().unwrap_or_default().to_string();
+            TIME_RANGES
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case(&name))
+                .then_some(name)
+        })
+        .collect();
+    names.dedup();
+    if names.is_empty() {
+        names.push("TimeRange".to_string());
+    }
+    let times = events.times();
+    if !times.is_sorted() {
+        return None; // a store built by hand, not a drop: read every event
+    }
+    let now = opts
+        .now
+        .map(|t| t.micros)
+        .or_else(|| times.last().copied())?;
+    let mut bounds: Option<(i64, i64)> = None;
+    for name in &names {
+        let (a, b) = params::bound_range(&opts.params, name, now)?;
+        bounds = Some(bounds.map_or((a, b), |(x, y)| (x.min(a), y.max(b))));
+    }
+    let (a, b) = bounds?;
+    let rows = times.partition_point(|t| *t < a)..times.partition_point(|t| *t <= b);
+    if rows.start == 0 && rows.end == times.len() {
+        return None;
+    }
+    Some(TimeContext {
+        params: names,
+        from: Timestamp::from_micros(a),
+        to: Timestamp::from_micros(b),
+        rows,
+        of: times.len(),
+    })
 }
 
 /// Check a query's syntax without running it (the page's editor underlines the error).

@@ -67,6 +67,19 @@ fn parse_range(v: &str) -> Option<Range> {
         .map(Range::Relative)
 }
 
+/// The first and last microsecond of time-range parameter `name` as bound in `params` (any
+/// case), a timespan ending at `now`; `None` when it is unbound or not a time range.
+pub(crate) fn bound_range(
+    params: &BTreeMap<String, String>,
+    name: &str,
+    now: i64,
+) -> Option<(i64, i64)> {
+    match parse_range(lookup(params, name)?)? {
+        Range::Absolute(a, b) => Some((a.micros, b.micros)),
+        Range::Relative(m) => Some((now - m, now)),
+    }
+}
+
 fn iso(t: Timestamp) -> String {
     crate::value::format_datetime(t)
 }

@@ -283,6 +283,10 @@ pub struct KqlResult {
     pub params: Vec<BoundParam>,
     /// Set when the query was replayed as a scheduler would run it.
     pub replay: Option<ReplayInfo>,
+    /// The time range every table was narrowed to, in words (`keyhole_kql::TimeContext`),
+    /// when it left events out.
+    #[serde(default)]
+    pub time_context: Option<String>,
 }
 
 /// Page → worker.

@@ -376,6 +376,9 @@ fn table(n: u64, r: &Rc<KqlResult>, sort: &UseStateHandle<Option<(usize, bool)>>
                     x.period.as_ref().map(|p| format!(" over the last {p}")).unwrap_or_else(|| " over everything up to each tick".into()),
                     thousands(x.ticks), thousands(x.ticks_with_rows)) }</p>
             }
+            if let Some(c) = &r.time_context {
+                <p class="muted" id="kql-time-context">{ format!("The {c}.") }</p>
+            }
             { bound(&r.params) }
             if let Some(spec) = &r.chart { <div class="card"><ResultChart spec={spec.clone()} /></div> }
             <div class="card"><table class="grid" id="kql-table">

@@ -230,6 +230,7 @@ fn result_of(
     t0: f64,
     params: Vec<BoundParam>,
     replay: Option<ReplayInfo>,
+    time_context: Option<String>,
 ) -> WorkerMsg {
     WorkerMsg::Kql {
         result: Box::new(KqlResult {
@@ -251,6 +252,7 @@ fn result_of(
             millis: js_sys::Date::now() - t0,
             params,
             replay,
+            time_context,
         }),
     }
 }
@@ -271,8 +273,9 @@ fn kql(events: &EventStore, query: &str, scope: &ParamScope) -> WorkerMsg {
         params: b.values,
         ..Default::default()
     };
+    let context = keyhole_kql::time_context(query, events, &opts).map(|c| c.describe());
     match keyhole_kql::run(query, events, &opts) {
-        Ok(t) => result_of(&t, t.rows.len(), t0, shown, None),
+        Ok(t) => result_of(&t, t.rows.len(), t0, shown, None, context),
         Err(e) => kql_error(&e, shown),
     }
 }
@@ -340,6 +343,7 @@ fn replayed(
                 ticks: r.ticks as u64,
                 ticks_with_rows: r.ticks_with_rows as u64,
             }),
+            None,
         ),
         Err(e) => kql_error(&e, shown),
     }
