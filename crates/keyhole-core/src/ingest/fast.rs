@@ -361,11 +361,14 @@ impl<'a> P<'a> {
         })
     }
 
-    /// An object's members: `f(key, self)` consumes each value. Keys with escapes → `None`.
-    fn members(
+    /// An object: `key(self, n)` reads the `n`th key through its `:`, `f(key, self)` consumes
+    /// its value.
+    #[inline]
+    fn object<K>(
         &mut self,
         depth: u32,
-        mut f: impl FnMut(&'a str, &mut P<'a>) -> Option<()>,
+        mut key: impl FnMut(&mut P<'a>, usize) -> Option<K>,
+        mut f: impl FnMut(K, &mut P<'a>) -> Option<()>,
     ) -> Option<()> {
         if depth > MAX_DEPTH {
             return None;
@@ -375,15 +378,15 @@ impl<'a> P<'a> {
         if self.eat(b'}').is_some() {
             return Some(());
         }
+        let mut n = 0;
         loop {
             if self.peek()? != b'"' {
                 return None;
             }
-            let key = self.plain_string()?;
+            let k = key(self, n)?;
+            n += 1;
             self.ws();
-            self.eat(b':')?;
-            self.ws();
-            f(key, self)?;
+            f(k, self)?;
             self.ws();
             match self.peek()? {
                 b',' => {
@@ -397,6 +400,24 @@ impl<'a> P<'a> {
                 _ => return None,
             }
         }
+    }
+
+    /// `"key" :` (at the opening quote): the key's text; `None` on an escape in it.
+    #[inline]
+    fn key(&mut self) -> Option<&'a str> {
+        let key = self.plain_string()?;
+        self.ws();
+        self.eat(b':')?;
+        Some(key)
+    }
+
+    /// An object's members: `f(key, self)` consumes each value. Keys with escapes → `None`.
+    fn members(
+        &mut self,
+        depth: u32,
+        f: impl FnMut(&'a str, &mut P<'a>) -> Option<()>,
+    ) -> Option<()> {
+        self.object(depth, |p, _| p.key(), f)
     }
 
     /// A `Nested<T>` slot whose object this scanner can read with `obj`, filled in place (a
@@ -776,26 +797,99 @@ fn rec_flex<'r, 'a>(r: &'r mut Rec<'a>, i: u8) -> &'r mut Flex<'a> {
 
 /// The top-level keys of the previous record, by position: records of one file list their
 /// fields in the same order, so the key at position `i` is most often the one seen there
-/// last time — one comparison instead of a hash lookup.
+/// last time — its bytes `"key":` compared in place (no scan, no lookup).
 #[derive(Debug, Default)]
 pub(crate) struct KeyCache {
-    seen: Vec<(Box<str>, Option<Field>)>,
+    seen: Vec<Seen>,
+}
+
+#[derive(Debug)]
+struct Seen {
+    key: Box<str>,
+    field: Option<Field>,
+    pat: Option<KeyPattern>,
+}
+
+/// A key as compact JSON writes it, `"key":`, when that is at most 32 bytes: two 128-bit words
+/// and a mask, so that recognising it is a few word operations.
+#[derive(Clone, Copy, Debug)]
+struct KeyPattern {
+    w: [u128; 2],
+    m: [u128; 2],
+    n: usize,
+}
+
+impl KeyPattern {
+    /// `k` is a key [`P::plain_string`] read: no `"`, `\\` or control character in it.
+    fn new(k: &str) -> Option<KeyPattern> {
+        let n = k.len() + 3;
+        if n > 32 {
+            return None;
+        }
+        let (mut w, mut m) = ([0u8; 32], [0u8; 32]);
+        w[0] = b'"';
+        w[1..n - 2].copy_from_slice(k.as_bytes());
+        w[n - 2] = b'"';
+        w[n - 1] = b':';
+        m[..n].fill(0xff);
+        let word = |b: &[u8]| u128::from_le_bytes(b.try_into().expect("16 bytes"));
+        Some(KeyPattern {
+            w: [word(&w[..16]), word(&w[16..])],
+            m: [word(&m[..16]), word(&m[16..])],
+            n,
+        })
+    }
+
+    /// `b[i..]` starts with the pattern (and has 32 bytes to compare).
+    #[inline]
+    fn at(&self, b: &[u8], i: usize) -> bool {
+        let Some(x) = b.get(i..i + 32) else {
+            return false;
+        };
+        let lo = u128::from_le_bytes(x[..16].try_into().expect("16 bytes"));
+        let hi = u128::from_le_bytes(x[16..].try_into().expect("16 bytes"));
+        ((lo ^ self.w[0]) & self.m[0]) | ((hi ^ self.w[1]) & self.m[1]) == 0
+    }
 }
 
 impl KeyCache {
+    /// The `pos`th key of the record (at its opening quote) through its `:`: what
+    /// [`P::key`] reads, mapped to its field.
     #[inline]
+    fn key(&mut self, p: &mut P<'_>, pos: usize) -> Option<Option<Field>> {
+        if let Some(Seen {
+            field,
+            pat: Some(pat),
+            ..
+        }) = self.seen.get(pos)
+        {
+            if pat.at(p.b, p.i) {
+                // the same bytes P::key would read: a plain key, its quote, no space, `:`
+                p.i += pat.n;
+                return Some(*field);
+            }
+        }
+        let k = p.key()?;
+        Some(self.field(pos, k))
+    }
+
     fn field(&mut self, pos: usize, k: &str) -> Option<Field> {
-        if let Some((key, f)) = self.seen.get(pos) {
-            if **key == *k {
-                return *f;
+        if let Some(s) = self.seen.get(pos) {
+            if *s.key == *k {
+                return s.field;
             }
         }
         let f = rec_key(k);
-        if pos < 64 {
+        if pos < 64 && pos <= self.seen.len() {
+            let s = Seen {
+                key: k.into(),
+                field: f,
+                pat: KeyPattern::new(k),
+            };
             if pos < self.seen.len() {
-                self.seen[pos] = (k.into(), f);
-            } else if pos == self.seen.len() {
-                self.seen.push((k.into(), f));
+                self.seen[pos] = s;
+            } else {
+                self.seen.push(s);
             }
         }
         f
@@ -827,11 +921,10 @@ pub(crate) fn parse_rec_into<'a>(b: &'a [u8], r: &mut Rec<'a>, keys: &mut KeyCac
     let mut p = P { s, b, i: 0 };
     p.ws();
     let (mut seen_identity, mut seen_properties) = (false, false);
-    let mut pos = 0;
-    p.members(1, |k, p| {
-        let field = keys.field(pos, k);
-        pos += 1;
-        match field {
+    p.object(
+        1,
+        |p, pos| keys.key(p, pos),
+        |field, p| match field {
             None => p.skip_value(1),
             Some(Field::Flex(i)) => set(rec_flex(r, i), p, 1),
             Some(Field::Identity) => {
@@ -849,8 +942,8 @@ pub(crate) fn parse_rec_into<'a>(b: &'a [u8], r: &mut Rec<'a>, keys: &mut KeyCac
                 Some(())
             }
             Some(Field::Decline) => None,
-        }
-    })?;
+        },
+    )?;
     p.ws();
     (p.i == b.len()).then_some(())
 }
@@ -861,7 +954,16 @@ mod tests {
 
     /// The fast path agrees with serde_json on `Debug` output (every field, every variant).
     fn same(text: &str) {
-        let fast = parse_rec(text.as_bytes());
+        same_with(text, &mut KeyCache::default());
+    }
+
+    /// [`same`] with the key cache of the records before (keys predicted by position).
+    fn same_with(text: &str, keys: &mut KeyCache) {
+        let mut r = Rec::default();
+        let fast = parse_rec_into(text.as_bytes(), &mut r, keys).map(|()| r);
+        // the cache only saves work: it takes and declines what a fresh one does
+        let fresh = parse_rec(text.as_bytes());
+        assert_eq!(fast.is_some(), fresh.is_some(), "{text}");
         let serde = serde_json::from_str::<Rec>(text);
         match (fast, serde) {
             (Some(f), Ok(s)) => assert_eq!(format!("{f:?}"), format!("{s:?}"), "{text}"),
@@ -874,7 +976,7 @@ mod tests {
 
     #[test]
     fn agrees_with_serde_or_declines() {
-        for t in [
+        let texts = [
             r#"{"time":"2026-10-01T00:00:00Z","operationName":"SecretGet","durationMs":"13","identity":{"claim":{"oid":"a","xms":[],"idtyp":"app"}},"properties":{"httpStatusCode":200,"requestUri":"https://kv.vault.azure.net/secrets/x?api-version=7.4","extra":{"a":[1,2,{"b":null}]}}}"#,
             r#"  {"time":"t\"q\\\/\n","x":-1.5e3,"y":[true,false,null],"z":{}}  "#,
             r#"{"identity":null,"properties":null,"records":[{"a":1}],"value":{},"tables":"x"}"#,
@@ -912,8 +1014,17 @@ mod tests {
             r#"{"identity":{"claim":{"oid":"x"},"claim":null}}"#,
             r#"{"identity":{"claim":[1,2]}}"#,
             r#"{"identity":{"claim":"text"}}"#,
-        ] {
+        ];
+        for t in texts {
             same(t);
+        }
+        // the same texts through one key cache, so keys are predicted from the text before:
+        // right, wrong, or a prefix of the key there (also with spaces around the colon)
+        let mut keys = KeyCache::default();
+        for t in texts.iter().chain(&texts) {
+            same_with(t, &mut keys);
+            same_with(&t.replace("\":", "\" : "), &mut keys);
+            same_with(&t.replace("\":", "x\":"), &mut keys);
         }
         let deep = format!("{{\"x\":{}1{}}}", "[".repeat(200), "]".repeat(200));
         same(&deep);
@@ -1046,13 +1157,17 @@ mod tests {
         }
         let (mut taken, mut all) = (0, 0);
         for (name, t) in &texts {
+            // one key cache a file, as ingest keeps it
+            let mut keys = KeyCache::default();
             for line in t.split(|&b| b == b'\n') {
                 let line = line.trim_ascii();
                 if line.first() != Some(&b'{') {
                     continue;
                 }
                 all += 1;
-                let fast = parse_rec(line);
+                let mut r = Rec::default();
+                let fast = parse_rec_into(line, &mut r, &mut keys).map(|()| r);
+                assert_eq!(fast.is_some(), parse_rec(line).is_some(), "{name}");
                 let serde = serde_json::from_slice::<Rec>(line);
                 match (fast, serde) {
                     (Some(f), Ok(s)) => {
