@@ -456,41 +456,75 @@ fn set<'a>(slot: &mut Flex<'a>, p: &mut P<'a>, depth: u32) -> Option<()> {
     Some(())
 }
 
-fn claim<'a>(p: &mut P<'a>, depth: u32, c: &mut Claim<'a>) -> Option<()> {
-    p.members(depth, |k, p| match k {
-        "oid" => set(&mut c.oid, p, depth + 1),
-        "http://schemas.microsoft.com/identity/claims/objectidentifier" => {
-            set(&mut c.oid_long, p, depth + 1)
-        }
-        "upn" => set(&mut c.upn, p, depth + 1),
-        "unique_name" => set(&mut c.unique_name, p, depth + 1),
-        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn" => {
-            set(&mut c.upn_long, p, depth + 1)
-        }
-        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name" => {
-            set(&mut c.name_long, p, depth + 1)
-        }
-        "appid" => set(&mut c.appid, p, depth + 1),
-        "azp" => set(&mut c.azp, p, depth + 1),
-        "tid" => set(&mut c.tid, p, depth + 1),
-        "http://schemas.microsoft.com/identity/claims/tenantid" => {
-            set(&mut c.tid_long, p, depth + 1)
-        }
-        "iss" => set(&mut c.iss, p, depth + 1),
-        "idtyp" => set(&mut c.idtyp, p, depth + 1),
-        _ => p.skip_value(depth + 1),
-    })?;
-    Some(())
+/// A claim's kept keys (index into [`claim_flex`]); `None`: skipped.
+fn claim_key(k: &str) -> Option<u8> {
+    Some(match k {
+        "oid" => 0,
+        "http://schemas.microsoft.com/identity/claims/objectidentifier" => 1,
+        "upn" => 2,
+        "unique_name" => 3,
+        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn" => 4,
+        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name" => 5,
+        "appid" => 6,
+        "azp" => 7,
+        "tid" => 8,
+        "http://schemas.microsoft.com/identity/claims/tenantid" => 9,
+        "iss" => 10,
+        "idtyp" => 11,
+        _ => return None,
+    })
 }
 
-fn ident<'a>(p: &mut P<'a>, depth: u32, id: &mut Ident<'a>) -> Option<()> {
+#[inline]
+fn claim_flex<'r, 'a>(c: &'r mut Claim<'a>, i: u8) -> &'r mut Flex<'a> {
+    match i {
+        0 => &mut c.oid,
+        1 => &mut c.oid_long,
+        2 => &mut c.upn,
+        3 => &mut c.unique_name,
+        4 => &mut c.upn_long,
+        5 => &mut c.name_long,
+        6 => &mut c.appid,
+        7 => &mut c.azp,
+        8 => &mut c.tid,
+        9 => &mut c.tid_long,
+        10 => &mut c.iss,
+        11 => &mut c.idtyp,
+        _ => unreachable!("claim_key indices are in range"),
+    }
+}
+
+fn claim<'a>(
+    p: &mut P<'a>,
+    depth: u32,
+    c: &mut Claim<'a>,
+    keys: &mut Known<Option<u8>>,
+) -> Option<()> {
+    p.object(
+        depth,
+        |p, pos| keys.key(p, pos, claim_key),
+        |k, p| match k {
+            Some(i) => set(claim_flex(c, i), p, depth + 1),
+            None => p.skip_value(depth + 1),
+        },
+    )
+}
+
+fn ident<'a>(
+    p: &mut P<'a>,
+    depth: u32,
+    id: &mut Ident<'a>,
+    keys: &mut Known<Option<u8>>,
+) -> Option<()> {
     let mut seen = false;
     p.members(depth, |k, p| match k {
         "claim" => {
             if std::mem::replace(&mut seen, true) {
                 return None;
             }
-            p.nested(depth + 1, &mut id.claim, |p, c| claim(p, depth + 1, c))?;
+            p.nested(depth + 1, &mut id.claim, |p, c| {
+                claim(p, depth + 1, c, keys)
+            })?;
             Some(())
         }
         _ => p.skip_value(depth + 1),
@@ -547,27 +581,29 @@ fn vault_props<'a>(p: &mut P<'a>, depth: u32, r: &mut VaultProps<'a>) -> Option<
     Some(())
 }
 
-fn props<'a>(p: &mut P<'a>, depth: u32, r: &mut Props<'a>) -> Option<()> {
-    let mut seen_vault = false;
-    p.members(depth, |k, p| match k {
-        "id" => set(&mut r.id, p, depth + 1),
-        "clientInfo" => set(&mut r.client_info, p, depth + 1),
-        "httpStatusCode" => set(&mut r.http_status_code, p, depth + 1),
-        "requestUri" => set(&mut r.request_uri, p, depth + 1),
-        "isAccessPolicyMatch" => set(&mut r.is_access_policy_match, p, depth + 1),
-        "isRbacAuthorized" => set(&mut r.is_rbac_authorized, p, depth + 1),
-        "appliedAssignmentId" => set(&mut r.applied_assignment_id, p, depth + 1),
-        "tlsVersion" => set(&mut r.tls_version, p, depth + 1),
-        "properties" => {
-            if std::mem::replace(&mut seen_vault, true) {
-                return None;
-            }
-            p.nested(depth + 1, &mut r.properties, |p, x| {
-                vault_props(p, depth + 1, x)
-            })?;
-            Some(())
-        }
-        // access-policy and firewall changes (rare): serde_json's job
+/// What a key of `properties` is to the scanner.
+#[derive(Clone, Copy, Debug)]
+enum PropKey {
+    /// A scalar slot of [`Props`] (index into [`prop_flex`]).
+    Flex(u8),
+    /// `properties.properties`, the vault configuration.
+    Vault,
+    /// Access-policy and firewall changes (rare): serde_json's job.
+    Decline,
+    Skip,
+}
+
+fn prop_key(k: &str) -> PropKey {
+    match k {
+        "id" => PropKey::Flex(0),
+        "clientInfo" => PropKey::Flex(1),
+        "httpStatusCode" => PropKey::Flex(2),
+        "requestUri" => PropKey::Flex(3),
+        "isAccessPolicyMatch" => PropKey::Flex(4),
+        "isRbacAuthorized" => PropKey::Flex(5),
+        "appliedAssignmentId" => PropKey::Flex(6),
+        "tlsVersion" => PropKey::Flex(7),
+        "properties" => PropKey::Vault,
         "addedAccessPolicy"
         | "AddedAccessPolicy"
         | "removedAccessPolicy"
@@ -575,10 +611,50 @@ fn props<'a>(p: &mut P<'a>, depth: u32, r: &mut Props<'a>) -> Option<()> {
         | "addedIpRule"
         | "AddedIpRule"
         | "removedIpRule"
-        | "RemovedIpRule" => None,
-        _ => p.skip_value(depth + 1),
-    })?;
-    Some(())
+        | "RemovedIpRule" => PropKey::Decline,
+        _ => PropKey::Skip,
+    }
+}
+
+#[inline]
+fn prop_flex<'r, 'a>(r: &'r mut Props<'a>, i: u8) -> &'r mut Flex<'a> {
+    match i {
+        0 => &mut r.id,
+        1 => &mut r.client_info,
+        2 => &mut r.http_status_code,
+        3 => &mut r.request_uri,
+        4 => &mut r.is_access_policy_match,
+        5 => &mut r.is_rbac_authorized,
+        6 => &mut r.applied_assignment_id,
+        7 => &mut r.tls_version,
+        _ => unreachable!("prop_key indices are in range"),
+    }
+}
+
+fn props<'a>(
+    p: &mut P<'a>,
+    depth: u32,
+    r: &mut Props<'a>,
+    keys: &mut Known<PropKey>,
+) -> Option<()> {
+    let mut seen_vault = false;
+    p.object(
+        depth,
+        |p, pos| keys.key(p, pos, prop_key),
+        |k, p| match k {
+            PropKey::Flex(i) => set(prop_flex(r, i), p, depth + 1),
+            PropKey::Vault => {
+                if std::mem::replace(&mut seen_vault, true) {
+                    return None;
+                }
+                p.nested(depth + 1, &mut r.properties, |p, x| {
+                    vault_props(p, depth + 1, x)
+                })
+            }
+            PropKey::Decline => None,
+            PropKey::Skip => p.skip_value(depth + 1),
+        },
+    )
 }
 
 /// What a top-level key of a record is to the scanner.
@@ -795,19 +871,34 @@ fn rec_flex<'r, 'a>(r: &'r mut Rec<'a>, i: u8) -> &'r mut Flex<'a> {
     }
 }
 
-/// The top-level keys of the previous record, by position: records of one file list their
-/// fields in the same order, so the key at position `i` is most often the one seen there
-/// last time — its bytes `"key":` compared in place (no scan, no lookup).
+/// The keys of the previous record, by position, of the record itself and of its claim and
+/// `properties` objects: records of one file list their fields in the same order, so the key
+/// at position `i` is most often the one seen there last time — its bytes `"key":` compared
+/// in place (no scan, no lookup).
 #[derive(Debug, Default)]
 pub(crate) struct KeyCache {
-    seen: Vec<Seen>,
+    rec: Known<Option<Field>>,
+    claim: Known<Option<u8>>,
+    props: Known<PropKey>,
 }
 
+/// The keys of one kind of object seen last time, by position, with what each is.
 #[derive(Debug)]
-struct Seen {
-    key: Box<str>,
-    field: Option<Field>,
+struct Known<F> {
+    seen: Vec<Seen<F>>,
+}
+
+impl<F> Default for Known<F> {
+    fn default() -> Self {
+        Known { seen: Vec::new() }
+    }
+}
+
+/// A key seen at a position and what it is; no pattern for a key too long for one.
+#[derive(Debug)]
+struct Seen<F> {
     pat: Option<KeyPattern>,
+    field: F,
 }
 
 /// A key as compact JSON writes it, `"key":`, when that is at most 32 bytes: two 128-bit words
@@ -816,6 +907,7 @@ struct Seen {
 struct KeyPattern {
     w: [u128; 2],
     m: [u128; 2],
+    bytes: [u8; 32],
     n: usize,
 }
 
@@ -836,15 +928,17 @@ impl KeyPattern {
         Some(KeyPattern {
             w: [word(&w[..16]), word(&w[16..])],
             m: [word(&m[..16]), word(&m[16..])],
+            bytes: w,
             n,
         })
     }
 
-    /// `b[i..]` starts with the pattern (and has 32 bytes to compare).
+    /// `b[i..]` starts with the pattern.
     #[inline]
     fn at(&self, b: &[u8], i: usize) -> bool {
         let Some(x) = b.get(i..i + 32) else {
-            return false;
+            // the end of the text (the last key of a line)
+            return b.get(i..i + self.n) == Some(&self.bytes[..self.n]);
         };
         let lo = u128::from_le_bytes(x[..16].try_into().expect("16 bytes"));
         let hi = u128::from_le_bytes(x[16..].try_into().expect("16 bytes"));
@@ -852,15 +946,15 @@ impl KeyPattern {
     }
 }
 
-impl KeyCache {
-    /// The `pos`th key of the record (at its opening quote) through its `:`: what
-    /// [`P::key`] reads, mapped to its field.
+impl<F: Copy> Known<F> {
+    /// The `pos`th key of the object (at its opening quote) through its `:`: what
+    /// [`P::key`] reads, mapped to what it is by `what` (called only when the key is not the
+    /// one seen at `pos` last time).
     #[inline]
-    fn key(&mut self, p: &mut P<'_>, pos: usize) -> Option<Option<Field>> {
+    fn key(&mut self, p: &mut P<'_>, pos: usize, what: impl FnOnce(&str) -> F) -> Option<F> {
         if let Some(Seen {
-            field,
             pat: Some(pat),
-            ..
+            field,
         }) = self.seen.get(pos)
         {
             if pat.at(p.b, p.i) {
@@ -870,29 +964,17 @@ impl KeyCache {
             }
         }
         let k = p.key()?;
-        Some(self.field(pos, k))
-    }
-
-    fn field(&mut self, pos: usize, k: &str) -> Option<Field> {
-        if let Some(s) = self.seen.get(pos) {
-            if *s.key == *k {
-                return s.field;
-            }
+        let field = what(k);
+        let seen = Seen {
+            pat: KeyPattern::new(k),
+            field,
+        };
+        if pos < self.seen.len() {
+            self.seen[pos] = seen;
+        } else if pos == self.seen.len() && pos < 64 {
+            self.seen.push(seen);
         }
-        let f = rec_key(k);
-        if pos < 64 && pos <= self.seen.len() {
-            let s = Seen {
-                key: k.into(),
-                field: f,
-                pat: KeyPattern::new(k),
-            };
-            if pos < self.seen.len() {
-                self.seen[pos] = s;
-            } else {
-                self.seen.push(s);
-            }
-        }
-        f
+        Some(field)
     }
 }
 
@@ -923,7 +1005,7 @@ pub(crate) fn parse_rec_into<'a>(b: &'a [u8], r: &mut Rec<'a>, keys: &mut KeyCac
     let (mut seen_identity, mut seen_properties) = (false, false);
     p.object(
         1,
-        |p, pos| keys.key(p, pos),
+        |p, pos| keys.rec.key(p, pos, rec_key),
         |field, p| match field {
             None => p.skip_value(1),
             Some(Field::Flex(i)) => set(rec_flex(r, i), p, 1),
@@ -931,14 +1013,14 @@ pub(crate) fn parse_rec_into<'a>(b: &'a [u8], r: &mut Rec<'a>, keys: &mut KeyCac
                 if std::mem::replace(&mut seen_identity, true) {
                     return None;
                 }
-                p.nested(2, &mut r.identity, |p, x| ident(p, 2, x))?;
+                p.nested(2, &mut r.identity, |p, x| ident(p, 2, x, &mut keys.claim))?;
                 Some(())
             }
             Some(Field::Properties) => {
                 if std::mem::replace(&mut seen_properties, true) {
                     return None;
                 }
-                p.nested(2, &mut r.properties, |p, x| props(p, 2, x))?;
+                p.nested(2, &mut r.properties, |p, x| props(p, 2, x, &mut keys.props))?;
                 Some(())
             }
             Some(Field::Decline) => None,
