@@ -1030,6 +1030,9 @@ pub(crate) fn parse_rec_into<'a>(b: &'a [u8], r: &mut Rec<'a>, keys: &mut KeyCac
     (p.i == b.len()).then_some(())
 }
 
+/// A typical record (an application reading a secret), to warm a key cache with in checks.
+pub(crate) const TYPICAL: &str = r#"{"time":"2026-10-01T00:05:03.5332486Z","category":"AuditEvent","operationName":"SecretGet","resultType":"Success","correlationId":"ac0eee1a-6472-4252-ba5c-617e669c8ac7","callerIpAddress":"52.178.179.59","identity":{"claim":{"oid":"161b4f21","appid":"6510667d","appidacr":"2","xms_az_nwperimid":[],"idtyp":"app"}},"properties":{"id":"https://kv.vault.azure.net/secrets/npm-token/1ca2","clientInfo":"azsdk-js","httpStatusCode":200,"requestUri":"https://kv.vault.azure.net/secrets/npm-token/?api-version=7.4","isAccessPolicyMatch":true,"tlsVersion":"TLS1_3"},"resourceId":"/SUBSCRIPTIONS/2427/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/KV","operationVersion":"7.4","resultSignature":"OK","durationMs":"120"}"#;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1266,7 +1269,7 @@ mod tests {
 
     #[test]
     fn takes_the_common_record() {
-        let t = r#"{"time":"2026-10-01T00:05:03.5332486Z","category":"AuditEvent","operationName":"SecretGet","resultType":"Success","correlationId":"ac0eee1a-6472-4252-ba5c-617e669c8ac7","callerIpAddress":"52.178.179.59","identity":{"claim":{"oid":"161b4f21","appid":"6510667d","appidacr":"2","xms_az_nwperimid":[],"idtyp":"app"}},"properties":{"id":"https://kv.vault.azure.net/secrets/npm-token/1ca2","clientInfo":"azsdk-js","httpStatusCode":200,"requestUri":"https://kv.vault.azure.net/secrets/npm-token/?api-version=7.4","isAccessPolicyMatch":true,"tlsVersion":"TLS1_3"},"resourceId":"/SUBSCRIPTIONS/2427/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/KV","operationVersion":"7.4","resultSignature":"OK","durationMs":"120"}"#;
+        let t = TYPICAL;
         assert!(parse_rec(t.as_bytes()).is_some());
         same(t);
     }
