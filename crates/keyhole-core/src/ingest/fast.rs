@@ -24,7 +24,8 @@ struct P<'a> {
 
 /// The bytes of `c` that end a plain run of string text (`"`, `\\` or a control character) as
 /// 0xff, the others 0, little-endian: written lane by lane so that the compiler makes it a few
-/// 128-bit vector instructions (SSE2 natively, simd128 in the page's wasm).
+/// 128-bit vector instructions (SSE2 on x86-64).
+#[cfg(any(test, target_arch = "x86_64"))]
 #[inline(always)]
 fn special_mask(c: &[u8; 16]) -> u128 {
     let mut v = [0u8; 16];
@@ -39,10 +40,22 @@ fn special_mask(c: &[u8; 16]) -> u128 {
 }
 
 /// The first index at or after `from` of a byte that ends a plain run of string text: `"`,
-/// `\\` or a control character (16 bytes a step; the last step re-reads the final 16 bytes
-/// with the ones before `from` masked off).
+/// `\\` or a control character.
 #[inline]
 fn special(b: &[u8], from: usize) -> Option<usize> {
+    #[cfg(target_arch = "x86_64")]
+    let find = special_lanes;
+    #[cfg(not(target_arch = "x86_64"))]
+    let find = special_words;
+    find(b, from)
+}
+
+/// [`special`] 16 bytes a step in vector lanes (x86-64, where the compiler makes SSE2 of
+/// [`special_mask`]); the last step re-reads the final 16 bytes with the ones before `from`
+/// masked off.
+#[cfg(any(test, target_arch = "x86_64"))]
+#[inline]
+fn special_lanes(b: &[u8], from: usize) -> Option<usize> {
     let mut i = from;
     while i + 16 <= b.len() {
         let m = special_mask(b[i..i + 16].try_into().expect("16 bytes"));
@@ -58,6 +71,31 @@ fn special(b: &[u8], from: usize) -> Option<usize> {
         let last = b.len() - 16;
         let m = special_mask(b[last..].try_into().expect("16 bytes")) >> ((i - last) * 8);
         return (m != 0).then(|| i + (m.trailing_zeros() / 8) as usize);
+    }
+    b[i..]
+        .iter()
+        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+        .map(|p| i + p)
+}
+
+/// [`special`] 8 bytes a step in a 64-bit word (the first flagged byte is exact): for targets
+/// where the compiler does not vectorise [`special_mask`] (wasm32 with simd128 does not).
+#[cfg(any(test, not(target_arch = "x86_64")))]
+#[inline]
+fn special_words(b: &[u8], from: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut i = from;
+    while i + 8 <= b.len() {
+        let w = u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
+        let zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+        let m = w.wrapping_sub(ONES * 0x20) & !w & HIGH
+            | zero(w ^ (ONES * b'"' as u64))
+            | zero(w ^ (ONES * b'\\' as u64));
+        if m != 0 {
+            return Some(i + (m.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
     }
     b[i..]
         .iter()
@@ -1116,7 +1154,7 @@ mod tests {
         assert!(parse_rec(deep.as_bytes()).is_none());
     }
 
-    /// The vector search finds what a byte-by-byte search finds, from every start, in texts of
+    /// Both searches find what a byte-by-byte search finds, from every start, in texts of
     /// every length around the 16-byte steps, with the byte anywhere (also in the re-read tail).
     #[test]
     fn special_finds_the_first_stop_byte() {
@@ -1147,7 +1185,9 @@ mod tests {
                         }
                     }
                     for from in 0..=len {
-                        assert_eq!(special(&b, from), naive(&b, from), "{b:?} from {from}");
+                        let want = naive(&b, from);
+                        assert_eq!(special_lanes(&b, from), want, "{b:?} from {from}");
+                        assert_eq!(special_words(&b, from), want, "{b:?} from {from}");
                     }
                 }
             }
