@@ -156,8 +156,22 @@ impl<'a> P<'a> {
 
     /// A kept string: borrowed, or unescaped when it has simple escapes (`\uXXXX` is left to
     /// serde_json, which checks surrogate pairs).
+    #[inline]
     fn string(&mut self) -> Option<Cow<'a, str>> {
         let start = self.i + 1;
+        let k = special(self.b, start)?;
+        if self.b[k] == b'"' {
+            // the common case: no escape
+            self.i = k + 1;
+            return Some(Cow::Borrowed(&self.s[start..k]));
+        }
+        self.string_escaped(start)
+    }
+
+    /// [`P::string`] of a text with an escape or a control character in it (read again from
+    /// its `start`).
+    #[cold]
+    fn string_escaped(&mut self, start: usize) -> Option<Cow<'a, str>> {
         let mut j = start;
         let mut out: Option<String> = None;
         loop {
