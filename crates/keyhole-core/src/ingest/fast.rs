@@ -22,10 +22,67 @@ struct P<'a> {
     i: usize,
 }
 
+/// The bytes of `c` that end a plain run of string text (`"`, `\\` or a control character) as
+/// 0xff, the others 0, little-endian: written lane by lane so that the compiler makes it a few
+/// 128-bit vector instructions (SSE2 on x86-64).
+#[cfg(any(test, target_arch = "x86_64"))]
+#[inline(always)]
+fn special_mask(c: &[u8; 16]) -> u128 {
+    let mut v = [0u8; 16];
+    for (o, &x) in v.iter_mut().zip(c) {
+        *o = if (x == b'"') | (x == b'\\') | (x < 0x20) {
+            0xff
+        } else {
+            0
+        };
+    }
+    u128::from_le_bytes(v)
+}
+
 /// The first index at or after `from` of a byte that ends a plain run of string text: `"`,
-/// `\\` or a control character (8 bytes a step; the first flagged byte is exact).
+/// `\\` or a control character.
 #[inline]
 fn special(b: &[u8], from: usize) -> Option<usize> {
+    #[cfg(target_arch = "x86_64")]
+    let find = special_lanes;
+    #[cfg(not(target_arch = "x86_64"))]
+    let find = special_words;
+    find(b, from)
+}
+
+/// [`special`] 16 bytes a step in vector lanes (x86-64, where the compiler makes SSE2 of
+/// [`special_mask`]); the last step re-reads the final 16 bytes with the ones before `from`
+/// masked off.
+#[cfg(any(test, target_arch = "x86_64"))]
+#[inline]
+fn special_lanes(b: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
+    while i + 16 <= b.len() {
+        let m = special_mask(b[i..i + 16].try_into().expect("16 bytes"));
+        if m != 0 {
+            return Some(i + (m.trailing_zeros() / 8) as usize);
+        }
+        i += 16;
+    }
+    if i >= b.len() {
+        return None;
+    }
+    if b.len() >= 16 {
+        let last = b.len() - 16;
+        let m = special_mask(b[last..].try_into().expect("16 bytes")) >> ((i - last) * 8);
+        return (m != 0).then(|| i + (m.trailing_zeros() / 8) as usize);
+    }
+    b[i..]
+        .iter()
+        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+        .map(|p| i + p)
+}
+
+/// [`special`] 8 bytes a step in a 64-bit word (the first flagged byte is exact): for targets
+/// where the compiler does not vectorise [`special_mask`] (wasm32 with simd128 does not).
+#[cfg(any(test, not(target_arch = "x86_64")))]
+#[inline]
+fn special_words(b: &[u8], from: usize) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let mut i = from;
@@ -52,8 +109,16 @@ fn is_ws(c: u8) -> bool {
 }
 
 impl<'a> P<'a> {
+    /// Skip whitespace; the common case (none: compact JSON) is one comparison.
     #[inline]
     fn ws(&mut self) {
+        if matches!(self.b.get(self.i), Some(&c) if c <= b' ') {
+            self.ws_run();
+        }
+    }
+
+    #[cold]
+    fn ws_run(&mut self) {
         while self.i < self.b.len() && is_ws(self.b[self.i]) {
             self.i += 1;
         }
@@ -91,8 +156,22 @@ impl<'a> P<'a> {
 
     /// A kept string: borrowed, or unescaped when it has simple escapes (`\uXXXX` is left to
     /// serde_json, which checks surrogate pairs).
+    #[inline]
     fn string(&mut self) -> Option<Cow<'a, str>> {
         let start = self.i + 1;
+        let k = special(self.b, start)?;
+        if self.b[k] == b'"' {
+            // the common case: no escape
+            self.i = k + 1;
+            return Some(Cow::Borrowed(&self.s[start..k]));
+        }
+        self.string_escaped(start)
+    }
+
+    /// [`P::string`] of a text with an escape or a control character in it (read again from
+    /// its `start`).
+    #[cold]
+    fn string_escaped(&mut self, start: usize) -> Option<Cow<'a, str>> {
         let mut j = start;
         let mut out: Option<String> = None;
         loop {
@@ -334,11 +413,14 @@ impl<'a> P<'a> {
         })
     }
 
-    /// An object's members: `f(key, self)` consumes each value. Keys with escapes → `None`.
-    fn members(
+    /// An object: `key(self, n)` reads the `n`th key through its `:`, `f(key, self)` consumes
+    /// its value.
+    #[inline]
+    fn object<K>(
         &mut self,
         depth: u32,
-        mut f: impl FnMut(&'a str, &mut P<'a>) -> Option<()>,
+        mut key: impl FnMut(&mut P<'a>, usize) -> Option<K>,
+        mut f: impl FnMut(K, &mut P<'a>) -> Option<()>,
     ) -> Option<()> {
         if depth > MAX_DEPTH {
             return None;
@@ -348,15 +430,15 @@ impl<'a> P<'a> {
         if self.eat(b'}').is_some() {
             return Some(());
         }
+        let mut n = 0;
         loop {
             if self.peek()? != b'"' {
                 return None;
             }
-            let key = self.plain_string()?;
+            let k = key(self, n)?;
+            n += 1;
             self.ws();
-            self.eat(b':')?;
-            self.ws();
-            f(key, self)?;
+            f(k, self)?;
             self.ws();
             match self.peek()? {
                 b',' => {
@@ -370,6 +452,24 @@ impl<'a> P<'a> {
                 _ => return None,
             }
         }
+    }
+
+    /// `"key" :` (at the opening quote): the key's text; `None` on an escape in it.
+    #[inline]
+    fn key(&mut self) -> Option<&'a str> {
+        let key = self.plain_string()?;
+        self.ws();
+        self.eat(b':')?;
+        Some(key)
+    }
+
+    /// An object's members: `f(key, self)` consumes each value. Keys with escapes → `None`.
+    fn members(
+        &mut self,
+        depth: u32,
+        f: impl FnMut(&'a str, &mut P<'a>) -> Option<()>,
+    ) -> Option<()> {
+        self.object(depth, |p, _| p.key(), f)
     }
 
     /// A `Nested<T>` slot whose object this scanner can read with `obj`, filled in place (a
@@ -408,41 +508,75 @@ fn set<'a>(slot: &mut Flex<'a>, p: &mut P<'a>, depth: u32) -> Option<()> {
     Some(())
 }
 
-fn claim<'a>(p: &mut P<'a>, depth: u32, c: &mut Claim<'a>) -> Option<()> {
-    p.members(depth, |k, p| match k {
-        "oid" => set(&mut c.oid, p, depth + 1),
-        "http://schemas.microsoft.com/identity/claims/objectidentifier" => {
-            set(&mut c.oid_long, p, depth + 1)
-        }
-        "upn" => set(&mut c.upn, p, depth + 1),
-        "unique_name" => set(&mut c.unique_name, p, depth + 1),
-        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn" => {
-            set(&mut c.upn_long, p, depth + 1)
-        }
-        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name" => {
-            set(&mut c.name_long, p, depth + 1)
-        }
-        "appid" => set(&mut c.appid, p, depth + 1),
-        "azp" => set(&mut c.azp, p, depth + 1),
-        "tid" => set(&mut c.tid, p, depth + 1),
-        "http://schemas.microsoft.com/identity/claims/tenantid" => {
-            set(&mut c.tid_long, p, depth + 1)
-        }
-        "iss" => set(&mut c.iss, p, depth + 1),
-        "idtyp" => set(&mut c.idtyp, p, depth + 1),
-        _ => p.skip_value(depth + 1),
-    })?;
-    Some(())
+/// A claim's kept keys (index into [`claim_flex`]); `None`: skipped.
+fn claim_key(k: &str) -> Option<u8> {
+    Some(match k {
+        "oid" => 0,
+        "http://schemas.microsoft.com/identity/claims/objectidentifier" => 1,
+        "upn" => 2,
+        "unique_name" => 3,
+        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn" => 4,
+        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name" => 5,
+        "appid" => 6,
+        "azp" => 7,
+        "tid" => 8,
+        "http://schemas.microsoft.com/identity/claims/tenantid" => 9,
+        "iss" => 10,
+        "idtyp" => 11,
+        _ => return None,
+    })
 }
 
-fn ident<'a>(p: &mut P<'a>, depth: u32, id: &mut Ident<'a>) -> Option<()> {
+#[inline]
+fn claim_flex<'r, 'a>(c: &'r mut Claim<'a>, i: u8) -> &'r mut Flex<'a> {
+    match i {
+        0 => &mut c.oid,
+        1 => &mut c.oid_long,
+        2 => &mut c.upn,
+        3 => &mut c.unique_name,
+        4 => &mut c.upn_long,
+        5 => &mut c.name_long,
+        6 => &mut c.appid,
+        7 => &mut c.azp,
+        8 => &mut c.tid,
+        9 => &mut c.tid_long,
+        10 => &mut c.iss,
+        11 => &mut c.idtyp,
+        _ => unreachable!("claim_key indices are in range"),
+    }
+}
+
+fn claim<'a>(
+    p: &mut P<'a>,
+    depth: u32,
+    c: &mut Claim<'a>,
+    keys: &mut Known<Option<u8>>,
+) -> Option<()> {
+    p.object(
+        depth,
+        |p, pos| keys.key(p, pos, claim_key),
+        |k, p| match k {
+            Some(i) => set(claim_flex(c, i), p, depth + 1),
+            None => p.skip_value(depth + 1),
+        },
+    )
+}
+
+fn ident<'a>(
+    p: &mut P<'a>,
+    depth: u32,
+    id: &mut Ident<'a>,
+    keys: &mut Known<Option<u8>>,
+) -> Option<()> {
     let mut seen = false;
     p.members(depth, |k, p| match k {
         "claim" => {
             if std::mem::replace(&mut seen, true) {
                 return None;
             }
-            p.nested(depth + 1, &mut id.claim, |p, c| claim(p, depth + 1, c))?;
+            p.nested(depth + 1, &mut id.claim, |p, c| {
+                claim(p, depth + 1, c, keys)
+            })?;
             Some(())
         }
         _ => p.skip_value(depth + 1),
@@ -499,27 +633,29 @@ fn vault_props<'a>(p: &mut P<'a>, depth: u32, r: &mut VaultProps<'a>) -> Option<
     Some(())
 }
 
-fn props<'a>(p: &mut P<'a>, depth: u32, r: &mut Props<'a>) -> Option<()> {
-    let mut seen_vault = false;
-    p.members(depth, |k, p| match k {
-        "id" => set(&mut r.id, p, depth + 1),
-        "clientInfo" => set(&mut r.client_info, p, depth + 1),
-        "httpStatusCode" => set(&mut r.http_status_code, p, depth + 1),
-        "requestUri" => set(&mut r.request_uri, p, depth + 1),
-        "isAccessPolicyMatch" => set(&mut r.is_access_policy_match, p, depth + 1),
-        "isRbacAuthorized" => set(&mut r.is_rbac_authorized, p, depth + 1),
-        "appliedAssignmentId" => set(&mut r.applied_assignment_id, p, depth + 1),
-        "tlsVersion" => set(&mut r.tls_version, p, depth + 1),
-        "properties" => {
-            if std::mem::replace(&mut seen_vault, true) {
-                return None;
-            }
-            p.nested(depth + 1, &mut r.properties, |p, x| {
-                vault_props(p, depth + 1, x)
-            })?;
-            Some(())
-        }
-        // access-policy and firewall changes (rare): serde_json's job
+/// What a key of `properties` is to the scanner.
+#[derive(Clone, Copy, Debug)]
+enum PropKey {
+    /// A scalar slot of [`Props`] (index into [`prop_flex`]).
+    Flex(u8),
+    /// `properties.properties`, the vault configuration.
+    Vault,
+    /// Access-policy and firewall changes (rare): serde_json's job.
+    Decline,
+    Skip,
+}
+
+fn prop_key(k: &str) -> PropKey {
+    match k {
+        "id" => PropKey::Flex(0),
+        "clientInfo" => PropKey::Flex(1),
+        "httpStatusCode" => PropKey::Flex(2),
+        "requestUri" => PropKey::Flex(3),
+        "isAccessPolicyMatch" => PropKey::Flex(4),
+        "isRbacAuthorized" => PropKey::Flex(5),
+        "appliedAssignmentId" => PropKey::Flex(6),
+        "tlsVersion" => PropKey::Flex(7),
+        "properties" => PropKey::Vault,
         "addedAccessPolicy"
         | "AddedAccessPolicy"
         | "removedAccessPolicy"
@@ -527,10 +663,50 @@ fn props<'a>(p: &mut P<'a>, depth: u32, r: &mut Props<'a>) -> Option<()> {
         | "addedIpRule"
         | "AddedIpRule"
         | "removedIpRule"
-        | "RemovedIpRule" => None,
-        _ => p.skip_value(depth + 1),
-    })?;
-    Some(())
+        | "RemovedIpRule" => PropKey::Decline,
+        _ => PropKey::Skip,
+    }
+}
+
+#[inline]
+fn prop_flex<'r, 'a>(r: &'r mut Props<'a>, i: u8) -> &'r mut Flex<'a> {
+    match i {
+        0 => &mut r.id,
+        1 => &mut r.client_info,
+        2 => &mut r.http_status_code,
+        3 => &mut r.request_uri,
+        4 => &mut r.is_access_policy_match,
+        5 => &mut r.is_rbac_authorized,
+        6 => &mut r.applied_assignment_id,
+        7 => &mut r.tls_version,
+        _ => unreachable!("prop_key indices are in range"),
+    }
+}
+
+fn props<'a>(
+    p: &mut P<'a>,
+    depth: u32,
+    r: &mut Props<'a>,
+    keys: &mut Known<PropKey>,
+) -> Option<()> {
+    let mut seen_vault = false;
+    p.object(
+        depth,
+        |p, pos| keys.key(p, pos, prop_key),
+        |k, p| match k {
+            PropKey::Flex(i) => set(prop_flex(r, i), p, depth + 1),
+            PropKey::Vault => {
+                if std::mem::replace(&mut seen_vault, true) {
+                    return None;
+                }
+                p.nested(depth + 1, &mut r.properties, |p, x| {
+                    vault_props(p, depth + 1, x)
+                })
+            }
+            PropKey::Decline => None,
+            PropKey::Skip => p.skip_value(depth + 1),
+        },
+    )
 }
 
 /// What a top-level key of a record is to the scanner.
@@ -747,31 +923,110 @@ fn rec_flex<'r, 'a>(r: &'r mut Rec<'a>, i: u8) -> &'r mut Flex<'a> {
     }
 }
 
-/// The top-level keys of the previous record, by position: records of one file list their
-/// fields in the same order, so the key at position `i` is most often the one seen there
-/// last time — one comparison instead of a hash lookup.
+/// The keys of the previous record, by position, of the record itself and of its claim and
+/// `properties` objects: records of one file list their fields in the same order, so the key
+/// at position `i` is most often the one seen there last time — its bytes `"key":` compared
+/// in place (no scan, no lookup).
 #[derive(Debug, Default)]
 pub(crate) struct KeyCache {
-    seen: Vec<(Box<str>, Option<Field>)>,
+    rec: Known<Option<Field>>,
+    claim: Known<Option<u8>>,
+    props: Known<PropKey>,
 }
 
-impl KeyCache {
+/// The keys of one kind of object seen last time, by position, with what each is.
+#[derive(Debug)]
+struct Known<F> {
+    seen: Vec<Seen<F>>,
+}
+
+impl<F> Default for Known<F> {
+    fn default() -> Self {
+        Known { seen: Vec::new() }
+    }
+}
+
+/// A key seen at a position and what it is; no pattern for a key too long for one.
+#[derive(Debug)]
+struct Seen<F> {
+    pat: Option<KeyPattern>,
+    field: F,
+}
+
+/// A key as compact JSON writes it, `"key":`, when that is at most 32 bytes: two 128-bit words
+/// and a mask, so that recognising it is a few word operations.
+#[derive(Clone, Copy, Debug)]
+struct KeyPattern {
+    w: [u128; 2],
+    m: [u128; 2],
+    bytes: [u8; 32],
+    n: usize,
+}
+
+impl KeyPattern {
+    /// `k` is a key [`P::plain_string`] read: no `"`, `\\` or control character in it.
+    fn new(k: &str) -> Option<KeyPattern> {
+        let n = k.len() + 3;
+        if n > 32 {
+            return None;
+        }
+        let (mut w, mut m) = ([0u8; 32], [0u8; 32]);
+        w[0] = b'"';
+        w[1..n - 2].copy_from_slice(k.as_bytes());
+        w[n - 2] = b'"';
+        w[n - 1] = b':';
+        m[..n].fill(0xff);
+        let word = |b: &[u8]| u128::from_le_bytes(b.try_into().expect("16 bytes"));
+        Some(KeyPattern {
+            w: [word(&w[..16]), word(&w[16..])],
+            m: [word(&m[..16]), word(&m[16..])],
+            bytes: w,
+            n,
+        })
+    }
+
+    /// `b[i..]` starts with the pattern.
     #[inline]
-    fn field(&mut self, pos: usize, k: &str) -> Option<Field> {
-        if let Some((key, f)) = self.seen.get(pos) {
-            if **key == *k {
-                return *f;
+    fn at(&self, b: &[u8], i: usize) -> bool {
+        let Some(x) = b.get(i..i + 32) else {
+            // the end of the text (the last key of a line)
+            return b.get(i..i + self.n) == Some(&self.bytes[..self.n]);
+        };
+        let lo = u128::from_le_bytes(x[..16].try_into().expect("16 bytes"));
+        let hi = u128::from_le_bytes(x[16..].try_into().expect("16 bytes"));
+        ((lo ^ self.w[0]) & self.m[0]) | ((hi ^ self.w[1]) & self.m[1]) == 0
+    }
+}
+
+impl<F: Copy> Known<F> {
+    /// The `pos`th key of the object (at its opening quote) through its `:`: what
+    /// [`P::key`] reads, mapped to what it is by `what` (called only when the key is not the
+    /// one seen at `pos` last time).
+    #[inline]
+    fn key(&mut self, p: &mut P<'_>, pos: usize, what: impl FnOnce(&str) -> F) -> Option<F> {
+        if let Some(Seen {
+            pat: Some(pat),
+            field,
+        }) = self.seen.get(pos)
+        {
+            if pat.at(p.b, p.i) {
+                // the same bytes P::key would read: a plain key, its quote, no space, `:`
+                p.i += pat.n;
+                return Some(*field);
             }
         }
-        let f = rec_key(k);
-        if pos < 64 {
-            if pos < self.seen.len() {
-                self.seen[pos] = (k.into(), f);
-            } else if pos == self.seen.len() {
-                self.seen.push((k.into(), f));
-            }
+        let k = p.key()?;
+        let field = what(k);
+        let seen = Seen {
+            pat: KeyPattern::new(k),
+            field,
+        };
+        if pos < self.seen.len() {
+            self.seen[pos] = seen;
+        } else if pos == self.seen.len() && pos < 64 {
+            self.seen.push(seen);
         }
-        f
+        Some(field)
     }
 }
 
@@ -800,33 +1055,35 @@ pub(crate) fn parse_rec_into<'a>(b: &'a [u8], r: &mut Rec<'a>, keys: &mut KeyCac
     let mut p = P { s, b, i: 0 };
     p.ws();
     let (mut seen_identity, mut seen_properties) = (false, false);
-    let mut pos = 0;
-    p.members(1, |k, p| {
-        let field = keys.field(pos, k);
-        pos += 1;
-        match field {
+    p.object(
+        1,
+        |p, pos| keys.rec.key(p, pos, rec_key),
+        |field, p| match field {
             None => p.skip_value(1),
             Some(Field::Flex(i)) => set(rec_flex(r, i), p, 1),
             Some(Field::Identity) => {
                 if std::mem::replace(&mut seen_identity, true) {
                     return None;
                 }
-                p.nested(2, &mut r.identity, |p, x| ident(p, 2, x))?;
+                p.nested(2, &mut r.identity, |p, x| ident(p, 2, x, &mut keys.claim))?;
                 Some(())
             }
             Some(Field::Properties) => {
                 if std::mem::replace(&mut seen_properties, true) {
                     return None;
                 }
-                p.nested(2, &mut r.properties, |p, x| props(p, 2, x))?;
+                p.nested(2, &mut r.properties, |p, x| props(p, 2, x, &mut keys.props))?;
                 Some(())
             }
             Some(Field::Decline) => None,
-        }
-    })?;
+        },
+    )?;
     p.ws();
     (p.i == b.len()).then_some(())
 }
+
+/// A typical record (an application reading a secret), to warm a key cache with in checks.
+pub(crate) const TYPICAL: &str = r#"{"time":"2026-10-01T00:05:03.5332486Z","category":"AuditEvent","operationName":"SecretGet","resultType":"Success","correlationId":"ac0eee1a-6472-4252-ba5c-617e669c8ac7","callerIpAddress":"52.178.179.59","identity":{"claim":{"oid":"161b4f21","appid":"6510667d","appidacr":"2","xms_az_nwperimid":[],"idtyp":"app"}},"properties":{"id":"https://kv.vault.azure.net/secrets/npm-token/1ca2","clientInfo":"azsdk-js","httpStatusCode":200,"requestUri":"https://kv.vault.azure.net/secrets/npm-token/?api-version=7.4","isAccessPolicyMatch":true,"tlsVersion":"TLS1_3"},"resourceId":"/SUBSCRIPTIONS/2427/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/KV","operationVersion":"7.4","resultSignature":"OK","durationMs":"120"}"#;
 
 #[cfg(test)]
 mod tests {
@@ -834,7 +1091,16 @@ mod tests {
 
     /// The fast path agrees with serde_json on `Debug` output (every field, every variant).
     fn same(text: &str) {
-        let fast = parse_rec(text.as_bytes());
+        same_with(text, &mut KeyCache::default());
+    }
+
+    /// [`same`] with the key cache of the records before (keys predicted by position).
+    fn same_with(text: &str, keys: &mut KeyCache) {
+        let mut r = Rec::default();
+        let fast = parse_rec_into(text.as_bytes(), &mut r, keys).map(|()| r);
+        // the cache only saves work: it takes and declines what a fresh one does
+        let fresh = parse_rec(text.as_bytes());
+        assert_eq!(fast.is_some(), fresh.is_some(), "{text}");
         let serde = serde_json::from_str::<Rec>(text);
         match (fast, serde) {
             (Some(f), Ok(s)) => assert_eq!(format!("{f:?}"), format!("{s:?}"), "{text}"),
@@ -847,7 +1113,7 @@ mod tests {
 
     #[test]
     fn agrees_with_serde_or_declines() {
-        for t in [
+        let texts = [
             r#"{"time":"2026-10-01T00:00:00Z","operationName":"SecretGet","durationMs":"13","identity":{"claim":{"oid":"a","xms":[],"idtyp":"app"}},"properties":{"httpStatusCode":200,"requestUri":"https://kv.vault.azure.net/secrets/x?api-version=7.4","extra":{"a":[1,2,{"b":null}]}}}"#,
             r#"  {"time":"t\"q\\\/\n","x":-1.5e3,"y":[true,false,null],"z":{}}  "#,
             r#"{"identity":null,"properties":null,"records":[{"a":1}],"value":{},"tables":"x"}"#,
@@ -885,12 +1151,61 @@ mod tests {
             r#"{"identity":{"claim":{"oid":"x"},"claim":null}}"#,
             r#"{"identity":{"claim":[1,2]}}"#,
             r#"{"identity":{"claim":"text"}}"#,
-        ] {
+        ];
+        for t in texts {
             same(t);
+        }
+        // the same texts through one key cache, so keys are predicted from the text before:
+        // right, wrong, or a prefix of the key there (also with spaces around the colon)
+        let mut keys = KeyCache::default();
+        for t in texts.iter().chain(&texts) {
+            same_with(t, &mut keys);
+            same_with(&t.replace("\":", "\" : "), &mut keys);
+            same_with(&t.replace("\":", "x\":"), &mut keys);
         }
         let deep = format!("{{\"x\":{}1{}}}", "[".repeat(200), "]".repeat(200));
         same(&deep);
         assert!(parse_rec(deep.as_bytes()).is_none());
+    }
+
+    /// Both searches find what a byte-by-byte search finds, from every start, in texts of
+    /// every length around the 16-byte steps, with the byte anywhere (also in the re-read tail).
+    #[test]
+    fn special_finds_the_first_stop_byte() {
+        let naive = |b: &[u8], from: usize| {
+            b[from..]
+                .iter()
+                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+                .map(|p| from + p)
+        };
+        for len in 0..50 {
+            for at in 0..=len {
+                for stop in [b'"', b'\\', 0, b'\n', 0x1f] {
+                    let mut b = vec![b'a'; len];
+                    if at < len {
+                        b[at] = stop;
+                    }
+                    // bytes that are close to the stop bytes but are not ones
+                    if len > 3 {
+                        b[(at + 2) % len] = if b[(at + 2) % len] == b'a' {
+                            b' '
+                        } else {
+                            b[(at + 2) % len]
+                        };
+                    }
+                    for (k, c) in [0x7f, 0x80, 0xff, b'#', b']', b'!'].into_iter().enumerate() {
+                        if len > 0 && (at + 5 + k) % len != at && b[(at + 5 + k) % len] == b'a' {
+                            b[(at + 5 + k) % len] = c;
+                        }
+                    }
+                    for from in 0..=len {
+                        let want = naive(&b, from);
+                        assert_eq!(special_lanes(&b, from), want, "{b:?} from {from}");
+                        assert_eq!(special_words(&b, from), want, "{b:?} from {from}");
+                    }
+                }
+            }
+        }
     }
 
     /// Every serde name and alias of `Rec`'s fields is in the key table, mapped to its field
@@ -981,13 +1296,17 @@ mod tests {
         }
         let (mut taken, mut all) = (0, 0);
         for (name, t) in &texts {
+            // one key cache a file, as ingest keeps it
+            let mut keys = KeyCache::default();
             for line in t.split(|&b| b == b'\n') {
                 let line = line.trim_ascii();
                 if line.first() != Some(&b'{') {
                     continue;
                 }
                 all += 1;
-                let fast = parse_rec(line);
+                let mut r = Rec::default();
+                let fast = parse_rec_into(line, &mut r, &mut keys).map(|()| r);
+                assert_eq!(fast.is_some(), parse_rec(line).is_some(), "{name}");
                 let serde = serde_json::from_slice::<Rec>(line);
                 match (fast, serde) {
                     (Some(f), Ok(s)) => {
@@ -1004,7 +1323,7 @@ mod tests {
 
     #[test]
     fn takes_the_common_record() {
-        let t = r#"{"time":"2026-10-01T00:05:03.5332486Z","category":"AuditEvent","operationName":"SecretGet","resultType":"Success","correlationId":"ac0eee1a-6472-4252-ba5c-617e669c8ac7","callerIpAddress":"52.178.179.59","identity":{"claim":{"oid":"161b4f21","appid":"6510667d","appidacr":"2","xms_az_nwperimid":[],"idtyp":"app"}},"properties":{"id":"https://kv.vault.azure.net/secrets/npm-token/1ca2","clientInfo":"azsdk-js","httpStatusCode":200,"requestUri":"https://kv.vault.azure.net/secrets/npm-token/?api-version=7.4","isAccessPolicyMatch":true,"tlsVersion":"TLS1_3"},"resourceId":"/SUBSCRIPTIONS/2427/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/KV","operationVersion":"7.4","resultSignature":"OK","durationMs":"120"}"#;
+        let t = TYPICAL;
         assert!(parse_rec(t.as_bytes()).is_some());
         same(t);
     }

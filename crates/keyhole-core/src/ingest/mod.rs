@@ -810,6 +810,17 @@ impl FileIngest {
 pub fn check_record_scanner(bytes: &[u8]) -> Result<bool, String> {
     let mut rec = Rec::default();
     let fast = fast::parse_rec_into(bytes, &mut rec, &mut fast::KeyCache::default());
+    // keys predicted from a typical record, then from this input itself, change nothing
+    let mut keys = fast::KeyCache::default();
+    let mut typical = Rec::default();
+    let _ = fast::parse_rec_into(fast::TYPICAL.as_bytes(), &mut typical, &mut keys);
+    for _ in 0..2 {
+        let mut again = Rec::default();
+        let cached = fast::parse_rec_into(bytes, &mut again, &mut keys);
+        if cached != fast || (fast.is_some() && format!("{again:?}") != format!("{rec:?}")) {
+            return Err("the key cache changed what the scanner reads".to_string());
+        }
+    }
     match (fast, serde_json::from_slice::<Rec>(bytes)) {
         (None, _) => Ok(false),
         (Some(()), Ok(s)) => {
