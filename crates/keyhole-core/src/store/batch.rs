@@ -147,38 +147,48 @@ impl Default for Batch {
     }
 }
 
+/// Each byte's hex digit value, marked 0x10 for `a`-`f`, 0x20 for `A`-`F`, 0x80 when not a hex
+/// digit: one table load per digit classifies it and gives its value.
+const HEX: [u8; 256] = {
+    let mut t = [0x80u8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 0x10 | (10 + i as u8);
+        t[b'A' as usize + i] = 0x20 | (10 + i as u8);
+        i += 1;
+    }
+    t
+};
+
 /// Parse a GUID (`8-4-4-4-12` hex digits, one case) into 128 bits; the flag says the case.
 fn guid(s: &str) -> Option<(u128, u8)> {
     let b = s.as_bytes();
-    if b.len() != 36 {
+    if b.len() != 36 || b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
         return None;
     }
-    let mut v: u128 = 0;
-    let (mut lower, mut upper) = (false, false);
-    for (i, &c) in b.iter().enumerate() {
-        if matches!(i, 8 | 13 | 18 | 23) {
-            if c != b'-' {
-                return None;
-            }
-            continue;
-        }
-        let d = match c {
-            b'0'..=b'9' => c - b'0',
-            b'a'..=b'f' => {
-                lower = true;
-                c - b'a' + 10
-            }
-            b'A'..=b'F' => {
-                upper = true;
-                c - b'A' + 10
-            }
-            _ => return None,
-        };
-        v = (v << 4) | d as u128;
+    // the first 16 digits (8-4-4) and the last 16 (4-12), each into 64 bits
+    fn hex(v: u64, part: &[u8], seen: &mut u8) -> u64 {
+        part.iter().fold(v, |v, &c| {
+            let d = HEX[c as usize];
+            *seen |= d;
+            (v << 4) | (d & 0xf) as u64
+        })
     }
-    match (lower, upper) {
-        (true, true) => None,
-        (false, true) => Some((v, 2)),
+    let mut seen = 0u8;
+    let hi = hex(0, &b[0..8], &mut seen);
+    let hi = hex(hi, &b[9..13], &mut seen);
+    let hi = hex(hi, &b[14..18], &mut seen);
+    let lo = hex(0, &b[19..23], &mut seen);
+    let lo = hex(lo, &b[24..36], &mut seen);
+    let v = ((hi as u128) << 64) | lo as u128;
+    match (seen & 0x80 != 0, seen & 0x10 != 0, seen & 0x20 != 0) {
+        (true, _, _) | (_, true, true) => None,
+        (_, false, true) => Some((v, 2)),
         _ => Some((v, 1)),
     }
 }
@@ -572,6 +582,72 @@ impl Batch {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The byte-at-a-time parser the table-driven one replaced.
+    fn guid_by_bytes(s: &str) -> Option<(u128, u8)> {
+        let b = s.as_bytes();
+        if b.len() != 36 {
+            return None;
+        }
+        let mut v: u128 = 0;
+        let (mut lower, mut upper) = (false, false);
+        for (i, &c) in b.iter().enumerate() {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                if c != b'-' {
+                    return None;
+                }
+                continue;
+            }
+            let d = match c {
+                b'0'..=b'9' => c - b'0',
+                b'a'..=b'f' => {
+                    lower = true;
+                    c - b'a' + 10
+                }
+                b'A'..=b'F' => {
+                    upper = true;
+                    c - b'A' + 10
+                }
+                _ => return None,
+            };
+            v = (v << 4) | d as u128;
+        }
+        match (lower, upper) {
+            (true, true) => None,
+            (false, true) => Some((v, 2)),
+            _ => Some((v, 1)),
+        }
+    }
+
+    #[test]
+    fn guid_table_parse_matches_the_byte_parser() {
+        // every byte value at every position of a lower-, an upper- and a digits-only GUID
+        for base in [
+            "73dad7c2-13a8-4622-bac7-2a3e80d7f815",
+            "73DAD7C2-13A8-4622-BAC7-2A3E80D7F815",
+            "01234567-8901-2345-6789-012345678901",
+        ] {
+            assert!(guid(base).is_some());
+            for at in 0..36 {
+                for c in 0..=255u8 {
+                    let mut b = base.as_bytes().to_vec();
+                    b[at] = c;
+                    let Ok(t) = String::from_utf8(b) else {
+                        continue;
+                    };
+                    assert_eq!(guid(&t), guid_by_bytes(&t), "{t:?}");
+                }
+            }
+        }
+        for t in [
+            "",
+            "x",
+            "73dad7c2-13a8-4622-bac7-2a3e80d7f81",
+            "é3dad7c2-13a8-4622-bac7-2a3e80d7f81",
+        ] {
+            assert_eq!(guid(t), guid_by_bytes(t), "{t:?}");
+        }
+    }
 
     #[test]
     fn guids_round_trip_in_their_case() {
