@@ -158,7 +158,7 @@ impl Strings {
         }
     }
 
-    #[cfg(test)]
+    /// Distinct texts held.
     pub fn len(&self) -> usize {
         self.texts.len()
     }
