@@ -698,13 +698,13 @@ mod tests {
             let mut cache = vec![[0; 2]; s.len()];
             let mut by_sym = KeyBuilder::new(1_700_000_000_123);
             let mut by_text = KeyBuilder::new(1_700_000_000_123);
-            for i in 0..texts.len() {
+            for (i, t) in texts.iter().enumerate() {
                 if Some(i) == missing {
                     by_sym.sym(&mut cache, &s, NONE);
                     by_text.text(None);
                 } else {
                     by_sym.sym(&mut cache, &s, sym_of(i));
-                    by_text.text(Some(texts[i]));
+                    by_text.text(Some(t));
                 }
             }
             assert_eq!(by_sym.finish(), by_text.finish());
