@@ -130,7 +130,8 @@ pub struct Batch {
     pub(crate) duplicates: u64,
     /// Keep duplicates (the single-file convenience parse).
     keep_duplicates: bool,
-    key_buf: Vec<u8>,
+    /// Per symbol: its text's [`text_hash`] for the de-duplication key (`[0, 0]`: not yet).
+    key_hashes: Vec<[u64; 2]>,
     /// Distinguishes batches, so a cached file index is never used with another batch's table.
     id: u64,
     /// The record scanner's cache of key positions (parse scratch, not data).
@@ -147,38 +148,48 @@ impl Default for Batch {
     }
 }
 
+/// Each byte's hex digit value, marked 0x10 for `a`-`f`, 0x20 for `A`-`F`, 0x80 when not a hex
+/// digit: one table load per digit classifies it and gives its value.
+const HEX: [u8; 256] = {
+    let mut t = [0x80u8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 0x10 | (10 + i as u8);
+        t[b'A' as usize + i] = 0x20 | (10 + i as u8);
+        i += 1;
+    }
+    t
+};
+
 /// Parse a GUID (`8-4-4-4-12` hex digits, one case) into 128 bits; the flag says the case.
 fn guid(s: &str) -> Option<(u128, u8)> {
     let b = s.as_bytes();
-    if b.len() != 36 {
+    if b.len() != 36 || b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
         return None;
     }
-    let mut v: u128 = 0;
-    let (mut lower, mut upper) = (false, false);
-    for (i, &c) in b.iter().enumerate() {
-        if matches!(i, 8 | 13 | 18 | 23) {
-            if c != b'-' {
-                return None;
-            }
-            continue;
-        }
-        let d = match c {
-            b'0'..=b'9' => c - b'0',
-            b'a'..=b'f' => {
-                lower = true;
-                c - b'a' + 10
-            }
-            b'A'..=b'F' => {
-                upper = true;
-                c - b'A' + 10
-            }
-            _ => return None,
-        };
-        v = (v << 4) | d as u128;
+    // the first 16 digits (8-4-4) and the last 16 (4-12), each into 64 bits
+    fn hex(v: u64, part: &[u8], seen: &mut u8) -> u64 {
+        part.iter().fold(v, |v, &c| {
+            let d = HEX[c as usize];
+            *seen |= d;
+            (v << 4) | (d & 0xf) as u64
+        })
     }
-    match (lower, upper) {
-        (true, true) => None,
-        (false, true) => Some((v, 2)),
+    let mut seen = 0u8;
+    let hi = hex(0, &b[0..8], &mut seen);
+    let hi = hex(hi, &b[9..13], &mut seen);
+    let hi = hex(hi, &b[14..18], &mut seen);
+    let lo = hex(0, &b[19..23], &mut seen);
+    let lo = hex(lo, &b[24..36], &mut seen);
+    let v = ((hi as u128) << 64) | lo as u128;
+    match (seen & 0x80 != 0, seen & 0x10 != 0, seen & 0x20 != 0) {
+        (true, _, _) | (_, true, true) => None,
+        (_, false, true) => Some((v, 2)),
         _ => Some((v, 1)),
     }
 }
@@ -270,63 +281,71 @@ fn template(
     Tpl { shape, lit }
 }
 
-/// The events' position for the de-duplication key: the time to the millisecond (the portal
-/// CSV's precision) and the texts every shape carries, in an injective byte encoding.
-struct KeyFields<'a> {
-    millis: i64,
-    vault: &'a str,
-    operation: &'a str,
-    correlation_id: Option<&'a str>,
-    status: Option<u16>,
-    caller_ip: Option<&'a str>,
-    request_uri: Option<&'a str>,
-    object_id: Option<&'a str>,
-    identity_object_id: Option<&'a str>,
-    result_signature: Option<&'a str>,
-    upn: Option<&'a str>,
-    app_id: Option<&'a str>,
+/// The seeds of the de-duplication key's two independent 64-bit halves.
+const KEY_SEEDS: [u64; 2] = [0x6b65_7968_6f6c_6531, 0x9e37_79b9_7f4a_7c15];
+
+/// A text as the de-duplication key sees it: two independently seeded 64-bit hashes of its
+/// bytes, a function of the text alone (the same in every batch).
+fn text_hash(t: &str) -> [u64; 2] {
+    KEY_SEEDS.map(|seed| {
+        let mut h = foldhash::quality::FixedState::with_seed(seed).build_hasher();
+        h.write(t.as_bytes());
+        h.finish()
+    })
 }
 
-fn dedup_key(k: &KeyFields, buf: &mut Vec<u8>) -> u128 {
-    #[inline]
-    fn text(buf: &mut Vec<u8>, s: Option<&str>) {
-        match s {
-            None => buf.push(0),
-            Some(s) => {
-                buf.push(1);
-                buf.extend_from_slice(&(s.len() as u64).to_le_bytes());
-                buf.extend_from_slice(s.as_bytes());
-            }
+/// The de-duplication key of an event, built field by field: the time to the millisecond (the
+/// portal CSV's precision) and the texts every shape carries. Each field is a tag (none, or
+/// which kind of value) and the value, a text by its [`text_hash`] (cached per symbol: the
+/// texts were interned already); each half of the key folds one half of every text's hash.
+struct KeyBuilder([foldhash::quality::FoldHasher<'static>; 2]);
+
+impl KeyBuilder {
+    fn new(millis: i64) -> KeyBuilder {
+        let mut k = KeyBuilder(
+            KEY_SEEDS.map(|seed| foldhash::quality::FixedState::with_seed(seed).build_hasher()),
+        );
+        k.0.iter_mut().for_each(|h| h.write_u128(millis as u128));
+        k
+    }
+
+    #[inline(always)]
+    fn none(&mut self) {
+        self.0.iter_mut().for_each(|h| h.write_u128(0));
+    }
+
+    /// A value of kind `tag` (not 0) given by its two halves.
+    #[inline(always)]
+    fn value(&mut self, tag: u8, v: [u64; 2]) {
+        for (h, v) in self.0.iter_mut().zip(v) {
+            h.write_u128((tag as u128) << 64 | v as u128);
         }
     }
-    buf.clear();
-    buf.extend_from_slice(&k.millis.to_le_bytes());
-    text(buf, Some(k.vault));
-    text(buf, Some(k.operation));
-    text(buf, k.correlation_id);
-    match k.status {
-        None => buf.push(0),
-        Some(s) => {
-            buf.push(1);
-            buf.extend_from_slice(&s.to_le_bytes());
+
+    fn text(&mut self, t: Option<&str>) {
+        match t {
+            None => self.none(),
+            Some(t) => self.value(1, text_hash(t)),
         }
     }
-    text(buf, k.caller_ip);
-    text(buf, k.request_uri);
-    text(buf, k.object_id);
-    text(buf, k.identity_object_id);
-    // Records that differ only in these are different records (the docs example and its
-    // hand-edited "Forbidden" variant; the same example redacted with another app id).
-    text(buf, k.result_signature);
-    text(buf, k.upn);
-    text(buf, k.app_id);
-    // two independently seeded 64-bit hashes of the one buffer
-    let h = |seed: u64| {
-        let mut s = foldhash::quality::FixedState::with_seed(seed).build_hasher();
-        s.write(buf);
-        s.finish()
-    };
-    ((h(0x6b65_7968_6f6c_6531) as u128) << 64) | h(0x9e37_79b9_7f4a_7c15) as u128
+
+    /// An interned text, its hash cached per symbol (`[0, 0]`: not computed yet; the cache
+    /// covers every symbol, see [`Batch::push`]).
+    #[inline(always)]
+    fn sym(&mut self, cache: &mut [[u64; 2]], strings: &Strings, sym: Sym) {
+        let Some(t) = strings.text(sym) else {
+            return self.none();
+        };
+        let h = &mut cache[sym as usize];
+        if *h == [0; 2] {
+            *h = text_hash(t);
+        }
+        self.value(1, *h);
+    }
+
+    fn finish(&self) -> u128 {
+        ((self.0[0].finish() as u128) << 64) | self.0[1].finish() as u128
+    }
 }
 
 impl Batch {
@@ -339,7 +358,7 @@ impl Batch {
             files: Vec::new(),
             duplicates: 0,
             keep_duplicates: false,
-            key_buf: Vec::with_capacity(256),
+            key_hashes: Vec::new(),
             id: NEXT_BATCH.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             key_cache: Default::default(),
             norm_memo: Default::default(),
@@ -392,6 +411,7 @@ impl Batch {
         self.rows.heap_bytes()
             + self.dicts.heap_bytes()
             + self.keys.capacity() * 16
+            + self.key_hashes.capacity() * 16
             + self.seen.capacity() * 17
     }
 
@@ -474,23 +494,33 @@ impl Batch {
         };
 
         // ---- de-duplication, on arrival ----
-        let key = dedup_key(
-            &KeyFields {
-                millis: n.time.millis(),
-                vault: s.text(vault).unwrap_or(""),
-                operation: n.operation,
-                correlation_id: n.correlation_id,
-                status: n.status,
-                caller_ip: n.caller_ip,
-                request_uri: n.request_uri,
-                object_id: n.object_id,
-                identity_object_id: s.text(ident.object_id),
-                result_signature: n.result_signature,
-                upn: n.identity.upn,
-                app_id: s.text(ident.app_id),
-            },
-            &mut self.key_buf,
-        );
+        let corr = n.correlation_id.map(|t| (t, guid(t)));
+        let mut k = KeyBuilder::new(n.time.millis());
+        if self.key_hashes.len() < s.len() {
+            self.key_hashes.resize(s.len(), [0; 2]);
+        }
+        let c = &mut self.key_hashes;
+        k.sym(c, s, vault);
+        k.sym(c, s, opk.name);
+        match corr {
+            None => k.none(),
+            Some((_, Some((v, form)))) => k.value(1 + form, [(v >> 64) as u64, v as u64]),
+            Some((t, None)) => k.text(Some(t)),
+        }
+        match n.status {
+            None => k.none(),
+            Some(v) => k.value(1, [v as u64; 2]),
+        }
+        k.sym(c, s, caller);
+        k.text(n.request_uri);
+        k.text(n.object_id);
+        k.sym(c, s, ident.object_id);
+        // Records that differ only in these are different records (the docs example and its
+        // hand-edited "Forbidden" variant; the same example redacted with another app id).
+        k.sym(c, s, result.signature);
+        k.sym(c, s, ident.upn);
+        k.sym(c, s, ident.app_id);
+        let key = k.finish();
         if !self.keep_duplicates && !self.seen.insert(key) {
             self.duplicates += 1;
             return false;
@@ -515,15 +545,13 @@ impl Batch {
                 DUR_BIG
             }
         });
-        let (corr, form) = match n.correlation_id {
+        let (corr, form) = match corr {
             None => (0, 0),
-            Some(t) => match guid(t) {
-                Some((v, f)) => (v, f),
-                None => {
-                    r.corr_text.push((row, d.strings.get(t)));
-                    (0, 3)
-                }
-            },
+            Some((_, Some((v, f)))) => (v, f),
+            Some((t, None)) => {
+                r.corr_text.push((row, d.strings.get(t)));
+                (0, 3)
+            }
         };
         r.corr.push(corr);
         flags |= form << flag::CORR_SHIFT;
@@ -573,6 +601,72 @@ impl Batch {
 mod tests {
     use super::*;
 
+    /// The byte-at-a-time parser the table-driven one replaced.
+    fn guid_by_bytes(s: &str) -> Option<(u128, u8)> {
+        let b = s.as_bytes();
+        if b.len() != 36 {
+            return None;
+        }
+        let mut v: u128 = 0;
+        let (mut lower, mut upper) = (false, false);
+        for (i, &c) in b.iter().enumerate() {
+            if matches!(i, 8 | 13 | 18 | 23) {
+                if c != b'-' {
+                    return None;
+                }
+                continue;
+            }
+            let d = match c {
+                b'0'..=b'9' => c - b'0',
+                b'a'..=b'f' => {
+                    lower = true;
+                    c - b'a' + 10
+                }
+                b'A'..=b'F' => {
+                    upper = true;
+                    c - b'A' + 10
+                }
+                _ => return None,
+            };
+            v = (v << 4) | d as u128;
+        }
+        match (lower, upper) {
+            (true, true) => None,
+            (false, true) => Some((v, 2)),
+            _ => Some((v, 1)),
+        }
+    }
+
+    #[test]
+    fn guid_table_parse_matches_the_byte_parser() {
+        // every byte value at every position of a lower-, an upper- and a digits-only GUID
+        for base in [
+            "73dad7c2-13a8-4622-bac7-2a3e80d7f815",
+            "73DAD7C2-13A8-4622-BAC7-2A3E80D7F815",
+            "01234567-8901-2345-6789-012345678901",
+        ] {
+            assert!(guid(base).is_some());
+            for at in 0..36 {
+                for c in 0..=255u8 {
+                    let mut b = base.as_bytes().to_vec();
+                    b[at] = c;
+                    let Ok(t) = String::from_utf8(b) else {
+                        continue;
+                    };
+                    assert_eq!(guid(&t), guid_by_bytes(&t), "{t:?}");
+                }
+            }
+        }
+        for t in [
+            "",
+            "x",
+            "73dad7c2-13a8-4622-bac7-2a3e80d7f81",
+            "é3dad7c2-13a8-4622-bac7-2a3e80d7f81",
+        ] {
+            assert_eq!(guid(t), guid_by_bytes(t), "{t:?}");
+        }
+    }
+
     #[test]
     fn guids_round_trip_in_their_case() {
         for t in [
@@ -591,6 +685,45 @@ mod tests {
         assert_eq!(guid("73dad7c2x13a8-4622-bac7-2a3e80d7f815"), None);
         assert_eq!(guid("xxxxxxxxxxxxx"), None);
         assert_eq!(guid(""), None);
+    }
+
+    #[test]
+    fn key_fields_hash_by_text_not_by_symbol() {
+        let texts = ["kv-prod", "SecretGet", "", "10.0.0.1"];
+        let key = |order: &[usize], missing: Option<usize>| {
+            // interned in `order` (symbols differ between batches), keyed in text order
+            let mut s = Strings::new();
+            let syms: Vec<Sym> = order.iter().map(|&i| s.get(texts[i])).collect();
+            let sym_of = |i: usize| syms[order.iter().position(|&j| j == i).unwrap()];
+            let mut cache = vec![[0; 2]; s.len()];
+            let mut by_sym = KeyBuilder::new(1_700_000_000_123);
+            let mut by_text = KeyBuilder::new(1_700_000_000_123);
+            for (i, t) in texts.iter().enumerate() {
+                if Some(i) == missing {
+                    by_sym.sym(&mut cache, &s, NONE);
+                    by_text.text(None);
+                } else {
+                    by_sym.sym(&mut cache, &s, sym_of(i));
+                    by_text.text(Some(t));
+                }
+            }
+            assert_eq!(by_sym.finish(), by_text.finish());
+            by_sym.finish()
+        };
+        let k = key(&[0, 1, 2, 3], None);
+        assert_eq!(key(&[3, 2, 1, 0], None), k);
+        assert_eq!(key(&[2, 0, 3, 1], None), k);
+        // a missing text is not the empty text, and each field counts
+        let missing: Vec<u128> = (0..texts.len())
+            .map(|i| key(&[0, 1, 2, 3], Some(i)))
+            .collect();
+        for (i, m) in missing.iter().enumerate() {
+            assert_ne!(*m, k, "field {i}");
+            assert!(missing[i + 1..].iter().all(|o| o != m), "field {i}");
+        }
+        let mut other = KeyBuilder::new(1_700_000_000_124);
+        texts.iter().for_each(|t| other.text(Some(t)));
+        assert_ne!(other.finish(), k, "the millisecond counts");
     }
 
     #[test]

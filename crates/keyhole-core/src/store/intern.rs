@@ -19,6 +19,8 @@ pub struct Strings {
     /// Symbol → text (the same allocation as the map's key is not shareable; texts are short
     /// and distinct, so the second copy costs per distinct value, not per event).
     texts: Vec<Box<str>>,
+    /// Per symbol: the text has no ASCII upper-case letter (it is its own lower-case form).
+    lower_ok: Vec<bool>,
     /// A small direct-mapped cache in front of the map: consecutive records repeat most of
     /// their texts, and a hit costs one comparison instead of a hash and a probe.
     front: Vec<Sym>,
@@ -27,21 +29,27 @@ pub struct Strings {
     lower: String,
 }
 
-const FRONT: usize = 1024;
+const FRONT_BITS: u32 = 12;
+const FRONT: usize = 1 << FRONT_BITS;
 
+/// The cache slot of a text: its first, middle and last eight bytes (texts of one column share
+/// their ends, e.g. the URLs of one vault's secrets, and differ inside) and its length, mixed
+/// by one multiplication; shorter texts are taken whole.
 #[inline]
 fn fingerprint(s: &[u8]) -> usize {
     let n = s.len();
-    if n == 0 {
-        return 0;
-    }
-    let h = n
-        .wrapping_mul(31)
-        .wrapping_add(s[0] as usize)
-        .wrapping_add((s[n - 1] as usize) << 3)
-        .wrapping_add((s[n / 2] as usize) << 5)
-        .wrapping_add((s[n * 3 / 4] as usize) << 1);
-    (h ^ (h >> 8)) & (FRONT - 1)
+    let w = |i: usize| u64::from_le_bytes(s[i..i + 8].try_into().unwrap_or_default());
+    let x = if n >= 8 {
+        w(0) ^ w(n - 8).rotate_left(21) ^ w((n - 8) / 2).rotate_left(42)
+    } else {
+        s.iter().fold(0, |h, &b| (h << 8) | b as u64)
+    };
+    ((x ^ n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - FRONT_BITS)) as usize
+}
+
+#[inline]
+fn has_upper(s: &str) -> bool {
+    s.bytes().any(|b| b.is_ascii_uppercase())
 }
 
 impl Strings {
@@ -49,6 +57,7 @@ impl Strings {
         Strings {
             map: HashMap::default(),
             texts: Vec::new(),
+            lower_ok: Vec::new(),
             front: vec![NONE; FRONT],
             front_lower: Vec::new(),
             lower: String::new(),
@@ -58,19 +67,25 @@ impl Strings {
     /// The symbol of `s`, added when new.
     #[inline]
     pub fn get(&mut self, s: &str) -> Sym {
+        let k = fingerprint(s.as_bytes());
+        match self.front.get(k) {
+            Some(&f) if f != NONE && *self.texts[f as usize] == *s => f,
+            _ => self.get_slow(s, k),
+        }
+    }
+
+    /// [`Strings::get`] past its cache (`k`: the text's fingerprint).
+    #[inline(never)]
+    fn get_slow(&mut self, s: &str, k: usize) -> Sym {
         if self.front.is_empty() {
             self.front = vec![NONE; FRONT];
-        }
-        let k = fingerprint(s.as_bytes());
-        let f = self.front[k];
-        if f != NONE && *self.texts[f as usize] == *s {
-            return f;
         }
         let sym = match self.map.get(s) {
             Some(&sym) => sym,
             None => {
                 let sym = self.texts.len() as Sym;
                 self.texts.push(s.into());
+                self.lower_ok.push(!has_upper(s));
                 self.map.insert(s.into(), sym);
                 sym
             }
@@ -82,16 +97,30 @@ impl Strings {
     /// The symbol of the ASCII-lower-case form of `s`.
     #[inline]
     pub fn get_lower(&mut self, s: &str) -> Sym {
-        if !s.bytes().any(|b| b.is_ascii_uppercase()) {
-            return self.get(s);
+        // a cached text with no upper-case letter is its own lower-case form
+        let k = fingerprint(s.as_bytes());
+        match self.front.get(k) {
+            Some(&f) if f != NONE && self.lower_ok[f as usize] && *self.texts[f as usize] == *s => {
+                f
+            }
+            _ => self.get_lower_slow(s, k),
+        }
+    }
+
+    /// [`Strings::get_lower`] past the text cache (`k`: the text's fingerprint).
+    #[inline(never)]
+    fn get_lower_slow(&mut self, s: &str, k: usize) -> Sym {
+        // the cache holds upper-case originals only: a hit needs no scan for upper case
+        if let Some((orig, sym)) = self.front_lower.get(k) {
+            if *sym != NONE && **orig == *s {
+                return *sym;
+            }
+        }
+        if !has_upper(s) {
+            return self.get_slow(s, k);
         }
         if self.front_lower.is_empty() {
             self.front_lower = vec![(Box::from(""), NONE); FRONT];
-        }
-        let k = fingerprint(s.as_bytes());
-        let (orig, sym) = &self.front_lower[k];
-        if *sym != NONE && **orig == *s {
-            return *sym;
         }
         let mut l = std::mem::take(&mut self.lower);
         l.clear();
@@ -129,7 +158,7 @@ impl Strings {
         }
     }
 
-    #[cfg(test)]
+    /// Distinct texts held.
     pub fn len(&self) -> usize {
         self.texts.len()
     }
@@ -148,6 +177,7 @@ impl Strings {
         let texts: usize = self.texts.iter().map(|t| t.len()).sum();
         2 * texts
             + self.texts.capacity() * std::mem::size_of::<Box<str>>()
+            + self.lower_ok.capacity()
             + self.map.capacity() * (std::mem::size_of::<(Box<str>, Sym)>() + 1)
             + self.front.capacity() * 4
             + self
@@ -523,6 +553,31 @@ mod tests {
         }
         assert_eq!(s.len(), 2000 + 2);
         assert_eq!(s.text(NONE), None);
+    }
+
+    #[test]
+    fn lower_case_lookups_never_return_a_cached_upper_case_text() {
+        let mut s = Strings::new();
+        // the same text cached by `get` (as is) and then asked for in lower case
+        for t in [
+            "Alice@Contoso.com",
+            "KV-PROD",
+            "X",
+            "AbCdEfGhIjKlMnOpQrStUv",
+        ] {
+            let as_is = s.get(t);
+            let lower = s.get_lower(t);
+            assert_ne!(as_is, lower, "{t}");
+            assert_eq!(s.text(lower), Some(t.to_ascii_lowercase().as_str()));
+            // and back: the cached lower-case text is its own lower-case form
+            assert_eq!(s.get_lower(&t.to_ascii_lowercase()), lower);
+            assert_eq!(s.get(t), as_is);
+        }
+        let x = s.get("x");
+        assert_eq!(s.get_lower("x"), x, "a lower-case text is its own form");
+        // non-ASCII letters are kept (ASCII lower-casing only)
+        let l = s.get_lower("ÄRGER-KV");
+        assert_eq!(s.text(l), Some("Ärger-kv"));
     }
 
     #[test]
