@@ -133,8 +133,8 @@ export async function runQuery(page) {
   }, before);
 }
 
-/** PSS (kB) summed over every descendant process of this node process (the browser tree). */
-export function treePssKb() {
+/** Every descendant process id of this node process (the browser tree). */
+function descendants() {
   const kids = new Map();
   for (const d of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
@@ -145,10 +145,19 @@ export function treePssKb() {
       kids.get(ppid).push(Number(d));
     } catch { /* gone */ }
   }
-  let total = 0; const stack = [...(kids.get(process.pid) || [])];
+  const out = []; const stack = [...(kids.get(process.pid) || [])];
   while (stack.length) {
     const pid = stack.pop();
     stack.push(...(kids.get(pid) || []));
+    out.push(pid);
+  }
+  return out;
+}
+
+/** PSS (kB) summed over every descendant process of this node process (the browser tree). */
+export function treePssKb() {
+  let total = 0;
+  for (const pid of descendants()) {
     try {
       const m = /Pss:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
       if (m) total += Number(m[1]);
@@ -162,21 +171,8 @@ export function treePssKb() {
  * such as a terminated worker's, as `kind:(ended threads)`): a bench's split of where a drop's
  * CPU went. */
 export function treeCpuByThread() {
-  const kids = new Map();
-  for (const d of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (!kids.has(ppid)) kids.set(ppid, []);
-      kids.get(ppid).push(Number(d));
-    } catch { /* gone */ }
-  }
   const out = new Map();
-  const stack = [...(kids.get(process.pid) || [])];
-  while (stack.length) {
-    const pid = stack.pop();
-    stack.push(...(kids.get(pid) || []));
+  for (const pid of descendants()) {
     let kind = 'other';
     try {
       const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
