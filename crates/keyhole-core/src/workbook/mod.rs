@@ -159,48 +159,33 @@ pub struct Workbook {
     pub mass_retrieval: MassRetrieval,
 }
 
-/// The first and last event (the store is sorted by time: its first and last row) and the time
-/// grid over them.
-fn span(events: &EventStore) -> (Option<Timestamp>, Option<Timestamp>, TimeGrid) {
-    let first = (!events.is_empty()).then(|| events.row(0).time());
-    let last = events.len().checked_sub(1).map(|i| events.row(i).time());
-    (first, last, TimeGrid::spanning(first, last))
-}
-
 /// Computes every panel. `events`: the drop's store (time-sorted); `findings` are
 /// those of [`crate::detect::analyze`] over the same events.
 pub fn compute(events: &EventStore, findings: &[Finding], opts: &WorkbookOptions) -> Workbook {
-    let (first, last, grid) = span(events);
-    let coverage = coverage::coverage(events, opts.rows);
-    let (monitoring, object_ops) = grid::series(events, &grid, opts.series_vaults);
-    Workbook {
-        options: opts.clone(),
-        events: events.len() as u64,
-        first,
-        last,
-        alerts: alerts::panels(findings, &grid),
-        coverage,
-        monitoring,
-        object_ops,
-        top: tables::top_panels(events, opts.top),
-        callers: tables::callers(events, opts.rows),
-        failures: tables::failures(events, opts.rows),
-        sensitive: tables::sensitive(events, opts.rows),
-        mass_retrieval: tables::mass_retrieval(
-            events,
-            opts.mass_threshold,
-            opts.mass_period_hours,
-            opts.rows,
-        ),
-        grid,
-    }
+    let mut wb = alerts_only(events, findings, opts);
+    wb.coverage = coverage::coverage(events, opts.rows);
+    (wb.monitoring, wb.object_ops) = grid::series(events, &wb.grid, opts.series_vaults);
+    wb.top = tables::top_panels(events, opts.top);
+    wb.callers = tables::callers(events, opts.rows);
+    wb.failures = tables::failures(events, opts.rows);
+    wb.sensitive = tables::sensitive(events, opts.rows);
+    wb.mass_retrieval = tables::mass_retrieval(
+        events,
+        opts.mass_threshold,
+        opts.mass_period_hours,
+        opts.rows,
+    );
+    wb
 }
 
 /// The Alerts tab's panels alone — severity tiles, alerts per vault, over time and per rule,
 /// which read the findings, not the events — in a workbook whose event panels are empty. The
 /// page shows it with the first alerts and sends [`compute`]'s panels when they are ready.
 pub fn alerts_only(events: &EventStore, findings: &[Finding], opts: &WorkbookOptions) -> Workbook {
-    let (first, last, grid) = span(events);
+    // the store is sorted by time: the first and the last row (as `min`/`max` of the rows)
+    let first = (!events.is_empty()).then(|| events.row(0).time());
+    let last = events.len().checked_sub(1).map(|i| events.row(i).time());
+    let grid = TimeGrid::spanning(first, last);
     Workbook {
         options: opts.clone(),
         events: events.len() as u64,
