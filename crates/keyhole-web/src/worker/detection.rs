@@ -12,10 +12,10 @@ pub fn config(s: &Settings, extra: &[(IntelKind, &str, &str)]) -> (DetectConfig,
     };
     let mut notes = Vec::new();
     let lists = [
-        (IntelKind::Tor, "your TOR list", s.tor.as_str()),
+        (IntelKind::Tor, "TOR list in Settings", s.tor.as_str()),
         (
             IntelKind::Suspicious,
-            "your threat-intel list",
+            "threat-intel list in Settings",
             s.suspicious.as_str(),
         ),
     ];
@@ -58,9 +58,9 @@ mod tests {
         };
         let (cfg, notes) = config(&s, &[]);
         assert_eq!(cfg.learning_days, 1, "clamped");
-        assert_eq!(notes[0], "your TOR list: 1 entries");
+        assert_eq!(notes[0], "TOR list in Settings: 1 entries");
         assert!(
-            notes[1].starts_with("your threat-intel list: 1 bad lines ignored (line 1"),
+            notes[1].starts_with("threat-intel list in Settings: 1 bad lines ignored (line 1"),
             "{notes:?}"
         );
         assert_eq!(notes[2], "allow-list: 1 entries suppressed");
