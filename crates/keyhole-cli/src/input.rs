@@ -99,6 +99,7 @@ pub fn load(
     }
     let mut progress = Progress::new(total, how);
     let mut ds = Dataset::new(opts);
+    ds.expect_bytes(total);
     let tally = Tally {
         bytes: AtomicU64::new(0),
         records: AtomicU64::new(0),
@@ -116,7 +117,14 @@ pub fn load(
     });
     unreadable.extend(errors);
     progress.finish();
+    let t = std::time::Instant::now();
     let (store, summary) = ds.finish_store();
+    if std::env::var_os("KEYHOLE_TIMINGS").is_some() {
+        eprintln!(
+            "timings: store finished in {:.3} s",
+            t.elapsed().as_secs_f64()
+        );
+    }
     Loaded {
         store,
         summary,

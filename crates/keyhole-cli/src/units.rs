@@ -259,6 +259,8 @@ pub fn run(
         let mut pending: BTreeMap<usize, (FileIngest, Option<String>)> = BTreeMap::new();
         let mut merge_next = 0usize;
         let mut buf = vec![0u8; CHUNK];
+        let timed = std::env::var_os("KEYHOLE_TIMINGS").is_some();
+        let (t0, mut merging) = (std::time::Instant::now(), Duration::ZERO);
         loop {
             let got = rx.recv_timeout(Duration::from_millis(100));
             let disconnected = matches!(got, Err(mpsc::RecvTimeoutError::Disconnected));
@@ -266,6 +268,7 @@ pub fn run(
                 pending.insert(i, (f, err));
             }
             while let Some((f, err)) = pending.remove(&merge_next) {
+                let m = std::time::Instant::now();
                 let job = &jobs[merge_next];
                 let r = f.report();
                 tally.records.fetch_add(r.records, Ordering::Relaxed);
@@ -293,11 +296,20 @@ pub fn run(
                     ds.end_file();
                 }
                 merge_next += 1;
+                merging += m.elapsed();
             }
             tick();
             if disconnected && pending.is_empty() {
                 break;
             }
+        }
+        if timed {
+            eprintln!(
+                "timings: units parsed and merged in {:.3} s; merging {:.3} s of it ({} units)",
+                t0.elapsed().as_secs_f64(),
+                merging.as_secs_f64(),
+                jobs.len()
+            );
         }
     });
     unreadable

@@ -435,6 +435,10 @@ pub struct Dataset {
     /// The file whose units are being merged: its merged report and the parser of its last
     /// accepted unit.
     open: Option<(FileReport, FileIngest)>,
+    /// The drop's input bytes when the reader knows them ([`Dataset::expect_bytes`]), and the
+    /// bytes merged so far: the store is sized once from them.
+    expect: Option<u64>,
+    merged_bytes: u64,
 }
 
 /// Where a parse unit starts.
@@ -496,7 +500,18 @@ impl Dataset {
             builder: StoreBuilder::new(),
             reports: Vec::new(),
             open: None,
+            expect: None,
+            merged_bytes: 0,
         }
+    }
+
+    /// Tell the dataset how many input bytes the drop has (the sum of the file sizes). Once
+    /// a sixteenth of them (or 64 MiB) is merged, the store reserves room for the events the
+    /// rest will bring at the density seen so far, so its columns and de-duplication set are
+    /// not grown and rehashed step by step. Only a size hint: a wrong one costs memory or a
+    /// regrowth, never an event.
+    pub fn expect_bytes(&mut self, total: u64) {
+        self.expect = Some(total);
     }
 
     /// The options this dataset was created with.
@@ -600,7 +615,24 @@ impl Dataset {
         let batch = std::mem::take(&mut tail.batch);
         self.builder.add(batch);
         let part = std::mem::replace(&mut tail.report, FileReport::new(report.file.clone()));
+        self.merged_bytes += part.bytes;
         report.merge(part, self.shared.max_problems);
+        self.size_store();
+    }
+
+    /// Reserve the store's room once enough of an expected drop is merged
+    /// ([`Dataset::expect_bytes`]).
+    fn size_store(&mut self) {
+        let Some(total) = self.expect else { return };
+        let seen = self.merged_bytes;
+        if seen == 0 || seen < (total / 16).min(64 << 20) {
+            return;
+        }
+        self.expect = None;
+        let per_byte = self.builder.len() as f64 / seen as f64;
+        // a tenth more than the density predicts, as the last units may be denser
+        let events = (total.saturating_sub(seen) as f64 * per_byte * 1.1) as usize;
+        self.builder.reserve(events);
     }
 
     /// End the open file: its parser flushes what it buffered (a truncated last record is

@@ -78,6 +78,26 @@ impl StoreBuilder {
         self.rows.heap_bytes() + self.dicts.heap_bytes() + self.seen.capacity() * 17
     }
 
+    /// Room for `more` events beyond those kept: columns and the de-duplication set.
+    pub fn reserve(&mut self, more: usize) {
+        let r = &mut self.rows;
+        r.time.reserve(more);
+        r.flags.reserve(more);
+        r.res.reserve(more);
+        r.op.reserve(more);
+        r.result.reserve(more);
+        r.caller.reserve(more);
+        r.ident.reserve(more);
+        r.client.reserve(more);
+        r.object.reserve(more);
+        r.dur.reserve(more);
+        r.corr.reserve(more);
+        r.prov.reserve(more);
+        if !self.raw {
+            self.seen.reserve(more);
+        }
+    }
+
     /// Merge the next batch (in unit order).
     pub fn add(&mut self, batch: Batch) {
         let Batch {
@@ -129,9 +149,13 @@ impl StoreBuilder {
             ($name:ident, $f:expr) => {{
                 r.$name.reserve(kept);
                 let f = $f;
-                for (i, v) in rows.$name.iter().enumerate() {
-                    if keep[i] {
-                        r.$name.push(f(*v));
+                if kept == n {
+                    r.$name.extend(rows.$name.iter().map(|v| f(*v)));
+                } else {
+                    for (i, v) in rows.$name.iter().enumerate() {
+                        if keep[i] {
+                            r.$name.push(f(*v));
+                        }
                     }
                 }
             }};

@@ -325,6 +325,10 @@ pub fn files(seq: u64, list: Vec<(File, String)>, settings: &Settings, newest_by
         }
     }
     let n = n_workers.min(units.len()).max(1);
+    let mut ds = Dataset::new(opts);
+    // sized once from the first units' density: no step-by-step regrowth of the store's
+    // columns, whose old copies would stay in the worker's linear memory
+    ds.expect_bytes(total);
     let run = Rc::new(RefCell::new(Run {
         seq,
         t0,
@@ -334,7 +338,7 @@ pub fn files(seq: u64, list: Vec<(File, String)>, settings: &Settings, newest_by
         units,
         done: BTreeMap::new(),
         next_merge: 0,
-        ds: Some(Dataset::new(opts)),
+        ds: Some(ds),
         merger: UnitMerger::new(),
         reports: Vec::new(),
         workers: Vec::new(),
