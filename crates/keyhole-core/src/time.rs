@@ -121,6 +121,33 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// `YYYY-MM-DDTHH:MM:SS` (`T`, `t` or a space in the middle) at the start of `b`, read at
+/// fixed places: what the general parse of [`Timestamp::parse_iso`] reads from the same
+/// bytes, in a tenth of its instructions.
+fn fixed_date_time(b: &[u8]) -> Option<[i64; 6]> {
+    const DIGITS: [usize; 14] = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+    let b: &[u8; 19] = b.get(..19)?.try_into().ok()?;
+    let digit = |i: usize| b[i].wrapping_sub(b'0');
+    if DIGITS.iter().any(|&i| digit(i) > 9)
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !matches!(b[10], b'T' | b't' | b' ')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let two = |i: usize| (digit(i) * 10 + digit(i + 1)) as i64;
+    Some([
+        two(0) * 100 + two(2),
+        two(5),
+        two(8),
+        two(11),
+        two(14),
+        two(17),
+    ])
+}
+
 fn build(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64, frac: i64) -> Option<i64> {
     if !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo as u32) as i64 {
         return None;
@@ -146,32 +173,44 @@ impl Timestamp {
     /// ISO 8601 / RFC 3339: `2024-04-03T14:03:10.7886260Z`, `2024-04-03 14:03:10`, offsets
     /// `+02:00`. A missing zone means UTC (Log Analytics exports are UTC).
     pub fn parse_iso(s: &str) -> Option<Timestamp> {
+        Timestamp::parse_iso_with(s, true)
+    }
+
+    /// [`Timestamp::parse_iso`], with or without the fixed-place fast path (`fast`).
+    fn parse_iso_with(s: &str, fast: bool) -> Option<Timestamp> {
         let mut c = Cursor {
             b: s.trim().as_bytes(),
             i: 0,
         };
-        let y = c.num(4, 4)?;
-        if !c.eat(b'-') {
-            return None;
-        }
-        let mo = c.num(1, 2)?;
-        if !c.eat(b'-') {
-            return None;
-        }
-        let d = c.num(1, 2)?;
-        let (mut h, mut mi, mut sec, mut frac, mut digits) = (0, 0, 0, 0, 0);
-        if c.eat(b'T') || c.eat(b't') || c.eat(b' ') {
-            h = c.num(1, 2)?;
-            if !c.eat(b':') {
+        let (y, mo, d, h, mi, sec, frac, digits);
+        if let Some([fy, fmo, fd, fh, fmi, fs]) = fixed_date_time(c.b).filter(|_| fast) {
+            // the form nearly every export writes, read at fixed places
+            (y, mo, d, h, mi, sec) = (fy, fmo, fd, fh, fmi, fs);
+            c.i = 19;
+            (frac, digits) = c.fraction();
+        } else {
+            y = c.num(4, 4)?;
+            if !c.eat(b'-') {
                 return None;
             }
-            mi = c.num(2, 2)?;
-            if c.eat(b':') {
-                sec = c.num(2, 2)?;
-                let (f, dg) = c.fraction();
-                frac = f;
-                digits = dg;
+            mo = c.num(1, 2)?;
+            if !c.eat(b'-') {
+                return None;
             }
+            d = c.num(1, 2)?;
+            let (mut th, mut tmi, mut ts, mut tf, mut td) = (0, 0, 0, 0, 0);
+            if c.eat(b'T') || c.eat(b't') || c.eat(b' ') {
+                th = c.num(1, 2)?;
+                if !c.eat(b':') {
+                    return None;
+                }
+                tmi = c.num(2, 2)?;
+                if c.eat(b':') {
+                    ts = c.num(2, 2)?;
+                    (tf, td) = c.fraction();
+                }
+            }
+            (h, mi, sec, frac, digits) = (th, tmi, ts, tf, td);
         }
         let mut offset_min = 0i64;
         match c.peek() {
@@ -309,6 +348,39 @@ impl fmt::Display for Timestamp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_fixed_place_fast_path_reads_as_the_general_parse() {
+        let cases = [
+            "2024-04-03T14:03:10.7886260Z",
+            "2024-04-03t14:03:10Z",
+            "2024-04-03 14:03:10",
+            " 2024-04-03T14:03:10.5+02:00 ",
+            "2024-02-29T23:59:60.123456789Z",
+            "2023-02-29T00:00:00Z",
+            "2024-13-01T00:00:00Z",
+            "2024-04-03T24:00:00Z",
+            "2024-04-03T14:03:10Zjunk",
+            "2024-04-03T14:03:10,25-05:30",
+            "2024-04-03T14:03:1",
+            "2024-04-03X14:03:10Z",
+            "2024-4-03T14:03:10Z",
+            "2024-04-03T14:03",
+            "2024-04-03",
+            "２０２４-04-03T14:03:10Z",
+            "0000-01-01T00:00:00Z",
+            "9999-12-31T23:59:59.9999999Z",
+        ];
+        for s in cases {
+            assert_eq!(
+                Timestamp::parse_iso_with(s, true),
+                Timestamp::parse_iso_with(s, false),
+                "{s:?}"
+            );
+        }
+        assert!(fixed_date_time(b"2024-04-03T14:03:10Z").is_some());
+        assert!(fixed_date_time(b"2024-04-03 14:03:1").is_none());
+    }
 
     #[test]
     fn seven_digit_input_prints_microseconds() {
