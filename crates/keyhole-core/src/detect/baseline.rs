@@ -122,6 +122,67 @@ impl EvIds {
     }
 }
 
+/// [`EvIds`] by the store's own dictionary ids: each resource, identity, operation and object
+/// of the store is interned once, then read by index, instead of five map lookups an event.
+/// The interner sees the texts in the order [`EvIds::of`] would give them (a new text always
+/// comes with a new store id), so it hands out the same ids.
+pub struct StoreIds {
+    vault: Vec<Id>,
+    principal: Vec<Id>,
+    operation: Vec<Id>,
+    object: Vec<Id>,
+    app: Vec<Id>,
+}
+
+/// Not interned yet / interned as "none".
+const UNSET: Id = Id::MAX;
+const NO_ID: Id = Id::MAX - 1;
+
+impl StoreIds {
+    pub fn new(store: &crate::store::EventStore) -> StoreIds {
+        StoreIds {
+            vault: vec![UNSET; store.resources.len()],
+            principal: vec![UNSET; store.identities.len()],
+            operation: vec![UNSET; store.operations.len()],
+            object: vec![UNSET; store.objects.len()],
+            app: vec![UNSET; store.identities.len()],
+        }
+    }
+
+    /// What [`EvIds::of`] gives for the event.
+    pub fn of(&mut self, i: &mut Interner, ev: EventRef<'_>) -> EvIds {
+        fn get(slot: &mut Id, f: impl FnOnce() -> Option<Id>) -> Option<Id> {
+            if *slot == UNSET {
+                *slot = f().unwrap_or(NO_ID);
+            }
+            (*slot != NO_ID).then_some(*slot)
+        }
+        let ident = ev.identity_id() as usize;
+        let vault = get(&mut self.vault[ev.vault_id() as usize], || {
+            Some(i.id(ev.vault()))
+        });
+        let principal = get(&mut self.principal[ident], || {
+            ev.identity().principal_key().map(|p| i.id(p))
+        });
+        let operation = get(&mut self.operation[ev.operation_id() as usize], || {
+            Some(i.id(ev.operation()))
+        });
+        let object = get(&mut self.object[ev.object_ref_id() as usize], || {
+            ev.object_name().as_ref().map(|o| i.id(o))
+        });
+        let app = get(&mut self.app[ident], || {
+            ev.identity().app_id.as_ref().map(|a| i.id(a))
+        });
+        EvIds {
+            vault: vault.unwrap_or_default(),
+            principal,
+            operation: operation.unwrap_or_default(),
+            object,
+            app,
+        }
+    }
+}
+
 /// Distinct UTC days on which something was seen (events arrive in time order, so the last
 /// day is enough to count distinct days).
 #[derive(Clone, Copy, Debug, Default)]
@@ -442,6 +503,36 @@ impl DailyCounts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn store_ids_are_the_interned_ids_of_every_event() {
+        use crate::detect::testkit::{ev, EventBuilder};
+        let mut events = Vec::new();
+        for k in 0..60i64 {
+            let mut e = ev("2024-05-01T00:00:00Z")
+                .secs(k)
+                .vault(["kv-a", "kv-b", "KV-A"][k as usize % 3])
+                .op(["SecretGet", "SecretList", "VaultGet", "KeySign"][k as usize % 4]);
+            e = match k % 5 {
+                0 => e.user(&format!("u{}@x.com", k % 7)),
+                1 => e.oid(&format!("oid-{}", k % 4)).app("app-1"),
+                2 => e.service(&format!("svc-{}", k % 3)),
+                3 => e.app(&format!("app-{}", k % 2)),
+                _ => e,
+            };
+            if k % 3 != 0 {
+                e = e.obj(&format!("secret-{}", k % 6));
+            }
+            events.push(e);
+        }
+        let store = crate::store::EventStore::from_events(&events);
+        let (mut plain, mut cached) = (Interner::default(), Interner::default());
+        let mut ids = StoreIds::new(&store);
+        for e in store.rows() {
+            assert_eq!(ids.of(&mut cached, e), EvIds::of(&mut plain, e));
+        }
+        assert_eq!(plain.names, cached.names, "the same ids in the same order");
+    }
 
     #[test]
     fn median_and_mad() {
