@@ -8,8 +8,6 @@ use super::intern::{
 };
 use crate::event::{IdentityKind, Str};
 use crate::ingest::normalize::{Norm, NormPolicy};
-use rustc_hash::FxBuildHasher;
-use std::collections::HashSet;
 use std::hash::{BuildHasher, Hasher};
 
 /// Per-event flag bits.
@@ -124,7 +122,7 @@ pub struct Batch {
     pub(crate) rows: Rows,
     /// De-duplication key of each row.
     pub(crate) keys: Vec<u128>,
-    seen: HashSet<u128, FxBuildHasher>,
+    seen: super::build::LazySet,
     pub(crate) files: Vec<FileMeta>,
     /// Records dropped on arrival as duplicates of an earlier record of the batch.
     pub(crate) duplicates: u64,
@@ -354,7 +352,7 @@ impl Batch {
             dicts: Dicts::new(),
             rows: Rows::default(),
             keys: Vec::new(),
-            seen: HashSet::default(),
+            seen: Default::default(),
             files: Vec::new(),
             duplicates: 0,
             keep_duplicates: false,
@@ -412,7 +410,7 @@ impl Batch {
             + self.dicts.heap_bytes()
             + self.keys.capacity() * 16
             + self.key_hashes.capacity() * 16
-            + self.seen.capacity() * 17
+            + self.seen.heap_bytes()
     }
 
     /// The index of a file in this batch's table (added when new).
@@ -521,9 +519,13 @@ impl Batch {
         k.sym(c, s, ident.upn);
         k.sym(c, s, ident.app_id);
         let key = k.finish();
-        if !self.keep_duplicates && !self.seen.insert(key) {
-            self.duplicates += 1;
-            return false;
+        if !self.keep_duplicates {
+            let ms = n.time.millis();
+            if self.seen.prepare(&self.keys, ms, ms) && self.seen.contains(&key) {
+                self.duplicates += 1;
+                return false;
+            }
+            self.seen.pend(self.keys.len(), ms, ms);
         }
 
         let row = self.rows.len() as u32;

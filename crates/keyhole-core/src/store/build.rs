@@ -24,11 +24,94 @@ use std::sync::Arc;
 pub struct StoreBuilder {
     dicts: Dicts,
     rows: Rows,
-    seen: HashSet<u128, FxBuildHasher>,
+    seen: Dedup,
     files: Vec<FileMeta>,
     duplicates: u64,
     /// Keep every event in arrival order (no de-duplication, no sort).
     raw: bool,
+}
+
+/// A set of de-duplication keys built only where it is needed. A duplicate has its original's
+/// millisecond, so the keys added since the last overlap wait, with the milliseconds they
+/// span, and enter the set only when keys to look up overlap that span; a lookup is needed only
+/// where it overlaps what the set holds. Keys that follow each other in time (an export cut
+/// into ranges, daily files, records in time order) never build the set; overlapping exports
+/// and repeated records build it as a plain set would, so memory still follows unique events.
+#[derive(Debug, Default)]
+pub(crate) struct LazySet {
+    set: HashSet<u128, FxBuildHasher>,
+    /// The milliseconds the set's keys span.
+    set_span: Option<(i64, i64)>,
+    /// The index of the first key not in the set, and the milliseconds it and the keys after
+    /// it span.
+    pending: Option<(usize, i64, i64)>,
+}
+
+impl LazySet {
+    /// Ready to look up keys spanning `lo..=hi` (every key so far is `keys`): the waiting keys
+    /// enter the set if they overlap. False when no lookup can find anything.
+    pub(crate) fn prepare(&mut self, keys: &[u128], lo: i64, hi: i64) -> bool {
+        if let Some((from, a, b)) = self.pending {
+            if a <= hi && lo <= b {
+                self.set.extend(keys[from..].iter().copied());
+                self.set_span = Some(match self.set_span {
+                    None => (a, b),
+                    Some((x, y)) => (x.min(a), y.max(b)),
+                });
+                self.pending = None;
+            }
+        }
+        self.set_span.is_some_and(|(a, b)| a <= hi && lo <= b)
+    }
+
+    pub(crate) fn contains(&self, key: &u128) -> bool {
+        self.set.contains(key)
+    }
+
+    /// The keys from index `from` on span `lo..=hi` (and wait).
+    pub(crate) fn pend(&mut self, from: usize, lo: i64, hi: i64) {
+        self.pending = Some(match self.pending {
+            None => (from, lo, hi),
+            Some((f, a, b)) => (f, a.min(lo), b.max(hi)),
+        });
+    }
+
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.set.capacity() * 17
+    }
+}
+
+/// Which events are duplicates of earlier ones, across batches: the key of every kept row
+/// and a [`LazySet`] of them.
+#[derive(Debug, Default)]
+struct Dedup {
+    keys: Vec<u128>,
+    set: LazySet,
+}
+
+impl Dedup {
+    /// Whether each event of a batch (its keys and times, in arrival order) is new; the new
+    /// ones are remembered. The batch holds no duplicate of its own.
+    fn admit(&mut self, keys: &[u128], times: &[i64]) -> Vec<bool> {
+        let (lo, hi) = times.iter().fold((i64::MAX, i64::MIN), |(lo, hi), &t| {
+            let ms = t.div_euclid(1000);
+            (lo.min(ms), hi.max(ms))
+        });
+        let keep: Vec<bool> = if self.set.prepare(&self.keys, lo, hi) {
+            keys.iter().map(|k| !self.set.contains(k)).collect()
+        } else {
+            vec![true; keys.len()]
+        };
+        let from = self.keys.len();
+        self.keys
+            .extend(keys.iter().zip(&keep).filter(|(_, &k)| k).map(|(k, _)| *k));
+        self.set.pend(from, lo, hi);
+        keep
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.keys.capacity() * 16 + self.set.heap_bytes()
+    }
 }
 
 fn remap_policy(map: &Remap, p: &Option<PolicySyms>) -> Option<PolicySyms> {
@@ -75,7 +158,7 @@ impl StoreBuilder {
 
     /// Heap bytes held.
     pub fn heap_bytes(&self) -> usize {
-        self.rows.heap_bytes() + self.dicts.heap_bytes() + self.seen.capacity() * 17
+        self.rows.heap_bytes() + self.dicts.heap_bytes() + self.seen.heap_bytes()
     }
 
     /// Room for `more` events beyond those kept: columns and the de-duplication set.
@@ -94,7 +177,7 @@ impl StoreBuilder {
         r.corr.reserve(more);
         r.prov.reserve(more);
         if !self.raw {
-            self.seen.reserve(more);
+            self.seen.keys.reserve(more);
         }
     }
 
@@ -127,11 +210,11 @@ impl StoreBuilder {
         let n = rows.len();
         let r = &mut self.rows;
         let base = r.len() as u32;
-        let mut keep: Vec<bool> = Vec::with_capacity(n);
-        self.seen.reserve(n);
-        for k in &keys {
-            keep.push(self.raw || self.seen.insert(*k));
-        }
+        let keep: Vec<bool> = if self.raw {
+            vec![true; n]
+        } else {
+            self.seen.admit(&keys, &rows.time)
+        };
         drop(keys);
         // arrival index in the batch → row in the store
         let mut new_row = vec![u32::MAX; n];
@@ -495,5 +578,66 @@ pub(crate) fn kind_of(k: u8) -> ObjectKind {
         2 => ObjectKind::Key,
         3 => ObjectKind::Certificate,
         _ => ObjectKind::Other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Random batches of events (key, time): duplicates carry their original's millisecond,
+    /// batches come in time order, shuffled, overlapping or touching at their edges.
+    #[test]
+    fn dedup_keeps_what_one_set_of_every_key_keeps() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut rnd = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        for case in 0..300 {
+            let mut d = Dedup::default();
+            let mut reference: HashSet<u128> = HashSet::new();
+            let mut earlier: Vec<(u128, i64)> = Vec::new();
+            let batches = 1 + rnd(12);
+            for b in 0..batches {
+                let base = match case % 3 {
+                    0 => b as i64 * 50_000,             // in time order, touching
+                    1 => rnd(8) as i64 * 40_000,        // shuffled, overlapping
+                    _ => (batches - b) as i64 * 60_000, // newest first
+                };
+                let mut keys = Vec::new();
+                let mut times = Vec::new();
+                let mut in_batch = HashSet::new();
+                for _ in 0..rnd(40) {
+                    let (k, t) = if !earlier.is_empty() && rnd(4) == 0 {
+                        // a copy of an earlier event, at its millisecond (another microsecond)
+                        let (k, t) = earlier[rnd(earlier.len() as u64) as usize];
+                        (k, t.div_euclid(1000) * 1000 + rnd(1000) as i64)
+                    } else {
+                        let t = base + rnd(50_000) as i64;
+                        (
+                            rnd(u64::MAX) as u128 ^ (t.div_euclid(1000) as u128) << 64,
+                            t,
+                        )
+                    };
+                    // a batch holds no duplicate of its own (its own set drops them)
+                    if in_batch.insert(k) {
+                        keys.push(k);
+                        times.push(t);
+                    }
+                }
+                let want: Vec<bool> = keys.iter().map(|k| !reference.contains(k)).collect();
+                reference.extend(keys.iter().copied());
+                let got = d.admit(&keys, &times);
+                assert_eq!(got, want, "case {case}, batch {b}");
+                for (i, k) in keys.iter().enumerate() {
+                    if want[i] {
+                        earlier.push((*k, times[i]));
+                    }
+                }
+            }
+        }
     }
 }
