@@ -753,36 +753,135 @@ pub fn plan_file(
 
 /// Parse one task and return the unit as bytes ([`FileIngest::to_wire`]). The unit is fed to
 /// its end; when its parser is then inside a record it goes on to the next cut (the units it
-/// covers that way are skipped by the merger); at the end of the file it is finished.
+/// covers that way are skipped by the merger); at the end of the file it is finished. The
+/// loop over a [`UnitRun`].
 pub fn run_unit(
     task: &UnitTask,
     opts: &IngestOptions,
     chunk: u64,
     read: &mut ReadAt,
 ) -> Result<Vec<u8>, String> {
-    let mut f = match task.cut {
-        None => FileIngest::new(&task.name, opts),
-        Some(cut) => {
-            let head = read(0, task.plan_head)?;
-            let plan = SplitPlan::new(&head, opts)
-                .ok_or_else(|| format!("{}: the file changed while it was read", task.name))?;
-            FileIngest::resume(&task.name, opts, &plan, cut)
+    let mut run = UnitRun::new(task.clone(), opts, chunk);
+    while let Some((from, to)) = run.next_range() {
+        run.give(&read(from, to)?)?;
+    }
+    Ok(run.into_wire())
+}
+
+/// [`run_unit`] as a push parser, for a reader that cannot block: ask
+/// [`UnitRun::next_range`] which bytes of the file to read, hand them to [`UnitRun::give`],
+/// until it asks for none; [`UnitRun::into_wire`] is the unit. [`UnitRun::range_after`] is
+/// the range it will most likely ask for next, so the bytes can be on their way while the
+/// parser works (the page's workers read the next slice of the file as they parse this one).
+pub struct UnitRun {
+    task: UnitTask,
+    opts: IngestOptions,
+    chunk: u64,
+    /// `None` until the head is given (a resumed unit re-makes the split plan from it).
+    f: Option<FileIngest>,
+    /// The next byte to read, and the index in `task.ends` of the end being read to.
+    at: u64,
+    end: usize,
+    done: bool,
+}
+
+impl UnitRun {
+    pub fn new(task: UnitTask, opts: &IngestOptions, chunk: u64) -> UnitRun {
+        let f = task
+            .cut
+            .is_none()
+            .then(|| FileIngest::new(&task.name, opts));
+        let mut run = UnitRun {
+            at: task.start,
+            task,
+            opts: opts.clone(),
+            chunk: chunk.max(1),
+            f,
+            end: 0,
+            done: false,
+        };
+        run.settle();
+        run
+    }
+
+    /// The bytes `[from, to)` of the file to give next; `None`: the unit is complete.
+    pub fn next_range(&self) -> Option<(u64, u64)> {
+        if self.done {
+            return None;
         }
-    };
-    let size = task.size();
-    let mut at = task.start;
-    for &end in &task.ends {
-        feed_range(&mut |b| f.feed(b), at, end, chunk, read)?;
-        at = end;
-        if end >= size {
-            f.finish();
-            break;
+        if self.f.is_none() {
+            return Some((0, self.task.plan_head));
         }
-        if f.can_hand_off() {
-            break;
+        let end = self.task.ends[self.end];
+        Some((self.at, (self.at + self.chunk).min(end)))
+    }
+
+    /// The range after [`UnitRun::next_range`] if the parser does not stop there (it may: at
+    /// the end of the unit, when it stands between two records).
+    pub fn range_after(&self) -> Option<(u64, u64)> {
+        let (at, end) = match (&self.f, self.next_range()?) {
+            (None, _) => (self.task.start, *self.task.ends.first()?),
+            (Some(_), (_, to)) if to < self.task.ends[self.end] => (to, self.task.ends[self.end]),
+            (Some(_), (_, to)) => (to, *self.task.ends.get(self.end + 1)?),
+        };
+        (at < end).then(|| (at, (at + self.chunk).min(end)))
+    }
+
+    /// The bytes of [`UnitRun::next_range`] (fewer if the file is shorter than planned).
+    pub fn give(&mut self, bytes: &[u8]) -> Result<(), String> {
+        let Some((_, to)) = self.next_range() else {
+            return Ok(());
+        };
+        match &mut self.f {
+            None => {
+                let Some(cut) = self.task.cut else {
+                    return Err(format!("{}: no cut to resume at", self.task.name));
+                };
+                let plan = SplitPlan::new(bytes, &self.opts).ok_or_else(|| {
+                    format!("{}: the file changed while it was read", self.task.name)
+                })?;
+                self.f = Some(FileIngest::resume(&self.task.name, &self.opts, &plan, cut));
+            }
+            Some(f) => {
+                f.feed(bytes);
+                self.at = to;
+            }
+        }
+        self.settle();
+        Ok(())
+    }
+
+    /// At the end being read to: finish the file at its end, stop when the parser can hand
+    /// off, else read on to the next end.
+    fn settle(&mut self) {
+        let Some(f) = &mut self.f else { return };
+        while !self.done {
+            let Some(&end) = self.task.ends.get(self.end) else {
+                self.done = true;
+                break;
+            };
+            if self.at < end {
+                break;
+            }
+            self.at = end;
+            if end >= self.task.size() {
+                f.finish();
+                self.done = true;
+            } else if f.can_hand_off() {
+                self.done = true;
+            } else {
+                self.end += 1;
+            }
         }
     }
-    Ok(f.to_wire())
+
+    /// The unit as bytes ([`FileIngest::to_wire`]).
+    pub fn into_wire(self) -> Vec<u8> {
+        let f = self
+            .f
+            .unwrap_or_else(|| FileIngest::new(&self.task.name, &self.opts));
+        f.to_wire()
+    }
 }
 
 /// Merges units from [`run_unit`] in task order into a dataset, exactly as [`ingest_in_units`]
@@ -868,8 +967,9 @@ impl UnitMerger {
 }
 
 /// [`ingest_in_units`] the way the page does it: every unit planned by [`plan_file`], parsed
-/// by [`run_unit`] into bytes (here in reverse order, as workers may finish), merged by
-/// [`UnitMerger`]. Tests and fuzzing compare it with one sequential parse.
+/// by a [`UnitRun`] into bytes (here in reverse order, as workers may finish), merged by
+/// [`UnitMerger`]. Tests and fuzzing compare it with one sequential parse; every range a run
+/// asks for must be the one it predicted ([`UnitRun::range_after`]) when it predicted one.
 pub fn ingest_in_units_over_wire(
     ds: &mut super::Dataset,
     name: &str,
@@ -894,7 +994,16 @@ pub fn ingest_in_units_over_wire(
     );
     let mut wires: Vec<Vec<u8>> = Vec::with_capacity(tasks.len());
     for t in tasks.iter().rev() {
-        wires.push(run_unit(t, &opts, chunk as u64, &mut read)?);
+        let mut run = UnitRun::new(t.clone(), &opts, chunk as u64);
+        let mut predicted = None;
+        while let Some(r) = run.next_range() {
+            if predicted.is_some_and(|p| p != r) {
+                return Err(format!("{name}: read {r:?}, predicted {predicted:?}"));
+            }
+            predicted = run.range_after();
+            run.give(&read(r.0, r.1)?)?;
+        }
+        wires.push(run.into_wire());
     }
     wires.reverse();
     let mut m = UnitMerger::new();

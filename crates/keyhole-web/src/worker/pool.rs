@@ -6,8 +6,8 @@
 //! starts `navigator.hardwareConcurrency` parse workers (at most [`MAX_WORKERS`]) as nested
 //! workers of its own — each instantiates the same compiled module the page compiled once, so
 //! nothing is fetched after load — and hands each a unit: the `File` and its byte range. A parse
-//! worker reads its range with `FileReaderSync`, runs the core's `run_unit` and returns the unit
-//! as bytes (`store/wire.rs`) in a transferred `ArrayBuffer`. The analysis worker merges units
+//! worker reads its range with `Blob.arrayBuffer` slices, the next one on its way while it
+//! parses this one (the core's `UnitRun` says which), and returns the unit as bytes (`store/wire.rs`) in a transferred `ArrayBuffer`. The analysis worker merges units
 //! in plan order with the core's `UnitMerger`, exactly as the CLI merges its threads' units, so
 //! the events are the same whatever the worker count.
 //!
@@ -24,7 +24,7 @@
 
 use super::{post, views};
 use crate::protocol::{FileView, Progress, Settings, WorkerMsg};
-use keyhole_core::ingest::unit::{plan_file, run_unit, Merged, UnitMerger, UnitTask};
+use keyhole_core::ingest::unit::{plan_file, Merged, UnitMerger, UnitRun, UnitTask};
 use keyhole_core::ingest::{Dataset, FileIngest, IngestOptions, PLAN_HEAD};
 use keyhole_core::store::budget::{self, Part};
 use serde::{Deserialize, Serialize};
@@ -41,11 +41,14 @@ pub const MAX_WORKERS: usize = 8;
 const MIN_UNIT: u64 = 4 << 20;
 /// … and at most this large (a unit's bytes and batch are held by its worker until merged).
 const MAX_UNIT: u64 = 64 << 20;
-/// A parse worker reads its unit in slices of this size: each `FileReaderSync` call is a round
-/// trip to the browser's file thread, and each slice is held twice (the JS buffer and its copy
-/// in wasm memory). Measured on a 1 GB drop (`bench/page_bench.mjs`, 2 workers): 4 MiB 6.11 s /
-/// PSS 783 MB, 8 MiB 5.51 s / 803 MB, 16 MiB 5.72 s / 847 MB.
-const READ_CHUNK: u64 = 8 << 20;
+/// A parse worker reads its unit in slices of this size: each read is a round trip to the
+/// browser's file thread, with the next slice on its way while one is parsed, and each slice is
+/// held twice (the JS buffer and its copy in wasm memory). Measured on a 1 GB drop
+/// (`bench/page_bench.mjs`, 2 workers, three runs each side by side on a noisy machine):
+/// synchronous 8 MiB reads 6.53 / 6.61 / 6.08 s, the drop adding 368 / 324 / 365 MB; these
+/// 4 MiB reads one ahead 6.30 / 6.21 / 5.31 s, 351 / 360 / 363 MB. (Synchronous reads
+/// earlier: 4 MiB 6.11 s / PSS 783 MB, 8 MiB 5.51 s / 803 MB, 16 MiB 5.72 s / 847 MB.)
+const READ_CHUNK: u64 = 4 << 20;
 /// Bytes looked at from a target offset for a safe cut.
 const CUT_WINDOW: u64 = 1 << 20;
 /// Head bytes parsed per file to sample bytes per record (at most this much in all).
@@ -104,6 +107,40 @@ fn ingest_options(local_offset: i32, max_problems: usize) -> IngestOptions {
 
 // ---- the parse worker ----
 
+/// The bytes `[from, to)` of `file`, on their way (`Blob.arrayBuffer`).
+fn fetch(file: &File, (from, to): (u64, u64)) -> Result<js_sys::Promise, String> {
+    file.slice_with_f64_and_f64(from as f64, to as f64)
+        .map(|b| b.array_buffer())
+        .map_err(|e| format!("{e:?}"))
+}
+
+/// Parse one unit ([`UnitRun`]), the next slice of the file read while this one is parsed:
+/// the browser reads while the worker works, instead of the worker waiting on each read.
+async fn parse_unit(task: UnitTask, opts: &IngestOptions, file: &File) -> Result<Vec<u8>, String> {
+    let mut run = UnitRun::new(task, opts, READ_CHUNK);
+    let mut ahead: Option<((u64, u64), js_sys::Promise)> = None;
+    // one buffer for every slice: no allocation a slice in the worker's linear memory
+    let mut bytes = Vec::new();
+    while let Some(range) = run.next_range() {
+        let now = match ahead.take() {
+            Some((r, p)) if r == range => p,
+            _ => fetch(file, range)?,
+        };
+        if let Some(next) = run.range_after() {
+            ahead = Some((next, fetch(file, next)?));
+        }
+        let ab = wasm_bindgen_futures::JsFuture::from(now)
+            .await
+            .map_err(|e| e.as_string().unwrap_or_else(|| format!("{e:?}")))?;
+        let view = js_sys::Uint8Array::new(&ab);
+        bytes.resize(view.length() as usize, 0);
+        view.copy_to(&mut bytes);
+        drop((view, ab));
+        run.give(&bytes)?;
+    }
+    Ok(run.into_wire())
+}
+
 /// Entry point of a parse worker (called by `web/worker.js`): parses each unit it is given and
 /// returns it as bytes in a transferred `ArrayBuffer`.
 #[wasm_bindgen]
@@ -126,29 +163,26 @@ pub fn parse_worker_start() {
             return;
         };
         let _ = js_sys::Reflect::set(&out, &"index".into(), &(job.index as f64).into());
-        let started = js_sys::Date::now();
-        let opts = ingest_options(job.local_offset, job.max_problems);
-        let result = FileReaderSync::new()
-            .map_err(|_| "this browser cannot read files in a worker".to_string())
-            .and_then(|reader| {
-                run_unit(&job.task, &opts, READ_CHUNK, &mut |a, b| {
-                    read_range(&reader, &file, a, b)
-                })
-            });
-        let busy = js_sys::Date::now() - started;
-        let _ = js_sys::Reflect::set(&out, &"ms".into(), &busy.into());
-        match result {
-            Ok(bytes) => {
-                let buf = js_sys::Uint8Array::from(&bytes[..]).buffer();
-                drop(bytes);
-                let _ = js_sys::Reflect::set(&out, &"wire".into(), &buf);
-                let _ = reply.post_message_with_transfer(&out, &js_sys::Array::of1(&buf));
+        let reply = reply.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let started = js_sys::Date::now();
+            let opts = ingest_options(job.local_offset, job.max_problems);
+            let result = parse_unit(job.task, &opts, &file).await;
+            let busy = js_sys::Date::now() - started;
+            let _ = js_sys::Reflect::set(&out, &"ms".into(), &busy.into());
+            match result {
+                Ok(bytes) => {
+                    let buf = js_sys::Uint8Array::from(&bytes[..]).buffer();
+                    drop(bytes);
+                    let _ = js_sys::Reflect::set(&out, &"wire".into(), &buf);
+                    let _ = reply.post_message_with_transfer(&out, &js_sys::Array::of1(&buf));
+                }
+                Err(e) => {
+                    let _ = js_sys::Reflect::set(&out, &"error".into(), &e.into());
+                    let _ = reply.post_message(&out);
+                }
             }
-            Err(e) => {
-                let _ = js_sys::Reflect::set(&out, &"error".into(), &e.into());
-                let _ = reply.post_message(&out);
-            }
-        }
+        });
     });
     scope.set_onmessage(Some(cb.as_ref().unchecked_ref()));
     cb.forget();
