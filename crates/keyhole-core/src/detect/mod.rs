@@ -428,6 +428,7 @@ fn analyze_part(events: &EventStore, cfg: &DetectConfig, part: usize, parts: usi
     let mut out: Vec<Finding> = Vec::new();
     let mut span: Option<(Timestamp, Timestamp)> = None;
     let mut allow_cache: FxMap<(Option<Id>, Option<Id>, bool), bool> = FxMap::default();
+    let mut allow_by_ident = vec![0u8; events.identities.len()];
     let mut ids = baseline::StoreIds::new(events);
     for (i, ev) in events.rows().enumerate() {
         span = Some(match span {
@@ -440,13 +441,18 @@ fn analyze_part(events: &EventStore, cfg: &DetectConfig, part: usize, parts: usi
         if ev.is_auth_challenge() {
             continue;
         }
-        // Principal allow-listing depends on (principal, app, upn presence): cached per pair.
+        // Principal allow-listing depends on (principal, app, upn presence): cached per pair,
+        // and read per store identity (0: not yet, 1: no, 2: yes).
         let allowed = {
-            let key = (cx.cur.principal, cx.cur.app, ev.identity().upn.is_some());
-            let by_principal = *allow_cache
-                .entry(key)
-                .or_insert_with(|| cfg.is_allowed_principal(ev));
-            by_principal || cfg.is_allowed_ip(ev)
+            let slot = &mut allow_by_ident[ev.identity_id() as usize];
+            if *slot == 0 {
+                let key = (cx.cur.principal, cx.cur.app, ev.identity().upn.is_some());
+                let yes = *allow_cache
+                    .entry(key)
+                    .or_insert_with(|| cfg.is_allowed_principal(ev));
+                *slot = 1 + yes as u8;
+            }
+            *slot == 2 || cfg.is_allowed_ip(ev)
         };
         for r in rules.iter_mut() {
             r.on_event(&cx, i, ev, allowed, &mut out);
