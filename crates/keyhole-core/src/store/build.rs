@@ -163,19 +163,10 @@ impl StoreBuilder {
 
     /// Room for `more` events beyond those kept: columns and the de-duplication set.
     pub fn reserve(&mut self, more: usize) {
-        let r = &mut self.rows;
-        r.time.reserve(more);
-        r.flags.reserve(more);
-        r.res.reserve(more);
-        r.op.reserve(more);
-        r.result.reserve(more);
-        r.caller.reserve(more);
-        r.ident.reserve(more);
-        r.client.reserve(more);
-        r.object.reserve(more);
-        r.dur.reserve(more);
-        r.corr.reserve(more);
-        r.prov.reserve(more);
+        macro_rules! reserve {
+            ($($col:ident),*) => { $(self.rows.$col.reserve(more);)* };
+        }
+        reserve!(time, flags, res, op, result, caller, ident, client, object, dur, corr, prov);
         if !self.raw {
             self.seen.keys.reserve(more);
         }
