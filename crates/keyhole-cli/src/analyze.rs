@@ -111,7 +111,7 @@ pub fn run(
     let t = std::time::Instant::now();
     let analysis = crate::input::detect(loaded, cfg);
     let detect_secs = t.elapsed().as_secs_f64();
-    if std::env::var_os("KEYHOLE_TIMINGS").is_some() {
+    if crate::output::timings() {
         eprintln!("timings: detection {detect_secs:.3} s");
     }
     for line in judging_lines(&analysis.rules) {

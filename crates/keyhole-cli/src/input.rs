@@ -119,7 +119,7 @@ pub fn load(
     progress.finish();
     let t = std::time::Instant::now();
     let (store, summary) = ds.finish_store();
-    if std::env::var_os("KEYHOLE_TIMINGS").is_some() {
+    if crate::output::timings() {
         eprintln!(
             "timings: store finished in {:.3} s",
             t.elapsed().as_secs_f64()

@@ -205,7 +205,7 @@ fn load(paths: &[PathBuf], local_offset: i32, how: &LoadArgs) -> Result<input::L
     let t = std::time::Instant::now();
     let threads = input::threads(how.threads);
     let loaded = input::load(paths, opts, threads, how.unit_bytes);
-    if std::env::var_os("KEYHOLE_TIMINGS").is_some() {
+    if crate::output::timings() {
         let b = loaded.store.heap_bytes();
         eprintln!(
             "timings: ingest {:.3} s ({threads} threads); store {} events, {:.1} bytes/event (columns + provenance), {} MiB in all",

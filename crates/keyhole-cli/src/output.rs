@@ -14,3 +14,9 @@ pub fn open(path: Option<&Path>) -> io::Result<Box<dyn Write>> {
         _ => Box::new(BufWriter::with_capacity(1 << 20, io::stdout().lock())),
     })
 }
+
+/// `KEYHOLE_TIMINGS` is set: print where the time went (ingest, merge, store, detection) on
+/// standard error.
+pub fn timings() -> bool {
+    std::env::var_os("KEYHOLE_TIMINGS").is_some()
+}

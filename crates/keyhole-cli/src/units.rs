@@ -259,7 +259,7 @@ pub fn run(
         let mut pending: BTreeMap<usize, (FileIngest, Option<String>)> = BTreeMap::new();
         let mut merge_next = 0usize;
         let mut buf = vec![0u8; CHUNK];
-        let timed = std::env::var_os("KEYHOLE_TIMINGS").is_some();
+        let timed = crate::output::timings();
         let (t0, mut merging) = (std::time::Instant::now(), Duration::ZERO);
         loop {
             let got = rx.recv_timeout(Duration::from_millis(100));

@@ -15,6 +15,7 @@ use crate::event::{
     AccessPolicyChange, Authorization, Identity, IdentityKind, ObjectKind, Op, Str, VaultConfig,
 };
 use crate::ingest::normalize::{outcome, parse_caller_addr};
+use crate::time::Timestamp;
 use rustc_hash::FxBuildHasher;
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -93,8 +94,9 @@ impl Dedup {
     /// Whether each event of a batch (its keys and times, in arrival order) is new; the new
     /// ones are remembered. The batch holds no duplicate of its own.
     fn admit(&mut self, keys: &[u128], times: &[i64]) -> Vec<bool> {
+        // the millisecond the key was built from (`Batch::push`)
         let (lo, hi) = times.iter().fold((i64::MAX, i64::MIN), |(lo, hi), &t| {
-            let ms = t.div_euclid(1000);
+            let ms = Timestamp::from_micros(t).millis();
             (lo.min(ms), hi.max(ms))
         });
         let keep: Vec<bool> = if self.set.prepare(&self.keys, lo, hi) {
@@ -161,7 +163,7 @@ impl StoreBuilder {
         self.rows.heap_bytes() + self.dicts.heap_bytes() + self.seen.heap_bytes()
     }
 
-    /// Room for `more` events beyond those kept: columns and the de-duplication set.
+    /// Room for `more` events beyond those kept: columns and the de-duplication keys.
     pub fn reserve(&mut self, more: usize) {
         macro_rules! reserve {
             ($($col:ident),*) => { $(self.rows.$col.reserve(more);)* };

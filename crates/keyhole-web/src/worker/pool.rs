@@ -7,7 +7,8 @@
 //! workers of its own — each instantiates the same compiled module the page compiled once, so
 //! nothing is fetched after load — and hands each a unit: the `File` and its byte range. A parse
 //! worker reads its range with `Blob.arrayBuffer` slices, the next one on its way while it
-//! parses this one (the core's `UnitRun` says which), and returns the unit as bytes (`store/wire.rs`) in a transferred `ArrayBuffer`. The analysis worker merges units
+//! parses this one (the core's `UnitRun` says which), and returns the unit as bytes
+//! (`store/wire.rs`) in a transferred `ArrayBuffer`. The analysis worker merges units
 //! in plan order with the core's `UnitMerger`, exactly as the CLI merges its threads' units, so
 //! the events are the same whatever the worker count.
 //!
