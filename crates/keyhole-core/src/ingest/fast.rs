@@ -22,45 +22,81 @@ struct P<'a> {
     i: usize,
 }
 
-/// The bytes of `c` that end a plain run of string text (`"`, `\\` or a control character) as
-/// 0xff, the others 0, little-endian: written lane by lane so that the compiler makes it a few
-/// 128-bit vector instructions (SSE2 on x86-64).
-#[cfg(any(test, target_arch = "x86_64"))]
+/// The bytes of `c` that end a plain run of string text (`"`, `\\` or a control character), one
+/// bit a byte (bit k for `c[k]`): three byte compares and a movemask (SSE2, x86-64's baseline).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+#[inline]
+fn special_bits(c: &[u8; 16]) -> u32 {
+    use core::arch::x86_64::*;
+    let lo = i64::from_le_bytes(c[..8].try_into().expect("8 bytes"));
+    let hi = i64::from_le_bytes(c[8..].try_into().expect("8 bytes"));
+    let v = _mm_set_epi64x(hi, lo); // one unaligned 16-byte load
+    let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+    let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+    let control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v); // v <= 0x1f
+    _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), control)) as u32
+}
+
+/// [`special_bits`] in wasm's 128-bit SIMD (the page's build enables simd128).
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[inline]
+fn special_bits(c: &[u8; 16]) -> u32 {
+    use core::arch::wasm32::*;
+    let lo = u64::from_le_bytes(c[..8].try_into().expect("8 bytes"));
+    let hi = u64::from_le_bytes(c[8..].try_into().expect("8 bytes"));
+    let v = u64x2(lo, hi);
+    let quote = u8x16_eq(v, u8x16_splat(b'"'));
+    let backslash = u8x16_eq(v, u8x16_splat(b'\\'));
+    let control = u8x16_lt(v, u8x16_splat(0x20));
+    u32::from(u8x16_bitmask(v128_or(v128_or(quote, backslash), control)))
+}
+
+/// The bits of [`special_bits`] of the 16 bytes at `i`.
+#[cfg(any(
+    target_arch = "x86_64",
+    all(target_arch = "wasm32", target_feature = "simd128")
+))]
 #[inline(always)]
-fn special_mask(c: &[u8; 16]) -> u128 {
-    let mut v = [0u8; 16];
-    for (o, &x) in v.iter_mut().zip(c) {
-        *o = if (x == b'"') | (x == b'\\') | (x < 0x20) {
-            0xff
-        } else {
-            0
-        };
-    }
-    u128::from_le_bytes(v)
+fn special_at(b: &[u8], i: usize) -> u32 {
+    let c: &[u8; 16] = b[i..i + 16].try_into().expect("16 bytes");
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: SSE2 is part of the x86-64 baseline: every x86-64 CPU has it.
+    return unsafe { special_bits(c) };
+    #[cfg(target_arch = "wasm32")]
+    return special_bits(c);
 }
 
 /// The first index at or after `from` of a byte that ends a plain run of string text: `"`,
 /// `\\` or a control character.
 #[inline]
 fn special(b: &[u8], from: usize) -> Option<usize> {
-    #[cfg(target_arch = "x86_64")]
+    #[cfg(any(
+        target_arch = "x86_64",
+        all(target_arch = "wasm32", target_feature = "simd128")
+    ))]
     let find = special_lanes;
-    #[cfg(not(target_arch = "x86_64"))]
+    #[cfg(not(any(
+        target_arch = "x86_64",
+        all(target_arch = "wasm32", target_feature = "simd128")
+    )))]
     let find = special_words;
     find(b, from)
 }
 
-/// [`special`] 16 bytes a step in vector lanes (x86-64, where the compiler makes SSE2 of
-/// [`special_mask`]); the last step re-reads the final 16 bytes with the ones before `from`
-/// masked off.
-#[cfg(any(test, target_arch = "x86_64"))]
+/// [`special`] 16 bytes a step in vector lanes ([`special_bits`]); the last step re-reads the
+/// final 16 bytes with the ones before `from` shifted out.
+#[cfg(any(
+    target_arch = "x86_64",
+    all(target_arch = "wasm32", target_feature = "simd128")
+))]
 #[inline]
 fn special_lanes(b: &[u8], from: usize) -> Option<usize> {
     let mut i = from;
     while i + 16 <= b.len() {
-        let m = special_mask(b[i..i + 16].try_into().expect("16 bytes"));
+        let m = special_at(b, i);
         if m != 0 {
-            return Some(i + (m.trailing_zeros() / 8) as usize);
+            return Some(i + m.trailing_zeros() as usize);
         }
         i += 16;
     }
@@ -69,8 +105,8 @@ fn special_lanes(b: &[u8], from: usize) -> Option<usize> {
     }
     if b.len() >= 16 {
         let last = b.len() - 16;
-        let m = special_mask(b[last..].try_into().expect("16 bytes")) >> ((i - last) * 8);
-        return (m != 0).then(|| i + (m.trailing_zeros() / 8) as usize);
+        let m = special_at(b, last) >> (i - last);
+        return (m != 0).then(|| i + m.trailing_zeros() as usize);
     }
     b[i..]
         .iter()
@@ -79,8 +115,14 @@ fn special_lanes(b: &[u8], from: usize) -> Option<usize> {
 }
 
 /// [`special`] 8 bytes a step in a 64-bit word (the first flagged byte is exact): for targets
-/// where the compiler does not vectorise [`special_mask`] (wasm32 with simd128 does not).
-#[cfg(any(test, not(target_arch = "x86_64")))]
+/// without [`special_bits`].
+#[cfg(any(
+    test,
+    not(any(
+        target_arch = "x86_64",
+        all(target_arch = "wasm32", target_feature = "simd128")
+    ))
+))]
 #[inline]
 fn special_words(b: &[u8], from: usize) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
@@ -1201,6 +1243,7 @@ mod tests {
                     }
                     for from in 0..=len {
                         let want = naive(&b, from);
+                        #[cfg(target_arch = "x86_64")]
                         assert_eq!(special_lanes(&b, from), want, "{b:?} from {from}");
                         assert_eq!(special_words(&b, from), want, "{b:?} from {from}");
                     }
