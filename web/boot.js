@@ -14,22 +14,21 @@
     self.KEYHOLE_WASM_MODULE = module;
     return module;
   });
-  // Called by the UI (Rust) to start a worker; the single-file build provides the worker source
-  // as text (a blob: worker), the normal build serves worker.js.
+  // Called by the UI (Rust) to start a worker: from the workers' source embedded as text
+  // (keyhole-worker.js, written by the build), as a blob: worker, so that starting a worker makes
+  // no request (served build and single file alike).
+  let workerUrl = null;
   self.keyholeSpawnWorker = function () {
-    let w;
-    if (self.KEYHOLE_WORKER_SRC) {
-      const url = URL.createObjectURL(new Blob([self.KEYHOLE_WORKER_SRC], { type: 'text/javascript' }));
-      w = new Worker(url, { name: 'keyhole' });
-    } else {
-      w = new Worker('worker.js', { name: 'keyhole' });
+    if (!workerUrl) {
+      workerUrl = URL.createObjectURL(new Blob([self.KEYHOLE_WORKER_SRC], { type: 'text/javascript' }));
     }
+    const w = new Worker(workerUrl, { name: 'keyhole' });
     // The worker starts its own parse workers (nested, from the same module and source). A
     // lower memory ceiling can be set for tests: localStorage keyhole.memoryLimit (bytes).
     let memoryLimit = null;
     try { memoryLimit = Number(self.localStorage.getItem('keyhole.memoryLimit')) || null; } catch (e) { /* no storage */ }
     w.postMessage({ kind: 'keyhole-init', module: self.KEYHOLE_WASM_MODULE,
-      src: self.KEYHOLE_WORKER_SRC || null, memoryLimit });
+      src: self.KEYHOLE_WORKER_SRC, memoryLimit });
     return w;
   };
   ready.then((module) => wasm_bindgen({ module_or_path: module }))

@@ -4,9 +4,13 @@
 Makes the build CSP-clean: Trunk's loader fetches the .wasm (forbidden by connect-src 'none') and
 uses an inline script (forbidden by script-src 'self'). We drop both, embed the wasm bytes as
 base64 in keyhole-wasm.js, and load classic scripts from 'self' in a fixed order.
+The workers' source (wasm-bindgen glue + worker.js) is embedded as text in keyhole-worker.js:
+boot.js starts every worker from it as a blob:, so a worker makes no request at all (a worker's
+importScripts of the glue could fail under load, and a served build and the single file differed).
 Python 3 standard library only: serving the page needs no Node.js.
 """
 import base64
+import json
 import os
 import re
 import sys
@@ -31,12 +35,24 @@ with open(os.path.join(d, "keyhole-wasm.js"), "w", encoding="utf-8") as f:
     f.write('self.KEYHOLE_WASM_B64="' + base64.b64encode(wasm).decode("ascii") + '";\n')
 os.unlink(os.path.join(d, wasm_name))
 
+with open(os.path.join(d, "keyhole-web.js"), encoding="utf-8") as f:
+    glue = f.read()
+with open(os.path.join(d, "worker.js"), encoding="utf-8") as f:
+    worker_src = glue + "\n" + f.read()
+# A JS string literal (JSON); "<" escaped so that the single file can inline it ("</script"), and
+# U+2028/2029 escaped (line terminators in older JS string literals).
+lit = json.dumps(worker_src, ensure_ascii=False).replace("<", "\\u003c")
+lit = lit.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+with open(os.path.join(d, "keyhole-worker.js"), "w", encoding="utf-8") as f:
+    f.write("self.KEYHOLE_WORKER_SRC = " + lit + ";\n")
+os.unlink(os.path.join(d, "worker.js"))
+
 # Remove whatever Trunk injected to load the wasm: preloads and scripts (inline or not).
 html = re.sub(r'<link\b[^>]*rel="(?:modulepreload|preload)"[^>]*>\s*', "", html)
 html = re.sub(r"<script\b[^>]*>[\s\S]*?</script>\s*", "", html)
 tags = "\n".join(
     f'<script src="{s}"></script>'
-    for s in ["keyhole-wasm.js", "keyhole-web.js", "drop.js", "boot.js"]
+    for s in ["keyhole-wasm.js", "keyhole-web.js", "drop.js", "keyhole-worker.js", "boot.js"]
 )
 html = html.replace("</body>", tags + "\n</body>")
 if re.search(r"<script\b(?![^>]*\bsrc=)[^>]*>", html):

@@ -8,7 +8,6 @@ Python 3 standard library only.
 """
 import base64
 import hashlib
-import json
 import os
 import re
 import sys
@@ -35,18 +34,11 @@ def safe(s, what):
 
 
 css = read("style.css")
-glue = read("keyhole-web.js")
-worker_src = glue + "\n" + read("worker.js")
-# JSON.stringify semantics: a JS string literal; "<" escaped so no "</script" can appear.
-worker_lit = json.dumps(worker_src, ensure_ascii=False).replace("<", "\\u003c")
-# U+2028/2029 are line terminators in pre-ES2019 JS string literals; escape them too.
-worker_lit = worker_lit.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+# The same scripts, in the same order, as dist/index.html loads (web/postbuild.py wrote them;
+# keyhole-worker.js holds the workers' source as an escaped string literal).
 scripts = [
-    read("keyhole-wasm.js"),
-    glue,
-    read("drop.js"),
-    "self.KEYHOLE_WORKER_SRC = " + worker_lit + ";",
-    read("boot.js"),
+    read(name)
+    for name in ["keyhole-wasm.js", "keyhole-web.js", "drop.js", "keyhole-worker.js", "boot.js"]
 ]
 scripts = [safe(s, f"script {i}") for i, s in enumerate(scripts)]
 

@@ -37,6 +37,9 @@ async function rulesOnPage(page) {
 function privacyChecks(p, origin) {
   assert.deepEqual(foreign(p.requests, origin), [], 'requests to another origin');
   assert.deepEqual(p.requests.filter((r) => r.afterLoad && r.method !== 'GET'), [], 'non-GET requests after load');
+  // The workers start from text the page already has (blob:): nothing is requested after load.
+  assert.deepEqual(p.requests.filter((r) => r.afterLoad && !/^(blob|data):/.test(r.url)).map((r) => r.url), [],
+    'requests after load');
 }
 
 /** The keyhole CLI, when built (the lead's crate): counts on the page must equal its output. */
