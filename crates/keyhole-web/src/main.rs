@@ -9,12 +9,14 @@
 //! - `route.rs`: URL hash ↔ tab and explorer filter; `storage.rs`: localStorage;
 //! - `components/`: charts, drop zone, progress, settings, tables, entity graph, time, editor;
 //! - `tabs/`: one file per tab, each with its own UI state in hooks;
-//! - `worker/`: the worker side; it calls keyhole-core and serialises.
+//! - `worker/`: the worker side; it calls keyhole-core and serialises;
+//! - `mem.rs`: `memcmp` for wasm32 by 8-byte words (compiler-builtins' compares byte by byte).
 
 mod app;
 mod bridge;
 mod components;
 mod context;
+mod mem;
 mod protocol;
 mod route;
 mod state;
