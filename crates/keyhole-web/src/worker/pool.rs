@@ -6,9 +6,12 @@
 //! starts `navigator.hardwareConcurrency` parse workers (at most [`MAX_WORKERS`]) as nested
 //! workers of its own — each instantiates the same compiled module the page compiled once, so
 //! nothing is fetched after load — and hands each a unit: the `File` and its byte range. A parse
-//! worker reads its range with `Blob.arrayBuffer` slices, the next one on its way while it
-//! parses this one (the core's `UnitRun` says which), and returns the unit as bytes
-//! (`store/wire.rs`) in a transferred `ArrayBuffer`. The analysis worker merges units
+//! worker reads its range in slices, BYOB reads of `Blob.stream()` into two buffers of its own,
+//! the next slice on its way while it parses this one (the core's `UnitRun` says which), and
+//! returns the unit as bytes (`store/wire.rs`) in a transferred `ArrayBuffer`, which goes back
+//! with a later unit to be filled again. No buffer is garbage after one use: dead
+//! `ArrayBuffer`s wait for V8's collector, which tracks outside memory loosely (that garbage was
+//! ~0.11 × a 1 GB drop's peak memory). The analysis worker merges units
 //! in plan order with the core's `UnitMerger`, exactly as the CLI merges its threads' units, so
 //! the events are the same whatever the worker count.
 //!
@@ -34,7 +37,7 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{File, FileReaderSync, MessageEvent, Worker};
+use web_sys::{File, FileReaderSync, MessageEvent, ReadableStreamByobReader, Worker};
 
 /// At most this many parse workers.
 pub const MAX_WORKERS: usize = 8;
@@ -44,7 +47,7 @@ const MIN_UNIT: u64 = 4 << 20;
 const MAX_UNIT: u64 = 64 << 20;
 /// A parse worker reads its unit in slices of this size: each read is a round trip to the
 /// browser's file thread, with the next slice on its way while one is parsed, and each slice is
-/// held twice (the JS buffer and its copy in wasm memory). Measured on a 1 GB drop
+/// held twice (the worker's JS buffer and its copy in wasm memory). Measured on a 1 GB drop
 /// (`bench/page_bench.mjs`, 2 workers, three runs each side by side on a noisy machine):
 /// synchronous 8 MiB reads 6.53 / 6.61 / 6.08 s, the drop adding 368 / 324 / 365 MB; these
 /// 4 MiB reads one ahead 6.30 / 6.21 / 5.31 s, 351 / 360 / 363 MB. (Synchronous reads
@@ -108,36 +111,120 @@ fn ingest_options(local_offset: i32, max_problems: usize) -> IngestOptions {
 
 // ---- the parse worker ----
 
-/// The bytes `[from, to)` of `file`, on their way (`Blob.arrayBuffer`).
-fn fetch(file: &File, (from, to): (u64, u64)) -> Result<js_sys::Promise, String> {
-    file.slice_with_f64_and_f64(from as f64, to as f64)
-        .map(|b| b.array_buffer())
-        .map_err(|e| format!("{e:?}"))
+/// A slice of the file on its way into one of the parse worker's own buffers: a BYOB reader on
+/// `Blob.stream()`, its first read already asked for (the browser fills the stream while the
+/// worker parses the slice before).
+struct Slice {
+    range: (u64, u64),
+    reader: ReadableStreamByobReader,
+    read: js_sys::Promise,
+    want: u32,
+}
+
+fn error_text(e: JsValue) -> String {
+    e.as_string().unwrap_or_else(|| format!("{e:?}"))
+}
+
+impl Slice {
+    /// Start reading `range` of `file` into `buf` (transferred to the stream until the read
+    /// ends; a new buffer when `buf` is too small).
+    fn start(file: &File, range: (u64, u64), buf: js_sys::ArrayBuffer) -> Result<Slice, String> {
+        let want = (range.1 - range.0) as u32;
+        let buf = if buf.byte_length() >= want {
+            buf
+        } else {
+            js_sys::ArrayBuffer::new(want.max(READ_CHUNK as u32))
+        };
+        let blob = file
+            .slice_with_f64_and_f64(range.0 as f64, range.1 as f64)
+            .map_err(error_text)?;
+        let reader = ReadableStreamByobReader::new(&blob.stream()).map_err(error_text)?;
+        let view = js_sys::Uint8Array::new_with_byte_offset_and_length(&buf, 0, want);
+        let read = if want == 0 {
+            // a BYOB read of no bytes is a TypeError: the empty slice is read at once
+            let done = js_sys::Object::new();
+            let _ = js_sys::Reflect::set(&done, &"done".into(), &true.into());
+            let _ = js_sys::Reflect::set(&done, &"value".into(), &view);
+            js_sys::Promise::resolve(&JsValue::from(done))
+        } else {
+            reader.read_with_array_buffer_view(&view)
+        };
+        Ok(Slice {
+            range,
+            reader,
+            read,
+            want,
+        })
+    }
+
+    /// The slice's bytes: the buffer and how many of its first bytes were read (fewer than
+    /// asked only if the file is shorter than planned).
+    async fn bytes(self) -> Result<(js_sys::ArrayBuffer, u32), String> {
+        let mut read = self.read;
+        let mut got = 0u32;
+        loop {
+            let r = wasm_bindgen_futures::JsFuture::from(read)
+                .await
+                .map_err(error_text)?;
+            let done = js_sys::Reflect::get(&r, &"done".into())
+                .ok()
+                .is_some_and(|d| d.is_truthy());
+            let view: js_sys::Uint8Array = js_sys::Reflect::get(&r, &"value".into())
+                .ok()
+                .and_then(|v| v.dyn_into().ok())
+                .ok_or("the file's stream ended without its buffer")?;
+            let buf: js_sys::ArrayBuffer = view.buffer();
+            got += view.byte_length();
+            if done || got >= self.want {
+                self.reader.release_lock();
+                return Ok((buf, got));
+            }
+            let rest =
+                js_sys::Uint8Array::new_with_byte_offset_and_length(&buf, got, self.want - got);
+            read = self.reader.read_with_array_buffer_view(&rest);
+        }
+    }
 }
 
 /// Parse one unit ([`UnitRun`]), the next slice of the file read while this one is parsed:
 /// the browser reads while the worker works, instead of the worker waiting on each read.
+///
+/// Slices are read into two buffers the worker reuses (BYOB reads), not a new `ArrayBuffer`
+/// each (`Blob.arrayBuffer`): dead slices waited for V8's garbage collector, which runs on
+/// external memory only every few tens of MB, and that garbage was ~110 MB of a 1 GB drop's
+/// peak PSS (drop adding 346 MB, 236 MB with a forced collection after each slice).
 async fn parse_unit(task: UnitTask, opts: &IngestOptions, file: &File) -> Result<Vec<u8>, String> {
     let mut run = UnitRun::new(task, opts, READ_CHUNK);
-    let mut ahead: Option<((u64, u64), js_sys::Promise)> = None;
-    // one buffer for every slice: no allocation a slice in the worker's linear memory
+    let mut spare: Vec<js_sys::ArrayBuffer> = Vec::new();
+    let buffer = |spare: &mut Vec<js_sys::ArrayBuffer>| {
+        spare
+            .pop()
+            .unwrap_or_else(|| js_sys::ArrayBuffer::new(READ_CHUNK as u32))
+    };
+    let mut ahead: Option<Slice> = None;
+    // one buffer in the worker's linear memory for every slice
     let mut bytes = Vec::new();
     while let Some(range) = run.next_range() {
         let now = match ahead.take() {
-            Some((r, p)) if r == range => p,
-            _ => fetch(file, range)?,
+            Some(s) if s.range == range => s,
+            other => {
+                if let Some(s) = other {
+                    let _ = s.reader.cancel(); // its buffer goes with it
+                }
+                Slice::start(file, range, buffer(&mut spare))?
+            }
         };
         if let Some(next) = run.range_after() {
-            ahead = Some((next, fetch(file, next)?));
+            ahead = Some(Slice::start(file, next, buffer(&mut spare))?);
         }
-        let ab = wasm_bindgen_futures::JsFuture::from(now)
-            .await
-            .map_err(|e| e.as_string().unwrap_or_else(|| format!("{e:?}")))?;
-        let view = js_sys::Uint8Array::new(&ab);
-        bytes.resize(view.length() as usize, 0);
-        view.copy_to(&mut bytes);
-        drop((view, ab));
+        let (buf, got) = now.bytes().await?;
+        bytes.resize(got as usize, 0);
+        js_sys::Uint8Array::new_with_byte_offset_and_length(&buf, 0, got).copy_to(&mut bytes);
+        spare.push(buf);
         run.give(&bytes)?;
+    }
+    if let Some(s) = ahead {
+        let _ = s.reader.cancel();
     }
     Ok(run.into_wire())
 }
@@ -157,6 +244,10 @@ pub fn parse_worker_start() {
         let file = js_sys::Reflect::get(&data, &"file".into())
             .ok()
             .and_then(|f| f.dyn_into::<File>().ok());
+        // a buffer of an earlier unit's bytes, back from the analysis worker to be filled again
+        let back = js_sys::Reflect::get(&data, &"buf".into())
+            .ok()
+            .and_then(|b| b.dyn_into::<js_sys::ArrayBuffer>().ok());
         let out = js_sys::Object::new();
         let (Some(job), Some(file)) = (job, file) else {
             let _ = js_sys::Reflect::set(&out, &"error".into(), &"bad job".into());
@@ -173,9 +264,17 @@ pub fn parse_worker_start() {
             let _ = js_sys::Reflect::set(&out, &"ms".into(), &busy.into());
             match result {
                 Ok(bytes) => {
-                    let buf = js_sys::Uint8Array::from(&bytes[..]).buffer();
+                    // into the buffer the analysis worker gave back, when it is large enough
+                    let len = bytes.len() as u32;
+                    let buf = match back {
+                        Some(b) if b.byte_length() >= len => b,
+                        _ => js_sys::ArrayBuffer::new(len + len / 8),
+                    };
+                    js_sys::Uint8Array::new_with_byte_offset_and_length(&buf, 0, len)
+                        .copy_from(&bytes);
                     drop(bytes);
                     let _ = js_sys::Reflect::set(&out, &"wire".into(), &buf);
+                    let _ = js_sys::Reflect::set(&out, &"len".into(), &len.into());
                     let _ = reply.post_message_with_transfer(&out, &js_sys::Array::of1(&buf));
                 }
                 Err(e) => {
@@ -231,6 +330,8 @@ struct Run {
     busy_ms: f64,
     merge_ms: f64,
     handlers: Vec<Handlers>,
+    /// Buffers that brought units' bytes, to be filled again by a parse worker.
+    spare: Vec<js_sys::ArrayBuffer>,
 }
 
 thread_local! {
@@ -392,6 +493,7 @@ pub fn files(seq: u64, list: Vec<(File, String)>, settings: &Settings, newest_by
         busy_ms: 0.0,
         merge_ms: 0.0,
         handlers: Vec::new(),
+        spare: Vec::new(),
     }));
     RUN.with(|r| *r.borrow_mut() = Some(run.clone()));
     if run.borrow().units.is_empty() {
@@ -492,7 +594,14 @@ fn dispatch(run: &mut Run, k: usize) {
         &serde_json::to_string(&job).unwrap_or_default().into(),
     );
     let _ = js_sys::Reflect::set(&msg, &"file".into(), &run.files[u.file].0);
-    let _ = run.workers[k].post_message(&msg);
+    let sent = match run.spare.pop() {
+        Some(buf) => {
+            let _ = js_sys::Reflect::set(&msg, &"buf".into(), &buf);
+            run.workers[k].post_message_with_transfer(&msg, &js_sys::Array::of1(&buf))
+        }
+        None => run.workers[k].post_message(&msg),
+    };
+    let _ = sent;
     run.busy += 1;
 }
 
@@ -516,7 +625,18 @@ fn on_message(run: &Rc<RefCell<Run>>, k: usize, data: JsValue) {
             return;
         };
         let got = match js_sys::Reflect::get(&data, &"wire".into()) {
-            Ok(w) if !w.is_undefined() => Ok(js_sys::Uint8Array::new(&w).to_vec()),
+            Ok(w) if w.is_instance_of::<js_sys::ArrayBuffer>() => {
+                let buf: js_sys::ArrayBuffer = w.unchecked_into();
+                let len = js_sys::Reflect::get(&data, &"len".into())
+                    .ok()
+                    .and_then(|v| v.as_f64())
+                    .map_or(buf.byte_length(), |v| (v as u32).min(buf.byte_length()));
+                let bytes =
+                    js_sys::Uint8Array::new_with_byte_offset_and_length(&buf, 0, len).to_vec();
+                // back to a parse worker with its next unit (no garbage a unit)
+                r.spare.push(buf);
+                Ok(bytes)
+            }
             _ => Err(js_sys::Reflect::get(&data, &"error".into())
                 .ok()
                 .and_then(|e| e.as_string())
