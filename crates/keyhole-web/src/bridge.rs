@@ -74,6 +74,8 @@ struct Inner {
     loaded: Cell<bool>,
     /// The worker has been given a drop (a new drop gets a new worker: memory goes with it).
     used: Cell<bool>,
+    /// The current worker has said it is ready: a death before that is a failure to start.
+    ready: Cell<bool>,
     /// The worker's event handlers (kept alive with the bridge).
     handlers: RefCell<Vec<Box<dyn std::any::Any>>>,
 }
@@ -103,6 +105,7 @@ impl Bridge {
             load_seq: Cell::new(0),
             loaded: Cell::new(false),
             used: Cell::new(false),
+            ready: Cell::new(false),
             handlers: RefCell::new(Vec::new()),
         }))
     }
@@ -145,6 +148,7 @@ impl Bridge {
             .map_err(|e| format!("{e:?}"))?
             .dyn_into()
             .map_err(|_| "not a worker")?;
+        self.0.ready.set(false);
         let me = self.clone();
         let onmsg = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
             match codec::decode::<Reply>(codec::CODEC, e.data()) {
@@ -194,6 +198,9 @@ impl Bridge {
     }
 
     fn on_reply(&self, r: Reply) {
+        if matches!(r.msg, WorkerMsg::Ready) {
+            self.0.ready.set(true);
+        }
         if r.seq == 0 || r.seq == self.0.load_seq.get() {
             if matches!(r.msg, WorkerMsg::Done { .. }) {
                 self.0.loaded.set(true);
@@ -237,6 +244,7 @@ impl Bridge {
         self.0.dispatch.dispatch(Action::WorkerDied {
             message,
             reloading: reload,
+            started: self.0.ready.get(),
         });
         if reload {
             let load = self.0.load.borrow_mut().take();

@@ -106,10 +106,12 @@ pub enum Action {
         at: f64,
     },
     Cancelled,
-    /// The worker died (`message`); `reloading` when the page restarts it on the same files.
+    /// The worker died (`message`); `reloading` when the page restarts it on the same files;
+    /// `started` unless it died before it said it was ready (it could not start).
     WorkerDied {
         message: String,
         reloading: bool,
+        started: bool,
     },
     Route(Tab, Filter),
     ShowRaw(RawRecord),
@@ -180,7 +182,11 @@ impl Reducible for State {
                 s.progress = None;
                 s.error = Some("Cancelled. Nothing was kept from the cancelled drop.".into());
             }
-            Action::WorkerDied { message, reloading } => {
+            Action::WorkerDied {
+                message,
+                reloading,
+                started,
+            } => {
                 let at = match &s.progress {
                     Some(p) if s.phase == Phase::Running => format!(
                         " while reading {} ({} of {})",
@@ -191,7 +197,8 @@ impl Reducible for State {
                     _ => String::new(),
                 };
                 s.raw = None;
-                if message.contains("importScripts") || message.contains("NetworkError") {
+                if !started {
+                    // whatever the browser's message says, this is not the drop's memory
                     s.phase = Phase::Failed;
                     s.error = Some(format!("The analysis worker could not start: {message}"));
                 } else if s.phase == Phase::Running && !reloading {
@@ -343,6 +350,7 @@ mod tests {
         let s = s.reduce(Action::WorkerDied {
             message: "RuntimeError: memory access out of bounds".into(),
             reloading: true,
+            started: true,
         });
         assert!(s.result.is_none(), "no stale result");
         assert!(s.raw.is_none());
@@ -368,10 +376,31 @@ mod tests {
             .reduce(Action::WorkerDied {
                 message: "out of memory".into(),
                 reloading: false,
+                started: true,
             });
         assert_eq!(s.phase, Phase::Failed);
         let e = s.error.clone().unwrap();
         assert!(e.contains("big⟨U+202E⟩.json (1.0 MiB of 2.0 MiB)"), "{e}");
+        assert!(e.contains("ran out of memory"), "{e}");
+        // Dying before it said it was ready: it could not start, whatever the message says
+        // (not "ran out of memory for this drop").
+        let s = state()
+            .reduce(Action::Started {
+                notice: None,
+                at: 0.0,
+            })
+            .reduce(Action::WorkerDied {
+                message: "Uncaught RangeError: WebAssembly.Memory(): could not allocate".into(),
+                reloading: false,
+                started: false,
+            });
+        assert_eq!(s.phase, Phase::Failed);
+        let e = s.error.clone().unwrap();
+        assert!(
+            e.starts_with("The analysis worker could not start: Uncaught RangeError"),
+            "{e}"
+        );
+        assert!(!e.contains("this drop"), "{e}");
     }
 
     #[test]
