@@ -332,6 +332,10 @@ struct Run {
     handlers: Vec<Handlers>,
     /// Buffers that brought units' bytes, to be filled again by a parse worker.
     spare: Vec<js_sys::ArrayBuffer>,
+    /// A file's head, for [`super::load::warm_up`] once every parse worker has a unit.
+    warm: Option<(String, Vec<u8>)>,
+    /// Parse workers that said they were ready.
+    started: usize,
 }
 
 thread_local! {
@@ -376,6 +380,8 @@ pub fn files(seq: u64, list: Vec<(File, String)>, settings: &Settings, newest_by
     let mut sample = (0u64, 0u64);
     let mut firsts: Vec<Option<i64>> = vec![None; list.len()];
     let mut sampled = 0u64;
+    // the first head with records, to warm up detection while the parse workers read
+    let mut warm: Option<(String, Vec<u8>)> = None;
     for (i, (file, path)) in list.iter().enumerate() {
         let want_time = newest_bytes.is_some();
         if sampled >= SAMPLE_TOTAL && !want_time {
@@ -388,6 +394,9 @@ pub fn files(seq: u64, list: Vec<(File, String)>, settings: &Settings, newest_by
         let mut f = FileIngest::new(path, &opts);
         f.feed(&bytes);
         let r = f.report();
+        if warm.is_none() && r.records > 0 {
+            warm = Some((path.clone(), bytes));
+        }
         if sampled < SAMPLE_TOTAL {
             sample.0 += r.bytes;
             sample.1 += r.records;
@@ -494,6 +503,8 @@ pub fn files(seq: u64, list: Vec<(File, String)>, settings: &Settings, newest_by
         merge_ms: 0.0,
         handlers: Vec::new(),
         spare: Vec::new(),
+        warm,
+        started: 0,
     }));
     RUN.with(|r| *r.borrow_mut() = Some(run.clone()));
     if run.borrow().units.is_empty() {
@@ -616,6 +627,13 @@ fn on_message(run: &Rc<RefCell<Run>>, k: usize, data: JsValue) {
             .is_some_and(|v| v.is_truthy())
         {
             dispatch(&mut r, k);
+            r.started += 1;
+            if r.started == r.workers.len() {
+                if let Some((path, head)) = r.warm.take() {
+                    let opts = ingest_options(r.local_offset, r.max_problems);
+                    super::load::warm_up(&path, &head, &opts, &r.settings);
+                }
+            }
             return;
         }
         let index = js_sys::Reflect::get(&data, &"index".into())
