@@ -40,6 +40,7 @@ impl<'a> EventRef<'a> {
     }
 
     /// The row index (time order).
+    #[inline]
     pub fn row(self) -> usize {
         self.row as usize
     }
@@ -54,6 +55,7 @@ impl<'a> EventRef<'a> {
         self.store.flags[self.i()]
     }
 
+    #[inline]
     pub fn time(self) -> Timestamp {
         Timestamp {
             micros: self.store.time[self.i()],
@@ -67,20 +69,25 @@ impl<'a> EventRef<'a> {
         &self.store.resources[self.store.res.get(self.i()) as usize]
     }
     /// The resource entry (vault, subscription, resource group) of [`EventRef::vault_id`].
+    #[inline]
     pub fn resource(self) -> &'a super::Resource {
         self.res()
     }
     /// Lower-case vault name.
+    #[inline]
     pub fn vault(self) -> &'a Str {
         &self.res().vault
     }
+    #[inline]
     pub fn subscription(self) -> &'a Option<Str> {
         &self.res().subscription
     }
+    #[inline]
     pub fn resource_group(self) -> &'a Option<Str> {
         &self.res().resource_group
     }
     /// Index into [`EventStore::resources`].
+    #[inline]
     pub fn vault_id(self) -> u32 {
         self.store.res.get(self.i())
     }
@@ -91,18 +98,23 @@ impl<'a> EventRef<'a> {
         &self.store.operations[self.store.op.get(self.i()) as usize]
     }
     /// The operation name as the record gave it.
+    #[inline]
     pub fn operation(self) -> &'a Str {
         &self.opn().operation
     }
+    #[inline]
     pub fn op(self) -> Op {
         self.opn().op
     }
+    #[inline]
     pub fn operation_version(self) -> &'a Option<Str> {
         &self.opn().operation_version
     }
+    #[inline]
     pub fn category(self) -> &'a Option<Str> {
         &self.opn().category
     }
+    #[inline]
     pub fn operation_id(self) -> u32 {
         self.store.op.get(self.i())
     }
@@ -112,38 +124,48 @@ impl<'a> EventRef<'a> {
     fn result(self) -> &'a super::ResultInfo {
         &self.store.results[self.store.result.get(self.i()) as usize]
     }
+    #[inline]
     pub fn status(self) -> Option<u16> {
         self.result().status
     }
+    #[inline]
     pub fn outcome(self) -> Outcome {
         self.result().outcome
     }
+    #[inline]
     pub fn result_type(self) -> &'a Option<Str> {
         &self.result().result_type
     }
+    #[inline]
     pub fn result_signature(self) -> &'a Option<Str> {
         &self.result().result_signature
     }
+    #[inline]
     pub fn result_description(self) -> &'a Option<Str> {
         &self.result().result_description
     }
 
     // ---- caller ----
     /// `callerIpAddress` text as given.
+    #[inline]
     pub fn caller_ip(self) -> &'a Option<Str> {
         &self.store.callers[self.store.caller.get(self.i()) as usize].caller_ip
     }
+    #[inline]
     pub fn caller_addr(self) -> Option<IpAddr> {
         self.store.callers[self.store.caller.get(self.i()) as usize].caller_addr
     }
+    #[inline]
     pub fn caller_id(self) -> u32 {
         self.store.caller.get(self.i())
     }
 
     // ---- identity ----
+    #[inline]
     pub fn identity(self) -> &'a Identity {
         &self.store.identities[self.store.ident.get(self.i()) as usize]
     }
+    #[inline]
     pub fn identity_id(self) -> u32 {
         self.store.ident.get(self.i())
     }
@@ -153,12 +175,15 @@ impl<'a> EventRef<'a> {
     fn client(self) -> &'a super::Client {
         &self.store.clients[self.store.client.get(self.i()) as usize]
     }
+    #[inline]
     pub fn client_info(self) -> &'a Option<Str> {
         &self.client().client_info
     }
+    #[inline]
     pub fn tls_version(self) -> &'a Option<Str> {
         &self.client().tls_version
     }
+    #[inline]
     pub fn authorization(self) -> &'a Authorization {
         &self.client().authorization
     }
@@ -168,12 +193,15 @@ impl<'a> EventRef<'a> {
     fn obj(self) -> &'a Object {
         &self.store.objects[self.store.object.get(self.i()) as usize]
     }
+    #[inline]
     pub fn object_kind(self) -> ObjectKind {
         self.obj().object_kind
     }
+    #[inline]
     pub fn object_name(self) -> &'a Option<Str> {
         &self.obj().object_name
     }
+    #[inline]
     pub fn object_version(self) -> &'a Option<Str> {
         &self.obj().object_version
     }
@@ -184,11 +212,13 @@ impl<'a> EventRef<'a> {
     pub fn object_id(self) -> Option<Cow<'a, str>> {
         self.obj().object_id()
     }
+    #[inline]
     pub fn object_ref_id(self) -> u32 {
         self.store.object.get(self.i())
     }
 
     // ---- the rest ----
+    #[inline]
     pub fn duration_ms(self) -> Option<u64> {
         match self.store.dur[self.i()] {
             DUR_NONE => None,
@@ -226,14 +256,17 @@ impl<'a> EventRef<'a> {
     pub fn policy_removed(self) -> Option<&'a AccessPolicyChange> {
         self.changes().and_then(|c| c.policy_removed.as_deref())
     }
+    #[inline]
     pub fn ip_rule_added(self) -> &'a Option<Str> {
         self.changes().map_or(NO_STR, |c| &c.ip_rule_added)
     }
+    #[inline]
     pub fn ip_rule_removed(self) -> &'a Option<Str> {
         self.changes().map_or(NO_STR, |c| &c.ip_rule_removed)
     }
 
     /// Where the event came from (decoded from the packed provenance).
+    #[inline]
     pub fn source(self) -> Source {
         self.store.source_of(self.store.provenance.get(self.i()))
     }
@@ -242,21 +275,25 @@ impl<'a> EventRef<'a> {
 
     /// The unauthenticated `Authentication` 401 every SDK client receives before its first
     /// real call: normal traffic, never "denied access".
+    #[inline]
     pub fn is_auth_challenge(self) -> bool {
         self.status() == Some(401)
             && (self.op() == Op::Authentication || self.identity().is_empty())
     }
 
+    #[inline]
     pub fn is_success(self) -> bool {
         self.outcome() == Outcome::Success
     }
 
     /// Denied for real (401/403 that is not the SDK challenge).
+    #[inline]
     pub fn is_denied(self) -> bool {
         self.outcome() == Outcome::Denied && !self.is_auth_challenge()
     }
 
     /// Access to the vault's contents (secrets, keys, certificates).
+    #[inline]
     pub fn is_data_plane(self) -> bool {
         self.object_kind().is_data_plane()
     }
