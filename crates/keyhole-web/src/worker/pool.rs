@@ -6,7 +6,7 @@
 //! starts `navigator.hardwareConcurrency` parse workers (at most [`MAX_WORKERS`]) as nested
 //! workers of its own — each instantiates the same compiled module the page compiled once, so
 //! nothing is fetched after load — and hands each a unit: the `File` and its byte range. A parse
-//! worker reads its range in slices, BYOB reads of `Blob.stream()` into two buffers of its own,
+//! worker reads its range in slices, BYOB reads of `Blob.stream()` into two buffers it keeps,
 //! the next slice on its way while it parses this one (the core's `UnitRun` says which), and
 //! returns the unit as bytes (`store/wire.rs`) in a transferred `ArrayBuffer`, which goes back
 //! with a later unit to be filled again. No buffer is garbage after one use: dead
@@ -186,6 +186,11 @@ impl Slice {
     }
 }
 
+thread_local! {
+    /// A parse worker's slice buffers between units.
+    static SLICE_BUFFERS: RefCell<Vec<js_sys::ArrayBuffer>> = const { RefCell::new(Vec::new()) };
+}
+
 /// Parse one unit ([`UnitRun`]), the next slice of the file read while this one is parsed:
 /// the browser reads while the worker works, instead of the worker waiting on each read.
 ///
@@ -195,7 +200,8 @@ impl Slice {
 /// peak PSS (drop adding 346 MB, 236 MB with a forced collection after each slice).
 async fn parse_unit(task: UnitTask, opts: &IngestOptions, file: &File) -> Result<Vec<u8>, String> {
     let mut run = UnitRun::new(task, opts, READ_CHUNK);
-    let mut spare: Vec<js_sys::ArrayBuffer> = Vec::new();
+    // the worker's two buffers, kept from unit to unit (a worker parses one unit at a time)
+    let mut spare = SLICE_BUFFERS.with(|b| std::mem::take(&mut *b.borrow_mut()));
     let buffer = |spare: &mut Vec<js_sys::ArrayBuffer>| {
         spare
             .pop()
@@ -226,6 +232,7 @@ async fn parse_unit(task: UnitTask, opts: &IngestOptions, file: &File) -> Result
     if let Some(s) = ahead {
         let _ = s.reader.cancel();
     }
+    SLICE_BUFFERS.with(|b| *b.borrow_mut() = spare);
     Ok(run.into_wire())
 }
 
