@@ -94,13 +94,16 @@ fn ceiling() -> Option<u64> {
         .map(|v| v as u64)
 }
 
+/// A JS error's text: the thrown string, else its debug form.
+fn error_text(e: JsValue) -> String {
+    e.as_string().unwrap_or_else(|| format!("{e:?}"))
+}
+
 fn read_range(reader: &FileReaderSync, file: &File, from: u64, to: u64) -> Result<Vec<u8>, String> {
     let blob = file
         .slice_with_f64_and_f64(from as f64, to as f64)
         .map_err(|e| format!("{e:?}"))?;
-    let ab = reader
-        .read_as_array_buffer(&blob)
-        .map_err(|e| e.as_string().unwrap_or_else(|| format!("{e:?}")))?;
+    let ab = reader.read_as_array_buffer(&blob).map_err(error_text)?;
     Ok(js_sys::Uint8Array::new(&ab).to_vec())
 }
 
@@ -122,10 +125,6 @@ struct Slice {
     reader: ReadableStreamByobReader,
     read: js_sys::Promise,
     want: u32,
-}
-
-fn error_text(e: JsValue) -> String {
-    e.as_string().unwrap_or_else(|| format!("{e:?}"))
 }
 
 impl Slice {
