@@ -3,6 +3,7 @@
 //! threads and merged in input order by the core, so the events are the same whatever the
 //! thread count. A gzip stream or a zip archive is one unit (sequential), and so is stdin.
 
+use keyhole_core::ingest::unit::unit_targets;
 use keyhole_core::ingest::{Cut, Dataset, FileIngest, IngestOptions, SplitPlan, PLAN_HEAD};
 use keyhole_core::store::RawSource;
 use std::collections::BTreeMap;
@@ -122,8 +123,9 @@ pub fn plan(
             continue;
         };
         let mut cuts: Vec<Cut> = Vec::new();
-        let mut at = unit;
-        while at + unit / 2 < size {
+        // the input's last `unit` bytes in quarter units, so no thread idles long at the end
+        let after: u64 = sizes[k + 1..].iter().sum();
+        for at in unit_targets(0, size, after, unit, MIN_UNIT) {
             if let Ok(window) = read_at(path, at, CUT_WINDOW) {
                 if let Some(c) = plan.find_cut(at, &window) {
                     if c.offset < size && cuts.last().is_none_or(|l| l.offset < c.offset) {
@@ -131,7 +133,6 @@ pub fn plan(
                     }
                 }
             }
-            at += unit;
         }
         let first_end = cuts.first().map(|c| c.offset);
         jobs.push(Job {
@@ -238,10 +239,12 @@ pub fn run(
     let next = AtomicUsize::new(0);
     let mut unreadable = Vec::new();
     let (tx, rx) = mpsc::channel::<(usize, FileIngest, Option<String>)>();
+    // when each thread found no unit left (for the timings: how long the first one idled)
+    let finished = std::sync::Mutex::new(Vec::new());
     std::thread::scope(|s| {
         for _ in 0..threads.max(1) {
             let tx = tx.clone();
-            let (jobs, next, opts) = (&jobs, &next, &opts);
+            let (jobs, next, opts, finished) = (&jobs, &next, &opts, &finished);
             s.spawn(move || {
                 let mut buf = vec![0u8; CHUNK];
                 loop {
@@ -251,6 +254,9 @@ pub fn run(
                     if tx.send((i, f, err)).is_err() {
                         break;
                     }
+                }
+                if let Ok(mut f) = finished.lock() {
+                    f.push(std::time::Instant::now());
                 }
             });
         }
@@ -304,11 +310,18 @@ pub fn run(
             }
         }
         if timed {
+            let f = finished.lock().map(|f| f.clone()).unwrap_or_default();
+            let spread = match (f.iter().min(), f.iter().max()) {
+                (Some(a), Some(b)) => b.duration_since(*a),
+                _ => Duration::ZERO,
+            };
             eprintln!(
-                "timings: units parsed and merged in {:.3} s; merging {:.3} s of it ({} units)",
+                "timings: units parsed and merged in {:.3} s; merging {:.3} s of it ({} units); \
+                 the first thread out of units idled {:.3} s before the last",
                 t0.elapsed().as_secs_f64(),
                 merging.as_secs_f64(),
-                jobs.len()
+                jobs.len(),
+                spread.as_secs_f64()
             );
         }
     });

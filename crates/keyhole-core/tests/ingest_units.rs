@@ -5,7 +5,9 @@
 //! check runs twice: units merged in place (the CLI) and units handed over as bytes (the page's
 //! parse workers, `store/wire.rs`).
 
-use keyhole_core::ingest::unit::{ingest_in_units, ingest_in_units_over_wire, UnitStats};
+use keyhole_core::ingest::unit::{
+    ingest_in_units, ingest_in_units_over_wire, unit_targets, UnitStats,
+};
 use keyhole_core::ingest::{Dataset, IngestOptions, Summary};
 use keyhole_core::store::EventStore;
 use keyhole_gen::{generate_all, writer_for, GenConfig, OutShape};
@@ -217,4 +219,35 @@ fn garbage_between_records_forces_a_sequential_parse_of_that_unit() {
     }
     let (units, reparsed) = check("garbage.jsonl", text.as_bytes(), 1 << 20, 5);
     assert!(reparsed > 0 && reparsed < units, "{reparsed} of {units}");
+}
+
+/// The targets cut whole units, then the input's last unit's worth of bytes in quarters; the
+/// last piece is never a sliver; a file followed by more input is not cut finer.
+#[test]
+fn unit_targets_quarter_only_the_inputs_last_unit() {
+    let whole: Vec<u64> = (1..=9).map(|i| i * 100).collect();
+    let tail = [925, 950, 975];
+    assert_eq!(
+        unit_targets(0, 1000, 0, 100, 10),
+        [whole.clone(), tail.to_vec()].concat()
+    );
+    // 1,000 more bytes follow in other files: this file's end is not the input's end
+    assert_eq!(unit_targets(0, 1000, 1000, 100, 10), whole);
+    // 40 bytes follow: the quarters start 60 bytes before this file's end
+    assert_eq!(unit_targets(0, 1000, 40, 100, 10)[8..], [900, 940, 965]);
+    // a size that is no multiple of the unit: a shorter unit, then the quarters
+    assert_eq!(
+        unit_targets(0, 1030, 0, 100, 10)[8..],
+        [900, 930, 955, 980, 1005]
+    );
+    // never a sliver before the quarters
+    assert_eq!(unit_targets(0, 1001, 0, 100, 10)[8..], [900, 925, 950, 975]);
+    // quarters are at least `min` bytes
+    assert_eq!(unit_targets(0, 250, 0, 100, 40), [100, 150, 190]);
+    // the newest part of a file: targets after `from` only
+    assert_eq!(unit_targets(600, 1000, 1000, 100, 10), [700, 800, 900]);
+    // a file smaller than a unit and a half is cut only at the input's end
+    assert!(unit_targets(0, 149, 1000, 100, 10).is_empty());
+    assert_eq!(unit_targets(0, 149, 0, 100, 10), [49, 74, 99, 124]);
+    assert!(unit_targets(0, 0, 0, 0, 0).is_empty());
 }

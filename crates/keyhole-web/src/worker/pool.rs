@@ -28,7 +28,7 @@
 
 use super::{post, views};
 use crate::protocol::{FileView, Progress, Settings, WorkerMsg};
-use keyhole_core::ingest::unit::{plan_file, Merged, UnitMerger, UnitRun, UnitTask};
+use keyhole_core::ingest::unit::{plan_file, unit_targets, Merged, UnitMerger, UnitRun, UnitTask};
 use keyhole_core::ingest::{Dataset, FileIngest, IngestOptions, PLAN_HEAD};
 use keyhole_core::store::budget::{self, Part};
 use serde::{Deserialize, Serialize};
@@ -437,7 +437,6 @@ pub fn files(seq: u64, list: Vec<(File, String)>, settings: &Settings, newest_by
     // Plan the units.
     let total: u64 = take.iter().sum();
     let unit = (total / (n_workers as u64 * 4).max(1)).clamp(MIN_UNIT, MAX_UNIT);
-    let small = (unit / 4).max(MIN_UNIT);
     let mut units = Vec::new();
     let mut sequential = Vec::new();
     for (i, (file, path)) in list.iter().enumerate() {
@@ -450,23 +449,9 @@ pub fn files(seq: u64, list: Vec<(File, String)>, settings: &Settings, newest_by
         if from > 0 {
             targets.push(from);
         }
-        // the drop's last `unit` bytes in quarter units, so that no parse worker idles long at
-        // the end while another parses a whole unit (a 1 GB drop: one worker idle 330 ms at
-        // the end with 64 MB units to the last, 10 ms with these)
+        // the drop's last `unit` bytes in quarter units (`unit_targets`)
         let after: u64 = take[i + 1..].iter().sum();
-        let mut at = from;
-        loop {
-            let step = if size - at + after <= unit {
-                small
-            } else {
-                unit
-            };
-            at += step;
-            if at + step / 2 >= size {
-                break;
-            }
-            targets.push(at);
-        }
+        targets.extend(unit_targets(from, size, after, unit, MIN_UNIT));
         let mut read = |a: u64, b: u64| read_range(&reader, file, a, b);
         let tasks = plan_file(
             path,
