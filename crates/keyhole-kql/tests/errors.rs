@@ -429,3 +429,19 @@ fn token_soup_never_panics() {
         );
     }
 }
+
+#[test]
+fn ipv6_lookup_names_the_missing_column() {
+    check(
+        "let Nets = datatable(net: string)[\"2001:db8::/32\"];\nprint ip = \"2001:db8::1\"\n| evaluate ipv6_lookup(Nets, ipp, net)",
+        3,
+        30,
+        "unknown column 'ipp'",
+    );
+    check(
+        "let Nets = datatable(net: string)[\"2001:db8::/32\"];\nprint ip = \"2001:db8::1\"\n| evaluate ipv6_lookup(Nets, ip)",
+        3,
+        12,
+        "ipv6_lookup expects 3 or 4 arguments",
+    );
+}

@@ -360,6 +360,18 @@ golden!(has_ipv4, "has-ipv4-function.md, has-ipv4-prefix-function.md, has-any-ip
 golden!(ipv4_is_match, "ipv4-is-match-function.md, format-ipv4-mask-function.md",
     "print m = ipv4_is_match(\"192.168.1.1/24\", \"192.168.1.255/24\"), n = ipv4_is_match(\"10.0.0.1\", \"10.0.0.2\"), f = format_ipv4_mask(\"192.168.1.255\", 24)",
     ["m", "n", "f"], [["true", "false", "192.168.1.0/24"]]);
+// IPv4 is compared and written as IPv4-mapped IPv6, its CIDR suffix counting IPv4 bits (/24 is
+// 120 of 128); the fewest bits either side (or the prefix argument) keeps decide.
+golden!(ipv6_functions, "parse-ipv6-mask-function.md, ipv6-compare-function.md",
+    "print p = parse_ipv6_mask(\"172.16.9.200/24\", 124), q = parse_ipv6_mask(\"2001:db8::85d:7994\", 120), c = ipv6_compare(\"2001:db8::7/127\", \"2001:db8::6\"), d = ipv6_compare(\"172.16.0.1\", \"::ffff:ac10:2\"), e = ipv6_compare(\"172.16.0.1\", \"::ffff:ac10:2\", 120)",
+    ["p", "q", "c", "d", "e"], [["0000:0000:0000:0000:0000:ffff:ac10:0900", "2001:0db8:0000:0000:0000:0000:085d:7900", "0", "-1", "0"]]);
+// Lookup-table columns first, then the input's; only matched rows unless return_unmatched.
+golden!(ipv6_lookup, "ipv6-lookup-plugin.md",
+    "let Nets = datatable(net: string, owner: string)[\"2001:db8:1::/48\", \"corp\", \"2001:db8:2::/48\", \"lab\"]; datatable(ip: string)[\"2001:db8:2:7::9\", \"2001:db8:3::1\", \"2001:db8:1:ffff::1\"] | evaluate ipv6_lookup(Nets, ip, net)",
+    ["net", "owner", "ip"], [["2001:db8:2::/48", "lab", "2001:db8:2:7::9"], ["2001:db8:1::/48", "corp", "2001:db8:1:ffff::1"]]);
+golden!(ipv6_lookup_unmatched, "ipv6-lookup-plugin.md",
+    "let Nets = datatable(net: string, owner: string)[\"2001:db8:1::/48\", \"corp\"]; datatable(ip: string)[\"2001:db8:3::1\", \"2001:db8:1::5\"] | evaluate ipv6_lookup(Nets, ip, net, true)",
+    ["net", "owner", "ip"], [["", "", "2001:db8:3::1"], ["2001:db8:1::/48", "corp", "2001:db8:1::5"]]);
 
 // ---- geospatial ----------------------------------------------------------------------------
 

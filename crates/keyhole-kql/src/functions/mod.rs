@@ -30,6 +30,7 @@ pub(crate) mod window;
 
 pub(crate) use conversion::{cast, parse_timespan};
 pub(crate) use datetime::{floor_to, parse_datetime};
+pub(crate) use ip_ranges::{ipv6_order, parse_ipv6_net};
 pub(crate) use strings::{const_regex, has_term, str_op};
 
 /// Largest single value (string or dynamic) a query may build, like the ingest's record limit:

@@ -1,6 +1,7 @@
 //! `evaluate Plugin(…) [: (Col: type, …)]`: the plugins a Key Vault hunt uses —
 //! `bag_unpack` (a property bag's slots as columns), `pivot` (a column's values as columns)
-//! and `narrow` (every cell as a row).
+//! and `narrow` (every cell as a row); `ipv6_lookup` (addresses joined to a table of networks)
+//! is in `ip_lookup.rs`.
 
 use crate::ast::{Assign, Expr, ExprKind};
 use crate::error::{RawError, Res};
@@ -9,7 +10,7 @@ use crate::value::{Type, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The plugins Keyhole runs (for errors and the editor).
-pub(crate) const PLUGINS: &[&str] = &["bag_unpack", "narrow", "pivot"];
+pub(crate) const PLUGINS: &[&str] = &["bag_unpack", "ipv6_lookup", "narrow", "pivot"];
 
 /// `evaluate name(args) [: schema]`.
 pub(crate) struct Plugin<'a> {
@@ -23,6 +24,7 @@ pub(crate) struct Plugin<'a> {
 pub(crate) fn run(ctx: &mut Ctx, b: Batch, p: &Plugin) -> Res<Batch> {
     match p.name {
         "bag_unpack" => bag_unpack(ctx, b, p),
+        "ipv6_lookup" => super::ip_lookup::ipv6_lookup(ctx, b, p),
         "narrow" => Ok(narrow(ctx, b)),
         "pivot" => pivot(ctx, b, p),
         other => {

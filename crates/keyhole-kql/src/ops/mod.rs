@@ -10,6 +10,7 @@ mod distinct;
 mod evaluate;
 mod extend;
 mod getschema;
+mod ip_lookup;
 mod join;
 mod make_series;
 mod mv_apply;
@@ -205,7 +206,7 @@ pub(crate) static OPERATORS: &[OpDef] = &[
     op!(
         "evaluate",
         "evaluate Plugin(…)",
-        "Run a plugin: bag_unpack, pivot or narrow."
+        "Run a plugin: bag_unpack, pivot, narrow or ipv6_lookup."
     ),
     op!(
         "invoke",

@@ -1,0 +1,121 @@
+//! `evaluate ipv6_lookup(LookupTable, SourceKey, LookupKey [, return_unmatched])`: each input
+//! row joined to the rows of a lookup table whose network (an IPv6 or IPv4 address, or CIDR)
+//! holds the row's address, compared as `ipv6_compare` does (on the fewest bits either side
+//! keeps, IPv4 as IPv4-mapped). As documented, the result has the lookup table's columns, then
+//! the input's; a row without a match is dropped, or kept with empty lookup columns when
+//! `return_unmatched` is true.
+
+use super::evaluate::Plugin;
+use crate::ast::ExprKind;
+use crate::error::{RawError, Res};
+use crate::exec::{push_unique, Batch, Ctx, MAX_ROWS};
+use crate::functions::parse_ipv6_net;
+
+pub(crate) fn ipv6_lookup(ctx: &mut Ctx, b: Batch, p: &Plugin) -> Res<Batch> {
+    const USAGE: &str =
+        "ipv6_lookup(LookupTable, SourceIPv6Key, IPv6LookupKey [, return_unmatched])";
+    if !(3..=4).contains(&p.args.len()) {
+        return Err(RawError::new(
+            p.name_span,
+            format!(
+                "ipv6_lookup expects 3 or 4 arguments, got {}: {USAGE}",
+                p.args.len()
+            ),
+        ));
+    }
+    let name = |i: usize, what: &str| -> Res<(&str, (usize, usize))> {
+        match &p.args[i].kind {
+            ExprKind::Name(n) => Ok((n.as_str(), p.args[i].span)),
+            _ => Err(RawError::new(
+                p.args[i].span,
+                format!("ipv6_lookup: expected {what}: {USAGE}"),
+            )),
+        }
+    };
+    // The lookup table: a name (the parser makes a let-bound one a subquery) or `(T | …)`.
+    let (lookup, table) = match &p.args[0].kind {
+        ExprKind::Subquery(t) => {
+            let label = match &t.source {
+                crate::ast::Source::Table(n, _) if t.ops.is_empty() => n.clone(),
+                _ => "(…)".to_string(),
+            };
+            (ctx.run_tabular(t)?, label)
+        }
+        ExprKind::Name(n) => (ctx.table_by_name(n, p.args[0].span)?, n.clone()),
+        _ => {
+            return Err(RawError::new(
+                p.args[0].span,
+                format!("ipv6_lookup: expected the lookup table (a table, a let name or a tabular expression): {USAGE}"),
+            ))
+        }
+    };
+    let (src_key, src_span) = name(1, "the input's address column")?;
+    let (lk_key, lk_span) = name(2, "the lookup table's network column")?;
+    let unmatched = match p.args.get(3) {
+        Some(e) => match ctx.eval_const(e)?.undyn() {
+            crate::value::Value::Bool(v) => v,
+            _ => {
+                return Err(RawError::new(
+                    e.span,
+                    "ipv6_lookup: return_unmatched must be a constant bool",
+                ))
+            }
+        },
+        None => false,
+    };
+    let si = b.index_of(src_key).ok_or_else(|| {
+        RawError::new(src_span, format!("unknown column '{src_key}' in the input"))
+    })?;
+    let li = lookup.index_of(lk_key).ok_or_else(|| {
+        RawError::new(
+            lk_span,
+            format!("unknown column '{lk_key}' in the lookup table '{table}'"),
+        )
+    })?;
+    let src = &ctx.src;
+    let nets: Vec<(u32, (u128, u32))> = (0..lookup.len)
+        .filter_map(|r| {
+            let v = lookup.cols[li].get(r, src);
+            let net = crate::functions::str_of(&v).and_then(|s| parse_ipv6_net(&s))?;
+            Some((r as u32, net))
+        })
+        .collect();
+    let mut lrows: Vec<Option<u32>> = Vec::new();
+    let mut srows: Vec<u32> = Vec::new();
+    for r in 0..b.len {
+        let v = b.cols[si].get(r, src);
+        let addr = crate::functions::str_of(&v).and_then(|s| parse_ipv6_net(&s));
+        let mut hit = false;
+        if let Some(a) = addr {
+            for (lr, net) in &nets {
+                if crate::functions::ipv6_order(a, *net).is_eq() {
+                    lrows.push(Some(*lr));
+                    srows.push(r as u32);
+                    hit = true;
+                }
+            }
+        }
+        if !hit && unmatched {
+            lrows.push(None);
+            srows.push(r as u32);
+        }
+        if srows.len() > MAX_ROWS {
+            return Err(RawError::new(
+                p.name_span,
+                format!("ipv6_lookup result exceeds {MAX_ROWS} rows; filter the input or the lookup table"),
+            ));
+        }
+    }
+    let lb = lookup.gather_opt(&lrows, src);
+    let sb = b.gather(&srows);
+    let mut cols = lb.cols;
+    let mut names: Vec<String> = cols.iter().map(|c| c.name.clone()).collect();
+    for mut c in sb.cols {
+        c.name = push_unique(&mut names, c.name.clone());
+        cols.push(c);
+    }
+    Ok(Batch {
+        cols,
+        len: srows.len(),
+    })
+}
