@@ -161,6 +161,9 @@ pub(crate) enum Operator {
     ProjectAway(Vec<(String, Span)>),
     ProjectKeep(Vec<(String, Span)>),
     ProjectReorder(Vec<(String, Span)>),
+    /// `project-by-names expr, …`: columns named by strings or arrays of strings (wildcards
+    /// allowed) computed at run time.
+    ProjectByNames(Vec<Expr>),
     Extend(Vec<Assign>),
     Summarize {
         aggs: Vec<Assign>,
@@ -190,6 +193,12 @@ pub(crate) enum Operator {
     Render(String),
     GetSchema,
     Scan(Box<Scan>),
+    /// `invoke F(args)`: the user function `F` called with the input as its first (tabular)
+    /// argument.
+    Invoke {
+        name: (String, Span),
+        args: Vec<Expr>,
+    },
     /// `partition [hint.…] by Col (operators)`: the operators run on each group of rows.
     Partition(Expr, Vec<OpAt>),
     /// `evaluate Plugin(args) [: ([*,] Col: type, …)]`.

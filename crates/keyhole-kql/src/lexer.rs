@@ -55,6 +55,7 @@ const DASHED: &[&str] = &[
     "project-away",
     "project-keep",
     "project-reorder",
+    "project-by-names",
     "mv-expand",
     "mv-apply",
     "make-series",
@@ -230,12 +231,18 @@ impl<'a> Lexer<'a> {
                 .unwrap_or(1);
             let mut end = self.ident_end(start + first_len);
             let word = &self.src[start..end];
-            // Dashed operator names.
-            if self.b.get(end) == Some(&b'-') {
-                let e2 = self.ident_end(end + 1);
-                let joined = &self.src[start..e2];
+            // Dashed operator names (`project-by-names` has two dashes; no more are looked at,
+            // so that `a-b-c-…` stays linear).
+            let mut at = end;
+            for _ in 0..2 {
+                if self.b.get(at) != Some(&b'-') {
+                    break;
+                }
+                at = self.ident_end(at + 1);
+                let joined = &self.src[start..at];
                 if DASHED.iter().any(|d| d.eq_ignore_ascii_case(joined)) {
-                    end = e2;
+                    end = at;
+                    break;
                 }
             }
             // `in~`, `has_any`-style words are plain identifiers; `in~` needs the tilde.

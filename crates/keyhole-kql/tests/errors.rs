@@ -115,10 +115,10 @@ fn known_but_unsupported_names_say_so() {
     // Never "did you mean" the name itself (issue 12: "unknown tabular operator 'as'; did you
     // mean 'as'?").
     let e = check(
-        "AzureDiagnostics\n| invoke MyFunction()",
+        "AzureDiagnostics\n| sample 5",
         2,
         3,
-        "the 'invoke' operator is not supported yet",
+        "the 'sample' operator is not supported yet",
     );
     assert!(!e.message.contains("did you mean"), "{e}");
     let e = check(
@@ -443,5 +443,33 @@ fn ipv6_lookup_names_the_missing_column() {
         3,
         12,
         "ipv6_lookup expects 3 or 4 arguments",
+    );
+}
+
+#[test]
+fn project_by_names_and_invoke_errors_are_positioned() {
+    check(
+        "print a = 1, b = 2\n| project-by-names \"a\", 3",
+        2,
+        25,
+        "project-by-names expects column names",
+    );
+    check(
+        "let f = (n: long) { print x = n };\nprint a = 1\n| invoke f(2)",
+        3,
+        10,
+        "does not take a table as its first parameter",
+    );
+    check(
+        "let WithOwner = (T: (*)) { T };\nAzureDiagnostics\n| invoke WithOwnr()",
+        3,
+        10,
+        "unknown function 'WithOwnr'; did you mean 'WithOwner'?",
+    );
+    check(
+        "print a = column_names_of(1)",
+        1,
+        11,
+        "column_names_of() expects one tabular expression",
     );
 }

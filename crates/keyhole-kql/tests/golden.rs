@@ -410,6 +410,18 @@ golden!(geo_invalid_is_null, "geo-distance-2points-function.md, geo-point-in-cir
 golden!(let_statement, "let-statement.md, user-defined-functions.md",
     "let n = 3; let f = (x: long, y: long = 10) { x * y }; range i from 1 to n step 1 | extend j = f(i), k = f(i, 2) | summarize sj = sum(j), sk = sum(k)",
     ["sj", "sk"], [["60", "12"]]);
+// Names from strings, arrays and wildcards, in the order given (a pattern's matches in the
+// table's order); a name that matches nothing is ignored; each column once.
+golden!(project_by_names, "project-by-names-operator.md",
+    "datatable(Vault: string, Op: string, Ip: string, Ms: long)[\"kv1\", \"Get\", \"10.0.0.1\", 7] | project-by-names \"Ms\", dynamic([\"V*\", \"Nope\"]), \"Ms\", \"Op\"",
+    ["Ms", "Vault", "Op"], [["7", "kv1", "Get"]]);
+golden!(column_names_of, "column-names-of-function.md",
+    "let T = datatable(Vault: string, Ms: long)[]; let F = (n: long) { print Op = \"Get\", N = n }; print a = column_names_of(T), b = column_names_of(F(1)), c = column_names_of(T | project-rename Latency = Ms)",
+    ["a", "b", "c"], [["[\"Vault\",\"Ms\"]", "[\"Op\",\"N\"]", "[\"Vault\",\"Latency\"]"]]);
+// `T | invoke f(x)` is `f(T, x)`; with column_names_of, a function keeps its input's columns.
+golden!(invoke, "invoke-operator.md, project-by-names-operator.md",
+    "let Owners = datatable(Vault: string, Owner: string, Team: string)[\"kv1\", \"ann\", \"red\"]; let WithOwner = (T: (Vault: string), cols: dynamic) { T | lookup Owners on Vault | project-by-names column_names_of(T), cols }; datatable(Vault: string, Ms: long)[\"kv1\", 5, \"kv2\", 6] | invoke WithOwner(dynamic([\"Team\"]))",
+    ["Vault", "Ms", "Team"], [["kv1", "5", "red"], ["kv2", "6", ""]]);
 golden!(
     tabular_function,
     "user-defined-functions.md",

@@ -157,6 +157,39 @@ impl Ctx<'_> {
         r
     }
 
+    /// `T | invoke f(args)`: `f(T, args)`, the input bound to the first parameter, which must
+    /// take a table.
+    pub(crate) fn invoke(&mut self, b: Batch, name: &str, span: Span, args: &[Expr]) -> Res<Batch> {
+        /// The input's name while it is bound (no query can spell it).
+        const INPUT: &str = "\u{1}invoke input";
+        match self.functions.get(name) {
+            Some(f) if f.params.first().is_some_and(|p| p.tabular) => {}
+            Some(_) => {
+                return Err(RawError::new(
+                    span,
+                    format!("invoke: function '{name}' does not take a table as its first parameter (declare it as T:(*))"),
+                ))
+            }
+            None => {
+                let mut msg = format!("unknown function '{name}'");
+                if let Some(s) = crate::error::did_you_mean(name, self.functions.keys().map(|k| k.as_str())) {
+                    msg.push_str(&format!("; did you mean '{s}'?"));
+                }
+                return Err(RawError::new(span, msg));
+            }
+        }
+        let mut all = Vec::with_capacity(args.len() + 1);
+        all.push(Expr {
+            kind: ExprKind::Name(INPUT.to_string()),
+            span,
+        });
+        all.extend(args.iter().cloned());
+        self.tabulars.insert(INPUT.to_string(), b);
+        let r = self.call_tabular(name, &all, span);
+        self.tabulars.remove(INPUT);
+        r
+    }
+
     fn run_bound(
         &mut self,
         bound: &[(FnParam, Expr)],

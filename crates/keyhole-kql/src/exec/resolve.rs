@@ -19,6 +19,26 @@ impl Ctx<'_> {
                 };
                 ExprKind::Lit(Value::dynamic(serde_json::Value::Array(vals)))
             }
+            ExprKind::Call(name, args) if name == "column_names_of" => match args.as_slice() {
+                [Expr {
+                    kind: ExprKind::Subquery(t),
+                    ..
+                }] => {
+                    let b = self.run_tabular(t)?;
+                    let names = b
+                        .cols
+                        .iter()
+                        .map(|c| serde_json::Value::String(c.name.clone()))
+                        .collect();
+                    ExprKind::Lit(Value::dynamic(serde_json::Value::Array(names)))
+                }
+                _ => {
+                    return Err(RawError::new(
+                        e.span,
+                        "column_names_of() expects one tabular expression (a table, a let name or a function call)",
+                    ))
+                }
+            },
             ExprKind::Call(name, args) if name == "toscalar" => {
                 if args.len() != 1 {
                     return Err(RawError::new(e.span, "toscalar() expects one argument"));
@@ -196,6 +216,7 @@ impl Ctx<'_> {
                 key: self.resolve_key(key)?,
             },
             Operator::Take(n) => Operator::Take(self.resolve_expr(n)?),
+            Operator::ProjectByNames(v) => Operator::ProjectByNames(self.resolve_list(v)?),
             other => other.clone(),
         };
         Ok(OpAt { op, span: o.span })

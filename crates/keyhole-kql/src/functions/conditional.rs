@@ -1,4 +1,5 @@
-//! Conditionals and null/empty tests: `iff`, `case`, `coalesce`, `not`, `isempty`, `isnull`, ….
+//! Conditionals and null/empty tests: `iff`, `case`, `coalesce`, `not`, `isempty`, `isnull`, …,
+//! and the functions of a tabular argument (`toscalar`, `column_names_of`, `column_ifexists`).
 
 use super::{def, Env, FnDef, Imp::Eval, Imp::Special, Ret::Arg, Ret::T};
 use crate::value::{Type, Value};
@@ -8,6 +9,7 @@ pub(crate) static FUNCTIONS: &[FnDef] = &[
     def!("case", ("predicate1, then1, [predicate2, then2, …] else", 3, 255) -> Arg(1), "The value of the first true predicate, else the last argument.", Eval(case), [("case(1 > 2, \"a\", 2 > 1, \"b\", \"c\")", "b")]),
     def!("coalesce", ("arg1, arg2, …", 1, 64) -> Arg(0), "The first argument that is not null or empty.", Eval(coalesce), [("coalesce(\"\", \"x\")", "x")]),
     def!("toscalar", ("expression", 1, 1) -> Arg(0), "The first value of a tabular expression's first column.", Eval(first)),
+    def!("column_names_of", ("table", 1, 1) -> T(Type::Dynamic), "The column names of a tabular expression (a table, a let name, a function call), as a dynamic array.", Eval(first)),
     def!("column_ifexists" | "columnifexists", ("columnName, defaultValue", 2, 2) -> Arg(1), "The column of that name if the table has it, else the default.", Special),
     def!("not", ("expr", 1, 1) -> T(Type::Bool), "Logical negation.", Eval(not), [("not(1 > 2)", "true")]),
     def!("isempty", ("value", 1, 1) -> T(Type::Bool), "True for null and the empty string.", Eval(isempty), [("isempty(\"\")", "true")]),

@@ -87,6 +87,11 @@ pub(crate) static OPERATORS: &[OpDef] = &[
         "project-reorder Col, …",
         "Move columns to the front."
     ),
+    op!(
+        "project-by-names",
+        "project-by-names \"Col\", dynamic([\"Prefix*\", …]), …",
+        "Keep the columns named by strings or arrays of names (wildcards allowed), in that order; names that match nothing are ignored."
+    ),
     op!("extend", "extend Name = Expr, …", "Add computed columns."),
     op!(
         "summarize",
@@ -210,9 +215,8 @@ pub(crate) static OPERATORS: &[OpDef] = &[
     ),
     op!(
         "invoke",
-        "invoke Function()",
-        "Call a tabular function on the input.",
-        not_yet
+        "invoke Function(args)",
+        "Call a user function with the input as its first (tabular) argument."
     ),
 ];
 
@@ -238,6 +242,7 @@ impl Ctx<'_> {
             Operator::ProjectAway(pats) => project::away(self, b, pats),
             Operator::ProjectKeep(pats) => project::keep(self, b, pats),
             Operator::ProjectReorder(pats) => project::reorder(self, b, pats),
+            Operator::ProjectByNames(exprs) => project::by_names(self, b, exprs),
             Operator::Summarize { aggs, by } => summarize::run(self, b, aggs, by),
             Operator::Join { kind, right, on } => join::run(self, b, *kind, right, on),
             Operator::Distinct(exprs) => distinct::run(self, b, exprs),
@@ -290,6 +295,7 @@ impl Ctx<'_> {
                 *filter,
             ),
             Operator::GetSchema => Ok(getschema::run(b)),
+            Operator::Invoke { name, args } => self.invoke(b, &name.0, name.1, args),
         }
     }
 }

@@ -1,4 +1,4 @@
-//! `project`, `project-rename`, `project-away`, `project-keep`, `project-reorder`.
+//! `project`, `project-rename`, `project-away`, `project-keep`, `project-reorder`, `project-by-names`.
 
 use crate::ast::{Assign, Span};
 use crate::error::{RawError, Res};
@@ -108,6 +108,39 @@ pub(crate) fn reorder(ctx: &mut Ctx, b: Batch, pats: &[(String, Span)]) -> Res<B
             .map(|(_, c)| c),
     );
     b.cols = front;
+    Ok(b)
+}
+
+/// `project-by-names "a", dynamic(["b*", …]), column_names_of(T)`: the columns the names (or
+/// wildcard patterns) match, in the order the names come (a table's order within a pattern),
+/// each once. A name that matches nothing is ignored, as documented.
+pub(crate) fn by_names(ctx: &mut Ctx, b: Batch, exprs: &[crate::ast::Expr]) -> Res<Batch> {
+    let mut order: Vec<usize> = Vec::new();
+    for e in exprs {
+        let v = ctx.eval_const(e)?;
+        let names: Vec<String> =
+            match v.to_json() {
+                serde_json::Value::String(s) => vec![s],
+                serde_json::Value::Array(a) if a.iter().all(|x| x.is_string()) => a
+                    .iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect(),
+                _ => return Err(RawError::new(
+                    e.span,
+                    "project-by-names expects column names: strings or dynamic arrays of strings",
+                )),
+            };
+        for n in names {
+            for (i, c) in b.cols.iter().enumerate() {
+                if wildcard(&n, &c.name) && !order.contains(&i) {
+                    order.push(i);
+                }
+            }
+        }
+    }
+    let mut b = b;
+    let cols = std::mem::take(&mut b.cols);
+    b.cols = order.iter().map(|&i| cols[i].clone()).collect();
     Ok(b)
 }
 

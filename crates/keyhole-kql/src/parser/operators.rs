@@ -123,6 +123,13 @@ impl Parser {
             "project-away" => Operator::ProjectAway(self.name_patterns()?),
             "project-keep" => Operator::ProjectKeep(self.name_patterns()?),
             "project-reorder" => Operator::ProjectReorder(self.name_patterns()?),
+            "project-by-names" => {
+                let mut v = vec![self.expr()?];
+                while self.eat_sym(",") {
+                    v.push(self.expr()?);
+                }
+                Operator::ProjectByNames(v)
+            }
             "summarize" => self.summarize()?,
             "join" | "lookup" => self.join(lw == "lookup")?,
             "distinct" => {
@@ -196,6 +203,14 @@ impl Parser {
             "scan" => self.scan(sp)?,
             "make-series" => self.make_series()?,
             "getschema" => Operator::GetSchema,
+            "invoke" => {
+                let (name, nsp) = self.ident("a function name after 'invoke'")?;
+                let (args, _) = self.expr_list_in_parens()?;
+                Operator::Invoke {
+                    name: (name, nsp),
+                    args,
+                }
+            }
             "parse" | "parse-where" => {
                 let mut regex_kind = false;
                 let mut relaxed = false;
