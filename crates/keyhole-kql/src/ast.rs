@@ -248,6 +248,8 @@ pub(crate) enum Source {
         pred: Expr,
     },
     Union(Union),
+    /// `find [withsource=Name] [in (T, …)] [where] predicate [project-smart | project …]`.
+    Find(Box<Find>),
     /// `union *`: every table.
     AllTables(Span),
     /// A user (or built-in tabular) function call as a source: `f(1, x = 2)`.
@@ -272,6 +274,18 @@ pub(crate) enum Source {
     },
     /// `( query )`.
     Nested(Box<Tabular>),
+}
+
+/// `find`: the tables (name patterns; none: every table), the predicate, and the output.
+#[derive(Clone, Debug)]
+pub(crate) struct Find {
+    pub withsource: Option<String>,
+    pub tables: Vec<(String, Span)>,
+    pub pred: Expr,
+    /// `project Col[: type], …`: these columns (`None`: `project-smart`).
+    pub project: Option<Vec<(String, Span, Option<crate::value::Type>)>>,
+    /// `project …, pack_all()`: the other columns in a `pack_` bag.
+    pub pack_all: bool,
 }
 
 /// `union [withsource=Name] T1, (T2 | …), *`.

@@ -56,6 +56,7 @@ const DASHED: &[&str] = &[
     "project-keep",
     "project-reorder",
     "project-by-names",
+    "project-smart",
     "mv-expand",
     "mv-apply",
     "make-series",

@@ -467,6 +467,18 @@ fn project_by_names_and_invoke_errors_are_positioned() {
         "unknown function 'WithOwnr'; did you mean 'WithOwner'?",
     );
     check(
+        "find where Sesion_Id == 1",
+        1,
+        12,
+        "unknown column 'Sesion_Id'",
+    );
+    check(
+        "find in (Azure*, Nope*) where OperationName == 'x'",
+        1,
+        18,
+        "find: no table matches 'Nope*'",
+    );
+    check(
         "print a = column_names_of(1)",
         1,
         11,

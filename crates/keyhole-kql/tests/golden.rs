@@ -569,6 +569,25 @@ golden!(row_window_session, "row-window-session-function.md",
     "datatable(t: datetime)[datetime(2024-01-01 00:00), datetime(2024-01-01 00:04), datetime(2024-01-01 00:08), datetime(2024-01-01 00:20)] | sort by t asc | extend s = row_window_session(t, 6m, 5m)",
     ["t", "s"], [["2024-01-01T00:00:00Z", "2024-01-01T00:00:00Z"], ["2024-01-01T00:04:00Z", "2024-01-01T00:00:00Z"], ["2024-01-01T00:08:00Z", "2024-01-01T00:08:00Z"], ["2024-01-01T00:20:00Z", "2024-01-01T00:20:00Z"]]);
 
+// ---- find ----------------------------------------------------------------------------------
+
+// project-smart: the predicate's columns, then those every table has; the rest packed.
+golden!(find_smart, "find-operator.md",
+    "let Gets = datatable(Caller: string, Result: string, Vault: string, Ms: long)[\"ann\", \"ok\", \"kv1\", 5, \"bob\", \"denied\", \"kv1\", 7, \"ann\", \"denied\", \"kv2\", 9]; let Deletes = datatable(Caller: string, Result: string, Vault: string, Key: string)[\"ann\", \"denied\", \"kv3\", \"k1\", \"eve\", \"ok\", \"kv3\", \"k2\"]; find in (Gets, Deletes) where Caller == \"ann\" | order by source_ asc, Vault asc",
+    ["source_", "Caller", "Result", "Vault", "pack_"],
+    [["Deletes", "ann", "denied", "kv3", "{\"Key\":\"k1\"}"], ["Gets", "ann", "ok", "kv1", "{\"Ms\":5}"], ["Gets", "ann", "denied", "kv2", "{\"Ms\":9}"]]);
+// project: null where a table lacks the column; pack_all() packs the columns not projected;
+// each table answers the part of the predicate it has columns for.
+golden!(find_project, "find-operator.md",
+    "let Gets = datatable(Caller: string, Result: string, Vault: string, Ms: long)[\"ann\", \"ok\", \"kv1\", 5, \"bob\", \"denied\", \"kv1\", 7, \"ann\", \"denied\", \"kv2\", 9]; let Deletes = datatable(Caller: string, Result: string, Vault: string, Key: string)[\"ann\", \"denied\", \"kv3\", \"k1\", \"eve\", \"ok\", \"kv3\", \"k2\"]; find in (Gets, Deletes) where Ms > 6 or Key == \"k2\" project Caller, Ms, Key, pack_all() | order by Caller asc",
+    ["source_", "Caller", "Ms", "Key", "pack_"],
+    [["Gets", "ann", "9", "", "{\"Result\":\"denied\",\"Vault\":\"kv2\"}"], ["Gets", "bob", "7", "", "{\"Result\":\"denied\",\"Vault\":\"kv1\"}"], ["Deletes", "eve", "", "k2", "{\"Result\":\"ok\",\"Vault\":\"kv3\"}"]]);
+// A bare term is `* has term`; a table without the predicate's columns is left out.
+golden!(find_term_and_filtering, "find-operator.md",
+    "let Gets = datatable(Caller: string, Result: string, Vault: string, Ms: long)[\"ann\", \"ok\", \"kv1\", 5, \"bob\", \"denied\", \"kv1\", 7, \"ann\", \"denied\", \"kv2\", 9]; let Deletes = datatable(Caller: string, Result: string, Vault: string, Key: string)[\"ann\", \"denied\", \"kv3\", \"k1\", \"eve\", \"ok\", \"kv3\", \"k2\"]; let Other = datatable(Note: string)[\"eve\"]; find withsource = Table in (Deletes, Other) \"eve\" project pack_all() | union (find in (Gets, Other) where Caller == \"bob\" or isempty(Caller) project Vault) | project-away pack_",
+    ["Table", "source_", "Vault"],
+    [["Deletes", "", ""], ["Other", "", ""], ["", "Gets", "kv1"]]);
+
 // ---- evaluate plugins -------------------------------------------------------------------
 
 // Slots become columns in name order, typed when their values agree; the bag column goes.

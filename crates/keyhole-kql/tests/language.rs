@@ -28,6 +28,40 @@ const L: &str = "let L = datatable(k:string, a:long)['x', 1, 'x', 2, 'y', 3, 'z'
 const R: &str = "let R = datatable(k:string, b:long)['x', 10, 'y', 20, 'y', 21, 'w', 30];\n";
 
 #[test]
+fn find_over_both_tables() {
+    let events = vec![
+        ev("2026-10-01T00:00:00Z", "kv-a", "SecretGet")
+            .ip("10.0.0.9")
+            .build(),
+        ev("2026-10-01T00:01:00Z", "kv-b", "KeyList")
+            .ip("10.0.0.7")
+            .build(),
+    ];
+    let store = keyhole_core::EventStore::from_events(&events);
+    let run_rows = |text: &str| {
+        rows(&run(text, &store, &Default::default()).unwrap_or_else(|e| panic!("{text}\n{e}")))
+    };
+    // Without `in`, both tables; each row says which table it came from.
+    assert_eq!(
+        run_rows(
+            "find where OperationName == 'SecretGet' project OperationName | order by source_ asc"
+        ),
+        v(&[
+            &["AZKVAuditLogs", "SecretGet"],
+            &["AzureDiagnostics", "SecretGet"]
+        ])
+    );
+    // CallerIPAddress is AzureDiagnostics' spelling (AZKVAuditLogs has CallerIpAddress): the
+    // other table is left out (were it kept, its null column would be empty on every row).
+    assert_eq!(
+        run_rows(
+            "find where isempty(CallerIPAddress) or CallerIPAddress == '10.0.0.7' project OperationName"
+        ),
+        v(&[&["AzureDiagnostics", "KeyList"]])
+    );
+}
+
+#[test]
 fn join_kinds() {
     let j = |kind: &str, tail: &str| r(&format!("{L}{R}L | join kind={kind} R on k{tail}"));
     // innerunique (the default) keeps one left row per key.

@@ -393,6 +393,7 @@ fn source_span(s: &Source) -> Span {
     match s {
         Source::Table(_, span) | Source::Implicit(span) => *span,
         Source::Search { pred, .. } => pred.span,
+        Source::Find(f) => f.pred.span,
         Source::Range { from, .. } => from.span,
         Source::Print(a) => a.first().map(|a| a.expr.span).unwrap_or((0, 0)),
         _ => (0, 0),

@@ -161,6 +161,11 @@ impl Ctx<'_> {
                 pred: self.resolve_expr(pred)?,
             },
             Source::Print(a) => Source::Print(self.resolve_assigns(a)?),
+            Source::Find(f) => {
+                let mut f2 = (**f).clone();
+                f2.pred = self.resolve_expr(&f.pred)?;
+                Source::Find(Box::new(f2))
+            }
             Source::Range {
                 name,
                 from,

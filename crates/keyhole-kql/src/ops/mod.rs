@@ -9,6 +9,7 @@ mod count;
 mod distinct;
 mod evaluate;
 mod extend;
+mod find;
 mod getschema;
 mod ip_lookup;
 mod join;
@@ -136,6 +137,11 @@ pub(crate) static OPERATORS: &[OpDef] = &[
         "search",
         "search \"term\" | search Predicate",
         "Rows where any column holds a term."
+    ),
+    op!(
+        "find",
+        "find [in (T, P*)] where Predicate [project Col, …, pack_all()]",
+        "Rows of several tables where the predicate holds, with a source_ column and the other columns packed into pack_."
     ),
     op!(
         "render",

@@ -1,5 +1,6 @@
 //! Where a tabular expression starts: a table or tabular `let` name, a query that begins with
-//! `|` (AzureDiagnostics), `( query )`, `search`, `union`, `datatable`, `print` and `range`.
+//! `|` (AzureDiagnostics), `( query )`, `search`, `union`, `datatable`, `print` and `range`
+//! (`find` is in `find.rs`).
 
 use crate::ast::{Assign, BinOp, Source};
 use crate::error::{RawError, Res};
@@ -33,6 +34,7 @@ pub(crate) fn run(ctx: &mut Ctx, s: &Source) -> Res<Batch> {
             Ok(union_batches(parts, &ctx.src))
         }
         Source::Union(u) => super::union::source(ctx, u),
+        Source::Find(f) => super::find::run(ctx, f),
         Source::AllTables(_) => super::union::source(
             ctx,
             &crate::ast::Union {

@@ -481,6 +481,10 @@ impl Parser {
                 self.bump();
                 Ok(Source::Union(self.union_body()?))
             }
+            "find" => {
+                self.bump();
+                Ok(Source::Find(Box::new(self.find_body()?)))
+            }
             "print" => {
                 self.bump();
                 Ok(Source::Print(self.assign_list("an expression")?))
@@ -540,6 +544,88 @@ impl Parser {
         }
         let at = self.at(open.0);
         Err(self.err_here(format!("expected ')' to close the '(' at {at}"), &[")"]))
+    }
+
+    /// `[withsource=Name] [in (T, P*, …)] [where] predicate [project-smart | project Col[: type],
+    /// …[, pack_all()]]`; a bare string predicate is `* has "term"`.
+    fn find_body(&mut self) -> Res<Find> {
+        let mut withsource = None;
+        if matches!(self.peek(), Tok::Ident(w) if w.eq_ignore_ascii_case("withsource"))
+            && matches!(self.peek_at(1), Tok::Sym("="))
+        {
+            self.bump();
+            self.bump();
+            withsource = Some(self.ident("a column name after 'withsource='")?.0);
+        }
+        let mut tables = Vec::new();
+        if self.eat_word("in") {
+            let open = self.expect_sym("(", "after 'find in'")?;
+            tables = self.name_patterns()?;
+            self.close_paren(open)?;
+        }
+        self.eat_word("where");
+        let pred = match self.peek().clone() {
+            Tok::Str(term)
+                if matches!(self.peek_at(1), Tok::Eof | Tok::Sym("|" | ";" | ")"))
+                    || matches!(self.peek_at(1), Tok::Ident(w) if w.starts_with("project")) =>
+            {
+                let sp = self.bump().span;
+                let star = Expr {
+                    kind: ExprKind::Star,
+                    span: sp,
+                };
+                let lit = Expr {
+                    kind: ExprKind::Lit(crate::value::Value::str(&term)),
+                    span: sp,
+                };
+                Expr {
+                    kind: ExprKind::Binary(
+                        BinOp::Str(StrOp::Has { cs: false }, false),
+                        Box::new(star),
+                        Box::new(lit),
+                    ),
+                    span: sp,
+                }
+            }
+            _ => self.expr()?,
+        };
+        let mut project = None;
+        let mut pack_all = false;
+        if self.eat_word("project-smart") {
+        } else if self.eat_word("project") {
+            let mut cols = Vec::new();
+            loop {
+                if self.is_word("pack_all") && matches!(self.peek_at(1), Tok::Sym("(")) {
+                    self.bump();
+                    let open = self.expect_sym("(", "after pack_all")?;
+                    self.close_paren(open)?;
+                    pack_all = true;
+                } else {
+                    let (name, sp) = self.ident("a column name")?;
+                    let ty = if self.eat_sym(":") {
+                        let (t, tsp) = self.ident("a type")?;
+                        Some(
+                            parse_type(&t)
+                                .ok_or_else(|| RawError::new(tsp, format!("unknown type '{t}'")))?,
+                        )
+                    } else {
+                        None
+                    };
+                    cols.push((name, sp, ty));
+                }
+                if !self.eat_sym(",") {
+                    break;
+                }
+            }
+            project = Some(cols);
+        }
+        Ok(Find {
+            withsource,
+            tables,
+            pred,
+            project,
+            pack_all,
+        })
     }
 
     fn search_body(&mut self) -> Res<(Vec<(String, Span)>, Expr)> {
