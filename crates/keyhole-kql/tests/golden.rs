@@ -494,9 +494,16 @@ fn join_kinds() {
 golden!(arg_max_arg_min, "arg-max-aggregation-function.md, arg-min-aggregation-function.md",
     "datatable(k: string, v: long, w: string)[\"a\", 1, \"x\", \"b\", 2, \"y\", \"a\", 3, \"z\"] | summarize arg_max(v, w) by k | join kind=inner (datatable(k: string, v: long, w: string)[\"a\", 1, \"x\", \"b\", 2, \"y\", \"a\", 3, \"z\"] | summarize arg_min(v, w) by k) on k | project k, hi = w, lo = w1 | order by k asc",
     ["k", "hi", "lo"], [["a", "z", "x"], ["b", "y", "y"]]);
+// Over no rows: counts and sums 0, lists empty, avg NaN ("due to dividing by 0", as the page
+// says), sketches and the rest null.
 golden!(summarize_empty_input, "summarize-operator.md",
-    "datatable(x: long)[] | summarize c = count(), s = sum(x), l = make_list(x), d = dcount(x), a = avg(x), m = max(x)",
-    ["c", "s", "l", "d", "a", "m"], [["0", "0", "[]", "0", "", ""]]);
+    "datatable(x: long)[] | summarize c = count(), s = sum(x), l = make_list(x), d = dcount(x), a = avg(x), m = max(x), h = hll(x), t = tdigest(x), b = buildschema(todynamic(x))",
+    ["c", "s", "l", "d", "a", "m", "h", "t", "b"], [["0", "0", "[]", "0", "NaN", "", "", "", ""]]);
+// Properties merge; a property seen with several types lists them, first seen first; arrays
+// are {"indexer": element schema}; nulls add nothing; a conversion keeps the column's name.
+golden!(buildschema, "buildschema-aggregation-function.md",
+    "datatable(v: dynamic)[dynamic({\"id\": 7, \"tags\": [\"a\"]}), dynamic({\"id\": \"k1\", \"ok\": true, \"n\": null}), dynamic({\"tags\": [1, 2.5], \"sub\": {\"ms\": 1.5}})] | summarize buildschema(v), s2 = buildschema(todynamic(tostring(v.id)))",
+    ["schema_v", "s2"], [["{\"id\":[\"long\",\"string\"],\"tags\":{\"indexer\":[\"string\",\"long\",\"double\"]},\"ok\":\"bool\",\"sub\":{\"ms\":\"double\"}}", "[\"long\",\"string\"]"]]);
 golden!(summarize_by, "summarize-operator.md",
     "datatable(k: string, v: long)[\"a\", 1, \"b\", 2, \"a\", 3] | summarize n = count(), t = sum(v) by k | order by k asc",
     ["k", "n", "t"], [["a", "2", "4"], ["b", "1", "2"]]);

@@ -77,6 +77,7 @@ pub(crate) static AGGREGATES: &[AggDef] = &[
     agg!("hll_merge", "hll", 1, 1, "The union of hll sketches."),
     agg!("tdigest", "expr [, weight]", 1, 2, "A percentile sketch (here: the sorted values) for percentile_tdigest and rank_tdigest."),
     agg!("tdigest_merge" | "merge_tdigests", "tdigest", 1, 1, "The union of tdigest sketches."),
+    agg!("buildschema", "dynamic", 1, 1, "The smallest schema admitting every value: a type name, a bag of property schemas, {\"indexer\": …} for arrays, [a, b] for either."),
 ];
 
 /// Every aggregation name.
@@ -141,6 +142,7 @@ pub(crate) enum AggKind {
     HllMerge(CE),
     Tdigest(CE),
     TdigestMerge(CE),
+    BuildSchema(CE),
 }
 
 #[derive(Clone, Debug)]
@@ -192,11 +194,30 @@ pub(crate) enum AggState {
     Values(Vec<f64>),
     Pairs(Vec<(f64, f64)>),
     Bits(Option<i64>),
+    /// `buildschema`: the schema so far and its approximate size.
+    Schema(Option<serde_json::Value>, usize),
 }
 
 fn arg_name(e: &crate::ast::Expr) -> Option<String> {
     match &e.kind {
         ExprKind::Name(n) => Some(n.clone()),
+        // A conversion of a column keeps its name (`buildschema(todynamic(tostring(x)))` is
+        // `schema_x` in the summarize documentation).
+        ExprKind::Call(f, args)
+            if args.len() == 1
+                && matches!(
+                    f.as_str(),
+                    "todynamic"
+                        | "tostring"
+                        | "parse_json"
+                        | "toint"
+                        | "tolong"
+                        | "toreal"
+                        | "todouble"
+                ) =>
+        {
+            arg_name(&args[0])
+        }
         ExprKind::Member(..) | ExprKind::Index(..) => crate::exec::member_name(e),
         _ => None,
     }
@@ -527,6 +548,11 @@ pub(crate) fn compile_agg(a: &Assign, scope: &Scope) -> Res<AggSpec> {
             Type::Dynamic,
         ),
         "tdigest" => (AggKind::Tdigest(c(0)?.0), named("tdigest"), Type::Dynamic),
+        "buildschema" => (
+            AggKind::BuildSchema(c(0)?.0),
+            named("schema"),
+            Type::Dynamic,
+        ),
         "tdigest_merge" => (
             AggKind::TdigestMerge(c(0)?.0),
             named("tdigest_merge"),
@@ -619,6 +645,7 @@ impl AggSpec {
             | AggKind::TdigestMerge(_) => AggState::Values(Vec::new()),
             AggKind::Covariance { .. } => AggState::Pairs(Vec::new()),
             AggKind::BinaryAll(..) => AggState::Bits(None),
+            AggKind::BuildSchema(_) => AggState::Schema(None, 0),
         }
     }
 
@@ -834,6 +861,21 @@ impl AggSpec {
                     });
                 }
             }
+            (AggKind::BuildSchema(c), AggState::Schema(acc, size)) => {
+                if let Some(s) = schema_of(&eval(c, row)) {
+                    let merged = match acc.take() {
+                        Some(a) => merge_schema(a, s),
+                        None => s,
+                    };
+                    // Charge the growth only (a schema stops growing once every shape is seen).
+                    let now = crate::functions::json_size(&merged);
+                    if now > *size {
+                        row.env.charge(now - *size);
+                        *size = now;
+                    }
+                    *acc = Some(merged);
+                }
+            }
             _ => {}
         }
     }
@@ -885,6 +927,121 @@ fn typed(x: f64, ty: Type) -> Value {
     }
 }
 
+/// The schema of one value for `buildschema`: its type name, a bag of its properties' schemas,
+/// or `{"indexer": …}` (the elements' schema) for an array; none for null.
+fn schema_of(v: &Value) -> Option<serde_json::Value> {
+    use serde_json::Value as J;
+    let name = |s: &str| Some(J::String(s.to_string()));
+    match v {
+        Value::Null => None,
+        Value::Bool(_) => name("bool"),
+        Value::Long(_) => name("long"),
+        Value::Real(_) => name("double"),
+        Value::String(_) => name("string"),
+        Value::DateTime(_) => name("datetime"),
+        Value::TimeSpan(_) => name("timespan"),
+        Value::Dynamic(d) => json_schema(d),
+    }
+}
+
+/// Without recursion: dynamic values may nest deeply.
+fn json_schema(root: &serde_json::Value) -> Option<serde_json::Value> {
+    use serde_json::Value as J;
+    fn leaf(v: &J) -> Option<J> {
+        let s = match v {
+            J::Null => return None,
+            J::Bool(_) => "bool",
+            J::Number(n) if n.is_f64() => "double",
+            J::Number(_) => "long",
+            J::String(_) => "string",
+            J::Array(_) | J::Object(_) => return Some(J::Object(Default::default())),
+        };
+        Some(J::String(s.to_string()))
+    }
+    // Post-order over containers: each container's schema is built from its children's.
+    enum Step<'a> {
+        Enter(&'a J),
+        Exit(&'a J),
+    }
+    let mut stack = vec![Step::Enter(root)];
+    let mut done: Vec<Option<J>> = Vec::new();
+    while let Some(step) = stack.pop() {
+        match step {
+            Step::Enter(v) => match v {
+                J::Array(a) => {
+                    stack.push(Step::Exit(v));
+                    stack.extend(a.iter().rev().map(Step::Enter));
+                }
+                J::Object(m) => {
+                    stack.push(Step::Exit(v));
+                    stack.extend(m.values().rev().map(Step::Enter));
+                }
+                _ => done.push(leaf(v)),
+            },
+            Step::Exit(v) => match v {
+                J::Array(a) => {
+                    let kids = done.split_off(done.len() - a.len());
+                    let elem = kids.into_iter().flatten().reduce(merge_schema);
+                    let mut m = serde_json::Map::new();
+                    if let Some(e) = elem {
+                        m.insert("indexer".to_string(), e);
+                    }
+                    done.push(Some(J::Object(m)));
+                }
+                J::Object(o) => {
+                    let kids = done.split_off(done.len() - o.len());
+                    let mut m = serde_json::Map::new();
+                    for (k, s) in o.keys().zip(kids) {
+                        if let Some(s) = s {
+                            m.insert(k.clone(), s);
+                        }
+                    }
+                    done.push(Some(J::Object(m)));
+                }
+                _ => {}
+            },
+        }
+    }
+    done.pop().flatten()
+}
+
+/// The schema admitting what either admits: containers merge property by property, other
+/// types join a union (`[a, b]`, first seen first).
+fn merge_schema(a: serde_json::Value, b: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    let alts = |v: J| match v {
+        J::Array(x) => x,
+        other => vec![other],
+    };
+    let mut out = alts(a);
+    for t in alts(b) {
+        match t {
+            J::Object(m) => match out.iter_mut().find(|x| x.is_object()) {
+                Some(J::Object(have)) => {
+                    for (k, s) in m {
+                        let merged = match have.remove(&k) {
+                            Some(old) => merge_schema(old, s),
+                            None => s,
+                        };
+                        have.insert(k, merged);
+                    }
+                }
+                _ => out.push(J::Object(m)),
+            },
+            other => {
+                if !out.contains(&other) {
+                    out.push(other);
+                }
+            }
+        }
+    }
+    if out.len() == 1 {
+        out.pop().unwrap_or(J::Null)
+    } else {
+        J::Array(out)
+    }
+}
+
 fn json_array(v: impl Iterator<Item = serde_json::Value>) -> Value {
     Value::dynamic(serde_json::Value::Array(v.collect()))
 }
@@ -902,6 +1059,8 @@ impl AggState {
         match self {
             AggState::Count(n) => Value::Long(*n),
             AggState::Distinct(s) => match &spec.kind {
+                // A sketch of nothing is null (the default of an aggregation over no rows).
+                AggKind::Hll(_) | AggKind::HllMerge(_) if s.is_empty() => Value::Null,
                 AggKind::Hll(_) | AggKind::HllMerge(_) => json_array(s.iter().map(|v| v.to_json())),
                 _ => Value::Long(s.len() as i64),
             },
@@ -915,7 +1074,8 @@ impl AggState {
                 match &spec.kind {
                     AggKind::Avg(..) => {
                         if *n == 0 {
-                            Value::Null
+                            // The sum over no values divided by 0, as documented.
+                            Value::Real(f64::NAN)
                         } else {
                             Value::Real(total / *n as f64)
                         }
@@ -934,6 +1094,7 @@ impl AggState {
             AggState::List(l, _) => json_array(l.iter().map(|v| v.to_json())),
             AggState::Bag(m, _) => Value::dynamic(serde_json::Value::Object(m.clone())),
             AggState::Bits(acc) => acc.map(Value::Long).unwrap_or(Value::Null),
+            AggState::Schema(s, _) => s.clone().map(Value::dynamic).unwrap_or(Value::Null),
             AggState::Pairs(v) => {
                 let n = v.len() as f64;
                 let population = matches!(
@@ -955,6 +1116,7 @@ impl AggState {
                 let mut s = v.clone();
                 s.sort_by(f64::total_cmp);
                 match &spec.kind {
+                    AggKind::Tdigest(_) | AggKind::TdigestMerge(_) if s.is_empty() => Value::Null,
                     AggKind::Tdigest(_) | AggKind::TdigestMerge(_) => {
                         json_array(s.iter().map(|x| serde_json::json!(x)))
                     }
