@@ -201,6 +201,19 @@ pub(crate) fn union_batches(parts: Vec<Batch>, src: &Store) -> Batch {
     Batch { cols, len }
 }
 
+/// The columns of `left` then those of `right` (same row count), a right column whose name
+/// the left already has renamed as Kusto does (`X1`): a join's or a lookup's result.
+pub(crate) fn side_by_side(left: Batch, right: Batch) -> Batch {
+    let len = left.len;
+    let mut cols = left.cols;
+    let mut names: Vec<String> = cols.iter().map(|c| c.name.clone()).collect();
+    for mut c in right.cols {
+        c.name = push_unique(&mut names, c.name.clone());
+        cols.push(c);
+    }
+    Batch { cols, len }
+}
+
 /// A name not yet in `names` (Kusto's `X`, `X1`, `X2`, …), recorded.
 pub(crate) fn push_unique(names: &mut Vec<String>, name: String) -> String {
     let mut n = name.clone();

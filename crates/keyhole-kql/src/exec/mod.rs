@@ -14,7 +14,7 @@ pub(crate) mod batch;
 mod functions;
 mod resolve;
 
-pub(crate) use batch::{push_unique, union_batches, values_col, Batch, Col};
+pub(crate) use batch::{push_unique, side_by_side, union_batches, values_col, Batch, Col};
 
 /// Largest result any operator may build (a join of attacker-controlled keys must not exhaust memory).
 pub(crate) const MAX_ROWS: usize = 10_000_000;

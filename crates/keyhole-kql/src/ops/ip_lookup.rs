@@ -8,7 +8,7 @@
 use super::evaluate::Plugin;
 use crate::ast::ExprKind;
 use crate::error::{RawError, Res};
-use crate::exec::{push_unique, Batch, Ctx, MAX_ROWS};
+use crate::exec::{side_by_side, Batch, Ctx, MAX_ROWS};
 use crate::functions::parse_ipv6_net;
 
 pub(crate) fn ipv6_lookup(ctx: &mut Ctx, b: Batch, p: &Plugin) -> Res<Batch> {
@@ -106,16 +106,8 @@ pub(crate) fn ipv6_lookup(ctx: &mut Ctx, b: Batch, p: &Plugin) -> Res<Batch> {
             ));
         }
     }
-    let lb = lookup.gather_opt(&lrows, src);
-    let sb = b.gather(&srows);
-    let mut cols = lb.cols;
-    let mut names: Vec<String> = cols.iter().map(|c| c.name.clone()).collect();
-    for mut c in sb.cols {
-        c.name = push_unique(&mut names, c.name.clone());
-        cols.push(c);
-    }
-    Ok(Batch {
-        cols,
-        len: srows.len(),
-    })
+    Ok(side_by_side(
+        lookup.gather_opt(&lrows, src),
+        b.gather(&srows),
+    ))
 }

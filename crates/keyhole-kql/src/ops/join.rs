@@ -4,7 +4,7 @@
 
 use crate::ast::{Expr, ExprKind, JoinKind, Tabular};
 use crate::error::{RawError, Res};
-use crate::exec::{push_unique, Batch, Ctx, MAX_ROWS};
+use crate::exec::{side_by_side, Batch, Ctx, MAX_ROWS};
 use crate::expr::{compile, eval, unknown_column, Row, CE};
 use crate::value::Value;
 use std::collections::{HashMap, HashSet};
@@ -155,18 +155,10 @@ pub(crate) fn join(
                     }
                 }
             }
-            let lb = l.gather_opt(&lrows, src);
-            let rb = r.gather_opt(&rrows, src);
-            let mut cols = lb.cols;
-            let mut names: Vec<String> = cols.iter().map(|c| c.name.clone()).collect();
-            for mut c in rb.cols {
-                c.name = push_unique(&mut names, c.name.clone());
-                cols.push(c);
-            }
-            Ok(Batch {
-                cols,
-                len: lrows.len(),
-            })
+            Ok(side_by_side(
+                l.gather_opt(&lrows, src),
+                r.gather_opt(&rrows, src),
+            ))
         }
     }
 }
