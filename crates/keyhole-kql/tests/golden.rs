@@ -249,6 +249,9 @@ golden!(
 golden!(base64_encode_fromarray, "base64-encode-fromarray-function.md, base64-encode-fromguid-function.md",
     "print e = base64_encode_fromarray(dynamic([75, 117, 115, 116, 111])), g = base64_encode_fromguid(toguid(\"00000000-0000-0000-0000-000000000000\"))",
     ["e", "g"], [["S3VzdG8=", "AAAAAAAAAAAAAAAAAAAAAA=="]]);
+golden!(base64_unpadded, "base64-encode-fromarray-function.md (an invalid base64 string decodes to null)",
+    "print a = base64_decode_toarray(\"S3VzdG8=\"), u = base64_decode_toarray(\"S3VzdG8\"), e = base64_encode_fromarray(base64_decode_toarray(\"S3VzdA\"))",
+    ["a", "u", "e"], [["[75,117,115,116,111]", "", ""]]);
 
 // ---- datetimes and timespans ---------------------------------------------------------------
 

@@ -110,14 +110,19 @@ fn b64_encode(bytes: &[u8]) -> String {
     out
 }
 
+/// Base64 as .NET's `Convert.FromBase64String` reads it: whitespace ignored, the length a
+/// multiple of four, at most two `=` and only at the end (else null, as the
+/// base64_encode_fromarray documentation's unpadded example shows).
 fn b64_decode(s: &str) -> Option<Vec<u8>> {
+    let s: Vec<u8> = s.bytes().filter(|c| !c.is_ascii_whitespace()).collect();
+    let pad = s.iter().rev().take_while(|&&c| c == b'=').count();
+    if !s.len().is_multiple_of(4) || pad > 2 {
+        return None;
+    }
     let mut out = Vec::new();
     let mut acc = 0u32;
     let mut bits = 0;
-    for c in s.bytes() {
-        if c == b'=' {
-            break;
-        }
+    for &c in &s[..s.len() - pad] {
         let v = B64.iter().position(|&b| b == c)? as u32;
         acc = acc << 6 | v;
         bits += 6;
