@@ -408,6 +408,10 @@ golden!(geo_invalid_is_null, "geo-distance-2points-function.md, geo-point-in-cir
     "print d = geo_distance_2points(300, 1, 1, 1), c = geo_point_in_circle(1, 1, 1, 1, -1), g = geo_geohash_to_polygon(\"a\")",
     ["d", "c", "g"], [["", "", ""]]);
 
+golden!(geo_point_in_polygon_invalid, "geo-point-in-polygon-function.md (a ring needs three distinct vertices)",
+    "print i = geo_point_in_polygon(2, 1, dynamic({\"type\": \"Polygon\", \"coordinates\": [[[0,0],[10,10],[10,0],[0,0]]]})), d = geo_point_in_polygon(2, 1, dynamic({\"type\": \"Polygon\", \"coordinates\": [[[0,0],[10,10],[10,10],[0,0]]]})), o = geo_point_in_polygon(2, 1, dynamic({\"type\": \"Polygon\", \"coordinates\": [[[0,0],[10,10],[10,0]]]}))",
+    ["i", "d", "o"], [["true", "", ""]]);
+
 // ---- statements, joins and aggregations ------------------------------------------------
 
 golden!(let_statement, "let-statement.md, user-defined-functions.md",

@@ -104,17 +104,46 @@ fn in_ring(ring: &[J], x: f64, y: f64) -> bool {
     inside
 }
 
-/// A polygon's rings: the outer one, then holes.
-fn in_polygon(rings: &[J], x: f64, y: f64) -> bool {
-    match rings.split_first() {
-        Some((outer, holes)) => {
-            in_ring(outer.as_array().map(|v| v.as_slice()).unwrap_or(&[]), x, y)
-                && !holes
-                    .iter()
-                    .any(|h| in_ring(h.as_array().map(|v| v.as_slice()).unwrap_or(&[]), x, y))
-        }
-        None => false,
+/// A LinearRing as the geo_point_in_polygon documentation requires one: at least four valid
+/// [longitude, latitude] entries, the last equal to the first, at least three distinct vertices.
+fn valid_ring(ring: &J) -> bool {
+    let Some(pts) = ring.as_array() else {
+        return false;
+    };
+    let pts: Option<Vec<(f64, f64)>> = pts
+        .iter()
+        .map(|p| {
+            let (x, y) = (p.get(0)?.as_f64()?, p.get(1)?.as_f64()?);
+            ((-180.0..=180.0).contains(&x) && (-90.0..=90.0).contains(&y)).then_some((x, y))
+        })
+        .collect();
+    let Some(pts) = pts else {
+        return false;
+    };
+    if pts.len() < 4 || pts.first() != pts.last() {
+        return false;
     }
+    let mut distinct: Vec<(f64, f64)> = Vec::new();
+    for p in &pts {
+        if !distinct.contains(p) {
+            distinct.push(*p);
+        }
+    }
+    distinct.len() >= 3
+}
+
+/// A polygon's rings: the outer one, then holes; None when a ring is invalid.
+fn in_polygon(rings: &[J], x: f64, y: f64) -> Option<bool> {
+    if rings.is_empty() || !rings.iter().all(valid_ring) {
+        return None;
+    }
+    let (outer, holes) = rings.split_first()?;
+    Some(
+        in_ring(outer.as_array().map(|v| v.as_slice()).unwrap_or(&[]), x, y)
+            && !holes
+                .iter()
+                .any(|h| in_ring(h.as_array().map(|v| v.as_slice()).unwrap_or(&[]), x, y)),
+    )
 }
 
 fn geo_point_in_polygon(a: &[Value], _: &Env) -> Value {
@@ -129,12 +158,14 @@ fn geo_point_in_polygon(a: &[Value], _: &Env) -> Value {
     };
     let coords = poly.get("coordinates").and_then(|c| c.as_array());
     match (poly.get("type").and_then(|t| t.as_str()), coords) {
-        (Some("Polygon"), Some(rings)) => Value::Bool(in_polygon(rings, x, y)),
-        (Some("MultiPolygon"), Some(polys)) => Value::Bool(
-            polys
+        (Some("Polygon"), Some(rings)) => in_polygon(rings, x, y).map_or(Value::Null, Value::Bool),
+        (Some("MultiPolygon"), Some(polys)) => {
+            let each: Option<Vec<bool>> = polys
                 .iter()
-                .any(|p| p.as_array().is_some_and(|rings| in_polygon(rings, x, y))),
-        ),
+                .map(|p| in_polygon(p.as_array()?, x, y))
+                .collect();
+            each.map_or(Value::Null, |v| Value::Bool(v.contains(&true)))
+        }
         _ => Value::Null,
     }
 }
