@@ -40,12 +40,15 @@ try {
   await p.page.waitForTimeout(500);
   const base = treePssKb();
   let peak = base; let workers = 0;
-  const timer = setInterval(() => { peak = Math.max(peak, treePssKb()); }, 200);
+  // when the peak came (seconds after the drop), to tell reading's peak from analysis's
+  let peakAt = 0; let tDrop = Date.now();
+  const timer = setInterval(() => { const v = treePssKb(); if (v > peak) { peak = v; peakAt = (Date.now() - tDrop) / 1000; } }, 200);
   const poll = setInterval(async () => {
     try { workers = Math.max(workers, Number(await p.page.getAttribute('#progress', 'data-workers', { timeout: 50 })) || 0); } catch { /* */ }
   }, 500);
   const cpu0 = treeCpuByThread();
   const t1 = Date.now();
+  tDrop = t1;
   await p.page.setInputFiles('#file-input', FILE);
   await p.page.waitForSelector('#alert-list [data-rule], #error, #too-big', { timeout: 3_600_000 });
   const s = (Date.now() - t1) / 1000;
@@ -56,10 +59,10 @@ try {
   await p.page.waitForSelector('#status[data-done="1"]', { timeout: 600_000 }).catch(() => {});
   const sAll = (Date.now() - t1) / 1000;
   clearInterval(timer);
-  peak = Math.max(peak, treePssKb());
+  { const v = treePssKb(); if (v > peak) { peak = v; peakAt = (Date.now() - t1) / 1000; } }
   const st = await p.page.$eval('#status', (e) => ({ records: Number(e.dataset.records), alerts: Number(e.dataset.alerts), text: e.textContent })).catch(() => ({}));
   const cpu = [...cpu1].map(([k, v]) => [k, v - (cpu0.get(k) || 0)]).filter(([, v]) => v >= 0.05).sort((a, b) => b[1] - a[1]);
-  page = { cpu, s, sAll, peakMB: peak / 1024, baseMB: base / 1024, blankMB: blank / 1024, workers, records: st.records, alerts: st.alerts,
+  page = { cpu, s, sAll, peakAt, peakMB: peak / 1024, baseMB: base / 1024, blankMB: blank / 1024, workers, records: st.records, alerts: st.alerts,
     status: st.text, error: err ? (await err.textContent()).slice(0, 300) : null };
 } finally { await browser.close(); await srv.close(); fs.rmSync(userDataDir, { recursive: true, force: true }); }
 
@@ -72,7 +75,7 @@ console.log(`| page, headless Chromium (${page.workers} parse workers) | ${page.
 if (page.peakMB) {
   const drop = page.peakMB - page.baseMB;
   console.log(`page memory: Chromium with a blank tab ${page.blankMB.toFixed(0)} MB, the idle page ${page.baseMB.toFixed(0)} MB, ` +
-    `the drop adds ${drop.toFixed(0)} MB = ${(drop * 1048576 / size).toFixed(3)} × input (peak PSS ${page.peakMB.toFixed(0)} MB)`);
+    `the drop adds ${drop.toFixed(0)} MB = ${(drop * 1048576 / size).toFixed(3)} × input (peak PSS ${page.peakMB.toFixed(0)} MB, ${page.peakAt.toFixed(1)} s after the drop)`);
 }
 if (page.cpu) {
   const all = page.cpu.reduce((a, [, v]) => a + v, 0);

@@ -213,6 +213,9 @@ fn run_job(
         None => FileIngest::new(&job.name, opts),
         Some((plan, cut)) => FileIngest::resume(&job.name, opts, plan, *cut),
     };
+    if let Some(end) = job.end {
+        f.expect_bytes(end - job.start);
+    }
     let err = feed(input, job.start, job.end, buf, progress, |b| f.feed(b)).err();
     (f, err)
 }

@@ -466,6 +466,9 @@ pub struct FileIngest {
     /// File offsets of the bytes this unit covers (start; end grows as bytes are fed).
     start: u64,
     end: u64,
+    /// The bytes the reader expects to feed ([`FileIngest::expect_bytes`]), and whether the
+    /// batch was sized from them yet.
+    expect: Option<(u64, bool)>,
 }
 
 /// A unit whose assumed start state did not hold: feed its bytes (file offsets
@@ -753,7 +756,18 @@ impl FileIngest {
             origin: Origin::Start,
             start: 0,
             end: 0,
+            expect: None,
         }
+    }
+
+    /// Tell the parser about how many bytes it will be fed (a unit's size). Once a sixteenth
+    /// of them (or 4 MiB) is parsed, the batch reserves room for the events the rest will bring
+    /// at the density seen so far, a tenth more: its columns are not grown by doubling, which
+    /// left a 64 MiB unit's batch up to twice as large as its events (the page's parse workers
+    /// keep their memory's high-water mark). Only a size hint: a wrong one costs memory or a
+    /// regrowth, never an event.
+    pub fn expect_bytes(&mut self, bytes: u64) {
+        self.expect = Some((bytes, false));
     }
 
     /// A parser for the unit of file `name` that starts at `cut` (see [`unit`](mod@unit)): feed it the
@@ -792,6 +806,34 @@ impl FileIngest {
         self.end += chunk.len() as u64;
         let (mut sink, container) = self.sink();
         container.feed(chunk, &mut sink);
+        self.size_batch(chunk.len() as u64);
+    }
+
+    /// Keep the batch's room ahead of the expected bytes ([`FileIngest::expect_bytes`]): once
+    /// enough is parsed, and again when another chunk like the last (`chunk` bytes) might not
+    /// fit (where a column would otherwise double).
+    fn size_batch(&mut self, chunk: u64) {
+        let Some((total, sized)) = self.expect else {
+            return;
+        };
+        let seen = self.end - self.start;
+        if seen < (total / 16).min(4 << 20) {
+            return;
+        }
+        if seen >= total {
+            self.expect = None;
+            return;
+        }
+        let len = self.batch.len();
+        let per_byte = len as f64 / seen as f64;
+        // the events the rest brings at this density, a tenth more
+        let events = ((total - seen) as f64 * per_byte * 1.1) as usize;
+        let next = (chunk.min(total - seen) as f64 * per_byte * 1.5) as usize;
+        if !sized || self.batch.room() < next {
+            // at least an eighth more, so that a density creeping up regrows a few times only
+            self.batch.reserve(events.max(len / 8));
+            self.expect = Some((total, true));
+        }
     }
 
     /// Flush buffered input at end of file (a truncated last record is reported, not lost silently).
@@ -878,4 +920,62 @@ pub fn parse_bytes(name: &str, bytes: &[u8], opts: IngestOptions) -> (EventStore
     let mut b = StoreBuilder::keeping_order();
     b.add(batch);
     (b.finish(), report)
+}
+
+#[cfg(test)]
+mod sizing_tests {
+    use super::*;
+
+    /// `lines` raw records, one in ten twice as long (a density that varies).
+    fn records(lines: usize) -> Vec<u8> {
+        let mut out = Vec::new();
+        for i in 0..lines {
+            let pad = if i % 10 == 0 {
+                "x".repeat(600)
+            } else {
+                String::new()
+            };
+            out.extend_from_slice(format!(
+                r#"{{"time":"2026-10-01T00:00:{:02}.{:06}Z","operationName":"SecretGet","resourceId":"/SUBSCRIPTIONS/S/RESOURCEGROUPS/R/PROVIDERS/MICROSOFT.KEYVAULT/VAULTS/KV","correlationId":"{i:08}-0000-4000-8000-000000000000","callerIpAddress":"10.0.0.1","resultSignature":"OK","httpStatusCode":200,"identity":{{"claim":{{"upn":"u@x"}}}},"properties":{{"id":"https://kv.vault.azure.net/secrets/s/v","clientInfo":"c{pad}"}}}}"#,
+                i % 60,
+                i
+            ).as_bytes());
+            out.push(b'\n');
+        }
+        out
+    }
+
+    fn parse(bytes: &[u8], hint: bool) -> Batch {
+        let mut f = FileIngest::new("a.jsonl", &IngestOptions::default());
+        if hint {
+            f.expect_bytes(bytes.len() as u64);
+        }
+        for c in bytes.chunks(256 << 10) {
+            f.feed(c);
+        }
+        f.finish();
+        f.take_batch()
+    }
+
+    /// A parser told its unit's size keeps its columns near the events' size; grown by
+    /// doubling they were up to twice that. The events are the same either way.
+    #[test]
+    fn a_sized_batch_holds_little_more_than_its_events() {
+        let bytes = records(20_000);
+        let (sized, grown) = (parse(&bytes, true), parse(&bytes, false));
+        assert_eq!(sized.len(), 20_000);
+        assert_eq!(sized.to_wire(), grown.to_wire());
+        let room = |b: &Batch| b.rows.time.capacity() as f64 / b.len() as f64;
+        assert!(
+            room(&sized) <= 1.15,
+            "sized: {:.2} × the events",
+            room(&sized)
+        );
+        assert!(
+            room(&grown) > 1.15,
+            "doubling: {:.2} × the events",
+            room(&grown)
+        );
+        assert!(sized.heap_bytes() < grown.heap_bytes());
+    }
 }

@@ -816,10 +816,11 @@ pub struct UnitRun {
 
 impl UnitRun {
     pub fn new(task: UnitTask, opts: &IngestOptions, chunk: u64) -> UnitRun {
-        let f = task
-            .cut
-            .is_none()
-            .then(|| FileIngest::new(&task.name, opts));
+        let f = task.cut.is_none().then(|| {
+            let mut f = FileIngest::new(&task.name, opts);
+            f.expect_bytes(task.ends.first().map_or(0, |e| e - task.start));
+            f
+        });
         let mut run = UnitRun {
             at: task.start,
             task,
@@ -869,7 +870,9 @@ impl UnitRun {
                 let plan = SplitPlan::new(bytes, &self.opts).ok_or_else(|| {
                     format!("{}: the file changed while it was read", self.task.name)
                 })?;
-                self.f = Some(FileIngest::resume(&self.task.name, &self.opts, &plan, cut));
+                let mut f = FileIngest::resume(&self.task.name, &self.opts, &plan, cut);
+                f.expect_bytes(self.task.ends.first().map_or(0, |e| e - self.task.start));
+                self.f = Some(f);
             }
             Some(f) => {
                 f.feed(bytes);

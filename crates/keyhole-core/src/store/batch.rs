@@ -404,6 +404,20 @@ impl Batch {
         self.duplicates
     }
 
+    /// Events that fit before a column grows.
+    pub(crate) fn room(&self) -> usize {
+        self.rows.time.capacity() - self.rows.time.len()
+    }
+
+    /// Room for exactly `more` events beyond those kept: columns and de-duplication keys.
+    pub(crate) fn reserve(&mut self, more: usize) {
+        macro_rules! reserve {
+            ($($col:ident),*) => { $(self.rows.$col.reserve_exact(more);)* };
+        }
+        reserve!(time, flags, res, op, result, caller, ident, client, object, dur, corr, prov);
+        self.keys.reserve_exact(more);
+    }
+
     /// Heap bytes held (columns, dictionaries, de-duplication set).
     pub fn heap_bytes(&self) -> usize {
         self.rows.heap_bytes()
