@@ -102,7 +102,7 @@ fn error_text(e: JsValue) -> String {
 fn read_range(reader: &FileReaderSync, file: &File, from: u64, to: u64) -> Result<Vec<u8>, String> {
     let blob = file
         .slice_with_f64_and_f64(from as f64, to as f64)
-        .map_err(|e| format!("{e:?}"))?;
+        .map_err(error_text)?;
     let ab = reader.read_as_array_buffer(&blob).map_err(error_text)?;
     Ok(js_sys::Uint8Array::new(&ab).to_vec())
 }
