@@ -441,6 +441,12 @@ pub struct Dataset {
     merged_bytes: u64,
 }
 
+/// The events `total - seen` more bytes bring when `seen` bytes brought `len`: a tenth more
+/// than that density predicts, as later bytes may be denser.
+fn events_to_come(len: usize, seen: u64, total: u64) -> usize {
+    (total.saturating_sub(seen) as f64 * len as f64 / seen.max(1) as f64 * 1.1) as usize
+}
+
 /// Where a parse unit starts.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Origin {
@@ -632,10 +638,8 @@ impl Dataset {
             return;
         }
         self.expect = None;
-        let per_byte = self.builder.len() as f64 / seen as f64;
-        // a tenth more than the density predicts, as the last units may be denser
-        let events = (total.saturating_sub(seen) as f64 * per_byte * 1.1) as usize;
-        self.builder.reserve(events);
+        self.builder
+            .reserve(events_to_come(self.builder.len(), seen, total));
     }
 
     /// End the open file: its parser flushes what it buffered (a truncated last record is
@@ -825,10 +829,9 @@ impl FileIngest {
             return;
         }
         let len = self.batch.len();
-        let per_byte = len as f64 / seen as f64;
-        // the events the rest brings at this density, a tenth more
-        let events = ((total - seen) as f64 * per_byte * 1.1) as usize;
-        let next = (chunk.min(total - seen) as f64 * per_byte * 1.5) as usize;
+        let events = events_to_come(len, seen, total);
+        // the events another chunk like the last brings, half more
+        let next = (chunk.min(total - seen) as f64 * len as f64 / seen as f64 * 1.5) as usize;
         if !sized || self.batch.room() < next {
             // at least an eighth more, so that a density creeping up regrows a few times only
             self.batch.reserve(events.max(len / 8));

@@ -84,6 +84,15 @@ impl Rows {
         self.time.len()
     }
 
+    /// Room for exactly `more` events beyond those kept in every per-event column (the side
+    /// tables are rare and grow as they go).
+    pub fn reserve(&mut self, more: usize) {
+        macro_rules! reserve {
+            ($($col:ident),*) => { $(self.$col.reserve_exact(more);)* };
+        }
+        reserve!(time, flags, res, op, result, caller, ident, client, object, dur, corr, prov);
+    }
+
     pub fn heap_bytes(&self) -> usize {
         self.time.capacity() * 8
             + self.flags.capacity()
@@ -409,12 +418,9 @@ impl Batch {
         self.rows.time.capacity() - self.rows.time.len()
     }
 
-    /// Room for exactly `more` events beyond those kept: columns and de-duplication keys.
+    /// Room for `more` events beyond those kept: columns and de-duplication keys.
     pub(crate) fn reserve(&mut self, more: usize) {
-        macro_rules! reserve {
-            ($($col:ident),*) => { $(self.rows.$col.reserve_exact(more);)* };
-        }
-        reserve!(time, flags, res, op, result, caller, ident, client, object, dur, corr, prov);
+        self.rows.reserve(more);
         self.keys.reserve_exact(more);
     }
 

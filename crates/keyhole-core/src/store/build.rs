@@ -165,12 +165,9 @@ impl StoreBuilder {
 
     /// Room for `more` events beyond those kept: columns and the de-duplication keys.
     pub fn reserve(&mut self, more: usize) {
-        macro_rules! reserve {
-            ($($col:ident),*) => { $(self.rows.$col.reserve(more);)* };
-        }
-        reserve!(time, flags, res, op, result, caller, ident, client, object, dur, corr, prov);
+        self.rows.reserve(more);
         if !self.raw {
-            self.seen.keys.reserve(more);
+            self.seen.keys.reserve_exact(more);
         }
     }
 
