@@ -596,6 +596,8 @@ fn spawn(run: &Rc<RefCell<Run>>, k: usize) -> Result<Worker, String> {
 /// Give worker `k` the next unit, if any.
 fn dispatch(run: &mut Run, k: usize) {
     let Some(i) = run.queue.pop_front() else {
+        // no unit is left for it: its memory goes now, not when the last unit is merged
+        run.workers[k].terminate();
         return;
     };
     let u = &run.units[i];
