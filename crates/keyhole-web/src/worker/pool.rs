@@ -18,8 +18,8 @@
 //! Why the analysis worker coordinates (not the page's main thread): it owns the dataset the
 //! units merge into; results go worker to worker without a hop through the UI thread; and its
 //! parse workers are its children, so terminating it (Cancel, a new drop, its death) stops them
-//! all. The pool lives for one drop (wasm memory never shrinks: idle parse workers would keep
-//! theirs).
+//! all. The pool lives for one drop, and a parse worker ends as soon as no unit is left for it
+//! (wasm memory never shrinks: idle parse workers would keep theirs).
 //!
 //! Before reading, the core estimates the memory the drop needs (`store::budget`); a drop that
 //! will not fit is not read: the page is told the numbers and offered the newest part that fits.
