@@ -84,13 +84,14 @@ impl Rows {
         self.time.len()
     }
 
-    /// Room for exactly `more` events beyond those kept in every per-event column (the side
-    /// tables are rare and grow as they go).
+    /// Room for exactly `more` events beyond those kept in every per-event column but `prov`
+    /// (the store builder packs provenance as it goes; the side tables are rare and grow as
+    /// they go).
     pub fn reserve(&mut self, more: usize) {
         macro_rules! reserve {
             ($($col:ident),*) => { $(self.$col.reserve_exact(more);)* };
         }
-        reserve!(time, flags, res, op, result, caller, ident, client, object, dur, corr, prov);
+        reserve!(time, flags, res, op, result, caller, ident, client, object, dur, corr);
     }
 
     pub fn heap_bytes(&self) -> usize {
@@ -421,6 +422,7 @@ impl Batch {
     /// Room for `more` events beyond those kept: columns and de-duplication keys.
     pub(crate) fn reserve(&mut self, more: usize) {
         self.rows.reserve(more);
+        self.rows.prov.reserve_exact(more);
         self.keys.reserve_exact(more);
     }
 

@@ -24,7 +24,9 @@ use std::sync::Arc;
 #[derive(Debug, Default)]
 pub struct StoreBuilder {
     dicts: Dicts,
+    /// The merged columns (`rows.prov` stays empty: provenance is packed as rows arrive).
     rows: Rows,
+    prov: Provenance,
     seen: Dedup,
     files: Vec<FileMeta>,
     duplicates: u64,
@@ -160,7 +162,10 @@ impl StoreBuilder {
 
     /// Heap bytes held.
     pub fn heap_bytes(&self) -> usize {
-        self.rows.heap_bytes() + self.dicts.heap_bytes() + self.seen.heap_bytes()
+        self.rows.heap_bytes()
+            + self.prov.heap_bytes()
+            + self.dicts.heap_bytes()
+            + self.seen.heap_bytes()
     }
 
     /// Room for `more` events beyond those kept: columns and the de-duplication keys.
@@ -244,10 +249,14 @@ impl StoreBuilder {
         col!(object, |v: u32| map.objects[v as usize]);
         col!(dur, |v| v);
         col!(corr, |v| v);
-        col!(prov, |p: Prov| Prov {
-            file: file_map[p.file as usize],
-            ..p
-        });
+        for (i, p) in rows.prov.iter().enumerate() {
+            if keep[i] {
+                self.prov.push(Prov {
+                    file: file_map[p.file as usize],
+                    ..*p
+                });
+            }
+        }
         for (i, c) in &rows.cfg {
             if keep[*i as usize] {
                 r.cfg.push((new_row[*i as usize], map.configs[*c as usize]));
@@ -284,6 +293,7 @@ impl StoreBuilder {
         let StoreBuilder {
             dicts,
             rows,
+            prov: packed,
             files,
             seen,
             raw,
@@ -355,8 +365,16 @@ impl StoreBuilder {
         let dur = permute(dur, &perm);
         let corr = permute(corr, &perm);
         let provenance = match &perm {
-            None => Provenance::encode(prov.iter().copied()),
-            Some(p) => Provenance::encode(p.iter().map(|&i| prov[i as usize])),
+            None => {
+                let mut packed = packed;
+                packed.shrink_to_fit();
+                packed
+            }
+            Some(p) => {
+                let unpacked: Vec<Prov> = packed.iter().collect();
+                drop(packed);
+                Provenance::encode(p.iter().map(|&i| unpacked[i as usize]))
+            }
         };
         drop(prov);
 

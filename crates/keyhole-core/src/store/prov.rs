@@ -14,6 +14,8 @@ pub struct Provenance {
     /// Byte position in `data` where each block starts.
     blocks: Vec<u64>,
     len: usize,
+    /// The last row pushed (the next row's delta base within its block).
+    last: Prov,
 }
 
 #[inline]
@@ -54,31 +56,45 @@ impl Provenance {
     /// Encode rows in the given order.
     pub(crate) fn encode(rows: impl Iterator<Item = Prov>) -> Provenance {
         let mut p = Provenance::default();
-        let mut prev = Prov::default();
-        for (i, r) in rows.enumerate() {
-            if i % BLOCK == 0 {
-                p.blocks.push(p.data.len() as u64);
-                prev = Prov::default();
-            }
-            let has_record = r.record != NO_RECORD;
-            put(&mut p.data, ((r.file as u64) << 1) | has_record as u64);
-            put(&mut p.data, zig(r.line.wrapping_sub(prev.line) as i64));
-            put(&mut p.data, zig(r.offset.wrapping_sub(prev.offset) as i64));
-            put(&mut p.data, r.len as u64);
-            if has_record {
-                let base = if prev.record == NO_RECORD {
-                    0
-                } else {
-                    prev.record
-                };
-                put(&mut p.data, zig(r.record.wrapping_sub(base) as i64));
-            }
-            prev = r;
-            p.len += 1;
+        for r in rows {
+            p.push(r);
         }
-        p.data.shrink_to_fit();
-        p.blocks.shrink_to_fit();
+        p.shrink_to_fit();
         p
+    }
+
+    /// Append a row (the store builder packs rows as they are merged: 32 bytes a row
+    /// unpacked, a few packed).
+    pub(crate) fn push(&mut self, r: Prov) {
+        let prev = if self.len % BLOCK == 0 {
+            self.blocks.push(self.data.len() as u64);
+            Prov::default()
+        } else {
+            self.last
+        };
+        let has_record = r.record != NO_RECORD;
+        put(&mut self.data, ((r.file as u64) << 1) | has_record as u64);
+        put(&mut self.data, zig(r.line.wrapping_sub(prev.line) as i64));
+        put(
+            &mut self.data,
+            zig(r.offset.wrapping_sub(prev.offset) as i64),
+        );
+        put(&mut self.data, r.len as u64);
+        if has_record {
+            let base = if prev.record == NO_RECORD {
+                0
+            } else {
+                prev.record
+            };
+            put(&mut self.data, zig(r.record.wrapping_sub(base) as i64));
+        }
+        self.last = r;
+        self.len += 1;
+    }
+
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.data.shrink_to_fit();
+        self.blocks.shrink_to_fit();
     }
 
     fn step(&self, i: &mut usize, prev: &Prov) -> Prov {
@@ -169,5 +185,9 @@ mod tests {
             assert_eq!(p.get(i), *r, "row {i}");
         }
         assert_eq!(p.iter().collect::<Vec<_>>(), rows);
+        // pushed one by one, across blocks, the same bytes
+        let mut q = Provenance::default();
+        rows.iter().for_each(|r| q.push(*r));
+        assert_eq!((q.data, q.blocks, q.len), (p.data, p.blocks, p.len));
     }
 }
