@@ -66,7 +66,7 @@ impl Provenance {
     /// Append a row (the store builder packs rows as they are merged: 32 bytes a row
     /// unpacked, a few packed).
     pub(crate) fn push(&mut self, r: Prov) {
-        let prev = if self.len % BLOCK == 0 {
+        let prev = if self.len.is_multiple_of(BLOCK) {
             self.blocks.push(self.data.len() as u64);
             Prov::default()
         } else {
