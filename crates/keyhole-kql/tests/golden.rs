@@ -167,6 +167,13 @@ golden!(
     [["7", "a"]]
 );
 
+golden!(beta_distribution, "beta-cdf-function.md, beta-pdf-function.md, beta-inv-function.md",
+    "print c = beta_cdf(0.2, 2, 3), p = beta_pdf(0.2, 2, 3), i = beta_inv(beta_cdf(0.3, 4, 5), 4, 5), n = isnan(beta_cdf(1.5, 2, 3)), m = isnan(beta_pdf(0.2, -1, 3))",
+    ["c", "p", "i", "n", "m"], [["0.1808", "1.536", "0.3", "true", "true"]]);
+golden!(convert_units, "convert-energy-function.md, convert-force-function.md, convert-mass-function.md, convert-temperature-function.md",
+    "print e = convert_energy(2, 'KilowattHour', 'Megajoule'), f = convert_force(3, 'Kilonewton', 'Newton'), m = convert_mass(3, 'Pound', 'Ounce'), t = convert_temperature(212, 'DegreeFahrenheit', 'Kelvin'), u = convert_mass(1, 'Pound', 'Parsec')",
+    ["e", "f", "m", "t", "u"], [["7.2", "3000", "48", "373.15", ""]]);
+
 // ---- strings -------------------------------------------------------------------------------
 
 golden!(
@@ -252,6 +259,14 @@ golden!(base64_encode_fromarray, "base64-encode-fromarray-function.md, base64-en
 golden!(base64_unpadded, "base64-encode-fromarray-function.md (an invalid base64 string decodes to null)",
     "print a = base64_decode_toarray(\"S3VzdG8=\"), u = base64_decode_toarray(\"S3VzdG8\"), e = base64_encode_fromarray(base64_decode_toarray(\"S3VzdA\"))",
     ["a", "u", "e"], [["[75,117,115,116,111]", "", ""]]);
+
+golden!(
+    zlib_compress,
+    "zlib-base64-compress-function.md (a stored block for text deflate would not shrink)",
+    "print z = zlib_compress_to_base64_string('0987654321asdfghjklz')",
+    ["z"],
+    [["eAEBFADr/zA5ODc2NTQzMjFhc2RmZ2hqa2x6Nm8GNg=="]]
+);
 
 // ---- datetimes and timespans ---------------------------------------------------------------
 
@@ -354,6 +369,10 @@ golden!(
     ["j", "t"],
     [["2", "dictionary"]]
 );
+
+golden!(member_index_after_dot, "parse-url-query-function.md (`params[\"Query Parameters\"].[param]`)",
+    "let k = 'b'; print p = parse_urlquery('a=1&b=two') | extend v = tostring(p[\"Query Parameters\"].[k])",
+    ["p", "v"], [["{\"Query Parameters\":{\"a\":\"1\",\"b\":\"two\"}}", "two"]]);
 
 // ---- IP addresses --------------------------------------------------------------------------
 
@@ -534,6 +553,22 @@ golden!(
     [["50"]]
 );
 
+golden!(
+    call_without_parentheses,
+    "named-expressions.md (a function without parameters called by its name)",
+    "let f = () { 40 + 2 }; print a = f, b = f() + 1",
+    ["a", "b"],
+    [["42", "43"]]
+);
+
+// `search` without `in` reads the views too; a table without the searched column has no rows.
+golden!(views_in_search_and_union, "let-statement.md (views)",
+    "let A = view () { range N from 1 to 3 step 1 }; let B = view () { range N from 2 to 6 step 2 }; let C = () { print N = 2 }; search N == 2 | union (union withsource = T * | where N > 5 | project T, N) | order by ['$table'] asc, T asc",
+    ["$table", "N", "T"], [["", "6", "B"], ["A", "2", ""], ["B", "2", ""]]);
+golden!(pattern_statement, "pattern-statement.md",
+    "declare pattern region = (country: string)[city: string] { ('FR').['Paris'] = { print Zone = 'CET' }; ('JP').['Tokyo'] = { print Zone = 'JST' }; ('JP').['Osaka Bay'] = { print Zone = 'JST', Port = true }; }; declare pattern code = (n: long) { (1) = { print Name = 'one' }; }; union region('JP').Tokyo, region('FR').['Paris'], code(1), region('JP').['Osaka Bay'] | order by Zone asc, Name asc, Port asc",
+    ["Zone", "Name", "Port"], [["", "one", ""], ["CET", "", ""], ["JST", "", ""], ["JST", "", "true"]]);
+
 // ---- series --------------------------------------------------------------------------------
 
 golden!(series_arithmetic, "series-divide-function.md, series-subtract-function.md, series-pow-function.md",
@@ -642,6 +677,17 @@ golden!(
         ["1", "b", "y"]
     ]
 );
+
+// A three-day window of hourly values, by parity; nearest-rank percentiles.
+golden!(rolling_percentile, "rolling-percentile-plugin.md",
+    "range i from 0 to 71 step 1 | project T = datetime(2024-05-01) + 1h * i, v = i * 2 + 1, p = iff(i % 2 == 0, 'even', 'odd') | evaluate rolling_percentile(v, 50, T, 1d, 2, p) | order by p asc, T asc",
+    ["T", "p", "rolling_2_percentile_v_50"],
+    [["2024-05-01T00:00:00Z", "even", "21"], ["2024-05-02T00:00:00Z", "even", "45"], ["2024-05-03T00:00:00Z", "even", "93"],
+     ["2024-05-01T00:00:00Z", "odd", "23"], ["2024-05-02T00:00:00Z", "odd", "47"], ["2024-05-03T00:00:00Z", "odd", "95"]]);
+golden!(schema_merge, "schema-merge-plugin.md",
+    "let a = datatable(Id: string, Code: int)[] | getschema; let b = datatable(Id: string, When: datetime, Code: int)[] | getschema; union a, b | evaluate schema_merge() | union (union a, b | evaluate schema_merge(PreserveOrder = false)) | project ColumnName, ColumnOrdinal, ColumnType",
+    ["ColumnName", "ColumnOrdinal", "ColumnType"],
+    [["Id", "0", "string"], ["When", "1", "datetime"], ["Code", "-1", "ERROR(columns are out of order)"], ["Id", "0", "string"], ["When", "1", "datetime"], ["Code", "2", "int"]]);
 
 // ---- scan and partition -----------------------------------------------------------------
 
