@@ -561,6 +561,9 @@ golden!(
     [["42", "43"]]
 );
 
+golden!(estimate_data_size, "estimate-data-size-function.md",
+    "range x from 1 to 4 step 1 | extend Text = 'abcdef' | summarize Total = sum(estimate_data_size(*)), Texts = sum(estimate_data_size(Text))",
+    ["Total", "Texts"], [["56", "24"]]);
 // `search` without `in` reads the views too; a table without the searched column has no rows.
 golden!(views_in_search_and_union, "let-statement.md (views)",
     "let A = view () { range N from 1 to 3 step 1 }; let B = view () { range N from 2 to 6 step 2 }; let C = () { print N = 2 }; search N == 2 | union (union withsource = T * | where N > 5 | project T, N) | order by ['$table'] asc, T asc",

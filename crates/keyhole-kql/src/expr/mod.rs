@@ -336,6 +336,28 @@ fn compile_call(name: &str, args: &[Expr], span: Span, scope: &Scope) -> Res<(CE
             ),
         ));
     }
+    // `estimate_data_size(*)`: every column.
+    let all_columns: Vec<Expr>;
+    let args =
+        if name == "estimate_data_size" && args.iter().any(|a| matches!(a.kind, ExprKind::Star)) {
+            all_columns = args
+                .iter()
+                .flat_map(|a| match a.kind {
+                    ExprKind::Star => scope
+                        .columns
+                        .iter()
+                        .map(|(n, _)| Expr {
+                            kind: ExprKind::Name(n.clone()),
+                            span: a.span,
+                        })
+                        .collect(),
+                    _ => vec![a.clone()],
+                })
+                .collect();
+            &all_columns[..]
+        } else {
+            args
+        };
     functions::check_arity(def, name, args.len(), span)?;
     if let Imp::Special = def.imp {
         if functions::window::is_row_function(def.name) {

@@ -1,5 +1,5 @@
 //! Conversions between scalar types: `tostring`, `toint`, `tolong`, `todouble`, `tobool`,
-//! `todynamic`, `todatetime`, `totimespan`, `toguid`, `gettype`.
+//! `todynamic`, `todatetime`, `totimespan`, `toguid`, `gettype`; `estimate_data_size`.
 
 use super::{def, Env, FnDef, Imp::Eval, Ret::T};
 use crate::value::{Type, Value};
@@ -7,6 +7,7 @@ use keyhole_core::time::{MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MIN, MICROS
 use keyhole_core::Timestamp;
 
 pub(crate) static FUNCTIONS: &[FnDef] = &[
+    def!("estimate_data_size", ("column1, column2, … | *", 1, 4096) -> T(Type::Long), "An estimate of the bytes of the given cells (8 for numbers, datetimes and timespans, 1 for bools, text and dynamic values by their UTF-8 length).", Eval(estimate_data_size), [("estimate_data_size('1234567890', 1)", "18")]),
     def!("tostring", ("value", 1, 1) -> T(Type::String), "The value as text; null becomes an empty string.", Eval(tostring), [("tostring(12)", "12")]),
     def!("toint" | "int", ("value", 1, 1) -> T(Type::Int), "The value as a 32-bit integer, or null.", Eval(toint), [("toint(\"42\")", "42")]),
     def!("tolong" | "long", ("value", 1, 1) -> T(Type::Long), "The value as a 64-bit integer, or null.", Eval(toint), [("tolong(2.7)", "2")]),
@@ -202,6 +203,24 @@ pub(crate) fn cast(v: &Value, ty: Type) -> Value {
         (Value::Dynamic(_), Type::Dynamic) => v.clone(),
         (_, Type::Dynamic) => Value::dynamic(v.to_json()),
     }
+}
+
+/// estimate-data-size-function.md: a long is 8 bytes, text its length (`range x … | extend
+/// Text = '1234567890'` is 18 a row); a dynamic value counts its JSON text.
+fn estimate_data_size(a: &[Value], _: &Env) -> Value {
+    let size = |v: &Value| -> i64 {
+        match v {
+            Value::Null => 0,
+            Value::Bool(_) => 1,
+            Value::String(s) => s.len() as i64,
+            Value::Dynamic(d) => match &**d {
+                serde_json::Value::String(s) => s.len() as i64,
+                other => other.to_string().len() as i64,
+            },
+            _ => 8,
+        }
+    };
+    Value::Long(a.iter().map(size).sum())
 }
 
 #[cfg(test)]
