@@ -355,6 +355,11 @@ impl Parser {
             }
             if self.is_sym(".") {
                 self.bump();
+                // `x.[expr]` is `x[expr]` (the parse_urlquery documentation's
+                // `params["Query Parameters"].[param]`).
+                if self.is_sym("[") {
+                    continue;
+                }
                 let (name, sp) = match self.peek().clone() {
                     Tok::Ident(n) => (n, self.bump().span),
                     Tok::Long(v) => (v.to_string(), self.bump().span),
