@@ -61,6 +61,19 @@ impl Ctx<'_> {
                 }
                 ExprKind::Call(name.clone(), self.resolve_list(args)?)
             }
+            // A user function without parameters may be called without parentheses
+            // (`let x = () {rand(1000)}; print x`, named-expressions.md).
+            ExprKind::Name(n)
+                if !self.scalars.contains_key(n)
+                    && self.functions.get(n).is_some_and(|f| {
+                        f.params.is_empty() && matches!(f.result, FnResult::Scalar(_))
+                    }) =>
+            {
+                if let Some(e) = self.expand_scalar_call(n, &[], e.span)? {
+                    return Ok(e);
+                }
+                e.kind.clone()
+            }
             ExprKind::Named(n, x) => ExprKind::Named(n.clone(), Box::new(self.resolve_expr(x)?)),
             ExprKind::Neg(x) => ExprKind::Neg(Box::new(self.resolve_expr(x)?)),
             ExprKind::Chain(first, rest) => ExprKind::Chain(
