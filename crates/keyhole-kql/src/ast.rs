@@ -258,6 +258,13 @@ pub(crate) enum Source {
         args: Vec<Expr>,
         span: Span,
     },
+    /// A pattern invocation: `P(args)` or `P(args).Path` (pattern-statement.md).
+    Pattern {
+        name: String,
+        args: Vec<Expr>,
+        path: Option<String>,
+        span: Span,
+    },
     /// `datatable(a:long, b:string) [1, "x", …]`.
     DataTable {
         columns: Vec<(String, crate::value::Type)>,
@@ -314,6 +321,8 @@ pub(crate) enum FnResult {
 /// `let f = (params) { lets; result }`.
 #[derive(Clone, Debug)]
 pub(crate) struct FnDecl {
+    /// Declared with `view`: `search` and `union *` read it as a table.
+    pub view: bool,
     pub params: Vec<FnParam>,
     pub lets: Vec<Stmt>,
     pub result: FnResult,
@@ -331,7 +340,18 @@ pub(crate) enum Stmt {
     LetScalar(String, Span, Expr),
     LetTabular(String, Span, Tabular),
     LetFunction(String, Span, std::sync::Arc<FnDecl>),
+    /// `declare pattern P = (params)[path] { (args).[path] = { query }; … }`.
+    Pattern(String, Span, std::sync::Arc<PatternDecl>),
     Query(Tabular),
+}
+
+/// A pattern: how many arguments it takes, whether it takes a path, and its rules (argument
+/// values, path, the query they stand for).
+#[derive(Debug)]
+pub(crate) struct PatternDecl {
+    pub params: usize,
+    pub path: bool,
+    pub rules: Vec<(Vec<Expr>, Option<String>, Tabular)>,
 }
 
 /// How a `scan` step's matches are output.

@@ -107,6 +107,21 @@ fn substitute(e: &Expr, map: &HashMap<String, Expr>) -> Expr {
 }
 
 impl Ctx<'_> {
+    /// The views in scope (tabular functions declared with `view` and without parameters),
+    /// by name.
+    pub(crate) fn view_names(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .functions
+            .iter()
+            .filter(|(_, f)| {
+                f.view && f.params.is_empty() && matches!(f.result, FnResult::Tabular(_))
+            })
+            .map(|(n, _)| n.clone())
+            .collect();
+        v.sort();
+        v
+    }
+
     fn enter_call(&mut self, name: &str, span: Span) -> Res<()> {
         self.call_depth += 1;
         if self.call_depth > MAX_CALL_DEPTH {

@@ -30,6 +30,8 @@ pub(crate) struct Ctx<'a> {
     pub tabulars: HashMap<String, Batch>,
     /// User functions (`let f = (…) { … }`).
     pub functions: HashMap<String, std::sync::Arc<FnDecl>>,
+    /// Patterns (`declare pattern P = …`).
+    pub patterns: HashMap<String, std::sync::Arc<PatternDecl>>,
     /// How deep user function calls nest right now.
     pub call_depth: usize,
     pub render: Option<String>,
@@ -358,6 +360,9 @@ impl<'a> Ctx<'a> {
                 self.tabulars.remove(name);
                 self.functions.insert(name.clone(), f.clone());
             }
+            Stmt::Pattern(name, _, p) => {
+                self.patterns.insert(name.clone(), p.clone());
+            }
             Stmt::Query(t) => {
                 self.render = None;
                 return Ok(Some(self.run_tabular(t)?));
@@ -431,6 +436,7 @@ pub(crate) fn const_eval(e: &Expr) -> Res<Value> {
         scalars: HashMap::new(),
         tabulars: HashMap::new(),
         functions: HashMap::new(),
+        patterns: HashMap::new(),
         call_depth: 0,
         render: None,
     };
@@ -459,6 +465,7 @@ pub(crate) fn run_program(
         scalars: HashMap::new(),
         tabulars: HashMap::new(),
         functions: HashMap::new(),
+        patterns: HashMap::new(),
         call_depth: 0,
         render: None,
     };

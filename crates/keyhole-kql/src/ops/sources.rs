@@ -16,22 +16,43 @@ pub(crate) fn run(ctx: &mut Ctx, s: &Source) -> Res<Batch> {
         Source::Implicit(_) => Ok(Batch::source(tables::AZURE_DIAGNOSTICS, ctx.src.len())),
         Source::Nested(t) => ctx.run_tabular(t),
         Source::Search { tables: ts, pred } => {
+            // Without `in (…)`: AzureDiagnostics and the views (`let V = view () {…}`).
             let list: Vec<(String, crate::ast::Span)> = if ts.is_empty() {
-                vec![("AzureDiagnostics".to_string(), pred.span)]
+                std::iter::once("AzureDiagnostics".to_string())
+                    .chain(ctx.view_names())
+                    .map(|n| (n, pred.span))
+                    .collect()
             } else {
                 ts.clone()
             };
             let mut parts = Vec::new();
+            let mut first_err = None;
             for (name, span) in &list {
-                let b = ctx.table_by_name(name, *span)?;
-                let mut b = super::where_::search(ctx, b, pred)?;
+                let b = if ctx.functions.contains_key(name) {
+                    ctx.call_tabular(name, &[], *span)?
+                } else {
+                    ctx.table_by_name(name, *span)?
+                };
+                let mut b = match super::where_::search(ctx, b, pred) {
+                    Ok(b) => b,
+                    // Over several tables, one without a column the predicate names has no
+                    // matches (let-statement.md: `search MyColumn == 5` over two views).
+                    Err(e) if list.len() > 1 && e.message.starts_with("unknown column") => {
+                        first_err.get_or_insert(e);
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                };
                 b.cols.insert(
                     0,
                     values_col("$table", Type::String, vec![Value::str(name); b.len]),
                 );
                 parts.push(b);
             }
-            Ok(union_batches(parts, &ctx.src))
+            match first_err {
+                Some(e) if parts.is_empty() => Err(e),
+                _ => Ok(union_batches(parts, &ctx.src)),
+            }
         }
         Source::Union(u) => super::union::source(ctx, u),
         Source::Find(f) => super::find::run(ctx, f),
@@ -46,6 +67,12 @@ pub(crate) fn run(ctx: &mut Ctx, s: &Source) -> Res<Batch> {
             },
         ),
         Source::Call { name, args, span } => ctx.call_tabular(name, args, *span),
+        Source::Pattern {
+            name,
+            args,
+            path,
+            span,
+        } => pattern(ctx, name, args, path.as_deref(), *span),
         Source::DataTable { columns, values } => {
             let n = columns.len().max(1);
             let rows = values.len() / n;
@@ -102,6 +129,59 @@ pub(crate) fn run(ctx: &mut Ctx, s: &Source) -> Res<Batch> {
             })
         }
     }
+}
+
+/// `P(args)[.Path]`: the query of the pattern's rule whose arguments (and path) equal these.
+fn pattern(
+    ctx: &mut Ctx,
+    name: &str,
+    args: &[crate::ast::Expr],
+    path: Option<&str>,
+    span: crate::ast::Span,
+) -> Res<Batch> {
+    let Some(p) = ctx.patterns.get(name).cloned() else {
+        return Err(RawError::new(span, format!("unknown pattern '{name}'")));
+    };
+    if args.len() != p.params || path.is_some() != p.path {
+        return Err(RawError::new(
+            span,
+            format!(
+                "pattern '{name}' takes {} argument(s){}",
+                p.params,
+                if p.path { " and a path" } else { "" }
+            ),
+        ));
+    }
+    let mut want = Vec::with_capacity(args.len());
+    for a in args {
+        let e = ctx.resolve_expr(a)?;
+        want.push(ctx.eval_const(&e)?);
+    }
+    for (rargs, rpath, body) in &p.rules {
+        if rpath.as_deref() != path || rargs.len() != want.len() {
+            continue;
+        }
+        let mut all = true;
+        for (r, w) in rargs.iter().zip(&want) {
+            let v = ctx.eval_const(r)?;
+            if kql_cmp(&v, w) != Some(Ordering::Equal) {
+                all = false;
+                break;
+            }
+        }
+        if all {
+            return ctx.run_tabular(body);
+        }
+    }
+    let shown: Vec<String> = want.iter().map(|v| v.to_kql_string()).collect();
+    Err(RawError::new(
+        span,
+        format!(
+            "pattern '{name}' has no rule for ({}){}",
+            shown.join(", "),
+            path.map(|p| format!(".[\"{p}\"]")).unwrap_or_default()
+        ),
+    ))
 }
 
 /// `print a = 1, b = "x"`: one row; unnamed columns are `print_0`, `print_1`, ….

@@ -25,10 +25,15 @@ fn item_name(t: &Tabular, i: usize) -> String {
 fn parts(ctx: &mut Ctx, u: &Union, first: usize) -> Res<Vec<(String, Batch)>> {
     let mut out = Vec::new();
     for (i, t) in u.items.iter().enumerate() {
-        if let Source::AllTables(_) = t.source {
+        if let Source::AllTables(span) = t.source {
             for &name in tables::TABLE_NAMES {
                 let cols = tables::table(name).unwrap_or(&[]);
                 out.push((name.to_string(), Batch::source(cols, ctx.src.len())));
+            }
+            // …and every view (`let V = view () {…}`).
+            for name in ctx.view_names() {
+                let b = ctx.call_tabular(&name, &[], span)?;
+                out.push((name, b));
             }
             continue;
         }

@@ -8,7 +8,7 @@ mod operators;
 use crate::ast::*;
 use crate::error::{RawError, Res};
 use crate::lexer::{Tok, Token};
-use crate::value::Type;
+use crate::value::{Type, Value};
 
 /// Deepest nesting of parentheses, calls, operators in a row and member accesses.
 pub(crate) const MAX_DEPTH: usize = 96;
@@ -26,6 +26,8 @@ pub(crate) struct Parser {
     pub(super) tab_lets: Vec<String>,
     /// User functions whose body is tabular.
     tab_funcs: Vec<String>,
+    /// Patterns declared so far (`declare pattern P …`), which `P(…).Path` invokes.
+    patterns: Vec<String>,
 }
 
 fn describe(t: &Tok) -> String {
@@ -60,6 +62,7 @@ impl Parser {
             src: src.to_string(),
             tab_lets: Vec::new(),
             tab_funcs: Vec::new(),
+            patterns: Vec::new(),
         }
     }
 
@@ -182,6 +185,14 @@ impl Parser {
                 }
                 continue;
             }
+            if self.is_word("declare") && matches!(self.peek_at(1), Tok::Ident(w) if w == "pattern")
+            {
+                out.push(self.pattern_stmt()?);
+                if !self.is_sym(";") {
+                    return Err(self.err_here("expected ';' after a pattern declaration", &[";"]));
+                }
+                continue;
+            }
             let t = self.tabular()?;
             out.push(Stmt::Query(t));
             if !self.is_sym(";") && *self.peek() != Tok::Eof {
@@ -189,6 +200,119 @@ impl Parser {
             }
         }
         Ok(out)
+    }
+
+    /// `declare pattern P = (a: type, …)[path: type] { (v, …).[p] = { query }; … }` (without
+    /// the closing `;`).
+    fn pattern_stmt(&mut self) -> Res<Stmt> {
+        self.bump();
+        self.bump();
+        let (name, nspan) = self.ident("a pattern name")?;
+        if !self.eat_sym("=") {
+            return Err(self.err_here(
+                format!("expected '=' and the definition of pattern '{name}' (declaring one without rules is not supported)"),
+                &["="],
+            ));
+        }
+        let typed_names = |p: &mut Self, close: &'static str| -> Res<usize> {
+            let mut n = 0;
+            while !p.is_sym(close) {
+                p.ident("a parameter name")?;
+                p.expect_sym(":", "after a parameter name")?;
+                p.ident("a type")?;
+                n += 1;
+                if !p.eat_sym(",") {
+                    break;
+                }
+            }
+            p.expect_sym(close, "after the parameters")?;
+            Ok(n)
+        };
+        self.expect_sym("(", "before the pattern's parameters")?;
+        let params = typed_names(self, ")")?;
+        let path = if self.eat_sym("[") {
+            typed_names(self, "]")?;
+            true
+        } else {
+            false
+        };
+        self.expect_sym("{", "before the pattern's rules")?;
+        // A rule may invoke the pattern itself.
+        self.patterns.push(name.clone());
+        let mut rules = Vec::new();
+        while !self.is_sym("}") {
+            let (args, _) = self.expr_list_in_parens()?;
+            // `.["New York"]` (the lexer reads `['…']` as a quoted name).
+            let rpath = if self.eat_sym(".") {
+                if let Tok::Ident(p) = self.peek().clone() {
+                    self.bump();
+                    Some(p)
+                } else {
+                    self.expect_sym("[", "before a pattern path")?;
+                    let e = self.expr()?;
+                    self.expect_sym("]", "after a pattern path")?;
+                    match e.kind {
+                        ExprKind::Lit(Value::String(p)) => Some(p.to_string()),
+                        _ => {
+                            return Err(RawError::new(e.span, "a pattern path is a string literal"))
+                        }
+                    }
+                }
+            } else {
+                None
+            };
+            self.expect_sym("=", "after a pattern rule's arguments")?;
+            let open = self.expect_sym("{", "before a pattern rule's query")?;
+            let t = self.tabular()?;
+            if !self.eat_sym("}") {
+                return Err(self.err_here(
+                    format!("expected '}}' to close the '{{' at {}", self.at(open.0)),
+                    &["}"],
+                ));
+            }
+            rules.push((args, rpath, t));
+            if !self.eat_sym(";") {
+                break;
+            }
+        }
+        self.expect_sym("}", "after the pattern's rules")?;
+        Ok(Stmt::Pattern(
+            name,
+            nspan,
+            std::sync::Arc::new(PatternDecl {
+                params,
+                path,
+                rules,
+            }),
+        ))
+    }
+
+    /// After `P(args)` of a declared pattern: `.Path` or `.["Path"]`.
+    fn pattern_source(&mut self, name: String, args: Vec<Expr>, span: Span) -> Res<Source> {
+        let mut end = span.1;
+        let path = if self.eat_sym(".") {
+            if self.is_sym("[") {
+                self.bump();
+                let e = self.expr()?;
+                end = self.expect_sym("]", "after a pattern path")?.1;
+                match e.kind {
+                    ExprKind::Lit(Value::String(p)) => Some(p.to_string()),
+                    _ => return Err(RawError::new(e.span, "a pattern path is a string literal")),
+                }
+            } else {
+                let (p, sp) = self.ident("a pattern path")?;
+                end = sp.1;
+                Some(p)
+            }
+        } else {
+            None
+        };
+        Ok(Source::Pattern {
+            name,
+            args,
+            path,
+            span: (span.0, end),
+        })
     }
 
     /// `let name = scalar | tabular | (params) { body }` (without the closing `;`).
@@ -252,7 +376,7 @@ impl Parser {
     }
 
     fn function_inner(&mut self) -> Res<FnDecl> {
-        self.eat_word("view");
+        let view = self.eat_word("view");
         let open = self.expect_sym("(", "before the parameters")?;
         let mut params = Vec::new();
         while !self.is_sym(")") {
@@ -315,6 +439,7 @@ impl Parser {
         (self.tab_lets, self.tab_funcs) = saved;
         let (lets, result) = body?;
         Ok(FnDecl {
+            view,
             params,
             lets,
             result,
@@ -412,7 +537,10 @@ impl Parser {
 
     /// A function known to return a table (user functions with a tabular body, `materialize`).
     pub(super) fn is_tabular_function(&self, w: &str) -> bool {
-        w == "materialize" || w == "view" || self.tab_funcs.iter().any(|t| t == w)
+        w == "materialize"
+            || w == "view"
+            || self.tab_funcs.iter().any(|t| t == w)
+            || self.patterns.iter().any(|t| t == w)
     }
 
     fn unexpected_after_tabular(&self) -> RawError {
@@ -520,6 +648,9 @@ impl Parser {
                 if self.is_sym("(") {
                     // A function returning a table: `f(1, x = 2)`, `materialize(T)`.
                     let (args, end) = self.expr_list_in_parens()?;
+                    if self.patterns.contains(&w) {
+                        return self.pattern_source(w, args, (sp.0, end));
+                    }
                     return Ok(Source::Call {
                         name: w,
                         args,
@@ -690,10 +821,14 @@ impl Parser {
                 let (name, sp) = self.ident("a table name")?;
                 let source = if self.is_sym("(") {
                     let (args, end) = self.expr_list_in_parens()?;
-                    Source::Call {
-                        name,
-                        args,
-                        span: (sp.0, end),
+                    if self.patterns.contains(&name) {
+                        self.pattern_source(name, args, (sp.0, end))?
+                    } else {
+                        Source::Call {
+                            name,
+                            args,
+                            span: (sp.0, end),
+                        }
                     }
                 } else {
                     Source::Table(name, sp)
