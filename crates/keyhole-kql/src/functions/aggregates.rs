@@ -912,13 +912,13 @@ impl AggSpec {
 }
 
 /// The value at percentile `p` of sorted values (nearest rank).
-fn nearest_rank(sorted: &[f64], p: f64) -> f64 {
+pub(crate) fn nearest_rank(sorted: &[f64], p: f64) -> f64 {
     let rank = ((p / 100.0) * sorted.len() as f64).ceil().max(1.0) as usize;
     sorted[rank.min(sorted.len()) - 1]
 }
 
 /// A number back in the aggregated column's type.
-fn typed(x: f64, ty: Type) -> Value {
+pub(crate) fn typed(x: f64, ty: Type) -> Value {
     match ty {
         Type::DateTime => Value::DateTime(Timestamp::from_micros(x as i64)),
         Type::TimeSpan => Value::TimeSpan(x as i64),

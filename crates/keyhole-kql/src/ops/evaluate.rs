@@ -1,7 +1,7 @@
 //! `evaluate Plugin(…) [: (Col: type, …)]`: the plugins a Key Vault hunt uses —
 //! `bag_unpack` (a property bag's slots as columns), `pivot` (a column's values as columns)
 //! and `narrow` (every cell as a row); `ipv6_lookup` (addresses joined to a table of networks)
-//! is in `ip_lookup.rs`.
+//! is in `ip_lookup.rs`; `rolling_percentile` and `schema_merge` are in `plugins.rs`.
 
 use crate::ast::{Assign, Expr, ExprKind};
 use crate::error::{RawError, Res};
@@ -10,7 +10,14 @@ use crate::value::{Type, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The plugins Keyhole runs (for errors and the editor).
-pub(crate) const PLUGINS: &[&str] = &["bag_unpack", "ipv6_lookup", "narrow", "pivot"];
+pub(crate) const PLUGINS: &[&str] = &[
+    "bag_unpack",
+    "ipv6_lookup",
+    "narrow",
+    "pivot",
+    "rolling_percentile",
+    "schema_merge",
+];
 
 /// `evaluate name(args) [: schema]`.
 pub(crate) struct Plugin<'a> {
@@ -27,6 +34,8 @@ pub(crate) fn run(ctx: &mut Ctx, b: Batch, p: &Plugin) -> Res<Batch> {
         "ipv6_lookup" => super::ip_lookup::ipv6_lookup(ctx, b, p),
         "narrow" => Ok(narrow(ctx, b)),
         "pivot" => pivot(ctx, b, p),
+        "rolling_percentile" => super::plugins::rolling_percentile(ctx, b, p),
+        "schema_merge" => super::plugins::schema_merge(ctx, b, p),
         other => {
             let mut msg = format!("the '{other}' plugin is not supported yet");
             if let Some(s) = crate::error::did_you_mean(other, PLUGINS.iter().copied()) {

@@ -17,6 +17,7 @@ mod make_series;
 mod mv_apply;
 mod mv_expand;
 mod parse;
+mod plugins;
 mod project;
 mod render;
 mod scan;
