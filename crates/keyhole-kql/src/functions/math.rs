@@ -1,5 +1,5 @@
 //! Numeric functions: `bin`, `abs`, `round`, `ceiling`, `sqrt`, `log10`, `pow`, `min_of`,
-//! `max_of`.
+//! `max_of`, the gamma and beta functions (`beta_cdf`, `beta_pdf`, `beta_inv`).
 
 use super::{def, floor_to, Env, FnDef, Imp::Eval, Ret::Arg, Ret::T};
 use crate::value::{kql_cmp, Type, Value};
@@ -33,6 +33,9 @@ pub(crate) static FUNCTIONS: &[FnDef] = &[
     def!("atan2", ("y, x", 2, 2) -> T(Type::Real), "The angle of the point (x, y).", Eval(atan2)),
     def!("gamma", ("number", 1, 1) -> T(Type::Real), "The gamma function.", Eval(gamma), [("gamma(5)", "24")]),
     def!("loggamma", ("number", 1, 1) -> T(Type::Real), "The natural logarithm of the gamma function's absolute value.", Eval(loggamma)),
+    def!("beta_cdf", ("x, alpha, beta", 3, 3) -> T(Type::Real), "The beta distribution's cumulative probability at x (NaN outside 0–1 or for alpha, beta ≤ 0).", Eval(beta_cdf)),
+    def!("beta_pdf", ("x, alpha, beta", 3, 3) -> T(Type::Real), "The beta distribution's probability density at x (NaN outside 0–1 or for alpha, beta ≤ 0).", Eval(beta_pdf)),
+    def!("beta_inv", ("probability, alpha, beta", 3, 3) -> T(Type::Real), "The x whose beta_cdf is the probability (NaN outside 0–1 or for alpha, beta ≤ 0).", Eval(beta_inv)),
     def!("isnan", ("number", 1, 1) -> T(Type::Bool), "Whether a real is NaN.", Eval(isnan)),
     def!("isinf", ("number", 1, 1) -> T(Type::Bool), "Whether a real is ±infinity.", Eval(isinf)),
     def!("isfinite", ("number", 1, 1) -> T(Type::Bool), "Whether a real is neither infinite nor NaN.", Eval(isfinite)),
@@ -281,6 +284,122 @@ fn loggamma(a: &[Value], _: &Env) -> Value {
             libm::log(gamma_fn(x).abs())
         }
     })
+}
+
+/// Three numbers for a beta-distribution function: null when one is not a number, NaN when
+/// `x` is outside 0–1 or a shape is not positive (beta-cdf-function.md), else `f(x, a, b)`.
+fn beta3(a: &[Value], f: fn(f64, f64, f64) -> f64) -> Value {
+    match (a[0].as_f64(), a[1].as_f64(), a[2].as_f64()) {
+        (Some(x), Some(p), Some(q)) => {
+            if !(0.0..=1.0).contains(&x) || p.is_nan() || q.is_nan() || p <= 0.0 || q <= 0.0 {
+                Value::Real(f64::NAN)
+            } else {
+                Value::Real(f(x, p, q))
+            }
+        }
+        _ => Value::Null,
+    }
+}
+
+/// ln B(a, b).
+fn ln_beta(a: f64, b: f64) -> f64 {
+    libm::lgamma(a) + libm::lgamma(b) - libm::lgamma(a + b)
+}
+
+/// The continued fraction of the regularized incomplete beta function (modified Lentz).
+fn beta_cf(x: f64, a: f64, b: f64) -> f64 {
+    const TINY: f64 = 1e-300;
+    let (qab, qap, qam) = (a + b, a + 1.0, a - 1.0);
+    let mut c = 1.0;
+    let mut d = 1.0 - qab * x / qap;
+    if d.abs() < TINY {
+        d = TINY;
+    }
+    d = 1.0 / d;
+    let mut h = d;
+    for m in 1..=10_000 {
+        let m = m as f64;
+        let m2 = 2.0 * m;
+        let aa = m * (b - m) * x / ((qam + m2) * (a + m2));
+        d = 1.0 + aa * d;
+        if d.abs() < TINY {
+            d = TINY;
+        }
+        c = 1.0 + aa / c;
+        if c.abs() < TINY {
+            c = TINY;
+        }
+        d = 1.0 / d;
+        h *= d * c;
+        let aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
+        d = 1.0 + aa * d;
+        if d.abs() < TINY {
+            d = TINY;
+        }
+        c = 1.0 + aa / c;
+        if c.abs() < TINY {
+            c = TINY;
+        }
+        d = 1.0 / d;
+        let del = d * c;
+        h *= del;
+        if (del - 1.0).abs() < 1e-16 {
+            break;
+        }
+    }
+    h
+}
+
+/// The regularized incomplete beta function I_x(a, b).
+fn beta_cdf_fn(x: f64, a: f64, b: f64) -> f64 {
+    if x <= 0.0 {
+        return 0.0;
+    }
+    if x >= 1.0 {
+        return 1.0;
+    }
+    let front = libm::exp(a * libm::log(x) + b * libm::log(1.0 - x) - ln_beta(a, b));
+    if x < (a + 1.0) / (a + b + 2.0) {
+        front * beta_cf(x, a, b) / a
+    } else {
+        1.0 - front * beta_cf(1.0 - x, b, a) / b
+    }
+}
+
+fn beta_pdf_fn(x: f64, a: f64, b: f64) -> f64 {
+    if (x == 0.0 && a < 1.0) || (x == 1.0 && b < 1.0) {
+        return f64::INFINITY;
+    }
+    libm::exp((a - 1.0) * libm::log(x) + (b - 1.0) * libm::log(1.0 - x) - ln_beta(a, b))
+}
+
+/// The inverse of beta_cdf, by bisection (the cdf is monotone on 0–1).
+fn beta_inv_fn(p: f64, a: f64, b: f64) -> f64 {
+    let (mut lo, mut hi) = (0.0f64, 1.0f64);
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if beta_cdf_fn(mid, a, b) < p {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+        if hi - lo <= f64::EPSILON * mid.max(f64::MIN_POSITIVE) {
+            break;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
+fn beta_cdf(a: &[Value], _: &Env) -> Value {
+    beta3(a, beta_cdf_fn)
+}
+
+fn beta_pdf(a: &[Value], _: &Env) -> Value {
+    beta3(a, beta_pdf_fn)
+}
+
+fn beta_inv(a: &[Value], _: &Env) -> Value {
+    beta3(a, beta_inv_fn)
 }
 
 fn real_test(a: &Value, f: fn(f64) -> bool) -> Value {
