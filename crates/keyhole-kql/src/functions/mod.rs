@@ -26,6 +26,7 @@ mod not_yet;
 mod series;
 mod sketches;
 mod strings;
+mod units;
 pub(crate) mod window;
 
 pub(crate) use conversion::{cast, parse_timespan};
@@ -316,6 +317,7 @@ fn families() -> impl Iterator<Item = &'static FnDef> {
         series::FUNCTIONS,
         sketches::FUNCTIONS,
         window::FUNCTIONS,
+        units::FUNCTIONS,
         not_yet::FUNCTIONS,
     ]
     .into_iter()
