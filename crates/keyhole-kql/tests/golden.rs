@@ -572,6 +572,14 @@ golden!(pattern_statement, "pattern-statement.md",
     "declare pattern region = (country: string)[city: string] { ('FR').['Paris'] = { print Zone = 'CET' }; ('JP').['Tokyo'] = { print Zone = 'JST' }; ('JP').['Osaka Bay'] = { print Zone = 'JST', Port = true }; }; declare pattern code = (n: long) { (1) = { print Name = 'one' }; }; union region('JP').Tokyo, region('FR').['Paris'], code(1), region('JP').['Osaka Bay'] | order by Zone asc, Name asc, Port asc",
     ["Zone", "Name", "Port"], [["", "one", ""], ["CET", "", ""], ["JST", "", ""], ["JST", "", "true"]]);
 
+golden!(
+    result_name_of_call,
+    "hll-merge-function.md, merge-tdigest-function.md (name and first argument)",
+    "datatable(s: string)['abc'] | extend strlen(s), n = strlen(s), tolower(s)",
+    ["s", "strlen_s", "n", "Column1"],
+    [["abc", "3", "3", "abc"]]
+);
+
 // ---- series --------------------------------------------------------------------------------
 
 golden!(series_arithmetic, "series-divide-function.md, series-subtract-function.md, series-pow-function.md",

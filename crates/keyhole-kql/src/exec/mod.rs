@@ -323,7 +323,7 @@ impl<'a> Ctx<'a> {
             }
         }
         let (c, ty) = self.compile(&a.expr, b)?;
-        let name = match (&a.name, member_name(&a.expr)) {
+        let name = match (&a.name, member_name(&a.expr).or_else(|| call_name(&a.expr))) {
             (Some((n, _)), _) => n.clone(),
             (None, Some(n)) => n,
             (None, None) => {
@@ -414,6 +414,21 @@ pub(crate) fn member_name(e: &Expr) -> Option<String> {
             _ => None,
         },
         ExprKind::Name(n) => Some(n.clone()),
+        _ => None,
+    }
+}
+
+/// The functions whose unnamed result Kusto names `function_argument` when the first argument
+/// has a name (Kusto.Language's `ResultNameKind.NameAndFirstArgument`): `project
+/// dcount_hll(merged)` is `dcount_hll_merged` (hll-merge-function.md).
+const NAME_AND_FIRST_ARGUMENT: &[&str] =
+    &["strlen", "string_size", "dcount_hll", "percentile_tdigest"];
+
+fn call_name(e: &Expr) -> Option<String> {
+    match &e.kind {
+        ExprKind::Call(f, args) if NAME_AND_FIRST_ARGUMENT.contains(&f.as_str()) => {
+            Some(format!("{f}_{}", member_name(args.first()?)?))
+        }
         _ => None,
     }
 }
