@@ -334,7 +334,6 @@ fn known_limit(
         "KV_UserAnomaly" if facts.earlier.0 < 2 || facts.earlier.1 < 5 || facts.earlier.2 != 1 => {
             Some("fewer than 2 earlier days of the user's work on one vault in the window")
         }
-        "KV_UnusualAccessSuspiciousIP" => Some("novelty of a network is informational on a short drop"),
         "KV_OperationPatternAnomaly" if !(facts.history.is_some_and(|h| h >= 12 * 3_600_000_000) && atk.first.micros >= learned) => {
             Some("inside the learned first third, or less than 12 h of the principal's activity on the vault before it")
         }

@@ -30,6 +30,7 @@ pub mod baseline;
 pub mod config;
 pub mod finding;
 pub mod judging;
+pub mod region;
 pub mod rules;
 pub mod sentinel;
 pub mod testkit;
@@ -59,6 +60,8 @@ pub struct Cx<'a> {
     pub tor: Vec<(String, NetSet)>,
     pub suspicious: Vec<(String, NetSet)>,
     pub microsoft: NetSet,
+    /// The registry region of an address (bundled IANA allocations).
+    pub regions: region::Regions,
     /// Threat-intel verdict on the current event's caller address (cached per store caller).
     pub ip: IpClass,
     ip_cache: Vec<Option<IpClass>>,
@@ -70,6 +73,8 @@ pub struct IpClass {
     pub tor: Option<(usize, Net)>,
     pub suspicious: Option<(usize, Net)>,
     pub microsoft: bool,
+    /// The Regional Internet Registry the address was allocated through.
+    pub region: Option<region::Registry>,
 }
 
 fn first_hit(lists: &[(String, NetSet)], addr: std::net::IpAddr) -> Option<(usize, Net)> {
@@ -111,6 +116,7 @@ impl<'a> Cx<'a> {
             tor,
             suspicious,
             microsoft,
+            regions: region::Regions::bundled(),
             ip: IpClass::default(),
             ip_cache: Vec::new(),
         }
@@ -132,6 +138,7 @@ impl<'a> Cx<'a> {
                     tor: first_hit(&self.tor, a),
                     suspicious: first_hit(&self.suspicious, a),
                     microsoft: self.microsoft.contains(a),
+                    region: self.regions.of(a),
                 };
                 self.ip_cache[slot] = Some(c);
                 c

@@ -10,15 +10,27 @@
 //! days) after the vault's learning period. MITRE: Initial Access, Credential Access.
 //! Grouping: (principal, network) per 24 h. Origin: Defender.
 //!
-//! On a vault with less data than the learning period the principal's networks are learned
-//! from the drop (the vault's first third, at least 12 h, and the principal seen for 24 h): a
-//! later new network is reported as informational, because a day or two does not show a
-//! principal's home connection, phone or travels (in generated tenants a user's home network
-//! appears first on day 3 as often as an attacker's).
+//! On a vault with less data than the learning period (a short drop) two judgements apply:
+//! - **peers**: a network from a registry region (the RIR IANA allocated its block to, bundled
+//!   in `data/rir_regions.txt`) that none of the vault's principals used before it in the drop,
+//!   while at least `peer_min` other principals reached the vault from public networks with a
+//!   region, is reported at the rule's severity (Low for a principal seen less than 24 h), from
+//!   the drop's first event on, when the principal was seen from another network before (it
+//!   moved): it compares the principal with its peers, so it needs no longer history of its own.
+//!   A principal whose first request comes from such a region is not reported by this: it may
+//!   work there. Legacy blocks, shared and reserved space have no region and never count;
+//! - **in-drop learning**: otherwise the principal's networks are learned from the drop (the
+//!   vault's first third, at least 12 h, and the principal seen for 24 h): a later new network
+//!   in a region the vault knows is informational, because a day or two does not show a
+//!   principal's home connection, phone or travels (in generated tenants a user's home network
+//!   appears first on day 3 as often as an attacker's).
+//!
+//! A long vault is judged on the principal's own rolling history only, as before.
 
 use crate::detect::baseline::{FxMap, Id};
 use crate::detect::config::Net;
 use crate::detect::judging::{hours_text, Mode};
+use crate::detect::region::Registry;
 use crate::detect::{new_finding, who, Confidence, Cx, Finding, Groups, Rule, RuleInfo, Severity};
 use crate::store::EventRef;
 use crate::time::MICROS_PER_DAY;
@@ -35,18 +47,35 @@ pub static INFO: RuleInfo = RuleInfo {
     doc: "An established principal (active on >= 3 days) succeeds from a /16 (IPv6 /32) it never used, outside Microsoft Azure ranges and private networks, after the vault's 7-day learning period.",
     needs_baseline: true,
     basis: "the principal's networks before the event, after the vault's learning period",
-    short_drop: "networks learned from the vault's first third (at least 12 h); a new network after it is informational (a day or two does not show a principal's home or phone)",
+    short_drop: "a network from a registry region none of the vault's principals used (at least 3 peers) is reported; otherwise networks are learned from the vault's first third (at least 12 h) and a new network after it is informational (a day or two does not show a principal's home or phone)",
 };
 
 #[derive(Default)]
 struct Seen {
-    last: Option<Net>,
+    /// The network and vault of the principal's previous request.
+    last: Option<(Net, Id)>,
     seen: HashSet<Net>,
     alerted: bool,
 }
 
+/// The registry regions a vault was reached from (public, non-Microsoft addresses), per
+/// principal.
+#[derive(Default)]
+struct VaultRegions {
+    all: u8,
+    by: FxMap<Id, u8>,
+}
+
+impl VaultRegions {
+    /// Principals other than `pk` that reached the vault from an address with a region.
+    fn peers(&self, pk: Id) -> usize {
+        self.by.len() - usize::from(self.by.contains_key(&pk))
+    }
+}
+
 pub struct UnusualAccessSuspiciousIp {
     nets: FxMap<Id, Seen>,
+    vaults: FxMap<Id, VaultRegions>,
     groups: Groups<(Id, Net)>,
 }
 
@@ -54,9 +83,14 @@ impl Default for UnusualAccessSuspiciousIp {
     fn default() -> Self {
         UnusualAccessSuspiciousIp {
             nets: FxMap::default(),
+            vaults: FxMap::default(),
             groups: Groups::new(MICROS_PER_DAY),
         }
     }
+}
+
+fn region_text(r: Registry) -> String {
+    format!("{} ({})", r.name(), r.area())
 }
 
 fn ordinary(addr: IpAddr) -> bool {
@@ -99,17 +133,33 @@ impl Rule for UnusualAccessSuspiciousIp {
         };
         let net = Net::new(addr, prefix);
         let key = (pk, net);
+        let vault = cx.cur.vault;
         let st = self.nets.entry(pk).or_default();
-        // Fast path: the same network as the principal's previous request.
-        if st.last == Some(net) && !st.alerted {
+        // Fast path: the same network and vault as the principal's previous request.
+        if st.last == Some((net, vault)) && !st.alerted {
             return;
         }
-        st.last = Some(net);
+        st.last = Some((net, vault));
         if st.alerted {
             if let Some(fi) = self.groups.open_at(out, &key, ev.time()) {
                 out[fi].add(ev, idx);
                 return;
             }
+        }
+        if ordinary(addr) || cx.ip.microsoft {
+            st.seen.insert(net);
+            return;
+        }
+        // The vault's regions before this request, then this request's.
+        let vr = self.vaults.entry(vault).or_default();
+        let peers = vr.peers(pk);
+        let new_region = cx
+            .ip
+            .region
+            .filter(|r| vr.all & r.bit() == 0 && peers >= cx.cfg.peer_min);
+        if let Some(r) = cx.ip.region {
+            vr.all |= r.bit();
+            *vr.by.entry(pk).or_default() |= r.bit();
         }
         if st.seen.contains(&net) {
             return;
@@ -117,16 +167,24 @@ impl Rule for UnusualAccessSuspiciousIp {
         let known = st.seen.len();
         st.seen.insert(net);
         let mode = cx.mode(ev);
-        if ordinary(addr) || cx.ip.microsoft || mode == Mode::Learning {
-            return;
-        }
+        let short = cx
+            .frame
+            .vault(vault)
+            .is_some_and(|s| !s.long(cx.cfg.learning_days));
         let days = cx.base.principal_days_before(pk, ev.time().day());
         let known_for = cx.base.principal_known_for(pk, ev.time().micros);
+        // On a short drop a region no peer used needs no history of the principal's own.
+        // Only for a principal seen from another network before: a principal whose first request
+        // comes from a region its peers do not use may simply work there.
+        let by_peers = if short && known > 0 { new_region } else { None };
+        if mode == Mode::Learning && by_peers.is_none() {
+            return;
+        }
         let established = match mode {
-            Mode::InDrop => known_for >= MICROS_PER_DAY,
-            _ => days >= cx.cfg.established_days,
+            Mode::Rolling => days >= cx.cfg.established_days,
+            _ => known_for >= MICROS_PER_DAY,
         };
-        if !established || known == 0 {
+        if by_peers.is_none() && (!established || known == 0) {
             return;
         }
         st.alerted = true;
@@ -149,7 +207,15 @@ impl Rule for UnusualAccessSuspiciousIp {
                 json!({"network": net.to_string(), "known_networks": known, "active_days": days}),
             )
             .with_basis(
-                if mode == Mode::InDrop {
+                if let Some(r) = by_peers {
+                    format!(
+                        "compared with the {} other principals of {} in this drop: none reached it from {} address space before; the principal's own networks over its {} in this drop",
+                        peers,
+                        ev.vault(),
+                        region_text(r),
+                        hours_text(known_for)
+                    )
+                } else if mode == Mode::InDrop {
                     format!(
                         "the principal's networks over its {} in this drop; {}",
                         hours_text(known_for),
@@ -161,13 +227,25 @@ impl Rule for UnusualAccessSuspiciousIp {
                         days, cx.cfg.learning_days
                     )
                 },
-                if mode == Mode::InDrop {
-                    Confidence::Low
-                } else {
-                    Confidence::High
+                match (by_peers, mode) {
+                    (Some(_), _) if peers >= 5 => Confidence::Medium,
+                    (Some(_), _) | (None, Mode::InDrop) => Confidence::Low,
+                    _ => Confidence::High,
                 },
             );
-            if mode == Mode::InDrop {
+            if let Some(r) = by_peers {
+                f.reason.push_str(&format!(
+                    "; no principal of {} used {} address space before it in this drop",
+                    ev.vault(),
+                    r.name()
+                ));
+                f.details["region"] = json!(r.name());
+                f.details["peers"] = json!(peers);
+                if !established {
+                    // a principal the drop shows for less than a day
+                    f.severity = Severity::Low;
+                }
+            } else if mode == Mode::InDrop {
                 // A day or two of a principal's networks does not show its home, its phone or
                 // its travels: informational.
                 f.severity = Severity::Informational;
@@ -231,5 +309,76 @@ mod tests {
         );
         assert!(run(3, "198.18.77.1").is_empty(), "same /16");
         assert!(run(3, "10.9.9.9").is_empty(), "private");
+    }
+
+    /// A two-day drop (short): three colleagues and the principal reach the vault from RIPE NCC
+    /// space every few hours; then the principal succeeds from `ip` on day 2.
+    fn two_day_drop(ip: &str, colleague_ips: [&str; 3]) -> Vec<crate::detect::Finding> {
+        let cfg = DetectConfig::default();
+        let at = |h: i64, who: &str, ip: &str| {
+            let mut e = ev("2026-10-12T00:30:00Z")
+                .vault("kv")
+                .user(who)
+                .op("SecretGet")
+                .obj("s")
+                .ip(ip);
+            e.time.micros += h * 3_600_000_000;
+            e
+        };
+        let mut v = Vec::new();
+        for h in (0..46).step_by(3) {
+            v.push(at(h, "me@x", "86.12.3.4"));
+            for (k, ip) in colleague_ips.iter().enumerate() {
+                v.push(at(h + 1, &format!("c{k}@x"), ip));
+            }
+        }
+        v.push(at(40, "me@x", ip));
+        findings_of("KV_UnusualAccessSuspiciousIP", v, &cfg)
+    }
+
+    const RIPE: [&str; 3] = ["90.1.2.3", "176.4.5.6", "217.7.8.9"];
+
+    #[test]
+    fn short_drop_a_region_no_peer_used_is_reported() {
+        use crate::detect::Severity;
+        let f = two_day_drop("102.89.34.12", RIPE);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].severity, Severity::Medium);
+        assert_eq!(f[0].details["region"], "AFRINIC");
+        assert_eq!(f[0].details["peers"], 3);
+        assert!(
+            f[0].basis
+                .contains("compared with the 3 other principals of kv"),
+            "{}",
+            f[0].basis
+        );
+        assert!(
+            f[0].reason.contains("no principal of kv used AFRINIC"),
+            "{}",
+            f[0].reason
+        );
+    }
+
+    #[test]
+    fn short_drop_benign_twins_stay_informational_or_quiet() {
+        use crate::detect::Severity;
+        // a colleague already works from AFRINIC space: the region is the vault's
+        let f = two_day_drop("102.89.34.12", ["90.1.2.3", "176.4.5.6", "105.7.8.9"]);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].severity, Severity::Informational);
+        assert!(f[0].details.get("region").is_none());
+        // a new home network in the region every peer uses
+        let f = two_day_drop("92.50.60.70", RIPE);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].severity, Severity::Informational);
+        // legacy space has no region: nothing to compare
+        let f = two_day_drop("8.8.4.4", RIPE);
+        assert_eq!(f[0].severity, Severity::Informational);
+        // fewer than `peer_min` (3) peers: no peer verdict
+        let f = two_day_drop("102.89.34.12", ["90.1.2.3", "176.4.5.6", "10.1.1.1"]);
+        assert!(
+            f.iter().all(|f| f.severity == Severity::Informational),
+            "{f:?}"
+        );
     }
 }
