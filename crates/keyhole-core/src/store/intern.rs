@@ -47,6 +47,31 @@ fn fingerprint(s: &[u8]) -> usize {
     ((x ^ n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - FRONT_BITS)) as usize
 }
 
+/// `a == b`, compared eight bytes at a time. The cache checks below compare each text of a
+/// record with the one it hit; `==` on `str` calls `memcmp`, which on wasm32 is a byte-by-byte
+/// loop: it was 10 % of a parse worker's time (V8 profile, 100 MB raw JSON lines), 4 % natively.
+#[inline]
+fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let w = |s: &[u8], i: usize| u64::from_le_bytes(s[i..i + 8].try_into().unwrap_or_default());
+    if n < 8 {
+        return a.iter().zip(b).all(|(x, y)| x == y);
+    }
+    let mut i = 0;
+    while i + 8 < n {
+        if w(a, i) != w(b, i) {
+            return false;
+        }
+        i += 8;
+    }
+    // the last eight bytes (overlapping the words before when `n` is not a multiple of 8)
+    w(a, n - 8) == w(b, n - 8)
+}
+
 #[inline]
 fn has_upper(s: &str) -> bool {
     s.bytes().any(|b| b.is_ascii_uppercase())
@@ -69,7 +94,7 @@ impl Strings {
     pub fn get(&mut self, s: &str) -> Sym {
         let k = fingerprint(s.as_bytes());
         match self.front.get(k) {
-            Some(&f) if f != NONE && *self.texts[f as usize] == *s => f,
+            Some(&f) if f != NONE && same(&self.texts[f as usize], s) => f,
             _ => self.get_slow(s, k),
         }
     }
@@ -100,7 +125,7 @@ impl Strings {
         // a cached text with no upper-case letter is its own lower-case form
         let k = fingerprint(s.as_bytes());
         match self.front.get(k) {
-            Some(&f) if f != NONE && self.lower_ok[f as usize] && *self.texts[f as usize] == *s => {
+            Some(&f) if f != NONE && self.lower_ok[f as usize] && same(&self.texts[f as usize], s) => {
                 f
             }
             _ => self.get_lower_slow(s, k),
@@ -112,7 +137,7 @@ impl Strings {
     fn get_lower_slow(&mut self, s: &str, k: usize) -> Sym {
         // the cache holds upper-case originals only: a hit needs no scan for upper case
         if let Some((orig, sym)) = self.front_lower.get(k) {
-            if *sym != NONE && **orig == *s {
+            if *sym != NONE && same(orig, s) {
                 return *sym;
             }
         }
@@ -536,6 +561,23 @@ impl Dicts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn same_is_string_equality_at_every_length() {
+        let base: String = (0..40).map(|i| (b'a' + (i * 7 % 26) as u8) as char).collect();
+        for n in 0..=base.len() {
+            let a = &base[..n];
+            assert!(same(a, a));
+            // one byte different at every position, and a different length
+            for k in 0..n {
+                let mut b = a.as_bytes().to_vec();
+                b[k] = b'Z';
+                let b = String::from_utf8(b).unwrap();
+                assert!(!same(a, &b), "{a:?} vs {b:?}");
+            }
+            assert!(!same(a, &format!("{a}x")));
+        }
+    }
 
     #[test]
     fn strings_share_and_lower() {
