@@ -580,6 +580,24 @@ golden!(
     [["abc", "3", "3", "abc"]]
 );
 
+// Kusto.Language's naming of unnamed results: conversions and bin keep their argument's name,
+// a path joins its parts, gettype prefixes `type_`, make_datetime of several arguments and
+// strcat are not named; `summarize by` follows the same rules.
+golden!(
+    result_name_of_conversions,
+    "tostring-function.md, gettype-function.md, bin-function.md, summarize-operator.md",
+    "print d = dynamic({'a': {'b': 1}}), x = 2.4 | project tostring(d.a.b), gettype(x), bin(x, 1), strcat('v', x), make_datetime(2024, 1, 1), d['a']",
+    ["d_a_b", "type_x", "x", "Column1", "Column2", "d_a"],
+    [["1", "real", "2", "v2.4", "2024-01-01T00:00:00Z", "{\"b\":1}"]]
+);
+golden!(
+    result_name_of_group_keys,
+    "summarize-operator.md",
+    "datatable(s: string, n: long)['A', 1, 'b', 7] | summarize c = count() by tolower(s), bin(n, 5) | order by Column1 asc",
+    ["Column1", "n", "c"],
+    [["a", "0", "1"], ["b", "5", "1"]]
+);
+
 // ---- series --------------------------------------------------------------------------------
 
 golden!(series_arithmetic, "series-divide-function.md, series-subtract-function.md, series-pow-function.md",

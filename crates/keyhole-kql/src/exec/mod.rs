@@ -12,6 +12,7 @@ use std::collections::HashMap;
 
 pub(crate) mod batch;
 mod functions;
+mod names;
 mod resolve;
 
 pub(crate) use batch::{push_unique, side_by_side, union_batches, values_col, Batch, Col};
@@ -323,7 +324,8 @@ impl<'a> Ctx<'a> {
             }
         }
         let (c, ty) = self.compile(&a.expr, b)?;
-        let name = match (&a.name, member_name(&a.expr).or_else(|| call_name(&a.expr))) {
+        let has_column = |n: &str| b.index_of(n).is_some();
+        let name = match (&a.name, names::result_name(&a.expr, &has_column)) {
             (Some((n, _)), _) => n.clone(),
             (None, Some(n)) => n,
             (None, None) => {
@@ -405,42 +407,16 @@ fn source_span(s: &Source) -> Span {
     }
 }
 
-/// Kusto names `Identity.claim.upn` (and `Identity['claim']['upn']`) `Identity_claim_upn`.
+/// The name Kusto gives an unnamed expression (`Identity.claim.upn` is `Identity_claim_upn`,
+/// `tostring(x.y)` is `x_y`; see `names.rs`), None when Kusto leaves it to the operator.
 pub(crate) fn member_name(e: &Expr) -> Option<String> {
-    match &e.kind {
-        ExprKind::Member(x, n) => Some(format!("{}_{n}", member_name(x)?)),
-        ExprKind::Index(x, i) => match &i.kind {
-            ExprKind::Lit(Value::String(k)) => Some(format!("{}_{k}", member_name(x)?)),
-            _ => None,
-        },
-        ExprKind::Name(n) => Some(n.clone()),
-        _ => None,
-    }
+    names::result_name(e, &|_| false)
 }
 
-/// The functions whose unnamed result Kusto names `function_argument` when the first argument
-/// has a name (Kusto.Language's `ResultNameKind.NameAndFirstArgument`): `project
-/// dcount_hll(merged)` is `dcount_hll_merged` (hll-merge-function.md).
-const NAME_AND_FIRST_ARGUMENT: &[&str] =
-    &["strlen", "string_size", "dcount_hll", "percentile_tdigest"];
-
-fn call_name(e: &Expr) -> Option<String> {
-    match &e.kind {
-        ExprKind::Call(f, args) if NAME_AND_FIRST_ARGUMENT.contains(&f.as_str()) => {
-            Some(format!("{f}_{}", member_name(args.first()?)?))
-        }
-        _ => None,
-    }
-}
-
-/// The column a group-by expression is named after: `bin(TimeGenerated, 1h)` → `TimeGenerated`.
+/// The column a group-by expression is named after: `bin(TimeGenerated, 1h)` → `TimeGenerated`
+/// (the same rules as `project` / `extend`).
 pub(crate) fn group_name(e: &Expr) -> Option<String> {
-    match &e.kind {
-        ExprKind::Name(n) => Some(n.clone()),
-        ExprKind::Call(_, args) => args.first().and_then(group_name),
-        ExprKind::Member(x, _) | ExprKind::Index(x, _) => group_name(x),
-        _ => None,
-    }
+    member_name(e)
 }
 
 /// Evaluate an expression that uses no columns (datatable values).

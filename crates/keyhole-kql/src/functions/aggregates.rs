@@ -198,29 +198,10 @@ pub(crate) enum AggState {
     Schema(Option<serde_json::Value>, usize),
 }
 
+/// An aggregation's argument as its column name part (`sum(tolong(x))` is `sum_x`): Kusto's
+/// naming of unnamed expressions (`exec/names.rs`).
 fn arg_name(e: &crate::ast::Expr) -> Option<String> {
-    match &e.kind {
-        ExprKind::Name(n) => Some(n.clone()),
-        // A conversion of a column keeps its name (`buildschema(todynamic(tostring(x)))` is
-        // `schema_x` in the summarize documentation).
-        ExprKind::Call(f, args)
-            if args.len() == 1
-                && matches!(
-                    f.as_str(),
-                    "todynamic"
-                        | "tostring"
-                        | "parse_json"
-                        | "toint"
-                        | "tolong"
-                        | "toreal"
-                        | "todouble"
-                ) =>
-        {
-            arg_name(&args[0])
-        }
-        ExprKind::Member(..) | ExprKind::Index(..) => crate::exec::member_name(e),
-        _ => None,
-    }
+    crate::exec::member_name(e)
 }
 
 /// Compile one `summarize` aggregation (`Name = agg(args)` or `agg(args)`).
