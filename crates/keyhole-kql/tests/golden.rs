@@ -598,6 +598,16 @@ golden!(
     [["a", "0", "1"], ["b", "5", "1"]]
 );
 
+// Great-circle edges on Kusto's sphere: the foot of the perpendicular when it lies on an edge,
+// else the nearer end; a one-point line and a two-vertex ring are invalid (null).
+golden!(
+    geo_lines_and_perimeters,
+    "geo-distance-point-to-line-function.md, geo-line-length-function.md, geo-polygon-perimeter-function.md",
+    "print d = geo_distance_point_to_line(0, 1, dynamic({'type': 'LineString', 'coordinates': [[-1, 0], [1, 0]]})), e = geo_distance_point_to_line(3, 0, dynamic({'type': 'MultiLineString', 'coordinates': [[[-1, 0], [1, 0]], [[10, 10], [11, 11]]]})), n = geo_distance_point_to_line(0, 1, dynamic({'type': 'LineString', 'coordinates': [[0, 0]]})), l = geo_line_length(dynamic({'type': 'LineString', 'coordinates': [[0, 0], [0, 1], [0, 2]]})), p = geo_polygon_perimeter(dynamic({'type': 'Polygon', 'coordinates': [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]})), q = geo_polygon_perimeter(dynamic({'type': 'Polygon', 'coordinates': [[[0, 0], [1, 1], [1, 1], [0, 0]]]}))",
+    ["d", "e", "n", "l", "p", "q"],
+    [["111195.10117748393", "222390.20235496786", "", "222390.20235496786", "444763.46872762055", ""]]
+);
+
 // ---- series --------------------------------------------------------------------------------
 
 golden!(series_arithmetic, "series-divide-function.md, series-subtract-function.md, series-pow-function.md",

@@ -11,6 +11,9 @@ pub(crate) static FUNCTIONS: &[FnDef] = &[
     def!("geo_point_in_circle", ("p_longitude, p_latitude, pc_longitude, pc_latitude, c_radius", 5, 5) -> T(Type::Bool), "Whether a point lies in a circle (radius in meters).", Eval(geo_point_in_circle)),
     def!("geo_azimuth", ("p1_longitude, p1_latitude, p2_longitude, p2_latitude", 4, 4) -> T(Type::Real), "The clockwise angle from north at point 1 towards point 2, in radians.", Eval(geo_azimuth)),
     def!("geo_angle", ("p1_longitude, p1_latitude, p2_longitude, p2_latitude, p3_longitude, p3_latitude", 6, 6) -> T(Type::Real), "The clockwise angle at point 2 from point 1 to point 3, in radians.", Eval(geo_angle)),
+    def!("geo_distance_point_to_line", ("longitude, latitude, lineString", 3, 3) -> T(Type::Real), "The shortest distance in meters from a point to a GeoJSON line or multiline.", Eval(geo_distance_point_to_line)),
+    def!("geo_line_length", ("lineString", 1, 1) -> T(Type::Real), "The length in meters of a GeoJSON line or multiline.", Eval(geo_line_length)),
+    def!("geo_polygon_perimeter", ("polygon", 1, 1) -> T(Type::Real), "The length in meters of a GeoJSON polygon's or multipolygon's rings.", Eval(geo_polygon_perimeter)),
     def!("geo_point_in_polygon", ("longitude, latitude, polygon", 3, 3) -> T(Type::Bool), "Whether a point lies in a GeoJSON polygon or multipolygon.", Eval(geo_point_in_polygon)),
     def!("geo_from_wkt", ("wkt", 1, 1) -> T(Type::Dynamic), "A WKT geometry as GeoJSON.", Eval(geo_from_wkt), [("geo_from_wkt('POINT (1 2)').coordinates", "[1.0,2.0]")]),
     def!("geo_point_to_geohash", ("longitude, latitude [, accuracy]", 2, 3) -> T(Type::String), "The geohash cell of a point (accuracy 1–18, default 5).", Eval(geo_point_to_geohash), [("geo_point_to_geohash(-80.195829, 25.802215, 8)", "dhwfz15h")]),
@@ -168,6 +171,132 @@ fn geo_point_in_polygon(a: &[Value], _: &Env) -> Value {
         }
         _ => Value::Null,
     }
+}
+
+// ---- lines and perimeters (great-circle edges) ----
+
+type V3 = [f64; 3];
+
+fn unit((l, p): (f64, f64)) -> V3 {
+    [p.cos() * l.cos(), p.cos() * l.sin(), p.sin()]
+}
+
+fn cross(a: V3, b: V3) -> V3 {
+    [
+        a[1] * b[2] - a[2] * b[1],
+        a[2] * b[0] - a[0] * b[2],
+        a[0] * b[1] - a[1] * b[0],
+    ]
+}
+
+fn dot(a: V3, b: V3) -> f64 {
+    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+}
+
+/// The angle between two unit vectors (stable for small and large angles).
+fn angle(a: V3, b: V3) -> f64 {
+    let c = cross(a, b);
+    dot(c, c).sqrt().atan2(dot(a, b))
+}
+
+/// The central angle from a point to the shorter great-circle arc between two points: to the
+/// arc's foot of the perpendicular when it lies on the arc, else to the nearer end.
+fn angle_to_arc(p: V3, a: V3, b: V3) -> f64 {
+    let n = cross(a, b);
+    let len = dot(n, n).sqrt();
+    if len > 0.0 {
+        let n = [n[0] / len, n[1] / len, n[2] / len];
+        let off = dot(p, n);
+        let foot = [p[0] - off * n[0], p[1] - off * n[1], p[2] - off * n[2]];
+        if dot(foot, foot) > 0.0 && dot(cross(a, foot), n) >= 0.0 && dot(cross(foot, b), n) >= 0.0 {
+            return off.clamp(-1.0, 1.0).asin().abs();
+        }
+    }
+    angle(p, a).min(angle(p, b))
+}
+
+/// A GeoJSON line's points in radians: at least two valid [longitude, latitude] entries.
+fn line_points(line: &J) -> Option<Vec<(f64, f64)>> {
+    let pts: Option<Vec<(f64, f64)>> = line
+        .as_array()?
+        .iter()
+        .map(|p| {
+            let (x, y) = (p.get(0)?.as_f64()?, p.get(1)?.as_f64()?);
+            ((-180.0..=180.0).contains(&x) && (-90.0..=90.0).contains(&y))
+                .then(|| (x.to_radians(), y.to_radians()))
+        })
+        .collect();
+    pts.filter(|p| p.len() >= 2)
+}
+
+/// The lines of a GeoJSON LineString or MultiLineString; None when it is neither or invalid.
+fn lines(v: &Value) -> Option<Vec<Vec<(f64, f64)>>> {
+    let g = as_json(v)?;
+    let coords = g.get("coordinates")?;
+    match g.get("type")?.as_str()? {
+        "LineString" => Some(vec![line_points(coords)?]),
+        "MultiLineString" => {
+            let ls: Option<Vec<_>> = coords.as_array()?.iter().map(line_points).collect();
+            ls.filter(|l| !l.is_empty())
+        }
+        _ => None,
+    }
+}
+
+fn path_length(pts: &[(f64, f64)]) -> f64 {
+    pts.windows(2)
+        .map(|w| central_angle(w[0], w[1]))
+        .sum::<f64>()
+        * EARTH_RADIUS
+}
+
+fn geo_distance_point_to_line(a: &[Value], _: &Env) -> Value {
+    let (Some(p), Some(ls)) = (point(&a[0], &a[1]), lines(&a[2])) else {
+        return Value::Null;
+    };
+    let p = unit(p);
+    let best = ls
+        .iter()
+        .flat_map(|l| l.windows(2))
+        .map(|w| angle_to_arc(p, unit(w[0]), unit(w[1])))
+        .fold(f64::INFINITY, f64::min);
+    Value::Real(best * EARTH_RADIUS)
+}
+
+fn geo_line_length(a: &[Value], _: &Env) -> Value {
+    match lines(&a[0]) {
+        Some(ls) => Value::Real(ls.iter().map(|l| path_length(l)).sum()),
+        None => Value::Null,
+    }
+}
+
+/// The summed length of a polygon's rings (outer and holes); None when a ring is invalid.
+fn rings_length(rings: &J) -> Option<f64> {
+    let rings = rings.as_array()?;
+    if rings.is_empty() || !rings.iter().all(valid_ring) {
+        return None;
+    }
+    rings
+        .iter()
+        .map(|r| line_points(r).map(|p| path_length(&p)))
+        .sum()
+}
+
+/// Each polygon's rings summed: overlapping polygons of a multipolygon count their shared
+/// boundary twice, where Kusto measures the union's boundary.
+fn geo_polygon_perimeter(a: &[Value], _: &Env) -> Value {
+    let Some(g) = as_json(&a[0]) else {
+        return Value::Null;
+    };
+    let coords = g.get("coordinates");
+    let total = match (g.get("type").and_then(|t| t.as_str()), coords) {
+        (Some("Polygon"), Some(rings)) => rings_length(rings),
+        (Some("MultiPolygon"), Some(J::Array(polys))) if !polys.is_empty() => {
+            polys.iter().map(rings_length).sum()
+        }
+        _ => None,
+    };
+    total.map_or(Value::Null, Value::Real)
 }
 
 // ---- WKT ----
