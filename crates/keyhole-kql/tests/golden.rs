@@ -608,6 +608,16 @@ golden!(
     [["111195.10117748393", "222390.20235496786", "", "222390.20235496786", "444763.46872762055", ""]]
 );
 
+// The nearest point: a perpendicular's foot on an edge, a vertex beyond the ends, the point
+// itself inside a polygon; the fraction of the line's length before it.
+golden!(
+    geo_nearest_points,
+    "geo-closest-point-on-line-function.md, geo-line-locate-point-function.md, geo-closest-point-on-polygon-function.md, geo-distance-point-to-polygon-function.md",
+    "let sq = dynamic({'type': 'Polygon', 'coordinates': [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]}); let l = dynamic({'type': 'LineString', 'coordinates': [[-1, 0], [1, 0]]}); print a = geo_closest_point_on_line(0, 1, l), b = geo_closest_point_on_line(3, 0, l), f = geo_line_locate_point(dynamic({'type': 'LineString', 'coordinates': [[0, 0], [2, 0]]}), 0.5, 1), g = geo_line_locate_point(l, 5, 0), i = geo_closest_point_on_polygon(0.5, 0.5, sq), o = geo_closest_point_on_polygon(0.5, -1, sq), di = geo_distance_point_to_polygon(0.5, 0.5, sq), do = geo_distance_point_to_polygon(0.5, -1, sq), n = geo_closest_point_on_polygon(500, 1, sq)",
+    ["a", "b", "f", "g", "i", "o", "di", "do", "n"],
+    [["{\"type\":\"Point\",\"coordinates\":[0,0]}", "{\"type\":\"Point\",\"coordinates\":[1,0]}", "0.25", "1", "{\"type\":\"Point\",\"coordinates\":[0.5,0.5]}", "{\"type\":\"Point\",\"coordinates\":[0.5,0]}", "0", "111195.10117748393", ""]]
+);
+
 // ---- series --------------------------------------------------------------------------------
 
 golden!(series_arithmetic, "series-divide-function.md, series-subtract-function.md, series-pow-function.md",

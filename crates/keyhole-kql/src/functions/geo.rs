@@ -14,6 +14,10 @@ pub(crate) static FUNCTIONS: &[FnDef] = &[
     def!("geo_distance_point_to_line", ("longitude, latitude, lineString", 3, 3) -> T(Type::Real), "The shortest distance in meters from a point to a GeoJSON line or multiline.", Eval(geo_distance_point_to_line)),
     def!("geo_line_length", ("lineString", 1, 1) -> T(Type::Real), "The length in meters of a GeoJSON line or multiline.", Eval(geo_line_length)),
     def!("geo_polygon_perimeter", ("polygon", 1, 1) -> T(Type::Real), "The length in meters of a GeoJSON polygon's or multipolygon's rings.", Eval(geo_polygon_perimeter)),
+    def!("geo_closest_point_on_line", ("longitude, latitude, lineString", 3, 3) -> T(Type::Dynamic), "The point of a GeoJSON line or multiline nearest to a point, as a GeoJSON point.", Eval(geo_closest_point_on_line)),
+    def!("geo_line_locate_point", ("lineString, longitude, latitude [, use_spheroid]", 3, 4) -> T(Type::Real), "Where on a GeoJSON line the point nearest to a point lies, as a fraction (0–1) of the line's length.", Eval(geo_line_locate_point)),
+    def!("geo_closest_point_on_polygon", ("longitude, latitude, polygon", 3, 3) -> T(Type::Dynamic), "The point of a GeoJSON polygon or multipolygon nearest to a point (the point itself inside), as a GeoJSON point.", Eval(geo_closest_point_on_polygon)),
+    def!("geo_distance_point_to_polygon", ("longitude, latitude, polygon", 3, 3) -> T(Type::Real), "The distance in meters from a point to a GeoJSON polygon or multipolygon (0 inside).", Eval(geo_distance_point_to_polygon)),
     def!("geo_point_in_polygon", ("longitude, latitude, polygon", 3, 3) -> T(Type::Bool), "Whether a point lies in a GeoJSON polygon or multipolygon.", Eval(geo_point_in_polygon)),
     def!("geo_from_wkt", ("wkt", 1, 1) -> T(Type::Dynamic), "A WKT geometry as GeoJSON.", Eval(geo_from_wkt), [("geo_from_wkt('POINT (1 2)').coordinates", "[1.0,2.0]")]),
     def!("geo_point_to_geohash", ("longitude, latitude [, accuracy]", 2, 3) -> T(Type::String), "The geohash cell of a point (accuracy 1–18, default 5).", Eval(geo_point_to_geohash), [("geo_point_to_geohash(-80.195829, 25.802215, 8)", "dhwfz15h")]),
@@ -199,20 +203,64 @@ fn angle(a: V3, b: V3) -> f64 {
     dot(c, c).sqrt().atan2(dot(a, b))
 }
 
-/// The central angle from a point to the shorter great-circle arc between two points: to the
-/// arc's foot of the perpendicular when it lies on the arc, else to the nearer end.
-fn angle_to_arc(p: V3, a: V3, b: V3) -> f64 {
+/// Where on an arc a point is nearest to.
+enum Nearest {
+    /// The foot of the perpendicular (a unit vector), when it lies on the arc.
+    Foot(V3),
+    /// The arc's start (0) or end (1).
+    End(usize),
+}
+
+/// The point of the shorter great-circle arc a–b nearest to p, and its central angle from p:
+/// the foot of the perpendicular when it lies on the arc, else the nearer end.
+fn nearest_on_arc(p: V3, a: V3, b: V3) -> (Nearest, f64) {
     let n = cross(a, b);
     let len = dot(n, n).sqrt();
     if len > 0.0 {
         let n = [n[0] / len, n[1] / len, n[2] / len];
         let off = dot(p, n);
         let foot = [p[0] - off * n[0], p[1] - off * n[1], p[2] - off * n[2]];
-        if dot(foot, foot) > 0.0 && dot(cross(a, foot), n) >= 0.0 && dot(cross(foot, b), n) >= 0.0 {
-            return off.clamp(-1.0, 1.0).asin().abs();
+        let flen = dot(foot, foot).sqrt();
+        if flen > 0.0 && dot(cross(a, foot), n) >= 0.0 && dot(cross(foot, b), n) >= 0.0 {
+            let foot = [foot[0] / flen, foot[1] / flen, foot[2] / flen];
+            return (Nearest::Foot(foot), off.clamp(-1.0, 1.0).asin().abs());
         }
     }
-    angle(p, a).min(angle(p, b))
+    let (da, db) = (angle(p, a), angle(p, b));
+    if da <= db {
+        (Nearest::End(0), da)
+    } else {
+        (Nearest::End(1), db)
+    }
+}
+
+/// The nearest point of a path's edges to p: (edge index, where on it, central angle).
+fn nearest_on_path(p: V3, pts: &[(f64, f64)]) -> Option<(usize, Nearest, f64)> {
+    pts.windows(2)
+        .enumerate()
+        .map(|(i, w)| {
+            let (at, d) = nearest_on_arc(p, unit(w[0]), unit(w[1]));
+            (i, at, d)
+        })
+        .min_by(|x, y| x.2.total_cmp(&y.2))
+}
+
+/// A point on a path as [longitude, latitude] in degrees (a vertex exactly as given).
+fn lon_lat(pts: &[(f64, f64)], edge: usize, at: &Nearest) -> (f64, f64) {
+    match at {
+        Nearest::Foot(v) => (
+            v[1].atan2(v[0]).to_degrees(),
+            v[2].atan2(v[0].hypot(v[1])).to_degrees(),
+        ),
+        Nearest::End(k) => {
+            let (l, p) = pts[edge + k];
+            (l.to_degrees(), p.to_degrees())
+        }
+    }
+}
+
+fn geojson_point((lon, lat): (f64, f64)) -> Value {
+    Value::dynamic(json!({"type": "Point", "coordinates": [lon, lat]}))
 }
 
 /// A GeoJSON line's points in radians: at least two valid [longitude, latitude] entries.
@@ -258,7 +306,7 @@ fn geo_distance_point_to_line(a: &[Value], _: &Env) -> Value {
     let best = ls
         .iter()
         .flat_map(|l| l.windows(2))
-        .map(|w| angle_to_arc(p, unit(w[0]), unit(w[1])))
+        .map(|w| nearest_on_arc(p, unit(w[0]), unit(w[1])).1)
         .fold(f64::INFINITY, f64::min);
     Value::Real(best * EARTH_RADIUS)
 }
@@ -266,6 +314,93 @@ fn geo_distance_point_to_line(a: &[Value], _: &Env) -> Value {
 fn geo_line_length(a: &[Value], _: &Env) -> Value {
     match lines(&a[0]) {
         Some(ls) => Value::Real(ls.iter().map(|l| path_length(l)).sum()),
+        None => Value::Null,
+    }
+}
+
+fn geo_closest_point_on_line(a: &[Value], _: &Env) -> Value {
+    let (Some(p), Some(ls)) = (point(&a[0], &a[1]), lines(&a[2])) else {
+        return Value::Null;
+    };
+    nearest_on_paths(unit(p), &ls).map_or(Value::Null, geojson_point)
+}
+
+/// The nearest point of several paths, in degrees.
+fn nearest_on_paths(p: V3, paths: &[Vec<(f64, f64)>]) -> Option<(f64, f64)> {
+    paths
+        .iter()
+        .filter_map(|l| nearest_on_path(p, l).map(|(i, at, d)| (l, i, at, d)))
+        .min_by(|x, y| x.3.total_cmp(&y.3))
+        .map(|(l, i, at, _)| lon_lat(l, i, &at))
+}
+
+fn geo_line_locate_point(a: &[Value], _: &Env) -> Value {
+    let line =
+        as_json(&a[0]).filter(|g| g.get("type").and_then(|t| t.as_str()) == Some("LineString"));
+    let pts = line
+        .as_ref()
+        .and_then(|g| line_points(g.get("coordinates")?));
+    let (Some(pts), Some(p)) = (pts, point(&a[1], &a[2])) else {
+        return Value::Null;
+    };
+    let total = path_length(&pts);
+    let Some((i, at, _)) = nearest_on_path(unit(p), &pts) else {
+        return Value::Null;
+    };
+    if total <= 0.0 {
+        return Value::Null;
+    }
+    let along = match at {
+        Nearest::Foot(v) => angle(unit(pts[i]), v) * EARTH_RADIUS,
+        Nearest::End(k) => path_length(&pts[i..=i + k]),
+    };
+    Value::Real(((path_length(&pts[..=i]) + along) / total).clamp(0.0, 1.0))
+}
+
+/// A GeoJSON polygon's or multipolygon's polygons (each its rings); None when invalid.
+fn polygons(v: &Value) -> Option<Vec<Vec<J>>> {
+    let g = as_json(v)?;
+    let coords = g.get("coordinates")?.as_array()?;
+    let polys: Vec<Vec<J>> = match g.get("type")?.as_str()? {
+        "Polygon" => vec![coords.clone()],
+        "MultiPolygon" => coords
+            .iter()
+            .map(|p| p.as_array().cloned())
+            .collect::<Option<_>>()?,
+        _ => return None,
+    };
+    let valid = !polys.is_empty()
+        && polys
+            .iter()
+            .all(|r| !r.is_empty() && r.iter().all(valid_ring));
+    valid.then_some(polys)
+}
+
+/// The point of a polygon nearest to (lon, lat) in degrees: itself inside, else on a ring.
+fn nearest_on_polygons(a: &[Value]) -> Option<((f64, f64), (f64, f64))> {
+    let p = point(&a[0], &a[1])?;
+    let (x, y) = (a[0].as_f64()?, a[1].as_f64()?);
+    let polys = polygons(&a[2])?;
+    if polys.iter().any(|r| in_polygon(r, x, y) == Some(true)) {
+        return Some(((x, y), (x, y)));
+    }
+    let rings: Option<Vec<Vec<(f64, f64)>>> = polys.iter().flatten().map(line_points).collect();
+    Some(((x, y), nearest_on_paths(unit(p), &rings?)?))
+}
+
+fn geo_closest_point_on_polygon(a: &[Value], _: &Env) -> Value {
+    nearest_on_polygons(a).map_or(Value::Null, |(_, q)| geojson_point(q))
+}
+
+fn geo_distance_point_to_polygon(a: &[Value], _: &Env) -> Value {
+    match nearest_on_polygons(a) {
+        Some((p, q)) if p == q => Value::Real(0.0),
+        Some((p, q)) => Value::Real(
+            central_angle(
+                (p.0.to_radians(), p.1.to_radians()),
+                (q.0.to_radians(), q.1.to_radians()),
+            ) * EARTH_RADIUS,
+        ),
         None => Value::Null,
     }
 }
