@@ -663,6 +663,13 @@ impl UnitTask {
     pub fn size(&self) -> u64 {
         self.ends.last().copied().unwrap_or(0)
     }
+
+    /// The unit's own bytes: from its start to its first end.
+    pub fn bytes(&self) -> u64 {
+        self.ends
+            .first()
+            .map_or(0, |e| e.saturating_sub(self.start))
+    }
 }
 
 /// Reads bytes `[from, to)` of the file a task names.
@@ -818,7 +825,7 @@ impl UnitRun {
     pub fn new(task: UnitTask, opts: &IngestOptions, chunk: u64) -> UnitRun {
         let f = task.cut.is_none().then(|| {
             let mut f = FileIngest::new(&task.name, opts);
-            f.expect_bytes(task.ends.first().map_or(0, |e| e - task.start));
+            f.expect_bytes(task.bytes());
             f
         });
         let mut run = UnitRun {
@@ -871,7 +878,7 @@ impl UnitRun {
                     format!("{}: the file changed while it was read", self.task.name)
                 })?;
                 let mut f = FileIngest::resume(&self.task.name, &self.opts, &plan, cut);
-                f.expect_bytes(self.task.ends.first().map_or(0, |e| e - self.task.start));
+                f.expect_bytes(self.task.bytes());
                 self.f = Some(f);
             }
             Some(f) => {

@@ -675,7 +675,7 @@ fn on_message(run: &Rc<RefCell<Run>>, k: usize, data: JsValue) {
             .and_then(|v| v.as_f64())
             .unwrap_or(0.0);
         if let Some(u) = r.units.get(index) {
-            r.parsed += u.task.ends.first().copied().unwrap_or(0) - u.task.start;
+            r.parsed += u.task.bytes();
         }
         r.done.insert(index, got);
         dispatch(&mut r, k);
@@ -749,7 +749,7 @@ fn merge_ready(r: &mut Run) {
             );
             reports.push(view);
         }
-        r.merged_bytes += u.task.ends.first().copied().unwrap_or(0) - u.task.start;
+        r.merged_bytes += u.task.bytes();
     }
 }
 
