@@ -618,6 +618,16 @@ golden!(
     [["{\"type\":\"Point\",\"coordinates\":[0,0]}", "{\"type\":\"Point\",\"coordinates\":[1,0]}", "0.25", "1", "{\"type\":\"Point\",\"coordinates\":[0.5,0.5]}", "{\"type\":\"Point\",\"coordinates\":[0.5,0]}", "0", "111195.10117748393", ""]]
 );
 
+// Lines cut where they cross a ring: the pieces inside (a hole excluded) joined; crossing
+// points of two lines; no common point is an empty collection, an invalid line null.
+golden!(
+    geo_intersections,
+    "geo-intersection-line-with-polygon-function.md, geo-intersection-2lines-function.md",
+    "let eq = dynamic({'type': 'LineString', 'coordinates': [[-4, 0], [4, 0]]}); print p = geo_intersection_line_with_polygon(eq, dynamic({'type': 'Polygon', 'coordinates': [[[-3, -3], [3, -3], [3, 3], [-3, 3], [-3, -3]], [[-1, -1], [-1, 1], [1, 1], [1, -1], [-1, -1]]]})), s = geo_intersection_line_with_polygon(eq, dynamic({'type': 'Polygon', 'coordinates': [[[-1, -1], [1, -1], [1, 1], [-1, 1], [-1, -1]]]})), x = geo_intersection_2lines(eq, dynamic({'type': 'LineString', 'coordinates': [[0, -1], [0, 1]]})), none = geo_intersection_2lines(eq, dynamic({'type': 'LineString', 'coordinates': [[5, 5], [6, 6]]})), bad = geo_intersection_2lines(eq, dynamic({'type': 'LineString', 'coordinates': [[5, 5]]}))",
+    ["p", "s", "x", "none", "bad"],
+    [["{\"type\":\"MultiLineString\",\"coordinates\":[[[-3,0],[-1,0]],[[1,0],[3,0]]]}", "{\"type\":\"LineString\",\"coordinates\":[[-1,0],[1,0]]}", "{\"type\":\"Point\",\"coordinates\":[0,0]}", "{\"type\":\"GeometryCollection\",\"geometries\":[]}", ""]]
+);
+
 // ---- series --------------------------------------------------------------------------------
 
 golden!(series_arithmetic, "series-divide-function.md, series-subtract-function.md, series-pow-function.md",

@@ -18,6 +18,8 @@ pub(crate) static FUNCTIONS: &[FnDef] = &[
     def!("geo_line_locate_point", ("lineString, longitude, latitude [, use_spheroid]", 3, 4) -> T(Type::Real), "Where on a GeoJSON line the point nearest to a point lies, as a fraction (0–1) of the line's length.", Eval(geo_line_locate_point)),
     def!("geo_closest_point_on_polygon", ("longitude, latitude, polygon", 3, 3) -> T(Type::Dynamic), "The point of a GeoJSON polygon or multipolygon nearest to a point (the point itself inside), as a GeoJSON point.", Eval(geo_closest_point_on_polygon)),
     def!("geo_distance_point_to_polygon", ("longitude, latitude, polygon", 3, 3) -> T(Type::Real), "The distance in meters from a point to a GeoJSON polygon or multipolygon (0 inside).", Eval(geo_distance_point_to_polygon)),
+    def!("geo_intersection_2lines", ("lineString1, lineString2", 2, 2) -> T(Type::Dynamic), "The points where two GeoJSON lines cross, as GeoJSON.", Eval(geo_intersection_2lines)),
+    def!("geo_intersection_line_with_polygon", ("lineString, polygon", 2, 2) -> T(Type::Dynamic), "The parts of a GeoJSON line inside a GeoJSON polygon or multipolygon, as GeoJSON.", Eval(geo_intersection_line_with_polygon)),
     def!("geo_point_in_polygon", ("longitude, latitude, polygon", 3, 3) -> T(Type::Bool), "Whether a point lies in a GeoJSON polygon or multipolygon.", Eval(geo_point_in_polygon)),
     def!("geo_from_wkt", ("wkt", 1, 1) -> T(Type::Dynamic), "A WKT geometry as GeoJSON.", Eval(geo_from_wkt), [("geo_from_wkt('POINT (1 2)').coordinates", "[1.0,2.0]")]),
     def!("geo_point_to_geohash", ("longitude, latitude [, accuracy]", 2, 3) -> T(Type::String), "The geohash cell of a point (accuracy 1–18, default 5).", Eval(geo_point_to_geohash), [("geo_point_to_geohash(-80.195829, 25.802215, 8)", "dhwfz15h")]),
@@ -403,6 +405,131 @@ fn geo_distance_point_to_polygon(a: &[Value], _: &Env) -> Value {
         ),
         None => Value::Null,
     }
+}
+
+/// Where the great-circle arcs a–b and c–d cross: the fraction of a–b before it and the point.
+/// Arcs on one great circle (overlapping or not) give none.
+fn arcs_cross(a: V3, b: V3, c: V3, d: V3) -> Option<(f64, V3)> {
+    let (n1, n2) = (cross(a, b), cross(c, d));
+    let l = cross(n1, n2);
+    let len = dot(l, l).sqrt();
+    if len <= 1e-15 {
+        return None;
+    }
+    let on = |x: V3, p: V3, q: V3, n: V3| dot(cross(p, x), n) >= 0.0 && dot(cross(x, q), n) >= 0.0;
+    [1.0, -1.0].into_iter().find_map(|s: f64| {
+        let x = [s * l[0] / len, s * l[1] / len, s * l[2] / len];
+        (on(x, a, b, n1) && on(x, c, d, n2))
+            .then(|| (angle(a, x) / angle(a, b).max(f64::MIN_POSITIVE), x))
+    })
+}
+
+fn degrees(v: V3) -> J {
+    json!([
+        v[1].atan2(v[0]).to_degrees(),
+        v[2].atan2(v[0].hypot(v[1])).to_degrees()
+    ])
+}
+
+/// The point a fraction t along the great-circle arc a–b.
+fn along(a: V3, b: V3, t: f64) -> V3 {
+    let th = angle(a, b);
+    if th <= 0.0 {
+        return a;
+    }
+    let (wa, wb) = (((1.0 - t) * th).sin() / th.sin(), (t * th).sin() / th.sin());
+    [
+        wa * a[0] + wb * b[0],
+        wa * a[1] + wb * b[1],
+        wa * a[2] + wb * b[2],
+    ]
+}
+
+/// Crossing points only: where the lines run along one great circle together, Kusto also
+/// returns the shared stretch.
+fn geo_intersection_2lines(a: &[Value], _: &Env) -> Value {
+    let (Some(l1), Some(l2)) = (lines(&a[0]), lines(&a[1])) else {
+        return Value::Null;
+    };
+    let mut points: Vec<J> = Vec::new();
+    for p in &l1 {
+        for e in p.windows(2) {
+            for q in &l2 {
+                for f in q.windows(2) {
+                    let (ua, ub, uc, ud) = (unit(e[0]), unit(e[1]), unit(f[0]), unit(f[1]));
+                    if let Some((_, x)) = arcs_cross(ua, ub, uc, ud) {
+                        let pt = degrees(x);
+                        if !points.contains(&pt) {
+                            points.push(pt);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Value::dynamic(match points.len() {
+        0 => json!({"type": "GeometryCollection", "geometries": []}),
+        1 => json!({"type": "Point", "coordinates": points[0]}),
+        _ => json!({"type": "MultiPoint", "coordinates": points}),
+    })
+}
+
+/// Each line edge is cut where it crosses a ring edge; the pieces whose middle lies in the
+/// polygon (the planar test of geo_point_in_polygon) are kept and joined where they meet.
+fn geo_intersection_line_with_polygon(a: &[Value], _: &Env) -> Value {
+    let (Some(ls), Some(polys)) = (lines(&a[0]), polygons(&a[1])) else {
+        return Value::Null;
+    };
+    let rings: Option<Vec<Vec<(f64, f64)>>> = polys.iter().flatten().map(line_points).collect();
+    let Some(rings) = rings else {
+        return Value::Null;
+    };
+    let inside = |v: V3| {
+        let c = degrees(v);
+        let (x, y) = (c[0].as_f64().unwrap_or(0.0), c[1].as_f64().unwrap_or(0.0));
+        polys.iter().any(|r| in_polygon(r, x, y) == Some(true))
+    };
+    let mut out: Vec<Vec<J>> = Vec::new();
+    for l in &ls {
+        let mut current: Vec<J> = Vec::new();
+        for e in l.windows(2) {
+            let (ua, ub) = (unit(e[0]), unit(e[1]));
+            let vertex = |p: (f64, f64)| json!([p.0.to_degrees(), p.1.to_degrees()]);
+            let mut cuts: Vec<(f64, J)> = vec![(0.0, vertex(e[0])), (1.0, vertex(e[1]))];
+            for r in &rings {
+                for f in r.windows(2) {
+                    if let Some((t, x)) = arcs_cross(ua, ub, unit(f[0]), unit(f[1])) {
+                        cuts.push((t.clamp(0.0, 1.0), degrees(x)));
+                    }
+                }
+            }
+            cuts.sort_by(|x, y| x.0.total_cmp(&y.0));
+            cuts.dedup_by(|x, y| (x.0 - y.0).abs() <= 1e-12);
+            for w in cuts.windows(2) {
+                if inside(along(ua, ub, (w[0].0 + w[1].0) / 2.0)) {
+                    if current.last() != Some(&w[0].1) {
+                        if current.len() >= 2 {
+                            out.push(std::mem::take(&mut current));
+                        }
+                        current = vec![w[0].1.clone()];
+                    }
+                    current.push(w[1].1.clone());
+                } else if current.len() >= 2 {
+                    out.push(std::mem::take(&mut current));
+                } else {
+                    current.clear();
+                }
+            }
+        }
+        if current.len() >= 2 {
+            out.push(current);
+        }
+    }
+    Value::dynamic(match out.len() {
+        0 => json!({"type": "GeometryCollection", "geometries": []}),
+        1 => json!({"type": "LineString", "coordinates": out[0]}),
+        _ => json!({"type": "MultiLineString", "coordinates": out}),
+    })
 }
 
 /// The summed length of a polygon's rings (outer and holes); None when a ring is invalid.
