@@ -628,6 +628,16 @@ golden!(
     [["{\"type\":\"MultiLineString\",\"coordinates\":[[[-3,0],[-1,0]],[[1,0],[3,0]]]}", "{\"type\":\"LineString\",\"coordinates\":[[-1,0],[1,0]]}", "{\"type\":\"Point\",\"coordinates\":[0,0]}", "{\"type\":\"GeometryCollection\",\"geometries\":[]}", ""]]
 );
 
+// A new value each row (never folded to one constant): reals in [0, 1), rand(10) one of
+// 0…9; new_guid likewise.
+golden!(
+    rand_each_row,
+    "rand-function.md, new-guid-function.md",
+    "range i from 1 to 100 step 1 | extend r = rand(), k = rand(10), g = new_guid() | summarize n = dcount(r), inside = countif(r >= 0 and r < 1), whole = countif(k == floor(k, 1) and k >= 0 and k <= 9), kinds = dcount(k), guids = dcount(g)",
+    ["n", "inside", "whole", "kinds", "guids"],
+    [["100", "100", "100", "10", "100"]]
+);
+
 // ---- series --------------------------------------------------------------------------------
 
 golden!(series_arithmetic, "series-divide-function.md, series-subtract-function.md, series-pow-function.md",

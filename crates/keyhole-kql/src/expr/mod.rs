@@ -461,10 +461,15 @@ fn compile_special(name: &str, args: &[Expr], span: Span, scope: &Scope) -> Res<
     }
 }
 
+/// Functions that give a new value each time they are called (never folded to a constant).
+const VOLATILE: &[&str] = &["rand", "new_guid"];
+
 /// Evaluate constant sub-expressions once (ago(30d), literals in comparisons); a limit hit
 /// while folding is an error here.
 fn fold(c: CE, env: &Env, span: Span) -> Res<CE> {
     let constant = match &c {
+        // A new value each row.
+        CE::Call(def, _, _) if VOLATILE.contains(&def.name) => false,
         CE::Call(_, args, _) | CE::Logic(_, args) => args.iter().all(|a| matches!(a, CE::Const(_))),
         CE::Bin(_, l, r) => matches!(**l, CE::Const(_)) && matches!(**r, CE::Const(_)),
         CE::Fold(first, rest) => {

@@ -21,6 +21,7 @@ pub(crate) static FUNCTIONS: &[FnDef] = &[
     def!("exp10", ("x", 1, 1) -> T(Type::Real), "10 raised to the power x.", Eval(exp10), [("exp10(2)", "100")]),
     def!("sign", ("number", 1, 1) -> T(Type::Real), "-1, 0 or +1 by the number's sign.", Eval(sign), [("sign(-3)", "-1")]),
     def!("pi", ("", 0, 0) -> T(Type::Real), "π.", Eval(pi)),
+    def!("rand", ("[N]", 0, 1) -> T(Type::Real), "A random real in [0, 1), or with N one of 0, 1, …, N - 1 (a generator seeded alike for every query).", Eval(rand)),
     def!("degrees", ("radians", 1, 1) -> T(Type::Real), "Radians converted to degrees.", Eval(degrees), [("degrees(pi())", "180")]),
     def!("radians", ("degrees", 1, 1) -> T(Type::Real), "Degrees converted to radians.", Eval(radians)),
     def!("sin", ("x", 1, 1) -> T(Type::Real), "The sine.", Eval(sin), [("sin(0)", "0")]),
@@ -189,6 +190,18 @@ fn sign(a: &[Value], _: &Env) -> Value {
 
 fn pi(_: &[Value], _: &Env) -> Value {
     Value::Real(std::f64::consts::PI)
+}
+
+fn rand(a: &[Value], env: &Env) -> Value {
+    // 53 random bits: uniform on [0, 1).
+    let u = (env.next_random() >> 11) as f64 / (1u64 << 53) as f64;
+    match a.first() {
+        None => Value::Real(u),
+        Some(n) => match n.as_f64() {
+            Some(n) if n >= 1.0 => Value::Real((u * n.floor()).floor()),
+            _ => Value::Null,
+        },
+    }
 }
 
 fn degrees(a: &[Value], _: &Env) -> Value {

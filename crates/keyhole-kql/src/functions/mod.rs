@@ -49,6 +49,9 @@ pub(crate) struct Env {
     pub budget: usize,
     used: Cell<usize>,
     error: RefCell<Option<(Option<Span>, String)>>,
+    /// The state of `rand()`'s generator: seeded alike for every query, so a query gives the
+    /// same values each time it runs (the engine stays pure).
+    rng: Cell<u64>,
 }
 
 impl Env {
@@ -58,7 +61,18 @@ impl Env {
             budget,
             used: Cell::new(0),
             error: RefCell::new(None),
+            rng: Cell::new(0x853c_49e6_748f_ea9b),
         }
+    }
+
+    /// The next value of a splitmix64 sequence.
+    pub fn next_random(&self) -> u64 {
+        let s = self.rng.get().wrapping_add(0x9e37_79b9_7f4a_7c15);
+        self.rng.set(s);
+        let mut z = s;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
     }
 
     /// Record a runtime error (the first one wins).
