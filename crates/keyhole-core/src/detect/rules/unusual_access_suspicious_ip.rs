@@ -195,12 +195,13 @@ impl Rule for UnusualAccessSuspiciousIp {
                 idx,
                 ev.vault(),
                 format!(
-                    "{} succeeded on {} from {} (network {}), a network it never used in {} active days; it had used {} other network{}",
+                    "{} succeeded on {} from {} (network {}), a network it never used in {} active day{}; it had used {} other network{}",
                     who(ev),
                     ev.vault(),
                     addr,
                     net,
                     days,
+                    if days == 1 { "" } else { "s" },
                     known,
                     if known == 1 { "" } else { "s" }
                 ),
