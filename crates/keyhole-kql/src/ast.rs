@@ -201,6 +201,9 @@ pub(crate) enum Operator {
     },
     /// `partition [hint.…] by Col (operators)`: the operators run on each group of rows.
     Partition(Expr, Vec<OpAt>),
+    /// `partition by Col { query }` (the legacy form): a query with its own source, run once
+    /// for each value of Col, which it reads as `toscalar(Col)`.
+    PartitionQuery(Expr, Box<Tabular>),
     /// `evaluate Plugin(args) [: ([*,] Col: type, …)]`.
     Evaluate {
         plugin: (String, Span),

@@ -776,6 +776,10 @@ golden!(scan_sequences, "scan-operator.md",
 golden!(scan_partition_sessions, "scan-operator.md, partition-operator.md",
     "datatable(t: datetime, u: string, e: string)[datetime(2024-01-01 08:00), \"a\", \"login\", datetime(2024-01-01 09:00), \"b\", \"login\", datetime(2024-01-01 10:30), \"a\", \"logout\", datetime(2024-01-01 09:45), \"b\", \"logout\"] | partition hint.strategy=native by u (sort by t asc | scan declare (since: datetime, took: timespan) with (step s1 output=none: e == \"login\" => since = t; step s2: e == \"logout\" => since = s1.since, took = t - s1.since;)) | project u, since, took | order by u asc",
     ["u", "since", "took"], [["a", "2024-01-01T08:00:00Z", "02:30:00"], ["b", "2024-01-01T09:00:00Z", "00:45:00"]]);
+// The legacy form: a query with its own source, once for each key, reading it as toscalar().
+golden!(partition_query_per_key, "partition-operator.md",
+    "datatable(k: string)['a', 'b', 'a'] | partition hint.strategy=native by k { range i from 1 to 2 step 1 | extend key = toscalar(k) } | order by key asc, i asc",
+    ["i", "key"], [["1", "a"], ["2", "a"], ["1", "b"], ["2", "b"]]);
 golden!(partition_top, "partition-operator.md",
     "datatable(k: string, v: long)[\"a\", 1, \"a\", 5, \"a\", 3, \"b\", 2, \"b\", 9] | partition by k (top 2 by v desc) | order by k asc, v desc",
     ["k", "v"], [["a", "5"], ["a", "3"], ["b", "9"], ["b", "2"]]);

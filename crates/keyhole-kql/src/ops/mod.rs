@@ -268,6 +268,7 @@ impl Ctx<'_> {
             Operator::Render(kind) => Ok(render::run(self, b, kind)),
             Operator::Scan(s) => scan::run(self, b, s),
             Operator::Partition(key, ops) => partition(self, b, key, ops),
+            Operator::PartitionQuery(key, t) => partition_query(self, b, key, t),
             Operator::Evaluate {
                 plugin,
                 args,
@@ -309,6 +310,58 @@ impl Ctx<'_> {
 
 /// `partition by Key (operators)`: the operators run on each key's rows (in the order the keys
 /// first appear), and the results are put together.
+/// `partition by Col { query }`: the query once for each distinct value of Col (first-seen
+/// order), with Col bound to that value as a scalar (`toscalar(Col)` in the query).
+fn partition_query(
+    ctx: &mut Ctx,
+    b: Batch,
+    key: &crate::ast::Expr,
+    t: &crate::ast::Tabular,
+) -> Res<Batch> {
+    let crate::ast::ExprKind::Name(name) = &key.kind else {
+        return Err(crate::error::RawError::new(
+            key.span,
+            "expected a column name",
+        ));
+    };
+    let (c, _) = ctx.compile(key, &b)?;
+    let mut seen = std::collections::HashSet::new();
+    let keys: Vec<crate::value::Value> = ctx
+        .eval_rows(&c, &b)
+        .into_iter()
+        .filter(|k| seen.insert(k.clone()))
+        .collect();
+    // No rows: the query runs once (on a null key) for the output's columns, and gives none.
+    let empty = keys.is_empty();
+    let keys = if empty {
+        vec![crate::value::Value::Null]
+    } else {
+        keys
+    };
+    let saved = ctx.scalars.remove(name);
+    let mut parts = Vec::with_capacity(keys.len());
+    let mut result = Ok(());
+    for k in keys {
+        ctx.scalars.insert(name.clone(), k);
+        match ctx.run_tabular(t) {
+            Ok(part) => parts.push(part),
+            Err(e) => {
+                result = Err(e);
+                break;
+            }
+        }
+    }
+    ctx.scalars.remove(name);
+    if let Some(v) = saved {
+        ctx.scalars.insert(name.clone(), v);
+    }
+    result?;
+    if empty {
+        return Ok(parts.remove(0).gather(&[]));
+    }
+    Ok(crate::exec::union_batches(parts, &ctx.src))
+}
+
 fn partition(ctx: &mut Ctx, b: Batch, key: &crate::ast::Expr, ops: &[OpAt]) -> Res<Batch> {
     let (c, _) = ctx.compile(key, &b)?;
     let keys = ctx.eval_rows(&c, &b);

@@ -198,7 +198,19 @@ impl Parser {
                     kind: ExprKind::Name(name),
                     span,
                 };
-                Operator::Partition(key, self.sub_operators()?)
+                if self.is_sym("{") {
+                    let open = self.expect_sym("{", "before the subquery")?;
+                    let t = self.tabular()?;
+                    if !self.eat_sym("}") {
+                        return Err(self.err_here(
+                            format!("expected '}}' to close the '{{' at {}", self.at(open.0)),
+                            &["}"],
+                        ));
+                    }
+                    Operator::PartitionQuery(key, Box::new(t))
+                } else {
+                    Operator::Partition(key, self.sub_operators()?)
+                }
             }
             "scan" => self.scan(sp)?,
             "make-series" => self.make_series()?,
