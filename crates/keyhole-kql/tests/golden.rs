@@ -590,6 +590,14 @@ golden!(
     ["d_a_b", "type_x", "x", "Column1", "Column2", "d_a"],
     [["1", "real", "2", "v2.4", "2024-01-01T00:00:00Z", "{\"b\":1}"]]
 );
+// An inferred name that is already projected is numbered (Kusto's unique column names).
+golden!(
+    result_name_made_unique,
+    "project-operator.md",
+    "print x = 1 | project x, tostring(x), bin(x, 1)",
+    ["x", "x1", "x2"],
+    [["1", "1", "1"]]
+);
 golden!(
     result_name_of_group_keys,
     "summarize-operator.md",

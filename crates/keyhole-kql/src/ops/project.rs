@@ -9,7 +9,15 @@ pub(crate) fn project(ctx: &mut Ctx, b: Batch, assigns: &[Assign]) -> Res<Batch>
     let mut out: Vec<Col> = Vec::new();
     let mut k = 1;
     for a in assigns {
-        for col in ctx.assign_cols(&b, a, &mut k)? {
+        // A name Kusto infers (`tostring(x)` is `x`) is made unique (`x1`) rather than clash.
+        let inferred = a.name.is_none()
+            && a.tuple.is_empty()
+            && !matches!(a.expr.kind, crate::ast::ExprKind::Name(_));
+        for mut col in ctx.assign_cols(&b, a, &mut k)? {
+            if inferred && out.iter().any(|c| c.name == col.name) {
+                let mut names: Vec<String> = out.iter().map(|c| c.name.clone()).collect();
+                col.name = crate::exec::push_unique(&mut names, col.name.clone());
+            }
             if out.iter().any(|c| c.name == col.name) {
                 let span = a.name.as_ref().map(|n| n.1).unwrap_or(a.expr.span);
                 return Err(RawError::new(
