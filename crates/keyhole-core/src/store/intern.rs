@@ -125,7 +125,9 @@ impl Strings {
         // a cached text with no upper-case letter is its own lower-case form
         let k = fingerprint(s.as_bytes());
         match self.front.get(k) {
-            Some(&f) if f != NONE && self.lower_ok[f as usize] && same(&self.texts[f as usize], s) => {
+            Some(&f)
+                if f != NONE && self.lower_ok[f as usize] && same(&self.texts[f as usize], s) =>
+            {
                 f
             }
             _ => self.get_lower_slow(s, k),
@@ -564,7 +566,9 @@ mod tests {
 
     #[test]
     fn same_is_string_equality_at_every_length() {
-        let base: String = (0..40).map(|i| (b'a' + (i * 7 % 26) as u8) as char).collect();
+        let base: String = (0..40)
+            .map(|i| (b'a' + (i * 7 % 26) as u8) as char)
+            .collect();
         for n in 0..=base.len() {
             let a = &base[..n];
             assert!(same(a, a));
