@@ -422,64 +422,6 @@ fn rule_parts(parts: usize) -> Vec<usize> {
 
 /// The rules [`rule_parts`] gives `part` over every event (part 0 also says how every rule
 /// judged the drop).
-/// Events judged per call of [`Pass::rows`].
-const PASS_BLOCK: usize = 1 << 14;
-
-/// The state of one pass of a part's rules over the events, kept between blocks.
-struct Pass {
-    out: Vec<Finding>,
-    span: Option<(Timestamp, Timestamp)>,
-    allow_cache: FxMap<(Option<Id>, Option<Id>, bool), bool>,
-    allow_by_ident: Vec<u8>,
-    ids: baseline::StoreIds,
-}
-
-impl Pass {
-    /// Judge the events of `range`, in order.
-    #[inline(never)]
-    fn rows<'a>(
-        &mut self,
-        cx: &mut Cx<'a>,
-        rules: &mut [Box<dyn Rule>],
-        range: std::ops::Range<usize>,
-    ) {
-        let (events, cfg) = (cx.events, cx.cfg);
-        for i in range {
-            let ev = EventRef::new(events, i as u32);
-            self.span = Some(match self.span {
-                None => (ev.time(), ev.time()),
-                Some((a, b)) => (a.min(ev.time()), b.max(ev.time())),
-            });
-            cx.cur = self.ids.of(&mut cx.interner, ev);
-            cx.classify(ev.caller_id(), ev.caller_addr());
-            cx.base.see_vault(ev, &cx.cur);
-            if ev.is_auth_challenge() {
-                continue;
-            }
-            // Principal allow-listing depends on (principal, app, upn presence): cached per
-            // pair, and read per store identity (0: not yet, 1: no, 2: yes).
-            let allowed = {
-                let slot = &mut self.allow_by_ident[ev.identity_id() as usize];
-                if *slot == 0 {
-                    let key = (cx.cur.principal, cx.cur.app, ev.identity().upn.is_some());
-                    let yes = *self
-                        .allow_cache
-                        .entry(key)
-                        .or_insert_with(|| cfg.is_allowed_principal(ev));
-                    *slot = 1 + yes as u8;
-                }
-                *slot == 2 || cfg.is_allowed_ip(ev)
-            };
-            for r in rules.iter_mut() {
-                r.on_event(cx, i, ev, allowed, &mut self.out);
-            }
-            if !allowed {
-                cx.base.update(ev, &cx.cur);
-            }
-        }
-    }
-}
-
 fn analyze_part(events: &EventStore, cfg: &DetectConfig, part: usize, parts: usize) -> PartOut {
     let mut cx = Cx::new(cfg, events);
     cx.frame = judging::Frame::build(events, &mut cx.interner);
@@ -490,21 +432,42 @@ fn analyze_part(events: &EventStore, cfg: &DetectConfig, part: usize, parts: usi
         .filter(|(i, _)| of[*i] == part)
         .map(|(_, r)| r)
         .collect();
-    let mut pass = Pass {
-        out: Vec::new(),
-        span: None,
-        allow_cache: FxMap::default(),
-        allow_by_ident: vec![0u8; events.identities.len()],
-        ids: baseline::StoreIds::new(events),
-    };
-    // In blocks, each a call: a wasm engine compiles a function it calls often with its
-    // optimising tier, but code already running stays in the baseline tier (V8 replaces no
-    // running wasm frame), so one call over every event would run there to its end.
-    let n = events.len();
-    for start in (0..n).step_by(PASS_BLOCK) {
-        pass.rows(&mut cx, &mut rules, start..n.min(start + PASS_BLOCK));
+    let mut out: Vec<Finding> = Vec::new();
+    let mut span: Option<(Timestamp, Timestamp)> = None;
+    let mut allow_cache: FxMap<(Option<Id>, Option<Id>, bool), bool> = FxMap::default();
+    let mut allow_by_ident = vec![0u8; events.identities.len()];
+    let mut ids = baseline::StoreIds::new(events);
+    for (i, ev) in events.rows().enumerate() {
+        span = Some(match span {
+            None => (ev.time(), ev.time()),
+            Some((a, b)) => (a.min(ev.time()), b.max(ev.time())),
+        });
+        cx.cur = ids.of(&mut cx.interner, ev);
+        cx.classify(ev.caller_id(), ev.caller_addr());
+        cx.base.see_vault(ev, &cx.cur);
+        if ev.is_auth_challenge() {
+            continue;
+        }
+        // Principal allow-listing depends on (principal, app, upn presence): cached per pair,
+        // and read per store identity (0: not yet, 1: no, 2: yes).
+        let allowed = {
+            let slot = &mut allow_by_ident[ev.identity_id() as usize];
+            if *slot == 0 {
+                let key = (cx.cur.principal, cx.cur.app, ev.identity().upn.is_some());
+                let yes = *allow_cache
+                    .entry(key)
+                    .or_insert_with(|| cfg.is_allowed_principal(ev));
+                *slot = 1 + yes as u8;
+            }
+            *slot == 2 || cfg.is_allowed_ip(ev)
+        };
+        for r in rules.iter_mut() {
+            r.on_event(&cx, i, ev, allowed, &mut out);
+        }
+        if !allowed {
+            cx.base.update(ev, &cx.cur);
+        }
     }
-    let Pass { mut out, span, .. } = pass;
     for r in rules.iter_mut() {
         r.finish(&cx, &mut out);
     }
