@@ -262,14 +262,7 @@ impl Parser {
                 None
             };
             self.expect_sym("=", "after a pattern rule's arguments")?;
-            let open = self.expect_sym("{", "before a pattern rule's query")?;
-            let t = self.tabular()?;
-            if !self.eat_sym("}") {
-                return Err(self.err_here(
-                    format!("expected '}}' to close the '{{' at {}", self.at(open.0)),
-                    &["}"],
-                ));
-            }
+            let t = self.braced_tabular("before a pattern rule's query")?;
             rules.push((args, rpath, t));
             if !self.eat_sym(";") {
                 break;
@@ -562,6 +555,19 @@ impl Parser {
     }
 
     // ---- tabular expressions ----
+
+    /// `{ tabular }`: a query in braces (`ctx` says where, for the error on a missing `{`).
+    fn braced_tabular(&mut self, ctx: &str) -> Res<Tabular> {
+        let open = self.expect_sym("{", ctx)?;
+        let t = self.tabular()?;
+        if !self.eat_sym("}") {
+            return Err(self.err_here(
+                format!("expected '}}' to close the '{{' at {}", self.at(open.0)),
+                &["}"],
+            ));
+        }
+        Ok(t)
+    }
 
     fn tabular(&mut self) -> Res<Tabular> {
         self.enter()?;

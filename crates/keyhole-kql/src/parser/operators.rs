@@ -199,14 +199,7 @@ impl Parser {
                     span,
                 };
                 if self.is_sym("{") {
-                    let open = self.expect_sym("{", "before the subquery")?;
-                    let t = self.tabular()?;
-                    if !self.eat_sym("}") {
-                        return Err(self.err_here(
-                            format!("expected '}}' to close the '{{' at {}", self.at(open.0)),
-                            &["}"],
-                        ));
-                    }
+                    let t = self.braced_tabular("before the subquery")?;
                     Operator::PartitionQuery(key, Box::new(t))
                 } else {
                     Operator::Partition(key, self.sub_operators()?)
