@@ -52,6 +52,19 @@ pub const BUNDLED_TOR: &str = include_str!("../../data/tor_exit_nodes.txt");
 /// Microsoft Azure public ranges (see the header of the file for date, source and licence).
 pub const BUNDLED_MICROSOFT: &str = include_str!("../../data/microsoft_ranges.txt");
 
+/// [`BUNDLED_MICROSOFT`] as a set, parsed once per process (11,000 lines: every analysis and
+/// each of its parts would parse it again).
+pub fn bundled_microsoft() -> &'static NetSet {
+    static SET: std::sync::OnceLock<NetSet> = std::sync::OnceLock::new();
+    SET.get_or_init(|| {
+        let mut set = NetSet::default();
+        for n in parse_net_list(BUNDLED_MICROSOFT).0 {
+            set.insert(n);
+        }
+        set
+    })
+}
+
 /// The `# snapshot-date:` of a bundled list.
 pub fn snapshot_date(text: &str) -> Option<&str> {
     text.lines()

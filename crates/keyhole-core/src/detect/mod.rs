@@ -59,9 +59,9 @@ pub struct Cx<'a> {
     /// TOR lists (bundled snapshot first when enabled) with their source names.
     pub tor: Vec<(String, NetSet)>,
     pub suspicious: Vec<(String, NetSet)>,
-    pub microsoft: NetSet,
+    pub microsoft: &'static NetSet,
     /// The registry region of an address (bundled IANA allocations).
-    pub regions: region::Regions,
+    pub regions: &'static region::Regions,
     /// Threat-intel verdict on the current event's caller address (cached per store caller).
     pub ip: IpClass,
     ip_cache: Vec<Option<IpClass>>,
@@ -102,10 +102,6 @@ impl<'a> Cx<'a> {
                 IntelKind::Suspicious => suspicious.push((l.source.clone(), l.nets.clone())),
             }
         }
-        let mut microsoft = NetSet::default();
-        for n in config::parse_net_list(config::BUNDLED_MICROSOFT).0 {
-            microsoft.insert(n);
-        }
         Cx {
             cfg,
             events,
@@ -115,7 +111,7 @@ impl<'a> Cx<'a> {
             interner: Interner::default(),
             tor,
             suspicious,
-            microsoft,
+            microsoft: config::bundled_microsoft(),
             regions: region::Regions::bundled(),
             ip: IpClass::default(),
             ip_cache: Vec::new(),

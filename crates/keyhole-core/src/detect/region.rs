@@ -100,8 +100,10 @@ impl Regions {
         (Regions { sets }, bad)
     }
 
-    pub fn bundled() -> Regions {
-        Regions::parse(BUNDLED_RIR).0
+    /// The bundled allocations, parsed once per process.
+    pub fn bundled() -> &'static Regions {
+        static REGIONS: std::sync::OnceLock<Regions> = std::sync::OnceLock::new();
+        REGIONS.get_or_init(|| Regions::parse(BUNDLED_RIR).0)
     }
 
     /// The registry `addr` was allocated through, `None` outside the five RIRs' blocks.
