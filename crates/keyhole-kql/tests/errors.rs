@@ -447,6 +447,22 @@ fn ipv6_lookup_names_the_missing_column() {
 }
 
 #[test]
+fn geo_lookups_name_their_mistakes() {
+    check(
+        "let R = datatable(road: dynamic)[];\nprint lon = 1.0, lat = 2.0\n| evaluate geo_line_lookup(R, road, lon, lat)",
+        3,
+        12,
+        "the radius is required",
+    );
+    check(
+        "let R = datatable(area: dynamic)[];\nprint lon = 1.0, lat = 2.0\n| evaluate geo_polygon_lookup(R, area, lon, lat, radius = 5, unmatched = true)",
+        3,
+        62,
+        "geo_polygon_lookup has no parameter 'unmatched'",
+    );
+}
+
+#[test]
 fn project_by_names_and_invoke_errors_are_positioned() {
     check(
         "print a = 1, b = 2\n| project-by-names \"a\", 3",

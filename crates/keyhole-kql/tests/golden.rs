@@ -397,6 +397,26 @@ golden!(ipv6_lookup_unmatched, "ipv6-lookup-plugin.md",
 
 // ---- geospatial ----------------------------------------------------------------------------
 
+// A point joins the polygons holding it (the key column only with return_lookup_key in the
+// current argument order); with a radius, the polygons within that many meters of it (the
+// point 0.05° east of the square is about 5.56 km from its edge); unmatched rows on request.
+golden!(geo_polygon_lookup, "geo-polygon-lookup-plugin.md",
+    "let Areas = datatable(area_name: string, area: dynamic)[\"square\", dynamic({\"type\":\"Polygon\",\"coordinates\":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]}), \"far\", dynamic({\"type\":\"Polygon\",\"coordinates\":[[[20,20],[21,20],[21,21],[20,20]]]})]; datatable(name: string, lon: real, lat: real)[\"in\", 0.5, 0.5, \"near\", 1.05, 0.5, \"out\", 50, 50] | evaluate geo_polygon_lookup(Areas, area, lon, lat) | order by name asc",
+    ["name", "lon", "lat", "area_name"], [["in", "0.5", "0.5", "square"]]);
+golden!(geo_polygon_lookup_radius, "geo-polygon-lookup-plugin.md",
+    "let Areas = datatable(area_name: string, area: dynamic)[\"square\", dynamic({\"type\":\"Polygon\",\"coordinates\":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]})]; datatable(name: string, lon: real, lat: real)[\"in\", 0.5, 0.5, \"near\", 1.05, 0.5, \"out\", 50, 50] | evaluate geo_polygon_lookup(Areas, area, lon, lat, radius = 6000, return_unmatched = true, return_lookup_key = true) | extend n = array_length(area.coordinates[0]) | project-away area | order by name asc",
+    ["name", "lon", "lat", "area_name", "n"], [["in", "0.5", "0.5", "square", "5"], ["near", "1.05", "0.5", "square", "5"], ["out", "50", "50", "", ""]]);
+golden!(geo_polygon_lookup_radius_short, "geo-polygon-lookup-plugin.md",
+    "let Areas = datatable(area_name: string, area: dynamic)[\"square\", dynamic({\"type\":\"Polygon\",\"coordinates\":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]})]; datatable(name: string, lon: real, lat: real)[\"near\", 1.05, 0.5] | evaluate geo_polygon_lookup(Areas, area, lon, lat, 5000, true)",
+    ["name", "lon", "lat", "area_name"], [["near", "1.05", "0.5", ""]]);
+// The earlier argument order (longitude, latitude, then the key) returns the key column.
+golden!(geo_polygon_lookup_earlier_order, "geo-polygon-lookup-plugin.md",
+    "let Areas = datatable(area_name: string, area: dynamic)[\"square\", dynamic({\"type\":\"Polygon\",\"coordinates\":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]})]; datatable(name: string, lon: real, lat: real)[\"in\", 0.25, 0.75] | evaluate geo_polygon_lookup(Areas, lon, lat, area)",
+    ["name", "lon", "lat", "area_name", "area"], [["in", "0.25", "0.75", "square", "{\"type\":\"Polygon\",\"coordinates\":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]}"]]);
+// A point 0.001° (about 111 m) north of a road along the equator is within 200 m, not 100 m.
+golden!(geo_line_lookup, "geo-line-lookup-plugin.md",
+    "let Roads = datatable(road_name: string, road: dynamic)[\"equator\", dynamic({\"type\":\"LineString\",\"coordinates\":[[10,0],[11,0]]}), \"meridian\", dynamic({\"type\":\"LineString\",\"coordinates\":[[10.5,-1],[10.5,1]]})]; datatable(name: string, lon: real, lat: real)[\"a\", 10.2, 0.001, \"b\", 10.5, 0.5, \"c\", 40, 40] | evaluate geo_line_lookup(Roads, road, lon, lat, 200, return_unmatched = true) | union (datatable(name: string, lon: real, lat: real)[\"a\", 10.2, 0.001] | evaluate geo_line_lookup(Roads, road, lon, lat, 100) | extend name = 'a100') | order by name asc, road_name asc",
+    ["name", "lon", "lat", "road_name"], [["a", "10.2", "0.001", "equator"], ["b", "10.5", "0.5", "meridian"], ["c", "40", "40", ""]]);
 // One degree of a meridian on Kusto's 6,371,010 m sphere.
 golden!(geo_distance, "geo-distance-2points-function.md, geo-point-in-circle-function.md",
     "print d = geo_distance_2points(0, 0, 0, 1), i = geo_point_in_circle(0, 0.5, 0, 0, 60000), o = geo_point_in_circle(0, 0.6, 0, 0, 60000)",

@@ -155,7 +155,7 @@ fn in_polygon(rings: &[J], x: f64, y: f64) -> Option<bool> {
     )
 }
 
-fn geo_point_in_polygon(a: &[Value], _: &Env) -> Value {
+pub(crate) fn geo_point_in_polygon(a: &[Value], _: &Env) -> Value {
     let (Some(x), Some(y)) = (a[0].as_f64(), a[1].as_f64()) else {
         return Value::Null;
     };
@@ -300,7 +300,7 @@ fn path_length(pts: &[(f64, f64)]) -> f64 {
         * EARTH_RADIUS
 }
 
-fn geo_distance_point_to_line(a: &[Value], _: &Env) -> Value {
+pub(crate) fn geo_distance_point_to_line(a: &[Value], _: &Env) -> Value {
     let (Some(p), Some(ls)) = (point(&a[0], &a[1]), lines(&a[2])) else {
         return Value::Null;
     };
@@ -394,7 +394,7 @@ fn geo_closest_point_on_polygon(a: &[Value], _: &Env) -> Value {
     nearest_on_polygons(a).map_or(Value::Null, |(_, q)| geojson_point(q))
 }
 
-fn geo_distance_point_to_polygon(a: &[Value], _: &Env) -> Value {
+pub(crate) fn geo_distance_point_to_polygon(a: &[Value], _: &Env) -> Value {
     match nearest_on_polygons(a) {
         Some((p, q)) if p == q => Value::Real(0.0),
         Some((p, q)) => Value::Real(

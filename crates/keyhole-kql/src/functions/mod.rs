@@ -31,6 +31,9 @@ pub(crate) mod window;
 
 pub(crate) use conversion::{cast, parse_timespan};
 pub(crate) use datetime::{floor_to, parse_datetime};
+pub(crate) use geo::{
+    geo_distance_point_to_line, geo_distance_point_to_polygon, geo_point_in_polygon,
+};
 pub(crate) use ip_ranges::{ipv6_order, parse_ipv6_net};
 pub(crate) use strings::{const_regex, has_term, str_op};
 

@@ -1,7 +1,7 @@
 //! `evaluate Plugin(…) [: (Col: type, …)]`: the plugins a Key Vault hunt uses —
 //! `bag_unpack` (a property bag's slots as columns), `pivot` (a column's values as columns)
 //! and `narrow` (every cell as a row); `ipv6_lookup` (addresses joined to a table of networks)
-//! is in `ip_lookup.rs`; `rolling_percentile` and `schema_merge` are in `plugins.rs`.
+//! is in `ip_lookup.rs`, `geo_polygon_lookup` and `geo_line_lookup` in `geo_lookup.rs`; `rolling_percentile` and `schema_merge` are in `plugins.rs`.
 
 use crate::ast::{Assign, Expr, ExprKind};
 use crate::error::{RawError, Res};
@@ -12,6 +12,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 /// The plugins Keyhole runs (for errors and the editor).
 pub(crate) const PLUGINS: &[&str] = &[
     "bag_unpack",
+    "geo_line_lookup",
+    "geo_polygon_lookup",
     "ipv6_lookup",
     "narrow",
     "pivot",
@@ -31,6 +33,8 @@ pub(crate) struct Plugin<'a> {
 pub(crate) fn run(ctx: &mut Ctx, b: Batch, p: &Plugin) -> Res<Batch> {
     match p.name {
         "bag_unpack" => bag_unpack(ctx, b, p),
+        "geo_line_lookup" => super::geo_lookup::geo_line_lookup(ctx, b, p),
+        "geo_polygon_lookup" => super::geo_lookup::geo_polygon_lookup(ctx, b, p),
         "ipv6_lookup" => super::ip_lookup::ipv6_lookup(ctx, b, p),
         "narrow" => Ok(narrow(ctx, b)),
         "pivot" => pivot(ctx, b, p),
@@ -43,6 +47,28 @@ pub(crate) fn run(ctx: &mut Ctx, b: Batch, p: &Plugin) -> Res<Batch> {
             }
             Err(RawError::expected(p.name_span, msg, PLUGINS))
         }
+    }
+}
+
+/// A lookup plugin's first argument, its lookup table: a name (the parser makes a let-bound one
+/// a subquery) or `(T | …)`; with the label errors name it by.
+pub(crate) fn lookup_table(ctx: &mut Ctx, p: &Plugin, usage: &str) -> Res<(Batch, String)> {
+    match p.args.first().map(|a| &a.kind) {
+        Some(ExprKind::Subquery(t)) => {
+            let label = match &t.source {
+                crate::ast::Source::Table(n, _) if t.ops.is_empty() => n.clone(),
+                _ => "(…)".to_string(),
+            };
+            Ok((ctx.run_tabular(t)?, label))
+        }
+        Some(ExprKind::Name(n)) => Ok((ctx.table_by_name(n, p.args[0].span)?, n.clone())),
+        _ => Err(RawError::new(
+            p.args.first().map_or(p.name_span, |a| a.span),
+            format!(
+                "{}: expected the lookup table (a table, a let name or a tabular expression): {usage}",
+                p.name
+            ),
+        )),
     }
 }
 

@@ -32,23 +32,7 @@ pub(crate) fn ipv6_lookup(ctx: &mut Ctx, b: Batch, p: &Plugin) -> Res<Batch> {
             )),
         }
     };
-    // The lookup table: a name (the parser makes a let-bound one a subquery) or `(T | …)`.
-    let (lookup, table) = match &p.args[0].kind {
-        ExprKind::Subquery(t) => {
-            let label = match &t.source {
-                crate::ast::Source::Table(n, _) if t.ops.is_empty() => n.clone(),
-                _ => "(…)".to_string(),
-            };
-            (ctx.run_tabular(t)?, label)
-        }
-        ExprKind::Name(n) => (ctx.table_by_name(n, p.args[0].span)?, n.clone()),
-        _ => {
-            return Err(RawError::new(
-                p.args[0].span,
-                format!("ipv6_lookup: expected the lookup table (a table, a let name or a tabular expression): {USAGE}"),
-            ))
-        }
-    };
+    let (lookup, table) = super::evaluate::lookup_table(ctx, p, USAGE)?;
     let (src_key, src_span) = name(1, "the input's address column")?;
     let (lk_key, lk_span) = name(2, "the lookup table's network column")?;
     let unmatched = match p.args.get(3) {

@@ -10,6 +10,7 @@ mod distinct;
 mod evaluate;
 mod extend;
 mod find;
+mod geo_lookup;
 mod getschema;
 mod ip_lookup;
 mod join;
