@@ -9,7 +9,7 @@ mod support;
 use keyhole_kql::{run, Table, Type, Value};
 
 /// The number of documented examples that must match (raised as we go).
-const FLOOR: usize = 265;
+const FLOOR: usize = 266;
 
 /// Cases whose documented output cannot be reproduced by any engine (now(), random data,
 /// illustrative values), with the reason. They still count in the total.

@@ -786,6 +786,25 @@ golden!(schema_merge, "schema-merge-plugin.md",
     ["ColumnName", "ColumnOrdinal", "ColumnType"],
     [["Id", "0", "string"], ["When", "1", "datetime"], ["Code", "-1", "ERROR(columns are out of order)"], ["Id", "0", "string"], ["When", "1", "datetime"], ["Code", "2", "int"]]);
 
+// ---- user activity plugins -------------------------------------------------------------
+
+// Per window from Start: rows, distinct ids, ids no earlier window had and distinct ids so far
+// (per dimension); rows before Start (a, 2023-12-30) are left out; 'month' windows are months.
+golden!(activity_counts_metrics, "activity-counts-metrics-plugin.md",
+    "datatable(u: string, t: datetime, g: string)['a', datetime(2024-01-03), 'x', 'b', datetime(2024-01-10), 'x', 'a', datetime(2024-02-01), 'x', 'c', datetime(2024-02-15), 'y', 'a', datetime(2023-12-30), 'x', 'b', datetime(2024-01-11), 'x'] | evaluate activity_counts_metrics(u, t, datetime(2024-01-01), datetime(2024-03-01), 'month', g) | order by t asc, g asc",
+    ["t", "g", "count", "dcount", "new_dcount", "aggregated_dcount"],
+    [["2024-01-01T00:00:00Z", "x", "3", "2", "2", "2"], ["2024-02-01T00:00:00Z", "x", "1", "1", "0", "2"], ["2024-02-01T00:00:00Z", "y", "1", "1", "1", "1"]]);
+golden!(activity_counts_metrics_days, "activity-counts-metrics-plugin.md",
+    "datatable(u: long, t: datetime)[1, datetime(2024-05-01 08:00), 2, datetime(2024-05-01 09:00), 1, datetime(2024-05-03 10:00), 3, datetime(2024-05-03 11:00), 3, datetime(2024-05-05 12:00)] | evaluate activity_counts_metrics(u, t, datetime(2024-05-01), datetime(2024-05-04), 1d)",
+    ["t", "count", "dcount", "new_dcount", "aggregated_dcount"],
+    [["2024-05-01T00:00:00Z", "2", "2", "2", "2"], ["2024-05-03T00:00:00Z", "2", "2", "1", "3"]]);
+// Per bin from Start to End, the rows and distinct ids of the lookback ending with it (a row
+// of the day before Start counts towards Start's bin); a bin with no rows in reach is absent.
+golden!(sliding_window_counts, "sliding-window-counts-plugin.md",
+    "datatable(u: string, t: datetime)['a', datetime(2024-01-01 10:00), 'b', datetime(2023-12-31 10:00), 'a', datetime(2024-01-02), 'c', datetime(2024-01-05), 'd', datetime(2023-12-30)] | evaluate sliding_window_counts(u, t, datetime(2024-01-01), datetime(2024-01-04), 2d, 1d)",
+    ["t", "Count", "Dcount"],
+    [["2024-01-01T00:00:00Z", "2", "2"], ["2024-01-02T00:00:00Z", "2", "1"], ["2024-01-03T00:00:00Z", "1", "1"]]);
+
 // ---- scan and partition -----------------------------------------------------------------
 
 // A running total that starts again once it reaches 5 (the previous total is `s1.total`).

@@ -75,7 +75,7 @@ fn now(a: &[Value], env: &Env) -> Value {
 }
 
 /// The start of the `unit` period holding `t`, moved by `offset` periods.
-fn start_of(unit: &str, t: i64, offset: i64) -> Option<i64> {
+pub(crate) fn start_of(unit: &str, t: i64, offset: i64) -> Option<i64> {
     let day = t.div_euclid(MICROS_PER_DAY);
     Some(match unit {
         "hour" => floor_to(t, MICROS_PER_HOUR).checked_add(offset.checked_mul(MICROS_PER_HOUR)?)?,

@@ -30,7 +30,7 @@ mod units;
 pub(crate) mod window;
 
 pub(crate) use conversion::{cast, parse_timespan};
-pub(crate) use datetime::{floor_to, parse_datetime};
+pub(crate) use datetime::{floor_to, parse_datetime, start_of};
 pub(crate) use geo::{
     geo_distance_point_to_line, geo_distance_point_to_polygon, geo_point_in_polygon,
 };

@@ -1,7 +1,8 @@
 //! `evaluate Plugin(…) [: (Col: type, …)]`: the plugins a Key Vault hunt uses —
 //! `bag_unpack` (a property bag's slots as columns), `pivot` (a column's values as columns)
 //! and `narrow` (every cell as a row); `ipv6_lookup` (addresses joined to a table of networks)
-//! is in `ip_lookup.rs`, `geo_polygon_lookup` and `geo_line_lookup` in `geo_lookup.rs`; `rolling_percentile` and `schema_merge` are in `plugins.rs`.
+//! is in `ip_lookup.rs`, `geo_polygon_lookup` and `geo_line_lookup` in `geo_lookup.rs`; `rolling_percentile` and `schema_merge` are in `plugins.rs`;
+//! `activity_counts_metrics` and `sliding_window_counts` in `activity.rs`.
 
 use crate::ast::{Assign, Expr, ExprKind};
 use crate::error::{RawError, Res};
@@ -11,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The plugins Keyhole runs (for errors and the editor).
 pub(crate) const PLUGINS: &[&str] = &[
+    "activity_counts_metrics",
     "bag_unpack",
     "geo_line_lookup",
     "geo_polygon_lookup",
@@ -19,6 +21,7 @@ pub(crate) const PLUGINS: &[&str] = &[
     "pivot",
     "rolling_percentile",
     "schema_merge",
+    "sliding_window_counts",
 ];
 
 /// `evaluate name(args) [: schema]`.
@@ -32,6 +35,7 @@ pub(crate) struct Plugin<'a> {
 
 pub(crate) fn run(ctx: &mut Ctx, b: Batch, p: &Plugin) -> Res<Batch> {
     match p.name {
+        "activity_counts_metrics" => super::activity::activity_counts_metrics(ctx, b, p),
         "bag_unpack" => bag_unpack(ctx, b, p),
         "geo_line_lookup" => super::geo_lookup::geo_line_lookup(ctx, b, p),
         "geo_polygon_lookup" => super::geo_lookup::geo_polygon_lookup(ctx, b, p),
@@ -40,6 +44,7 @@ pub(crate) fn run(ctx: &mut Ctx, b: Batch, p: &Plugin) -> Res<Batch> {
         "pivot" => pivot(ctx, b, p),
         "rolling_percentile" => super::plugins::rolling_percentile(ctx, b, p),
         "schema_merge" => super::plugins::schema_merge(ctx, b, p),
+        "sliding_window_counts" => super::activity::sliding_window_counts(ctx, b, p),
         other => {
             let mut msg = format!("the '{other}' plugin is not supported yet");
             if let Some(s) = crate::error::did_you_mean(other, PLUGINS.iter().copied()) {

@@ -5,6 +5,7 @@ use crate::ast::{OpAt, Operator};
 use crate::error::Res;
 use crate::exec::{Batch, Ctx};
 
+mod activity;
 mod count;
 mod distinct;
 mod evaluate;
