@@ -173,6 +173,12 @@ golden!(beta_distribution, "beta-cdf-function.md, beta-pdf-function.md, beta-inv
 golden!(convert_units, "convert-energy-function.md, convert-force-function.md, convert-mass-function.md, convert-temperature-function.md",
     "print e = convert_energy(2, 'KilowattHour', 'Megajoule'), f = convert_force(3, 'Kilonewton', 'Newton'), m = convert_mass(3, 'Pound', 'Ounce'), t = convert_temperature(212, 'DegreeFahrenheit', 'Kelvin'), u = convert_mass(1, 'Pound', 'Parsec')",
     ["e", "f", "m", "t", "u"], [["7.2", "3000", "48", "373.15", ""]]);
+// Angles through degrees (Tilt is the sine), lengths through meters, speeds through meters per
+// second, volumes through cubic meters, with UnitsNet's factors (an acre-foot is
+// 1 / 0.000810714 m³); an unknown unit gives null.
+golden!(convert_units_more, "convert-angle-function.md, convert-length-function.md, convert-speed-function.md, convert-volume-function.md",
+    "print a = convert_angle(90, 'Degree', 'Radian'), b = convert_angle(0.5, 'Tilt', 'Degree'), c = convert_angle(3200, 'NatoMil', 'Revolution'), l = convert_length(10, 'Inch', 'Centimeter'), n = convert_length(1, 'NauticalMile', 'Meter'), s = convert_speed(36, 'KilometerPerHour', 'MeterPerSecond'), k = convert_speed(1, 'Knot', 'MeterPerSecond'), v = convert_volume(2, 'CubicMeter', 'AcreFoot'), g = convert_volume(1, 'UsGallon', 'Liter'), x = convert_speed(1, 'Lightspeed', 'Knot')",
+    ["a", "b", "c", "l", "n", "s", "k", "v", "g", "x"], [["1.5707963267948966", "30", "0.5", "25.4", "1852", "10", "0.514444", "0.001621428", "3.78541", ""]]);
 
 // ---- strings -------------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-//! Unit conversions: `convert_energy`, `convert_force`, `convert_mass`, `convert_temperature`
+//! Unit conversions: `convert_angle`, `convert_energy`, `convert_force`, `convert_length`,
+//! `convert_mass`, `convert_speed`, `convert_temperature`, `convert_volume`
 //! (convert-*-function.md). The unit names are the documented ones (UnitsNet's); a value is
 //! converted through the SI unit, an unknown unit gives null.
 
@@ -6,6 +7,10 @@ use super::{def, Env, FnDef, Imp::Eval, Ret::T};
 use crate::value::{Type, Value};
 
 pub(crate) static FUNCTIONS: &[FnDef] = &[
+    def!("convert_angle", ("value, from, to", 3, 3) -> T(Type::Real), "An angle converted between units (Degree, Radian, Arcminute, Arcsecond, Gradian, NatoMil, Revolution, Tilt, …).", Eval(convert_angle), [("convert_angle(1.2, 'Degree', 'Arcminute')", "72")]),
+    def!("convert_length", ("value, from, to", 3, 3) -> T(Type::Real), "A length converted between units (Meter, Foot, Inch, Mile, NauticalMile, LightYear, Parsec, …).", Eval(convert_length), [("convert_length(1500, 'Meter', 'Kilometer')", "1.5")]),
+    def!("convert_speed", ("value, from, to", 3, 3) -> T(Type::Real), "A speed converted between units (MeterPerSecond, KilometerPerHour, MilePerHour, Knot, …).", Eval(convert_speed), [("convert_speed(2, 'KilometerPerSecond', 'MeterPerSecond')", "2000")]),
+    def!("convert_volume", ("value, from, to", 3, 3) -> T(Type::Real), "A volume converted between units (CubicMeter, Liter, UsGallon, ImperialPint, OilBarrel, AcreFoot, …).", Eval(convert_volume), [("convert_volume(1500, 'Liter', 'CubicMeter')", "1.5")]),
     def!("convert_energy", ("value, from, to", 3, 3) -> T(Type::Real), "An energy converted between units (Joule, KilowattHour, BritishThermalUnit, Calorie, ElectronVolt, …).", Eval(convert_energy), [("convert_energy(1, 'KilowattHour', 'Kilojoule')", "3600")]),
     def!("convert_force", ("value, from, to", 3, 3) -> T(Type::Real), "A force converted between units (Newton, Kilonewton, Dyn, KilogramForce, PoundForce, …).", Eval(convert_force), [("convert_force(1.2, 'Newton', 'Decanewton')", "0.12")]),
     def!("convert_mass", ("value, from, to", 3, 3) -> T(Type::Real), "A mass converted between units (Kilogram, Gram, Pound, Ounce, Tonne, Stone, …).", Eval(convert_mass), [("convert_mass(2, 'Pound', 'Ounce')", "32")]),
@@ -110,6 +115,169 @@ const MASS: &[(&str, f64)] = &[
     ("Tonne", 1e3),
 ];
 
+/// Degrees per unit (`Tilt`, the sine of the angle, is not linear: see `convert_angle`).
+const ANGLE: &[(&str, f64)] = &[
+    ("Arcminute", 1.0 / 60.0),
+    ("Arcsecond", 1.0 / 3_600.0),
+    ("Centiradian", 1e-2 * RADIAN),
+    ("Deciradian", 1e-1 * RADIAN),
+    ("Degree", 1.0),
+    ("Gradian", 0.9),
+    ("Microdegree", 1e-6),
+    ("Microradian", 1e-6 * RADIAN),
+    ("Millidegree", 1e-3),
+    ("Milliradian", 1e-3 * RADIAN),
+    ("Nanodegree", 1e-9),
+    ("Nanoradian", 1e-9 * RADIAN),
+    ("NatoMil", 360.0 / 6_400.0),
+    ("Radian", RADIAN),
+    ("Revolution", 360.0),
+];
+
+const RADIAN: f64 = 180.0 / std::f64::consts::PI;
+
+const LIGHT_YEAR: f64 = 9.46073047258e15;
+const PARSEC: f64 = 3.08567758128e16;
+
+/// Meters per unit.
+const LENGTH: &[(&str, f64)] = &[
+    ("Angstrom", 1e-10),
+    ("AstronomicalUnit", 1.495_978_707e11),
+    ("Centimeter", 1e-2),
+    ("Chain", 20.1168),
+    ("DataMile", 1_828.8),
+    ("Decameter", 10.0),
+    ("Decimeter", 0.1),
+    ("DtpPica", 1.0 / 236.220_472_441),
+    ("DtpPoint", 1.0 / 2_834.645_669_29),
+    ("Fathom", 1.8288),
+    ("Foot", FOOT),
+    ("Hand", 0.1016),
+    ("Hectometer", 100.0),
+    ("Inch", 0.0254),
+    ("KilolightYear", LIGHT_YEAR * 1e3),
+    ("Kilometer", 1e3),
+    ("Kiloparsec", PARSEC * 1e3),
+    ("LightYear", LIGHT_YEAR),
+    ("MegalightYear", LIGHT_YEAR * 1e6),
+    ("Megaparsec", PARSEC * 1e6),
+    ("Meter", 1.0),
+    ("Microinch", 2.54e-8),
+    ("Micrometer", 1e-6),
+    ("Mil", 2.54e-5),
+    ("Mile", 1_609.34),
+    ("Millimeter", 1e-3),
+    ("Nanometer", 1e-9),
+    ("NauticalMile", 1_852.0),
+    ("Parsec", PARSEC),
+    ("PrinterPica", 1.0 / 237.106_301_584),
+    ("PrinterPoint", 0.0254 / 72.27),
+    ("Shackle", 27.432),
+    ("SolarRadius", 6.955_1e8),
+    ("Twip", 1.0 / 56_692.913_385_826),
+    ("UsSurveyFoot", US_SURVEY_FOOT),
+    ("Yard", 0.9144),
+];
+
+const FOOT: f64 = 0.3048;
+const US_SURVEY_FOOT: f64 = 1_200.0 / 3_937.0;
+
+/// Meters per second per unit: a length unit per second, minute or hour.
+const SPEED: &[(&str, f64)] = &[
+    ("CentimeterPerHour", 1e-2 / 3_600.0),
+    ("CentimeterPerMinute", 1e-2 / 60.0),
+    ("CentimeterPerSecond", 1e-2),
+    ("DecimeterPerMinute", 0.1 / 60.0),
+    ("DecimeterPerSecond", 0.1),
+    ("FootPerHour", FOOT / 3_600.0),
+    ("FootPerMinute", FOOT / 60.0),
+    ("FootPerSecond", FOOT),
+    ("InchPerHour", 0.0254 / 3_600.0),
+    ("InchPerMinute", 0.0254 / 60.0),
+    ("InchPerSecond", 0.0254),
+    ("KilometerPerHour", 1e3 / 3_600.0),
+    ("KilometerPerMinute", 1e3 / 60.0),
+    ("KilometerPerSecond", 1e3),
+    ("Knot", 0.514_444),
+    ("MeterPerHour", 1.0 / 3_600.0),
+    ("MeterPerMinute", 1.0 / 60.0),
+    ("MeterPerSecond", 1.0),
+    ("MicrometerPerMinute", 1e-6 / 60.0),
+    ("MicrometerPerSecond", 1e-6),
+    ("MilePerHour", 0.44704),
+    ("MillimeterPerHour", 1e-3 / 3_600.0),
+    ("MillimeterPerMinute", 1e-3 / 60.0),
+    ("MillimeterPerSecond", 1e-3),
+    ("NanometerPerMinute", 1e-9 / 60.0),
+    ("NanometerPerSecond", 1e-9),
+    ("UsSurveyFootPerHour", US_SURVEY_FOOT / 3_600.0),
+    ("UsSurveyFootPerMinute", US_SURVEY_FOOT / 60.0),
+    ("UsSurveyFootPerSecond", US_SURVEY_FOOT),
+    ("YardPerHour", 0.9144 / 3_600.0),
+    ("YardPerMinute", 0.9144 / 60.0),
+    ("YardPerSecond", 0.9144),
+];
+
+const CUBIC_FOOT: f64 = 0.028_316_8;
+const US_GALLON: f64 = 0.003_785_41;
+const IMPERIAL_GALLON: f64 = 0.004_546_09;
+
+/// Cubic meters per unit.
+const VOLUME: &[(&str, f64)] = &[
+    ("AcreFoot", 1.0 / 0.000_810_714),
+    ("AuTablespoon", 2e-5),
+    ("BoardFoot", 2.359_737_2e-3),
+    ("Centiliter", 1e-5),
+    ("CubicCentimeter", 1e-6),
+    ("CubicDecimeter", 1e-3),
+    ("CubicFoot", CUBIC_FOOT),
+    ("CubicHectometer", 1e6),
+    ("CubicInch", 1.638_7e-5),
+    ("CubicKilometer", 1e9),
+    ("CubicMeter", 1.0),
+    ("CubicMicrometer", 1e-18),
+    ("CubicMile", 4.168_181_825_440_58e9),
+    ("CubicMillimeter", 1e-9),
+    ("CubicYard", 0.764_554_858),
+    ("Decaliter", 1e-2),
+    ("DecausGallon", US_GALLON * 10.0),
+    ("Deciliter", 1e-4),
+    ("DeciusGallon", US_GALLON * 0.1),
+    ("HectocubicFoot", CUBIC_FOOT * 100.0),
+    ("HectocubicMeter", 100.0),
+    ("Hectoliter", 0.1),
+    ("HectousGallon", US_GALLON * 100.0),
+    ("ImperialBeerBarrel", 0.163_659_24),
+    ("ImperialGallon", IMPERIAL_GALLON),
+    ("ImperialOunce", 2.841_306_25e-5),
+    ("ImperialPint", 5.682_612_5e-4),
+    ("KilocubicFoot", CUBIC_FOOT * 1e3),
+    ("KilocubicMeter", 1e3),
+    ("KiloimperialGallon", IMPERIAL_GALLON * 1e3),
+    ("Kiloliter", 1.0),
+    ("KilousGallon", US_GALLON * 1e3),
+    ("Liter", 1e-3),
+    ("MegacubicFoot", CUBIC_FOOT * 1e6),
+    ("MegaimperialGallon", IMPERIAL_GALLON * 1e6),
+    ("Megaliter", 1e3),
+    ("MegausGallon", US_GALLON * 1e6),
+    ("MetricCup", 2.5e-4),
+    ("MetricTeaspoon", 5e-6),
+    ("Microliter", 1e-9),
+    ("Milliliter", 1e-6),
+    ("OilBarrel", 0.158_987_294_928),
+    ("UkTablespoon", 1.5e-5),
+    ("UsBeerBarrel", 0.117_347_765_8),
+    ("UsCustomaryCup", 2.365_882_365e-4),
+    ("UsGallon", US_GALLON),
+    ("UsLegalCup", 2.4e-4),
+    ("UsOunce", 2.957_352_956_25e-5),
+    ("UsPint", 4.731_764_73e-4),
+    ("UsQuart", 9.463_529_46e-4),
+    ("UsTablespoon", 1.478_676_478_125e-5),
+    ("UsTeaspoon", 4.928_921_593_75e-6),
+];
+
 fn factor(table: &[(&str, f64)], unit: &Value) -> Option<f64> {
     let u = unit.to_kql_string();
     table.iter().find(|(n, _)| *n == u).map(|(_, f)| *f)
@@ -132,6 +300,40 @@ fn convert_force(a: &[Value], _: &Env) -> Value {
 
 fn convert_mass(a: &[Value], _: &Env) -> Value {
     linear(a, MASS)
+}
+
+fn convert_length(a: &[Value], _: &Env) -> Value {
+    linear(a, LENGTH)
+}
+
+fn convert_speed(a: &[Value], _: &Env) -> Value {
+    linear(a, SPEED)
+}
+
+fn convert_volume(a: &[Value], _: &Env) -> Value {
+    linear(a, VOLUME)
+}
+
+/// Through degrees; `Tilt` is the angle's sine (UnitsNet's definition).
+fn convert_angle(a: &[Value], _: &Env) -> Value {
+    let (from, to) = (a[1].to_kql_string(), a[2].to_kql_string());
+    let Some(x) = a[0].as_f64() else {
+        return Value::Null;
+    };
+    if from != "Tilt" && to != "Tilt" {
+        return linear(a, ANGLE);
+    }
+    let degrees = if from == "Tilt" {
+        Some(libm::asin(x).to_degrees())
+    } else {
+        factor(ANGLE, &a[1]).map(|f| x * f)
+    };
+    let out = match (degrees, to.as_str()) {
+        (Some(d), "Tilt") => Some(libm::sin(d.to_radians())),
+        (Some(d), _) => factor(ANGLE, &a[2]).map(|f| d / f),
+        (None, _) => None,
+    };
+    out.map_or(Value::Null, Value::Real)
 }
 
 /// A temperature in a scale as kelvins, and back.
