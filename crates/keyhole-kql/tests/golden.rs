@@ -87,6 +87,20 @@ macro_rules! golden {
 // ---- numbers -------------------------------------------------------------------------------
 
 golden!(
+    erf_erfc,
+    "erf-function.md, erfc-function.md",
+    "print a = erf(0.5), b = erfc(0.5), c = erf(-2), d = erfc(-2), e = erf(0)",
+    ["a", "b", "c", "d", "e"],
+    [[
+        "0.5204998778130465",
+        "0.4795001221869535",
+        "-0.9953222650189527",
+        "1.9953222650189528",
+        "0"
+    ]]
+);
+
+golden!(
     abs,
     "abs-function.md",
     "print a = abs(-7), b = abs(2.5), c = abs(0)",
@@ -181,6 +195,16 @@ golden!(convert_units_more, "convert-angle-function.md, convert-length-function.
     ["a", "b", "c", "l", "n", "s", "k", "v", "g", "x"], [["1.5707963267948966", "30", "0.5", "25.4", "1852", "10", "0.514444", "0.001621428", "3.78541", ""]]);
 
 // ---- strings -------------------------------------------------------------------------------
+
+// Each lookup's matches in turn, an earlier lookup's winning where they overlap ('ab' claims
+// "ab" before 'b' sees it); a non-string rewrite keeps its match from later lookups.
+golden!(replace_strings, "replace-strings-function.md",
+    "print a = replace_strings('ab b abc', dynamic(['ab', 'b']), dynamic(['X', 'Y'])), b = replace_strings('ab b abc', dynamic(['b', 'ab']), dynamic(['Y', 'X'])), c = replace_strings('red green', dynamic(['red', 'e']), dynamic([1, 'E'])), d = replace_strings('one two', dynamic(['two', 'one']), dynamic(['', 'three'])), e = replace_strings('abc', dynamic([]), dynamic([]))",
+    ["a", "b", "c", "d", "e"], [["X Y Xc", "aY Y aYc", "red grEEn", "three ", "abc"]]);
+// The index of the first value (in the array's order) the text has as a whole term.
+golden!(has_any_index, "has-any-index-function.md",
+    "print a = has_any_index('the quick fox', dynamic(['dog', 'fox', 'the'])), b = has_any_index('build 42 done', dynamic([4, 42])), c = has_any_index('foxes', dynamic(['fox'])), d = has_any_index('x', dynamic([]))",
+    ["a", "b", "c", "d"], [["1", "1", "-1", "-1"]]);
 
 golden!(
     strcat,
@@ -381,6 +405,14 @@ golden!(member_index_after_dot, "parse-url-query-function.md (`params[\"Query Pa
     ["p", "v"], [["{\"Query Parameters\":{\"a\":\"1\",\"b\":\"two\"}}", "two"]]);
 
 // ---- IP addresses --------------------------------------------------------------------------
+
+golden!(ipv6_is_in_range, "ipv6-is-in-range-function.md",
+    "print a = ipv6_is_in_range('2001:db8:0:1::5', '2001:db8::/48'), b = ipv6_is_in_range('2001:db8:1::5', '2001:db8::/48'), c = ipv6_is_in_range('10.1.2.3', '10.1.0.0/16'), d = ipv6_is_in_range('fe80::1', 'fe80::1'), e = isnull(ipv6_is_in_range('nope', '::/0'))",
+    ["a", "b", "c", "d", "e"], [["true", "false", "true", "true", "true"]]);
+// The fewest aligned blocks, in order; a single address is a /32.
+golden!(ipv4_range_to_cidr_list, "ipv4-range-to-cidr-list-function.md",
+    "print a = ipv4_range_to_cidr_list('10.0.0.1', '10.0.0.6'), b = ipv4_range_to_cidr_list('192.168.4.0', '192.168.7.255'), c = ipv4_range_to_cidr_list('8.8.8.8', '8.8.8.8')",
+    ["a", "b", "c"], [["[\"10.0.0.1/32\",\"10.0.0.2/31\",\"10.0.0.4/31\",\"10.0.0.6/32\"]", "[\"192.168.4.0/22\"]", "[\"8.8.8.8/32\"]"]]);
 
 golden!(has_ipv4, "has-ipv4-function.md, has-ipv4-prefix-function.md, has-any-ipv4-function.md",
     "print a = has_ipv4(\"log 10.1.2.3 x\", \"10.1.2.3\"), b = has_ipv4(\"log 10.1.2.30\", \"10.1.2.3\"), c = has_ipv4_prefix(\"from 192.168.7.9:80\", \"192.168.\"), d = has_any_ipv4(\"a 1.2.3.4 b\", dynamic([\"5.6.7.8\", \"1.2.3.4\"]))",
@@ -673,6 +705,12 @@ golden!(
 );
 
 // ---- series --------------------------------------------------------------------------------
+
+// Pairs with a non-number are left out, the longer series is cut to the shorter, a number is
+// broadcast; an empty series gives null.
+golden!(series_vector_products, "series-dot-product-function.md, series-magnitude-function.md, series-cosine-similarity-function.md",
+    "print d = series_dot_product(dynamic([1, 2, 3]), dynamic([4, 5, 6, 7])), s = series_dot_product(2, dynamic([1, 'x', 3])), m = series_magnitude(dynamic([3, 4, 12])), c = series_cosine_similarity(dynamic([1, 1]), dynamic([1, 0])), e = isnull(series_dot_product(dynamic([]), dynamic([1])))",
+    ["d", "s", "m", "c", "e"], [["32", "8", "13", "0.7071067811865475", "true"]]);
 
 golden!(series_arithmetic, "series-divide-function.md, series-subtract-function.md, series-pow-function.md",
     "print d = series_divide(dynamic([4, 9]), dynamic([2, 3])), s = series_subtract(dynamic([5, 5]), dynamic([1, 2])), p = series_pow(dynamic([2, 3]), dynamic([3, 2]))",

@@ -1,4 +1,4 @@
-//! IP address functions: `ipv4_is_in_range`, `ipv4_is_private`, `has_ipv4…`, `parse_/format_ipv4…`
+//! IP address functions: `ipv4_is_in_range`, `ipv4_is_private`, `ipv4_range_to_cidr_list`, `has_ipv4…`, `parse_/format_ipv4…`
 //! (range lists and IPv6 masks are in `ip_ranges.rs`).
 
 use super::{as_json, def, Env, FnDef, Imp::Eval, Ret::T};
@@ -17,6 +17,7 @@ pub(crate) static FUNCTIONS: &[FnDef] = &[
     def!("format_ipv4", ("ip [, prefix]", 1, 2) -> T(Type::String), "An IPv4 address (text or number) masked and written out.", Eval(format_ipv4)),
     def!("format_ipv4_mask", ("ip [, prefix]", 1, 2) -> T(Type::String), "An IPv4 address masked and written with its prefix length.", Eval(format_ipv4_mask)),
     def!("ipv4_netmask_suffix", ("ip", 1, 1) -> T(Type::Long), "The prefix length of a CIDR (32 for an address).", Eval(ipv4_netmask_suffix)),
+    def!("ipv4_range_to_cidr_list", ("start_address, end_address", 2, 2) -> T(Type::Dynamic), "The fewest CIDR ranges that cover an IPv4 address range, in order.", Eval(ipv4_range_to_cidr_list), [("ipv4_range_to_cidr_list('10.0.0.0', '10.0.2.255')", "[\"10.0.0.0/23\",\"10.0.2.0/24\"]")]),
     def!("ipv4_is_private", ("ipv4", 1, 1) -> T(Type::Bool), "Whether an IPv4 address is in a private (RFC 1918) range.", Eval(ipv4_is_private), [("ipv4_is_private(\"192.168.1.1\")", "true")]),
 ];
 
@@ -259,4 +260,34 @@ fn ipv4_netmask_suffix(a: &[Value], _: &Env) -> Value {
     parse_cidr(&a[0].to_kql_string())
         .map(|(_, b)| Value::Long(b as i64))
         .unwrap_or(Value::Null)
+}
+
+fn ipv4_range_to_cidr_list(a: &[Value], _: &Env) -> Value {
+    let ends = (
+        super::str_of(&a[0]).and_then(|s| parse_ipv4(&s)),
+        super::str_of(&a[1]).and_then(|s| parse_ipv4(&s)),
+    );
+    let (Some(start), Some(end)) = ends else {
+        return Value::Null;
+    };
+    let mut out = Vec::new();
+    let (mut at, end) = (start as u64, end as u64);
+    while at <= end {
+        // The largest block aligned at `at` that stays within the range.
+        let mut bits = if at == 0 {
+            32
+        } else {
+            at.trailing_zeros().min(32)
+        };
+        while bits > 0 && at + (1u64 << bits) - 1 > end {
+            bits -= 1;
+        }
+        out.push(serde_json::Value::String(format!(
+            "{}/{}",
+            std::net::Ipv4Addr::from(at as u32),
+            32 - bits
+        )));
+        at += 1u64 << bits;
+    }
+    Value::dynamic(serde_json::Value::Array(out))
 }

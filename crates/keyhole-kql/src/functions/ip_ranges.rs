@@ -1,4 +1,5 @@
 //! IP range lists and IPv6 addresses: `ipv4_is_in_any_range`, `ipv6_is_in_any_range`,
+//! `ipv6_is_in_range`,
 //! `format_ipv6_mask`, `parse_ipv6`, `parse_ipv6_mask`, `ipv6_compare`, `ipv6_is_match` (the
 //! IPv4-only functions are in `ip.rs`). The exported Sentinel rules test caller addresses against intel lists and
 //! allow-lists with these, so the membership test is the core's own ([`NetSet`]: most specific
@@ -15,6 +16,7 @@ use std::sync::Arc;
 pub(crate) static FUNCTIONS: &[FnDef] = &[
     def!("ipv4_is_in_any_range", ("ipv4, range1 | dynamic([ranges]), …", 2, 64) -> T(Type::Bool), "Whether an IPv4 address lies in any of the ranges (CIDR strings, or arrays of them); null when the address is not IPv4.", Eval(ipv4_in_any), [("ipv4_is_in_any_range(\"10.1.2.3\", dynamic([\"192.168.0.0/16\", \"10.0.0.0/8\"]))", "true")]),
     def!("ipv6_is_in_any_range", ("ipv6, range1 | dynamic([ranges]), …", 2, 64) -> T(Type::Bool), "Whether an IPv6 (or IPv4) address lies in any of the ranges; null when it is not an address.", Eval(ipv6_in_any), [("ipv6_is_in_any_range(\"2001:db8::1\", \"2001:db8::/32\")", "true")]),
+    def!("ipv6_is_in_range", ("ipv6, range", 2, 2) -> T(Type::Bool), "Whether an IPv6 (or IPv4) address lies in a range in IP-prefix notation; null when either is not an address.", Eval(ipv6_is_in_range), [("ipv6_is_in_range('2001:db8::7', '2001:db8::/64')", "true")]),
     def!("format_ipv6_mask", ("ipv6 [, prefix]", 1, 2) -> T(Type::String), "An IPv6 address with the bits past the prefix cleared (prefix 128 by default); empty when it is not an address.", Eval(format_ipv6_mask), [("format_ipv6_mask(\"2001:db8:1:2::7\", 32)", "2001:db8::")]),
     def!("parse_ipv6", ("ip", 1, 1) -> T(Type::String), "An IPv6 or IPv4 address (or CIDR, masked) in canonical IPv6 form: eight groups of four hex digits, IPv4 as IPv4-mapped; empty when it is not an address.", Eval(parse_ipv6_fn), [("parse_ipv6('127.0.0.1')", "0000:0000:0000:0000:0000:ffff:7f00:0001")]),
     def!("parse_ipv6_mask", ("ip, prefix", 2, 2) -> T(Type::String), "An IPv6 or IPv4 address masked to the prefix (0 to 128 bits, narrowed by a CIDR suffix) in canonical IPv6 form; empty when it is not an address.", Eval(parse_ipv6_mask), [("parse_ipv6_mask('fe80::85d:e82c:9446:7994', 120)", "fe80:0000:0000:0000:085d:e82c:9446:7900")]),
@@ -149,6 +151,17 @@ pub(crate) fn parse_ipv6_net(s: &str) -> Option<(u128, u32)> {
         _ => return None,
     };
     Some((addr, bits))
+}
+
+fn ipv6_is_in_range(a: &[Value], _: &Env) -> Value {
+    let net = |v: &Value| str_of(v).and_then(|s| parse_ipv6_net(&s));
+    match (net(&a[0]), net(&a[1])) {
+        (Some((ip, _)), Some((range, bits))) => {
+            let m = mask128(bits);
+            Value::Bool(ip & m == range & m)
+        }
+        _ => Value::Null,
+    }
 }
 
 fn mask128(bits: u32) -> u128 {

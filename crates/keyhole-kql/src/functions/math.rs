@@ -12,6 +12,8 @@ pub(crate) static FUNCTIONS: &[FnDef] = &[
     def!("round", ("number [, precision]", 1, 2) -> Arg(0), "The number rounded to `precision` decimal digits.", Eval(round), [("round(2.567, 2)", "2.57")]),
     def!("ceiling", ("number", 1, 1) -> Arg(0), "The smallest integer not below the number.", Eval(ceiling), [("ceiling(1.2)", "2")]),
     def!("sqrt", ("number", 1, 1) -> T(Type::Real), "The square root.", Eval(sqrt), [("sqrt(16)", "4")]),
+    def!("erf", ("x", 1, 1) -> T(Type::Real), "The error function.", Eval(erf), [("erf(0)", "0")]),
+    def!("erfc", ("x", 1, 1) -> T(Type::Real), "The complementary error function, 1 - erf(x).", Eval(erfc), [("erfc(0)", "1")]),
     def!("log10", ("number", 1, 1) -> T(Type::Real), "The base-10 logarithm.", Eval(log10), [("log10(100)", "2")]),
     def!("pow", ("base, exponent", 2, 2) -> T(Type::Real), "base raised to the power exponent.", Eval(pow), [("pow(2, 10)", "1024")]),
     def!("log", ("number", 1, 1) -> T(Type::Real), "The natural logarithm (null for numbers ≤ 0).", Eval(log), [("log(1)", "0")]),
@@ -108,6 +110,14 @@ fn real(a: &Value, f: fn(f64) -> f64) -> Value {
 
 fn sqrt(a: &[Value], _: &Env) -> Value {
     real(&a[0], f64::sqrt)
+}
+
+fn erf(a: &[Value], _: &Env) -> Value {
+    real(&a[0], libm::erf)
+}
+
+fn erfc(a: &[Value], _: &Env) -> Value {
+    real(&a[0], libm::erfc)
 }
 
 fn log10(a: &[Value], _: &Env) -> Value {

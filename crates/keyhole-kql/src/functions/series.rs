@@ -32,6 +32,9 @@ pub(crate) static FUNCTIONS: &[FnDef] = &[
     def!("series_asin", ("series", 1, 1) -> T(Type::Dynamic), "Element-wise arcsine.", Eval(series_asin)),
     def!("series_acos", ("series", 1, 1) -> T(Type::Dynamic), "Element-wise arccosine.", Eval(series_acos)),
     def!("series_atan", ("series", 1, 1) -> T(Type::Dynamic), "Element-wise arctangent.", Eval(series_atan)),
+    def!("series_dot_product", ("series1, series2", 2, 2) -> T(Type::Real), "The sum of the element-wise products (a number argument is broadcast; the longer series is cut to the shorter).", Eval(series_dot_product), [("series_dot_product(dynamic([1, 2, 3]), dynamic([4, 5, 6]))", "32")]),
+    def!("series_magnitude", ("series", 1, 1) -> T(Type::Real), "The Euclidean length of a series (the square root of its dot product with itself).", Eval(series_magnitude), [("series_magnitude(dynamic([3, 4]))", "5")]),
+    def!("series_cosine_similarity", ("series1, series2", 2, 2) -> T(Type::Real), "The cosine of the angle between two series (the longer cut to the shorter).", Eval(series_cosine_similarity), [("series_cosine_similarity(dynamic([1, 0]), dynamic([0, 2]))", "0")]),
     def!("series_sum", ("series", 1, 1) -> T(Type::Real), "The sum of the elements.", Eval(series_sum), [("series_sum(dynamic([1, 2, 3]))", "6")]),
     def!("series_pearson_correlation", ("series1, series2", 2, 2) -> T(Type::Real), "Pearson's correlation coefficient of two series.", Eval(series_pearson_correlation)),
     def!("series_stats", ("series [, ignore_nonfinite]", 1, 2) -> outs [("min", Type::Real), ("min_idx", Type::Long), ("max", Type::Real), ("max_idx", Type::Long), ("avg", Type::Real), ("stdev", Type::Real), ("variance", Type::Real)], "Statistics of a series: min, min_idx, max, max_idx, avg, stdev, variance.", Eval(series_stats)),
@@ -274,6 +277,54 @@ fn series_sum(a: &[Value], _: &Env) -> Value {
         }
         None => Value::Null,
     }
+}
+
+/// The element pairs of two series (a number broadcast to the other's length, the longer cut
+/// to the shorter), pairs with a non-number left out; None when either is empty or invalid.
+fn pairs(a: &Value, b: &Value) -> Option<Vec<(f64, f64)>> {
+    let (x, y) = (operand(a), operand(b));
+    let (p, q): (Series, Series) = match (x, y) {
+        (Operand::Series(p), Operand::Series(q)) => (p, q),
+        (Operand::Series(p), Operand::Scalar(v)) => {
+            let n = p.len();
+            (p, vec![v; n])
+        }
+        (Operand::Scalar(v), Operand::Series(q)) => (vec![v; q.len()], q),
+        _ => return None,
+    };
+    if p.is_empty() || q.is_empty() {
+        return None;
+    }
+    Some(
+        p.iter()
+            .zip(&q)
+            .filter_map(|(x, y)| Some(((*x)?, (*y)?)))
+            .collect(),
+    )
+}
+
+fn series_dot_product(a: &[Value], _: &Env) -> Value {
+    match pairs(&a[0], &a[1]) {
+        Some(ps) => Value::Real(ps.iter().map(|(x, y)| x * y).sum()),
+        None => Value::Null,
+    }
+}
+
+fn series_magnitude(a: &[Value], _: &Env) -> Value {
+    match series(&a[0]) {
+        Some(s) => Value::Real(s.iter().flatten().map(|x| x * x).sum::<f64>().sqrt()),
+        None => Value::Null,
+    }
+}
+
+fn series_cosine_similarity(a: &[Value], _: &Env) -> Value {
+    let Some(ps) = pairs(&a[0], &a[1]) else {
+        return Value::Null;
+    };
+    let dot: f64 = ps.iter().map(|(x, y)| x * y).sum();
+    let nx: f64 = ps.iter().map(|(x, _)| x * x).sum::<f64>().sqrt();
+    let ny: f64 = ps.iter().map(|(_, y)| y * y).sum::<f64>().sqrt();
+    Value::Real(dot / (nx * ny))
 }
 
 fn series_pearson_correlation(a: &[Value], _: &Env) -> Value {

@@ -29,6 +29,8 @@ pub(crate) static FUNCTIONS: &[FnDef] = &[
     def!("current_principal_is_member_of", ("group1, group2, …", 1, 64) -> T(Type::Bool), "Whether the principal running the query is in a group: offline, never.", Eval(never)),
     def!("strlen", ("text", 1, 1) -> T(Type::Long), "Length in characters.", Eval(strlen), [("strlen(\"héllo\")", "5")]),
     def!("substring", ("text, start [, length]", 2, 3) -> T(Type::String), "Part of the text from a 0-based character index.", Eval(substring), [("substring(\"abcdef\", 1, 3)", "bcd")]),
+    def!("replace_strings", ("text, lookups, rewrites", 3, 3) -> T(Type::String), "Every match of each lookup replaced by its rewrite; an earlier lookup's matches win, matches do not overlap, a non-string rewrite keeps the match.", Eval(replace_strings), [("replace_strings(\"a cat, a dog\", dynamic(['cat', 'dog']), dynamic(['dog', 'bird']))", "a dog, a bird")]),
+    def!("has_any_index", ("source, values", 2, 2) -> T(Type::Long), "The index of the first of the values that `source` has as a term, or -1.", Eval(has_any_index), [("has_any_index(\"this is an example\", dynamic(['not', 'example']))", "1")]),
     def!("replace_string", ("text, lookup, rewrite", 3, 3) -> T(Type::String), "Every occurrence of a string replaced.", Eval(replace_string), [("replace_string(\"a.b.c\", \".\", \"/\")", "a/b/c")]),
     def!("replace_regex", ("text, regex, rewrite", 3, 3) -> T(Type::String), "Every match of a regex replaced (`$1` refers to a group).", Eval(replace_regex), [("replace_regex(\"a1b22\", \"[0-9]+\", \"#\")", "a#b#"), ("replace_regex(\"is 5\", @\"is (\\d+)\", @\"was: \\1\")", "was: 5")]),
     def!("replace", ("regex, rewrite, text", 3, 3) -> T(Type::String), "Deprecated form of replace_regex (arguments in another order).", Eval(replace_old), [("replace(\"'\", '\"', \"'a'\")", "\"a\"")]),
@@ -424,6 +426,62 @@ fn replace_string(a: &[Value], env: &Env) -> Value {
         return Value::Null;
     }
     Value::str(&s.replace(&from, &to))
+}
+
+fn replace_strings(a: &[Value], env: &Env) -> Value {
+    let s = a[0].to_kql_string();
+    let items = |v: &Value| -> Vec<Option<String>> {
+        match super::as_json(v) {
+            Some(serde_json::Value::Array(x)) => {
+                x.iter().map(|e| e.as_str().map(str::to_string)).collect()
+            }
+            _ => Vec::new(),
+        }
+    };
+    let (lookups, rewrites) = (items(&a[1]), items(&a[2]));
+    // Matches claimed so far: (start, end, rewrite or None to keep the text).
+    let mut claims: Vec<(usize, usize, Option<&str>)> = Vec::new();
+    for (i, l) in lookups.iter().enumerate() {
+        let Some(l) = l.as_deref().filter(|l| !l.is_empty()) else {
+            continue;
+        };
+        let to = rewrites.get(i).and_then(|r| r.as_deref());
+        let mut from = 0;
+        while let Some(p) = s[from..].find(l) {
+            let (b, e) = (from + p, from + p + l.len());
+            if claims.iter().all(|&(cb, ce, _)| e <= cb || b >= ce) {
+                claims.push((b, e, to));
+                from = e;
+            } else {
+                from = b + s[b..].chars().next().map_or(1, char::len_utf8);
+            }
+        }
+    }
+    claims.sort_by_key(|c| c.0);
+    let mut out = String::with_capacity(s.len());
+    let mut at = 0;
+    for (b, e, to) in claims {
+        out.push_str(&s[at..b]);
+        out.push_str(to.unwrap_or(&s[b..e]));
+        at = e;
+        if !env.fits("replace_strings", out.len()) {
+            return Value::Null;
+        }
+    }
+    out.push_str(&s[at..]);
+    Value::str(&out)
+}
+
+fn has_any_index(a: &[Value], _: &Env) -> Value {
+    let s = a[0].to_kql_string();
+    let Some(serde_json::Value::Array(values)) = super::as_json(&a[1]) else {
+        return Value::Long(-1);
+    };
+    let found = values.iter().position(|v| {
+        let term = Value::dynamic(v.clone()).to_kql_string();
+        !v.is_null() && !term.is_empty() && has_term(&s, &term, false, false, false)
+    });
+    Value::Long(found.map_or(-1, |i| i as i64))
 }
 
 fn replace_regex(a: &[Value], env: &Env) -> Value {
