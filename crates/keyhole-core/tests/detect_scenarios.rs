@@ -252,6 +252,10 @@ struct Facts {
     /// Its data-plane successes on any vault before the attack's UTC day: distinct days,
     /// operations and vaults.
     earlier: (usize, usize, usize),
+    /// Its data-plane successes on the other vaults, before and after the attack: distinct
+    /// days other than the attack's UTC day, operations and vaults; and whether it came back to
+    /// the attack's vault 24 h or more after its first success there.
+    around: (usize, usize, usize, bool),
 }
 
 fn facts(events: &EventStore, atk: &InjectedAttack) -> Facts {
@@ -260,6 +264,7 @@ fn facts(events: &EventStore, atk: &InjectedAttack) -> Facts {
         after: false,
         other_hours: 0,
         earlier: (0, 0, 0),
+        around: (0, 0, 0, false),
     };
     let Some(p) = atk.principal.as_deref() else {
         return f;
@@ -271,6 +276,11 @@ fn facts(events: &EventStore, atk: &InjectedAttack) -> Facts {
         std::collections::BTreeSet::new(),
         std::collections::BTreeSet::new(),
     );
+    let (mut other_days, mut other_vaults) = (
+        std::collections::BTreeSet::new(),
+        std::collections::BTreeSet::new(),
+    );
+    let mut first_here: Option<i64> = None;
     for e in events.rows() {
         let theirs = e.is_success()
             && e.is_data_plane()
@@ -282,10 +292,19 @@ fn facts(events: &EventStore, atk: &InjectedAttack) -> Facts {
             vaults.insert(e.vault().to_string());
             f.earlier.1 += 1;
         }
+        let t = e.time().micros;
+        if theirs && &**e.vault() != atk.vault.as_str() {
+            if t.div_euclid(day) != atk.first.micros.div_euclid(day) {
+                other_days.insert(t.div_euclid(day));
+            }
+            other_vaults.insert(e.vault().to_string());
+            f.around.1 += 1;
+        }
         if !theirs || &**e.vault() != atk.vault.as_str() {
             continue;
         }
-        let t = e.time().micros;
+        let first = *first_here.get_or_insert(t);
+        f.around.3 |= t >= first + day;
         if t < atk.first.micros && f.history.is_none() {
             f.history = Some(atk.first.micros - t);
         }
@@ -299,14 +318,17 @@ fn facts(events: &EventStore, atk: &InjectedAttack) -> Facts {
     f.other_hours = hours.len();
     f.earlier.0 = days.len();
     f.earlier.2 = vaults.len();
+    f.around.0 = other_days.len();
+    f.around.2 = other_vaults.len();
     f
 }
 
 /// Why a rule may miss an attack on a drop shorter than the learning period, or `None` when it
 /// must find it (`start..end`: the window, as long as every vault's data in it):
 /// - a user's new vault is judged on the whole drop: it needs the user's work on one other
-///   vault only on 2 earlier UTC days of the window (5 data-plane successes) — a one-day drop,
-///   or an attack on the window's first or second day, shows no working pattern to compare with;
+///   vault only on 2 earlier UTC days of the window (5 data-plane successes), or on 3 other
+///   days before and after it with no return to the vault after its first 24 h there — a
+///   one-day drop shows no working pattern to compare with;
 /// - novelty of a network is informational on a short drop: in these tenants the injected
 ///   network is unique to the victim and read from with its usual client and secrets, exactly
 ///   like a user's home network (a quarter of the sessions of half the users), which a few days
@@ -331,8 +353,14 @@ fn known_limit(
     let learned = start + ((end - start) / 3).max(12 * 3_600_000_000);
     let judged_before = facts.history.is_some() && atk.first.micros >= learned;
     match atk.rule {
-        "KV_UserAnomaly" if facts.earlier.0 < 2 || facts.earlier.1 < 5 || facts.earlier.2 != 1 => {
-            Some("fewer than 2 earlier days of the user's work on one vault in the window")
+        "KV_UserAnomaly"
+            if (facts.earlier.0 < 2 || facts.earlier.1 < 5 || facts.earlier.2 != 1)
+                && (facts.around.0 < 3
+                    || facts.around.1 < 5
+                    || facts.around.2 != 1
+                    || facts.around.3) =>
+        {
+            Some("fewer than 2 other days of the user's work on one vault in the window")
         }
         "KV_OperationPatternAnomaly" if !(facts.history.is_some_and(|h| h >= 12 * 3_600_000_000) && atk.first.micros >= learned) => {
             Some("inside the learned first third, or less than 12 h of the principal's activity on the vault before it")

@@ -381,8 +381,11 @@ pub struct DetectConfig {
     pub peer_alert_min: usize,
     /// KV_UserAnomaly on a short vault, judged on the whole drop: a user that worked on one
     /// other vault only on `stranger_min_days` earlier days (`stranger_min_ops` data-plane
-    /// successes) and reads `stranger_min_reads` distinct objects in its first hour here.
+    /// successes) and reads `stranger_min_reads` distinct objects in its first hour here; or,
+    /// leave-one-out, on `stranger_around_min_days` other days before and after it, never
+    /// coming back here (more days: a visit every other day looks the same on a 3-day drop).
     pub stranger_min_days: u32,
+    pub stranger_around_min_days: u32,
     pub stranger_min_ops: u64,
     pub stranger_min_reads: usize,
     /// KV_UnusualAccessSuspiciousIP: network granularity (prefix bits) for "a network".
@@ -430,6 +433,7 @@ impl Default for DetectConfig {
             peer_z: 3.0,
             peer_alert_min: 5,
             stranger_min_days: 2,
+            stranger_around_min_days: 3,
             stranger_min_ops: 5,
             stranger_min_reads: 3,
             network_prefix_v4: 16,

@@ -12,13 +12,21 @@
 //! (2) earlier UTC days of the drop (>= `stranger_min_ops`, 5, data-plane successes), never on
 //! this one, and reads >= `stranger_min_reads` (3) distinct objects here within its first hour;
 //! informational when it was only seen elsewhere before (a user on its second vault, an
-//! administrator's sweep that lists and reads nothing). A one-day drop, or a user's first or
-//! second day in the drop, shows no working pattern: never above informational.
+//! administrator's sweep that lists and reads nothing). A user whose new vault falls on its
+//! first or second day of the drop is judged the same way on its other days, before and after
+//! (leave-one-out): medium when on >= `stranger_around_min_days` (3) other UTC days it worked
+//! on one other vault only (>= 5 data-plane successes there), never came back to this one after
+//! the first 24 h, and read >= 3 distinct objects here within its first hour. Three, not two:
+//! on a 3-day drop a user who visits a vault every other day, or twice a week, shows the same
+//! two other days (the scenario suite's benign users did). A drop of three days or less shows
+//! no working pattern around a first-day visit: never above informational.
 
 use super::{is_user, object_phrase};
 use crate::detect::baseline::{FxMap, FxSet, Id};
 use crate::detect::judging::{hours_text, Mode, Pending, Span};
-use crate::detect::{new_finding, who, Confidence, Cx, Finding, Groups, Rule, RuleInfo, Severity};
+use crate::detect::{
+    new_finding, who, Confidence, Cx, DetectConfig, Finding, Groups, Rule, RuleInfo, Severity,
+};
 use crate::event::{Op, Verb};
 use crate::store::EventRef;
 use crate::time::{MICROS_PER_DAY, MICROS_PER_HOUR};
@@ -33,7 +41,7 @@ pub static INFO: RuleInfo = RuleInfo {
     doc: "A user's first successful data-plane operation (secret, key, certificate) on a vault, after the vault's 7-day learning period. One finding per vault and user per 24 h.",
     needs_baseline: true,
     basis: "the vault's history before the event, after its learning period",
-    short_drop: "users on the whole drop: medium for a user that worked on one other vault only on >= 2 earlier days (>= 5 operations), never here, and reads >= 3 distinct objects here in its first hour; else informational when seen elsewhere before; applications learned from the vault's first third (at least 12 h), informational unless they enumerated the vault",
+    short_drop: "users on the whole drop: medium for a user that worked on one other vault only on >= 2 earlier days (>= 5 operations), never here, and reads >= 3 distinct objects here in its first hour, or on >= 3 other days before and after it (leave-one-out) and never came back here; else informational when seen elsewhere before; applications learned from the vault's first third (at least 12 h), informational unless they enumerated the vault",
 };
 
 /// Shared by KV_UserAnomaly and KV_AppAnomaly: first data-plane success of a principal on a vault.
@@ -71,6 +79,15 @@ struct Activity {
     /// Distinct UTC days, in time order.
     days: Vec<i64>,
     vaults: FxSet<Id>,
+    /// Per vault (short vaults only): successes, distinct UTC days in time order, the last one.
+    work: FxMap<Id, Work>,
+}
+
+#[derive(Default)]
+struct Work {
+    ops: u64,
+    days: Vec<i64>,
+    last: i64,
 }
 
 /// A user's first data-plane success on a short vault, judged on the whole drop: a user
@@ -81,6 +98,8 @@ struct Activity {
 /// secrets of a vault it never touched over days of work elsewhere is how a stolen session
 /// moves.
 struct Stranger {
+    vault: Id,
+    user: Id,
     first: i64,
     mode: Mode,
     /// Seen anywhere in the drop before (the in-drop informational finding needs it).
@@ -306,6 +325,12 @@ impl Novelty {
             act.days.push(day);
         }
         act.vaults.insert(cx.cur.vault);
+        let w = act.work.entry(cx.cur.vault).or_default();
+        w.ops += 1;
+        w.last = t;
+        if w.days.last() != Some(&day) {
+            w.days.push(day);
+        }
         let read = matches!(ev.op(), Op::Object(_, Verb::Get))
             .then_some(cx.cur.object)
             .flatten();
@@ -343,6 +368,8 @@ impl Novelty {
         )
         .with_basis(basis, confidence);
         let m = Stranger {
+            vault: cx.cur.vault,
+            user: pk,
             first: t,
             mode,
             known_elsewhere: cx.base.principal_known_for(pk, t) > 0,
@@ -366,7 +393,36 @@ impl Novelty {
             let settled = m.earlier_days >= cfg.stranger_min_days
                 && m.vaults_elsewhere == 1
                 && m.ops_elsewhere >= cfg.stranger_min_ops;
-            if settled && m.reads.len() >= cfg.stranger_min_reads {
+            let around = (!settled)
+                .then(|| self.activity.get(&m.user))
+                .flatten()
+                .and_then(|a| Around::of(a, &m, cfg));
+            if let Some(a) = around.filter(|_| m.reads.len() >= cfg.stranger_min_reads) {
+                if let Some(d) = f.details.as_object_mut() {
+                    d.insert("other_days".into(), json!(a.days));
+                    d.insert("operations_on_other_days".into(), json!(a.ops));
+                }
+                f.reason = format!(
+                    "{}; on its {} other days in this drop, before and after, it worked on one other vault only ({} data-plane operations there), never came back here after these 24 h, and within its first hour here it read {} distinct objects",
+                    f.reason,
+                    a.days,
+                    a.ops,
+                    m.reads.len()
+                );
+                f.basis = format!(
+                    "judged on the whole drop (leave-one-out): the user's own other days in this drop, before and after (at least {} days and {} operations on a single vault, none on {} after its first 24 h there), then at least {} objects read here in an hour",
+                    cfg.stranger_around_min_days,
+                    cfg.stranger_min_ops,
+                    f.vault,
+                    cfg.stranger_min_reads,
+                );
+                f.confidence = if a.days >= 5 {
+                    Confidence::Medium
+                } else {
+                    Confidence::Low
+                };
+                out.push(f);
+            } else if settled && m.reads.len() >= cfg.stranger_min_reads {
                 f.reason = format!(
                     "{}; over its {} earlier days in this drop it worked on one other vault only ({} data-plane operations there) and never here, and within its first hour here it read {} distinct objects",
                     f.reason,
@@ -397,6 +453,34 @@ impl Novelty {
                 out.push(f);
             }
         }
+    }
+}
+
+/// A user's work on the days of the drop other than its new vault's first one (leave-one-out):
+/// on one other vault only, on at least `stranger_around_min_days` days with at least
+/// `stranger_min_ops` successes there, and never on the new vault after its first 24 h. An
+/// account's regular vault gets its share of its work every working day, before and after; a
+/// stolen session's one visit to a vault is not repeated.
+struct Around {
+    days: usize,
+    ops: u64,
+}
+
+impl Around {
+    fn of(a: &Activity, m: &Stranger, cfg: &DetectConfig) -> Option<Around> {
+        let here = a.work.get(&m.vault)?;
+        if here.last >= m.first + MICROS_PER_DAY {
+            return None;
+        }
+        let mut others = a.work.iter().filter(|(v, _)| **v != m.vault);
+        let (_, w) = others.next()?;
+        if others.next().is_some() {
+            return None;
+        }
+        let day = m.first.div_euclid(MICROS_PER_DAY);
+        let days = w.days.iter().filter(|&&d| d != day).count();
+        (days >= cfg.stranger_around_min_days as usize && w.ops >= cfg.stranger_min_ops)
+            .then_some(Around { days, ops: w.ops })
     }
 }
 
