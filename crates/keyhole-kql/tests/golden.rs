@@ -297,6 +297,16 @@ golden!(
     ["z"],
     [["eAEBFADr/zA5ODc2NTQzMjFhc2RmZ2hqa2x6Nm8GNg=="]]
 );
+// Stored blocks in a gzip frame (no flags, time 0, OS 255) as Kusto writes them for text
+// deflate would not shrink, then its CRC-32 and length.
+golden!(gzip_compress, "gzip-base64-compress.md",
+    "print g = gzip_compress_to_base64_string('0987654321asdfghjklz'), e = gzip_compress_to_base64_string('')",
+    ["g", "e"], [["H4sIAAAAAAAA/wEUAOv/MDk4NzY1NDMyMWFzZGZnaGprbHpdo9a5FAAAAA==", "H4sIAAAAAAAA/wEAAP//AAAAAAAAAAA="]]);
+// Inflate of stored, fixed-code (b) and dynamic-code (c, zlib level 9) blocks and a gzip frame
+// (d, from Python's gzip); a bad checksum (e), bad base64 (f) or a flag byte (g) give "".
+golden!(zlib_gzip_decompress, "zlib-base64-decompress-function.md, gzip-base64-decompress.md",
+    "print a = zlib_decompress_from_base64_string(zlib_compress_to_base64_string('round trip')), b = zlib_decompress_from_base64_string('eAFLy6xITVFIQyKT81NSiwFnkwif'), c = zlib_decompress_from_base64_string('eNrzSM3JyVfwwCBTKvMSczOTFTJK09JyE/MUSlKLS7AoG1U8qnhUMYWKAflWRJg=') == strrep('Hello Hello Hello Hello dynamic huffman test ', 20), d = gzip_decompress_from_base64_string('H4sIAAAAAAACA8s4vDInJ1+h/PC2opwUHYW0zIrUFABA9LR9FAAAAA=='), e = zlib_decompress_from_base64_string('eAEBFADr/zEyMzQ1Njc4OTBxd2VydHl1aW9wOAkGeA=='), f = gzip_decompress_from_base64_string('x0x0x0'), g = gzip_decompress_from_base64_string('H4sIAQAAAAAA/wEUAOv/MDk4NzY1NDMyMWFzZGZnaGprbHpdo9a5FAAAAA==')",
+    ["a", "b", "c", "d", "e", "f", "g"], [["round trip", "fixed fixed fixed codes", "true", "héllo wörld, fixed", "", "", ""]]);
 
 // ---- datetimes and timespans ---------------------------------------------------------------
 

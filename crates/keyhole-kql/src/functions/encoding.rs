@@ -1,4 +1,5 @@
-//! Hashes, base64, URL and Unicode encodings, hexadecimal and byte-size formatting.
+//! Hashes, base64, URL and Unicode encodings, hexadecimal and byte-size formatting (zlib and
+//! gzip are in `compression.rs`).
 
 use super::{as_json, def, Env, FnDef, Imp::Eval, Ret::T};
 use crate::value::{Type, Value};
@@ -15,7 +16,6 @@ pub(crate) static FUNCTIONS: &[FnDef] = &[
     def!("base64_encode_fromarray", ("bytes", 1, 1) -> T(Type::String), "An array of bytes in base64.", Eval(base64_encode_fromarray)),
     def!("base64_encode_fromguid", ("guid", 1, 1) -> T(Type::String), "A guid's bytes (.NET order) in base64.", Eval(base64_encode_fromguid)),
     def!("base64_decode_toguid", ("base64", 1, 1) -> T(Type::Guid), "Base64 of 16 bytes (.NET order) as a guid.", Eval(base64_decode_toguid)),
-    def!("zlib_compress_to_base64_string", ("text", 1, 1) -> T(Type::String), "Text's UTF-8 bytes as a zlib stream, in base64 (stored blocks: valid zlib, not compressed).", Eval(zlib_compress_to_base64_string), [("zlib_compress_to_base64_string('ab')", "eAEBAgD9/2FiASYAxA==")]),
     def!("url_encode", ("url", 1, 1) -> T(Type::String), "A URL with unsafe characters percent-encoded.", Eval(url_encode)),
     def!("url_encode_component", ("text", 1, 1) -> T(Type::String), "Text percent-encoded for use inside a URL component.", Eval(url_encode_component), [("url_encode_component('a b/c')", "a%20b%2fc")]),
     def!("url_decode", ("encoded", 1, 1) -> T(Type::String), "Percent-encoding decoded.", Eval(url_decode), [("url_decode('a%20b%2Fc')", "a b/c")]),
@@ -93,7 +93,7 @@ fn hash_sha256(a: &[Value], _: &Env) -> Value {
 
 const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-fn b64_encode(bytes: &[u8]) -> String {
+pub(super) fn b64_encode(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
         let n = chunk.len();
@@ -114,7 +114,7 @@ fn b64_encode(bytes: &[u8]) -> String {
 /// Base64 as .NET's `Convert.FromBase64String` reads it: whitespace ignored, the length a
 /// multiple of four, at most two `=` and only at the end (else null, as the
 /// base64_encode_fromarray documentation's unpadded example shows).
-fn b64_decode(s: &str) -> Option<Vec<u8>> {
+pub(super) fn b64_decode(s: &str) -> Option<Vec<u8>> {
     let s: Vec<u8> = s.bytes().filter(|c| !c.is_ascii_whitespace()).collect();
     let pad = s.iter().rev().take_while(|&&c| c == b'=').count();
     if !s.len().is_multiple_of(4) || pad > 2 {
@@ -134,35 +134,6 @@ fn b64_decode(s: &str) -> Option<Vec<u8>> {
         }
     }
     Some(out)
-}
-
-/// A zlib stream (RFC 1950) of deflate stored blocks (RFC 1951 §3.2.4): a valid stream any
-/// zlib reader inflates; Kusto's own output is the same for text deflate would not shrink
-/// (zlib-base64-compress-function.md) and smaller for text it would.
-fn zlib_stored(bytes: &[u8]) -> Vec<u8> {
-    let mut out = vec![0x78, 0x01];
-    let mut chunks = bytes.chunks(65_535).peekable();
-    if chunks.peek().is_none() {
-        out.extend_from_slice(&[1, 0, 0, 0xff, 0xff]);
-    }
-    while let Some(c) = chunks.next() {
-        out.push(u8::from(chunks.peek().is_none()));
-        let n = c.len() as u16;
-        out.extend_from_slice(&n.to_le_bytes());
-        out.extend_from_slice(&(!n).to_le_bytes());
-        out.extend_from_slice(c);
-    }
-    let (mut a, mut b) = (1u32, 0u32);
-    for &x in bytes {
-        a = (a + x as u32) % 65_521;
-        b = (b + a) % 65_521;
-    }
-    out.extend_from_slice(&(b << 16 | a).to_be_bytes());
-    out
-}
-
-fn zlib_compress_to_base64_string(a: &[Value], _: &Env) -> Value {
-    Value::str(&b64_encode(&zlib_stored(a[0].to_kql_string().as_bytes())))
 }
 
 fn base64_encode_tostring(a: &[Value], _: &Env) -> Value {

@@ -13,6 +13,7 @@ use std::cell::{Cell, RefCell};
 
 pub(crate) mod aggregates;
 mod arrays;
+mod compression;
 mod conditional;
 mod conversion;
 pub(crate) mod datetime;
@@ -328,6 +329,7 @@ fn families() -> impl Iterator<Item = &'static FnDef> {
         dynamic::FUNCTIONS,
         arrays::FUNCTIONS,
         encoding::FUNCTIONS,
+        compression::FUNCTIONS,
         geo::FUNCTIONS,
         ip::FUNCTIONS,
         ip_ranges::FUNCTIONS,
