@@ -1,5 +1,6 @@
 //! Geospatial functions on a sphere of radius 6,371,010 m (as Kusto): distances, azimuths,
-//! angles, circles and polygons (GeoJSON), WKT, geohash cells and H3 cells (the `h3o` crate).
+//! angles, circles and polygons (GeoJSON; whether lines and polygons meet), WKT, geohash cells
+//! and H3 cells (the `h3o` crate).
 //! Coordinates are longitude, latitude in degrees; invalid ones give null.
 
 use super::{as_json, def, Env, FnDef, Imp::Eval, Ret::T};
@@ -20,6 +21,9 @@ pub(crate) static FUNCTIONS: &[FnDef] = &[
     def!("geo_distance_point_to_polygon", ("longitude, latitude, polygon", 3, 3) -> T(Type::Real), "The distance in meters from a point to a GeoJSON polygon or multipolygon (0 inside).", Eval(geo_distance_point_to_polygon)),
     def!("geo_intersection_2lines", ("lineString1, lineString2", 2, 2) -> T(Type::Dynamic), "The points where two GeoJSON lines cross, as GeoJSON.", Eval(geo_intersection_2lines)),
     def!("geo_intersection_line_with_polygon", ("lineString, polygon", 2, 2) -> T(Type::Dynamic), "The parts of a GeoJSON line inside a GeoJSON polygon or multipolygon, as GeoJSON.", Eval(geo_intersection_line_with_polygon)),
+    def!("geo_intersects_2lines", ("lineString1, lineString2", 2, 2) -> T(Type::Bool), "Whether two GeoJSON lines or multilines cross or touch.", Eval(geo_intersects_2lines)),
+    def!("geo_intersects_line_with_polygon", ("lineString, polygon", 2, 2) -> T(Type::Bool), "Whether a GeoJSON line or multiline meets a GeoJSON polygon or multipolygon.", Eval(geo_intersects_line_with_polygon)),
+    def!("geo_intersects_2polygons", ("polygon1, polygon2", 2, 2) -> T(Type::Bool), "Whether two GeoJSON polygons or multipolygons meet.", Eval(geo_intersects_2polygons)),
     def!("geo_point_in_polygon", ("longitude, latitude, polygon", 3, 3) -> T(Type::Bool), "Whether a point lies in a GeoJSON polygon or multipolygon.", Eval(geo_point_in_polygon)),
     def!("geo_from_wkt", ("wkt", 1, 1) -> T(Type::Dynamic), "A WKT geometry as GeoJSON.", Eval(geo_from_wkt), [("geo_from_wkt('POINT (1 2)').coordinates", "[1.0,2.0]")]),
     def!("geo_point_to_geohash", ("longitude, latitude [, accuracy]", 2, 3) -> T(Type::String), "The geohash cell of a point (accuracy 1–18, default 5).", Eval(geo_point_to_geohash), [("geo_point_to_geohash(-80.195829, 25.802215, 8)", "dhwfz15h")]),
@@ -530,6 +534,69 @@ fn geo_intersection_line_with_polygon(a: &[Value], _: &Env) -> Value {
         1 => json!({"type": "LineString", "coordinates": out[0]}),
         _ => json!({"type": "MultiLineString", "coordinates": out}),
     })
+}
+
+/// Whether any edge of one set of paths crosses or touches (a vertex on the other's edge, which
+/// also covers stretches along one great circle) an edge of the other.
+fn paths_meet(p: &[Vec<(f64, f64)>], q: &[Vec<(f64, f64)>]) -> bool {
+    const TOUCH: f64 = 1e-12;
+    let on = |v: (f64, f64), paths: &[Vec<(f64, f64)>]| {
+        paths.iter().any(|l| {
+            l.windows(2)
+                .any(|w| nearest_on_arc(unit(v), unit(w[0]), unit(w[1])).1 <= TOUCH)
+        })
+    };
+    p.iter().flatten().any(|&v| on(v, q))
+        || q.iter().flatten().any(|&v| on(v, p))
+        || p.iter().flat_map(|l| l.windows(2)).any(|e| {
+            q.iter()
+                .flat_map(|l| l.windows(2))
+                .any(|f| arcs_cross(unit(e[0]), unit(e[1]), unit(f[0]), unit(f[1])).is_some())
+        })
+}
+
+/// The rings of polygons as paths in radians; None when a ring is invalid.
+fn ring_paths(polys: &[Vec<J>]) -> Option<Vec<Vec<(f64, f64)>>> {
+    polys.iter().flatten().map(line_points).collect()
+}
+
+/// Whether a point (radians) lies in any of the polygons (the planar test of
+/// geo_point_in_polygon).
+fn in_any_polygon(polys: &[Vec<J>], (l, p): (f64, f64)) -> bool {
+    polys
+        .iter()
+        .any(|r| in_polygon(r, l.to_degrees(), p.to_degrees()) == Some(true))
+}
+
+fn geo_intersects_2lines(a: &[Value], _: &Env) -> Value {
+    match (lines(&a[0]), lines(&a[1])) {
+        (Some(p), Some(q)) => Value::Bool(paths_meet(&p, &q)),
+        _ => Value::Null,
+    }
+}
+
+fn geo_intersects_line_with_polygon(a: &[Value], _: &Env) -> Value {
+    let (Some(ls), Some(polys)) = (lines(&a[0]), polygons(&a[1])) else {
+        return Value::Null;
+    };
+    let Some(rings) = ring_paths(&polys) else {
+        return Value::Null;
+    };
+    Value::Bool(ls.iter().flatten().any(|&v| in_any_polygon(&polys, v)) || paths_meet(&ls, &rings))
+}
+
+fn geo_intersects_2polygons(a: &[Value], _: &Env) -> Value {
+    let (Some(p1), Some(p2)) = (polygons(&a[0]), polygons(&a[1])) else {
+        return Value::Null;
+    };
+    let (Some(r1), Some(r2)) = (ring_paths(&p1), ring_paths(&p2)) else {
+        return Value::Null;
+    };
+    Value::Bool(
+        r1.iter().flatten().any(|&v| in_any_polygon(&p2, v))
+            || r2.iter().flatten().any(|&v| in_any_polygon(&p1, v))
+            || paths_meet(&r1, &r2),
+    )
 }
 
 /// The summed length of a polygon's rings (outer and holes); None when a ring is invalid.
