@@ -445,6 +445,11 @@ golden!(ipv6_lookup_unmatched, "ipv6-lookup-plugin.md",
 
 // ---- geospatial ----------------------------------------------------------------------------
 
+// An octant of Kusto's sphere is πR²/2; two octants in a multipolygon πR²; a 2°×2° square with
+// a 1°×1° hole; an invalid ring is null.
+golden!(geo_polygon_area, "geo-polygon-area-function.md",
+    "print o = geo_polygon_area(dynamic({\"type\":\"Polygon\",\"coordinates\":[[[0,0],[90,0],[0,90],[0,0]]]})), m = geo_polygon_area(dynamic({\"type\":\"MultiPolygon\",\"coordinates\":[[[[0,0],[90,0],[0,90],[0,0]]],[[[180,0],[-90,0],[180,90],[180,0]]]]})), h = geo_polygon_area(dynamic({\"type\":\"Polygon\",\"coordinates\":[[[0,0],[2,0],[2,2],[0,2],[0,0]],[[0.5,0.5],[0.5,1.5],[1.5,1.5],[1.5,0.5],[0.5,0.5]]]})), n = isnull(geo_polygon_area(dynamic({\"type\":\"Polygon\",\"coordinates\":[[[0,0],[10,10],[10,10],[0,0]]]})))",
+    ["o", "m", "h", "n"], [["63758259139748.58", "127516518279497.16", "37089750348.034515", "true"]]);
 // Crossing, touching at a vertex, running along one meridian together, apart; a line inside a
 // polygon, crossing its ring, outside; polygons overlapping, one inside the other, apart.
 golden!(geo_intersects, "geo-intersects-2lines-function.md, geo-intersects-line-with-polygon-function.md, geo-intersects-2polygons-function.md",

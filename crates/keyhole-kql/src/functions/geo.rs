@@ -14,6 +14,7 @@ pub(crate) static FUNCTIONS: &[FnDef] = &[
     def!("geo_angle", ("p1_longitude, p1_latitude, p2_longitude, p2_latitude, p3_longitude, p3_latitude", 6, 6) -> T(Type::Real), "The clockwise angle at point 2 from point 1 to point 3, in radians.", Eval(geo_angle)),
     def!("geo_distance_point_to_line", ("longitude, latitude, lineString", 3, 3) -> T(Type::Real), "The shortest distance in meters from a point to a GeoJSON line or multiline.", Eval(geo_distance_point_to_line)),
     def!("geo_line_length", ("lineString", 1, 1) -> T(Type::Real), "The length in meters of a GeoJSON line or multiline.", Eval(geo_line_length)),
+    def!("geo_polygon_area", ("polygon", 1, 1) -> T(Type::Real), "The area in square meters of a GeoJSON polygon (less its holes) or multipolygon (its polygons summed).", Eval(geo_polygon_area)),
     def!("geo_polygon_perimeter", ("polygon", 1, 1) -> T(Type::Real), "The length in meters of a GeoJSON polygon's or multipolygon's rings.", Eval(geo_polygon_perimeter)),
     def!("geo_closest_point_on_line", ("longitude, latitude, lineString", 3, 3) -> T(Type::Dynamic), "The point of a GeoJSON line or multiline nearest to a point, as a GeoJSON point.", Eval(geo_closest_point_on_line)),
     def!("geo_line_locate_point", ("lineString, longitude, latitude [, use_spheroid]", 3, 4) -> T(Type::Real), "Where on a GeoJSON line the point nearest to a point lies, as a fraction (0–1) of the line's length.", Eval(geo_line_locate_point)),
@@ -597,6 +598,36 @@ fn geo_intersects_2polygons(a: &[Value], _: &Env) -> Value {
             || r2.iter().flatten().any(|&v| in_any_polygon(&p1, v))
             || paths_meet(&r1, &r2),
     )
+}
+
+/// The area of a ring on the unit sphere: its spherical triangles fanned from the first vertex
+/// (each 2·atan2(a·(b×c), 1 + a·b + b·c + c·a)), summed with their signs.
+fn ring_area(pts: &[(f64, f64)]) -> f64 {
+    let v: Vec<V3> = pts[..pts.len() - 1].iter().map(|&p| unit(p)).collect();
+    let mut sum = 0.0;
+    for i in 1..v.len().saturating_sub(1) {
+        let (a, b, c) = (v[0], v[i], v[i + 1]);
+        sum += 2.0 * dot(a, cross(b, c)).atan2(1.0 + dot(a, b) + dot(b, c) + dot(c, a));
+    }
+    sum.abs()
+}
+
+/// Each polygon's shell less its holes, summed over a multipolygon (overlapping polygons are
+/// counted twice where Kusto measures their union).
+fn geo_polygon_area(a: &[Value], _: &Env) -> Value {
+    let Some(polys) = polygons(&a[0]) else {
+        return Value::Null;
+    };
+    let mut total = 0.0;
+    for rings in &polys {
+        let Some(paths) = rings.iter().map(line_points).collect::<Option<Vec<_>>>() else {
+            return Value::Null;
+        };
+        let shell = ring_area(&paths[0]);
+        let holes: f64 = paths[1..].iter().map(|h| ring_area(h)).sum();
+        total += (shell - holes).max(0.0);
+    }
+    Value::Real(total * EARTH_RADIUS * EARTH_RADIUS)
 }
 
 /// The summed length of a polygon's rings (outer and holes); None when a ring is invalid.
