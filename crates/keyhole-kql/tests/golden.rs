@@ -196,6 +196,12 @@ golden!(convert_units_more, "convert-angle-function.md, convert-length-function.
 
 // ---- strings -------------------------------------------------------------------------------
 
+// RFC 3492 (expected values from Python's punycode codec): ASCII kept in place with its case,
+// then a '-' and the rest; domains label by label ('。' also splits), 'xn--' on encoded ones.
+golden!(punycode, "punycode-from-string-function.md, punycode-to-string-function.md, punycode-domain-to-string-function.md, punycode-domain-from-string-function.md",
+    "print a = punycode_from_string('bücher'), b = punycode_from_string('日本語'), c = punycode_to_string('Zrich strae-46a18a'), d = punycode_domain_to_string('Bücher。example.org'), e = punycode_domain_from_string('xn--bcher-kva.XN--wgv71a119e.com'), f = punycode_to_string('ab!c'), g = punycode_domain_from_string('plain.example')",
+    ["a", "b", "c", "d", "e", "f", "g"], [["bcher-kva", "wgv71a119e", "Zürich straße", "xn--Bcher-kva.example.org", "bücher.日本語.com", "", "plain.example"]]);
+
 // Each lookup's matches in turn, an earlier lookup's winning where they overlap ('ab' claims
 // "ab" before 'b' sees it); a non-string rewrite keeps its match from later lookups.
 golden!(replace_strings, "replace-strings-function.md",

@@ -1,4 +1,4 @@
-//! Hashes, base64, URL and Unicode encodings, hexadecimal and byte-size formatting (zlib and
+//! Hashes, base64, URL, Punycode and Unicode encodings, hexadecimal and byte-size formatting (zlib and
 //! gzip are in `compression.rs`).
 
 use super::{as_json, def, Env, FnDef, Imp::Eval, Ret::T};
@@ -16,6 +16,10 @@ pub(crate) static FUNCTIONS: &[FnDef] = &[
     def!("base64_encode_fromarray", ("bytes", 1, 1) -> T(Type::String), "An array of bytes in base64.", Eval(base64_encode_fromarray)),
     def!("base64_encode_fromguid", ("guid", 1, 1) -> T(Type::String), "A guid's bytes (.NET order) in base64.", Eval(base64_encode_fromguid)),
     def!("base64_decode_toguid", ("base64", 1, 1) -> T(Type::Guid), "Base64 of 16 bytes (.NET order) as a guid.", Eval(base64_decode_toguid)),
+    def!("punycode_from_string", ("text", 1, 1) -> T(Type::String), "Text in Punycode (RFC 3492; no 'xn--' prefix, case kept).", Eval(punycode_from_string), [("punycode_from_string('académie-française')", "acadmie-franaise-npb1a")]),
+    def!("punycode_to_string", ("punycode", 1, 1) -> T(Type::String), "Punycode decoded to text (empty when it is not valid Punycode).", Eval(punycode_to_string), [("punycode_to_string('acadmie-franaise-npb1a')", "académie-française")]),
+    def!("punycode_domain_to_string", ("domain", 1, 1) -> T(Type::String), "A domain name with each non-ASCII label in Punycode as 'xn--…' (labels split at '.' or '。').", Eval(punycode_domain_to_string), [("punycode_domain_to_string('艺术.com')", "xn--cqv902d.com")]),
+    def!("punycode_domain_from_string", ("domain", 1, 1) -> T(Type::String), "A domain name with each 'xn--' label decoded from Punycode (empty when one is invalid).", Eval(punycode_domain_from_string), [("punycode_domain_from_string('xn--cqv902d.com')", "艺术.com")]),
     def!("url_encode", ("url", 1, 1) -> T(Type::String), "A URL with unsafe characters percent-encoded.", Eval(url_encode)),
     def!("url_encode_component", ("text", 1, 1) -> T(Type::String), "Text percent-encoded for use inside a URL component.", Eval(url_encode_component), [("url_encode_component('a b/c')", "a%20b%2fc")]),
     def!("url_decode", ("encoded", 1, 1) -> T(Type::String), "Percent-encoding decoded.", Eval(url_decode), [("url_decode('a%20b%2Fc')", "a b/c")]),
@@ -296,4 +300,161 @@ fn format_bytes(a: &[Value], _: &Env) -> Value {
     };
     let v = size / 1024f64.powi(unit as i32);
     Value::str(&format!("{v:.precision$} {}", UNITS[unit]))
+}
+
+// ---- Punycode (RFC 3492) ---------------------------------------------------------------------
+
+const PUNY_BASE: u32 = 36;
+const PUNY_TMIN: u32 = 1;
+const PUNY_TMAX: u32 = 26;
+
+fn puny_adapt(delta: u32, points: u32, first: bool) -> u32 {
+    let mut delta = if first { delta / 700 } else { delta / 2 };
+    delta += delta / points;
+    let mut k = 0;
+    while delta > ((PUNY_BASE - PUNY_TMIN) * PUNY_TMAX) / 2 {
+        delta /= PUNY_BASE - PUNY_TMIN;
+        k += PUNY_BASE;
+    }
+    k + (PUNY_BASE - PUNY_TMIN + 1) * delta / (delta + 38)
+}
+
+fn puny_threshold(k: u32, bias: u32) -> u32 {
+    if k <= bias {
+        PUNY_TMIN
+    } else if k >= bias + PUNY_TMAX {
+        PUNY_TMAX
+    } else {
+        k - bias
+    }
+}
+
+fn puny_digit(d: u32) -> char {
+    (if d < 26 {
+        b'a' + d as u8
+    } else {
+        b'0' + (d - 26) as u8
+    }) as char
+}
+
+/// RFC 3492's encoding: the basic (ASCII) code points as they are, a '-' when there are
+/// any, then the others as generalized variable-length integers. None on overflow.
+fn puny_encode(text: &str) -> Option<String> {
+    let cps: Vec<u32> = text.chars().map(|c| c as u32).collect();
+    let mut out: String = text.chars().filter(char::is_ascii).collect();
+    let b = out.len() as u32;
+    if b > 0 {
+        out.push('-');
+    }
+    let (mut n, mut delta, mut bias, mut h) = (128u32, 0u32, 72u32, b);
+    while (h as usize) < cps.len() {
+        let m = *cps.iter().filter(|&&c| c >= n).min()?;
+        delta = delta.checked_add((m - n).checked_mul(h + 1)?)?;
+        n = m;
+        for &c in &cps {
+            if c < n {
+                delta = delta.checked_add(1)?;
+            }
+            if c == n {
+                let mut q = delta;
+                let mut k = PUNY_BASE;
+                loop {
+                    let t = puny_threshold(k, bias);
+                    if q < t {
+                        break;
+                    }
+                    out.push(puny_digit(t + (q - t) % (PUNY_BASE - t)));
+                    q = (q - t) / (PUNY_BASE - t);
+                    k += PUNY_BASE;
+                }
+                out.push(puny_digit(q));
+                bias = puny_adapt(delta, h + 1, h == b);
+                delta = 0;
+                h += 1;
+            }
+        }
+        delta = delta.checked_add(1)?;
+        n = n.checked_add(1)?;
+    }
+    Some(out)
+}
+
+/// RFC 3492's decoding; None for a character outside the digits, overflow or an invalid
+/// code point.
+fn puny_decode(text: &str) -> Option<String> {
+    let (basic, rest) = match text.rfind('-') {
+        Some(i) => (&text[..i], &text[i + 1..]),
+        None => ("", text),
+    };
+    if !basic.is_ascii() {
+        return None;
+    }
+    let mut out: Vec<char> = basic.chars().collect();
+    let (mut n, mut i, mut bias) = (128u32, 0u32, 72u32);
+    let mut digits = rest.bytes().peekable();
+    while digits.peek().is_some() {
+        let old = i;
+        let mut w = 1u32;
+        let mut k = PUNY_BASE;
+        loop {
+            let d = match digits.next()? {
+                c @ b'a'..=b'z' => (c - b'a') as u32,
+                c @ b'A'..=b'Z' => (c - b'A') as u32,
+                c @ b'0'..=b'9' => (c - b'0') as u32 + 26,
+                _ => return None,
+            };
+            i = i.checked_add(d.checked_mul(w)?)?;
+            let t = puny_threshold(k, bias);
+            if d < t {
+                break;
+            }
+            w = w.checked_mul(PUNY_BASE - t)?;
+            k += PUNY_BASE;
+        }
+        let len = out.len() as u32 + 1;
+        bias = puny_adapt(i - old, len, old == 0);
+        n = n.checked_add(i / len)?;
+        i %= len;
+        out.insert(i as usize, char::from_u32(n)?);
+        i += 1;
+    }
+    Some(out.into_iter().collect())
+}
+
+fn punycode_from_string(a: &[Value], _: &Env) -> Value {
+    Value::str(&puny_encode(&a[0].to_kql_string()).unwrap_or_default())
+}
+
+fn punycode_to_string(a: &[Value], _: &Env) -> Value {
+    Value::str(&puny_decode(&a[0].to_kql_string()).unwrap_or_default())
+}
+
+/// A domain's labels, split at the full stops IDNA accepts.
+fn labels(domain: &str) -> impl Iterator<Item = &str> {
+    domain.split(['.', '\u{3002}', '\u{ff0e}', '\u{ff61}'])
+}
+
+fn punycode_domain_to_string(a: &[Value], _: &Env) -> Value {
+    let s = a[0].to_kql_string();
+    let out: Option<Vec<String>> = labels(&s)
+        .map(|l| {
+            if l.is_ascii() {
+                Some(l.to_string())
+            } else {
+                puny_encode(l).map(|p| format!("xn--{p}"))
+            }
+        })
+        .collect();
+    Value::str(&out.map(|o| o.join(".")).unwrap_or_default())
+}
+
+fn punycode_domain_from_string(a: &[Value], _: &Env) -> Value {
+    let s = a[0].to_kql_string();
+    let out: Option<Vec<String>> = labels(&s)
+        .map(|l| match l.get(..4) {
+            Some(p) if p.eq_ignore_ascii_case("xn--") => puny_decode(&l[4..]),
+            _ => Some(l.to_string()),
+        })
+        .collect();
+    Value::str(&out.map(|o| o.join(".")).unwrap_or_default())
 }
