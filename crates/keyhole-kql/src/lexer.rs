@@ -106,8 +106,9 @@ impl<'a> Lexer<'a> {
     }
 
     /// After `datetime` / `guid`: `(`, the raw text up to `)`, `)` — their contents are not KQL
-    /// tokens (`datetime(2024-04-03T14:03:10Z)`).
-    fn raw_literal(&mut self) {
+    /// tokens (`datetime(2024-04-03T14:03:10Z)`). After `timespan` / `time` only when the text
+    /// has a colon (`time(1.02:03:04.5)`, .NET's form; `timespan(1d)` stays tokens).
+    fn raw_literal(&mut self, needs_colon: bool) {
         let mut j = self.i;
         while j < self.b.len() && self.b[j].is_ascii_whitespace() {
             j += 1;
@@ -127,6 +128,9 @@ impl<'a> Lexer<'a> {
             return;
         }
         let text = self.src[open + 1..close].trim();
+        if needs_colon && !text.contains(':') {
+            return;
+        }
         let text = text
             .strip_prefix('"')
             .and_then(|t| t.strip_suffix('"'))
@@ -253,7 +257,9 @@ impl<'a> Lexer<'a> {
             self.i = end;
             let word = &self.src[start..end];
             if word == "datetime" || word == "guid" {
-                self.raw_literal();
+                self.raw_literal(false);
+            } else if word == "timespan" || word == "time" {
+                self.raw_literal(true);
             }
             return Ok(Token {
                 tok: Tok::Ident(word.to_string()),

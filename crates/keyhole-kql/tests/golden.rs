@@ -316,6 +316,13 @@ golden!(zlib_gzip_decompress, "zlib-base64-decompress-function.md, gzip-base64-d
 
 // ---- datetimes and timespans ---------------------------------------------------------------
 
+// .NET custom timespan formats: d… at least that many digits, h/H and hh/HH hours, f… fixed
+// fraction digits, F… without trailing zeros (none when zero), other characters as written;
+// `time(…)` / `timespan(…)` literals in .NET's d.hh:mm:ss.fffffff form.
+golden!(format_timespan, "format-timespan-function.md",
+    "let t = time(3.04:05:06.7008); print a = format_timespan(t, 'd.hh:mm:ss.FFFF'), b = format_timespan(t, 'dddd H:m:s [ffffff]'), c = format_timespan(timespan(00:00:09), 'mm-ss.FF'), d = format_timespan(-2h, 'hh'), e = timespan(1.00:00:01) == 1d + 1s",
+    ["a", "b", "c", "d", "e"], [["3.04:05:06.7008", "0003 4:5:6 [700800]", "00-09.", "02", "true"]]);
+
 golden!(
     dayofweek,
     "day-of-week-function.md",

@@ -38,6 +38,7 @@ pub(crate) static FUNCTIONS: &[FnDef] = &[
     def!("datetime_diff", ("period, datetime1, datetime2", 3, 3) -> T(Type::Long), "How many period boundaries lie between two datetimes (datetime1 − datetime2).", Eval(datetime_diff_fn), [("datetime_diff('day', datetime(2024-04-03), datetime(2024-04-01))", "2")]),
     def!("datetime_add", ("period, amount, datetime", 3, 3) -> T(Type::DateTime), "A datetime moved by an amount of periods.", Eval(datetime_add_fn), [("datetime_add('month', 1, datetime(2024-01-31))", "2024-02-29T00:00:00Z")]),
     def!("format_datetime", ("date, format", 2, 2) -> T(Type::String), "A datetime formatted with .NET-style specifiers (yyyy MM dd HH mm ss fff tt).", Eval(format_datetime), [("format_datetime(datetime(2024-04-03 14:03:10), 'yy-MM-dd HH:mm')", "24-04-03 14:03")]),
+    def!("format_timespan", ("timespan, format", 2, 2) -> T(Type::String), "A timespan formatted with .NET-style specifiers (d… days, h/H hours, m minutes, s seconds, f…/F… fractions; delimiters kept).", Eval(format_timespan), [("format_timespan(time(1.02:03:04.5), 'd.hh:mm:ss.FF')", "1.02:03:04.5")]),
 ];
 
 pub(crate) fn floor_to(v: i64, size: i64) -> i64 {
@@ -320,6 +321,55 @@ pub(crate) fn format_dt(t: Timestamp, fmt: &str) -> String {
         i += n;
     }
     out
+}
+
+/// .NET-style custom timespan format: d… (whole days, at least as many digits), h/H, hh/HH,
+/// m, mm, s, ss, f… (that many fraction digits) and F… (the same without trailing zeros,
+/// nothing when they are all zero); any other character is written as it is. The magnitude
+/// is formatted (Kusto writes no sign).
+fn format_ts(ts: i64, fmt: &str) -> String {
+    let t = ts.unsigned_abs();
+    let day = MICROS_PER_DAY as u64;
+    let (days, rem) = (t / day, t % day);
+    let h = rem / MICROS_PER_HOUR as u64;
+    let mi = rem / MICROS_PER_MIN as u64 % 60;
+    let s = rem / MICROS_PER_SEC as u64 % 60;
+    let frac = format!("{:07}", rem % MICROS_PER_SEC as u64 * 10);
+    let chars: Vec<char> = fmt.chars().take(256).collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let mut n = 1;
+        while i + n < chars.len() && chars[i + n] == c {
+            n += 1;
+        }
+        let two = |v: u64| {
+            if n >= 2 {
+                format!("{v:02}")
+            } else {
+                v.to_string()
+            }
+        };
+        match c {
+            'd' => out.push_str(&format!("{days:0n$}")),
+            'h' | 'H' => out.push_str(&two(h)),
+            'm' => out.push_str(&two(mi)),
+            's' => out.push_str(&two(s)),
+            'f' => out.push_str(&frac[..n.min(7)]),
+            'F' => out.push_str(frac[..n.min(7)].trim_end_matches('0')),
+            _ => (0..n).for_each(|_| out.push(c)),
+        }
+        i += n;
+    }
+    out
+}
+
+fn format_timespan(a: &[Value], _: &Env) -> Value {
+    match a[0].undyn() {
+        Value::TimeSpan(t) => Value::str(&format_ts(t, &a[1].to_kql_string())),
+        _ => Value::str(""),
+    }
 }
 
 fn dayofyear(a: &[Value], _: &Env) -> Value {

@@ -518,7 +518,24 @@ impl Parser {
                             };
                             return lit(v, (sp.0, end));
                         }
-                        "timespan"
+                        "timespan" | "time" if matches!(self.peek_at(1), Tok::Raw(_)) => {
+                            self.bump();
+                            let raw = match self.peek().clone() {
+                                Tok::Raw(r) => r,
+                                _ => String::new(),
+                            };
+                            let rsp = self.bump().span;
+                            let end = self.expect_sym(")", &format!("to close {lw}("))?.1;
+                            let v = crate::functions::parse_timespan(&raw).ok_or_else(|| {
+                                RawError::expected(
+                                    rsp,
+                                    format!("invalid timespan literal '{raw}'"),
+                                    &["1.02:03:04.5"],
+                                )
+                            })?;
+                            return lit(Value::TimeSpan(v), (sp.0, end));
+                        }
+                        "timespan" | "time"
                             if matches!(self.peek_at(1), Tok::TimeSpan(_) | Tok::Long(_))
                                 && matches!(self.peek_at(2), Tok::Sym(")")) =>
                         {
