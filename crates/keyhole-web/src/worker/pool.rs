@@ -52,7 +52,15 @@ const MAX_UNIT: u64 = 64 << 20;
 /// synchronous 8 MiB reads 6.53 / 6.61 / 6.08 s, the drop adding 368 / 324 / 365 MB; these
 /// 4 MiB reads one ahead 6.30 / 6.21 / 5.31 s, 351 / 360 / 363 MB. (Synchronous reads
 /// earlier: 4 MiB 6.11 s / PSS 783 MB, 8 MiB 5.51 s / 803 MB, 16 MiB 5.72 s / 847 MB.)
-const READ_CHUNK: u64 = 4 << 20;
+/// Each slice is a new `Blob.stream()`, and its setup costs the browser's file threads CPU the
+/// parse workers then lack: reading the 1 GB drop alone (two workers, BYOB, no parse; 3 runs
+/// alternated) took 4.2-5.7 CPU s and 2.3-2.9 s in 4 MiB slices, 3.0-3.2 CPU s and 1.6-1.8 s
+/// in 8 MiB ones (16 MiB: no better). On the page, 8 MiB against 4 MiB (4 runs alternated):
+/// first alert 8.12-8.73 s (mean 8.51) against 8.19-9.67 s (mean 9.04); the browser process's
+/// file threads 2.1-2.2 CPU s against 2.4-2.7; the drop adding 274-292 MB against 259-293.
+/// Twice as many parse workers as cores (one reading while another parses) was no faster
+/// (6.7-7.3 s against 6.0-7.6 s) and added ~100 MB.
+const READ_CHUNK: u64 = 8 << 20;
 /// Bytes looked at from a target offset for a safe cut: the first record boundary after it
 /// (records are a few kB; a target with none in reach is dropped, its bytes go to the unit
 /// before). Each window is a synchronous read before any parse worker starts: the 15 cuts of a
