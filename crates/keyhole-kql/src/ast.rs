@@ -210,6 +210,14 @@ pub(crate) enum Operator {
         args: Vec<Expr>,
         schema: Option<(bool, Vec<(String, crate::value::Type)>)>,
     },
+    /// `parse-kv expr as (Key: type, …) [with (option = value, …)]`.
+    ParseKv {
+        expr: Expr,
+        keys: Vec<(String, crate::value::Type)>,
+        /// `pair_delimiter`, `kv_delimiter`, `quote` (repeatable), `escape` (repeatable),
+        /// `greedy`, `regex`: names as written, values constant expressions.
+        options: Vec<(String, Expr)>,
+    },
     /// `parse [kind=regex] expr with * "lit" Col [: type] …`; `parse-where` drops rows that do not match.
     Parse {
         expr: Expr,

@@ -61,6 +61,7 @@ const DASHED: &[&str] = &[
     "mv-apply",
     "make-series",
     "parse-where",
+    "parse-kv",
 ];
 
 const SYMS: &[&str] = &[

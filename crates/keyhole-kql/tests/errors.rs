@@ -463,6 +463,28 @@ fn geo_lookups_name_their_mistakes() {
 }
 
 #[test]
+fn parse_kv_names_its_mistakes() {
+    check(
+        "print s = 'a=1'\n| parse-kv s as (a: long) with (pair_delimiter=';')",
+        2,
+        48,
+        "pair_delimiter and kv_delimiter go together",
+    );
+    check(
+        "print s = 'a=1'\n| parse-kv s as (a: long) with (separator=';')",
+        2,
+        33,
+        "parse-kv has no option 'separator'",
+    );
+    check(
+        "print s = 'a=1'\n| parse-kv s with (a: long)",
+        2,
+        14,
+        "expected 'as (Key: type, …)'",
+    );
+}
+
+#[test]
 fn project_by_names_and_invoke_errors_are_positioned() {
     check(
         "print a = 1, b = 2\n| project-by-names \"a\", 3",

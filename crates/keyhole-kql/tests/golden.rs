@@ -882,6 +882,22 @@ golden!(sliding_window_counts, "sliding-window-counts-plugin.md",
     ["t", "Count", "Dcount"],
     [["2024-01-01T00:00:00Z", "2", "2"], ["2024-01-02T00:00:00Z", "2", "1"], ["2024-01-03T00:00:00Z", "1", "1"]]);
 
+// ---- parse-kv --------------------------------------------------------------------------------
+
+// Delimited pairs (first value of a key wins, a missing long is null and a missing string ""),
+// quoted keys and values with an escape, greedy values holding the pair delimiter.
+golden!(parse_kv_delimited, "parse-kv-operator.md",
+    "datatable(s: string)['a=1; b = two ; a=3', 'c=<x; y>;a=5', 'b=only'] | parse-kv s as (a: long, b: string, c: string) with (pair_delimiter=';', kv_delimiter='=', quote='<>')",
+    ["s", "a", "b", "c"], [["a=1; b = two ; a=3", "1", "two", ""], ["c=<x; y>;a=5", "5", "", "x; y"], ["b=only", "", "only", ""]]);
+golden!(parse_kv_quotes_greedy, "parse-kv-operator.md",
+    "print s = 'msg=\"say \\\\\"hi\\\\\"\" who=Ann Lee at=2024-05-01T10:00:00Z' | parse-kv s as (msg: string, who: string, at: datetime) with (pair_delimiter=' ', kv_delimiter='=', quote='\"', escape='\\\\', greedy=true) | project-away s",
+    ["msg", "who", "at"], [["say \"hi\"", "Ann Lee", "2024-05-01T10:00:00Z"]]);
+// Without delimiters: the key as a whole word, then a word-character run (or a quoted value);
+// with a regex: its two groups.
+golden!(parse_kv_undelimited_regex, "parse-kv-operator.md",
+    "print s = 'level=WARN; code: 42 (subcode 7) note: [hello world]' | parse-kv s as (code: long, subcode: long, level: string, note: string, missing: long) with (quote='[]') | extend r = 'k1->v1|k2->v2|k1->v3' | parse-kv r as (k1: string, k2: string) with (regex=@'(\\w+)->(\\w+)') | project-away s, r",
+    ["code", "subcode", "level", "note", "missing", "k1", "k2"], [["42", "7", "WARN", "hello world", "", "v1", "v2"]]);
+
 // ---- scan and partition -----------------------------------------------------------------
 
 // A running total that starts again once it reaches 5 (the previous total is `s1.total`).

@@ -19,6 +19,7 @@ mod make_series;
 mod mv_apply;
 mod mv_expand;
 mod parse;
+mod parse_kv;
 mod plugins;
 mod project;
 mod render;
@@ -160,6 +161,11 @@ pub(crate) static OPERATORS: &[OpDef] = &[
         "parse",
         "parse Expr with * \"lit\" Col …",
         "Extract columns from text by a pattern."
+    ),
+    op!(
+        "parse-kv",
+        "parse-kv Expr as (Key: type, …) with (pair_delimiter=…, kv_delimiter=…)",
+        "Extract the values of keys from key/value text."
     ),
     op!(
         "parse-where",
@@ -305,6 +311,11 @@ impl Ctx<'_> {
                 *filter,
             ),
             Operator::GetSchema => Ok(getschema::run(b)),
+            Operator::ParseKv {
+                expr,
+                keys,
+                options,
+            } => parse_kv::run(self, b, expr, keys, options),
             Operator::Invoke { name, args } => self.invoke(b, &name.0, name.1, args),
         }
     }

@@ -110,7 +110,7 @@ pub(crate) fn run(
 }
 
 /// Text extracted by `parse`, converted to the declared column type.
-fn convert_text(s: &str, ty: Type) -> Value {
+pub(super) fn convert_text(s: &str, ty: Type) -> Value {
     match ty {
         Type::String | Type::Guid => Value::str(s),
         Type::Long | Type::Int => s

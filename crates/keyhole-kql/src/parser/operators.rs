@@ -216,6 +216,69 @@ impl Parser {
                     args,
                 }
             }
+            "parse-kv" => {
+                let expr = self.add_expr()?;
+                if !self.eat_word("as") {
+                    return Err(self.err_here(
+                        "expected 'as (Key: type, …)' after the parsed expression",
+                        &["as"],
+                    ));
+                }
+                let open = self.expect_sym("(", "before the keys")?;
+                let mut keys = Vec::new();
+                loop {
+                    let (name, _) = self.ident("a key name")?;
+                    let mut ty = Type::String;
+                    if self.eat_sym(":") {
+                        let (t, tsp) = self.ident("a type")?;
+                        ty = parse_type(&t).ok_or_else(|| {
+                            RawError::expected(
+                                tsp,
+                                format!("unknown type '{t}'"),
+                                &["string", "long", "real", "datetime"],
+                            )
+                        })?;
+                    }
+                    keys.push((name, ty));
+                    if !self.eat_sym(",") {
+                        break;
+                    }
+                }
+                self.close_paren(open)?;
+                let mut options = Vec::new();
+                if self.eat_word("with") {
+                    let open = self.expect_sym("(", "after 'with'")?;
+                    while !self.is_sym(")") {
+                        const OPTIONS: [&str; 6] = [
+                            "pair_delimiter",
+                            "kv_delimiter",
+                            "quote",
+                            "escape",
+                            "greedy",
+                            "regex",
+                        ];
+                        let (name, nsp) = self.ident("a parse-kv option")?;
+                        if !OPTIONS.contains(&name.to_ascii_lowercase().as_str()) {
+                            return Err(RawError::expected(
+                                nsp,
+                                format!("parse-kv has no option '{name}'"),
+                                &OPTIONS,
+                            ));
+                        }
+                        self.expect_sym("=", "after the option")?;
+                        options.push((name.to_ascii_lowercase(), self.add_expr()?));
+                        if !self.eat_sym(",") {
+                            break;
+                        }
+                    }
+                    self.close_paren(open)?;
+                }
+                Operator::ParseKv {
+                    expr,
+                    keys,
+                    options,
+                }
+            }
             "parse" | "parse-where" => {
                 let mut regex_kind = false;
                 let mut relaxed = false;
