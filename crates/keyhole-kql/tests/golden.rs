@@ -196,6 +196,11 @@ golden!(convert_units_more, "convert-angle-function.md, convert-length-function.
 
 // ---- strings -------------------------------------------------------------------------------
 
+// A drive is the root, the directory runs to the last separator, a stream follows a ':'.
+golden!(parse_path, "parse-path-function.md",
+    "datatable(p: string)[@'D:\\logs\\app.2024.log', 'https://host/share/a.tar.gz', @'D:\\data\\notes.txt:secret', 'README'] | extend x = parse_path(p) | project s = x.Scheme, r = x.RootPath, d = x.DirectoryPath, n = x.DirectoryName, f = x.Filename, e = x.Extension, a = x.AlternateDataStreamName",
+    ["s", "r", "d", "n", "f", "e", "a"], [["", "D:", "D:\\logs", "logs", "app.2024.log", "log", ""], ["https", "", "host/share", "share", "a.tar.gz", "gz", ""], ["", "D:", "D:\\data", "data", "notes.txt", "txt", "secret"], ["", "", "", "", "README", "", ""]]);
+
 // RFC 3492 (expected values from Python's punycode codec): ASCII kept in place with its case,
 // then a '-' and the rest; domains label by label ('。' also splits), 'xn--' on encoded ones.
 golden!(punycode, "punycode-from-string-function.md, punycode-to-string-function.md, punycode-domain-to-string-function.md, punycode-domain-from-string-function.md",

@@ -29,6 +29,7 @@ pub(crate) static FUNCTIONS: &[FnDef] = &[
     def!("current_principal_is_member_of", ("group1, group2, …", 1, 64) -> T(Type::Bool), "Whether the principal running the query is in a group: offline, never.", Eval(never)),
     def!("strlen", ("text", 1, 1) -> T(Type::Long), "Length in characters.", Eval(strlen), [("strlen(\"héllo\")", "5")]),
     def!("substring", ("text, start [, length]", 2, 3) -> T(Type::String), "Part of the text from a 0-based character index.", Eval(substring), [("substring(\"abcdef\", 1, 3)", "bcd")]),
+    def!("parse_path", ("path", 1, 1) -> T(Type::Dynamic), "A file path's parts: Scheme, RootPath, DirectoryPath, DirectoryName, Filename, Extension, AlternateDataStreamName.", Eval(parse_path)),
     def!("replace_strings", ("text, lookups, rewrites", 3, 3) -> T(Type::String), "Every match of each lookup replaced by its rewrite; an earlier lookup's matches win, matches do not overlap, a non-string rewrite keeps the match.", Eval(replace_strings), [("replace_strings(\"a cat, a dog\", dynamic(['cat', 'dog']), dynamic(['dog', 'bird']))", "a dog, a bird")]),
     def!("has_any_index", ("source, values", 2, 2) -> T(Type::Long), "The index of the first of the values that `source` has as a term, or -1.", Eval(has_any_index), [("has_any_index(\"this is an example\", dynamic(['not', 'example']))", "1")]),
     def!("replace_string", ("text, lookup, rewrite", 3, 3) -> T(Type::String), "Every occurrence of a string replaced.", Eval(replace_string), [("replace_string(\"a.b.c\", \".\", \"/\")", "a/b/c")]),
@@ -426,6 +427,53 @@ fn replace_string(a: &[Value], env: &Env) -> Value {
         return Value::Null;
     }
     Value::str(&s.replace(&from, &to))
+}
+
+/// A path (Windows, UNC, Unix, or a `scheme://` URL) split as Kusto's parse_path does: the
+/// drive is the root, the directory runs to the last `\\` or `/`, an NTFS alternate data
+/// stream follows the file name after a `:`.
+fn parse_path(a: &[Value], _: &Env) -> Value {
+    let p = a[0].to_kql_string();
+    let (scheme, rest) = match p.find("://") {
+        Some(i)
+            if i > 0
+                && p[..i].starts_with(|c: char| c.is_ascii_alphabetic())
+                && p[..i]
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c)) =>
+        {
+            (&p[..i], &p[i + 3..])
+        }
+        _ => ("", p.as_str()),
+    };
+    let b = rest.as_bytes();
+    let root = if b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':' {
+        &rest[..2]
+    } else {
+        ""
+    };
+    let (dir, file) = match rest.rfind(['\\', '/']) {
+        Some(i) => (&rest[..i], &rest[i + 1..]),
+        None => ("", rest),
+    };
+    let (file, stream) = match file.split_once(':') {
+        Some((f, s)) if root.is_empty() || !dir.is_empty() => (f, s),
+        _ => (file, ""),
+    };
+    let dir_name = match dir.rfind(['\\', '/']) {
+        Some(i) => &dir[i + 1..],
+        None => dir,
+    };
+    let ext = file.rsplit_once('.').map_or("", |(_, e)| e);
+    Value::dynamic(serde_json::json!({
+        "Scheme": scheme,
+        "RootPath": root,
+        "DirectoryPath": dir,
+        "DirectoryName": dir_name,
+        "Filename": file,
+        "Extension": ext,
+        "AlternateDataStreamName": stream,
+    }))
 }
 
 fn replace_strings(a: &[Value], env: &Env) -> Value {
