@@ -256,6 +256,8 @@ struct Facts {
     /// days other than the attack's UTC day, operations and vaults; and whether it came back to
     /// the attack's vault 24 h or more after its first success there.
     around: (usize, usize, usize, bool),
+    /// Distinct UTC days other than the attack's with its successes on the attack's vault.
+    days_here: usize,
 }
 
 fn facts(events: &EventStore, atk: &InjectedAttack) -> Facts {
@@ -265,6 +267,7 @@ fn facts(events: &EventStore, atk: &InjectedAttack) -> Facts {
         other_hours: 0,
         earlier: (0, 0, 0),
         around: (0, 0, 0, false),
+        days_here: 0,
     };
     let Some(p) = atk.principal.as_deref() else {
         return f;
@@ -281,6 +284,7 @@ fn facts(events: &EventStore, atk: &InjectedAttack) -> Facts {
         std::collections::BTreeSet::new(),
     );
     let mut first_here: Option<i64> = None;
+    let mut days_here = std::collections::BTreeSet::new();
     for e in events.rows() {
         let theirs = e.is_success()
             && e.is_data_plane()
@@ -304,6 +308,9 @@ fn facts(events: &EventStore, atk: &InjectedAttack) -> Facts {
             continue;
         }
         let first = *first_here.get_or_insert(t);
+        if t.div_euclid(day) != atk.first.micros.div_euclid(day) {
+            days_here.insert(t.div_euclid(day));
+        }
         f.around.3 |= t >= first + day;
         if t < atk.first.micros && f.history.is_none() {
             f.history = Some(atk.first.micros - t);
@@ -320,6 +327,7 @@ fn facts(events: &EventStore, atk: &InjectedAttack) -> Facts {
     f.earlier.2 = vaults.len();
     f.around.0 = other_days.len();
     f.around.2 = other_vaults.len();
+    f.days_here = days_here.len();
     f
 }
 
@@ -334,7 +342,8 @@ fn facts(events: &EventStore, atk: &InjectedAttack) -> Facts {
 ///   like a user's home network (a quarter of the sessions of half the users), which a few days
 ///   of a drop may not have shown yet; no signal in the drop tells them apart;
 /// - new operation types are judged after the learned first third, for a principal active on
-///   the vault for 12 h (then against its peers);
+///   the vault for 12 h, or inside it for a principal active there on 3 other days (then
+///   against its peers);
 /// - a List then never-read secrets needs 12 h of the principal's own reads on the vault before
 ///   the list, or its own reads on both sides of it;
 /// - a user's new client that nothing before it judges (inside the learned first third, or
@@ -362,8 +371,12 @@ fn known_limit(
         {
             Some("fewer than 2 other days of the user's work on one vault in the window")
         }
-        "KV_OperationPatternAnomaly" if !(facts.history.is_some_and(|h| h >= 12 * 3_600_000_000) && atk.first.micros >= learned) => {
-            Some("inside the learned first third, or less than 12 h of the principal's activity on the vault before it")
+        "KV_OperationPatternAnomaly"
+            if !((facts.history.is_some_and(|h| h >= 12 * 3_600_000_000)
+                && atk.first.micros >= learned)
+                || (atk.first.micros < learned && facts.days_here >= 3)) =>
+        {
+            Some("less than 12 h of the principal's activity on the vault before it, or inside the learned first third with fewer than 3 other days of it there")
         }
         "KV_ListGetAnomaly"
             if facts.history.is_none_or(|h| h < 12 * 3_600_000_000)
@@ -539,6 +552,7 @@ fn sliding_report(gen: &GenConfig, windows: &[u32]) -> Vec<String> {
         let mut missed_rules: std::collections::BTreeMap<String, usize> = Default::default();
         let mut info_rules: std::collections::BTreeMap<&str, usize> = Default::default();
         let mut fp_rules: std::collections::BTreeMap<String, usize> = Default::default();
+        let mut limits = Vec::new();
         for end in n..=gen.days {
             let (start, stop) = keyhole_gen::window_bounds(gen, end - n, end);
             let inside = keyhole_gen::attacks_inside(&manifest, start, stop);
@@ -572,6 +586,7 @@ fn sliding_report(gen: &GenConfig, windows: &[u32]) -> Vec<String> {
                 *missed_rules
                     .entry(m.split(':').next().unwrap_or("").to_string())
                     .or_default() += 1;
+                limits.push(format!("{label}: {m}"));
             }
             for f in &s.false_positives {
                 *fp_rules
@@ -592,6 +607,9 @@ fn sliding_report(gen: &GenConfig, windows: &[u32]) -> Vec<String> {
             "         misses that are documented limits: {limited} ({limited_info} surfaced as informational); other misses: {}",
             inside_total - found - limited
         );
+        for l in &limits {
+            println!("           {l}");
+        }
         if !fp_rules.is_empty() {
             println!("         false positives by rule: {fp_rules:?}");
         }

@@ -16,6 +16,13 @@
 //! rule's severity when at least `pattern_rare_ops` (2) of the new types were performed by no
 //! other principal of its kind (users for a user, applications for an application; at least
 //! `peer_min` of them) anywhere in the drop; informational otherwise.
+//!
+//! New types inside that learned first third are judged on the whole drop (leave-one-out) at
+//! the end of the pass: a principal that within 1 h performed >= 3 operation types it never
+//! performed on the vault again, while it worked there on >= `stranger_around_min_days` (3)
+//! other UTC days of the drop, keeps the rule's severity when at least 2 of those types were
+//! performed by no other principal of its kind (the peer verdict above). A principal's first
+//! hour in a drop shows its usual types, and those come back on its other days.
 
 use super::is_user;
 use crate::detect::baseline::{FxMap, FxSet, Id};
@@ -36,13 +43,18 @@ pub static INFO: RuleInfo = RuleInfo {
     doc: "A principal active on a vault on >= 3 earlier days performs >= 3 operation types it never performed there within 1 h, after the 7-day learning period.",
     needs_baseline: true,
     basis: "the principal's earlier active days on the vault, after its learning period",
-    short_drop: "operation types learned from the vault's first third (at least 12 h); new types after it alert when at least 2 of them are performed by no other principal of its kind in the drop, else informational",
+    short_drop: "operation types learned from the vault's first third (at least 12 h); new types after it alert when at least 2 of them are performed by no other principal of its kind in the drop, else informational; >= 3 types inside the first third never performed again, by a principal active on >= 3 other days, are judged the same way (leave-one-out)",
 };
 
 #[derive(Default)]
 struct State {
     known: FxSet<Id>,
     recent: VecDeque<(i64, Id, usize)>,
+    /// Short vaults: first uses of operation types inside the learned part (time, type, event;
+    /// at most 64), when each type was last performed, and the distinct UTC days active.
+    learned: Vec<(i64, Id, usize)>,
+    last: FxMap<Id, i64>,
+    days: Vec<i64>,
 }
 
 pub struct OperationPatternAnomaly {
@@ -55,6 +67,8 @@ pub struct OperationPatternAnomaly {
     /// Findings judged in-drop (index in `out`), with the principal, its kind and the new
     /// operation types, for the peer verdict at the end of the pass.
     short: Vec<(usize, Id, bool, Vec<Id>)>,
+    /// Short vaults: the (vault, principal) keys with new types inside the learned part.
+    learned: Vec<(Id, Id)>,
 }
 
 impl Default for OperationPatternAnomaly {
@@ -65,6 +79,7 @@ impl Default for OperationPatternAnomaly {
             doers: FxMap::default(),
             principals: FxSet::default(),
             short: Vec::new(),
+            learned: Vec::new(),
         }
     }
 }
@@ -99,17 +114,34 @@ impl Rule for OperationPatternAnomaly {
         }
         self.principals.insert((pk, user));
         let st = self.state.entry(key).or_default();
+        let day = ev.time().day();
+        let short = cx
+            .vault_span()
+            .is_some_and(|s| !s.long(cx.cfg.learning_days));
+        if short {
+            st.last.insert(cx.cur.operation, ev.time().micros);
+            if st.days.last() != Some(&day) {
+                st.days.push(day);
+            }
+        }
         if !st.known.insert(cx.cur.operation) {
             return;
         }
-        let day = ev.time().day();
         let mode = cx.mode(ev);
         let days = cx.base.vault_principal_days_before(cx.cur.vault, pk, day);
         let known_for = cx
             .base
             .vault_principal_known_for(cx.cur.vault, pk, ev.time().micros);
         match mode {
-            Mode::Learning => return,
+            Mode::Learning => {
+                if short && st.learned.len() < 64 {
+                    st.learned.push((ev.time().micros, cx.cur.operation, idx));
+                    if st.learned.len() == 1 {
+                        self.learned.push(key);
+                    }
+                }
+                return;
+            }
             Mode::Rolling if days < cx.cfg.established_days => return,
             // In-drop: established = active on the vault since at least the learning part's
             // minimum (12 h) before the event.
@@ -223,23 +255,16 @@ impl Rule for OperationPatternAnomaly {
     /// rule's severity: a user's rarer operations are its colleagues' daily ones, an intruder's
     /// enumeration and exfiltration types are nobody's. Otherwise informational.
     fn finish(&mut self, cx: &Cx, out: &mut Vec<Finding>) {
-        for (fi, pk, user, ops) in self.short.drain(..) {
+        self.leave_one_out(cx, out);
+        for (fi, pk, user, ops) in std::mem::take(&mut self.short) {
             let f = &mut out[fi];
-            let rare: Vec<&str> = ops
-                .iter()
-                .filter(|o| {
-                    self.doers
-                        .get(&(**o, user))
-                        .is_some_and(|&(a, b)| a == pk && b.is_none())
-                })
-                .map(|o| cx.name(*o))
+            let rare: Vec<&str> = self
+                .rare(pk, user, &ops)
+                .into_iter()
+                .map(|o| cx.name(o))
                 .collect();
             let kind = if user { "user" } else { "application" };
-            let peers = self
-                .principals
-                .iter()
-                .filter(|(p, u)| *u == user && *p != pk)
-                .count();
+            let peers = self.peers(pk, user);
             if rare.len() >= cx.cfg.pattern_rare_ops && peers >= cx.cfg.peer_min {
                 f.severity = INFO.severity;
                 f.reason.push_str(&format!(
@@ -261,6 +286,105 @@ impl Rule for OperationPatternAnomaly {
                     " (judged on a short drop: a principal's rarer operations may not have appeared yet, and its peers perform them too)",
                 );
             }
+        }
+    }
+}
+
+impl OperationPatternAnomaly {
+    /// The types of `ops` that no other principal of its kind performed in the drop.
+    fn rare(&self, pk: Id, user: bool, ops: &[Id]) -> Vec<Id> {
+        ops.iter()
+            .copied()
+            .filter(|o| {
+                self.doers
+                    .get(&(*o, user))
+                    .is_some_and(|&(a, b)| a == pk && b.is_none())
+            })
+            .collect()
+    }
+
+    /// Other principals of its kind in the drop.
+    fn peers(&self, pk: Id, user: bool) -> usize {
+        self.principals
+            .iter()
+            .filter(|(p, u)| *u == user && *p != pk)
+            .count()
+    }
+
+    /// New types inside the learned part of a short vault, judged on the whole drop: the first
+    /// 1 h window (from a new type) holding at least `pattern_new_ops` types the principal never
+    /// performed on the vault after that window, by a principal active there on at least
+    /// `stranger_around_min_days` other UTC days. Only a burst the peer verdict (`finish`)
+    /// will keep is reported: nothing new at informational.
+    fn leave_one_out(&mut self, cx: &Cx, out: &mut Vec<Finding>) {
+        let window = cx.cfg.pattern_window_min * MICROS_PER_MIN;
+        for key in std::mem::take(&mut self.learned) {
+            let Some(st) = self.state.get(&key) else {
+                continue;
+            };
+            let once =
+                |&&(t, op, _): &&(i64, Id, usize)| st.last.get(&op).is_none_or(|&l| l < t + window);
+            let burst = st.learned.iter().enumerate().find_map(|(i, &(t0, _, _))| {
+                let w: Vec<&(i64, Id, usize)> = st.learned[i..]
+                    .iter()
+                    .take_while(|(t, _, _)| *t - t0 < window)
+                    .filter(|e| once(e))
+                    .collect();
+                (w.len() >= cx.cfg.pattern_new_ops && once(&&st.learned[i])).then_some(w)
+            });
+            let Some(burst) = burst else {
+                continue;
+            };
+            let (t0, _, i0) = *burst[0];
+            let day = t0.div_euclid(MICROS_PER_DAY);
+            let other_days = st.days.iter().filter(|&&d| d != day).count();
+            if other_days < cx.cfg.stranger_around_min_days as usize {
+                continue;
+            }
+            let ev = cx.events.row(i0);
+            let user = is_user(ev);
+            let ids: Vec<Id> = burst.iter().map(|(_, o, _)| *o).collect();
+            // Only what the peer verdict will keep: nothing new at informational.
+            if self.rare(key.1, user, &ids).len() < cx.cfg.pattern_rare_ops
+                || self.peers(key.1, user) < cx.cfg.peer_min
+            {
+                continue;
+            }
+            let ops: Vec<&str> = burst.iter().map(|(_, o, _)| cx.name(*o)).collect();
+            let mut f = new_finding(
+                &INFO,
+                ev,
+                i0,
+                ev.vault(),
+                format!(
+                    "{}, active on {} on {} other days of this drop, performed {} operation types within {} min that it never performed there again: {}",
+                    who(ev),
+                    ev.vault(),
+                    other_days,
+                    ops.len(),
+                    cx.cfg.pattern_window_min,
+                    ops.join(", ")
+                ),
+                json!({"new_operations": ops, "count": ops.len(), "other_days": other_days}),
+            )
+            .with_basis(
+                format!(
+                    "judged on the whole drop (leave-one-out): the principal's operation types on {} on its {} other days of this drop, before and after; the burst lies in the part in-drop learning only learns from",
+                    ev.vault(),
+                    other_days
+                ),
+                if other_days >= 5 {
+                    Confidence::Medium
+                } else {
+                    Confidence::Low
+                },
+            );
+            f.severity = Severity::Informational;
+            for &&(_, _, i) in burst.iter().skip(1) {
+                f.add(cx.events.row(i), i);
+            }
+            self.short.push((out.len(), key.1, user, ids));
+            out.push(f);
         }
     }
 }
