@@ -86,6 +86,12 @@ macro_rules! golden {
 
 // ---- numbers -------------------------------------------------------------------------------
 
+// Two-sided p-values checked against numerical integration of Student's t density (t = -2,
+// df = 22.99; and Wikipedia's first Welch example, p = 0.021); a count under 2 is null.
+golden!(welch_test, "welch-test-function.md",
+    "print a = welch_test(10, 4, 10, 12, 9, 15), b = welch_test(20.82, 7.867428571428573, 15, 22.986666666666668, 3.8126666666666678, 15), c = isnull(welch_test(1, 1, 1, 2, 1, 5))",
+    ["a", "b", "c"], [["0.05744839625981", "0.0213780014628", "true"]]);
+
 golden!(
     erf_erfc,
     "erf-function.md, erfc-function.md",

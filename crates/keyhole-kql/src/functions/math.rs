@@ -36,6 +36,7 @@ pub(crate) static FUNCTIONS: &[FnDef] = &[
     def!("atan2", ("y, x", 2, 2) -> T(Type::Real), "The angle of the point (x, y).", Eval(atan2)),
     def!("gamma", ("number", 1, 1) -> T(Type::Real), "The gamma function.", Eval(gamma), [("gamma(5)", "24")]),
     def!("loggamma", ("number", 1, 1) -> T(Type::Real), "The natural logarithm of the gamma function's absolute value.", Eval(loggamma)),
+    def!("welch_test", ("mean1, variance1, count1, mean2, variance2, count2", 6, 6) -> T(Type::Real), "The two-sided p-value of Welch's unequal-variances t-test on two samples' means, variances and counts.", Eval(welch_test)),
     def!("beta_cdf", ("x, alpha, beta", 3, 3) -> T(Type::Real), "The beta distribution's cumulative probability at x (NaN outside 0–1 or for alpha, beta ≤ 0).", Eval(beta_cdf)),
     def!("beta_pdf", ("x, alpha, beta", 3, 3) -> T(Type::Real), "The beta distribution's probability density at x (NaN outside 0–1 or for alpha, beta ≤ 0).", Eval(beta_pdf)),
     def!("beta_inv", ("probability, alpha, beta", 3, 3) -> T(Type::Real), "The x whose beta_cdf is the probability (NaN outside 0–1 or for alpha, beta ≤ 0).", Eval(beta_inv)),
@@ -394,6 +395,23 @@ fn beta_inv_fn(p: f64, a: f64, b: f64) -> f64 {
         }
     }
     0.5 * (lo + hi)
+}
+
+/// Welch's t statistic and Welch–Satterthwaite degrees of freedom; the two-sided p-value of
+/// Student's t with them, I_{df/(df+t²)}(df/2, 1/2). Null for counts under 2 or no variance.
+fn welch_test(a: &[Value], _: &Env) -> Value {
+    let v: Option<Vec<f64>> = a.iter().map(|x| x.as_f64()).collect();
+    let Some(v) = v else {
+        return Value::Null;
+    };
+    let (m1, v1, n1, m2, v2, n2) = (v[0], v[1], v[2], v[3], v[4], v[5]);
+    let (s1, s2) = (v1 / n1, v2 / n2);
+    if n1 < 2.0 || n2 < 2.0 || (s1 + s2).partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
+        return Value::Null;
+    }
+    let t = (m1 - m2) / (s1 + s2).sqrt();
+    let df = (s1 + s2) * (s1 + s2) / (s1 * s1 / (n1 - 1.0) + s2 * s2 / (n2 - 1.0));
+    Value::Real(beta_cdf_fn(df / (df + t * t), df / 2.0, 0.5))
 }
 
 fn beta_cdf(a: &[Value], _: &Env) -> Value {
