@@ -210,7 +210,8 @@ pub(crate) enum Operator {
         args: Vec<Expr>,
         schema: Option<(bool, Vec<(String, crate::value::Type)>)>,
     },
-    /// `parse-kv expr as (Key: type, …) [with (option = value, …)]`.
+    /// `parse-kv expr as (Key: type, …) [with (option = value, …)]`; the options are
+    /// [`PARSE_KV_OPTIONS`].
     ParseKv {
         expr: Expr,
         keys: Vec<(String, crate::value::Type)>,
@@ -390,3 +391,13 @@ pub(crate) struct Scan {
     pub steps: Vec<ScanStep>,
     pub span: Span,
 }
+
+/// The options of `parse-kv … with (…)`.
+pub const PARSE_KV_OPTIONS: [&str; 6] = [
+    "pair_delimiter",
+    "kv_delimiter",
+    "quote",
+    "escape",
+    "greedy",
+    "regex",
+];

@@ -14,8 +14,7 @@
 //!
 //! Distinct counts are exact (as `dcount` is here).
 
-use super::evaluate::Plugin;
-use crate::ast::ExprKind;
+use super::evaluate::{column_index, Plugin};
 use crate::error::{RawError, Res};
 use crate::exec::{values_col, Batch, Ctx};
 use crate::functions::{floor_to, start_of};
@@ -78,24 +77,6 @@ struct Args {
     dims: Vec<usize>,
 }
 
-fn column(b: &Batch, p: &Plugin, i: usize, what: &str, usage: &str) -> Res<usize> {
-    match p.args.get(i) {
-        Some(a) => match &a.kind {
-            ExprKind::Name(n) => b
-                .index_of(n)
-                .ok_or_else(|| RawError::new(a.span, format!("unknown column '{n}'"))),
-            _ => Err(RawError::new(
-                a.span,
-                format!("{}: expected {what} (a column name): {usage}", p.name),
-            )),
-        },
-        None => Err(RawError::new(
-            p.name_span,
-            format!("{}: expected {what}: {usage}", p.name),
-        )),
-    }
-}
-
 fn step_arg(ctx: &Ctx, p: &Plugin, i: usize, what: &str) -> Res<Step> {
     let a = &p.args[i];
     let v = ctx.eval_const(a)?.undyn();
@@ -135,8 +116,8 @@ fn common(ctx: &Ctx, b: &Batch, p: &Plugin, fixed: usize, usage: &str) -> Res<Ar
             ),
         ));
     }
-    let id = column(b, p, 0, "the id column", usage)?;
-    let time = column(b, p, 1, "the timeline column", usage)?;
+    let id = column_index(b, p, 0, "the id column", usage)?;
+    let time = column_index(b, p, 1, "the timeline column", usage)?;
     let bound = |i: usize, what: &str| -> Res<i64> {
         timeline(&ctx.eval_const(&p.args[i])?).ok_or_else(|| {
             RawError::new(
@@ -147,7 +128,7 @@ fn common(ctx: &Ctx, b: &Batch, p: &Plugin, fixed: usize, usage: &str) -> Res<Ar
     };
     let (start, end) = (bound(2, "Start")?, bound(3, "End")?);
     let dims = (4 + fixed..p.args.len())
-        .map(|i| column(b, p, i, "a dimension", usage))
+        .map(|i| column_index(b, p, i, "a dimension", usage))
         .collect::<Res<_>>()?;
     Ok(Args {
         id,

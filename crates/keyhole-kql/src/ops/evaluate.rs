@@ -33,6 +33,14 @@ pub(crate) struct Plugin<'a> {
     pub schema: Option<&'a (bool, Vec<(String, Type)>)>,
 }
 
+/// The index of the column a plugin's argument `i` names; `what` says which argument, `usage`
+/// (when not empty) the plugin's call form.
+pub(super) fn column_index(b: &Batch, p: &Plugin, i: usize, what: &str, usage: &str) -> Res<usize> {
+    let (n, sp) = column_arg(p, i, what, usage)?;
+    b.index_of(n)
+        .ok_or_else(|| RawError::new(sp, format!("unknown column '{n}'")))
+}
+
 pub(crate) fn run(ctx: &mut Ctx, b: Batch, p: &Plugin) -> Res<Batch> {
     match p.name {
         "activity_counts_metrics" => super::activity::activity_counts_metrics(ctx, b, p),
@@ -77,16 +85,26 @@ pub(crate) fn lookup_table(ctx: &mut Ctx, p: &Plugin, usage: &str) -> Res<(Batch
     }
 }
 
-fn column_arg<'e>(p: &'e Plugin, i: usize, what: &str) -> Res<(&'e str, (usize, usize))> {
+fn column_arg<'e>(
+    p: &'e Plugin,
+    i: usize,
+    what: &str,
+    usage: &str,
+) -> Res<(&'e str, (usize, usize))> {
+    let usage = if usage.is_empty() {
+        String::new()
+    } else {
+        format!(": {usage}")
+    };
     match p.args.get(i).map(|a| (&a.kind, a.span)) {
         Some((ExprKind::Name(n), sp)) => Ok((n, sp)),
         Some((_, sp)) => Err(RawError::new(
             sp,
-            format!("{}: expected {what} (a column name)", p.name),
+            format!("{}: expected {what} (a column name){usage}", p.name),
         )),
         None => Err(RawError::new(
             p.name_span,
-            format!("{}: expected {what}", p.name),
+            format!("{}: expected {what}{usage}", p.name),
         )),
     }
 }
@@ -104,7 +122,7 @@ fn json_type(v: &serde_json::Value) -> Option<Type> {
 }
 
 fn bag_unpack(ctx: &mut Ctx, b: Batch, p: &Plugin) -> Res<Batch> {
-    let (col, col_span) = column_arg(p, 0, "the column to unpack")?;
+    let (col, col_span) = column_arg(p, 0, "the column to unpack", "")?;
     let src = b
         .index_of(col)
         .ok_or_else(|| RawError::new(col_span, format!("unknown column '{col}'")))?;
@@ -270,7 +288,7 @@ fn narrow(ctx: &mut Ctx, b: Batch) -> Batch {
 /// `pivot(Col [, agg(x)] [, Key1, Key2, …])`: one row per key, one column per distinct value
 /// of `Col` (in ascending order) holding the aggregation (`count()` by default) of that cell.
 fn pivot(ctx: &mut Ctx, b: Batch, p: &Plugin) -> Res<Batch> {
-    let (pcol, _) = column_arg(p, 0, "the pivot column")?;
+    let (pcol, _) = column_arg(p, 0, "the pivot column", "")?;
     let (agg, keys): (Expr, &[Expr]) = match p.args.get(1) {
         Some(a) if matches!(a.kind, ExprKind::Call(..)) => (a.clone(), &p.args[2..]),
         _ => (

@@ -77,14 +77,7 @@ fn options(ctx: &Ctx, options: &[(String, Expr)]) -> Res<Opts> {
                 return Err(RawError::expected(
                     e.span,
                     format!("parse-kv has no option '{name}'"),
-                    &[
-                        "pair_delimiter",
-                        "kv_delimiter",
-                        "quote",
-                        "escape",
-                        "greedy",
-                        "regex",
-                    ],
+                    &crate::ast::PARSE_KV_OPTIONS,
                 ))
             }
         }

@@ -3,7 +3,7 @@
 //! the dimensions), the percentile of `Value` over that bin and the `BinsToLookBack - 1` bins
 //! before it. Percentiles are nearest-rank, as `percentile()` is here.
 
-use super::evaluate::Plugin;
+use super::evaluate::{column_index, Plugin};
 use crate::ast::ExprKind;
 use crate::error::{RawError, Res};
 use crate::exec::{values_col, Batch, Ctx};
@@ -14,24 +14,6 @@ use std::collections::{BTreeMap, HashMap};
 
 /// One dimension combination's values per bin.
 type Group = (Vec<Value>, BTreeMap<i64, Vec<f64>>);
-
-fn column(b: &Batch, p: &Plugin, i: usize, what: &str) -> Res<usize> {
-    match p.args.get(i) {
-        Some(a) => match &a.kind {
-            ExprKind::Name(n) => b
-                .index_of(n)
-                .ok_or_else(|| RawError::new(a.span, format!("unknown column '{n}'"))),
-            _ => Err(RawError::new(
-                a.span,
-                format!("rolling_percentile: expected {what} (a column name)"),
-            )),
-        },
-        None => Err(RawError::new(
-            p.name_span,
-            format!("rolling_percentile: expected {what}"),
-        )),
-    }
-}
 
 /// An index value and a bin size as integers of one unit (microseconds for datetimes and
 /// timespans), or None when they do not go together.
@@ -59,9 +41,9 @@ pub(crate) fn rolling_percentile(ctx: &mut Ctx, b: Batch, p: &Plugin) -> Res<Bat
             "rolling_percentile(ValueColumn, Percentile, IndexColumn, BinSize, BinsToLookBack [, Dim1, …])",
         ));
     }
-    let val = column(&b, p, 0, "the value column")?;
+    let val = column_index(&b, p, 0, "the value column", "")?;
     let pct = ctx.eval_const(&p.args[1])?;
-    let idx = column(&b, p, 2, "the index column")?;
+    let idx = column_index(&b, p, 2, "the index column", "")?;
     let size = ctx.eval_const(&p.args[3])?;
     let back = ctx.eval_const(&p.args[4])?;
     let (Some(pctf), Some(back)) = (pct.as_f64(), back.as_f64().map(|x| x as i64)) else {
@@ -81,7 +63,7 @@ pub(crate) fn rolling_percentile(ctx: &mut Ctx, b: Batch, p: &Plugin) -> Res<Bat
         other => other.as_f64().map_or(0, |x| x as i64),
     };
     let dims: Vec<usize> = (5..p.args.len())
-        .map(|i| column(&b, p, i, "a dimension"))
+        .map(|i| column_index(&b, p, i, "a dimension", ""))
         .collect::<Res<_>>()?;
     let (vty, ity) = (b.cols[val].ty, b.cols[idx].ty);
     // Per dimension combination (first-seen order), per bin: the values.

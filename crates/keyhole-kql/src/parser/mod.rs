@@ -904,6 +904,23 @@ impl Parser {
     }
 }
 
+impl Parser {
+    /// An optional `: type` after a column name (`string` when absent).
+    pub(super) fn opt_type(&mut self) -> Res<Type> {
+        if !self.eat_sym(":") {
+            return Ok(Type::String);
+        }
+        let (t, tsp) = self.ident("a type")?;
+        parse_type(&t).ok_or_else(|| {
+            RawError::expected(
+                tsp,
+                format!("unknown type '{t}'"),
+                &["string", "long", "real", "datetime"],
+            )
+        })
+    }
+}
+
 pub(crate) fn parse_type(t: &str) -> Option<Type> {
     Some(match t.to_ascii_lowercase().as_str() {
         "string" => Type::String,

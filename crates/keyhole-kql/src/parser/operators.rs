@@ -4,7 +4,6 @@ use super::{parse_type, Parser};
 use crate::ast::*;
 use crate::error::{did_you_mean, RawError, Res};
 use crate::lexer::Tok;
-use crate::value::Type;
 
 const JOIN_KINDS: &[&str] = &[
     "innerunique",
@@ -228,17 +227,7 @@ impl Parser {
                 let mut keys = Vec::new();
                 loop {
                     let (name, _) = self.ident("a key name")?;
-                    let mut ty = Type::String;
-                    if self.eat_sym(":") {
-                        let (t, tsp) = self.ident("a type")?;
-                        ty = parse_type(&t).ok_or_else(|| {
-                            RawError::expected(
-                                tsp,
-                                format!("unknown type '{t}'"),
-                                &["string", "long", "real", "datetime"],
-                            )
-                        })?;
-                    }
+                    let ty = self.opt_type()?;
                     keys.push((name, ty));
                     if !self.eat_sym(",") {
                         break;
@@ -249,20 +238,12 @@ impl Parser {
                 if self.eat_word("with") {
                     let open = self.expect_sym("(", "after 'with'")?;
                     while !self.is_sym(")") {
-                        const OPTIONS: [&str; 6] = [
-                            "pair_delimiter",
-                            "kv_delimiter",
-                            "quote",
-                            "escape",
-                            "greedy",
-                            "regex",
-                        ];
                         let (name, nsp) = self.ident("a parse-kv option")?;
-                        if !OPTIONS.contains(&name.to_ascii_lowercase().as_str()) {
+                        if !PARSE_KV_OPTIONS.contains(&name.to_ascii_lowercase().as_str()) {
                             return Err(RawError::expected(
                                 nsp,
                                 format!("parse-kv has no option '{name}'"),
-                                &OPTIONS,
+                                &PARSE_KV_OPTIONS,
                             ));
                         }
                         self.expect_sym("=", "after the option")?;
@@ -324,17 +305,7 @@ impl Parser {
                         }
                         Tok::Ident(name) if !name.starts_with('!') => {
                             self.bump();
-                            let mut ty = Type::String;
-                            if self.eat_sym(":") {
-                                let (t, tsp) = self.ident("a type")?;
-                                ty = parse_type(&t).ok_or_else(|| {
-                                    RawError::expected(
-                                        tsp,
-                                        format!("unknown type '{t}'"),
-                                        &["string", "long", "real", "datetime"],
-                                    )
-                                })?;
-                            }
+                            let ty = self.opt_type()?;
                             elems.push(ParseElem::Col(name, ty));
                         }
                         _ => break,
