@@ -78,8 +78,8 @@ struct Activity {
     ops: u64,
     /// Distinct UTC days, in time order.
     days: Vec<i64>,
-    vaults: FxSet<Id>,
-    /// Per vault (short vaults only): successes, distinct UTC days in time order, the last one.
+    /// Per vault (short vaults only, so its keys are the vaults): successes, distinct UTC days
+    /// in time order, the last one.
     work: FxMap<Id, Work>,
 }
 
@@ -318,13 +318,12 @@ impl Novelty {
         let before = (
             act.ops,
             act.days.iter().filter(|&&d| d < day).count() as u32,
-            act.vaults.len(),
+            act.work.len(),
         );
         act.ops += 1;
         if act.days.last() != Some(&day) {
             act.days.push(day);
         }
-        act.vaults.insert(cx.cur.vault);
         let w = act.work.entry(cx.cur.vault).or_default();
         w.ops += 1;
         w.last = t;
