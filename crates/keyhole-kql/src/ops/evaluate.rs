@@ -6,7 +6,7 @@
 
 use crate::ast::{Assign, Expr, ExprKind};
 use crate::error::{RawError, Res};
-use crate::exec::{values_col, Batch, Ctx};
+use crate::exec::{values_col, Batch, Ctx, MAX_ROWS};
 use crate::value::{Type, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -39,6 +39,40 @@ pub(super) fn column_index(b: &Batch, p: &Plugin, i: usize, what: &str, usage: &
     let (n, sp) = column_arg(p, i, what, usage)?;
     b.index_of(n)
         .ok_or_else(|| RawError::new(sp, format!("unknown column '{n}'")))
+}
+
+/// The row pairs of a lookup plugin's join: for each of `rows` input rows, the lookup rows
+/// `hits` finds for it (`hits(row, &mut found)`), or one unmatched pair (`None`) when it finds
+/// none and `unmatched` is set; at most `MAX_ROWS` pairs. Returns the lookup and input rows.
+pub(super) fn lookup_rows(
+    p: &Plugin,
+    rows: usize,
+    unmatched: bool,
+    mut hits: impl FnMut(usize, &mut Vec<u32>),
+) -> Res<(Vec<Option<u32>>, Vec<u32>)> {
+    let (mut lrows, mut srows, mut found) = (Vec::new(), Vec::new(), Vec::new());
+    for r in 0..rows {
+        found.clear();
+        hits(r, &mut found);
+        for &lr in &found {
+            lrows.push(Some(lr));
+            srows.push(r as u32);
+        }
+        if found.is_empty() && unmatched {
+            lrows.push(None);
+            srows.push(r as u32);
+        }
+        if srows.len() > MAX_ROWS {
+            return Err(RawError::new(
+                p.name_span,
+                format!(
+                    "{} result exceeds {MAX_ROWS} rows; filter the input or the lookup table",
+                    p.name
+                ),
+            ));
+        }
+    }
+    Ok((lrows, srows))
 }
 
 pub(crate) fn run(ctx: &mut Ctx, b: Batch, p: &Plugin) -> Res<Batch> {

@@ -12,10 +12,10 @@
 //! come by position or by name; `join_hint` / `lookup_area_radius` only tune Kusto's matching
 //! and are read and ignored.
 
-use super::evaluate::{lookup_table, Plugin};
+use super::evaluate::{lookup_rows, lookup_table, Plugin};
 use crate::ast::{Expr, ExprKind};
 use crate::error::{RawError, Res};
-use crate::exec::{side_by_side, Batch, Ctx, MAX_ROWS};
+use crate::exec::{side_by_side, Batch, Ctx};
 use crate::functions::{
     geo_distance_point_to_line, geo_distance_point_to_polygon, geo_point_in_polygon,
 };
@@ -171,32 +171,15 @@ fn run(ctx: &mut Ctx, b: Batch, p: &Plugin, shape: Shape) -> Res<Batch> {
                 .is_some_and(|d| d <= r.unwrap_or(0.0)),
         }
     };
-    let mut lrows: Vec<Option<u32>> = Vec::new();
-    let mut srows: Vec<u32> = Vec::new();
-    for r in 0..b.len {
+    let (lrows, srows) = lookup_rows(p, b.len, unmatched, |r, found| {
         let (x, y) = (b.cols[xi].get(r, src), b.cols[yi].get(r, src));
-        let mut found = false;
-        for (lr, s) in &shapes {
-            if hit(&x, &y, s) {
-                lrows.push(Some(*lr));
-                srows.push(r as u32);
-                found = true;
-            }
-        }
-        if !found && unmatched {
-            lrows.push(None);
-            srows.push(r as u32);
-        }
-        if srows.len() > MAX_ROWS {
-            return Err(RawError::new(
-                p.name_span,
-                format!(
-                    "{} result exceeds {MAX_ROWS} rows; filter the input or the lookup table",
-                    p.name
-                ),
-            ));
-        }
-    }
+        found.extend(
+            shapes
+                .iter()
+                .filter(|(_, s)| hit(&x, &y, s))
+                .map(|(lr, _)| *lr),
+        );
+    })?;
     let mut right = lookup.gather_opt(&lrows, src);
     if !keep_key {
         right.cols.remove(ki);

@@ -5,10 +5,10 @@
 //! the input's; a row without a match is dropped, or kept with empty lookup columns when
 //! `return_unmatched` is true.
 
-use super::evaluate::Plugin;
+use super::evaluate::{lookup_rows, Plugin};
 use crate::ast::ExprKind;
 use crate::error::{RawError, Res};
-use crate::exec::{side_by_side, Batch, Ctx, MAX_ROWS};
+use crate::exec::{side_by_side, Batch, Ctx};
 use crate::functions::parse_ipv6_net;
 
 pub(crate) fn ipv6_lookup(ctx: &mut Ctx, b: Batch, p: &Plugin) -> Res<Batch> {
@@ -64,32 +64,16 @@ pub(crate) fn ipv6_lookup(ctx: &mut Ctx, b: Batch, p: &Plugin) -> Res<Batch> {
             Some((r as u32, net))
         })
         .collect();
-    let mut lrows: Vec<Option<u32>> = Vec::new();
-    let mut srows: Vec<u32> = Vec::new();
-    for r in 0..b.len {
+    let (lrows, srows) = lookup_rows(p, b.len, unmatched, |r, found| {
         let v = b.cols[si].get(r, src);
-        let addr = crate::functions::str_of(&v).and_then(|s| parse_ipv6_net(&s));
-        let mut hit = false;
-        if let Some(a) = addr {
-            for (lr, net) in &nets {
-                if crate::functions::ipv6_order(a, *net).is_eq() {
-                    lrows.push(Some(*lr));
-                    srows.push(r as u32);
-                    hit = true;
-                }
-            }
+        if let Some(a) = crate::functions::str_of(&v).and_then(|s| parse_ipv6_net(&s)) {
+            found.extend(
+                nets.iter()
+                    .filter(|(_, net)| crate::functions::ipv6_order(a, *net).is_eq())
+                    .map(|(lr, _)| *lr),
+            );
         }
-        if !hit && unmatched {
-            lrows.push(None);
-            srows.push(r as u32);
-        }
-        if srows.len() > MAX_ROWS {
-            return Err(RawError::new(
-                p.name_span,
-                format!("ipv6_lookup result exceeds {MAX_ROWS} rows; filter the input or the lookup table"),
-            ));
-        }
-    }
+    })?;
     Ok(side_by_side(
         lookup.gather_opt(&lrows, src),
         b.gather(&srows),
