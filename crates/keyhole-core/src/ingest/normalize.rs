@@ -70,6 +70,8 @@ fn cut_of(text: &str, part: &str) -> Cut {
 /// The last texts parsed (at most [`RECENT`]) with what the parse found in them, as positions:
 /// records repeat a few vaults' resource ids, so finding the text among the remembered ones
 /// replaces the parse. (Object URLs repeat too little: remembering them cost more than it saved.)
+/// The texts are compared with `store::same`, end first: a subscription's resource ids differ
+/// only in their last segment, and `==` (memcmp) compares byte by byte on wasm32.
 #[derive(Debug)]
 pub(crate) struct Recent<T> {
     seen: Vec<(String, T)>,
@@ -90,7 +92,7 @@ const RECENT: usize = 16;
 
 impl<T: Copy> Recent<T> {
     fn get(&mut self, text: &str, parse: impl FnOnce() -> T) -> T {
-        if let Some((_, v)) = self.seen.iter().find(|(t, _)| t == text) {
+        if let Some((_, v)) = self.seen.iter().find(|(t, _)| crate::store::same(t, text)) {
             return *v;
         }
         let v = parse();

@@ -27,6 +27,7 @@ pub mod budget;
 mod build;
 mod fixture;
 mod intern;
+pub(crate) use intern::same;
 mod prov;
 mod row;
 pub mod wire;
