@@ -296,7 +296,8 @@ const KEY_SEEDS: [u64; 2] = [0x6b65_7968_6f6c_6531, 0x9e37_79b9_7f4a_7c15];
 /// bytes, a function of the text alone (the same in every batch).
 fn text_hash(t: &str) -> [u64; 2] {
     // each half written out: `[T; 2]::map` goes through an array drain that wasm32 builds
-    // leave out of line (0.8 % of a wasm parse profile)
+    // leave out of line (0.8 % of a V8 profile's samples; a wasm parse runs 0.3 % fewer
+    // instructions without it, scripts/wasm-bench.sh)
     let half = |seed: u64| {
         let mut h = foldhash::quality::FixedState::with_seed(seed).build_hasher();
         h.write(t.as_bytes());
