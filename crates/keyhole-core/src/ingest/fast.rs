@@ -594,9 +594,10 @@ fn claim<'a>(
     c: &mut Claim<'a>,
     keys: &mut Known<Option<u8>>,
 ) -> Option<()> {
+    let mut after = After::START;
     p.object(
         depth,
-        |p, pos| keys.key(p, pos, claim_key),
+        |p, _| keys.key(p, &mut after, claim_key),
         |k, p| match k {
             Some(i) => set(claim_flex(c, i), p, depth + 1),
             None => p.skip_value(depth + 1),
@@ -732,9 +733,10 @@ fn props<'a>(
     keys: &mut Known<PropKey>,
 ) -> Option<()> {
     let mut seen_vault = false;
+    let mut after = After::START;
     p.object(
         depth,
-        |p, pos| keys.key(p, pos, prop_key),
+        |p, _| keys.key(p, &mut after, prop_key),
         |k, p| match k {
             PropKey::Flex(i) => set(prop_flex(r, i), p, depth + 1),
             PropKey::Vault => {
@@ -965,10 +967,12 @@ fn rec_flex<'r, 'a>(r: &'r mut Rec<'a>, i: u8) -> &'r mut Flex<'a> {
     }
 }
 
-/// The keys of the previous record, by position, of the record itself and of its claim and
-/// `properties` objects: records of one file list their fields in the same order, so the key
-/// at position `i` is most often the one seen there last time — its bytes `"key":` compared
-/// in place (no scan, no lookup).
+/// The keys of the records before, of the record itself and of its claim and `properties`
+/// objects, by the key before them: records of one file list their fields in one order, some
+/// of them left out (a 401 challenge has no object `id`), so the key after a given key is most
+/// often one of the last two seen after it — its bytes `"key":` compared in place (no scan, no
+/// lookup). (Keyed by position instead, every `properties` key after a left-out one missed:
+/// two misses a record on generated raw JSON lines.)
 #[derive(Debug, Default)]
 pub(crate) struct KeyCache {
     rec: Known<Option<Field>>,
@@ -976,23 +980,41 @@ pub(crate) struct KeyCache {
     props: Known<PropKey>,
 }
 
-/// The keys of one kind of object seen last time, by position, with what each is.
+/// Keys of one kind of object: each distinct key text gets a slot (at most [`Known::SLOTS`]);
+/// per slot (and for the start of the object), the last two keys seen after it.
 #[derive(Debug)]
 struct Known<F> {
-    seen: Vec<Seen<F>>,
+    /// The key texts given slots, in slot order.
+    names: Vec<Box<str>>,
+    /// `next[0]`: after the object's `{`; `next[s + 1]`: after the key in slot `s`.
+    next: Vec<[Option<Seen<F>>; 2]>,
 }
 
 impl<F> Default for Known<F> {
     fn default() -> Self {
-        Known { seen: Vec::new() }
+        Known {
+            names: Vec::new(),
+            next: Vec::new(),
+        }
     }
 }
 
-/// A key seen at a position and what it is; no pattern for a key too long for one.
+/// A key seen after another and what it is, with its slot.
 #[derive(Debug)]
 struct Seen<F> {
-    pat: Option<KeyPattern>,
+    pat: KeyPattern,
     field: F,
+    slot: u8,
+}
+
+/// Where a key comes in its object, for [`Known::key`]: at the start, or after the key in a
+/// slot; [`After::NOWHERE`] after a key without a slot (nothing predicted, nothing learned).
+#[derive(Clone, Copy, Debug)]
+struct After(u8);
+
+impl After {
+    const START: After = After(0);
+    const NOWHERE: After = After(u8::MAX);
 }
 
 /// A key as compact JSON writes it, `"key":`, when that is at most 32 bytes: two 128-bit words
@@ -1041,34 +1063,67 @@ impl KeyPattern {
 }
 
 impl<F: Copy> Known<F> {
-    /// The `pos`th key of the object (at its opening quote) through its `:`: what
-    /// [`P::key`] reads, mapped to what it is by `what` (called only when the key is not the
-    /// one seen at `pos` last time).
+    /// Distinct keys given a slot; keys past them are read and mapped every time.
+    const SLOTS: usize = 64;
+
+    /// The key of the object at its opening quote, through its `:`: what [`P::key`] reads,
+    /// mapped to what it is by `what` (called only when the key is neither of the two seen
+    /// last after the key before it); `after` is where the key comes and becomes where the
+    /// next one does.
     #[inline]
-    fn key(&mut self, p: &mut P<'_>, pos: usize, what: impl FnOnce(&str) -> F) -> Option<F> {
-        if let Some(Seen {
-            pat: Some(pat),
-            field,
-        }) = self.seen.get(pos)
-        {
-            if pat.at(p.b, p.i) {
-                // the same bytes P::key would read: a plain key, its quote, no space, `:`
-                p.i += pat.n;
-                return Some(*field);
+    fn key(&mut self, p: &mut P<'_>, after: &mut After, what: impl FnOnce(&str) -> F) -> Option<F> {
+        if let Some(ways) = self.next.get_mut(after.0 as usize) {
+            for w in 0..2 {
+                if let Some(seen) = &ways[w] {
+                    if seen.pat.at(p.b, p.i) {
+                        // the same bytes P::key would read: a plain key, its quote, no space, `:`
+                        p.i += seen.pat.n;
+                        let (field, slot) = (seen.field, seen.slot);
+                        if w == 1 {
+                            ways.swap(0, 1);
+                        }
+                        *after = After(slot + 1);
+                        return Some(field);
+                    }
+                }
             }
         }
         let k = p.key()?;
         let field = what(k);
-        let seen = Seen {
-            pat: KeyPattern::new(k),
-            field,
-        };
-        if pos < self.seen.len() {
-            self.seen[pos] = seen;
-        } else if pos == self.seen.len() && pos < 64 {
-            self.seen.push(seen);
-        }
+        self.learn(after, k, field);
         Some(field)
+    }
+
+    /// Remember key `k` (what it is: `field`) after `after`, which becomes its slot.
+    #[cold]
+    fn learn(&mut self, after: &mut After, k: &str, field: F) {
+        let slot = match self.names.iter().position(|n| **n == *k) {
+            Some(s) => s,
+            None if self.names.len() < Self::SLOTS => {
+                self.names.push(k.into());
+                self.names.len() - 1
+            }
+            None => {
+                *after = After::NOWHERE;
+                return;
+            }
+        };
+        let from = after.0 as usize;
+        *after = After(slot as u8 + 1);
+        let Some(pat) = KeyPattern::new(k) else {
+            return;
+        };
+        if self.next.len() <= Self::SLOTS {
+            self.next.resize_with(Self::SLOTS + 1, || [None, None]);
+        }
+        if let Some(ways) = self.next.get_mut(from) {
+            ways[1] = ways[0].take();
+            ways[0] = Some(Seen {
+                pat,
+                field,
+                slot: slot as u8,
+            });
+        }
     }
 }
 
@@ -1098,9 +1153,10 @@ pub(crate) fn parse_rec_into<'a>(b: &'a [u8], r: &mut Rec<'a>, keys: &mut KeyCac
     let mut p = P { s, b, i: 0 };
     p.ws();
     let (mut seen_identity, mut seen_properties) = (false, false);
+    let mut after = After::START;
     p.object(
         1,
-        |p, pos| keys.rec.key(p, pos, rec_key),
+        |p, _| keys.rec.key(p, &mut after, rec_key),
         |field, p| match field {
             None => p.skip_value(1),
             Some(Field::Flex(i)) => set(rec_flex(r, i), p, 1),
@@ -1137,7 +1193,7 @@ mod tests {
         same_with(text, &mut KeyCache::default());
     }
 
-    /// [`same`] with the key cache of the records before (keys predicted by position).
+    /// [`same`] with the key cache of the records before (keys predicted by the key before).
     fn same_with(text: &str, keys: &mut KeyCache) {
         let mut r = Rec::default();
         let fast = parse_rec_into(text.as_bytes(), &mut r, keys).map(|()| r);
@@ -1363,6 +1419,72 @@ mod tests {
             }
         }
         assert!(all > 1000 && taken * 10 > all * 8, "{taken} of {all} taken");
+    }
+
+    /// Read the keys of the object in `text` through `known`, skipping values: the keys, and
+    /// how many of them the cache did not predict (read and mapped by `what`).
+    fn keys_through(known: &mut Known<u8>, text: &str) -> (Vec<u8>, usize) {
+        let mut p = P {
+            s: text,
+            b: text.as_bytes(),
+            i: 0,
+        };
+        let (mut out, mut missed, mut after) = (Vec::new(), 0, After::START);
+        p.object(
+            1,
+            |p, _| {
+                known.key(p, &mut after, |k| {
+                    missed += 1;
+                    k.len() as u8
+                })
+            },
+            |f, p| {
+                out.push(f);
+                p.skip_value(2)
+            },
+        )
+        .expect("an object");
+        (out, missed)
+    }
+
+    /// Objects that leave keys out (a 401 challenge's properties have no `id`) and ones that
+    /// differ after one key: once each order was seen, every key is predicted; a long key (no
+    /// pattern) and keys past the slots are read each time, and still right.
+    #[test]
+    fn the_key_cache_predicts_by_the_key_before() {
+        let mut k = Known::default();
+        let with_id = r#"{"id":1,"clientInfo":2,"httpStatusCode":3,"requestUri":4,"tls":5}"#;
+        let without =
+            r#"{"clientInfo":2,"httpStatusCode":3,"requestUri":4,"isAccessPolicyMatch":6,"tls":5}"#;
+        assert_eq!(keys_through(&mut k, with_id), (vec![2, 10, 14, 10, 3], 5));
+        // only the start and the key after requestUri are new
+        assert_eq!(keys_through(&mut k, without), (vec![10, 14, 10, 19, 3], 3));
+        for _ in 0..3 {
+            assert_eq!(keys_through(&mut k, with_id).1, 0);
+            assert_eq!(keys_through(&mut k, without).1, 0);
+        }
+        // a key of 30 bytes has no pattern: read every time, its neighbours still predicted
+        let long = r#"{"a":1,"abcdefghijklmnopqrstuvwxyz0123":2,"b":3}"#;
+        assert_eq!(keys_through(&mut k, long), (vec![1, 30, 1], 3));
+        assert_eq!(keys_through(&mut k, long), (vec![1, 30, 1], 1));
+        // spaces around `:` are not the compact pattern: read, right
+        assert_eq!(
+            keys_through(&mut k, r#"{"id" :1, "clientInfo":2}"#),
+            (vec![2, 10], 1)
+        );
+        // more distinct keys than slots: the ones past them are read each time
+        let many: String = (0..Known::<u8>::SLOTS + 10)
+            .map(|i| format!("\"k{i}\":0"))
+            .collect::<Vec<_>>()
+            .join(",");
+        let many = format!("{{{many}}}");
+        let (keys, _) = keys_through(&mut k, &many);
+        assert_eq!(keys.len(), Known::<u8>::SLOTS + 10);
+        let (again, missed) = keys_through(&mut k, &many);
+        assert_eq!(again, keys);
+        assert!(missed > 0 && missed < 20, "{missed}");
+        // and the orders learnt before still hold
+        assert_eq!(keys_through(&mut k, with_id), (vec![2, 10, 14, 10, 3], 0));
     }
 
     #[test]
