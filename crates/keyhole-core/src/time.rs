@@ -178,8 +178,17 @@ impl Timestamp {
 
     /// [`Timestamp::parse_iso`], with or without the fixed-place fast path (`fast`).
     fn parse_iso_with(s: &str, fast: bool) -> Option<Timestamp> {
+        // `trim` tests every char for Unicode white space: a text that starts and ends with a
+        // visible ASCII byte (nearly every one) has none to trim
+        let b = s.as_bytes();
+        let visible = |c: Option<&u8>| matches!(c, Some(&c) if c.is_ascii_graphic());
+        let s = if visible(b.first()) && visible(b.last()) {
+            s
+        } else {
+            s.trim()
+        };
         let mut c = Cursor {
-            b: s.trim().as_bytes(),
+            b: s.as_bytes(),
             i: 0,
         };
         let (y, mo, d, h, mi, sec, frac, digits);
@@ -380,6 +389,28 @@ mod tests {
         }
         assert!(fixed_date_time(b"2024-04-03T14:03:10Z").is_some());
         assert!(fixed_date_time(b"2024-04-03 14:03:1").is_none());
+    }
+
+    /// Unicode white space around a time is trimmed (the visible-ASCII shortcut skips the trim
+    /// only when there is none to trim); inside it, it is not a time.
+    #[test]
+    fn white_space_around_a_time_is_trimmed() {
+        let base = "2024-04-03T14:03:10.5Z";
+        let want = Timestamp::parse_iso(base);
+        assert!(want.is_some());
+        for ws in [" ", "\t", "\n", "\u{b}", "\u{85}", "\u{a0}", "\u{3000}"] {
+            for t in [
+                format!("{ws}{base}"),
+                format!("{base}{ws}"),
+                format!("{ws}{ws}{base}{ws}"),
+            ] {
+                assert_eq!(Timestamp::parse_iso(&t), want, "{t:?}");
+            }
+            assert_eq!(
+                Timestamp::parse_iso(&format!("2024-04-03T14:03:10{ws}.5Z")),
+                None
+            );
+        }
     }
 
     #[test]
