@@ -292,18 +292,23 @@ fn template(
 /// The seeds of the de-duplication key's two independent 64-bit halves.
 const KEY_SEEDS: [u64; 2] = [0x6b65_7968_6f6c_6531, 0x9e37_79b9_7f4a_7c15];
 
+/// The hasher of each half of the de-duplication key, before any input.
+#[inline]
+fn key_hashers() -> [foldhash::quality::FoldHasher<'static>; 2] {
+    // each half written out: `[T; 2]::map` goes through an array drain that wasm32 builds
+    // leave out of line (0.8 % of a V8 profile's samples; a wasm parse runs ~0.5 % fewer
+    // instructions without it, scripts/wasm-bench.sh)
+    let hasher = |seed: u64| foldhash::quality::FixedState::with_seed(seed).build_hasher();
+    [hasher(KEY_SEEDS[0]), hasher(KEY_SEEDS[1])]
+}
+
 /// A text as the de-duplication key sees it: two independently seeded 64-bit hashes of its
 /// bytes, a function of the text alone (the same in every batch).
 fn text_hash(t: &str) -> [u64; 2] {
-    // each half written out: `[T; 2]::map` goes through an array drain that wasm32 builds
-    // leave out of line (0.8 % of a V8 profile's samples; a wasm parse runs 0.3 % fewer
-    // instructions without it, scripts/wasm-bench.sh)
-    let half = |seed: u64| {
-        let mut h = foldhash::quality::FixedState::with_seed(seed).build_hasher();
-        h.write(t.as_bytes());
-        h.finish()
-    };
-    [half(KEY_SEEDS[0]), half(KEY_SEEDS[1])]
+    let [mut a, mut b] = key_hashers();
+    a.write(t.as_bytes());
+    b.write(t.as_bytes());
+    [a.finish(), b.finish()]
 }
 
 /// The de-duplication key of an event, built field by field: the time to the millisecond (the
@@ -314,8 +319,7 @@ struct KeyBuilder([foldhash::quality::FoldHasher<'static>; 2]);
 
 impl KeyBuilder {
     fn new(millis: i64) -> KeyBuilder {
-        let hasher = |seed: u64| foldhash::quality::FixedState::with_seed(seed).build_hasher();
-        let mut k = KeyBuilder([hasher(KEY_SEEDS[0]), hasher(KEY_SEEDS[1])]);
+        let mut k = KeyBuilder(key_hashers());
         k.0.iter_mut().for_each(|h| h.write_u128(millis as u128));
         k
     }
