@@ -342,8 +342,9 @@ fn facts(events: &EventStore, atk: &InjectedAttack) -> Facts {
 ///   like a user's home network (a quarter of the sessions of half the users), which a few days
 ///   of a drop may not have shown yet; no signal in the drop tells them apart;
 /// - new operation types are judged after the learned first third, for a principal active on
-///   the vault for 12 h, or inside it for a principal active there on 3 other days (then
-///   against its peers);
+///   the vault for 12 h, or else on the whole drop for a principal active there on 3 other
+///   days, or for a user active there in another clock hour (then against its peers): a
+///   burst with no other hour of the principal's work on the vault has nothing to be new to;
 /// - a List then never-read secrets needs 12 h of the principal's own reads on the vault before
 ///   the list, or its own reads on both sides of it;
 /// - a user's new client that nothing before it judges (inside the learned first third, or
@@ -374,9 +375,10 @@ fn known_limit(
         "KV_OperationPatternAnomaly"
             if !((facts.history.is_some_and(|h| h >= 12 * 3_600_000_000)
                 && atk.first.micros >= learned)
-                || (atk.first.micros < learned && facts.days_here >= 3)) =>
+                || facts.days_here >= 3
+                || facts.other_hours > 0) =>
         {
-            Some("less than 12 h of the principal's activity on the vault before it, or inside the learned first third with fewer than 3 other days of it there")
+            Some("no other hour of the principal's work on the vault in the window")
         }
         "KV_ListGetAnomaly"
             if facts.history.is_none_or(|h| h < 12 * 3_600_000_000)

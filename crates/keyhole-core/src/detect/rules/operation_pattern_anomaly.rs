@@ -17,16 +17,21 @@
 //! other principal of its kind (users for a user, applications for an application; at least
 //! `peer_min` of them) anywhere in the drop; informational otherwise.
 //!
-//! New types inside that learned first third are judged on the whole drop (leave-one-out) at
-//! the end of the pass: a principal that within 1 h performed >= 3 operation types it never
-//! performed on the vault again, while it worked there on >= `stranger_around_min_days` (3)
-//! other UTC days of the drop, keeps the rule's severity when at least 2 of those types were
-//! performed by no other principal of its kind (the peer verdict above). A principal's first
-//! hour in a drop shows its usual types, and those come back on its other days.
+//! New types inside that learned first third, or before the principal has 12 h on the vault,
+//! are judged on the whole drop (leave-one-out) at the end of the pass: a principal that within
+//! 1 h performed >= 3 operation types it never performed on the vault otherwise, at least 2 of
+//! them performed by no other principal of its kind (the peer verdict above), keeps the rule's
+//! severity when it worked there on >= `stranger_around_min_days` (3) other UTC days of the
+//! drop (a principal's first hour in a drop shows its usual types, and those come back on its
+//! other days), or, on fewer days (a 1- or 3-day drop), when it is a user with at least
+//! `peer_alert_min` (5) peers that worked there in at least one other clock hour of the drop:
+//! the verdict then rests on its peers, and the basis says that the other days were dropped.
+//! Not an application on fewer days: a nightly or weekly job performs its types once in a short
+//! drop, and other applications run other jobs, so "no other application" says little.
 
 use super::is_user;
 use crate::detect::baseline::{FxMap, FxSet, Id};
-use crate::detect::judging::{hours_text, Mode};
+use crate::detect::judging::{hours_text, Frame, Mode};
 use crate::detect::{new_finding, who, Confidence, Cx, Finding, Groups, Rule, RuleInfo, Severity};
 use crate::event::Outcome;
 use crate::store::EventRef;
@@ -43,7 +48,7 @@ pub static INFO: RuleInfo = RuleInfo {
     doc: "A principal active on a vault on >= 3 earlier days performs >= 3 operation types it never performed there within 1 h, after the 7-day learning period.",
     needs_baseline: true,
     basis: "the principal's earlier active days on the vault, after its learning period",
-    short_drop: "operation types learned from the vault's first third (at least 12 h); new types after it alert when at least 2 of them are performed by no other principal of its kind in the drop, else informational; >= 3 types inside the first third never performed again, by a principal active on >= 3 other days, are judged the same way (leave-one-out)",
+    short_drop: "operation types learned from the vault's first third (at least 12 h); new types after it alert when at least 2 of them are performed by no other principal of its kind in the drop, else informational; >= 3 types within 1 h never performed otherwise (inside the first third, or before the principal's 12 h there) alert the same way, by a principal active there on >= 3 other days, or by a user with >= 5 peers active there in another hour (leave-one-out; peers alone)",
 };
 
 #[derive(Default)]
@@ -55,6 +60,8 @@ struct State {
     learned: Vec<(i64, Id, usize)>,
     last: FxMap<Id, i64>,
     days: Vec<i64>,
+    /// Short vaults: the distinct clock hours (since the epoch) the principal was active there.
+    hours: Vec<i64>,
 }
 
 pub struct OperationPatternAnomaly {
@@ -123,6 +130,10 @@ impl Rule for OperationPatternAnomaly {
             if st.days.last() != Some(&day) {
                 st.days.push(day);
             }
+            let hour = ev.time().micros.div_euclid(MICROS_PER_HOUR);
+            if st.hours.last() != Some(&hour) {
+                st.hours.push(hour);
+            }
         }
         if !st.known.insert(cx.cur.operation) {
             return;
@@ -145,7 +156,15 @@ impl Rule for OperationPatternAnomaly {
             Mode::Rolling if days < cx.cfg.established_days => return,
             // In-drop: established = active on the vault since at least the learning part's
             // minimum (12 h) before the event.
-            Mode::InDrop if known_for < cx.cfg.in_drop_min_hours as i64 * MICROS_PER_HOUR => return,
+            Mode::InDrop if known_for < cx.cfg.in_drop_min_hours as i64 * MICROS_PER_HOUR => {
+                if st.learned.len() < 64 {
+                    st.learned.push((ev.time().micros, cx.cur.operation, idx));
+                    if st.learned.len() == 1 {
+                        self.learned.push(key);
+                    }
+                }
+                return;
+            }
             _ => {}
         }
         let window = cx.cfg.pattern_window_min * MICROS_PER_MIN;
@@ -311,11 +330,13 @@ impl OperationPatternAnomaly {
             .count()
     }
 
-    /// New types inside the learned part of a short vault, judged on the whole drop: the first
-    /// 1 h window (from a new type) holding at least `pattern_new_ops` types the principal never
-    /// performed on the vault after that window, by a principal active there on at least
-    /// `stranger_around_min_days` other UTC days. Only a burst the peer verdict (`finish`)
-    /// will keep is reported: nothing new at informational.
+    /// New types inside the learned part of a short vault (or before the principal's 12 h
+    /// there), judged on the whole drop: the first 1 h window (from a new type) holding at least
+    /// `pattern_new_ops` types the principal never performed on the vault after that window, at
+    /// least `pattern_rare_ops` of them performed by no other principal of its kind, by a
+    /// principal active there on at least `stranger_around_min_days` other UTC days, or by a
+    /// user with `peer_alert_min` peers active there in another clock hour. Only a burst the
+    /// peer verdict (`finish`) will keep is reported: nothing new at informational.
     fn leave_one_out(&mut self, cx: &Cx, out: &mut Vec<Finding>) {
         let window = cx.cfg.pattern_window_min * MICROS_PER_MIN;
         for key in std::mem::take(&mut self.learned) {
@@ -324,13 +345,24 @@ impl OperationPatternAnomaly {
             };
             let once =
                 |&&(t, op, _): &&(i64, Id, usize)| st.last.get(&op).is_none_or(|&l| l < t + window);
+            let Some(&(_, _, first)) = st.learned.first() else {
+                continue;
+            };
+            let user = is_user(cx.events.row(first));
+            // The first burst the peer verdict (`finish`) will keep: on a short drop the
+            // principal's usual session is as "once" as an intruder's burst, but its types are
+            // its peers' too.
             let burst = st.learned.iter().enumerate().find_map(|(i, &(t0, _, _))| {
                 let w: Vec<&(i64, Id, usize)> = st.learned[i..]
                     .iter()
                     .take_while(|(t, _, _)| *t - t0 < window)
                     .filter(|e| once(e))
                     .collect();
-                (w.len() >= cx.cfg.pattern_new_ops && once(&&st.learned[i])).then_some(w)
+                let ids: Vec<Id> = w.iter().map(|(_, o, _)| *o).collect();
+                (w.len() >= cx.cfg.pattern_new_ops
+                    && once(&&st.learned[i])
+                    && self.rare(key.1, user, &ids).len() >= cx.cfg.pattern_rare_ops)
+                    .then_some(w)
             });
             let Some(burst) = burst else {
                 continue;
@@ -338,16 +370,23 @@ impl OperationPatternAnomaly {
             let (t0, _, i0) = *burst[0];
             let day = t0.div_euclid(MICROS_PER_DAY);
             let other_days = st.days.iter().filter(|&&d| d != day).count();
-            if other_days < cx.cfg.stranger_around_min_days as usize {
+            let h0 = t0.div_euclid(MICROS_PER_HOUR);
+            let h1 = (t0 + window - 1).div_euclid(MICROS_PER_HOUR);
+            let other_hours = st.hours.iter().filter(|&&h| h < h0 || h > h1).count();
+            let ev = cx.events.row(i0);
+            let ids: Vec<Id> = burst.iter().map(|(_, o, _)| *o).collect();
+            let peers = self.peers(key.1, user);
+            // Only what the peer verdict will keep: nothing new at informational.
+            if peers < cx.cfg.peer_min {
                 continue;
             }
-            let ev = cx.events.row(i0);
-            let user = is_user(ev);
-            let ids: Vec<Id> = burst.iter().map(|(_, o, _)| *o).collect();
-            // Only what the peer verdict will keep: nothing new at informational.
-            if self.rare(key.1, user, &ids).len() < cx.cfg.pattern_rare_ops
-                || self.peers(key.1, user) < cx.cfg.peer_min
-            {
+            // Fewer other days (a 1- or 3-day drop): a user's burst rests on its peers alone,
+            // `peer_alert_min` of them, and on its own work there in other clock hours that
+            // shows none of those types. Not an application: a nightly or weekly job performs
+            // its types once in a short drop, and other applications do other jobs.
+            let around = other_days >= cx.cfg.stranger_around_min_days as usize;
+            let peers_alone = user && other_hours > 0 && peers >= cx.cfg.peer_alert_min;
+            if !(around || peers_alone) {
                 continue;
             }
             let ops: Vec<&str> = burst.iter().map(|(_, o, _)| cx.name(*o)).collect();
@@ -357,10 +396,18 @@ impl OperationPatternAnomaly {
                 i0,
                 ev.vault(),
                 format!(
-                    "{}, active on {} on {} other days of this drop, performed {} operation types within {} min that it never performed there again: {}",
+                    "{}, active on {} {} of this drop, performed {} operation types within {} min that it never performed there again: {}",
                     who(ev),
                     ev.vault(),
-                    other_days,
+                    if around {
+                        format!("on {other_days} other days")
+                    } else {
+                        format!(
+                            "in {other_hours} other hour{} ({other_days} other day{})",
+                            if other_hours == 1 { "" } else { "s" },
+                            if other_days == 1 { "" } else { "s" }
+                        )
+                    },
                     ops.len(),
                     cx.cfg.pattern_window_min,
                     ops.join(", ")
@@ -368,11 +415,30 @@ impl OperationPatternAnomaly {
                 json!({"new_operations": ops, "count": ops.len(), "other_days": other_days}),
             )
             .with_basis(
-                format!(
-                    "judged on the whole drop (leave-one-out): the principal's operation types on {} on its {} other days of this drop, before and after; the burst lies in the part in-drop learning only learns from",
-                    ev.vault(),
-                    other_days
-                ),
+                if around {
+                    format!(
+                        "judged on the whole drop (leave-one-out): the principal's operation types on {} on its {} other days of this drop, before and after; the burst lies {}",
+                        ev.vault(),
+                        other_days,
+                        if Frame::mode(cx.frame.vault(key.0), t0, cx.cfg) == Mode::Learning {
+                            "in the part in-drop learning only learns from".to_string()
+                        } else {
+                            format!(
+                                "in the principal's first {} h there, before in-drop learning judges it",
+                                cx.cfg.in_drop_min_hours
+                            )
+                        }
+                    )
+                } else {
+                    format!(
+                        "judged on the whole drop (leave-one-out): the principal's operation types on {} in its {} other hour{} of this drop; dropped: its work there on {} other days (the drop shows {}), the verdict rests on its peers",
+                        ev.vault(),
+                        other_hours,
+                        if other_hours == 1 { "" } else { "s" },
+                        cx.cfg.stranger_around_min_days,
+                        other_days
+                    )
+                },
                 if other_days >= 5 {
                     Confidence::Medium
                 } else {
