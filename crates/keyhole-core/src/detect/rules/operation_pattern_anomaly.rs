@@ -155,7 +155,8 @@ impl Rule for OperationPatternAnomaly {
             }
             Mode::Rolling if days < cx.cfg.established_days => return,
             // In-drop: established = active on the vault since at least the learning part's
-            // minimum (12 h) before the event.
+            // minimum (12 h) before the event; first uses before that are judged on the whole
+            // drop, like those of the learned part (`leave_one_out`).
             Mode::InDrop if known_for < cx.cfg.in_drop_min_hours as i64 * MICROS_PER_HOUR => {
                 if st.learned.len() < 64 {
                     st.learned.push((ev.time().micros, cx.cur.operation, idx));
