@@ -174,8 +174,8 @@ fn vault_from_url(url: &str) -> Option<&str> {
     None
 }
 
-/// The non-empty `/`-separated segments of a URL path, by a word scan (`/` is ASCII, so
-/// every cut is a char boundary): the generic `split('/')` costs several hundred
+/// The non-empty `/`-separated segments of a URL path, by `memchr` (`/` is ASCII, so every
+/// cut is a char boundary): the generic `split('/')` costs several hundred
 /// instructions a URL, and this runs once or twice a record.
 struct Segments<'a>(&'a str);
 
@@ -185,48 +185,22 @@ impl<'a> Iterator for Segments<'a> {
     fn next(&mut self) -> Option<&'a str> {
         let b = self.0.as_bytes();
         let start = b.iter().position(|&c| c != b'/')?;
-        let end = start + slash(&b[start..]);
+        let end = memchr::memchr(b'/', &b[start..]).map_or(b.len(), |i| start + i);
         let seg = &self.0[start..end];
         self.0 = &self.0[end..];
         Some(seg)
     }
 }
 
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGH: u64 = 0x8080_8080_8080_8080;
-
-#[inline]
-fn word(b: &[u8], i: usize) -> u64 {
-    u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"))
-}
-
-/// The index of the first `/` in `b` (`b.len()` when none), eight bytes a step: a path
-/// segment is a name or a 32-digit version, a byte loop's 4-5 instructions a byte.
-#[inline]
-fn slash(b: &[u8]) -> usize {
-    let mut i = 0;
-    while i + 8 <= b.len() {
-        let x = word(b, i) ^ (ONES * b'/' as u64);
-        // the lowest flagged byte is a zero byte of `x` (flags above it may be borrows)
-        let m = x.wrapping_sub(ONES) & !x & HIGH;
-        if m != 0 {
-            return i + (m.trailing_zeros() / 8) as usize;
-        }
-        i += 8;
-    }
-    i + b[i..]
-        .iter()
-        .position(|&c| c == b'/')
-        .unwrap_or(b.len() - i)
-}
-
 /// Every byte of `b` is an ASCII hex digit: eight bytes a step, each byte's range checked by
 /// adding to it (bytes below 0x80 carry into no neighbour).
 #[inline]
 fn all_hex(b: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
     let mut i = 0;
     while i + 8 <= b.len() {
-        let w = word(b, i);
+        let w = u64::from_le_bytes(b[i..i + 8].try_into().expect("8 bytes"));
         // the high bit of each byte: set when the byte is at least the bound
         let at_least = |v: u64, bound: u8| v.wrapping_add(ONES * (0x80 - bound) as u64) & HIGH;
         let digit = at_least(w, b'0') & !at_least(w, b'9' + 1);
@@ -830,10 +804,10 @@ mod tests {
         }
     }
 
-    /// The word scans agree with byte loops: every byte value at every position of texts of
+    /// The word scan agrees with a byte loop: every byte value at every position of texts of
     /// lengths 0 to 40, among hex digits and among other bytes.
     #[test]
-    fn word_scans_agree_with_byte_loops() {
+    fn the_hex_word_scan_agrees_with_a_byte_loop() {
         for n in 0..=40usize {
             for fill in [b'a', b'7', b'F', b'-'] {
                 for at in 0..n.max(1) {
@@ -842,8 +816,6 @@ mod tests {
                         if n > 0 {
                             b[at] = c;
                         }
-                        let want = b.iter().position(|&x| x == b'/').unwrap_or(n);
-                        assert_eq!(slash(&b), want, "{b:?}");
                         let hex = b.iter().all(|x| x.is_ascii_hexdigit());
                         assert_eq!(all_hex(&b), hex, "{b:?}");
                     }
