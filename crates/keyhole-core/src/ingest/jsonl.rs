@@ -5,6 +5,7 @@
 //! lines are skipped and reported with their line number; a line over the cap is skipped
 //! without being buffered.
 
+use super::fast::Scanned;
 use super::jsondoc::Doc;
 use super::record::{Flex, Rec};
 use super::{json_error, Layout, Pos, Sink};
@@ -160,9 +161,9 @@ pub(crate) fn handle_line(raw: &[u8], line: u64, offset: u64, sink: &mut Sink) {
     match t[0] {
         // A `Rec` is kilobytes: parsed in place and handed on by reference, never moved.
         b'{' => {
-            let mut rec = Rec::default();
-            if super::fast::parse_rec_into(t, &mut rec, &mut sink.batch.key_cache).is_some() {
-                object_line(&rec, t, line, offset, pos, sink);
+            let mut slot = Scanned::default();
+            if let Some(rec) = slot.parse(t, &mut sink.batch.key_cache) {
+                object_line(rec, t, line, offset, pos, sink);
             } else {
                 match serde_json::from_slice::<Rec>(t) {
                     Ok(rec) => object_line(&rec, t, line, offset, pos, sink),

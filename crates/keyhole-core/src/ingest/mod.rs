@@ -314,9 +314,9 @@ impl Sink<'_> {
             );
             return;
         }
-        let mut rec = Rec::default();
-        if fast::parse_rec_into(bytes, &mut rec, &mut self.batch.key_cache).is_some() {
-            return self.record(&rec, pos, layout, tz);
+        let mut slot = fast::Scanned::default();
+        if let Some(rec) = slot.parse(bytes, &mut self.batch.key_cache) {
+            return self.record(rec, pos, layout, tz);
         }
         match serde_json::from_slice::<Rec>(bytes) {
             Ok(rec) => self.record(&rec, pos, layout, tz),
