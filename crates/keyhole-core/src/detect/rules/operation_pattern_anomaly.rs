@@ -397,7 +397,7 @@ impl OperationPatternAnomaly {
                 i0,
                 ev.vault(),
                 format!(
-                    "{}, active on {} {} of this drop, performed {} operation types within {} min that it never performed there again: {}",
+                    "{}, active on {} {} of this drop, performed {} operation types within {} min that it performed there at no other time: {}",
                     who(ev),
                     ev.vault(),
                     if around {
