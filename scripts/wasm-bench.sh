@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The core's parse (bench/wasm-parse: one file's unit, fed in 8 MiB chunks as a page's parse
 # worker feeds it) compiled to wasm32 and run by node (V8, the page's engine), and natively, on
-# the same file: seconds and MB/s a round for each. Prints figures, asserts nothing.
+# the same file: seconds and MB/s a round for each; then the analysis worker's merge of that unit
+# (decode, add; and with the store built). Prints figures, asserts nothing.
 # WASM_BENCH_COUNT=1 (needs valgrind) also counts the instructions each executes on the file's
 # first ${COUNT_MB:-20} MB, 3 rounds (callgrind; node with --no-liftoff --single-threaded so that V8 compiles
 # the same code every run): the counts repeat to ~0.2 % where this machine's timings vary by 30 %.
@@ -33,8 +34,8 @@ if [ "${WASM_BENCH_COUNT:-0}" = 1 ]; then
     sed -n 's/.*I *refs: *//p' | tr -d ,; }
   # one round less four: the first round also pays for compiling (V8 compiles wasm lazily)
   for n in 1 4; do
-    w[n]=$(count node --no-liftoff --single-threaded bench/wasm-parse/run.cjs "$OUT/pkg" "$part" $n)
-    c[n]=$(count "$OUT/release/keyhole-wasm-parse-bench" "$part" $n)
+    w[n]=$(count node --no-liftoff --single-threaded bench/wasm-parse/run.cjs "$OUT/pkg" "$part" $n parse)
+    c[n]=$(count "$OUT/release/keyhole-wasm-parse-bench" "$part" $n parse)
   done
   echo "instructions of 3 rounds over $part (4 rounds less 1: start-up and compile left out):"
   echo "  wasm   $(( w[4] - w[1] ))"
