@@ -1155,10 +1155,11 @@ pub(crate) fn parse_rec_into<'a>(b: &'a [u8], r: &mut Rec<'a>, keys: &mut KeyCac
     scan(b, r, keys, &mut false)
 }
 
-/// A record slot for [`Scanned::parse`], reused by nobody: one per record, made where it is
-/// used. Its drop runs the record's drop glue (a look at each of its ~150 slots, ~2 % of
-/// a record's parse) only when the scanner allocated, which it does for nothing but a kept
-/// text with an escape in it; a record without one owns no memory, and is just forgotten.
+/// A record slot for [`Scanned::parse`]: one per record, made where it is used, and parsed
+/// into once (a second `parse` would find its fields set and decline the record, as it does a
+/// duplicate field). Its drop runs the record's drop glue (a look at each of its ~150 slots,
+/// ~2 % of a record's parse) only when the scanner allocated, which it does for nothing but a
+/// kept text with an escape in it; a record without one owns no memory, and is just forgotten.
 #[derive(Default)]
 pub(crate) struct Scanned<'a> {
     rec: ManuallyDrop<Rec<'a>>,
@@ -1198,7 +1199,8 @@ fn scan<'a>(b: &'a [u8], r: &mut Rec<'a>, keys: &mut KeyCache, owns: &mut bool) 
     read
 }
 
-/// The record at `p`, through its end.
+/// The record at `p`, through its end. Apart from [`scan`] so that every return, the early
+/// `?` ones too, passes back through `scan`, which records whether the record owns memory.
 #[inline]
 fn record<'a>(p: &mut P<'a>, r: &mut Rec<'a>, keys: &mut KeyCache) -> Option<()> {
     let b = p.b;
