@@ -30,6 +30,11 @@ try {
   if (process.env.PAGE_MEMORY_LIMIT) {
     await p.page.addInitScript((v) => localStorage.setItem('keyhole.memoryLimit', v), process.env.PAGE_MEMORY_LIMIT);
   }
+  // PAGE_WORKERS=N: that many parse workers instead of one a core (localStorage
+  // keyhole.parseWorkers), e.g. 1 on two cores to leave the browser's file threads a core.
+  if (process.env.PAGE_WORKERS) {
+    await p.page.addInitScript((v) => localStorage.setItem('keyhole.parseWorkers', v), process.env.PAGE_WORKERS);
+  }
   if (process.env.PAGE_CONSOLE) p.page.on('console', (m) => console.log('console:', m.text()));
   // Chromium itself (a blank tab), then the idle page: what the drop adds is measured above that.
   await p.page.goto('about:blank');

@@ -24,11 +24,16 @@
     }
     const w = new Worker(workerUrl, { name: 'keyhole' });
     // The worker starts its own parse workers (nested, from the same module and source). A
-    // lower memory ceiling can be set for tests: localStorage keyhole.memoryLimit (bytes).
+    // lower memory ceiling can be set for tests: localStorage keyhole.memoryLimit (bytes); and
+    // for benchmarks the parse workers' count: keyhole.parseWorkers (else the core count).
     let memoryLimit = null;
-    try { memoryLimit = Number(self.localStorage.getItem('keyhole.memoryLimit')) || null; } catch (e) { /* no storage */ }
+    let parseWorkers = null;
+    try {
+      memoryLimit = Number(self.localStorage.getItem('keyhole.memoryLimit')) || null;
+      parseWorkers = Number(self.localStorage.getItem('keyhole.parseWorkers')) || null;
+    } catch (e) { /* no storage */ }
     w.postMessage({ kind: 'keyhole-init', module: self.KEYHOLE_WASM_MODULE,
-      src: self.KEYHOLE_WORKER_SRC, memoryLimit });
+      src: self.KEYHOLE_WORKER_SRC, memoryLimit, parseWorkers });
     return w;
   };
   ready.then((module) => wasm_bindgen({ module_or_path: module }))

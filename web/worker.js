@@ -15,6 +15,7 @@ self.onmessage = function (e) {
     return;
   }
   self.KEYHOLE_MEMORY_LIMIT = d.memoryLimit || null;
+  self.KEYHOLE_PARSE_WORKERS = d.parseWorkers || null;
   let blobUrl = null;
   // Called by Rust (worker/pool.rs) to start one parse worker: the same source (this worker's own
   // text, wasm-bindgen glue included, as a blob:) and the same compiled module.

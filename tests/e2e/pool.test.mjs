@@ -1,6 +1,7 @@
 // The pool of parse workers (issue 10, phase 3): a file large enough to be cut into several
 // units, parsed by several workers and merged in order, gives exactly what `keyhole` gives (the
-// workbook JSON — every panel over every event — and every alert export); Cancel stops every
+// workbook JSON — every panel over every event — and every alert export), with one parse worker
+// and with more workers than cores too (localStorage keyhole.parseWorkers); Cancel stops every
 // worker and the page stays usable; a drop that will not fit is not read, the page says so with
 // the core's numbers and reads the newest part that fits on request (the memory ceiling is
 // lowered for the test with localStorage keyhole.memoryLimit, so nothing allocates 4 GB).
@@ -17,9 +18,9 @@ after(async () => { await browser?.close(); await srv?.close(); });
 
 const GEN = path.join(ROOT, 'target/release/keyhole-gen');
 
-async function open(init) {
+async function open(init, arg) {
   const p = await instrumentedPage(browser);
-  if (init) await p.context.addInitScript(init);
+  if (init) await p.context.addInitScript(init, arg);
   await p.page.goto(srv.origin + '/');
   await p.page.waitForSelector('#dropzone');
   // the most parse workers the progress line ever showed
@@ -94,6 +95,32 @@ test('a file cut into units across several parse workers: the page equals keyhol
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
     await p.context.close();
+  }
+});
+
+test('the page equals keyhole whatever the parse workers\' count (localStorage keyhole.parseWorkers 1 and 3)', { timeout: 600_000 }, async (t) => {
+  const dir = fs.mkdtempSync(path.join(OUT, 'pool-n-'));
+  try {
+    const file = gen(t, dir, 'raw-jsonl', 40, '7');
+    if (!file) return;
+    const name = path.basename(file);
+    const cli = (args) => execFileSync(cliBin(), [...args, name], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 30 });
+    const want = cli(['analyze', '--format', 'jsonl']);
+    for (const n of [1, 3]) {
+      const p = await open((v) => localStorage.setItem('keyhole.parseWorkers', v), String(n));
+      try {
+        await p.page.setInputFiles('#file-input', [file]);
+        await waitDone(p.page, 600_000);
+        const workers = await p.page.evaluate(() => window.__maxWorkers);
+        assert.equal(workers, n, `the progress line showed ${workers} parse workers, ${n} set`);
+        assert.equal(await download(p.page, '#export-jsonl'), want, `${n} parse workers: alerts differ from keyhole analyze`);
+        console.log(`${n} parse workers: alerts identical to keyhole analyze`);
+      } finally {
+        await p.context.close();
+      }
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });
 

@@ -60,6 +60,12 @@ const MAX_UNIT: u64 = 64 << 20;
 /// file threads 2.1-2.2 CPU s against 2.4-2.7; the drop adding 274-292 MB against 259-293.
 /// Twice as many parse workers as cores (one reading while another parses) was no faster
 /// (6.7-7.3 s against 6.0-7.6 s) and added ~100 MB.
+/// A parse worker waits ~0.21 s of each 64 MiB unit's ~0.75 s for its slices. Tried against
+/// that, no faster (page bench, 3 runs alternated): two slices on their way instead of one,
+/// the same wait; each slice's reads run as a task of their own and the parse in 1 MiB steps
+/// with a turn of the event loop between them, the wait ~0.07 s a unit but the first alert
+/// 7.67-8.40 s against 7.21-8.35 s, and with one parse worker (`PAGE_WORKERS=1`, a core left
+/// to the browser's file threads) the worker busy 8.0-8.2 s against 7.9-8.2 s.
 const READ_CHUNK: u64 = 8 << 20;
 /// Bytes looked at from a target offset for a safe cut: the first record boundary after it
 /// (records are a few kB; a target with none in reach is dropped, its bytes go to the unit
@@ -84,11 +90,17 @@ fn global(name: &str) -> JsValue {
     js_sys::Reflect::get(&js_sys::global(), &name.into()).unwrap_or(JsValue::UNDEFINED)
 }
 
-/// `navigator.hardwareConcurrency`, within 1..=MAX_WORKERS.
+/// `navigator.hardwareConcurrency`, within 1..=MAX_WORKERS; or the count set for a benchmark
+/// (`localStorage` `keyhole.parseWorkers`, handed over by boot.js).
 pub fn worker_count() -> usize {
-    let n = js_sys::Reflect::get(&global("navigator"), &"hardwareConcurrency".into())
-        .ok()
-        .and_then(|v| v.as_f64())
+    let n = global("KEYHOLE_PARSE_WORKERS")
+        .as_f64()
+        .filter(|v| *v >= 1.0)
+        .or_else(|| {
+            js_sys::Reflect::get(&global("navigator"), &"hardwareConcurrency".into())
+                .ok()
+                .and_then(|v| v.as_f64())
+        })
         .unwrap_or(1.0) as usize;
     n.clamp(1, MAX_WORKERS)
 }
