@@ -61,7 +61,10 @@ def seeds(gen, target, tmp):
     text = {s: generate(gen, s, os.path.join(tmp, s)) for s in TEXT_SHAPES}
     heads = {s: head_lines(b) for s, b in text.items()}
     lines = heads["raw-jsonl"]
-    framed = lambda body: [bytes([k]) + body for k in CHUNKS]
+
+    def framed(body):
+        return [bytes([k]) + body for k in CHUNKS]
+
     if target == "ingest_auto":
         out = [bytes([k]) + h for h in heads.values() for k in CHUNKS[:1]]
         out += framed(gzip.compress(lines, mtime=0))
