@@ -22,10 +22,10 @@ import zipfile
 TEXT_SHAPES = ["raw-jsonl", "raw-records", "raw-array", "diag-jsonl", "diag-cli", "diag-tables",
                "diag-value", "portal-csv", "portal-csv-local", "azkv-jsonl"]
 HEAD = 6000  # bytes of each shape a seed keeps (a few records)
-CHUNKS = [0, 7, 255]
+CHUNKS = [0, 7, 255]  # first bytes: chunk sizes 1, 8 and 256 bytes
 # fuzz_targets/ingest_csv.rs's header
 CSV_COLUMNS = ["TimeGenerated [UTC]", "OperationName", "ResourceId", "httpStatusCode_d",
-               "CallerIPAddress", "identity_claim_oid_g"]  # first bytes: chunk sizes 1, 8 and 256 bytes
+               "CallerIPAddress", "identity_claim_oid_g"]
 
 
 def generate(gen, shape, out, *extra):
@@ -59,16 +59,27 @@ def zipped(name, data):
     return buf.getvalue()
 
 
+class Heads(dict):
+    """The head of each shape, generated when a target first asks for it."""
+
+    def __init__(self, gen, tmp):
+        super().__init__()
+        self.gen, self.tmp = gen, tmp
+
+    def __missing__(self, shape):
+        self[shape] = head_lines(generate(self.gen, shape, os.path.join(self.tmp, shape)))
+        return self[shape]
+
+
 def seeds(gen, target, tmp):
-    text = {s: generate(gen, s, os.path.join(tmp, s)) for s in TEXT_SHAPES}
-    heads = {s: head_lines(b) for s, b in text.items()}
+    heads = Heads(gen, tmp)
     lines = heads["raw-jsonl"]
 
     def framed(body):
         return [bytes([k]) + body for k in CHUNKS]
 
     if target == "ingest_auto":
-        out = [bytes([k]) + h for h in heads.values() for k in CHUNKS[:1]]
+        out = [bytes([k]) + heads[s] for s in TEXT_SHAPES for k in CHUNKS[:1]]
         out += framed(gzip.compress(lines, mtime=0))
         out += framed(zipped("PT1H.json", heads["raw-records"]))
         out += framed(head_lines(generate(gen, "raw-jsonl", os.path.join(tmp, "u16"), "--utf16"),

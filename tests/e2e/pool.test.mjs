@@ -62,6 +62,11 @@ async function download(page, selector) {
   return fs.readFileSync(await dl.path(), 'utf8');
 }
 
+/** `keyhole ARGS NAME` run in `dir`: its standard output. */
+function keyhole(dir, name, args) {
+  return execFileSync(cliBin(), [...args, name], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 30 });
+}
+
 function gen(t, dir, shape, mb, seed = '4242') {
   if (!fs.existsSync(GEN) || !cliBin()) { t.skip('target/release/keyhole-gen or keyhole not built'); return null; }
   const file = path.join(dir, `${shape}-${mb}MB${shape.startsWith('portal') ? '.csv' : '.json'}`);
@@ -81,7 +86,7 @@ test('a file cut into units across several parse workers: the page equals keyhol
       await p.page.setInputFiles('#file-input', [file]);
       const done = await waitDone(p.page, 600_000);
       const workers = await p.page.evaluate(() => window.__maxWorkers);
-      const cli = (args) => execFileSync(cliBin(), [...args, name], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 30 });
+      const cli = (args) => keyhole(dir, name, args);
       const events = cli(['events']).split('\n').filter(Boolean).length;
       assert.equal(done.records, events, `${shape}: page vs keyhole events`);
       for (const [sel, args] of [['#export-workbook', ['workbook', '--format', 'json']], ['#export-jsonl', ['analyze', '--format', 'jsonl']]]) {
@@ -104,7 +109,7 @@ test('the page equals keyhole whatever the parse workers\' count (localStorage k
     const file = gen(t, dir, 'raw-jsonl', 40, '7');
     if (!file) return;
     const name = path.basename(file);
-    const cli = (args) => execFileSync(cliBin(), [...args, name], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 30 });
+    const cli = (args) => keyhole(dir, name, args);
     const want = cli(['analyze', '--format', 'jsonl']);
     for (const n of [1, 3]) {
       const p = await open((v) => localStorage.setItem('keyhole.parseWorkers', v), String(n));
