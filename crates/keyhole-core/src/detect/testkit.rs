@@ -310,3 +310,17 @@ pub fn daily(e: &Event, n: i64) -> Vec<Event> {
         })
         .collect()
 }
+
+/// A vault's benign background: service `bg-app` reads secret `s` from 203.0.113.1 once a day
+/// at 06:00 for `days` days from 2026-10-01 (20 days give a vault past its learning period).
+pub fn background(vault: &str, days: i64) -> Vec<Event> {
+    daily(
+        &ev("2026-10-01T06:00:00Z")
+            .vault(vault)
+            .service("bg-app")
+            .op("SecretGet")
+            .obj("s")
+            .ip("203.0.113.1"),
+        days,
+    )
+}

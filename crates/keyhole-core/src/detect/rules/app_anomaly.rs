@@ -51,28 +51,13 @@ impl Rule for AppAnomaly {
 
 #[cfg(test)]
 mod tests {
-    use crate::detect::testkit::{daily, ev, findings_of, EventBuilder};
+    use crate::detect::testkit::{background, ev, findings_of, EventBuilder};
     use crate::detect::DetectConfig;
-    #[allow(unused_imports)]
-    use crate::event::Event;
-
-    #[allow(dead_code)]
-    fn bg(vault: &str, days: i64) -> Vec<Event> {
-        daily(
-            &ev("2026-10-01T06:00:00Z")
-                .vault(vault)
-                .service("bg-app")
-                .op("SecretGet")
-                .obj("s")
-                .ip("203.0.113.1"),
-            days,
-        )
-    }
 
     #[test]
     fn apps_not_users_and_not_first_party() {
         let cfg = DetectConfig::default();
-        let mut v = bg("kv", 20);
+        let mut v = background("kv", 20);
         v.push(
             ev("2026-10-15T09:00:00Z")
                 .vault("kv")

@@ -379,27 +379,12 @@ fn own_history(
 
 #[cfg(test)]
 mod tests {
-    use crate::detect::testkit::{daily, ev, findings_of, EventBuilder};
+    use crate::detect::testkit::{background, ev, findings_of, EventBuilder};
     use crate::detect::DetectConfig;
-    #[allow(unused_imports)]
-    use crate::event::Event;
-
-    #[allow(dead_code)]
-    fn bg(vault: &str, days: i64) -> Vec<Event> {
-        daily(
-            &ev("2026-10-01T06:00:00Z")
-                .vault(vault)
-                .service("bg-app")
-                .op("SecretGet")
-                .obj("s")
-                .ip("203.0.113.1"),
-            days,
-        )
-    }
 
     fn gets_after_list(n: i64, delay_min: i64) -> usize {
         let cfg = DetectConfig::default();
-        let mut v = bg("kv", 20);
+        let mut v = background("kv", 20);
         v.push(
             ev("2026-10-15T02:00:00Z")
                 .vault("kv")

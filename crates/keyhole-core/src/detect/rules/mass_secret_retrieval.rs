@@ -262,27 +262,12 @@ impl Rule for MassSecretRetrieval {
 
 #[cfg(test)]
 mod tests {
-    use crate::detect::testkit::{daily, ev, findings_of, EventBuilder};
+    use crate::detect::testkit::{background, ev, findings_of, EventBuilder};
     use crate::detect::DetectConfig;
-    #[allow(unused_imports)]
-    use crate::event::Event;
-
-    #[allow(dead_code)]
-    fn bg(vault: &str, days: i64) -> Vec<Event> {
-        daily(
-            &ev("2026-10-01T06:00:00Z")
-                .vault(vault)
-                .service("bg-app")
-                .op("SecretGet")
-                .obj("s")
-                .ip("203.0.113.1"),
-            days,
-        )
-    }
 
     fn reads(distinct: i64, total: i64) -> Vec<crate::detect::Finding> {
         let cfg = DetectConfig::default();
-        let mut v = bg("kv", 20);
+        let mut v = background("kv", 20);
         for k in 0..total {
             v.push(
                 ev("2026-10-15T02:00:00Z")

@@ -261,23 +261,8 @@ impl Rule for UnusualAccessSuspiciousIp {
 
 #[cfg(test)]
 mod tests {
-    use crate::detect::testkit::{daily, ev, findings_of, EventBuilder};
+    use crate::detect::testkit::{background, daily, ev, findings_of, EventBuilder};
     use crate::detect::DetectConfig;
-    #[allow(unused_imports)]
-    use crate::event::Event;
-
-    #[allow(dead_code)]
-    fn bg(vault: &str, days: i64) -> Vec<Event> {
-        daily(
-            &ev("2026-10-01T06:00:00Z")
-                .vault(vault)
-                .service("bg-app")
-                .op("SecretGet")
-                .obj("s")
-                .ip("203.0.113.1"),
-            days,
-        )
-    }
 
     #[test]
     fn needs_an_established_principal_and_a_new_network() {
@@ -291,7 +276,7 @@ mod tests {
                 .ip(ip)
         };
         let run = |history_days: i64, ip: &str| {
-            let mut v = bg("kv", 20);
+            let mut v = background("kv", 20);
             v.extend(daily(
                 &me("2026-10-12T09:00:00Z", "198.18.5.5"),
                 history_days,

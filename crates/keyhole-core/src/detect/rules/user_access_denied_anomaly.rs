@@ -162,23 +162,8 @@ impl UserAccessDeniedAnomaly {
 
 #[cfg(test)]
 mod tests {
-    use crate::detect::testkit::{daily, ev, findings_of, EventBuilder};
+    use crate::detect::testkit::{background, ev, findings_of, EventBuilder};
     use crate::detect::DetectConfig;
-    #[allow(unused_imports)]
-    use crate::event::Event;
-
-    #[allow(dead_code)]
-    fn bg(vault: &str, days: i64) -> Vec<Event> {
-        daily(
-            &ev("2026-10-01T06:00:00Z")
-                .vault(vault)
-                .service("bg-app")
-                .op("SecretGet")
-                .obj("s")
-                .ip("203.0.113.1"),
-            days,
-        )
-    }
 
     #[test]
     fn a_principal_that_succeeded_once_is_not_anomalous() {
@@ -191,11 +176,11 @@ mod tests {
                 .obj("s")
                 .status(st)
         };
-        let mut v = bg("kv", 20);
+        let mut v = background("kv", 20);
         v.push(u("2026-10-02T09:00:00Z", 200));
         v.push(u("2026-10-15T09:00:00Z", 403));
         assert!(findings_of("KV_UserAccessDeniedAnomaly", v, &cfg).is_empty());
-        let mut v = bg("kv", 20);
+        let mut v = background("kv", 20);
         v.push(u("2026-10-15T09:00:00Z", 401));
         v.push(u("2026-10-15T09:00:01Z", 403));
         let f = findings_of("KV_UserAccessDeniedAnomaly", v, &cfg);

@@ -512,23 +512,8 @@ impl Rule for UserAnomaly {
 
 #[cfg(test)]
 mod tests {
-    use crate::detect::testkit::{daily, ev, findings_of, EventBuilder};
+    use crate::detect::testkit::{background, ev, findings_of, EventBuilder};
     use crate::detect::DetectConfig;
-    #[allow(unused_imports)]
-    use crate::event::Event;
-
-    #[allow(dead_code)]
-    fn bg(vault: &str, days: i64) -> Vec<Event> {
-        daily(
-            &ev("2026-10-01T06:00:00Z")
-                .vault(vault)
-                .service("bg-app")
-                .op("SecretGet")
-                .obj("s")
-                .ip("203.0.113.1"),
-            days,
-        )
-    }
 
     #[test]
     fn first_success_counts_learning_period_is_history() {
@@ -541,26 +526,26 @@ mod tests {
                 .obj("s")
                 .ip("203.0.113.5")
         };
-        let mut v = bg("kv", 20);
+        let mut v = background("kv", 20);
         v.push(u("2026-10-03T09:00:00Z"));
         v.push(u("2026-10-15T09:00:00Z"));
         assert!(
             findings_of("KV_UserAnomaly", v, &cfg).is_empty(),
             "known from the learning period"
         );
-        let mut v = bg("kv", 20);
+        let mut v = background("kv", 20);
         v.push(u("2026-10-15T09:00:00Z").status(403));
         assert!(
             findings_of("KV_UserAnomaly", v, &cfg).is_empty(),
             "a denial is not access"
         );
-        let mut v = bg("kv", 20);
+        let mut v = background("kv", 20);
         v.push(u("2026-10-15T09:00:00Z").op("VaultGet"));
         assert!(
             findings_of("KV_UserAnomaly", v, &cfg).is_empty(),
             "management plane"
         );
-        let mut v = bg("kv", 20);
+        let mut v = background("kv", 20);
         v.push(u("2026-10-15T09:00:00Z"));
         assert_eq!(findings_of("KV_UserAnomaly", v, &cfg).len(), 1);
     }

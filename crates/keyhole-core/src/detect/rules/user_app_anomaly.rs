@@ -258,29 +258,14 @@ impl Rule for UserAppAnomaly {
 
 #[cfg(test)]
 mod tests {
-    use crate::detect::testkit::{daily, ev, findings_of, EventBuilder};
+    use crate::detect::testkit::{background, daily, ev, findings_of, EventBuilder};
     use crate::detect::DetectConfig;
-    #[allow(unused_imports)]
-    use crate::event::Event;
-
-    #[allow(dead_code)]
-    fn bg(vault: &str, days: i64) -> Vec<Event> {
-        daily(
-            &ev("2026-10-01T06:00:00Z")
-                .vault(vault)
-                .service("bg-app")
-                .op("SecretGet")
-                .obj("s")
-                .ip("203.0.113.1"),
-            days,
-        )
-    }
 
     #[test]
     fn needs_an_app_id_and_a_user_known_on_the_vault() {
         let cfg = DetectConfig::default();
         let u = |t: &str| ev(t).vault("kv").user("u@x").op("SecretGet").obj("s");
-        let mut v = bg("kv", 20);
+        let mut v = background("kv", 20);
         v.extend(daily(&u("2026-10-01T09:00:00Z").app("portal"), 10));
         v.push(u("2026-10-15T09:00:00Z"));
         v.push(u("2026-10-15T09:01:00Z").app("portal"));
