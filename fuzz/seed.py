@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Seed an empty fuzz corpus from the generator's export shapes.
+"""Seed an empty fuzz corpus from the generator's export shapes, or, for the KQL targets, from
+real queries.
 
     python3 fuzz/seed.py KEYHOLE_GEN TARGET CORPUS_DIR
 
@@ -7,12 +8,17 @@ A fuzz run from an empty corpus spends its first minutes finding what a record l
 these seeds start it at real ones, of every shape the generator writes, in the frame each
 target puts around its input (see fuzz_targets/*.rs: a first byte that picks the chunk size,
 a prefix the target adds itself, a container). Small (a few kB each) and deterministic (seed 1),
-so nothing is kept in the repository. scripts/fuzz.sh runs this for a target whose corpus is
-empty; a kept corpus is used as it is.
+so nothing is kept in the repository. The KQL targets start from the queries the repository
+holds (the Sentinel rules' KQL beside the core's rules) and, when ../shared is there, the seed
+queries, the Sentinel solution's queries and the conformance cases' queries: read when seeding,
+never copied into the repository (fuzz/corpus is not kept in it). scripts/fuzz.sh runs this for
+a target whose corpus is empty; a kept corpus is used as it is.
 """
 import csv
+import glob
 import gzip
 import io
+import json
 import os
 import subprocess
 import sys
@@ -71,7 +77,33 @@ class Heads(dict):
         return self[shape]
 
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SHARED = os.path.join(os.path.dirname(ROOT), "shared")
+
+
+def queries():
+    """Every KQL text of the repository and of ../shared (when there), in a fixed order."""
+    files = sorted(glob.glob(os.path.join(ROOT, "crates", "**", "*.kql"), recursive=True))
+    files += sorted(glob.glob(os.path.join(SHARED, "spec", "kql*", "*.kql")))
+    out = []
+    for f in files:
+        with open(f, "rb") as h:
+            out.append(h.read())
+    cases = os.path.join(SHARED, "kql-conformance", "cases.json")
+    if os.path.exists(cases):
+        with open(cases, encoding="utf-8") as h:
+            data = json.load(h)
+        for c in data if isinstance(data, list) else data.get("cases", []):
+            if isinstance(c, dict) and isinstance(c.get("kql"), str):
+                out.append(c["kql"].encode())
+    else:
+        print(f"seed.py: {SHARED} is absent: KQL seeds from the repository only", file=sys.stderr)
+    return out
+
+
 def seeds(gen, target, tmp):
+    if target in ("kql_parse", "kql_eval"):
+        return queries()
     heads = Heads(gen, tmp)
     lines = heads["raw-jsonl"]
 
@@ -125,7 +157,8 @@ def main():
     for i, s in enumerate(out):
         with open(os.path.join(corpus, f"seed-{i:03}"), "wb") as f:
             f.write(s)
-    print(f"{target}: {len(out)} seeds from keyhole-gen", file=sys.stderr)
+    source = "queries" if target.startswith("kql_") else "keyhole-gen"
+    print(f"{target}: {len(out)} seeds ({source})", file=sys.stderr)
 
 
 if __name__ == "__main__":
