@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets everything up and runs every test: formatting, lints (native and wasm32), unit, golden and
-# integration tests, the wasm build of the core, the page build, and the headless-Chromium tests.
+# integration tests, the wasm build of the core, the fuzz targets' build, the page build, and the
+# headless-Chromium tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh test
@@ -23,6 +24,9 @@ fi
 step "cargo test" cargo test --all-targets
 step "keyhole-web native tests (everything that is not web-sys)" cargo test -p keyhole-web
 step "doc tests" cargo test --doc
+# the fuzz targets are a workspace of their own, run with nightly by scripts/fuzz.sh: this keeps
+# them compiling (stable, no sanitizer) as the core's API changes
+step "fuzz targets compile" env CARGO_TARGET_DIR=target/fuzz-check cargo check -q --manifest-path fuzz/Cargo.toml --bins
 step "rustdoc (no broken links)" env RUSTDOCFLAGS="-D warnings" cargo doc -q --workspace --no-deps
 if [ -f scripts/build-web.sh ]; then
   step "page build (trunk release + single file)" bash scripts/build-web.sh

@@ -1,28 +1,11 @@
 //! Fuzz target: portal CSV (a Key Vault header forces the CSV parser).
-//! The first input byte picks the chunk size, so split points are fuzzed too.
+//! The first input byte picks the chunk size, so split points are fuzzed too (common/mod.rs).
 #![no_main]
 
-use keyhole_core::ingest::{Dataset, IngestOptions};
+mod common;
+
 use libfuzzer_sys::fuzz_target;
 
 const PREFIX: &[u8] = b"TimeGenerated [UTC],OperationName,ResourceId,httpStatusCode_d,CallerIPAddress,identity_claim_oid_g\r\n";
 
-fuzz_target!(|data: &[u8]| {
-    let Some((&k, rest)) = data.split_first() else { return };
-    let mut input = PREFIX.to_vec();
-    input.extend_from_slice(rest);
-    let opts = IngestOptions { max_record_bytes: Some(64 << 10), ..IngestOptions::default() };
-    let mut ds = Dataset::new(opts);
-    let mut f = ds.open("fuzz");
-    for c in input.chunks(1 + k as usize) {
-        f.feed(c);
-        let _ = f.report();
-    }
-    let rep = ds.close(f).clone();
-    let (events, summary) = ds.finish_store();
-    assert!(events.len() as u64 <= rep.records);
-    assert_eq!(summary.records, events.len() as u64);
-    for e in events.rows() {
-        let _ = e.vault().len();
-    }
-});
+fuzz_target!(|data: &[u8]| common::ingest(PREFIX, data));

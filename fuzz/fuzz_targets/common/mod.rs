@@ -1,0 +1,26 @@
+//! What the whole-file ingest targets share: `PREFIX` (which forces one reader) and the fuzz
+//! input after its first byte, fed in chunks of 1 + that byte, so split points are fuzzed too.
+//! Every record the file reports is an event or skipped, never more events than records, and
+//! every event reads back.
+
+use keyhole_core::ingest::{Dataset, IngestOptions};
+
+pub fn ingest(prefix: &[u8], data: &[u8]) {
+    let Some((&k, rest)) = data.split_first() else { return };
+    let mut input = prefix.to_vec();
+    input.extend_from_slice(rest);
+    let opts = IngestOptions { max_record_bytes: Some(64 << 10), ..IngestOptions::default() };
+    let mut ds = Dataset::new(opts);
+    let mut f = ds.open("fuzz");
+    for c in input.chunks(1 + k as usize) {
+        f.feed(c);
+        let _ = f.report();
+    }
+    let rep = ds.close(f).clone();
+    let (events, summary) = ds.finish_store();
+    assert!(events.len() as u64 <= rep.records);
+    assert_eq!(summary.records, events.len() as u64);
+    for e in events.rows() {
+        let _ = e.vault().len();
+    }
+}
