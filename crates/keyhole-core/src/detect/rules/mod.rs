@@ -4,6 +4,7 @@
 use super::{NetSet, Rule, RuleInfo};
 use crate::event::IdentityKind;
 use crate::store::EventRef;
+use std::net::IpAddr;
 
 pub mod access_policy_flash;
 pub mod access_policy_granted;
@@ -91,6 +92,51 @@ pub(crate) fn intel_name(
     hit: Option<(usize, super::Net)>,
 ) -> Option<(&str, super::Net)> {
     hit.map(|(i, n)| (lists[i].0.as_str(), n))
+}
+
+/// The findings of a rule on requests from listed IPs (the TOR and threat-intel rules): one per
+/// vault, principal and IP per 24 h, its details the list, the network and the operation.
+pub(crate) struct ListedIp {
+    info: &'static RuleInfo,
+    groups: super::Groups<(super::baseline::Id, Option<super::baseline::Id>, IpAddr)>,
+}
+
+impl ListedIp {
+    pub(crate) fn new(info: &'static RuleInfo) -> Self {
+        ListedIp {
+            info,
+            groups: super::Groups::new(crate::time::MICROS_PER_DAY),
+        }
+    }
+
+    /// Extend the open finding of `ev`'s vault, principal and IP, or start one with
+    /// `reason(ip)`: the IP is on list `src`, in `net`.
+    pub(crate) fn hit(
+        &mut self,
+        cx: &super::Cx,
+        idx: usize,
+        ev: EventRef<'_>,
+        (src, net): (&str, super::Net),
+        out: &mut Vec<super::Finding>,
+        reason: impl FnOnce(IpAddr) -> String,
+    ) {
+        let Some(addr) = ev.caller_addr() else { return };
+        let key = (cx.cur.vault, cx.cur.principal, addr);
+        self.groups.hit(out, key, ev, idx, || {
+            super::new_finding(
+                self.info,
+                ev,
+                idx,
+                ev.vault(),
+                reason(addr),
+                serde_json::json!({"list": src, "network": net.to_string(), "operation": ev.operation()}),
+            )
+            .with_basis(
+                format!("IP listed in {src}, needs no history"),
+                super::Confidence::High,
+            )
+        });
+    }
 }
 
 /// A user (delegated token with a upn, or kind user), as opposed to an application.

@@ -6,11 +6,9 @@
 //! MITRE: Credential Access. Thresholds: none. Grouping: (vault, principal, IP) per 24 h.
 //! Origin: Defender, Sentinel TI map.
 
-use crate::detect::baseline::Id;
-use crate::detect::{new_finding, who, Confidence, Cx, Finding, Groups, Rule, RuleInfo, Severity};
+use super::ListedIp;
+use crate::detect::{who, Cx, Finding, Rule, RuleInfo, Severity};
 use crate::store::EventRef;
-use crate::time::MICROS_PER_DAY;
-use serde_json::json;
 
 pub static INFO: RuleInfo = RuleInfo {
     id: "KV_SuspiciousIPAccess",
@@ -24,15 +22,11 @@ pub static INFO: RuleInfo = RuleInfo {
     short_drop: "",
 };
 
-pub struct SuspiciousIpAccess {
-    groups: Groups<(Id, Option<Id>, std::net::IpAddr)>,
-}
+pub struct SuspiciousIpAccess(ListedIp);
 
 impl Default for SuspiciousIpAccess {
     fn default() -> Self {
-        SuspiciousIpAccess {
-            groups: Groups::new(MICROS_PER_DAY),
-        }
+        SuspiciousIpAccess(ListedIp::new(&INFO))
     }
 }
 
@@ -52,29 +46,19 @@ impl Rule for SuspiciousIpAccess {
         if allowed || !ev.is_success() {
             return;
         }
-        let Some(addr) = ev.caller_addr() else { return };
-        let Some((src, net)) = super::intel_name(&cx.suspicious, cx.ip.suspicious) else {
+        let Some(hit) = super::intel_name(&cx.suspicious, cx.ip.suspicious) else {
             return;
         };
-        let key = (cx.cur.vault, cx.cur.principal, addr);
-        self.groups.hit(out, key, ev, idx, || {
-            new_finding(
-                &INFO,
-                ev,
-                idx,
+        self.0.hit(cx, idx, ev, hit, out, |addr| {
+            format!(
+                "{} made a successful {} request on {} from {}, listed as suspicious ({} in {})",
+                who(ev),
+                ev.operation(),
                 ev.vault(),
-                format!(
-                    "{} made a successful {} request on {} from {}, listed as suspicious ({} in {})",
-                    who(ev),
-                    ev.operation(),
-                    ev.vault(),
-                    addr,
-                    net,
-                    src
-                ),
-                json!({"list": src, "network": net.to_string(), "operation": ev.operation()}),
+                addr,
+                hit.1,
+                hit.0
             )
-            .with_basis(format!("IP listed in {src}, needs no history"), Confidence::High)
         });
     }
 }

@@ -5,11 +5,9 @@
 //! SDK receives first is not a denial and never counts. MITRE: Credential Access, Discovery.
 //! Thresholds: none. Grouping: (vault, principal, IP) per 24 h. Origin: Defender.
 
-use crate::detect::baseline::Id;
-use crate::detect::{new_finding, who, Confidence, Cx, Finding, Groups, Rule, RuleInfo, Severity};
+use super::ListedIp;
+use crate::detect::{who, Cx, Finding, Rule, RuleInfo, Severity};
 use crate::store::EventRef;
-use crate::time::MICROS_PER_DAY;
-use serde_json::json;
 
 pub static INFO: RuleInfo = RuleInfo {
     id: "KV_SuspiciousIPAccessDenied",
@@ -23,15 +21,11 @@ pub static INFO: RuleInfo = RuleInfo {
     short_drop: "",
 };
 
-pub struct SuspiciousIpAccessDenied {
-    groups: Groups<(Id, Option<Id>, std::net::IpAddr)>,
-}
+pub struct SuspiciousIpAccessDenied(ListedIp);
 
 impl Default for SuspiciousIpAccessDenied {
     fn default() -> Self {
-        SuspiciousIpAccessDenied {
-            groups: Groups::new(MICROS_PER_DAY),
-        }
+        SuspiciousIpAccessDenied(ListedIp::new(&INFO))
     }
 }
 
@@ -51,36 +45,23 @@ impl Rule for SuspiciousIpAccessDenied {
         if allowed || !ev.is_denied() {
             return;
         }
-        let Some(addr) = ev.caller_addr() else { return };
         let hit = super::intel_name(&cx.suspicious, cx.ip.suspicious)
             .map(|h| (h, "suspicious"))
             .or_else(|| super::intel_name(&cx.tor, cx.ip.tor).map(|h| (h, "TOR exit node")));
-        let Some(((src, net), what)) = hit else {
+        let Some((hit, what)) = hit else {
             return;
         };
-        let key = (cx.cur.vault, cx.cur.principal, addr);
-        self.groups.hit(out, key, ev, idx, || {
-            new_finding(
-                &INFO,
-                ev,
-                idx,
+        self.0.hit(cx, idx, ev, hit, out, |addr| {
+            format!(
+                "{} was denied ({}) on {} for {} from {}, listed as {} ({} in {})",
+                who(ev),
+                ev.status().map_or("denied".to_string(), |s| s.to_string()),
                 ev.vault(),
-                format!(
-                    "{} was denied ({}) on {} for {} from {}, listed as {} ({} in {})",
-                    who(ev),
-                    ev.status().map_or("denied".to_string(), |s| s.to_string()),
-                    ev.vault(),
-                    ev.operation(),
-                    addr,
-                    what,
-                    net,
-                    src
-                ),
-                json!({"list": src, "network": net.to_string(), "operation": ev.operation()}),
-            )
-            .with_basis(
-                format!("IP listed in {src}, needs no history"),
-                Confidence::High,
+                ev.operation(),
+                addr,
+                what,
+                hit.1,
+                hit.0
             )
         });
     }

@@ -6,11 +6,9 @@
 //! MITRE: Credential Access, Defense Evasion. Thresholds: none (one request is enough).
 //! Grouping: one finding per (vault, principal, IP) and 24 h. Origin: Defender.
 
-use crate::detect::baseline::Id;
-use crate::detect::{new_finding, who, Confidence, Cx, Finding, Groups, Rule, RuleInfo, Severity};
+use super::ListedIp;
+use crate::detect::{who, Cx, Finding, Rule, RuleInfo, Severity};
 use crate::store::EventRef;
-use crate::time::MICROS_PER_DAY;
-use serde_json::json;
 
 pub static INFO: RuleInfo = RuleInfo {
     id: "KV_TORAccess",
@@ -24,15 +22,11 @@ pub static INFO: RuleInfo = RuleInfo {
     short_drop: "",
 };
 
-pub struct TorAccess {
-    groups: Groups<(Id, Option<Id>, std::net::IpAddr)>,
-}
+pub struct TorAccess(ListedIp);
 
 impl Default for TorAccess {
     fn default() -> Self {
-        TorAccess {
-            groups: Groups::new(MICROS_PER_DAY),
-        }
+        TorAccess(ListedIp::new(&INFO))
     }
 }
 
@@ -52,31 +46,18 @@ impl Rule for TorAccess {
         if allowed || !ev.is_success() {
             return;
         }
-        let Some(addr) = ev.caller_addr() else { return };
-        let Some((src, net)) = super::intel_name(&cx.tor, cx.ip.tor) else {
+        let Some(hit) = super::intel_name(&cx.tor, cx.ip.tor) else {
             return;
         };
-        let key = (cx.cur.vault, cx.cur.principal, addr);
-        self.groups.hit(out, key, ev, idx, || {
-            new_finding(
-                &INFO,
-                ev,
-                idx,
+        self.0.hit(cx, idx, ev, hit, out, |addr| {
+            format!(
+                "{} made a successful {} request on {} from {}, a TOR exit node ({} on the {})",
+                who(ev),
+                ev.operation(),
                 ev.vault(),
-                format!(
-                    "{} made a successful {} request on {} from {}, a TOR exit node ({} on the {})",
-                    who(ev),
-                    ev.operation(),
-                    ev.vault(),
-                    addr,
-                    net,
-                    src
-                ),
-                json!({"list": src, "network": net.to_string(), "operation": ev.operation()}),
-            )
-            .with_basis(
-                format!("IP listed in {src}, needs no history"),
-                Confidence::High,
+                addr,
+                hit.1,
+                hit.0
             )
         });
     }
