@@ -1,7 +1,7 @@
-//! What the whole-file ingest targets share: `PREFIX` (which forces one reader) and the fuzz
+//! What the whole-file ingest targets share: `prefix` (which forces one reader) and the fuzz
 //! input after its first byte, fed in chunks of 1 + that byte, so split points are fuzzed too.
-//! Every record the file reports is an event or skipped, never more events than records, and
-//! every event reads back.
+//! Never a panic; no more events than the file reported records, the summary counts the
+//! events, and every event reads back.
 
 use keyhole_core::ingest::{Dataset, IngestOptions};
 
