@@ -51,7 +51,7 @@ fn zip_tree(recs: &[Record]) -> Vec<u8> {
 /// Ingests named byte buffers as one drop, feeding odd-sized chunks.
 fn ingest(files: &[(&str, &[u8])]) -> (EventStore, keyhole_core::ingest::Summary) {
     let opts = IngestOptions {
-        local_time_offset_minutes: LOCAL_OFFSET,
+        local_zone: keyhole_core::LocalZone::Fixed(LOCAL_OFFSET),
         ..IngestOptions::default()
     };
     let mut ds = Dataset::new(opts);

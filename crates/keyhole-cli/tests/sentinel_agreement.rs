@@ -52,7 +52,7 @@ fn read(shape: OutShape, recs: &[keyhole_gen::Record]) -> Vec<Event> {
     }
     w.finish(&mut bytes);
     let mut ds = Dataset::new(IngestOptions {
-        local_time_offset_minutes: LOCAL_OFFSET,
+        local_zone: keyhole_core::LocalZone::Fixed(LOCAL_OFFSET),
         ..IngestOptions::default()
     });
     let mut f = ds.open(&format!("scenario.{}", shape.name()));

@@ -17,7 +17,9 @@ pub mod ingest;
 pub mod store;
 pub mod time;
 pub mod workbook;
+pub mod zone;
 
 pub use event::{Event, Identity, IdentityKind, ObjectKind, Op, Outcome, Source, Str, Verb};
 pub use store::{EventRef, EventStore};
 pub use time::Timestamp;
+pub use zone::LocalZone;

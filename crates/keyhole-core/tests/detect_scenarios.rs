@@ -27,7 +27,7 @@ fn read(shape: OutShape, recs: &[keyhole_gen::Record]) -> EventStore {
     }
     w.finish(&mut bytes);
     let opts = IngestOptions {
-        local_time_offset_minutes: 120,
+        local_zone: keyhole_core::LocalZone::Fixed(120),
         ..IngestOptions::default()
     };
     let mut ds = Dataset::new(opts);

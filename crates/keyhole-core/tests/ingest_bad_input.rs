@@ -472,10 +472,74 @@ fn unknown_operation_names_are_kept() {
 }
 
 #[test]
+fn local_time_csv_in_a_named_zone_follows_daylight_saving() {
+    // Europe/Berlin: summer time (UTC+2) ends at 03:00 on 27 Oct 2024, the clock goes back to
+    // 02:00, so 02:00-03:00 happens twice; it began at 02:00 on 31 Mar 2024 (02:30 never was).
+    let csv = "TimeGenerated [Local Time],OperationName,Resource,httpStatusCode_d\n\
+        \"10/26/2024, 11:00:00.000 PM\",SecretGet,KV1,200\n\
+        2024-10-27 02:30:00,SecretList,KV1,200\n\
+        2024-10-27 02:45:00,SecretList,KV1,200\n\
+        \"10/28/2024, 9:00:00.000 AM\",SecretSet,KV1,200\n\
+        2024-03-31 02:30:00,SecretGet,KV1,200\n\
+        2024-10-27T02:30:00Z,SecretGet,KV1,200\n";
+    let read = |zone: &str| {
+        let opts = IngestOptions {
+            local_zone: keyhole_core::LocalZone::parse(zone).unwrap(),
+            ..IngestOptions::default()
+        };
+        parse_bytes("local.csv", csv.as_bytes(), opts)
+    };
+    let (ev, rep) = read("Europe/Berlin");
+    let mut got: Vec<(String, String)> = ev
+        .rows()
+        .map(|e| (e.operation().to_string(), e.time().to_rfc3339()))
+        .collect();
+    got.sort();
+    let want = [
+        ("SecretGet", "2024-03-31T01:30:00.000Z"), // skipped hour: the winter offset
+        ("SecretGet", "2024-10-26T21:00:00.000Z"), // summer: UTC+2
+        ("SecretGet", "2024-10-27T02:30:00.000Z"), // written with its zone: as written
+        ("SecretList", "2024-10-27T00:30:00.000Z"), // repeated hour: its first pass
+        ("SecretList", "2024-10-27T00:45:00.000Z"),
+        ("SecretSet", "2024-10-28T08:00:00.000Z"), // winter: UTC+1
+    ];
+    let want: Vec<(String, String)> = want
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.replace(".000", "")))
+        .collect();
+    let got: Vec<(String, String)> = got
+        .into_iter()
+        .map(|(a, b)| (a, b.replace(".000", "")))
+        .collect();
+    assert_eq!(got, want, "{:?}", rep.problems);
+    assert_eq!(rep.skipped, 0);
+    let says = |what: &str| {
+        rep.problems
+            .iter()
+            .filter(|p| p.warning && p.reason.contains(what))
+            .map(|p| p.line)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(says("in Europe/Berlin, daylight saving included"), [1]);
+    // once per file, at the first such row, with where it was put
+    assert_eq!(says("repeats when daylight saving ends"), [3]);
+    assert!(rep
+        .problems
+        .iter()
+        .any(|p| p.reason.contains("2024-10-27T00:30:00Z")));
+    assert_eq!(says("skips when daylight saving begins"), [6]);
+
+    // a fixed offset puts the winter row an hour off: what the zone is for
+    let (ev, _) = read("+02:00");
+    let set = ev.rows().find(|e| &**e.operation() == "SecretSet").unwrap();
+    assert_eq!(set.time().to_rfc3339(), "2024-10-28T07:00:00.000Z");
+}
+
+#[test]
 fn local_time_csv_with_iso_times_is_shifted_too() {
     let csv = "TimeGenerated [Local Time],OperationName,Resource,httpStatusCode_d\n2024-09-24 21:34:57.433,SecretGet,KV1,200\n\"9/24/2024, 9:34:57.433 PM\",SecretList,KV1,200\n2024-09-24T19:34:57.433Z,SecretSet,KV1,200\n";
     let opts = IngestOptions {
-        local_time_offset_minutes: 120,
+        local_zone: keyhole_core::LocalZone::Fixed(120),
         ..IngestOptions::default()
     };
     let (ev, rep) = parse_bytes("local.csv", csv.as_bytes(), opts);

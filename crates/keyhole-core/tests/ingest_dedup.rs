@@ -40,7 +40,7 @@ fn ingest(files: &[(&str, Vec<u8>)], opts: IngestOptions) -> (EventStore, Summar
 
 fn local() -> IngestOptions {
     IngestOptions {
-        local_time_offset_minutes: 120,
+        local_zone: keyhole_core::LocalZone::Fixed(120),
         ..IngestOptions::default()
     }
 }

@@ -41,7 +41,7 @@ fn problems_text(r: &FileReport, out: &mut String) {
 fn run(name: &str, bytes: &[u8], chunks: &[usize]) -> (String, String) {
     let mut opts = IngestOptions::default();
     if name.contains("local_time") {
-        opts.local_time_offset_minutes = 120;
+        opts.local_zone = keyhole_core::LocalZone::Fixed(120);
     }
     let mut ds = Dataset::new(opts);
     let mut f = ds.open(name);

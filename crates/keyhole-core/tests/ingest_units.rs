@@ -15,7 +15,7 @@ use std::path::Path;
 
 fn opts() -> IngestOptions {
     IngestOptions {
-        local_time_offset_minutes: 120,
+        local_zone: keyhole_core::LocalZone::Fixed(120),
         ..IngestOptions::default()
     }
 }

@@ -33,7 +33,8 @@ pub(crate) struct Csv {
     ends: Vec<usize>,
     endlen: usize,
     header: Option<Vec<String>>,
-    tz: i32,
+    /// The header names `TimeGenerated [Local Time]`: times are read in the options' zone.
+    local: bool,
     pos: u64,
     line: u64,
     rec_start: u64,
@@ -49,7 +50,7 @@ pub(crate) struct Csv {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct CsvBoundary {
     pub header: Vec<String>,
-    pub tz: i32,
+    pub local: bool,
     /// Decoded offset of the next byte.
     pub pos: u64,
     /// Bytes since the last record ended (the LF of a CRLF, blank lines).
@@ -69,7 +70,7 @@ impl Csv {
             ends: vec![0; 256],
             endlen: 0,
             header: None,
-            tz: 0,
+            local: false,
             pos: 0,
             line: 1,
             rec_start: 0,
@@ -85,7 +86,7 @@ impl Csv {
     pub fn resume(b: &CsvBoundary) -> Csv {
         Csv {
             header: Some(b.header.clone()),
-            tz: b.tz,
+            local: b.local,
             pos: b.pos,
             rec_start: b.pos - b.back,
             rec_line: 1u64.wrapping_sub(b.back_lines),
@@ -100,7 +101,7 @@ impl Csv {
         (self.clean && self.outlen == 0 && self.endlen == 0 && !self.too_long).then(|| {
             CsvBoundary {
                 header: header.clone(),
-                tz: self.tz,
+                local: self.local,
                 pos: self.pos,
                 back: self.pos - self.rec_start,
                 back_lines: self.line.wrapping_sub(self.rec_line),
@@ -112,7 +113,7 @@ impl Csv {
     pub fn header_boundary(&self) -> Option<CsvBoundary> {
         Some(CsvBoundary {
             header: self.header.clone()?,
-            tz: self.tz,
+            local: self.local,
             pos: 0,
             back: 0,
             back_lines: 0,
@@ -224,16 +225,16 @@ impl Csv {
                 t.starts_with("TimeGenerated") && t.contains("Local Time")
             });
             if local {
-                self.tz = sink.shared.local_offset;
-                let o = self.tz;
+                self.local = true;
+                let zone = sink.shared.local_zone;
+                let how = if zone.is_fixed() {
+                    format!("as {}", zone.name())
+                } else {
+                    format!("in {}, daylight saving included", zone.name())
+                };
                 sink.warning(
                     line,
-                    format!(
-                        "line {line}: TimeGenerated [Local Time]: times read as UTC{}{:02}:{:02} (IngestOptions::local_time_offset_minutes)",
-                        if o < 0 { '-' } else { '+' },
-                        o.unsigned_abs() / 60,
-                        o.unsigned_abs() % 60
-                    ),
+                    format!("line {line}: TimeGenerated [Local Time]: times read {how} (IngestOptions::local_zone)"),
                 );
             }
             self.header = Some(names.iter().map(|n| column_name(n)).collect());
@@ -268,7 +269,7 @@ impl Csv {
             len: (end - self.rec_start) as usize,
         };
         match <Rec as serde::Deserialize>::deserialize(&obj) {
-            Ok(rec) => sink.record(&rec, pos, Layout::Csv, self.tz),
+            Ok(rec) => sink.record(&rec, pos, Layout::Csv, self.local),
             Err(e) => sink.problem(line, format!("line {line}: {e}")),
         }
     }

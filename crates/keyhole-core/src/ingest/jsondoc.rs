@@ -687,7 +687,7 @@ impl Doc {
                 };
                 self.singles += 1;
                 self.check_resumed(true, sink);
-                sink.parse_record(&bytes, pos, Layout::Single, 0);
+                sink.parse_record(&bytes, pos, Layout::Single, false);
             } else if self.tentative_dropped {
                 self.tentative_dropped = false;
                 let m = super::cap_text(sink.max_record());
@@ -735,7 +735,7 @@ impl Doc {
                 let bytes = self.slice(c.start, end);
                 // `parse_record` needs `&mut sink` only; the slice borrows self.
                 let bytes = bytes.to_vec();
-                sink.parse_record(&bytes, pos, layout, 0);
+                sink.parse_record(&bytes, pos, layout, false);
             }
             CapKind::Column => {
                 let r = serde_json::from_slice::<Column>(self.slice(c.start, end));
@@ -788,7 +788,7 @@ impl Doc {
                             .collect();
                         let obj = serde_json::Value::Object(map);
                         match <Rec as serde::Deserialize>::deserialize(&obj) {
-                            Ok(rec) => sink.record(&rec, pos, Layout::Tables, 0),
+                            Ok(rec) => sink.record(&rec, pos, Layout::Tables, false),
                             Err(e) => sink.problem(
                                 c.line,
                                 format!("record {} (line {}): {e}", c.index, c.line),

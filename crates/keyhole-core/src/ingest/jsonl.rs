@@ -191,7 +191,7 @@ fn object_line(rec: &Rec, t: &[u8], line: u64, offset: u64, pos: Pos, sink: &mut
     if envelope(&rec.records) || envelope(&rec.value) || envelope(&rec.tables) {
         doc_line(t, line, offset, sink);
     } else {
-        sink.record(rec, pos, Layout::Lines, 0);
+        sink.record(rec, pos, Layout::Lines, false);
     }
 }
 

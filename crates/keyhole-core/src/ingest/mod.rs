@@ -42,6 +42,7 @@ pub use unit::{Cut, SplitPlan, PLAN_HEAD};
 use crate::event::Str;
 use crate::store::{Batch, EventStore, FileMeta, Prov, StoreBuilder, NO_RECORD};
 use crate::time::Timestamp;
+use crate::zone::{Fold, LocalZone};
 use normalize::Dialect;
 use record::Rec;
 use serde::Serialize;
@@ -55,8 +56,9 @@ pub const DEFAULT_MAX_PROBLEMS: usize = 50;
 /// Options that change how input is read.
 #[derive(Clone, Debug, Default)]
 pub struct IngestOptions {
-    /// Offset of a portal CSV `[Local Time]` column from UTC, in minutes (e.g. 120 for UTC+2).
-    pub local_time_offset_minutes: i32,
+    /// The zone of a portal CSV `[Local Time]` column: an IANA zone (its daylight-saving rules
+    /// give each time its offset) or a fixed offset. Default UTC.
+    pub local_zone: LocalZone,
     /// Keep at most this many problems with their positions per file (the count is always exact).
     pub max_problems_per_file: Option<usize>,
     /// Cap of one record/line in bytes (default [`MAX_RECORD_BYTES`]).
@@ -190,7 +192,7 @@ pub struct Summary {
 pub(crate) struct Shared {
     pub max_problems: usize,
     pub max_record: usize,
-    pub local_offset: i32,
+    pub local_zone: LocalZone,
     pub max_expanded: u64,
     pub max_ratio: u64,
 }
@@ -200,7 +202,7 @@ impl Shared {
         Shared {
             max_problems: opts.max_problems_per_file.unwrap_or(DEFAULT_MAX_PROBLEMS),
             max_record: opts.max_record_bytes.unwrap_or(MAX_RECORD_BYTES).max(1024),
-            local_offset: opts.local_time_offset_minutes,
+            local_zone: opts.local_zone,
             max_expanded: opts.max_expanded_bytes.unwrap_or(MAX_EXPANDED_BYTES),
             max_ratio: opts
                 .max_expansion_ratio
@@ -217,6 +219,8 @@ pub(crate) struct FileSlot {
     pub meta: FileMeta,
     /// (batch id, index in that batch's file table)
     pub idx: Option<(u64, u32)>,
+    /// Local times already reported as repeated / skipped (one warning each per file).
+    pub folds_said: [bool; 2],
 }
 
 impl FileSlot {
@@ -224,6 +228,7 @@ impl FileSlot {
         FileSlot {
             meta: FileMeta { name, plain },
             idx: None,
+            folds_said: [false; 2],
         }
     }
 
@@ -300,12 +305,40 @@ impl Sink<'_> {
         });
     }
 
+    /// A local time that daylight saving made ambiguous or impossible: said once per file.
+    fn fold(&mut self, fold: Fold, line: u64, read_as: Timestamp) {
+        let (i, what) = match fold {
+            Fold::Unique => return,
+            Fold::Repeated => (
+                0,
+                "falls in the hour the clock repeats when daylight saving ends: read as its first pass",
+            ),
+            Fold::Skipped => (
+                1,
+                "falls in the hour the clock skips when daylight saving begins: read with the offset before the jump",
+            ),
+        };
+        if std::mem::replace(&mut self.slot.folds_said[i], true) {
+            return;
+        }
+        let zone = self.shared.local_zone.name();
+        let later = if i == 0 {
+            "; a row of its second pass is an hour early"
+        } else {
+            ""
+        };
+        self.warning(
+            line,
+            format!("line {line}: the local time {what} in {zone}, {read_as}{later} (the first such row of this file)"),
+        );
+    }
+
     pub fn max_record(&self) -> usize {
         self.shared.max_record
     }
 
     /// Parse one record's bytes and normalise it.
-    pub fn parse_record(&mut self, bytes: &[u8], pos: Pos, layout: Layout, tz: i32) {
+    pub fn parse_record(&mut self, bytes: &[u8], pos: Pos, layout: Layout, local: bool) {
         if bytes.len() > self.shared.max_record {
             let m = cap_text(self.shared.max_record);
             self.problem(
@@ -316,10 +349,10 @@ impl Sink<'_> {
         }
         let mut slot = fast::Scanned::default();
         if let Some(rec) = slot.parse(bytes, &mut self.batch.key_cache) {
-            return self.record(rec, pos, layout, tz);
+            return self.record(rec, pos, layout, local);
         }
         match serde_json::from_slice::<Rec>(bytes) {
-            Ok(rec) => self.record(&rec, pos, layout, tz),
+            Ok(rec) => self.record(&rec, pos, layout, local),
             Err(e) => {
                 let msg = json_error(&e, pos.line);
                 self.problem(
@@ -331,9 +364,13 @@ impl Sink<'_> {
     }
 
     /// Normalise a parsed record into an event (or report why it is not one).
-    pub fn record(&mut self, rec: &Rec, pos: Pos, layout: Layout, tz: i32) {
-        match normalize::normalize_with(rec, tz, &mut self.batch.norm_memo) {
+    pub fn record(&mut self, rec: &Rec, pos: Pos, layout: Layout, local: bool) {
+        let zone = local.then_some(self.shared.local_zone);
+        match normalize::normalize_with(rec, zone, &mut self.batch.norm_memo) {
             Ok((norm, dialect)) => {
+                if norm.fold != Fold::Unique {
+                    self.fold(norm.fold, pos.line, norm.time);
+                }
                 let shape = shape_of(layout, dialect);
                 self.report.add_shape(shape);
                 self.report.records += 1;

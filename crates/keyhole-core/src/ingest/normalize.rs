@@ -4,6 +4,7 @@
 use super::record::{Acls, Claim, Flex, Policy, Rec, Sku};
 use crate::event::{IdentityKind, ObjectKind, Op, Outcome};
 use crate::time::Timestamp;
+use crate::zone::{Fold, LocalZone};
 use std::net::{IpAddr, Ipv6Addr};
 
 /// Which dialect a record was in (decided per record).
@@ -332,6 +333,8 @@ pub struct NormConfig<'r> {
 #[derive(Clone, Debug)]
 pub struct Norm<'r> {
     pub time: Timestamp,
+    /// How a local time mapped to `time` (always unique for times with a zone).
+    pub fold: Fold,
     /// Lower-cased when interned.
     pub vault_lower: &'r str,
     pub subscription_lower: Option<&'r str>,
@@ -453,17 +456,18 @@ fn policy_flat<'r>(
 }
 
 /// Turn one record into a normalised event, or say why it is not one.
+/// `local`: the zone of times written without one (a `[Local Time]` export); `None`: UTC.
 pub fn normalize<'r>(
     rec: &'r Rec<'r>,
-    tz_offset_minutes: i32,
+    local: Option<LocalZone>,
 ) -> Result<(Norm<'r>, Dialect), String> {
-    normalize_with(rec, tz_offset_minutes, &mut NormMemo::default())
+    normalize_with(rec, local, &mut NormMemo::default())
 }
 
 /// [`normalize`] with what earlier records parsed remembered (see [`NormMemo`]).
 pub(crate) fn normalize_with<'r>(
     rec: &'r Rec<'r>,
-    tz_offset_minutes: i32,
+    local: Option<LocalZone>,
     memo: &mut NormMemo,
 ) -> Result<(Norm<'r>, Dialect), String> {
     // ---- dialect, decided per record ----
@@ -501,15 +505,20 @@ pub(crate) fn normalize_with<'r>(
         .ok_or("record without time/operationName: not a Key Vault audit record")?;
     let operation = first(&rec.operation_name, &rec.operation_name_col)
         .ok_or("record without time/operationName: not a Key Vault audit record")?;
-    let time = match Timestamp::parse_iso(time_text) {
+    let (time, fold) = match Timestamp::parse_iso(time_text) {
         // an ISO time without a zone in a `[Local Time]` export is local time too
-        Some(t) if tz_offset_minutes != 0 && !has_zone(time_text) => Timestamp {
-            micros: t.micros - tz_offset_minutes as i64 * crate::time::MICROS_PER_MIN,
-            ..t
+        Some(t) => match local {
+            Some(zone) if !has_zone(time_text) => in_zone(t, zone),
+            _ => (t, Fold::Unique),
         },
-        Some(t) => t,
-        None => Timestamp::parse_portal(time_text, tz_offset_minutes)
-            .ok_or_else(|| format!("unreadable time {:?}", clip(time_text)))?,
+        None => {
+            let t = Timestamp::parse_portal(time_text, 0)
+                .ok_or_else(|| format!("unreadable time {:?}", clip(time_text)))?;
+            match local {
+                Some(zone) => in_zone(t, zone),
+                None => (t, Fold::Unique),
+            }
+        }
     };
 
     let p = rec.properties.0.as_ref();
@@ -663,6 +672,7 @@ pub(crate) fn normalize_with<'r>(
 
     let norm = Norm {
         time,
+        fold,
         vault_lower: vault,
         subscription_lower: subscription,
         resource_group_lower: resource_group,
@@ -715,6 +725,12 @@ pub fn outcome(status: Option<u16>, signature: Option<&str>, result_type: Option
 }
 
 /// Whether an ISO 8601 time text names its zone (`Z`, `+02:00`, `-0500`).
+/// A wall-clock time (read as if UTC) placed in `zone`.
+fn in_zone(t: Timestamp, zone: LocalZone) -> (Timestamp, Fold) {
+    let (micros, fold) = zone.to_utc(t.micros);
+    (Timestamp { micros, ..t }, fold)
+}
+
 fn has_zone(t: &str) -> bool {
     let t = t.trim().as_bytes();
     if t.last().is_some_and(|c| c.eq_ignore_ascii_case(&b'Z')) {

@@ -51,7 +51,7 @@ pub(crate) struct Counters {
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Kind {
     Lines,
-    Csv { header: Vec<String>, tz: i32 },
+    Csv { header: Vec<String>, local: bool },
     Doc(DocBoundary),
 }
 
@@ -90,7 +90,7 @@ impl SplitPlan {
             Boundary::Lines(_) => Kind::Lines,
             Boundary::Csv(c) => Kind::Csv {
                 header: c.header,
-                tz: c.tz,
+                local: c.local,
             },
             Boundary::Doc(d) => Kind::Doc(d),
         };
@@ -162,9 +162,9 @@ impl SplitPlan {
         let pos = cut.offset - self.shift;
         match &self.kind {
             Kind::Lines => Boundary::Lines(pos),
-            Kind::Csv { header, tz } => Boundary::Csv(CsvBoundary {
+            Kind::Csv { header, local } => Boundary::Csv(CsvBoundary {
                 header: header.clone(),
-                tz: *tz,
+                local: *local,
                 pos,
                 back: cut.back,
                 back_lines: cut.back_lines,
@@ -442,7 +442,7 @@ fn boundary_put(w: &mut Writer, b: &Boundary) {
             w.u8(1);
             w.len(c.header.len());
             c.header.iter().for_each(|h| w.str(h));
-            w.u32(c.tz as u32);
+            w.u8(c.local as u8);
             w.u64(c.pos);
             w.u64(c.back);
             w.u64(c.back_lines);
@@ -480,7 +480,11 @@ fn boundary_get(r: &mut Reader) -> Result<Boundary, WireError> {
                 .collect::<Result<_, _>>()?;
             let c = CsvBoundary {
                 header,
-                tz: r.u32()? as i32,
+                local: match r.u8()? {
+                    0 => false,
+                    1 => true,
+                    _ => return Err(WireError("CSV boundary: bad local-time flag".into())),
+                },
                 pos: r.u64()?,
                 back: r.u64()?,
                 back_lines: r.u64()?,

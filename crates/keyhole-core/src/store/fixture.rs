@@ -39,6 +39,7 @@ impl EventStore {
             let id = &e.identity;
             let norm = Norm {
                 time: e.time,
+                fold: crate::zone::Fold::Unique,
                 vault_lower: &e.vault,
                 subscription_lower: e.subscription.as_deref(),
                 resource_group_lower: e.resource_group.as_deref(),

@@ -175,7 +175,7 @@ def portal_csv(header_time, offset):
     return "\ufeff" + out.getvalue()
 
 write("portal_utc.csv", portal_csv("UTC", 0))
-write("portal_local_time.csv", portal_csv("Local Time", 120))  # read with local_time_offset_minutes = 120
+write("portal_local_time.csv", portal_csv("Local Time", 120))  # read with local_zone = LocalZone::Fixed(120)
 
 # ---- AZKVAuditLogs (resource-specific table), Identity as object and as JSON text ----
 def azkv(r, identity_as_text):
