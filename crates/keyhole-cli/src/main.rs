@@ -14,7 +14,7 @@ mod workbook;
 use analyze::{FindingFormat, IntelArg};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use keyhole_core::ingest::IngestOptions;
-use keyhole_core::Timestamp;
+use keyhole_core::{LocalZone, Timestamp};
 use query::TableFormat;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -74,12 +74,37 @@ struct LoadArgs {
     unit_bytes: Option<u64>,
 }
 
+/// The zone of a portal CSV export's "TimeGenerated [Local Time]" column.
+#[derive(Args)]
+struct ZoneArgs {
+    /// The zone a portal CSV "[Local Time]" column was exported in: an IANA zone (Europe/Berlin:
+    /// each time gets the offset in force then, daylight saving included) or a fixed offset
+    /// (+02:00). Default UTC.
+    #[arg(long, value_name = "ZONE", value_parser = parse_zone, conflicts_with = "local_offset")]
+    local_zone: Option<LocalZone>,
+    /// A fixed offset from UTC in minutes for a "[Local Time]" column (120 for UTC+02:00).
+    #[arg(long, value_name = "MINUTES", allow_negative_numbers = true,
+          value_parser = clap::value_parser!(i32).range(-840..=840))]
+    local_offset: Option<i32>,
+}
+
+impl ZoneArgs {
+    fn zone(&self) -> LocalZone {
+        self.local_zone
+            .or(self.local_offset.map(LocalZone::fixed))
+            .unwrap_or_default()
+    }
+}
+
+fn parse_zone(s: &str) -> Result<LocalZone, String> {
+    LocalZone::parse(s)
+}
+
 /// Options every subcommand shares: what to read.
 #[derive(Args)]
 struct InputArgs {
-    /// Offset from UTC, in minutes, of a portal CSV "[Local Time]" column (e.g. 120 for UTC+2).
-    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
-    local_offset: i32,
+    #[command(flatten)]
+    zone: ZoneArgs,
     #[command(flatten)]
     load: LoadArgs,
     /// Files, folders, .zip, .gz, or - for standard input.
@@ -158,8 +183,8 @@ enum Command {
         /// The query (unless --file), then files, folders, .zip, .gz, or -.
         #[arg(required = true)]
         args: Vec<String>,
-        #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
-        local_offset: i32,
+        #[command(flatten)]
+        zone: ZoneArgs,
         /// Run the query as a scheduler would, every FREQ (5m, 1h, 1d…) across the drop, with
         /// now() at each tick; the rows of every run, with a ReplayTime column.
         #[arg(long, value_name = "FREQ", value_parser = replay::parse_duration)]
@@ -195,9 +220,9 @@ enum Command {
     },
 }
 
-fn load(paths: &[PathBuf], local_offset: i32, how: &LoadArgs) -> Result<input::Loaded, ExitCode> {
+fn load(paths: &[PathBuf], zone: LocalZone, how: &LoadArgs) -> Result<input::Loaded, ExitCode> {
     let opts = IngestOptions {
-        local_time_offset_minutes: local_offset,
+        local_zone: zone,
         max_expanded_bytes: how.max_expanded_gb.map(|g| g.saturating_mul(1 << 30)),
         max_expansion_ratio: how.max_ratio,
         ..IngestOptions::default()
@@ -238,7 +263,7 @@ fn prepare(
     ExitCode,
 > {
     let cfg = detect.config().map_err(fail)?;
-    let loaded = load(&input.paths, input.local_offset, &input.load)?;
+    let loaded = load(&input.paths, input.zone.zone(), &input.load)?;
     let out = output::open(output).map_err(fail)?;
     Ok((cfg, loaded, out))
 }
@@ -308,7 +333,7 @@ fn main() -> ExitCode {
             output,
             input,
         } => {
-            let loaded = match load(&input.paths, input.local_offset, &input.load) {
+            let loaded = match load(&input.paths, input.zone.zone(), &input.load) {
                 Ok(l) => l,
                 Err(code) => return code,
             };
@@ -328,7 +353,7 @@ fn main() -> ExitCode {
             output,
             params,
             mut args,
-            local_offset,
+            zone,
             replay,
             period,
             load: how,
@@ -344,7 +369,7 @@ fn main() -> ExitCode {
                 return fail("no PATH given: name files, folders, .zip, .gz or - after the query");
             }
             let paths: Vec<PathBuf> = args.into_iter().map(PathBuf::from).collect();
-            let loaded = match load(&paths, local_offset, &how) {
+            let loaded = match load(&paths, zone.zone(), &how) {
                 Ok(l) => l,
                 Err(code) => return code,
             };

@@ -517,3 +517,66 @@ fn hostile_queries_fail_with_a_message_naming_the_limit() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("16 MiB"), "{}", stderr(&o));
 }
+
+#[test]
+fn a_local_time_export_is_read_in_the_zone_given() {
+    // 27 Oct 2024 in Europe/Berlin: UTC+2 before 03:00, UTC+1 after (02:00-03:00 twice)
+    let dir = scratch("local-zone");
+    let csv = dir.join("export.csv");
+    std::fs::write(
+        &csv,
+        "TimeGenerated [Local Time],OperationName,Resource,httpStatusCode_d\n\
+         \"10/26/2024, 11:00:00.000 PM\",SecretGet,KV1,200\n\
+         2024-10-27 02:30:00,SecretList,KV1,200\n\
+         \"10/28/2024, 9:00:00.000 AM\",SecretSet,KV1,200\n",
+    )
+    .unwrap();
+    let times = |zone_args: &[&str]| {
+        let mut args = vec!["events", "--format", "jsonl"];
+        args.extend_from_slice(zone_args);
+        args.push(p(&csv));
+        let o = run(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let mut t: Vec<String> = stdout(&o)
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .map(|v| {
+                format!(
+                    "{} {}",
+                    v["operation"].as_str().unwrap(),
+                    v["time"].as_str().unwrap()
+                )
+            })
+            .collect();
+        t.sort();
+        (t, stderr(&o))
+    };
+    let (t, err) = times(&["--local-zone", "Europe/Berlin"]);
+    assert_eq!(
+        t,
+        [
+            "SecretGet 2024-10-26T21:00:00.000Z",
+            "SecretList 2024-10-27T00:30:00Z",
+            "SecretSet 2024-10-28T08:00:00.000Z"
+        ]
+    );
+    assert!(
+        err.contains("times read in Europe/Berlin, daylight saving included"),
+        "{err}"
+    );
+    assert!(err.contains("repeats when daylight saving ends"), "{err}");
+    // a fixed offset is the same all year: the winter row an hour off
+    let (t, err) = times(&["--local-offset", "120"]);
+    assert_eq!(t[2], "SecretSet 2024-10-28T07:00:00.000Z");
+    assert!(err.contains("times read as UTC+02:00"), "{err}");
+    assert_eq!(times(&["--local-zone", "+02:00"]).0, t);
+
+    // an unknown zone is refused before anything is read, and says what it wants
+    let o = run(&["events", "--local-zone", "Mars/Olympus", p(&csv)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("IANA zone such as Europe/Berlin"),
+        "{}",
+        stderr(&o)
+    );
+}
