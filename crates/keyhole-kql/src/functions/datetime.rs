@@ -7,7 +7,7 @@ use keyhole_core::time::{
     civil_from_days, days_from_civil, MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MIN,
     MICROS_PER_SEC,
 };
-use keyhole_core::Timestamp;
+use keyhole_core::{LocalZone, Timestamp};
 
 pub(crate) static FUNCTIONS: &[FnDef] = &[
     def!("ago", ("timespan", 1, 1) -> T(Type::DateTime), "`now()` minus a timespan.", Eval(ago)),
@@ -37,6 +37,8 @@ pub(crate) static FUNCTIONS: &[FnDef] = &[
     def!("getyear", ("date", 1, 1) -> T(Type::Long), "The year.", Eval(getyear), [("getyear(datetime(2024-04-03))", "2024")]),
     def!("datetime_diff", ("period, datetime1, datetime2", 3, 3) -> T(Type::Long), "How many period boundaries lie between two datetimes (datetime1 − datetime2).", Eval(datetime_diff_fn), [("datetime_diff('day', datetime(2024-04-03), datetime(2024-04-01))", "2")]),
     def!("datetime_add", ("period, amount, datetime", 3, 3) -> T(Type::DateTime), "A datetime moved by an amount of periods.", Eval(datetime_add_fn), [("datetime_add('month', 1, datetime(2024-01-31))", "2024-02-29T00:00:00Z")]),
+    def!("datetime_utc_to_local", ("datetime, timezone", 2, 2) -> T(Type::DateTime), "The wall-clock time in an IANA zone (Europe/Berlin, US/Pacific) at a UTC datetime, daylight saving included; null for an unknown zone.", Eval(utc_to_local), [("datetime_utc_to_local(datetime(2024-07-01 12:00), 'Europe/Berlin')", "2024-07-01T14:00:00Z")]),
+    def!("datetime_local_to_utc", ("datetime, timezone", 2, 2) -> T(Type::DateTime), "The UTC datetime of a wall-clock time in an IANA zone, daylight saving included (a time the clock repeats: its first pass); null for an unknown zone.", Eval(local_to_utc), [("datetime_local_to_utc(datetime(2024-01-15 12:00), 'Europe/Berlin')", "2024-01-15T11:00:00Z")]),
     def!("format_datetime", ("date, format", 2, 2) -> T(Type::String), "A datetime formatted with .NET-style specifiers (yyyy MM dd HH mm ss fff tt).", Eval(format_datetime), [("format_datetime(datetime(2024-04-03 14:03:10), 'yy-MM-dd HH:mm')", "24-04-03 14:03")]),
     def!("format_timespan", ("timespan, format", 2, 2) -> T(Type::String), "A timespan formatted with .NET-style specifiers (d… days, h/H hours, m minutes, s seconds, f…/F… fractions; delimiters kept).", Eval(format_timespan), [("format_timespan(time(1.02:03:04.5), 'd.hh:mm:ss.FF')", "1.02:03:04.5")]),
 ];
@@ -199,6 +201,28 @@ fn datetime_add_fn(a: &[Value], _: &Env) -> Value {
     let part = a[0].to_kql_string().to_ascii_lowercase();
     match (a[1].as_i64(), dt(&a[2])) {
         (Some(n), Some(t)) => datetime_add(&part, n, t).map(at).unwrap_or(Value::Null),
+        _ => Value::Null,
+    }
+}
+
+/// The zone named by a `timezone` argument (IANA names, any case; offsets such as `+02:00`).
+fn zone(v: &Value) -> Option<LocalZone> {
+    match v.undyn() {
+        Value::String(s) => LocalZone::parse(&s[..]).ok(),
+        _ => None,
+    }
+}
+
+fn utc_to_local(a: &[Value], _: &Env) -> Value {
+    match (dt(&a[0]), zone(&a[1])) {
+        (Some(t), Some(z)) => at(z.to_local(t)),
+        _ => Value::Null,
+    }
+}
+
+fn local_to_utc(a: &[Value], _: &Env) -> Value {
+    match (dt(&a[0]), zone(&a[1])) {
+        (Some(t), Some(z)) => at(z.to_utc(t).0),
         _ => Value::Null,
     }
 }
