@@ -176,6 +176,47 @@ test('a bad file keeps its good records and says which lines were skipped', asyn
   await p.context.close();
 });
 
+test('a portal [Local Time] export is read in this computer\'s zone, daylight saving included, as the CLI reads it with --local-zone', async () => {
+  // Europe/Berlin: UTC+2 until 03:00 on 27 Oct 2024, then UTC+1 (02:00-03:00 happens twice)
+  const p = await instrumentedPage(browser, { timezoneId: 'Europe/Berlin' });
+  await p.page.goto(srv.origin + '/');
+  await p.page.waitForSelector('#dropzone');
+  const [f] = writeFixtures({
+    'local.csv': 'TimeGenerated [Local Time],OperationName,Resource,httpStatusCode_d\n'
+      + '"10/26/2024, 11:00:00.000 PM",SecretGet,KV1,200\n'
+      + '2024-10-27 02:30:00,SecretList,KV1,200\n'
+      + '"10/28/2024, 9:00:00.000 AM",SecretSet,KV1,200\n',
+  });
+  await p.page.click('#settings summary');
+  assert.match(await p.page.textContent('#local-zone-used'), /read in: Europe\/Berlin/);
+  const st = await drop(p.page, [f]);
+  assert.equal(st.records, 3, st.text);
+  await p.page.click('a[data-tab="files"]');
+  const files = await p.page.textContent('#files-table');
+  assert.match(files, /times read in Europe\/Berlin, daylight saving included/);
+  assert.match(files, /local\.csv:3: .*repeats when daylight saving ends/);
+  await p.page.click('a[data-tab="hunt"]');
+  await p.page.fill('#kql-query', 'AzureDiagnostics | project OperationName, t = format_datetime(TimeGenerated, "yyyy-MM-dd HH:mm") | order by OperationName asc');
+  await runQueryOn(p.page);
+  const rows = await p.page.$$eval('#kql-table tr', (trs) => trs.slice(1).map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent).join(' ')));
+  assert.deepEqual(rows, ['SecretGet 2024-10-26 21:00', 'SecretList 2024-10-27 00:30', 'SecretSet 2024-10-28 08:00']);
+  const bin = cli();
+  if (bin) {
+    const fromCli = execFileSync(bin, ['query', '--format', 'csv', '--local-zone', 'Europe/Berlin',
+      'AzureDiagnostics | project OperationName, t = format_datetime(TimeGenerated, "yyyy-MM-dd HH:mm") | order by OperationName asc', f],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    assert.deepEqual(fromCli.trim().split(/\r?\n/).slice(1).map((l) => l.replace(',', ' ')), rows);
+  }
+  // a zone set in the settings wins over this computer's
+  await p.page.fill('#set-local-zone', 'US/Pacific');
+  await p.page.press('#set-local-zone', 'Tab');
+  await p.page.waitForFunction(() => /read in: US\/Pacific/.test(document.querySelector('#local-zone-used')?.textContent || ''));
+  await p.page.fill('#set-local-zone', 'Mars/Olympus');
+  await p.page.press('#set-local-zone', 'Tab');
+  await p.page.waitForFunction(() => /unknown zone .*Europe\/Berlin is used/.test(document.querySelector('#local-zone-used')?.textContent || ''));
+  await p.context.close();
+});
+
 test('triage state and note survive a reload; filters live in the URL and Back restores them', async () => {
   const p = await open();
   const [f] = writeFixtures({ 'scenario.jsonl': jsonl(scenario()) });

@@ -183,7 +183,10 @@ pub struct Settings {
     /// Principals (upn, object id, app id) and IPs / CIDRs to suppress.
     pub allow: String,
     pub learning_days: u32,
-    /// Zone of portal CSV `[Local Time]` columns, minutes east of UTC (`None`: this computer's).
+    /// Zone of portal CSV `[Local Time]` columns as an IANA name or an offset (`+02:00`); it
+    /// wins over `local_offset_minutes`. Neither: this computer's zone, daylight saving included.
+    pub local_zone: Option<String>,
+    /// Zone of portal CSV `[Local Time]` columns as a fixed offset, minutes east of UTC.
     pub local_offset_minutes: Option<i32>,
 }
 
@@ -194,6 +197,7 @@ impl Default for Settings {
             suspicious: String::new(),
             allow: String::new(),
             learning_days: 7,
+            local_zone: None,
             local_offset_minutes: None,
         }
     }

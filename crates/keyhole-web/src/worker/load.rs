@@ -7,6 +7,7 @@ use crate::protocol::{FileView, Progress, ResultView, Settings, WorkerMsg};
 use keyhole_core::detect::{self, DetectConfig, IntelKind};
 use keyhole_core::ingest::{Dataset, FileReport, IngestOptions};
 use keyhole_core::workbook::{self, WorkbookOptions};
+use keyhole_core::LocalZone;
 use std::collections::HashMap;
 use wasm_bindgen::JsCast;
 use web_sys::File;
@@ -21,13 +22,29 @@ fn now() -> f64 {
     js_sys::Date::now()
 }
 
+/// This computer's IANA zone (`Intl`'s resolved `timeZone`), when the browser names one the
+/// core's tz database knows.
+pub(crate) fn browser_zone() -> Option<LocalZone> {
+    let fmt = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new());
+    let name = js_sys::Reflect::get(&fmt.resolved_options(), &"timeZone".into()).ok()?;
+    LocalZone::parse(&name.as_string()?).ok()
+}
+
+/// The zone of `[Local Time]` exports: the one set (a zone, else an offset), else this
+/// computer's zone with its daylight-saving rules, else its offset now.
+pub(crate) fn local_zone(s: &Settings) -> LocalZone {
+    s.local_zone
+        .as_deref()
+        .and_then(|z| LocalZone::parse(z).ok())
+        .or(s.local_offset_minutes.map(LocalZone::fixed))
+        .or_else(browser_zone)
+        .unwrap_or_else(|| LocalZone::fixed(-(js_sys::Date::new_0().get_timezone_offset() as i32)))
+}
+
 pub(super) fn options(s: &Settings) -> IngestOptions {
-    let local = s
-        .local_offset_minutes
-        .unwrap_or_else(|| -(js_sys::Date::new_0().get_timezone_offset() as i32));
     IngestOptions {
         max_problems_per_file: Some(100),
-        local_time_offset_minutes: local.clamp(-14 * 60, 14 * 60),
+        local_zone: local_zone(s),
         ..IngestOptions::default()
     }
 }

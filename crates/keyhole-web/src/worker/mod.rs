@@ -7,7 +7,7 @@ pub mod bench;
 mod chart;
 mod demo;
 mod detection;
-mod load;
+pub(crate) mod load;
 mod params;
 mod pool;
 mod views;

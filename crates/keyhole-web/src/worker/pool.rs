@@ -31,6 +31,7 @@ use crate::protocol::{FileView, Progress, Settings, WorkerMsg};
 use keyhole_core::ingest::unit::{plan_file, unit_targets, Merged, UnitMerger, UnitRun, UnitTask};
 use keyhole_core::ingest::{Dataset, FileIngest, IngestOptions, PLAN_HEAD};
 use keyhole_core::store::budget::{self, Part};
+use keyhole_core::LocalZone;
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -82,7 +83,8 @@ const MEASURE_AFTER: u64 = 32 << 20;
 struct Job {
     index: usize,
     task: UnitTask,
-    local_offset: i32,
+    /// The `[Local Time]` zone by name (`LocalZone::name`, parsed back in the parse worker).
+    local_zone: String,
     max_problems: usize,
 }
 
@@ -127,10 +129,10 @@ fn read_range(reader: &FileReaderSync, file: &File, from: u64, to: u64) -> Resul
     Ok(js_sys::Uint8Array::new(&ab).to_vec())
 }
 
-fn ingest_options(local_offset: i32, max_problems: usize) -> IngestOptions {
+fn ingest_options(local_zone: &str, max_problems: usize) -> IngestOptions {
     IngestOptions {
         max_problems_per_file: Some(max_problems),
-        local_time_offset_minutes: local_offset,
+        local_zone: LocalZone::parse(local_zone).unwrap_or_default(),
         ..IngestOptions::default()
     }
 }
@@ -287,7 +289,7 @@ pub fn parse_worker_start() {
         let reply = reply.clone();
         wasm_bindgen_futures::spawn_local(async move {
             let started = js_sys::Date::now();
-            let opts = ingest_options(job.local_offset, job.max_problems);
+            let opts = ingest_options(&job.local_zone, job.max_problems);
             let result = parse_unit(job.task, &opts, &file).await;
             let busy = js_sys::Date::now() - started;
             let _ = js_sys::Reflect::set(&out, &"ms".into(), &busy.into());
@@ -346,7 +348,7 @@ struct Run {
     parsed: u64,
     merged_bytes: u64,
     sequential: Vec<String>,
-    local_offset: i32,
+    local_zone: String,
     max_problems: usize,
     reader: FileReaderSync,
     /// Bytes per record of the heads (the estimate until enough was merged).
@@ -399,7 +401,7 @@ pub fn files(seq: u64, list: Vec<(File, String)>, settings: &Settings, newest_by
         }
     };
     let opts = super::load::options(settings);
-    let local_offset = opts.local_time_offset_minutes;
+    let local_zone = opts.local_zone.name();
     let max_problems = opts.max_problems_per_file.unwrap_or(100);
     let n_workers = worker_count();
     let sizes: Vec<u64> = list.iter().map(|(f, _)| f.size() as u64).collect();
@@ -519,7 +521,7 @@ pub fn files(seq: u64, list: Vec<(File, String)>, settings: &Settings, newest_by
         parsed: 0,
         merged_bytes: 0,
         sequential,
-        local_offset,
+        local_zone,
         max_problems,
         reader,
         sample,
@@ -624,7 +626,7 @@ fn dispatch(run: &mut Run, k: usize) {
     let job = Job {
         index: i,
         task: u.task.clone(),
-        local_offset: run.local_offset,
+        local_zone: run.local_zone.clone(),
         max_problems: run.max_problems,
     };
     let msg = js_sys::Object::new();
@@ -659,7 +661,7 @@ fn on_message(run: &Rc<RefCell<Run>>, k: usize, data: JsValue) {
             r.started += 1;
             if r.started == r.workers.len() {
                 if let Some((path, head)) = r.warm.take() {
-                    let opts = ingest_options(r.local_offset, r.max_problems);
+                    let opts = ingest_options(&r.local_zone, r.max_problems);
                     super::load::warm_up(&path, &head, &opts, &r.settings);
                 }
             }
