@@ -234,7 +234,7 @@ impl Csv {
                 };
                 sink.warning(
                     line,
-                    format!("line {line}: TimeGenerated [Local Time]: times read {how} (IngestOptions::local_zone)"),
+                    format!("line {line}: TimeGenerated [Local Time]: times read {how}; another zone: --local-zone in the CLI, the settings on the page"),
                 );
             }
             self.header = Some(names.iter().map(|n| column_name(n)).collect());
