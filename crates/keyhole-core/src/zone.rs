@@ -79,12 +79,7 @@ impl LocalZone {
         match self {
             LocalZone::Named(tz) => tz.name().to_string(),
             LocalZone::Fixed(0) => "UTC".into(),
-            LocalZone::Fixed(m) => format!(
-                "UTC{}{:02}:{:02}",
-                if *m < 0 { '-' } else { '+' },
-                m.unsigned_abs() / 60,
-                m.unsigned_abs() % 60
-            ),
+            LocalZone::Fixed(m) => format!("UTC{}", offset_text(*m)),
         }
     }
 
@@ -146,6 +141,16 @@ impl LocalZone {
             }
         }
     }
+}
+
+/// An offset as RFC 3339 writes it: `+02:00`, `-05:30`, `Z` for 0.
+pub fn offset_text(minutes: i32) -> String {
+    if minutes == 0 {
+        return "Z".into();
+    }
+    let sign = if minutes < 0 { '-' } else { '+' };
+    let m = minutes.unsigned_abs();
+    format!("{sign}{:02}:{:02}", m / 60, m % 60)
 }
 
 /// `Z`, `UTC`, `GMT`, each optionally followed by an offset; or an offset alone: `+02:00`,

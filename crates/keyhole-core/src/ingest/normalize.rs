@@ -724,13 +724,13 @@ pub fn outcome(status: Option<u16>, signature: Option<&str>, result_type: Option
     }
 }
 
-/// Whether an ISO 8601 time text names its zone (`Z`, `+02:00`, `-0500`).
 /// A wall-clock time (read as if UTC) placed in `zone`.
 fn in_zone(t: Timestamp, zone: LocalZone) -> (Timestamp, Fold) {
     let (micros, fold) = zone.to_utc(t.micros);
     (Timestamp { micros, ..t }, fold)
 }
 
+/// Whether an ISO 8601 time text names its zone (`Z`, `+02:00`, `-0500`).
 fn has_zone(t: &str) -> bool {
     let t = t.trim().as_bytes();
     if t.last().is_some_and(|c| c.eq_ignore_ascii_case(&b'Z')) {

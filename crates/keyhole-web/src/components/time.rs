@@ -21,16 +21,7 @@ pub fn offset(zone: Zone, micros: i64) -> i32 {
     }
 }
 
-/// `+02:00`, `-05:30`, `Z` for 0.
-pub fn offset_text(minutes: i32) -> String {
-    if minutes == 0 {
-        "Z".into()
-    } else {
-        let sign = if minutes < 0 { '-' } else { '+' };
-        let m = minutes.abs();
-        format!("{sign}{:02}:{:02}", m / 60, m % 60)
-    }
-}
+use keyhole_core::zone::offset_text;
 
 /// `2026-10-13 16:49:47` of `t` shifted by `minutes` (seconds precision).
 pub fn short(t: Timestamp, minutes: i32) -> String {
@@ -65,7 +56,7 @@ pub fn full(t: Timestamp, minutes: i32) -> String {
 pub fn zone_label(zone: Zone, micros: i64) -> String {
     match zone {
         Zone::Utc => "UTC".into(),
-        Zone::Local => format!("UTC{}", offset_text(local_offset(micros)).replace('Z', "")),
+        Zone::Local => keyhole_core::LocalZone::Fixed(local_offset(micros)).name(),
     }
 }
 
