@@ -71,13 +71,13 @@ try {
   clearInterval(timer);
   { const v = treePssKb(); if (v > peak) { peak = v; peakAt = (Date.now() - t1) / 1000; } }
   const st = await p.page.$eval('#status', (e) => ({ records: Number(e.dataset.records), alerts: Number(e.dataset.alerts), text: e.textContent })).catch(() => ({}));
-  const cpu = [...cpu1].map(([k, v]) => [k, v - (cpu0.get(k) || 0)]).filter(([, v]) => v >= 0.05).sort((a, b) => b[1] - a[1]);
+  const cpu = cpuSince(cpu0, cpu1).filter(([, v]) => v >= 0.05).sort((a, b) => b[1] - a[1]);
   page = { cpu, s, sAll, peakAt, peakMB: peak / 1024, baseMB: base / 1024, blankMB: blank / 1024, workers, records: st.records, alerts: st.alerts,
     status: st.text, error: err ? (await err.textContent()).slice(0, 300) : null };
   // The floor under the page's time: Chromium handing the same File to as many workers as the
   // page's parse workers, each unit (64 MiB, dealt in turn) read in 8 MiB slices and nothing
   // parsed, three ways (the page's BYOB reads one slice ahead, FileReaderSync, Blob.arrayBuffer).
-  // A fresh tab on a same-origin 404 (no CSP there), so the page's own workers are gone.
+  // A tab of its own on a same-origin 404 (no CSP there); the page's tab stays, idle.
   if (!process.env.PAGE_NO_FLOOR) floor = await readFloor(browser, srv.origin, FILE, page.workers || 2);
 } finally { await browser.close(); await srv.close(); fs.rmSync(userDataDir, { recursive: true, force: true }); }
 
@@ -114,6 +114,11 @@ if (read) {
     `${bound.toFixed(2)} s = ${(bound / cliS).toFixed(2)}× the CLI's time (the page took ${(page.s / cliS).toFixed(2)}×)`);
 }
 
+/** CPU seconds by thread between two `treeCpuByThread` readings, as [name, seconds]. */
+function cpuSince(c0, c1) {
+  return [...c1].map(([k, v]) => [k, v - (c0.get(k) || 0)]);
+}
+
 /** Read FILE in a fresh tab by `workers` workers, no parse: wall and CPU seconds a method. */
 async function readFloor(browser, origin, file, workers) {
   const out = [];
@@ -126,7 +131,6 @@ async function readFloor(browser, origin, file, workers) {
     for (const method of ['byob', 'sync', 'arrayBuffer']) {
       await tab.waitForTimeout(500);
       const c0 = treeCpuByThread();
-      const t = Date.now();
       const r = await Promise.race([tab.evaluate(async ({ method, workers }) => {
         const src = `onmessage = async (e) => { try { await run(e.data); } catch (err) { postMessage({ error: String(err) }); } };
         const run = async ({ file, method, units, slice }) => {
@@ -189,10 +193,8 @@ async function readFloor(browser, origin, file, workers) {
       }, { method, workers }),
       // a reading method that never finishes is reported, not waited for (60 s + 10 s a GB)
       new Promise((resolve) => setTimeout(() => resolve({ s: NaN, error: 'did not finish' }), 60_000 + size / 1e5))]);
-      const c1 = treeCpuByThread();
-      let cpu = 0;
-      for (const [k, v] of c1) cpu += v - (c0.get(k) || 0);
-      out.push({ method, workers, s: r.s, cpu, error: r.error, wall: (Date.now() - t) / 1000 });
+      const cpu = cpuSince(c0, treeCpuByThread()).reduce((a, [, v]) => a + v, 0);
+      out.push({ method, workers, s: r.s, cpu, error: r.error });
       if (r.error) break;
     }
   } finally { await context.close(); }

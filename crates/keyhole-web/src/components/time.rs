@@ -4,6 +4,7 @@
 use crate::context::use_app;
 use crate::state::{Action, Zone};
 use keyhole_core::time::MICROS_PER_MIN;
+use keyhole_core::zone::offset_text;
 use keyhole_core::Timestamp;
 use yew::prelude::*;
 
@@ -20,8 +21,6 @@ pub fn offset(zone: Zone, micros: i64) -> i32 {
         Zone::Local => local_offset(micros),
     }
 }
-
-use keyhole_core::zone::offset_text;
 
 /// `2026-10-13 16:49:47` of `t` shifted by `minutes` (seconds precision).
 pub fn short(t: Timestamp, minutes: i32) -> String {
