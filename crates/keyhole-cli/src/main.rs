@@ -79,7 +79,8 @@ struct LoadArgs {
 struct ZoneArgs {
     /// The zone a portal CSV "[Local Time]" column was exported in: an IANA zone (Europe/Berlin:
     /// each time gets the offset in force then, daylight saving included) or a fixed offset
-    /// (+02:00). Default UTC.
+    /// (+02:00). Default: this computer's zone, as the page reads it (the `TZ` environment
+    /// variable when it names a zone, else the system's), UTC when neither can be told.
     #[arg(long, value_name = "ZONE", value_parser = parse_zone, conflicts_with = "local_offset")]
     local_zone: Option<LocalZone>,
     /// A fixed offset from UTC in minutes for a "[Local Time]" column (120 for UTC+02:00).
@@ -92,8 +93,25 @@ impl ZoneArgs {
     fn zone(&self) -> LocalZone {
         self.local_zone
             .or(self.local_offset.map(LocalZone::fixed))
+            .or_else(this_computer_zone)
             .unwrap_or_default()
     }
+}
+
+/// This computer's zone, the default for a "[Local Time]" column: a portal export's local times
+/// are those of the browser that exported them, most often on the machine that reads them, and
+/// the page defaults to its browser's zone the same way. `TZ` wins when it names a zone (`:` prefix
+/// allowed, as libc takes it); a POSIX rule such as `CET-1CEST` is not a zone name and falls
+/// through to the system's setting.
+fn this_computer_zone() -> Option<LocalZone> {
+    let from_env = std::env::var("TZ")
+        .ok()
+        .and_then(|tz| LocalZone::parse(tz.trim_start_matches(':')).ok());
+    from_env.or_else(|| {
+        iana_time_zone::get_timezone()
+            .ok()
+            .and_then(|name| LocalZone::parse(&name).ok())
+    })
 }
 
 fn parse_zone(s: &str) -> Result<LocalZone, String> {

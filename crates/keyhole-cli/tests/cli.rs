@@ -571,6 +571,40 @@ fn a_local_time_export_is_read_in_the_zone_given() {
     assert!(err.contains("times read as UTC+02:00"), "{err}");
     assert_eq!(times(&["--local-zone", "+02:00"]).0, t);
 
+    // with neither option, this computer's zone: TZ when it names one (as the page takes its
+    // browser's zone), the options still win over it
+    let with_tz = |tz: &str, zone_args: &[&str]| {
+        let mut args = vec!["events", "--format", "jsonl"];
+        args.extend_from_slice(zone_args);
+        args.push(p(&csv));
+        let o = Command::new(BIN)
+            .args(&args)
+            .env("TZ", tz)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        let mut t: Vec<String> = stdout(&o)
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .map(|v| {
+                format!(
+                    "{} {}",
+                    v["operation"].as_str().unwrap(),
+                    v["time"].as_str().unwrap()
+                )
+            })
+            .collect();
+        t.sort();
+        (t, stderr(&o))
+    };
+    let (t_tz, err) = with_tz("Europe/Berlin", &[]);
+    assert_eq!(t_tz, times(&["--local-zone", "Europe/Berlin"]).0);
+    assert!(err.contains("times read in Europe/Berlin"), "{err}");
+    let (t_tz, err) = with_tz(":US/Pacific", &[]);
+    assert_eq!(t_tz[2], "SecretSet 2024-10-28T16:00:00.000Z");
+    assert!(err.contains("times read in US/Pacific"), "{err}");
+    assert_eq!(with_tz("US/Pacific", &["--local-offset", "120"]).0, t);
+
     // an unknown zone is refused before anything is read, and says what it wants
     let o = run(&["events", "--local-zone", "Mars/Olympus", p(&csv)]);
     assert_eq!(o.status.code(), Some(2));
