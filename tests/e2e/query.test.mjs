@@ -345,7 +345,9 @@ test('a short drop: each alert says its basis and confidence, each rule how it j
     const li = await page.$(`#rule-status li[data-rule="${rule}"]`);
     if (!li) continue;
     const text = await li.textContent();
-    assert.ok(text.includes(words.replace(/^did not run: /, '')), `${rule}: page says "${text}", CLI "${words}"`);
+    const said = words.replace(/^did not run: /, '');
+    assert.ok(text.includes(said), `${rule}: page says "${text}", CLI "${words}"`);
+    assert.equal(text.split(said).length - 1, 1, `${rule}: the page says it more than once: "${text}"`);
     assert.notEqual(await li.getAttribute('data-state'), 'as designed', rule);
     matched += 1;
   }

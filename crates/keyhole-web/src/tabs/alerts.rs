@@ -170,8 +170,8 @@ pub fn alerts() -> Html {
 }
 
 /// Every rule and how it judged this drop (the core's `RuleStatus`: whether it ran, its basis on
-/// this drop, what limited it), opened when a rule did not run or judged with less than it is
-/// designed for.
+/// this drop, what limited it, the last only when the basis does not already say it), opened
+/// when a rule did not run or judged with less than it is designed for.
 fn rule_status(r: &ResultView) -> Html {
     if r.rules.is_empty() && r.settings_notes.is_empty() {
         return html! {};
@@ -207,7 +207,7 @@ fn rule_status(r: &ResultView) -> Html {
                 if !x.title.is_empty() { { format!(" {}", x.title) } }
                 if !x.severity.is_empty() { <span class="muted">{ format!(" ({})", x.severity) }</span> }
                 { ": " }<span class="judged">{ if x.judged.is_empty() { state.to_string() } else { x.judged.clone() } }</span>
-                if let Some(n) = &x.note { <span class="muted note">{ format!(" — {n}") }</span> }
+                if let Some(n) = x.note.as_ref().filter(|n| !x.judged.contains(n.as_str())) { <span class="muted note">{ format!(" — {n}") }</span> }
             </li>
         }
     };
