@@ -432,7 +432,7 @@ impl Default for DetectConfig {
             peer_min: 3,
             peer_z: 3.0,
             peer_alert_min: 5,
-            stranger_min_days: 2,
+            stranger_min_days: 3,
             stranger_around_min_days: 3,
             stranger_min_ops: 5,
             stranger_min_reads: 3,

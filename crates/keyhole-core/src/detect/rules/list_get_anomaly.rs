@@ -13,8 +13,8 @@
 //! everything is "never read", so the verdict waits for the end of the pass: medium when the
 //! principal had at least `in_drop_min_hours` (12 h) of secret reads and lists on the vault
 //! before the list (peers alone do not make "never read" meaningful), or, with less, when the
-//! whole drop shows its own read set on both sides of the list: it read other secrets there
-//! before the list, and after the list's hour it read secrets again but none of the listed ones
+//! whole drop shows it on both sides of the list: it read other secrets there (or listed
+//! them) before the list, and after the list's hour it read secrets again but none of the listed ones
 //! (a user or a workload reads what it needs again and again; secrets read once right after a
 //! list and never again were collected, not used: a user starting its day with a list and
 //! reads of its own names reads them again later). Either way not when its distinct secrets
@@ -54,10 +54,10 @@ pub static INFO: RuleInfo = RuleInfo {
     severity: Severity::Medium,
     tactics: &["Discovery", "CredentialAccess"],
     origin: "Defender",
-    doc: "A successful SecretList followed within 60 min by successful gets of >= 5 secrets the principal never read on that vault, after the 7-day learning period; on a shorter vault from the first event, medium when the principal has 12 h of history there (or read other secrets before the list and, after its hour, only those again) and reads more distinct secrets than its peers, else informational.",
+    doc: "A successful SecretList followed within 60 min by successful gets of >= 5 secrets the principal never read on that vault, after the 7-day learning period; on a shorter vault from the first event, medium when the principal has 12 h of history there (or read or listed secrets before the list and, after its hour, read only others) and reads more distinct secrets than its peers, else informational.",
     needs_baseline: true,
     basis: "every secret the principal read on the vault before, after its learning period",
-    short_drop: "absolute from the first event; medium with 12 h of the principal's own reads before the list, or its own other secrets read before the list and again after it (never the listed ones), unless usual among its peers (flagged ones left out: the pattern or a mass retrieval of their own), else informational",
+    short_drop: "absolute from the first event; medium with 12 h of the principal's own reads before the list, or its own secret reads or lists before the list and reads after it (never the listed ones), unless usual among its peers (flagged ones left out: the pattern or a mass retrieval of their own), else informational",
 };
 
 #[derive(Default)]
@@ -355,20 +355,31 @@ fn own_history(
                 Confidence::Low
             },
         })
-    } else if c.before > 0 && c.later && !c.reread {
-        // Less than 12 h before the list, but the drop shows the principal's own read
-        // set on both sides of it: before the list it read other secrets, after the
-        // list's hour it went back to them and never read the listed ones again. A
-        // user or a workload reads the secrets it needs again and again; secrets read
-        // once right after a list and never used again were collected, not used.
-        Some(OwnHistory {
-            exceeded: true,
-            basis: format!(
-                "none of them among the {} secret{} it read on {} in the {} before the list, and none read again after the list's hour while it went on reading its own (judged on the whole drop)",
+    } else if (c.before > 0 || c.known > 0) && c.later && !c.reread {
+        // Less than 12 h before the list, but the drop shows the principal on both sides
+        // of it: before the list it read other secrets or listed them, after the list's
+        // hour it read secrets again and never the listed ones. A user or a workload
+        // reads the secrets it needs again and again; secrets read once right after a
+        // list and never used again were collected, not used.
+        let before = if c.before > 0 {
+            format!(
+                "none of them among the {} secret{} it read on {} in the {} before the list",
                 c.before,
                 if c.before == 1 { "" } else { "s" },
                 f.vault,
                 hours_text(known)
+            )
+        } else {
+            format!(
+                "in the {} before the list it only listed {}'s secrets (no reads)",
+                super::dur(known),
+                f.vault
+            )
+        };
+        Some(OwnHistory {
+            exceeded: true,
+            basis: format!(
+                "{before}, and none read again after the list's hour while it went on reading its own (judged on the whole drop)"
             ),
             confidence: Confidence::Low,
         })

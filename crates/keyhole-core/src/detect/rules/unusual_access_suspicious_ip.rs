@@ -17,8 +17,14 @@
 //!   region, is reported at the rule's severity (Low for a principal seen less than 24 h), from
 //!   the drop's first event on, when the principal was seen from another network before (it
 //!   moved): it compares the principal with its peers, so it needs no longer history of its own.
-//!   A principal whose first request comes from such a region is not reported by this: it may
-//!   work there. Legacy blocks, shared and reserved space have no region and never count;
+//!   A principal whose first request of the drop comes from such a region is judged on the
+//!   whole drop instead (leave-one-out): reported when its whole use of that network is one
+//!   burst of at most an hour, while it reached the vault's data from its other networks in at
+//!   least two other clock hours, and no other principal of the vault (at least `peer_min`)
+//!   used the region anywhere in the drop. A principal that works from that region uses it
+//!   again and stays quiet; one whose drop opens with an intruder's request is not missed
+//!   because the drop starts that day. Legacy blocks, shared and reserved space have no region
+//!   and never count;
 //! - **in-drop learning**: otherwise the principal's networks are learned from the drop (the
 //!   vault's first third, at least 12 h, and the principal seen for 24 h): a later new network
 //!   in a region the vault knows is informational, because a day or two does not show a
@@ -33,7 +39,7 @@ use crate::detect::judging::{hours_text, Mode};
 use crate::detect::region::Registry;
 use crate::detect::{new_finding, who, Confidence, Cx, Finding, Groups, Rule, RuleInfo, Severity};
 use crate::store::EventRef;
-use crate::time::MICROS_PER_DAY;
+use crate::time::{MICROS_PER_DAY, MICROS_PER_HOUR};
 use serde_json::json;
 use std::collections::HashSet;
 use std::net::IpAddr;
@@ -47,7 +53,7 @@ pub static INFO: RuleInfo = RuleInfo {
     doc: "An established principal (active on >= 3 days) succeeds from a /16 (IPv6 /32) it never used, outside Microsoft Azure ranges and private networks, after the vault's 7-day learning period.",
     needs_baseline: true,
     basis: "the principal's networks before the event, after the vault's learning period",
-    short_drop: "a network from a registry region none of the vault's principals used (at least 3 peers) is reported; otherwise networks are learned from the vault's first third (at least 12 h) and a new network after it is informational (a day or two does not show a principal's home or phone)",
+    short_drop: "a network from a registry region none of the vault's principals used (at least 3 peers) is reported (a principal's first network of the drop: when it is one burst of at most an hour against the principal's other networks in two other hours, leave-one-out); otherwise networks are learned from the vault's first third (at least 12 h) and a new network after it is informational (a day or two does not show a principal's home or phone)",
 };
 
 #[derive(Default)]
@@ -56,6 +62,34 @@ struct Seen {
     last: Option<(Net, Id)>,
     seen: HashSet<Net>,
     alerted: bool,
+    /// A new network of it from a region no peer had used could not be judged when it came
+    /// (its first network of the drop, or fewer than `peer_min` peers yet): index in `deferred`.
+    watched: Option<usize>,
+}
+
+/// A short vault's new network from a registry region none of its principals had used, that
+/// the peer verdict could not judge when it came: judged on the whole drop (see the module
+/// doc).
+struct Deferred {
+    finding: Finding,
+    /// The finding the in-drop judgement made of it meanwhile (index in `out`), upgraded when
+    /// the whole drop confirms the peer verdict.
+    existing: Option<usize>,
+    principal: Id,
+    vault: Id,
+    net: Net,
+    region: Registry,
+    /// The principal had used other networks before it (it moved); else its first network.
+    moved: bool,
+    /// Seen for less than 24 h before it (a moved principal's finding is then Low, as the
+    /// peer verdict's).
+    new_principal: bool,
+    /// Its first and last success from that network.
+    first: i64,
+    last: i64,
+    /// Distinct clock hours of its successes from other networks, and the last one counted.
+    other_hours: u32,
+    other_last_hour: i64,
 }
 
 /// The registry regions a vault was reached from (public, non-Microsoft addresses), per
@@ -77,6 +111,7 @@ pub struct UnusualAccessSuspiciousIp {
     nets: FxMap<Id, Seen>,
     vaults: FxMap<Id, VaultRegions>,
     groups: Groups<(Id, Net)>,
+    deferred: Vec<Deferred>,
 }
 
 impl Default for UnusualAccessSuspiciousIp {
@@ -85,6 +120,7 @@ impl Default for UnusualAccessSuspiciousIp {
             nets: FxMap::default(),
             vaults: FxMap::default(),
             groups: Groups::new(MICROS_PER_DAY),
+            deferred: Vec::new(),
         }
     }
 }
@@ -135,6 +171,18 @@ impl Rule for UnusualAccessSuspiciousIp {
         let key = (pk, net);
         let vault = cx.cur.vault;
         let st = self.nets.entry(pk).or_default();
+        if let Some(w) = st.watched {
+            let c = &mut self.deferred[w];
+            if net == c.net {
+                if ev.time().micros - c.first <= MICROS_PER_DAY {
+                    c.last = ev.time().micros;
+                    c.finding.add(ev, idx);
+                }
+            } else if ev.time().hour() != c.other_last_hour {
+                c.other_hours += 1;
+                c.other_last_hour = ev.time().hour();
+            }
+        }
         // Fast path: the same network and vault as the principal's previous request.
         if st.last == Some((net, vault)) && !st.alerted {
             return;
@@ -153,10 +201,8 @@ impl Rule for UnusualAccessSuspiciousIp {
         // The vault's regions before this request, then this request's.
         let vr = self.vaults.entry(vault).or_default();
         let peers = vr.peers(pk);
-        let new_region = cx
-            .ip
-            .region
-            .filter(|r| vr.all & r.bit() == 0 && peers >= cx.cfg.peer_min);
+        let unused_region = cx.ip.region.filter(|r| vr.all & r.bit() == 0);
+        let new_region = unused_region.filter(|_| peers >= cx.cfg.peer_min);
         if let Some(r) = cx.ip.region {
             vr.all |= r.bit();
             *vr.by.entry(pk).or_default() |= r.bit();
@@ -173,6 +219,59 @@ impl Rule for UnusualAccessSuspiciousIp {
             .is_some_and(|s| !s.long(cx.cfg.learning_days));
         let days = cx.base.principal_days_before(pk, ev.time().day());
         let known_for = cx.base.principal_known_for(pk, ev.time().micros);
+        // A region no peer used, that the peer verdict cannot judge yet (the principal's first
+        // network of the drop, or fewer than `peer_min` peers so far: a drop may open on a
+        // quiet hour): judged on the whole drop at the end of the pass.
+        let mut deferred = None;
+        if let (true, Some(r), None) = (short, unused_region, st.watched) {
+            if known == 0 || new_region.is_none() {
+                let reason = if known == 0 {
+                    format!(
+                        "{} succeeded on {} from {} (network {}), its first network in this drop",
+                        who(ev),
+                        ev.vault(),
+                        addr,
+                        net
+                    )
+                } else {
+                    format!(
+                        "{} succeeded on {} from {} (network {}), a network it never used in {} active day{}; it had used {} other network{}",
+                        who(ev),
+                        ev.vault(),
+                        addr,
+                        net,
+                        days,
+                        if days == 1 { "" } else { "s" },
+                        known,
+                        if known == 1 { "" } else { "s" }
+                    )
+                };
+                let finding = new_finding(
+                    &INFO,
+                    ev,
+                    idx,
+                    ev.vault(),
+                    reason,
+                    json!({"network": net.to_string(), "known_networks": known, "active_days": days, "region": r.name()}),
+                );
+                deferred = Some(self.deferred.len());
+                st.watched = deferred;
+                self.deferred.push(Deferred {
+                    finding,
+                    existing: None,
+                    principal: pk,
+                    vault,
+                    net,
+                    region: r,
+                    moved: known > 0,
+                    new_principal: known_for < MICROS_PER_DAY,
+                    first: ev.time().micros,
+                    last: ev.time().micros,
+                    other_hours: 0,
+                    other_last_hour: i64::MIN,
+                });
+            }
+        }
         // On a short drop a region no peer used needs no history of the principal's own.
         // Only for a principal seen from another network before: a principal whose first request
         // comes from a region its peers do not use may simply work there.
@@ -188,7 +287,7 @@ impl Rule for UnusualAccessSuspiciousIp {
             return;
         }
         st.alerted = true;
-        self.groups.hit(out, key, ev, idx, || {
+        let (fi, _) = self.groups.hit(out, key, ev, idx, || {
             let mut f = new_finding(
                 &INFO,
                 ev,
@@ -256,6 +355,80 @@ impl Rule for UnusualAccessSuspiciousIp {
             }
             f
         });
+        if let Some(d) = deferred {
+            self.deferred[d].existing = Some(fi);
+        }
+    }
+
+    /// The deferred networks, on the whole drop: reported when no other principal of the vault
+    /// (at least `peer_min`) used the region anywhere in the drop; a principal's first network
+    /// also only when its whole use is one burst of at most an hour against its other networks
+    /// in two other clock hours (a principal that works there uses it again).
+    fn finish(&mut self, cx: &Cx, out: &mut Vec<Finding>) {
+        for c in self.deferred.drain(..) {
+            let Some(vr) = self.vaults.get(&c.vault) else {
+                continue;
+            };
+            let peers = vr.peers(c.principal);
+            let peer_used = vr
+                .by
+                .iter()
+                .any(|(&p, &bits)| p != c.principal && bits & c.region.bit() != 0);
+            let burst = c.last - c.first;
+            if peer_used
+                || peers < cx.cfg.peer_min
+                || (!c.moved && (burst > MICROS_PER_HOUR || c.other_hours < 2))
+            {
+                continue;
+            }
+            let mut f = c.finding;
+            if !c.moved {
+                f.reason = format!(
+                    "{} and its only use of that network in this drop, one burst of {}, while it used its other networks in {} other clock hours",
+                    f.reason,
+                    super::dur(burst),
+                    c.other_hours
+                );
+            }
+            f.reason.push_str(&format!(
+                "; no principal of {} used {} address space in this drop",
+                f.vault,
+                c.region.name()
+            ));
+            f.basis = format!(
+                "judged on the whole drop (leave-one-out): compared with the {} other principals of {}, none of which reached it from {} address space in this drop{}",
+                peers,
+                f.vault,
+                region_text(c.region),
+                if c.moved {
+                    ", and with the principal's own networks before it"
+                } else {
+                    ", and with the principal's own other networks before and after it"
+                }
+            );
+            f.confidence = if peers >= 5 {
+                Confidence::Medium
+            } else {
+                Confidence::Low
+            };
+            f.details["peers"] = json!(peers);
+            if c.moved && c.new_principal {
+                f.severity = Severity::Low;
+            }
+            match c.existing {
+                // The in-drop judgement's finding of the same network, with its evidence.
+                Some(i) => {
+                    let e = &mut out[i];
+                    e.severity = f.severity;
+                    e.reason = f.reason;
+                    e.basis = f.basis;
+                    e.confidence = f.confidence;
+                    e.details["region"] = f.details["region"].clone();
+                    e.details["peers"] = json!(peers);
+                }
+                None => out.push(f),
+            }
+        }
     }
 }
 
