@@ -19,6 +19,8 @@
 //! flagged principals are nobody's peer: one whose own day is far above its earlier days, or
 //! whose reads reached Sentinel's mass retrieval (> `mass_objects` distinct objects and
 //! > `mass_reads` reads in 24 h): another intruder's bulk day does not make a bulk day usual.
+//! A verdict on peers alone (no earlier day of the principal in the drop) alerts from
+//! `volume_max_factor` × `volume_min` (100) operations, and is informational below.
 
 use super::is_user;
 use crate::detect::baseline::{median_mad, DailyCounts};
@@ -41,7 +43,7 @@ pub static INFO: RuleInfo = RuleInfo {
     doc: "A principal's operations on a vault in one UTC day reach >= 5 x its trailing 14-day median, robust z (median/MAD) >= 3, >= 25, and >= 4 x its busiest day of the window, for principals active there on >= 3 earlier days, after the 7-day learning period.",
     needs_baseline: true,
     basis: "rolling history of the principal on the vault, after its learning period",
-    short_drop: "daily operations against the principal's earlier days in the drop and its peers (the vault's other users, the same application on other vaults; flagged ones left out: a bulk day of their own or a mass retrieval)",
+    short_drop: "daily operations against the principal's earlier days in the drop and its peers (the vault's other users, the same application on other vaults; flagged ones left out: a bulk day of their own or a mass retrieval); on peers alone from 100 operations (4 x the floor), informational below",
 };
 
 #[derive(Default)]
@@ -325,6 +327,26 @@ impl OperationVolumeAnomaly {
             let Some(mut f) = verdict.apply(f, reason, &context, "") else {
                 continue;
             };
+            // Peers alone, with no day of the principal's own: its busiest day is taken as the
+            // floor itself, and the day must be `volume_max_factor` times it, as it must be
+            // times its own busiest day when the drop shows one. Below that a power user among
+            // light users looks the same as a bulk read (held-out seed 12345: a user with 20-30
+            // operations every day, against colleagues' 5, on a one-day drop).
+            let peers_floor = cfg.volume_max_factor * cfg.volume_min as f64;
+            if c.own.is_none()
+                && f.severity > Severity::Informational
+                && (today as f64) < peers_floor
+            {
+                f.severity = Severity::Informational;
+                f.confidence = Confidence::Low;
+                f.reason.push_str(&format!(
+                    " (no earlier day of its own in this drop, and fewer than {peers_floor} operations: peers alone do not tell a power user from a bulk read)"
+                ));
+                f.basis.push_str(&format!(
+                    "; dropped: the principal's own busiest day (none in this drop; peers alone alert from {peers_floor} operations, {} x the floor)",
+                    cfg.volume_max_factor
+                ));
+            }
             f.details = json!({"date": date, "operations": today, "own": c.own.map(|(n, m, mad, mx)| json!({"days": n, "median": m, "mad": mad, "busiest": mx})), "peers": pv.as_ref().map(|p| json!({"n": p.n, "max": p.max, "median": p.median, "robust_z": (p.z * 10.0).round() / 10.0}))});
             out.push(f);
         }
