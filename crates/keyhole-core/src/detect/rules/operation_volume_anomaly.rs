@@ -19,6 +19,7 @@
 //! flagged principals are nobody's peer: one whose own day is far above its earlier days, or
 //! whose reads reached Sentinel's mass retrieval (> `mass_objects` distinct objects and
 //! > `mass_reads` reads in 24 h): another intruder's bulk day does not make a bulk day usual.
+//!
 //! A verdict on peers alone (no earlier day of the principal in the drop) alerts from
 //! `volume_max_factor` × `volume_min` (100) operations, and is informational below.
 
