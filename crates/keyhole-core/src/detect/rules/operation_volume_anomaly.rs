@@ -20,8 +20,11 @@
 //! whose reads reached Sentinel's mass retrieval (> `mass_objects` distinct objects and
 //! > `mass_reads` reads in 24 h): another intruder's bulk day does not make a bulk day usual.
 //!
-//! A verdict on peers alone (no earlier day of the principal in the drop) alerts from
-//! `volume_max_factor` × `volume_min` (100) operations, and is informational below.
+//! The principal's busiest day counts as at least `volume_min`: the day must reach
+//! `volume_max_factor` × `volume_min` (100) operations against its own earlier days too (a
+//! window that opens on a weekend shows a power user's weekend), and a verdict on peers alone
+//! (no earlier day of the principal in the drop) alerts from 100 operations and is
+//! informational below.
 
 use super::is_user;
 use crate::detect::baseline::{median_mad, DailyCounts};
@@ -44,7 +47,7 @@ pub static INFO: RuleInfo = RuleInfo {
     doc: "A principal's operations on a vault in one UTC day reach >= 5 x its trailing 14-day median, robust z (median/MAD) >= 3, >= 25, and >= 4 x its busiest day of the window, for principals active there on >= 3 earlier days, after the 7-day learning period.",
     needs_baseline: true,
     basis: "rolling history of the principal on the vault, after its learning period",
-    short_drop: "daily operations against the principal's earlier days in the drop and its peers (the vault's other users, the same application on other vaults; flagged ones left out: a bulk day of their own or a mass retrieval); on peers alone from 100 operations (4 x the floor), informational below",
+    short_drop: "daily operations against the principal's earlier days in the drop and its peers (the vault's other users, the same application on other vaults; flagged ones left out: a bulk day of their own or a mass retrieval); from 100 operations (4 x the floor, the principal's busiest day counted as at least the floor), on peers alone informational below",
 };
 
 #[derive(Default)]
@@ -232,12 +235,16 @@ impl OperationVolumeAnomaly {
             .drain()
             .map(|(f, c)| {
                 let today = f.count;
+                // A few days of a drop may not show the principal's busy days (a window that
+                // opens on a weekend shows its weekend): its busiest day counts as at least the
+                // floor, as it does with no day of its own (see below).
                 let own = c.own.map(|(n, median, mad, max)| {
                     let z = (today as f64 - median) / (1.4826 * mad).max(1.0);
                     OwnHistory {
                         exceeded: today as f64 >= cfg.volume_ratio * median
                             && z >= cfg.volume_z
-                            && today as f64 >= cfg.volume_max_factor * max,
+                            && today as f64
+                                >= cfg.volume_max_factor * max.max(cfg.volume_min as f64),
                         basis: format!(
                             "its {} earlier day{} on {} in this drop (median {}, busiest {})",
                             n,

@@ -62,9 +62,10 @@ struct Seen {
     last: Option<(Net, Id)>,
     seen: HashSet<Net>,
     alerted: bool,
-    /// A new network of it from a region no peer had used could not be judged when it came
-    /// (its first network of the drop, or fewer than `peer_min` peers yet): index in `deferred`.
-    watched: Option<usize>,
+    /// Its new networks from a region no peer had used that could not be judged when they came
+    /// (its first network of the drop, or fewer than `peer_min` peers yet): indices in
+    /// `deferred`.
+    watched: Vec<usize>,
 }
 
 /// A short vault's new network from a registry region none of its principals had used, that
@@ -112,6 +113,9 @@ pub struct UnusualAccessSuspiciousIp {
     vaults: FxMap<Id, VaultRegions>,
     groups: Groups<(Id, Net)>,
     deferred: Vec<Deferred>,
+    /// The regions every principal of the drop used (any vault): the peers of a deferred
+    /// network on a vault with fewer than `peer_min` of its own.
+    drop: VaultRegions,
 }
 
 impl Default for UnusualAccessSuspiciousIp {
@@ -121,6 +125,7 @@ impl Default for UnusualAccessSuspiciousIp {
             vaults: FxMap::default(),
             groups: Groups::new(MICROS_PER_DAY),
             deferred: Vec::new(),
+            drop: VaultRegions::default(),
         }
     }
 }
@@ -171,11 +176,11 @@ impl Rule for UnusualAccessSuspiciousIp {
         let key = (pk, net);
         let vault = cx.cur.vault;
         let st = self.nets.entry(pk).or_default();
-        if let Some(w) = st.watched {
+        for &w in &st.watched {
             let c = &mut self.deferred[w];
             if net == c.net {
-                if ev.time().micros - c.first <= MICROS_PER_DAY {
-                    c.last = ev.time().micros;
+                c.last = c.last.max(ev.time().micros);
+                if vault == c.vault && ev.time().micros - c.first <= MICROS_PER_DAY {
                     c.finding.add(ev, idx);
                 }
             } else if ev.time().hour() != c.other_last_hour {
@@ -206,6 +211,8 @@ impl Rule for UnusualAccessSuspiciousIp {
         if let Some(r) = cx.ip.region {
             vr.all |= r.bit();
             *vr.by.entry(pk).or_default() |= r.bit();
+            self.drop.all |= r.bit();
+            *self.drop.by.entry(pk).or_default() |= r.bit();
         }
         if st.seen.contains(&net) {
             return;
@@ -223,7 +230,7 @@ impl Rule for UnusualAccessSuspiciousIp {
         // network of the drop, or fewer than `peer_min` peers so far: a drop may open on a
         // quiet hour): judged on the whole drop at the end of the pass.
         let mut deferred = None;
-        if let (true, Some(r), None) = (short, unused_region, st.watched) {
+        if let (true, Some(r)) = (short, unused_region) {
             if known == 0 || new_region.is_none() {
                 let reason = if known == 0 {
                     format!(
@@ -255,7 +262,7 @@ impl Rule for UnusualAccessSuspiciousIp {
                     json!({"network": net.to_string(), "known_networks": known, "active_days": days, "region": r.name()}),
                 );
                 deferred = Some(self.deferred.len());
-                st.watched = deferred;
+                st.watched.extend(deferred);
                 self.deferred.push(Deferred {
                     finding,
                     existing: None,
@@ -361,16 +368,19 @@ impl Rule for UnusualAccessSuspiciousIp {
     }
 
     /// The deferred networks, on the whole drop: reported when no other principal of the vault
-    /// (at least `peer_min`) used the region anywhere in the drop; a principal's first network
-    /// also only when its whole use is one burst of at most an hour against its other networks
-    /// in two other clock hours (a principal that works there uses it again).
+    /// (at least `peer_min`; of the whole drop when the vault has fewer) used the region anywhere
+    /// in the drop; a principal's first network also only when its whole use is one burst of at
+    /// most an hour against its other networks in two other clock hours (a principal that works
+    /// there uses it again).
     fn finish(&mut self, cx: &Cx, out: &mut Vec<Finding>) {
         for c in self.deferred.drain(..) {
             let Some(vr) = self.vaults.get(&c.vault) else {
                 continue;
             };
-            let peers = vr.peers(c.principal);
-            let peer_used = vr
+            let by_vault = vr.peers(c.principal) >= cx.cfg.peer_min;
+            let regions = if by_vault { vr } else { &self.drop };
+            let peers = regions.peers(c.principal);
+            let peer_used = regions
                 .by
                 .iter()
                 .any(|(&p, &bits)| p != c.principal && bits & c.region.bit() != 0);
@@ -390,15 +400,20 @@ impl Rule for UnusualAccessSuspiciousIp {
                     c.other_hours
                 );
             }
+            let scope = if by_vault {
+                f.vault.clone()
+            } else {
+                format!(
+                    "this drop ({} has fewer than {} that reached it from public networks)",
+                    f.vault, cx.cfg.peer_min
+                )
+            };
             f.reason.push_str(&format!(
-                "; no principal of {} used {} address space in this drop",
-                f.vault,
+                "; no other principal of {scope} used {} address space in this drop",
                 c.region.name()
             ));
             f.basis = format!(
-                "judged on the whole drop (leave-one-out): compared with the {} other principals of {}, none of which reached it from {} address space in this drop{}",
-                peers,
-                f.vault,
+                "judged on the whole drop (leave-one-out): compared with the {peers} other principals of {scope}, none of which came from {} address space in this drop{}",
                 region_text(c.region),
                 if c.moved {
                     ", and with the principal's own networks before it"
