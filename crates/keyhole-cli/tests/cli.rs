@@ -531,11 +531,17 @@ fn a_local_time_export_is_read_in_the_zone_given() {
          \"10/28/2024, 9:00:00.000 AM\",SecretSet,KV1,200\n",
     )
     .unwrap();
-    let times = |zone_args: &[&str]| {
+    // The events' times and the summary, run with `zone_args` and `TZ` (unset: as inherited).
+    let times_with = |tz: Option<&str>, zone_args: &[&str]| {
         let mut args = vec!["events", "--format", "jsonl"];
         args.extend_from_slice(zone_args);
         args.push(p(&csv));
-        let o = run(&args);
+        let mut cmd = Command::new(BIN);
+        cmd.args(&args);
+        if let Some(tz) = tz {
+            cmd.env("TZ", tz);
+        }
+        let o = cmd.output().expect("keyhole runs");
         assert!(o.status.success(), "{}", stderr(&o));
         let mut t: Vec<String> = stdout(&o)
             .lines()
@@ -551,6 +557,7 @@ fn a_local_time_export_is_read_in_the_zone_given() {
         t.sort();
         (t, stderr(&o))
     };
+    let times = |zone_args: &[&str]| times_with(None, zone_args);
     let (t, err) = times(&["--local-zone", "Europe/Berlin"]);
     assert_eq!(
         t,
@@ -573,37 +580,16 @@ fn a_local_time_export_is_read_in_the_zone_given() {
 
     // with neither option, this computer's zone: TZ when it names one (as the page takes its
     // browser's zone), the options still win over it
-    let with_tz = |tz: &str, zone_args: &[&str]| {
-        let mut args = vec!["events", "--format", "jsonl"];
-        args.extend_from_slice(zone_args);
-        args.push(p(&csv));
-        let o = Command::new(BIN)
-            .args(&args)
-            .env("TZ", tz)
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{}", stderr(&o));
-        let mut t: Vec<String> = stdout(&o)
-            .lines()
-            .map(|l| serde_json::from_str::<Value>(l).unwrap())
-            .map(|v| {
-                format!(
-                    "{} {}",
-                    v["operation"].as_str().unwrap(),
-                    v["time"].as_str().unwrap()
-                )
-            })
-            .collect();
-        t.sort();
-        (t, stderr(&o))
-    };
-    let (t_tz, err) = with_tz("Europe/Berlin", &[]);
+    let (t_tz, err) = times_with(Some("Europe/Berlin"), &[]);
     assert_eq!(t_tz, times(&["--local-zone", "Europe/Berlin"]).0);
     assert!(err.contains("times read in Europe/Berlin"), "{err}");
-    let (t_tz, err) = with_tz(":US/Pacific", &[]);
+    let (t_tz, err) = times_with(Some(":US/Pacific"), &[]);
     assert_eq!(t_tz[2], "SecretSet 2024-10-28T16:00:00.000Z");
     assert!(err.contains("times read in US/Pacific"), "{err}");
-    assert_eq!(with_tz("US/Pacific", &["--local-offset", "120"]).0, t);
+    assert_eq!(
+        times_with(Some("US/Pacific"), &["--local-offset", "120"]).0,
+        t
+    );
 
     // an unknown zone is refused before anything is read, and says what it wants
     let o = run(&["events", "--local-zone", "Mars/Olympus", p(&csv)]);

@@ -134,6 +134,22 @@ fn region_text(r: Registry) -> String {
     format!("{} ({})", r.name(), r.area())
 }
 
+/// "u@x succeeded on kv from 1.2.3.4 (network 1.2.0.0/16), a network it never used in 3 active
+/// days; it had used 1 other network".
+fn new_network_reason(ev: EventRef<'_>, addr: IpAddr, net: Net, days: u32, known: usize) -> String {
+    format!(
+        "{} succeeded on {} from {} (network {}), a network it never used in {} active day{}; it had used {} other network{}",
+        who(ev),
+        ev.vault(),
+        addr,
+        net,
+        days,
+        if days == 1 { "" } else { "s" },
+        known,
+        if known == 1 { "" } else { "s" }
+    )
+}
+
 fn ordinary(addr: IpAddr) -> bool {
     match addr {
         IpAddr::V4(a) => {
@@ -241,17 +257,7 @@ impl Rule for UnusualAccessSuspiciousIp {
                         net
                     )
                 } else {
-                    format!(
-                        "{} succeeded on {} from {} (network {}), a network it never used in {} active day{}; it had used {} other network{}",
-                        who(ev),
-                        ev.vault(),
-                        addr,
-                        net,
-                        days,
-                        if days == 1 { "" } else { "s" },
-                        known,
-                        if known == 1 { "" } else { "s" }
-                    )
+                    new_network_reason(ev, addr, net, days, known)
                 };
                 let finding = new_finding(
                     &INFO,
@@ -300,17 +306,7 @@ impl Rule for UnusualAccessSuspiciousIp {
                 ev,
                 idx,
                 ev.vault(),
-                format!(
-                    "{} succeeded on {} from {} (network {}), a network it never used in {} active day{}; it had used {} other network{}",
-                    who(ev),
-                    ev.vault(),
-                    addr,
-                    net,
-                    days,
-                    if days == 1 { "" } else { "s" },
-                    known,
-                    if known == 1 { "" } else { "s" }
-                ),
+                new_network_reason(ev, addr, net, days, known),
                 json!({"network": net.to_string(), "known_networks": known, "active_days": days}),
             )
             .with_basis(
