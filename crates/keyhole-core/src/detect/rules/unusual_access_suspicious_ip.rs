@@ -17,14 +17,15 @@
 //!   region, is reported at the rule's severity (Low for a principal seen less than 24 h), from
 //!   the drop's first event on, when the principal was seen from another network before (it
 //!   moved): it compares the principal with its peers, so it needs no longer history of its own.
-//!   A principal whose first request of the drop comes from such a region is judged on the
-//!   whole drop instead (leave-one-out): reported when its whole use of that network is one
-//!   burst of at most an hour, while it reached the vault's data from its other networks in at
-//!   least two other clock hours, and no other principal of the vault (at least `peer_min`)
-//!   used the region anywhere in the drop. A principal that works from that region uses it
-//!   again and stays quiet; one whose drop opens with an intruder's request is not missed
-//!   because the drop starts that day. Legacy blocks, shared and reserved space have no region
-//!   and never count;
+//!   Such a network that cannot be judged when it comes (the principal's first network of the
+//!   drop, or fewer than `peer_min` peers yet) is judged on the whole drop instead
+//!   (leave-one-out): reported when no other principal of the vault (at least `peer_min`; of
+//!   the whole drop when the vault has fewer) used the region anywhere in the drop, and, for a
+//!   first network, when its whole use is one burst of at most an hour while the principal used
+//!   its other networks in at least two other clock hours. A principal that works from that
+//!   region uses it again and stays quiet; one whose drop opens with an intruder's request is
+//!   not missed because the drop starts that day. Legacy blocks, shared and reserved space
+//!   have no region and never count;
 //! - **in-drop learning**: otherwise the principal's networks are learned from the drop (the
 //!   vault's first third, at least 12 h, and the principal seen for 24 h): a later new network
 //!   in a region the vault knows is informational, because a day or two does not show a
@@ -53,7 +54,7 @@ pub static INFO: RuleInfo = RuleInfo {
     doc: "An established principal (active on >= 3 days) succeeds from a /16 (IPv6 /32) it never used, outside Microsoft Azure ranges and private networks, after the vault's 7-day learning period.",
     needs_baseline: true,
     basis: "the principal's networks before the event, after the vault's learning period",
-    short_drop: "a network from a registry region none of the vault's principals used (at least 3 peers) is reported (a principal's first network of the drop: when it is one burst of at most an hour against the principal's other networks in two other hours, leave-one-out); otherwise networks are learned from the vault's first third (at least 12 h) and a new network after it is informational (a day or two does not show a principal's home or phone)",
+    short_drop: "a network from a registry region none of the vault's principals used (at least 3 peers) is reported (judged on the whole drop when it cannot be when it comes, against the drop's principals on a vault with fewer peers; a principal's first network of the drop only when it is one burst of at most an hour against its other networks in two other hours); otherwise networks are learned from the vault's first third (at least 12 h) and a new network after it is informational (a day or two does not show a principal's home or phone)",
 };
 
 #[derive(Default)]
