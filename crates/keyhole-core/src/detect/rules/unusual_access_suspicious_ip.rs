@@ -95,7 +95,7 @@ struct Deferred {
 }
 
 /// The registry regions a vault was reached from (public, non-Microsoft addresses), per
-/// principal.
+/// principal (also their union over every vault: the drop's, see `finish`).
 #[derive(Default)]
 struct VaultRegions {
     all: u8,
@@ -114,9 +114,6 @@ pub struct UnusualAccessSuspiciousIp {
     vaults: FxMap<Id, VaultRegions>,
     groups: Groups<(Id, Net)>,
     deferred: Vec<Deferred>,
-    /// The regions every principal of the drop used (any vault): the peers of a deferred
-    /// network on a vault with fewer than `peer_min` of its own.
-    drop: VaultRegions,
 }
 
 impl Default for UnusualAccessSuspiciousIp {
@@ -126,7 +123,6 @@ impl Default for UnusualAccessSuspiciousIp {
             vaults: FxMap::default(),
             groups: Groups::new(MICROS_PER_DAY),
             deferred: Vec::new(),
-            drop: VaultRegions::default(),
         }
     }
 }
@@ -228,8 +224,6 @@ impl Rule for UnusualAccessSuspiciousIp {
         if let Some(r) = cx.ip.region {
             vr.all |= r.bit();
             *vr.by.entry(pk).or_default() |= r.bit();
-            self.drop.all |= r.bit();
-            *self.drop.by.entry(pk).or_default() |= r.bit();
         }
         if st.seen.contains(&net) {
             return;
@@ -370,12 +364,23 @@ impl Rule for UnusualAccessSuspiciousIp {
     /// most an hour against its other networks in two other clock hours (a principal that works
     /// there uses it again).
     fn finish(&mut self, cx: &Cx, out: &mut Vec<Finding>) {
+        // The regions every principal of the drop used (any vault): the peers of a deferred
+        // network on a vault with fewer than `peer_min` of its own.
+        let mut drop = VaultRegions::default();
+        if !self.deferred.is_empty() {
+            for vr in self.vaults.values() {
+                drop.all |= vr.all;
+                for (&p, &bits) in &vr.by {
+                    *drop.by.entry(p).or_default() |= bits;
+                }
+            }
+        }
         for c in self.deferred.drain(..) {
             let Some(vr) = self.vaults.get(&c.vault) else {
                 continue;
             };
             let by_vault = vr.peers(c.principal) >= cx.cfg.peer_min;
-            let regions = if by_vault { vr } else { &self.drop };
+            let regions = if by_vault { vr } else { &drop };
             let peers = regions.peers(c.principal);
             let peer_used = regions
                 .by
